@@ -1,0 +1,228 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+var codemodeKeys = []string{
+	"timeout", "max_tool_calls", "max_output_bytes", "memory_limit_mb", "isolation", "network",
+	"auth", "allowed_origins", "allowed_hosts", "max_concurrent", "max_concurrent_per_session",
+	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
+	"require_approval", "approve_destructive", "pin_tool_definitions",
+}
+
+// rawCodemode is the codemode section as written; durations are strings.
+type rawCodemode struct {
+	Timeout                 string          `json:"timeout"`
+	MaxToolCalls            int             `json:"max_tool_calls"`
+	MaxOutputBytes          int             `json:"max_output_bytes"`
+	MemoryLimitMB           int             `json:"memory_limit_mb"`
+	Isolation               string          `json:"isolation"`
+	Network                 json.RawMessage `json:"network"`
+	Auth                    json.RawMessage `json:"auth"`
+	AllowedOrigins          []string        `json:"allowed_origins"`
+	AllowedHosts            []string        `json:"allowed_hosts"`
+	MaxConcurrent           int             `json:"max_concurrent"`
+	MaxConcurrentPerSession int             `json:"max_concurrent_per_session"`
+	SessionIdleTimeout      string          `json:"session_idle_timeout"`
+	Stateless               bool            `json:"stateless"`
+	DataDir                 string          `json:"data_dir"`
+	Workspace               json.RawMessage `json:"workspace"`
+	DescriptionBudgetTokens int             `json:"description_budget_tokens"`
+	RequireApproval         []string        `json:"require_approval"`
+	ApproveDestructive      bool            `json:"approve_destructive"`
+	PinToolDefinitions      bool            `json:"pin_tool_definitions"`
+}
+
+func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
+	c := &Codemode{}
+	if len(data) == 0 || string(data) == "null" {
+		c.setDefaults()
+		return c, nil
+	}
+	if err := p.checkKeys("codemode", data, codemodeKeys...); err != nil {
+		return nil, err
+	}
+	var r rawCodemode
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, p.errorf("codemode", "%s", typeMessage(err))
+	}
+	if err := p.limits(&r, c); err != nil {
+		return nil, err
+	}
+	if err := p.sections(&r, c); err != nil {
+		return nil, err
+	}
+	c.setDefaults()
+	return c, nil
+}
+
+// limits copies and checks the scalar settings.
+func (p *parser) limits(r *rawCodemode, c *Codemode) error {
+	var err error
+	if r.Timeout != "" {
+		if c.Timeout, err = p.duration("codemode.timeout", r.Timeout); err != nil {
+			return err
+		}
+	}
+	if r.SessionIdleTimeout != "" {
+		if c.SessionIdleTimeout, err = p.duration("codemode.session_idle_timeout", r.SessionIdleTimeout); err != nil {
+			return err
+		}
+	}
+	for key, v := range map[string]int{
+		"max_tool_calls": r.MaxToolCalls, "max_output_bytes": r.MaxOutputBytes,
+		"memory_limit_mb": r.MemoryLimitMB, "max_concurrent": r.MaxConcurrent,
+		"max_concurrent_per_session": r.MaxConcurrentPerSession,
+		"description_budget_tokens":  r.DescriptionBudgetTokens,
+	} {
+		if v < 0 {
+			return p.errorf("codemode."+key, "is %d; use a positive number, or leave it out for the default", v)
+		}
+	}
+	switch r.Isolation {
+	case "", "inprocess", "process":
+	default:
+		return p.errorf("codemode.isolation", `is %q; use "inprocess" or "process"`, r.Isolation)
+	}
+	c.MaxToolCalls, c.MaxOutputBytes, c.MemoryLimitMB = r.MaxToolCalls, r.MaxOutputBytes, r.MemoryLimitMB
+	c.Isolation, c.MaxConcurrent, c.MaxConcurrentPerSession = r.Isolation, r.MaxConcurrent, r.MaxConcurrentPerSession
+	c.AllowedOrigins, c.AllowedHosts, c.Stateless, c.DataDir = r.AllowedOrigins, r.AllowedHosts, r.Stateless, r.DataDir
+	c.DescriptionBudgetTokens, c.RequireApproval = r.DescriptionBudgetTokens, r.RequireApproval
+	c.ApproveDestructive, c.PinToolDefinitions = r.ApproveDestructive, r.PinToolDefinitions
+	return nil
+}
+
+// sections parses the nested objects: network, auth and workspace.
+func (p *parser) sections(r *rawCodemode, c *Codemode) error {
+	if err := p.network(r.Network, &c.Network); err != nil {
+		return err
+	}
+	if len(r.Auth) > 0 && string(r.Auth) != "null" {
+		if err := p.auth(r.Auth, c); err != nil {
+			return err
+		}
+	}
+	if len(r.Workspace) > 0 && string(r.Workspace) != "null" {
+		if err := p.checkKeys("codemode.workspace", r.Workspace, "max_bytes", "max_files"); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(r.Workspace, &c.Workspace); err != nil {
+			return p.errorf("codemode.workspace", "%s", typeMessage(err))
+		}
+	}
+	return nil
+}
+
+func (p *parser) auth(data json.RawMessage, c *Codemode) error {
+	if err := p.checkKeys("codemode.auth", data, "tokens", "jwt"); err != nil {
+		return err
+	}
+	c.Auth = &Auth{}
+	if err := json.Unmarshal(data, c.Auth); err != nil {
+		return p.errorf("codemode.auth", "%s", typeMessage(err))
+	}
+	for i, t := range c.Auth.Tokens {
+		v, err := p.exp.expand(fmt.Sprintf("codemode.auth.tokens[%d]", i), t)
+		if err != nil {
+			return p.wrap(err)
+		}
+		c.Auth.Tokens[i] = v
+	}
+	return nil
+}
+
+func (p *parser) network(data json.RawMessage, n *Network) error {
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	const key = "codemode.network"
+	if err := p.checkKeys(key, data, "allow", "max_requests", "max_concurrent", "max_response_bytes", "timeout"); err != nil {
+		return err
+	}
+	var r struct {
+		Allow            []json.RawMessage `json:"allow"`
+		MaxRequests      int               `json:"max_requests"`
+		MaxConcurrent    int               `json:"max_concurrent"`
+		MaxResponseBytes int64             `json:"max_response_bytes"`
+		Timeout          string            `json:"timeout"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return p.errorf(key, "%s", typeMessage(err))
+	}
+	n.MaxRequests, n.MaxConcurrent, n.MaxResponseBytes = r.MaxRequests, r.MaxConcurrent, r.MaxResponseBytes
+	if r.Timeout != "" {
+		var err error
+		if n.Timeout, err = p.duration(key+".timeout", r.Timeout); err != nil {
+			return err
+		}
+	}
+	for i, raw := range r.Allow {
+		rule, err := p.rule(fmt.Sprintf("%s.allow[%d]", key, i), raw)
+		if err != nil {
+			return err
+		}
+		n.Allow = append(n.Allow, rule)
+	}
+	return nil
+}
+
+func (p *parser) rule(key string, data json.RawMessage) (NetworkRule, error) {
+	var rule NetworkRule
+	if err := p.checkKeys(key, data, "host", "scheme", "ports", "methods", "path_prefix", "inject_headers", "allow_private"); err != nil {
+		return rule, err
+	}
+	if err := json.Unmarshal(data, &rule); err != nil {
+		return rule, p.errorf(key, "%s", typeMessage(err))
+	}
+	if rule.Host == "" {
+		return rule, p.errorf(key+".host", `is missing; name the host to allow, e.g. "api.example.com" or "*.example.com"`)
+	}
+	switch rule.Scheme {
+	case "", "https", "http":
+	default:
+		return rule, p.errorf(key+".scheme", `is %q; use "https" (the default) or "http"`, rule.Scheme)
+	}
+	var err error
+	rule.InjectHeaders, err = p.exp.expandMap(key+".inject_headers", rule.InjectHeaders)
+	return rule, p.wrap(err)
+}
+
+// setDefaults fills the zero values with the documented defaults.
+func (c *Codemode) setDefaults() {
+	setDuration(&c.Timeout, 30*time.Second)
+	setInt(&c.MaxToolCalls, 200)
+	setInt(&c.MaxOutputBytes, 24000)
+	setInt(&c.MemoryLimitMB, 128)
+	setInt(&c.MaxConcurrent, 64)
+	setInt(&c.MaxConcurrentPerSession, 8)
+	setDuration(&c.SessionIdleTimeout, 30*time.Minute)
+	setInt(&c.DescriptionBudgetTokens, 4000)
+	setInt(&c.Network.MaxRequests, 50)
+	setInt(&c.Network.MaxConcurrent, 6)
+	setDuration(&c.Network.Timeout, 10*time.Second)
+	if c.Network.MaxResponseBytes == 0 {
+		c.Network.MaxResponseBytes = 10 << 20
+	}
+	if c.Workspace.MaxBytes == 0 {
+		c.Workspace.MaxBytes = 100 << 20
+	}
+	setInt(&c.Workspace.MaxFiles, 10000)
+	if c.Isolation == "" {
+		c.Isolation = "inprocess"
+	}
+}
+
+func setInt(p *int, def int) {
+	if *p == 0 {
+		*p = def
+	}
+}
+
+func setDuration(p *time.Duration, def time.Duration) {
+	if *p == 0 {
+		*p = def
+	}
+}

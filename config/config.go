@@ -1,0 +1,208 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is a loaded configuration file: Claude Desktop's mcpServers plus the
+// codemode section.
+type Config struct {
+	// Path is the file the configuration came from; empty for the embedded default.
+	Path string
+	// Servers are the enabled upstream servers, sorted by name.
+	Servers []Server
+	// Codemode holds the limits and options, with defaults filled in.
+	Codemode Codemode
+	// Secrets are the values that ${VAR} expansion produced. They must never
+	// reach the sandbox, the model or a log: results are scrubbed of them.
+	Secrets []string
+}
+
+// Transport kinds of an upstream server.
+const (
+	Stdio = "stdio"
+	HTTP  = "http"
+	SSE   = "sse"
+)
+
+// Server is one upstream MCP server entry of mcpServers.
+type Server struct {
+	Name string
+	// Type is Stdio, HTTP (streamable HTTP) or SSE.
+	Type    string
+	Command string
+	Args    []string
+	Env     map[string]string
+	Cwd     string
+	URL     string
+	Headers map[string]string
+	// Timeout bounds each call to this server; 60s when the entry sets none.
+	Timeout time.Duration
+}
+
+// Codemode is the "codemode" section. Zero values in the file mean the
+// defaults below.
+type Codemode struct {
+	Timeout        time.Duration // wall time per execution [30s]
+	MaxToolCalls   int           // tool calls per execution [200]
+	MaxOutputBytes int           // result + logs shown to the model [24000]
+	MemoryLimitMB  int           // memory per execution [128]
+	Isolation      string        // "inprocess" | "process" [inprocess on stdio]
+
+	Network Network
+
+	Auth                    *Auth
+	AllowedOrigins          []string
+	AllowedHosts            []string
+	MaxConcurrent           int           // [64]
+	MaxConcurrentPerSession int           // [8]
+	SessionIdleTimeout      time.Duration // [30m]
+	Stateless               bool
+	DataDir                 string
+	Workspace               Workspace
+	DescriptionBudgetTokens int // [4000]
+	RequireApproval         []string
+	ApproveDestructive      bool
+	PinToolDefinitions      bool
+}
+
+// Network is the outbound HTTP policy of fetch in the sandbox.
+type Network struct {
+	Allow            []NetworkRule
+	MaxRequests      int           // [50]
+	MaxConcurrent    int           // [6]
+	MaxResponseBytes int64         // [10 MB]
+	Timeout          time.Duration // [10s]
+}
+
+// NetworkRule allows one class of outbound requests.
+type NetworkRule struct {
+	Host          string            `json:"host"`
+	Scheme        string            `json:"scheme,omitempty"`
+	Ports         []int             `json:"ports,omitempty"`
+	Methods       []string          `json:"methods,omitempty"`
+	PathPrefix    string            `json:"path_prefix,omitempty"`
+	InjectHeaders map[string]string `json:"inject_headers,omitempty"`
+	AllowPrivate  bool              `json:"allow_private,omitempty"`
+}
+
+// Auth configures authentication of the HTTP transports.
+type Auth struct {
+	Tokens []string `json:"tokens,omitempty"`
+	JWT    *JWT     `json:"jwt,omitempty"`
+}
+
+// JWT configures OAuth 2.1 resource-server mode.
+type JWT struct {
+	JWKSURL  string `json:"jwks_url"`
+	Issuer   string `json:"issuer"`
+	Audience string `json:"audience"`
+}
+
+// Workspace limits the built-in workspace.
+type Workspace struct {
+	MaxBytes int64 `json:"max_bytes,omitempty"` // [100 MB]
+	MaxFiles int   `json:"max_files,omitempty"` // [10,000]
+}
+
+// Error is a configuration error: it names the file, the key and the fix.
+type Error struct {
+	Path string // the file, empty for the embedded default
+	Key  string // JSON path of the offending key, e.g. mcpServers.memory.command
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("config")
+	if e.Path != "" {
+		fmt.Fprintf(&b, " %s", e.Path)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Default returns the embedded default: built-in tools only, default limits.
+func Default() *Config {
+	c := &Config{}
+	c.Codemode.setDefaults()
+	return c
+}
+
+// Load reads and validates a configuration file. lookup resolves ${VAR}
+// references; pass os.LookupEnv.
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+	}
+	return Parse(path, data, lookup)
+}
+
+// Parse validates configuration text; path only labels errors.
+func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	var raw struct {
+		MCPServers map[string]json.RawMessage `json:"mcpServers"`
+		Codemode   json.RawMessage            `json:"codemode"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, &Error{Path: path, Msg: jsonMessage(data, err)}
+	}
+	p := parser{path: path, exp: expander{lookup: lookup}}
+	c := &Config{Path: path}
+	names := make([]string, 0, len(raw.MCPServers))
+	for name := range raw.MCPServers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s, err := p.server(name, raw.MCPServers[name])
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			c.Servers = append(c.Servers, *s)
+		}
+	}
+	cm, err := p.codemode(raw.Codemode)
+	if err != nil {
+		return nil, err
+	}
+	c.Codemode = *cm
+	c.Secrets = p.exp.secrets()
+	return c, nil
+}
+
+// jsonMessage turns a JSON syntax error into "invalid JSON at line L, column C: ...".
+func jsonMessage(data []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := position(data, se.Offset)
+		return fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
+	}
+	return fmt.Sprintf("invalid JSON: %v", err)
+}
+
+func position(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
