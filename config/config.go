@@ -187,7 +187,8 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Confi
 func jsonMessage(data []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
+		// Offset counts the offending byte itself.
+		line, col := position(data, max(se.Offset-1, 0))
 		return fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)
 	}
 	var te *json.UnmarshalTypeError

@@ -1,0 +1,180 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+func TestLoadClaudeDesktopConfig(t *testing.T) {
+	c, err := Load("testdata/claude_desktop_config.json", env(map[string]string{"GITHUB_TOKEN": "ghp_secret123"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Server{
+		{Name: "filesystem", Type: Stdio, Command: "npx", Timeout: time.Minute,
+			Args: []string{"-y", "@modelcontextprotocol/server-filesystem", "/Users/username/Desktop", "/Users/username/Downloads"}},
+		{Name: "github", Type: Stdio, Command: "docker", Timeout: time.Minute,
+			Args: []string{"run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"},
+			Env:  map[string]string{"GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_secret123"}},
+		{Name: "memory", Type: Stdio, Command: "npx", Timeout: time.Minute,
+			Args: []string{"-y", "@modelcontextprotocol/server-memory"},
+			Env:  map[string]string{"MEMORY_FILE_PATH": "/Users/username/memory.json"}},
+	}
+	if diff := cmp.Diff(want, c.Servers); diff != "" {
+		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"ghp_secret123"}, c.Secrets); diff != "" {
+		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+	if c.Codemode.Timeout != 30*time.Second || c.Codemode.MaxToolCalls != 200 || c.Codemode.MaxOutputBytes != 24000 || c.Codemode.MemoryLimitMB != 128 {
+		t.Errorf("defaults not applied: %+v", c.Codemode)
+	}
+}
+
+func TestParseFullExample(t *testing.T) {
+	const text = `{
+  "mcpServers": {
+    "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"], "env": {} },
+    "github": { "type": "http", "url": "https://example.invalid/mcp",
+                "headers": { "Authorization": "Bearer ${GITHUB_TOKEN}" }, "timeout": "5s" },
+    "legacy": { "type": "sse", "url": "http://127.0.0.1:9000/sse" }
+  },
+  "codemode": {
+    "timeout": "10s",
+    "max_tool_calls": 7,
+    "max_output_bytes": 1000,
+    "memory_limit_mb": 64,
+    "network": {
+      "allow": [
+        { "host": "api.example.com", "methods": ["GET", "POST"], "path_prefix": "/v1/",
+          "inject_headers": { "Authorization": "Bearer ${EXAMPLE_TOKEN}" } }
+      ]
+    }
+  }
+}`
+	c, err := Parse("c.json", []byte(text), env(map[string]string{"GITHUB_TOKEN": "tok-gh", "EXAMPLE_TOKEN": "tok-ex"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Server{}
+	for _, s := range c.Servers {
+		got[s.Name] = s
+	}
+	if s := got["github"]; s.Type != HTTP || s.Headers["Authorization"] != "Bearer tok-gh" || s.Timeout != 5*time.Second {
+		t.Errorf("github = %+v", s)
+	}
+	if s := got["legacy"]; s.Type != SSE || s.URL != "http://127.0.0.1:9000/sse" {
+		t.Errorf("legacy = %+v", s)
+	}
+	cm := c.Codemode
+	if cm.Timeout != 10*time.Second || cm.MaxToolCalls != 7 || cm.MaxOutputBytes != 1000 || cm.MemoryLimitMB != 64 {
+		t.Errorf("codemode = %+v", cm)
+	}
+	if r := cm.Network.Allow[0]; r.InjectHeaders["Authorization"] != "Bearer tok-ex" || r.PathPrefix != "/v1/" {
+		t.Errorf("rule = %+v", r)
+	}
+	if cm.Network.MaxRequests != 50 || cm.Network.Timeout != 10*time.Second {
+		t.Errorf("network defaults = %+v", cm.Network)
+	}
+	if diff := cmp.Diff([]string{"tok-ex", "tok-gh"}, c.Secrets); diff != "" {
+		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"bad json", "{\n  \"mcpServers\": {,}\n}",
+			`config c.json: invalid JSON at line 2, column 18: invalid character ',' looking for beginning of object key string`},
+		{"unknown codemode key", `{"codemode": {"timout": "1s"}}`,
+			`config c.json: codemode.timout: unknown key; the known keys here are timeout, max_tool_calls, max_output_bytes, memory_limit_mb, isolation, network, auth, allowed_origins, allowed_hosts, max_concurrent, max_concurrent_per_session, session_idle_timeout, stateless, data_dir, workspace, description_budget_tokens, require_approval, approve_destructive, pin_tool_definitions`},
+		{"unknown network key", `{"codemode": {"network": {"alow": []}}}`,
+			`config c.json: codemode.network.alow: unknown key; the known keys here are allow, max_requests, max_concurrent, max_response_bytes, timeout`},
+		{"neither command nor url", `{"mcpServers": {"x": {"args": []}}}`,
+			`config c.json: mcpServers.x: needs "command" (a local stdio server) or "url" (a remote server)`},
+		{"both", `{"mcpServers": {"x": {"command": "a", "url": "http://b"}}}`,
+			`config c.json: mcpServers.x: has both "command" and "url"; keep "command" for a local (stdio) server or "url" for a remote one`},
+		{"bad type", `{"mcpServers": {"x": {"url": "http://b", "type": "websocket"}}}`,
+			`config c.json: mcpServers.x.type: is "websocket"; use "http" (streamable HTTP) or "sse"`},
+		{"bad duration", `{"codemode": {"timeout": "30"}}`,
+			`config c.json: codemode.timeout: "30" is not a positive duration; write it like "30s", "500ms" or "2m"`},
+		{"bad server timeout", `{"mcpServers": {"x": {"command": "a", "timeout": "-1s"}}}`,
+			`config c.json: mcpServers.x.timeout: "-1s" is not a positive duration; write it like "30s", "500ms" or "2m"`},
+		{"missing variable", `{"mcpServers": {"x": {"command": "a", "env": {"T": "${NOPE}"}}}}`,
+			`config c.json: mcpServers.x.env.T: environment variable NOPE is not set; export it before starting, or write the value in the file`},
+		{"missing variable in args", `{"mcpServers": {"x": {"command": "a", "args": ["--t=${NOPE}"]}}}`,
+			`config c.json: mcpServers.x.args[0]: environment variable NOPE is not set; export it before starting, or write the value in the file`},
+		{"bad reference", `{"mcpServers": {"x": {"url": "http://h/${a-b}"}}}`,
+			`config c.json: mcpServers.x.url: ${a-b} is not a valid variable reference; use ${NAME} with letters, digits and _`},
+		{"wrong type", `{"codemode": {"max_tool_calls": "many"}}`,
+			`config c.json: codemode: max_tool_calls: expected a number, got JSON string`},
+		{"negative", `{"codemode": {"max_tool_calls": -1}}`,
+			`config c.json: codemode.max_tool_calls: is -1; use a positive number, or leave it out for the default`},
+		{"bad isolation", `{"codemode": {"isolation": "vm"}}`,
+			`config c.json: codemode.isolation: is "vm"; use "inprocess" or "process"`},
+		{"rule without host", `{"codemode": {"network": {"allow": [{"methods": ["GET"]}]}}}`,
+			`config c.json: codemode.network.allow[0].host: is missing; name the host to allow, e.g. "api.example.com" or "*.example.com"`},
+		{"codemode not object", `{"codemode": 3}`,
+			`config c.json: codemode: expected an object, got 3`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.json", []byte(tt.text), env(nil))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDisabledServerIsNotExpanded(t *testing.T) {
+	c, err := Parse("c.json", []byte(`{"mcpServers": {"x": {"command": "a", "env": {"T": "${NOPE}"}, "disabled": true}}}`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Servers) != 0 {
+		t.Errorf("servers = %+v, want none", c.Servers)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.json")
+	_, err := Load(path, os.LookupEnv)
+	want := "config " + path + ": cannot read: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	if len(c.Servers) != 0 || c.Codemode.Timeout != 30*time.Second || c.Codemode.Isolation != "inprocess" {
+		t.Errorf("Default() = %+v", c)
+	}
+}
+
+func TestShortValuesAreNotSecrets(t *testing.T) {
+	c, err := Parse("c.json", []byte(`{"mcpServers": {"x": {"command": "a", "env": {"A": "${SHORT}", "B": "${LONG}"}}}}`),
+		env(map[string]string{"SHORT": "1", "LONG": "a-long-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a-long-secret"}, c.Secrets); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

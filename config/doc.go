@@ -1,0 +1,24 @@
+// Package config loads mcp-codemode's configuration file: a superset of
+// Claude Desktop's claude_desktop_config.json, so a user can point --config
+// at that file as it is.
+//
+//	cfg, err := config.Load("claude_desktop_config.json", os.LookupEnv)
+//	if err != nil {
+//		// err names the file, the key and the fix; exit status 2.
+//	}
+//	for _, s := range cfg.Servers { ... }
+//
+// # What is accepted
+//
+// mcpServers entries with "command" (stdio) or "url" (streamable HTTP, or SSE
+// with "type": "sse"); unknown keys inside an entry and unknown top-level keys
+// are ignored, because other MCP hosts write their own. Unknown keys inside
+// "codemode" are an error: they are almost always typos of a limit.
+//
+// # Variables and secrets
+//
+// ${VAR} in env, headers, url, args, auth.tokens and inject_headers is
+// expanded at load time; a missing variable is an error naming it, never an
+// empty string. Every expanded value is collected in Config.Secrets so that
+// the tools layer can scrub it from anything the model sees.
+package config
