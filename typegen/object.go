@@ -1,0 +1,178 @@
+package typegen
+
+import (
+	"strings"
+)
+
+// member is one line of an object type.
+type member struct {
+	name     string // already quoted when needed; "[k: string]" for the index signature
+	optional bool
+	typ      tsType
+	doc      string
+}
+
+// maxInline is the longest object type written on one line.
+const maxInline = 80
+
+// object renders an object schema: its properties in schema order, required
+// names without a property as unknown, and an index signature when extra
+// keys are typed (additionalProperties or patternProperties).
+func (d *doc) object(s *value, indent int) tsType {
+	d.guard++
+	defer func() { d.guard-- }()
+	members, declared := d.properties(s, indent+1)
+	if idx, ok := d.indexType(s, declared, indent+1); ok {
+		members = append(members, member{name: "[k: string]", typ: idx})
+	}
+	if len(members) == 0 {
+		t := primary("{ [k: string]: unknown }")
+		if closed(s) {
+			t = primary("{ [k: string]: never }")
+		}
+		t.loose = true // see intersect
+		return t
+	}
+	return primary(formatObject(members, indent))
+}
+
+// properties renders the declared and required members of s.
+func (d *doc) properties(s *value, indent int) (members []member, types []tsType) {
+	required := requiredSet(s)
+	seen := make(map[string]bool)
+	if props := s.get("properties"); props != nil && props.kind == kObject {
+		for i, name := range props.keys {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			p := props.vals[i]
+			t := d.render(p, indent)
+			members = append(members, member{
+				name:     propertyName(name),
+				optional: !required[name],
+				typ:      t,
+				doc:      d.propertyDoc(p),
+			})
+			types = append(types, t)
+		}
+	}
+	for _, r := range s.get("required").elems() {
+		if r.kind == kString && !seen[r.str] {
+			seen[r.str] = true
+			members = append(members, member{name: propertyName(r.str), typ: tUnknown})
+		}
+	}
+	return members, types
+}
+
+func requiredSet(s *value) map[string]bool {
+	req := make(map[string]bool)
+	for _, r := range s.get("required").elems() {
+		if r.kind == kString {
+			req[r.str] = true
+		}
+	}
+	return req
+}
+
+// closed reports whether s forbids keys beyond its properties.
+func closed(s *value) bool {
+	for _, k := range [...]string{"additionalProperties", "unevaluatedProperties"} {
+		if v := s.get(k); v != nil && v.kind == kBool && !v.b {
+			return true
+		}
+	}
+	return false
+}
+
+// indexType returns the type of the index signature, if s needs one. The
+// signature's type must admit every declared property's type too (tsc checks
+// that), so those are part of the union. Absent or true additionalProperties
+// add no signature (object types are open in TypeScript anyway) unless
+// patternProperties says keys are dynamic.
+func (d *doc) indexType(s *value, declared []tsType, indent int) (tsType, bool) {
+	var ts []tsType
+	pp := s.get("patternProperties")
+	if pp != nil && pp.kind == kObject {
+		for _, p := range pp.vals {
+			ts = append(ts, d.render(p, indent))
+		}
+	}
+	switch ap := s.get("additionalProperties"); {
+	case ap != nil && ap.kind == kObject:
+		ts = append(ts, d.render(ap, indent))
+	case len(ts) > 0 && (ap == nil || ap.kind == kBool && ap.b):
+		ts = append(ts, tUnknown)
+	}
+	if len(ts) == 0 {
+		return tsType{}, false
+	}
+	t := union(append(ts, declared...))
+	if len(declared) > 0 && !t.top && hasOptional(s) {
+		t = union([]tsType{t, primary("undefined")})
+	}
+	return t, true
+}
+
+// hasOptional reports whether some declared property of s is optional.
+func hasOptional(s *value) bool {
+	props := s.get("properties")
+	if props == nil || props.kind != kObject {
+		return false
+	}
+	req := requiredSet(s)
+	for _, k := range props.keys {
+		if !req[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// formatObject writes members on one line when short and undocumented,
+// else one per line with JSDoc above each documented member.
+func formatObject(members []member, indent int) string {
+	if line, ok := oneLine(members); ok {
+		return line
+	}
+	var b strings.Builder
+	b.WriteString("{\n")
+	for _, m := range members {
+		jsdoc(&b, m.doc, indent+1)
+		writeIndent(&b, indent+1)
+		writeMember(&b, m)
+		b.WriteString(";\n")
+	}
+	writeIndent(&b, indent)
+	b.WriteString("}")
+	return b.String()
+}
+
+func oneLine(members []member) (string, bool) {
+	var b strings.Builder
+	b.WriteString("{ ")
+	for i, m := range members {
+		if m.doc != "" || strings.Contains(m.typ.text, "\n") {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		writeMember(&b, m)
+		if b.Len() > maxInline {
+			return "", false
+		}
+	}
+	b.WriteString(" }")
+	return b.String(), true
+}
+
+func writeMember(b *strings.Builder, m member) {
+	b.WriteString(m.name)
+	if m.optional {
+		b.WriteByte('?')
+	}
+	b.WriteString(": ")
+	b.WriteString(m.typ.text)
+}

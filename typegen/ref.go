@@ -1,0 +1,266 @@
+package typegen
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// doc converts one schema document: a tool's input or output schema, which
+// is the scope its local $refs resolve in.
+type doc struct {
+	g        *gen
+	root     *value
+	rootBase string             // helper name for the root, should "#" be recursive
+	targets  map[*value]*target // by resolved node
+	depth    int                // render nesting, bounded by maxDepth
+	guard    int                // object members and array elements entered; see cycle
+	inlined  int                // $ref expansions, bounded by maxInlined
+}
+
+// target is a schema some $ref points to. A target is written inline where
+// it is used, unless it is recursive (a type alias is the only way to write
+// it) or used more than once with a body too long to repeat.
+type target struct {
+	node       *value
+	base       string // helper name to start from
+	uses       int    // $ref occurrences that reach it
+	inProgress bool   // being rendered now: a $ref to it is a cycle
+	guard      int    // d.guard when rendering started
+	recursive  bool
+	name       string  // helper type name, once it has one
+	memo       *tsType // short body of a reused target, inlined at each use
+}
+
+const (
+	maxInlineRef = 60    // longest body of a reused target that is repeated inline
+	maxInlined   = 10000 // $ref expansions per document, against exponential schemas
+)
+
+func newDoc(g *gen, root *value, rootBase string) *doc {
+	d := &doc{g: g, root: root, rootBase: rootBase, targets: make(map[*value]*target)}
+	d.countRefs(root, make(map[*value]bool))
+	return d
+}
+
+// renderRoot renders the document's root, which a "#" $ref may make recursive.
+func (d *doc) renderRoot(indent int) tsType {
+	t := d.targetAt(d.root, d.rootBase)
+	return d.inline(t, indent)
+}
+
+// ref renders a $ref to a target.
+func (d *doc) ref(ref string, indent int) tsType {
+	t, why := d.resolve(ref)
+	switch {
+	case t == nil:
+		return unknownBecause(why)
+	case t.inProgress:
+		return d.cycle(t)
+	case t.name != "":
+		return primary(t.name)
+	case t.memo != nil:
+		return *t.memo
+	case t.uses >= 2:
+		return d.reused(t)
+	}
+	return d.inline(t, indent)
+}
+
+// cycle handles a $ref back to a target being rendered. TypeScript accepts a
+// type alias that refers to itself only from inside an object member, array
+// or tuple element; a cycle without one (A = A & B, A = B, B = A) adds
+// nothing to what the schema already says, so it renders as unknown.
+func (d *doc) cycle(t *target) tsType {
+	if d.guard == t.guard {
+		return tUnknown
+	}
+	if t.name == "" {
+		t.recursive = true
+		t.name = d.g.alloc(t.base)
+	}
+	return primary(t.name)
+}
+
+// enter renders t's schema with t marked as in progress.
+func (d *doc) enter(t *target, indent int) tsType {
+	t.inProgress, t.guard = true, d.guard
+	ty := d.render(t.node, indent)
+	t.inProgress = false
+	return ty
+}
+
+// inline renders a target at its (first) use. If rendering it found it to be
+// recursive, it becomes a named type, rendered again at the top level.
+func (d *doc) inline(t *target, indent int) tsType {
+	if d.inlined++; d.inlined > maxInlined {
+		return unknownBecause("schema too large")
+	}
+	ty := d.enter(t, indent)
+	if !t.recursive {
+		return ty
+	}
+	if indent != 0 {
+		ty = d.enter(t, 0)
+	}
+	d.define(t, ty)
+	return primary(t.name)
+}
+
+// reused renders a target used more than once: short bodies are repeated,
+// longer ones are written once as a named type.
+func (d *doc) reused(t *target) tsType {
+	body := d.enter(t, 0)
+	if !t.recursive && len(body.text) <= maxInlineRef && !strings.Contains(body.text, "\n") {
+		t.memo = &body
+		return body
+	}
+	d.define(t, body)
+	return primary(t.name)
+}
+
+// define records the type alias of a named target. A non-recursive target
+// whose alias would be identical to an earlier one (the same $defs entry in
+// two tools of a server) reuses it.
+func (d *doc) define(t *target, body tsType) {
+	comment := cleanText(t.node.getString("description"), d.g.maxDesc)
+	if t.name == "" {
+		key := t.base + "\x00" + comment + "\x00" + body.text
+		if name, ok := d.g.byBody[key]; ok {
+			t.name = name
+			return
+		}
+		t.name = d.g.alloc(t.base)
+		d.g.byBody[key] = t.name
+	}
+	d.g.defs = append(d.g.defs, helper{name: t.name, doc: comment, body: body.text})
+}
+
+// refOf returns the reference of s: $ref, or the 2019-09/2020-12 dynamic
+// forms, which resolve like $ref within one document.
+func refOf(s *value) (string, bool) {
+	for _, k := range [...]string{"$ref", "$recursiveRef", "$dynamicRef"} {
+		if r := s.get(k); r != nil && r.kind == kString {
+			return r.str, true
+		}
+	}
+	return "", false
+}
+
+// resolve finds the target of a local reference, or says why it cannot.
+func (d *doc) resolve(ref string) (*target, string) {
+	base, frag, _ := strings.Cut(ref, "#")
+	if base != "" && base != d.root.getString("$id") && base != d.root.getString("id") {
+		return nil, "external $ref " + ref
+	}
+	if f, err := url.PathUnescape(frag); err == nil {
+		frag = f
+	}
+	var node *value
+	name := d.rootBase
+	switch {
+	case frag == "":
+		node = d.root
+	case frag[0] == '/':
+		node, name = d.pointer(frag)
+	default:
+		node, name = d.anchor(d.root, frag, 0), d.g.prefix+Identifier(frag)
+	}
+	if node == nil || node.kind != kObject && node.kind != kBool {
+		return nil, "unresolved $ref " + ref
+	}
+	return d.targetAt(node, name), ""
+}
+
+// targetAt returns the target for node, creating it with a helper name base.
+func (d *doc) targetAt(node *value, base string) *target {
+	t := d.targets[node]
+	if t == nil {
+		t = &target{node: node, base: base}
+		d.targets[node] = t
+	}
+	return t
+}
+
+// pointer follows a JSON pointer (RFC 6901) from the root. The helper name
+// comes from the last segment: #/$defs/Entity names memory_Entity.
+func (d *doc) pointer(p string) (*value, string) {
+	v, last := d.root, ""
+	for _, seg := range strings.Split(p[1:], "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		switch {
+		case v == nil:
+			return nil, ""
+		case v.kind == kObject:
+			v = v.get(seg)
+		case v.kind == kArray:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v.arr) {
+				return nil, ""
+			}
+			v = v.arr[i]
+		default:
+			return nil, ""
+		}
+		last = seg
+	}
+	return v, d.g.prefix + Identifier(last)
+}
+
+// anchor finds the subschema that declares a plain-name fragment: $anchor,
+// $dynamicAnchor, or a draft-07 "$id": "#name".
+func (d *doc) anchor(v *value, name string, depth int) *value {
+	if v == nil || depth > maxDepth {
+		return nil
+	}
+	if v.kind == kObject {
+		if v.getString("$anchor") == name || v.getString("$dynamicAnchor") == name ||
+			v.getString("$id") == "#"+name || v.getString("id") == "#"+name {
+			return v
+		}
+		for _, c := range v.vals {
+			if found := d.anchor(c, name, depth+1); found != nil {
+				return found
+			}
+		}
+	}
+	for _, c := range v.arr {
+		if found := d.anchor(c, name, depth+1); found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// countRefs counts, for every target, the $refs that reach it through the
+// keywords render follows, walking each target once. $defs are only walked
+// through the $refs that use them, so unused definitions cost nothing.
+func (d *doc) countRefs(s *value, seen map[*value]bool) {
+	if s == nil || s.kind != kObject {
+		return
+	}
+	if ref, ok := refOf(s); ok {
+		if t, _ := d.resolve(ref); t != nil {
+			t.uses++
+			if !seen[t.node] {
+				seen[t.node] = true
+				d.countRefs(t.node, seen)
+			}
+		}
+	}
+	for _, k := range [...]string{"properties", "patternProperties"} {
+		if m := s.get(k); m != nil && m.kind == kObject {
+			for _, c := range m.vals {
+				d.countRefs(c, seen)
+			}
+		}
+	}
+	for _, k := range [...]string{"additionalProperties", "items", "additionalItems"} {
+		d.countRefs(s.get(k), seen)
+	}
+	for _, k := range [...]string{"allOf", "anyOf", "oneOf", "prefixItems", "items"} {
+		for _, c := range s.get(k).elems() {
+			d.countRefs(c, seen)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package typegen
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// Tool is one function to declare.
+type Tool struct {
+	Name         string          // final method identifier (made unique by the caller with MethodNames)
+	Description  string          // shown as JSDoc above the method
+	InputSchema  json.RawMessage // JSON Schema of the arguments object; nil or empty: no arguments
+	OutputSchema json.RawMessage // JSON Schema of the result; nil or empty: Promise<unknown>
+}
+
+// Namespace is one global object whose methods are tools.
+type Namespace struct {
+	Name        string // final global identifier (made unique by the caller with NamespaceNames)
+	Description string // optional; shown as JSDoc above the declaration
+	Tools       []Tool
+}
+
+// Options tunes Declarations.
+type Options struct {
+	// MaxDescription is the most characters (runes) of one description
+	// before it is cut with "…". Zero or negative means 500.
+	MaxDescription int
+}
+
+// Declarations renders a global TypeScript script declaring every namespace:
+// one `declare const NAME: { ... };` each, with one method per tool, preceded
+// by the type aliases its recursive or much-reused schemas need. The output
+// is deterministic: the same input gives byte-identical text.
+func Declarations(ns []Namespace, opts Options) string {
+	g := newGen(opts)
+	var b strings.Builder
+	for i, n := range ns {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		g.namespace(&b, n)
+	}
+	return b.String()
+}
+
+// TypeOf renders one schema as a TypeScript type, preceded by the type
+// aliases (named T_...) that recursive or much-reused parts need.
+func TypeOf(schema json.RawMessage) string {
+	g := newGen(Options{})
+	g.prefix = "T_"
+	t := g.root(schema, "T_root", 0)
+	var b strings.Builder
+	g.writeDefs(&b)
+	b.WriteString(t.text)
+	return b.String()
+}
+
+// gen is the state of one Declarations call. Helper type names are unique
+// across all namespaces because they share one global scope.
+type gen struct {
+	maxDesc int
+	prefix  string            // namespace prefix of helper names, "memory_"
+	used    map[string]bool   // helper names taken
+	byBody  map[string]string // identical definitions share one name
+	defs    []helper          // definitions not yet written
+}
+
+// helper is a type alias definition.
+type helper struct {
+	name, doc, body string
+}
+
+func newGen(opts Options) *gen {
+	max := opts.MaxDescription
+	if max <= 0 {
+		max = defaultMaxDescription
+	}
+	return &gen{maxDesc: max, used: make(map[string]bool), byBody: make(map[string]string)}
+}
+
+// alloc returns base, or base_2, base_3, ... when taken.
+func (g *gen) alloc(base string) string {
+	name := base
+	for n := 2; g.used[name]; n++ {
+		name = base + "_" + strconv.Itoa(n)
+	}
+	g.used[name] = true
+	return name
+}
+
+// namespace writes one namespace, after the helper types its tools need.
+func (g *gen) namespace(b *strings.Builder, n Namespace) {
+	name := Identifier(n.Name)
+	g.prefix = name + "_"
+	var body strings.Builder
+	jsdoc(&body, cleanText(n.Description, g.maxDesc), 0)
+	body.WriteString("declare const " + name + ": {")
+	if len(n.Tools) > 0 {
+		body.WriteByte('\n')
+	}
+	for _, t := range n.Tools {
+		g.method(&body, t)
+	}
+	body.WriteString("};\n")
+	g.writeDefs(b)
+	b.WriteString(body.String())
+}
+
+// method writes one tool as a method signature.
+func (g *gen) method(b *strings.Builder, t Tool) {
+	base := g.prefix + Identifier(t.Name)
+	in, optional := g.input(t.InputSchema, base+"_args")
+	out := g.root(t.OutputSchema, base+"_result", 1)
+	jsdoc(b, cleanText(t.Description, g.maxDesc), 1)
+	writeIndent(b, 1)
+	b.WriteString(propertyName(t.Name))
+	b.WriteString("(args")
+	if optional {
+		b.WriteByte('?')
+	}
+	b.WriteString(": " + in.text + "): Promise<" + out.text + ">;\n")
+}
+
+// input renders a tool's arguments type, and whether the argument may be
+// left out: when nothing in it is required.
+func (g *gen) input(schema json.RawMessage, rootBase string) (tsType, bool) {
+	root, err := parse(schema)
+	switch {
+	case err != nil:
+		return unknownBecause("invalid schema"), true
+	case noArgs(root):
+		return primary("{}"), true
+	}
+	return g.renderDoc(root, rootBase, 1), optionalArgs(root)
+}
+
+// root renders a whole schema document; nil or empty is unknown.
+func (g *gen) root(schema json.RawMessage, rootBase string, indent int) tsType {
+	root, err := parse(schema)
+	switch {
+	case err != nil:
+		return unknownBecause("invalid schema")
+	case root == nil:
+		return tUnknown
+	}
+	return g.renderDoc(root, rootBase, indent)
+}
+
+func (g *gen) renderDoc(root *value, rootBase string, indent int) tsType {
+	return newDoc(g, root, rootBase).renderRoot(indent)
+}
+
+// noArgs reports whether an input schema declares no arguments at all.
+func noArgs(s *value) bool {
+	switch {
+	case s == nil || s.kind == kNull || s.kind == kBool && s.b:
+		return true
+	case s.kind != kObject:
+		return false
+	}
+	if t := s.get("type"); t != nil && !(t.kind == kString && t.str == "object") {
+		return false
+	}
+	if ap := s.get("additionalProperties"); ap != nil && ap.kind == kObject {
+		return false
+	}
+	for _, k := range [...]string{"properties", "required", "patternProperties", "allOf", "anyOf", "oneOf", "enum", "const"} {
+		if v := s.get(k); v != nil && !(v.kind == kObject && len(v.keys) == 0) && !(v.kind == kArray && len(v.arr) == 0) {
+			return false
+		}
+	}
+	_, isRef := refOf(s)
+	return !isRef
+}
+
+// optionalArgs reports whether an object input schema requires nothing, so
+// that a call may omit the argument.
+func optionalArgs(s *value) bool {
+	if s.kind != kObject || len(s.get("required").elems()) > 0 {
+		return false
+	}
+	if _, isRef := refOf(s); isRef {
+		return false
+	}
+	for _, k := range [...]string{"allOf", "anyOf", "oneOf"} {
+		if s.get(k) != nil {
+			return false
+		}
+	}
+	t := s.get("type")
+	return t == nil || t.kind == kString && t.str == "object"
+}
+
+// writeDefs writes and forgets the pending helper type definitions.
+func (g *gen) writeDefs(b *strings.Builder) {
+	for _, h := range g.defs {
+		jsdoc(b, h.doc, 0)
+		b.WriteString("type " + h.name + " = " + h.body + ";\n")
+	}
+	g.defs = g.defs[:0]
+}

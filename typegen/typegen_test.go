@@ -1,0 +1,141 @@
+package typegen
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// corpusFile is a tools/list result as an MCP client receives it.
+type corpusFile struct {
+	Tools []struct {
+		Name         string          `json:"name"`
+		Description  string          `json:"description"`
+		InputSchema  json.RawMessage `json:"inputSchema"`
+		OutputSchema json.RawMessage `json:"outputSchema"`
+	} `json:"tools"`
+}
+
+// loadNamespace reads a tools/list file and names the namespace after the
+// file's base name up to the first '.', as `mcp-codemode types --tools` does.
+func loadNamespace(t testing.TB, path string) Namespace {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f corpusFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	base, _, _ := strings.Cut(filepath.Base(path), ".")
+	raw := make([]string, len(f.Tools))
+	for i, tool := range f.Tools {
+		raw[i] = tool.Name
+	}
+	names := MethodNames(raw)
+	ns := Namespace{Name: NamespaceNames([]string{base})[0]}
+	for i, tool := range f.Tools {
+		ns.Tools = append(ns.Tools, Tool{
+			Name:         names[i],
+			Description:  tool.Description,
+			InputSchema:  tool.InputSchema,
+			OutputSchema: tool.OutputSchema,
+		})
+	}
+	return ns
+}
+
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.tools.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	return files
+}
+
+// TestGolden compares the declarations of every corpus file with
+// testdata/NAME.golden. UPDATE_GOLDEN=1 rewrites them.
+func TestGolden(t *testing.T) {
+	for _, path := range corpusFiles(t) {
+		ns := loadNamespace(t, path)
+		t.Run(ns.Name, func(t *testing.T) {
+			got := Declarations([]Namespace{ns}, Options{})
+			golden := filepath.Join("testdata", strings.TrimSuffix(filepath.Base(path), ".tools.json")+".golden")
+			if os.Getenv("UPDATE_GOLDEN") != "" {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run UPDATE_GOLDEN=1 go test ./typegen/ to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s is stale (-want +got); run UPDATE_GOLDEN=1 go test ./typegen/ after checking:\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	var ns []Namespace
+	for _, path := range corpusFiles(t) {
+		ns = append(ns, loadNamespace(t, path))
+	}
+	first := Declarations(ns, Options{})
+	for range 5 {
+		if got := Declarations(ns, Options{}); got != first {
+			t.Fatal("Declarations is not deterministic")
+		}
+	}
+}
+
+func ExampleDeclarations() {
+	fmt.Print(Declarations([]Namespace{{
+		Name:        "weather",
+		Description: "Forecasts from the weather service.",
+		Tools: []Tool{{
+			Name:        "forecast",
+			Description: "Get the forecast for a city.",
+			InputSchema: json.RawMessage(`{"type":"object","properties":{
+				"city":{"type":"string","description":"City name"},
+				"days":{"type":"integer","minimum":1,"maximum":7,"default":3}},
+				"required":["city"]}`),
+			OutputSchema: json.RawMessage(`{"type":"object","properties":{
+				"days":{"type":"array","items":{"type":"object","properties":{
+					"date":{"type":"string","format":"date"},"high":{"type":"number"},"low":{"type":"number"}},
+					"required":["date","high","low"]}}},"required":["days"]}`),
+		}, {
+			Name:        "delete",
+			Description: "Forget the saved cities.",
+		}},
+	}}, Options{}))
+	// Output:
+	// /** Forecasts from the weather service. */
+	// declare const weather: {
+	//   /** Get the forecast for a city. */
+	//   forecast(args: {
+	//     /** City name */
+	//     city: string;
+	//     /** (1..7) @default 3 */
+	//     days?: number;
+	//   }): Promise<{
+	//     days: {
+	//       /** (date) */
+	//       date: string;
+	//       high: number;
+	//       low: number;
+	//     }[];
+	//   }>;
+	//   /** Forget the saved cities. */
+	//   delete(args?: {}): Promise<unknown>;
+	// };
+}
