@@ -1,0 +1,224 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/config"
+)
+
+// conn is one connection to an upstream: for stdio, one child process.
+// It is replaced, never repaired.
+type conn struct {
+	client *client.Client
+	stderr *lineWriter // stdio only
+	info   mcp.InitializeResult
+
+	startDone chan struct{} // closed when client.Start has returned
+
+	mu  sync.Mutex
+	cmd *exec.Cmd // stdio only, once spawned
+
+	failOnce sync.Once
+	why      error
+}
+
+// command builds the child process: our environment plus the entry's, its
+// cwd, and stderr forwarded line by line. stdout carries the protocol.
+func (c *conn) command(cfg config.Server) transport.CommandFunc {
+	return func(_ context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(command, args...)
+		cmd.Env = envList(cfg.Env)
+		cmd.Dir = cfg.Cwd
+		cmd.Stderr = c.stderr
+		cmd.WaitDelay = time.Second // grandchildren holding stderr open must not stall Wait
+		c.mu.Lock()
+		c.cmd = cmd
+		c.mu.Unlock()
+		return cmd, nil
+	}
+}
+
+// open starts the transport for the lifetime of life, performs the
+// handshake and lists the tools, all within ctx.
+func (c *conn) open(ctx, life context.Context) ([]Tool, error) {
+	if err := c.start(ctx, life); err != nil {
+		return nil, err
+	}
+	info, err := c.client.Initialize(ctx, initRequest())
+	if err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	c.info = *info
+	return listTools(ctx, c.client)
+}
+
+// start runs client.Start with the long-lived context (stdio and SSE tie
+// the process and the event stream to it) while waiting only as long as
+// ctx allows.
+func (c *conn) start(ctx, life context.Context) error {
+	c.startDone = make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer close(c.startDone)
+		done <- c.client.Start(life)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func initRequest() mcp.InitializeRequest {
+	version := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	var req mcp.InitializeRequest
+	req.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "mcp-codemode", Version: version}
+	return req
+}
+
+// fail closes c after err and returns err, described better when the child
+// process died on its own: its exit status and last stderr line. Every
+// caller gets the first description.
+func (c *conn) fail(err error) error {
+	c.failOnce.Do(func() {
+		c.close()
+		c.why = err
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return
+		}
+		if exit := c.exitDescription(); exit != "" {
+			c.why = &messageError{msg: exit, err: err}
+		}
+	})
+	return c.why
+}
+
+// close shuts the connection down: for stdio, stdin is closed, then the
+// child is sent SIGTERM, then killed (mcp-go's schedule).
+func (c *conn) close() {
+	if c.startDone != nil {
+		<-c.startDone // Start is bounded for every transport; Close must not overlap it
+	}
+	_ = c.client.Close()
+	if c.stderr != nil {
+		c.stderr.Flush()
+	}
+}
+
+// exitDescription says how the child process ended, after close.
+func (c *conn) exitDescription() string {
+	c.mu.Lock()
+	cmd := c.cmd
+	c.mu.Unlock()
+	if cmd == nil || cmd.ProcessState == nil {
+		return ""
+	}
+	ps := cmd.ProcessState
+	msg := fmt.Sprintf("process exited (status %d)", ps.ExitCode())
+	if !ps.Exited() {
+		msg = fmt.Sprintf("process was stopped (%s)", ps)
+	}
+	if last := c.stderr.Last(); last != "" {
+		msg += fmt.Sprintf(", last stderr line: %q", truncate(last, 200))
+	}
+	return msg
+}
+
+func truncate(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n-1]) + "…"
+	}
+	return s
+}
+
+// listRequestID numbers our own tools/list requests; string ids never
+// collide with the client's numeric ones.
+var listRequestID atomic.Int64
+
+// wireTool is a tool as tools/list sends it. It is decoded here rather
+// than through mcp.Tool, whose schema type keeps only a few keywords:
+// schemas reach validation and the declarations exactly as the server
+// wrote them.
+type wireTool struct {
+	Name         string             `json:"name"`
+	Title        string             `json:"title"`
+	Description  string             `json:"description"`
+	InputSchema  json.RawMessage    `json:"inputSchema"`
+	OutputSchema json.RawMessage    `json:"outputSchema"`
+	Annotations  mcp.ToolAnnotation `json:"annotations"`
+}
+
+// listTools lists every page of tools.
+func listTools(ctx context.Context, c *client.Client) ([]Tool, error) {
+	var out []Tool
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		page, next, err := listPage(ctx, c, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			if t.Name != "" && !seen[t.Name] {
+				seen[t.Name] = true
+				out = append(out, t.tool())
+			}
+		}
+		if next == "" || next == cursor {
+			return out, nil
+		}
+		cursor = next
+	}
+}
+
+func listPage(ctx context.Context, c *client.Client, cursor string) ([]wireTool, string, error) {
+	params := map[string]any{}
+	if cursor != "" {
+		params["cursor"] = cursor
+	}
+	id := fmt.Sprintf("codemode-tools-list-%d", listRequestID.Add(1))
+	resp, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{
+		JSONRPC: mcp.JSONRPC_VERSION, ID: mcp.NewRequestId(id), Method: string(mcp.MethodToolsList), Params: params,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("tools/list: %w", transport.NewError(err))
+	}
+	if resp.Error != nil {
+		return nil, "", fmt.Errorf("tools/list: %w", resp.Error.AsError())
+	}
+	var page struct {
+		Tools      []wireTool `json:"tools"`
+		NextCursor string     `json:"nextCursor"`
+	}
+	if err := json.Unmarshal(resp.Result, &page); err != nil {
+		return nil, "", fmt.Errorf("tools/list: decoding result: %w", err)
+	}
+	return page.Tools, page.NextCursor, nil
+}
+
+func (w wireTool) tool() Tool {
+	t := Tool{Name: w.Name, Title: w.Title, Description: w.Description, Annotations: w.Annotations}
+	if len(w.InputSchema) > 0 && string(w.InputSchema) != "null" {
+		t.InputSchema = w.InputSchema
+	}
+	if len(w.OutputSchema) > 0 && string(w.OutputSchema) != "null" {
+		t.OutputSchema = w.OutputSchema
+	}
+	return t
+}

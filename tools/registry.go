@@ -1,0 +1,328 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Options configures a Registry.
+type Options struct {
+	// Secrets are scrubbed to "[redacted]" from every result and error text
+	// before it reaches the script, and from forwarded upstream stderr.
+	// Values shorter than 4 bytes are ignored. Nil means nothing is scrubbed.
+	Secrets []string
+	// Logger receives the registry's own logs. Nil means slog.Default().
+	Logger *slog.Logger
+	// Stderr receives upstream servers' stderr, line by line, each line
+	// prefixed with "[name] ". Nil means os.Stderr.
+	Stderr io.Writer
+}
+
+// Registry holds the tools the model can call: built-in tools added with
+// Add and the tools of upstream MCP servers. It is safe for concurrent use.
+type Registry struct {
+	log    *slog.Logger
+	red    *redactor
+	stderr *syncWriter
+	ctx    context.Context // lifetime of upstream connections
+	cancel context.CancelFunc
+
+	// Tests shorten these.
+	startTimeout, minBackoff, maxBackoff time.Duration
+
+	mu      sync.Mutex // serialises changes to servers and snapshot
+	servers map[string]*serverTools
+	snap    atomic.Pointer[snapshot]
+}
+
+// serverTools is one namespace as configured: built-in or upstream.
+type serverTools struct {
+	name        string
+	description string
+	up          *upstream // nil for built-in tools
+	tools       map[string]*toolRec
+}
+
+// toolRec is a tool with its compiled input schema (nil: validate nothing
+// but the argument object).
+type toolRec struct {
+	Tool
+	schema *jsonschema.Schema
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry(opts Options) *Registry {
+	r := &Registry{
+		log:          opts.Logger,
+		red:          newRedactor(opts.Secrets),
+		stderr:       &syncWriter{w: opts.Stderr},
+		startTimeout: 30 * time.Second,
+		minBackoff:   500 * time.Millisecond,
+		maxBackoff:   30 * time.Second,
+		servers:      map[string]*serverTools{},
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if r.stderr.w == nil {
+		r.stderr.w = os.Stderr
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.snap.Store(&snapshot{byID: map[string]*binding{}})
+	return r
+}
+
+// Add registers built-in tools. It fails, adding none, when a tool lacks a
+// server, name or handler, when a server+name pair is taken, or when the
+// server is an upstream's namespace.
+func (r *Registry) Add(tools ...Tool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	for _, t := range tools {
+		if err := r.checkAdd(t, seen); err != nil {
+			return err
+		}
+	}
+	for _, t := range tools {
+		st := r.servers[t.Server]
+		if st == nil {
+			st = &serverTools{name: t.Server, tools: map[string]*toolRec{}}
+			r.servers[t.Server] = st
+		}
+		st.tools[t.Name] = r.compile(t)
+	}
+	r.rebuild()
+	return nil
+}
+
+func (r *Registry) checkAdd(t Tool, seen map[string]bool) error {
+	id := toolID(t.Server, t.Name)
+	switch st := r.servers[t.Server]; {
+	case t.Server == "" || t.Name == "":
+		return fmt.Errorf("adding tool %q of server %q: both a server and a name are required", t.Name, t.Server)
+	case t.Handler == nil:
+		return fmt.Errorf("adding tool %s.%s: Handler is nil", t.Server, t.Name)
+	case st != nil && st.up != nil:
+		return fmt.Errorf("adding tool %s.%s: %q is an upstream server's namespace", t.Server, t.Name, t.Server)
+	case seen[id] || st != nil && st.tools[t.Name] != nil:
+		return fmt.Errorf("adding tool %s.%s: a tool with that server and name is already registered", t.Server, t.Name)
+	}
+	seen[id] = true
+	return nil
+}
+
+// SetDescription sets the description of a namespace, shown with its
+// declarations. Upstream namespaces default to the server's instructions.
+func (r *Registry) SetDescription(server, description string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.servers[server]; st != nil {
+		st.description = description
+		r.rebuild()
+	}
+}
+
+// compile compiles t's input schema once; a schema that does not compile
+// is logged and not enforced, since real servers publish sloppy ones.
+func (r *Registry) compile(t Tool) *toolRec {
+	rec := &toolRec{Tool: t}
+	sch, err := compileSchema(rec.inputSchema())
+	if err != nil {
+		r.log.Warn("input schema does not compile; arguments will not be validated",
+			"server", t.Server, "tool", t.Name, "err", r.red.String(err.Error()))
+		return rec
+	}
+	rec.schema = sch
+	return rec
+}
+
+// setUpstreamTools installs the tools an upstream listed, replacing its
+// previous ones. Unchanged tools keep their compiled schemas; the version
+// bumps only when something changed.
+func (r *Registry) setUpstreamTools(u *upstream, description string, tools []Tool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.servers[u.name]
+	if st == nil || st.up != u {
+		return // closed or replaced meanwhile
+	}
+	next, changed := map[string]*toolRec{}, len(tools) != len(st.tools) || st.description != description
+	for _, t := range tools {
+		if old := st.tools[t.Name]; old != nil && sameTool(old.Tool, t) {
+			next[t.Name] = old
+			continue
+		}
+		next[t.Name], changed = r.compile(t), true
+	}
+	if changed {
+		st.tools, st.description = next, description
+		r.rebuild()
+	}
+}
+
+func sameTool(a, b Tool) bool {
+	ja, _ := json.Marshal(a.Annotations)
+	jb, _ := json.Marshal(b.Annotations)
+	return a.Name == b.Name && a.Title == b.Title && a.Description == b.Description &&
+		string(a.InputSchema) == string(b.InputSchema) &&
+		string(a.OutputSchema) == string(b.OutputSchema) && string(ja) == string(jb)
+}
+
+// Entries returns every tool, sorted by Namespace then Method.
+func (r *Registry) Entries() []Entry {
+	return slices.Clone(r.snap.Load().entries)
+}
+
+// Lookup finds a tool by id.
+func (r *Registry) Lookup(id string) (Entry, bool) {
+	b, ok := r.snap.Load().byID[id]
+	if !ok {
+		return Entry{}, false
+	}
+	return b.entry, true
+}
+
+// Namespaces returns the tools grouped for typegen.Declarations, in the
+// order of Entries. The value is computed once per tool set.
+func (r *Registry) Namespaces() []tgNamespace {
+	return slices.Clone(r.snap.Load().namespaces)
+}
+
+// Version identifies the tool set; it changes whenever the tool set does.
+func (r *Registry) Version() uint64 { return r.snap.Load().version }
+
+// Search ranks tools against a free-text query; see search.go.
+func (r *Registry) Search(query string, limit int) []Entry {
+	return r.snap.Load().search(query, limit)
+}
+
+// Call validates args against the tool's inputSchema, calls the tool, and
+// returns its unwrapped, redacted result. Errors are *ArgumentError,
+// *ToolError, *UpstreamError or *UnknownToolError. The signature matches
+// sandbox.Caller.
+func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	b, ok := r.snap.Load().byID[id]
+	if !ok {
+		return nil, &UnknownToolError{ID: id}
+	}
+	if len(args) == 0 || string(args) == "null" {
+		args = json.RawMessage("{}")
+	}
+	if aerr := validateArgs(b.rec.schema, b.entry.Path(), args); aerr != nil {
+		return nil, r.redactArgs(aerr)
+	}
+	res, err := r.invoke(ctx, b, args)
+	if err != nil {
+		return nil, r.callError(b, err)
+	}
+	return r.result(b, res)
+}
+
+// invoke runs the handler; a panic becomes a ToolError rather than the end
+// of the process.
+func (r *Registry) invoke(ctx context.Context, b *binding, args json.RawMessage) (res *mcp.CallToolResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("tool handler panicked", "tool", b.entry.Path(), "panic", r.red.String(fmt.Sprint(p)))
+			err = &ToolError{Message: fmt.Sprintf("internal error in %s: %v", b.entry.Path(), p)}
+		}
+	}()
+	return b.rec.Handler(ctx, args)
+}
+
+// callError types a handler's error: this package's errors pass through,
+// anything else a built-in returns is the tool failing.
+func (r *Registry) callError(b *binding, err error) error {
+	var (
+		te *ToolError
+		ue *UpstreamError
+		ae *ArgumentError
+	)
+	switch {
+	case errors.As(err, &ue):
+		ue.Path = b.entry.Path()
+		ue.Msg = r.red.String(ue.Msg)
+		return ue
+	case errors.As(err, &ae):
+		return r.redactArgs(ae)
+	case !errors.As(err, &te):
+		te = &ToolError{Message: err.Error()}
+	}
+	te.Server, te.Tool, te.Message = b.entry.Server, b.entry.Name, r.red.String(te.Message)
+	return te
+}
+
+func (r *Registry) result(b *binding, res *mcp.CallToolResult) (json.RawMessage, error) {
+	out, te, err := unwrap(res)
+	if te != nil {
+		return nil, r.callError(b, te)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.entry.Path(), r.red.Error(err))
+	}
+	return r.red.JSON(out), nil
+}
+
+func (r *Registry) redactArgs(e *ArgumentError) *ArgumentError {
+	for i := range e.Violations {
+		e.Violations[i].Path = r.red.String(e.Violations[i].Path)
+		e.Violations[i].Reason = r.red.String(e.Violations[i].Reason)
+	}
+	return e
+}
+
+// Close stops every upstream (child processes are asked to exit, then
+// killed) and waits for them.
+func (r *Registry) Close() error {
+	r.cancel()
+	r.mu.Lock()
+	var ups []*upstream
+	for _, st := range r.servers {
+		if st.up != nil {
+			ups = append(ups, st.up)
+		}
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, u := range ups {
+		wg.Go(u.close)
+	}
+	wg.Wait()
+	return nil
+}
+
+// rebuild publishes a new snapshot; r.mu must be held.
+func (r *Registry) rebuild() {
+	next := buildSnapshot(r.servers)
+	next.version = r.snap.Load().version + 1
+	r.snap.Store(next)
+}
+
+// firstLine is the first non-empty line of s, cut to n runes: enough of a
+// server's instructions to describe its namespace.
+func firstLine(s string, n int) string {
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" {
+			if rs := []rune(line); len(rs) > n {
+				return string(rs[:n-1]) + "…"
+			}
+			return line
+		}
+	}
+	return ""
+}
+

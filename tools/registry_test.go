@@ -1,0 +1,183 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+func okHandler(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+	return mcp.NewToolResultText("ok"), nil
+}
+
+func TestAddErrors(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	if err := r.Add(NewTool("a", "x", "", nil, okHandler)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		tools []Tool
+		want  string
+	}{
+		{"no handler", []Tool{{Server: "a", Name: "y"}}, "adding tool a.y: Handler is nil"},
+		{"no server", []Tool{NewTool("", "y", "", nil, okHandler)}, `adding tool "y" of server "": both a server and a name are required`},
+		{"taken", []Tool{NewTool("a", "x", "", nil, okHandler)}, "adding tool a.x: a tool with that server and name is already registered"},
+		{"twice in one call", []Tool{NewTool("b", "y", "", nil, okHandler), NewTool("b", "y", "", nil, okHandler)},
+			"adding tool b.y: a tool with that server and name is already registered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := r.Version()
+			err := r.Add(tt.tools...)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Add = %v, want %q", err, tt.want)
+			}
+			if r.Version() != v || len(r.Entries()) != 1 {
+				t.Errorf("a failed Add changed the registry: version %d→%d, %d entries", v, r.Version(), len(r.Entries()))
+			}
+		})
+	}
+}
+
+func TestNamingAndOrder(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	v0 := r.Version()
+	err := r.Add(
+		NewTool("my_server", "b", "", nil, okHandler),
+		NewTool("my-server", "get-sum", "", nil, okHandler),
+		NewTool("my-server", "get_sum", "", nil, okHandler),
+		NewTool("my-server", "delete", "", nil, okHandler),
+		NewTool("console", "log", "", nil, okHandler),
+		NewTool("9lives", "2fast", "", nil, okHandler),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version() == v0 {
+		t.Error("Version did not change")
+	}
+	var got []string
+	for _, e := range r.Entries() {
+		got = append(got, e.Path()+" ← "+e.Server+"/"+e.Name)
+	}
+	want := []string{
+		"_9lives._2fast ← 9lives/2fast",
+		"console_.log ← console/log",
+		"my_server.delete ← my-server/delete",
+		"my_server.get_sum ← my-server/get-sum",
+		"my_server.get_sum_2 ← my-server/get_sum",
+		"my_server_2.b ← my_server/b",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got)\n%s", diff)
+	}
+	e, ok := r.Lookup(toolID("my-server", "get_sum"))
+	if !ok || e.Path() != "my_server.get_sum_2" {
+		t.Errorf("Lookup = %v, %v", e.Path(), ok)
+	}
+	var ns []string
+	for _, n := range r.Namespaces() {
+		ns = append(ns, n.Name+":"+n.Tools[0].Name)
+	}
+	if diff := cmp.Diff([]string{"_9lives:_2fast", "console_:log", "my_server:delete", "my_server_2:b"}, ns); diff != "" {
+		t.Errorf("namespaces (-want +got)\n%s", diff)
+	}
+}
+
+func TestCallBuiltin(t *testing.T) {
+	r := newTestRegistry(t, Options{Secrets: []string{"tok-123456"}})
+	called := 0
+	must(t, r.Add(
+		NewTool("t", "structured", "", json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}`),
+			func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+				called++
+				return mcp.NewToolResultStructured(map[string]any{"args": args, "token": "Bearer tok-123456"}, "x"), nil
+			}),
+		NewTool("t", "fails", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultError("bad token tok-123456"), nil
+		}),
+		NewTool("t", "errs", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return nil, errors.New("disk full")
+		}),
+		NewTool("t", "panics", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			var m map[string]int
+			m["x"]++
+			return nil, nil
+		}),
+	))
+
+	if got := mustCall(t, r, "t", "structured", `{"n":1}`); got != `{"args":{"n":1},"token":"Bearer [redacted]"}` {
+		t.Errorf("structured = %s", got)
+	}
+	_, err := call(t, r, "t", "structured", `{"n":"1"}`)
+	var ae *ArgumentError
+	if !errors.As(err, &ae) || err.Error() != "t.structured: n: expected integer, got string" || ae.ErrorName() != "TypeError" {
+		t.Errorf("bad args: %v", err)
+	}
+	if called != 1 {
+		t.Errorf("handler called %d times, want 1 (not on invalid arguments)", called)
+	}
+
+	expectToolError(t, r, "fails", "bad token [redacted]")
+	expectToolError(t, r, "errs", "disk full")
+	expectToolError(t, r, "panics", "internal error in t.panics: assignment to entry in nil map")
+
+	_, err = r.Call(context.Background(), "nope", nil)
+	var ue *UnknownToolError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("unknown id: %v", err)
+	}
+}
+
+func expectToolError(t *testing.T, r *Registry, tool, want string) {
+	t.Helper()
+	_, err := call(t, r, "t", tool, ``) // omitted arguments are {}
+	var te *ToolError
+	if !errors.As(err, &te) || te.Error() != want || te.ErrorName() != "ToolError" || te.Server != "t" || te.Tool != tool {
+		t.Errorf("%s: err = %#v, want ToolError %q", tool, err, want)
+	}
+}
+
+func TestFuncTool(t *testing.T) {
+	type in struct {
+		A int    `json:"a" jsonschema:"the first number"`
+		B int    `json:"b"`
+		N string `json:"note,omitempty"`
+	}
+	type out struct {
+		Sum int `json:"sum"`
+	}
+	tool := MustFunc("calc", "add", "Add two numbers.", func(_ context.Context, x in) (out, error) {
+		if x.A < 0 {
+			return out{}, errors.New("negative")
+		}
+		return out{x.A + x.B}, nil
+	})
+	r := newTestRegistry(t, Options{})
+	must(t, r.Add(tool))
+	if got := mustCall(t, r, "calc", "add", `{"a":2,"b":3}`); got != `{"sum":5}` {
+		t.Errorf("add = %s", got)
+	}
+	if _, err := call(t, r, "calc", "add", `{"a":2}`); err == nil || err.Error() != "calc.add: b: required" {
+		t.Errorf("missing b: %v", err)
+	}
+	if _, err := call(t, r, "calc", "add", `{"a":-1,"b":0}`); err == nil || err.Error() != "negative" {
+		t.Errorf("negative: %v", err)
+	}
+	if !strings.Contains(string(tool.OutputSchema), `"sum"`) {
+		t.Errorf("output schema %s", tool.OutputSchema)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,300 @@
+package tools
+
+import (
+	"encoding/json"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Field weights: a word in the tool's name says more than one in a
+// parameter name, which says more than one in the description.
+const (
+	weightName   = 3.0
+	weightParams = 2.0
+	weightDesc   = 1.0
+
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// searchIndex is a BM25F index over the entries of one snapshot: each
+// document is a tool; its fields are the name (namespace and tool name),
+// the top-level parameter names and the description.
+type searchIndex struct {
+	docs   []searchDoc
+	df     map[string]int
+	avgLen float64
+}
+
+type searchDoc struct {
+	entry  Entry
+	tf     map[string]float64 // weighted term frequency
+	length float64            // weighted length
+}
+
+func (s *snapshot) search(query string, limit int) []Entry {
+	s.indexOnce.Do(func() { s.index = newSearchIndex(s.entries) })
+	return s.index.search(query, limit)
+}
+
+func newSearchIndex(entries []Entry) *searchIndex {
+	idx := &searchIndex{df: map[string]int{}}
+	total := 0.0
+	for _, e := range entries {
+		d := searchDoc{entry: e, tf: map[string]float64{}}
+		d.add(terms(e.Namespace+" "+e.Server+" "+e.Name+" "+e.Title), weightName)
+		d.add(terms(strings.Join(paramNames(e.InputSchema), " ")), weightParams)
+		d.add(terms(e.Description), weightDesc)
+		for t := range d.tf {
+			idx.df[t]++
+		}
+		total += d.length
+		idx.docs = append(idx.docs, d)
+	}
+	if len(idx.docs) > 0 {
+		idx.avgLen = total / float64(len(idx.docs))
+	}
+	return idx
+}
+
+func (d *searchDoc) add(ts []string, w float64) {
+	for _, t := range ts {
+		d.tf[t] += w
+		d.length += w
+	}
+}
+
+// search returns the best limit entries (all matching ones when limit <= 0),
+// ties broken by path so the order is deterministic.
+func (idx *searchIndex) search(query string, limit int) []Entry {
+	q := expand(terms(query))
+	type scored struct {
+		e     Entry
+		score float64
+	}
+	var hits []scored
+	for _, d := range idx.docs {
+		if s := idx.score(d, q); s > 0 {
+			hits = append(hits, scored{d.entry, s})
+		}
+	}
+	slices.SortFunc(hits, func(a, b scored) int {
+		if a.score != b.score {
+			return cmpFloatDesc(a.score, b.score)
+		}
+		return strings.Compare(a.e.Path(), b.e.Path())
+	})
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]Entry, len(hits))
+	for i, h := range hits {
+		out[i] = h.e
+	}
+	return out
+}
+
+func (idx *searchIndex) score(d searchDoc, q []queryTerm) float64 {
+	n := float64(len(idx.docs))
+	norm := 1 - bm25B + bm25B*d.length/max(idx.avgLen, 1)
+	s := 0.0
+	for _, qt := range q {
+		t, w := qt.term, qt.weight
+		tf := d.tf[t]
+		if tf == 0 {
+			continue
+		}
+		df := float64(idx.df[t])
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		s += w * idf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
+	}
+	return s
+}
+
+// expand weighs the query's terms 1 and their synonyms ½, so "save" finds
+// write_file and "folder" finds list_directory without outranking an exact
+// word.
+// The terms come out sorted, so scores are summed in the same order every
+// time and equal scores stay exactly equal.
+func expand(q []string) []queryTerm {
+	w := map[string]float64{}
+	for _, t := range q {
+		w[t] = 1
+	}
+	for _, t := range q {
+		for _, syn := range synonyms[t] {
+			if _, ok := w[syn]; !ok {
+				w[syn] = synonymWeight
+			}
+		}
+	}
+	out := make([]queryTerm, 0, len(w))
+	for _, t := range slices.Sorted(maps.Keys(w)) {
+		out = append(out, queryTerm{t, w[t]})
+	}
+	return out
+}
+
+type queryTerm struct {
+	term   string
+	weight float64
+}
+
+const synonymWeight = 0.5
+
+// synonyms are a few everyday words for what tools call otherwise, keyed
+// and valued by stemmed terms.
+var synonyms = symmetric([][]string{
+	{"folder", "directory", "dir"},
+	{"save", "write", "store"},
+	{"remove", "delete", "erase"},
+	{"make", "create", "new"},
+	{"find", "search", "lookup", "query"},
+	{"fetch", "get", "read", "retrieve", "load"},
+	{"modify", "update", "edit", "change"},
+	{"show", "list", "display"},
+})
+
+func symmetric(groups [][]string) map[string][]string {
+	m := map[string][]string{}
+	for _, g := range groups {
+		for _, a := range g {
+			for _, b := range g {
+				if a != b {
+					m[a] = append(m[a], b)
+				}
+			}
+		}
+	}
+	return m
+}
+
+func cmpFloatDesc(a, b float64) int {
+	if a > b {
+		return -1
+	}
+	return 1
+}
+
+// paramNames returns the top-level property names of an input schema.
+func paramNames(schema json.RawMessage) []string {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if json.Unmarshal(schema, &s) != nil {
+		return nil
+	}
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// terms splits text into lowercase, stemmed words: snake_case, kebab-case,
+// camelCase and dotted names all split; stop words are dropped.
+func terms(text string) []string {
+	var out []string
+	for _, w := range words(text) {
+		w = strings.ToLower(w)
+		if stopWords[w] {
+			continue
+		}
+		out = append(out, stem(w))
+	}
+	return out
+}
+
+// words splits on anything but letters and digits, and at lower-to-upper
+// case changes ("createEntities" → "create", "Entities"; "HTTPServer" →
+// "HTTP", "Server").
+func words(text string) []string {
+	var out []string
+	rs := []rune(text)
+	start := -1
+	for i, r := range rs {
+		alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case !alnum:
+			if start >= 0 {
+				out = append(out, string(rs[start:i]))
+			}
+			start = -1
+			continue
+		case start < 0:
+			start = i
+			continue
+		}
+		if caseBoundary(rs, i) {
+			out = append(out, string(rs[start:i]))
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, string(rs[start:]))
+	}
+	return out
+}
+
+func caseBoundary(rs []rune, i int) bool {
+	prev, cur := rs[i-1], rs[i]
+	if unicode.IsLower(prev) && unicode.IsUpper(cur) {
+		return true
+	}
+	next := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+	return unicode.IsUpper(prev) && unicode.IsUpper(cur) && next
+}
+
+// stem strips the commonest English inflections, lightly: enough that
+// "entities", "entity" and "files", "file" and "listing", "list" meet.
+func stem(w string) string {
+	switch {
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		return w[:len(w)-3] + "y"
+	case len(w) > 5 && strings.HasSuffix(w, "ing"):
+		return undouble(w[:len(w)-3])
+	case len(w) > 4 && strings.HasSuffix(w, "ed"):
+		return undouble(w[:len(w)-2])
+	case len(w) > 4 && hasAnySuffix(w, "sses", "shes", "ches", "xes"):
+		return w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble turns "stopp" back into "stop" after a suffix is cut.
+func undouble(w string) string {
+	n := len(w)
+	if n > 2 && w[n-1] == w[n-2] && !strings.ContainsRune("lsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+func hasAnySuffix(w string, suffixes ...string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var stopWords = setOf(
+	"a", "an", "the", "to", "of", "in", "on", "for", "and", "or", "with", "from", "by",
+	"is", "are", "be", "this", "that", "it", "its", "as", "at", "into", "my", "me", "i",
+	"all", "any", "some", "please", "can", "you", "your", "which", "what", "how",
+)
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

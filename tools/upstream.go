@@ -1,0 +1,389 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/mcp-codemode/mcp-codemode/config"
+)
+
+// Transport of servers handed over with AddMCPServer.
+const inProcess = "inprocess"
+
+// defaultCallTimeout bounds a call when the server entry sets no timeout.
+const defaultCallTimeout = 60 * time.Second
+
+// Status reports how connecting to one upstream went.
+type Status struct {
+	Server    string
+	Transport string // config.Stdio, config.HTTP, config.SSE or "inprocess"
+	Tools     int
+	Err       error // nil when connected; its text is redacted
+	Duration  time.Duration
+}
+
+// upstream is one upstream MCP server: its configuration and, while it is
+// up, its connection. A broken connection is dropped and replaced on the
+// next call, subject to backoff.
+type upstream struct {
+	reg  *Registry
+	name string
+	cfg  config.Server
+	srv  *server.MCPServer // in-process servers only
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	conn     *conn         // nil while down
+	starting chan struct{} // closed when the running restart finishes
+	failures int           // consecutive failures; a successful call resets
+	retryAt  time.Time     // no restart before this
+	down     string        // why it is down, redacted
+	closed   bool
+}
+
+func (u *upstream) transportName() string {
+	if u.srv != nil {
+		return inProcess
+	}
+	return u.cfg.Type
+}
+
+func (u *upstream) timeout() time.Duration {
+	if u.cfg.Timeout > 0 {
+		return u.cfg.Timeout
+	}
+	return defaultCallTimeout
+}
+
+// Connect connects to every server concurrently, each bounded by a start
+// timeout (30 s) and ctx. A server that fails is logged, reported in its
+// Status and left out; the others work. Statuses are in input order.
+func (r *Registry) Connect(ctx context.Context, servers []config.Server) []Status {
+	out := make([]Status, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		u := &upstream{reg: r, name: s.Name, cfg: s, log: r.log.With("upstream", s.Name)}
+		wg.Go(func() { out[i] = r.connectUpstream(ctx, u) })
+	}
+	wg.Wait()
+	return out
+}
+
+// AddMCPServer hands over the tools of an in-process mcp-go server under
+// namespace name.
+func (r *Registry) AddMCPServer(ctx context.Context, name string, s *server.MCPServer) error {
+	u := &upstream{reg: r, name: name, srv: s, log: r.log.With("upstream", name)}
+	return r.connectUpstream(ctx, u).Err
+}
+
+// connectUpstream claims the namespace, connects, and installs the tools.
+func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
+	st := Status{Server: u.name, Transport: u.transportName()}
+	start := time.Now()
+	defer func() { st.Duration = time.Since(start) }()
+	if err := r.claim(u); err != nil {
+		st.Err = err
+		return st
+	}
+	c, tools, err := u.connect(ctx)
+	st.Duration = time.Since(start)
+	if err != nil {
+		r.release(u)
+		st.Err = err
+		u.log.Error("upstream not connected", "transport", st.Transport, "err", err)
+		return st
+	}
+	u.mu.Lock()
+	u.conn = c
+	u.mu.Unlock()
+	r.setUpstreamTools(u, description(c), tools)
+	st.Tools = len(tools)
+	u.log.Info("upstream connected", "transport", st.Transport, "tools", st.Tools, "duration", st.Duration.Round(time.Millisecond))
+	return st
+}
+
+// claim reserves the namespace for u so that two servers cannot share it.
+func (r *Registry) claim(u *upstream) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx.Err() != nil {
+		return errors.New("registry is closed")
+	}
+	if r.servers[u.name] != nil {
+		return fmt.Errorf("server name %q is already in use", u.name)
+	}
+	r.servers[u.name] = &serverTools{name: u.name, up: u, tools: map[string]*toolRec{}}
+	return nil
+}
+
+func (r *Registry) release(u *upstream) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.servers[u.name]; st != nil && st.up == u {
+		delete(r.servers, u.name)
+		r.rebuild()
+	}
+}
+
+// connect starts a connection and lists the tools, within the start
+// timeout. Its error is redacted and, for a process that died, says how.
+func (u *upstream) connect(ctx context.Context) (*conn, []Tool, error) {
+	ctx, cancel := context.WithTimeout(ctx, u.reg.startTimeout)
+	defer cancel()
+	c, err := u.dial()
+	if err != nil {
+		return nil, nil, u.reg.red.Error(err)
+	}
+	tools, err := c.open(ctx, u.reg.ctx)
+	if err != nil {
+		return nil, nil, u.reg.red.Error(c.fail(err))
+	}
+	for i := range tools {
+		tools[i].Server = u.name
+		tools[i].Handler = u.handler(tools[i].Name)
+	}
+	c.client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == mcp.MethodNotificationToolsListChanged {
+			go u.refresh(c)
+		}
+	})
+	return c, tools, nil
+}
+
+// dial builds the client for the configured transport, not yet started.
+func (u *upstream) dial() (*conn, error) {
+	opt := client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION)
+	c := &conn{}
+	switch {
+	case u.srv != nil:
+		c.client, _ = client.NewInProcessClient(u.srv)
+		c.client = client.NewClient(c.client.GetTransport(), opt)
+	case u.cfg.Type == config.HTTP:
+		t, err := transport.NewStreamableHTTP(u.cfg.URL,
+			transport.WithHTTPHeaders(u.cfg.Headers), transport.WithHTTPLogger(u.log))
+		if err != nil {
+			return nil, err
+		}
+		c.client = client.NewClient(t, opt)
+	case u.cfg.Type == config.SSE:
+		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers),
+			transport.WithSSELogger(u.log), transport.WithEndpointTimeout(u.reg.startTimeout))
+		if err != nil {
+			return nil, err
+		}
+		c.client = client.NewClient(t, opt)
+	default:
+		c.stderr = newLineWriter(u.reg.stderr, u.name, u.reg.red)
+		t := transport.NewStdioWithOptions(u.cfg.Command, nil, u.cfg.Args,
+			transport.WithCommandFunc(c.command(u.cfg)), transport.WithCommandLogger(u.log))
+		c.client = client.NewClient(t, opt)
+	}
+	return c, nil
+}
+
+// handler is the Handler of an upstream tool: a call through whatever
+// connection is current.
+func (u *upstream) handler(tool string) Handler {
+	return func(ctx context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+		return u.call(ctx, tool, args)
+	}
+}
+
+func (u *upstream) call(ctx context.Context, tool string, args json.RawMessage) (*mcp.CallToolResult, error) {
+	c, err := u.get(ctx)
+	if err != nil {
+		return nil, u.errorf(tool, err, "%s", err.Error())
+	}
+	cctx, cancel := context.WithTimeout(ctx, u.timeout())
+	defer cancel()
+	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args}}
+	res, err := c.client.CallTool(cctx, req)
+	if err != nil {
+		return nil, u.callFailed(ctx, cctx, c, tool, err)
+	}
+	u.mu.Lock()
+	u.failures = 0
+	u.mu.Unlock()
+	return res, nil
+}
+
+// callFailed tells a cancelled call, a timeout, a broken connection and an
+// error the server answered apart. Only a broken connection is dropped.
+func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, err error) error {
+	var terr *transport.Error
+	switch {
+	case ctx.Err() != nil:
+		return u.errorf(tool, ctx.Err(), "upstream %q: the call was cancelled (%v)", u.name, ctx.Err())
+	case cctx.Err() != nil:
+		return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned "+
+			`(raise "timeout" in its mcpServers entry if it needs longer)`, u.name, u.timeout())
+	case errors.As(err, &terr):
+		return u.errorf(tool, err, "upstream %q is not available: %s", u.name, u.broken(c, err))
+	}
+	return u.errorf(tool, err, "upstream %q answered with an error: %v", u.name, err)
+}
+
+func (u *upstream) errorf(tool string, cause error, format string, args ...any) *UpstreamError {
+	return &UpstreamError{
+		Server: u.name, Tool: tool, Path: u.name + "." + tool,
+		Msg: u.reg.red.String(fmt.Sprintf(format, args...)), Err: cause,
+	}
+}
+
+// broken drops c after a transport failure and says what happened and
+// when the server comes back. Concurrent calls on c all get the same story.
+func (u *upstream) broken(c *conn, err error) string {
+	why := c.fail(err).Error()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn == c {
+		u.conn = nil
+		u.noteFailure(why)
+		u.log.Warn("upstream connection lost", "err", why, "failures", u.failures)
+	}
+	return why + "; " + u.whenRetry()
+}
+
+// noteFailure counts a failure and schedules the next attempt: at once
+// after a first failure, then after 0.5 s, 1 s, 2 s ... up to 30 s.
+// u.mu must be held.
+func (u *upstream) noteFailure(why string) {
+	u.failures++
+	u.down = u.reg.red.String(why)
+	delay := time.Duration(0)
+	if u.failures > 1 {
+		delay = u.reg.minBackoff << min(u.failures-2, 16)
+		delay = min(delay, u.reg.maxBackoff)
+	}
+	u.retryAt = time.Now().Add(delay)
+}
+
+// whenRetry says when the next attempt happens; u.mu must be held.
+func (u *upstream) whenRetry() string {
+	wait := time.Until(u.retryAt)
+	if wait <= 0 {
+		return "it will be restarted on the next call"
+	}
+	return fmt.Sprintf("it will be restarted on the first call after %s (in %s)",
+		u.retryAt.Format(time.TimeOnly), wait.Round(100*time.Millisecond))
+}
+
+// get returns the live connection, restarting the server when it is down
+// and its backoff has passed. One restart runs at a time; concurrent calls
+// wait for it.
+func (u *upstream) get(ctx context.Context) (*conn, error) {
+	for {
+		u.mu.Lock()
+		switch {
+		case u.closed:
+			u.mu.Unlock()
+			return nil, fmt.Errorf("upstream %q is closed", u.name)
+		case u.conn != nil:
+			c := u.conn
+			u.mu.Unlock()
+			return c, nil
+		case u.starting != nil:
+			ch := u.starting
+			u.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		case time.Now().Before(u.retryAt):
+			err := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+			u.mu.Unlock()
+			return nil, err
+		}
+		ch := make(chan struct{})
+		u.starting = ch
+		u.mu.Unlock()
+		err := u.restart(ctx)
+		u.mu.Lock()
+		u.starting = nil
+		close(ch)
+		u.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// restart reconnects; a changed tool list updates the registry.
+func (u *upstream) restart(ctx context.Context) error {
+	u.log.Info("restarting upstream")
+	c, tools, err := u.connect(ctx)
+	u.mu.Lock()
+	if err != nil {
+		u.noteFailure("restart failed: " + err.Error())
+		msg := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+		u.mu.Unlock()
+		u.log.Error("upstream restart failed", "err", err, "failures", u.failures)
+		return msg
+	}
+	if u.closed {
+		u.mu.Unlock()
+		c.close()
+		return fmt.Errorf("upstream %q is closed", u.name)
+	}
+	u.conn, u.down = c, ""
+	u.mu.Unlock()
+	u.reg.setUpstreamTools(u, description(c), tools)
+	return nil
+}
+
+// refresh re-lists the tools after a list_changed notification.
+func (u *upstream) refresh(c *conn) {
+	ctx, cancel := context.WithTimeout(u.reg.ctx, u.reg.startTimeout)
+	defer cancel()
+	tools, err := listTools(ctx, c.client)
+	if err != nil {
+		u.log.Warn("re-listing tools failed", "err", u.reg.red.String(err.Error()))
+		return
+	}
+	for i := range tools {
+		tools[i].Server, tools[i].Handler = u.name, u.handler(tools[i].Name)
+	}
+	u.reg.setUpstreamTools(u, description(c), tools)
+}
+
+func (u *upstream) close() {
+	u.mu.Lock()
+	u.closed = true
+	c := u.conn
+	u.conn = nil
+	u.mu.Unlock()
+	if c != nil {
+		c.close()
+	}
+}
+
+// description is the namespace description an upstream gets: the first
+// line of its instructions.
+func description(c *conn) string {
+	return firstLine(c.info.Instructions, 200)
+}
+
+// envList is the child's environment: ours plus the entry's, sorted so the
+// child sees the same order every time.
+func envList(env map[string]string) []string {
+	out := os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
