@@ -15,7 +15,7 @@ func (d *doc) array(s *value, indent int) tsType {
 	case s.get("prefixItems") != nil:
 		return d.tuple(s, s.get("prefixItems").elems(), items, indent)
 	case items != nil && items.kind == kArray:
-		return d.tuple(s, items.arr, s.get("additionalItems"), indent)
+		return d.tuple(s, items.vals, s.get("additionalItems"), indent)
 	case items != nil && items.kind == kBool && !items.b:
 		return primary("[]")
 	}

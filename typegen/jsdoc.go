@@ -1,7 +1,9 @@
 package typegen
 
 import (
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,6 +18,9 @@ const defaultMaxDescription = 500
 // the text is cut at max runes with "…", and "*/" can never close the
 // comment early.
 func cleanText(s string, max int) string {
+	if isClean(s) && (max <= 0 || len(s) <= max) {
+		return s // the common case, without allocating
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -34,6 +39,22 @@ func cleanText(s string, max int) string {
 		b.WriteRune(r)
 	}
 	return escapeComment(truncate(b.String(), max))
+}
+
+// isClean reports whether cleanText would return s unchanged, when no cut is
+// needed: printable ASCII, single inner spaces, no "*/".
+func isClean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
+			return false
+		case c == '/' && i > 0 && s[i-1] == '*':
+			return false
+		case c < ' ' || c > '~':
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most max runes, ending it with "…" when cut. It
@@ -64,7 +85,7 @@ func escapeComment(s string) string {
 
 // jsdoc writes a one-line JSDoc comment for text at the given indent, or
 // nothing when text is empty.
-func jsdoc(b *strings.Builder, text string, indent int) {
+func jsdoc(b writer, text string, indent int) {
 	if text == "" {
 		return
 	}
@@ -74,7 +95,13 @@ func jsdoc(b *strings.Builder, text string, indent int) {
 	b.WriteString(" */\n")
 }
 
-func writeIndent(b *strings.Builder, indent int) {
+// writer is what output is written to: a strings.Builder or bytes.Buffer.
+type writer interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+func writeIndent(b writer, indent int) {
 	for range indent {
 		b.WriteString("  ")
 	}
@@ -243,13 +270,20 @@ func bound(s *value, incl, excl string) (string, bool) {
 	if excl != "" {
 		ex = s.get(excl)
 	}
-	if ex != nil && ex.kind == kNumber {
+	if ex != nil && ex.kind == kNumber && meaningful(ex.str) {
 		return ex.str, true
 	}
-	if v := s.get(incl); v != nil && v.kind == kNumber {
+	if v := s.get(incl); v != nil && v.kind == kNumber && meaningful(v.str) {
 		return v.str, ex != nil && ex.kind == kBool && ex.b
 	}
 	return "", false
+}
+
+// meaningful reports whether a bound says more than "a JavaScript number":
+// Zod writes ±Number.MAX_SAFE_INTEGER for every .int().
+func meaningful(num string) bool {
+	f, err := strconv.ParseFloat(num, 64)
+	return err == nil && math.Abs(f) < 1<<53-1
 }
 
 // bounds renders an inclusive count range: "1..5", ">=1", "<=5". A lower

@@ -17,8 +17,8 @@ func literal(v *value) tsType {
 	case kString:
 		return primary(quote(v.str))
 	case kArray:
-		parts := make([]string, len(v.arr))
-		for i, e := range v.arr {
+		parts := make([]string, len(v.vals))
+		for i, e := range v.vals {
 			parts[i] = literal(e).text
 		}
 		return primary("[" + strings.Join(parts, ", ") + "]")

@@ -15,6 +15,9 @@ func Identifier(name string) string {
 	if name == "" {
 		return "_"
 	}
+	if isIdentifier(name) {
+		return name
+	}
 	var b strings.Builder
 	b.Grow(len(name) + 1)
 	if name[0] >= '0' && name[0] <= '9' {
@@ -37,7 +40,15 @@ func isIdentRune(r rune) bool {
 // isIdentifier reports whether s is an ASCII identifier name, usable as a
 // property name without quotes (reserved words are fine there).
 func isIdentifier(s string) bool {
-	return s != "" && Identifier(s) == s
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isIdentRune(rune(s[i])) {
+			return false
+		}
+	}
+	return true
 }
 
 // NamespaceNames returns the final global identifiers for raw server names,

@@ -1,6 +1,7 @@
 package typegen
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -36,44 +37,45 @@ func (d *doc) object(s *value, indent int) tsType {
 	return primary(formatObject(members, indent))
 }
 
-// properties renders the declared and required members of s.
+// properties renders the declared and required members of s, and returns
+// the declared properties' types too.
 func (d *doc) properties(s *value, indent int) (members []member, types []tsType) {
-	required := requiredSet(s)
-	seen := make(map[string]bool)
-	if props := s.get("properties"); props != nil && props.kind == kObject {
+	required := s.get("required").elems()
+	props := s.get("properties")
+	if props != nil && props.kind == kObject {
+		members = make([]member, 0, len(props.keys)+len(required))
+		types = make([]tsType, 0, len(props.keys))
 		for i, name := range props.keys {
-			if seen[name] {
-				continue
+			if slices.Index(props.keys, name) < i {
+				continue // a duplicate key: the first one wins
 			}
-			seen[name] = true
 			p := props.vals[i]
 			t := d.render(p, indent)
 			members = append(members, member{
 				name:     propertyName(name),
-				optional: !required[name],
+				optional: !containsString(required, name),
 				typ:      t,
 				doc:      d.propertyDoc(p),
 			})
 			types = append(types, t)
 		}
 	}
-	for _, r := range s.get("required").elems() {
-		if r.kind == kString && !seen[r.str] {
-			seen[r.str] = true
+	for i, r := range required {
+		if r.kind == kString && !(props != nil && slices.Contains(props.keys, r.str)) && !containsString(required[:i], r.str) {
 			members = append(members, member{name: propertyName(r.str), typ: tUnknown})
 		}
 	}
 	return members, types
 }
 
-func requiredSet(s *value) map[string]bool {
-	req := make(map[string]bool)
-	for _, r := range s.get("required").elems() {
-		if r.kind == kString {
-			req[r.str] = true
+// containsString reports whether the array elements vs hold the string s.
+func containsString(vs []*value, s string) bool {
+	for _, v := range vs {
+		if v.kind == kString && v.str == s {
+			return true
 		}
 	}
-	return req
+	return false
 }
 
 // closed reports whether s forbids keys beyond its properties.
@@ -121,9 +123,9 @@ func hasOptional(s *value) bool {
 	if props == nil || props.kind != kObject {
 		return false
 	}
-	req := requiredSet(s)
+	required := s.get("required").elems()
 	for _, k := range props.keys {
-		if !req[k] {
+		if !containsString(required, k) {
 			return true
 		}
 	}
@@ -168,7 +170,7 @@ func oneLine(members []member) (string, bool) {
 	return b.String(), true
 }
 
-func writeMember(b *strings.Builder, m member) {
+func writeMember(b writer, m member) {
 	b.WriteString(m.name)
 	if m.optional {
 		b.WriteByte('?')

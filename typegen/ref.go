@@ -9,13 +9,14 @@ import (
 // doc converts one schema document: a tool's input or output schema, which
 // is the scope its local $refs resolve in.
 type doc struct {
-	g        *gen
-	root     *value
-	rootBase string             // helper name for the root, should "#" be recursive
-	targets  map[*value]*target // by resolved node
-	depth    int                // render nesting, bounded by maxDepth
-	guard    int                // object members and array elements entered; see cycle
-	inlined  int                // $ref expansions, bounded by maxInlined
+	g          *gen
+	root       *value
+	rootBase   string // helper name for the root, should "#" be recursive
+	rootTarget target
+	targets    map[*value]*target // by resolved node, except the root
+	depth      int                // render nesting, bounded by maxDepth
+	guard      int                // object members and array elements entered; see cycle
+	inlined    int                // $ref expansions, bounded by maxInlined
 }
 
 // target is a schema some $ref points to. A target is written inline where
@@ -38,7 +39,7 @@ const (
 )
 
 func newDoc(g *gen, root *value, rootBase string) *doc {
-	d := &doc{g: g, root: root, rootBase: rootBase, targets: make(map[*value]*target)}
+	d := &doc{g: g, root: root, rootBase: rootBase, rootTarget: target{node: root, base: rootBase}}
 	d.countRefs(root, make(map[*value]bool))
 	return d
 }
@@ -174,8 +175,14 @@ func (d *doc) resolve(ref string) (*target, string) {
 
 // targetAt returns the target for node, creating it with a helper name base.
 func (d *doc) targetAt(node *value, base string) *target {
+	if node == d.root {
+		return &d.rootTarget
+	}
 	t := d.targets[node]
 	if t == nil {
+		if d.targets == nil {
+			d.targets = make(map[*value]*target)
+		}
 		t = &target{node: node, base: base}
 		d.targets[node] = t
 	}
@@ -195,10 +202,10 @@ func (d *doc) pointer(p string) (*value, string) {
 			v = v.get(seg)
 		case v.kind == kArray:
 			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(v.arr) {
+			if err != nil || i < 0 || i >= len(v.vals) {
 				return nil, ""
 			}
-			v = v.arr[i]
+			v = v.vals[i]
 		default:
 			return nil, ""
 		}
@@ -213,18 +220,11 @@ func (d *doc) anchor(v *value, name string, depth int) *value {
 	if v == nil || depth > maxDepth {
 		return nil
 	}
-	if v.kind == kObject {
-		if v.getString("$anchor") == name || v.getString("$dynamicAnchor") == name ||
-			v.getString("$id") == "#"+name || v.getString("id") == "#"+name {
-			return v
-		}
-		for _, c := range v.vals {
-			if found := d.anchor(c, name, depth+1); found != nil {
-				return found
-			}
-		}
+	if v.kind == kObject && (v.getString("$anchor") == name || v.getString("$dynamicAnchor") == name ||
+		v.getString("$id") == "#"+name || v.getString("id") == "#"+name) {
+		return v
 	}
-	for _, c := range v.arr {
+	for _, c := range v.vals {
 		if found := d.anchor(c, name, depth+1); found != nil {
 			return found
 		}

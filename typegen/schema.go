@@ -71,7 +71,7 @@ func (d *doc) render(s *value, indent int) tsType {
 	}
 	for _, key := range [...]string{"anyOf", "oneOf"} {
 		if alt := s.get(key); alt != nil && alt.kind == kArray {
-			parts = append(parts, d.union(alt.arr, indent))
+			parts = append(parts, d.union(alt.vals, indent))
 		}
 	}
 	return intersect(parts)
@@ -82,7 +82,7 @@ func (v *value) elems() []*value {
 	if v == nil || v.kind != kArray {
 		return nil
 	}
-	return v.arr
+	return v.vals
 }
 
 // union renders the alternatives of anyOf or oneOf.
@@ -101,7 +101,7 @@ func (d *doc) base(s *value, indent int) tsType {
 		return literal(c)
 	}
 	if e := s.get("enum"); e != nil && e.kind == kArray {
-		return literalUnion(e.arr)
+		return literalUnion(e.vals)
 	}
 	var ts []tsType
 	switch t := s.get("type"); {
@@ -110,7 +110,7 @@ func (d *doc) base(s *value, indent int) tsType {
 	case t.kind == kString:
 		ts = append(ts, d.typeNamed(s, t.str, indent))
 	case t.kind == kArray:
-		for _, n := range t.arr {
+		for _, n := range t.vals {
 			if n.kind == kString {
 				ts = append(ts, d.typeNamed(s, n.str, indent))
 			}

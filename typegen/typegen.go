@@ -1,6 +1,7 @@
 package typegen
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type Options struct {
 func Declarations(ns []Namespace, opts Options) string {
 	g := newGen(opts)
 	var b strings.Builder
+	b.Grow(estimateSize(ns))
 	for i, n := range ns {
 		if i > 0 {
 			b.WriteByte('\n')
@@ -56,6 +58,18 @@ func TypeOf(schema json.RawMessage) string {
 	return b.String()
 }
 
+// estimateSize guesses the output size, to allocate it once: declarations
+// run at about a third of the size of the schemas they come from.
+func estimateSize(ns []Namespace) int {
+	n := 0
+	for _, s := range ns {
+		for _, t := range s.Tools {
+			n += 64 + len(t.Description) + len(t.InputSchema)/3 + len(t.OutputSchema)/3
+		}
+	}
+	return n
+}
+
 // gen is the state of one Declarations call. Helper type names are unique
 // across all namespaces because they share one global scope.
 type gen struct {
@@ -64,6 +78,8 @@ type gen struct {
 	used    map[string]bool   // helper names taken
 	byBody  map[string]string // identical definitions share one name
 	defs    []helper          // definitions not yet written
+	body    bytes.Buffer      // a namespace's declaration, while its helpers are collected
+	parser  parser            // reused for every schema
 }
 
 // helper is a type alias definition.
@@ -93,22 +109,23 @@ func (g *gen) alloc(base string) string {
 func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	name := Identifier(n.Name)
 	g.prefix = name + "_"
-	var body strings.Builder
-	jsdoc(&body, cleanText(n.Description, g.maxDesc), 0)
+	body := &g.body
+	body.Reset()
+	jsdoc(body, cleanText(n.Description, g.maxDesc), 0)
 	body.WriteString("declare const " + name + ": {")
 	if len(n.Tools) > 0 {
 		body.WriteByte('\n')
 	}
 	for _, t := range n.Tools {
-		g.method(&body, t)
+		g.method(body, t)
 	}
 	body.WriteString("};\n")
 	g.writeDefs(b)
-	b.WriteString(body.String())
+	b.Write(body.Bytes())
 }
 
 // method writes one tool as a method signature.
-func (g *gen) method(b *strings.Builder, t Tool) {
+func (g *gen) method(b writer, t Tool) {
 	base := g.prefix + Identifier(t.Name)
 	in, optional := g.input(t.InputSchema, base+"_args")
 	out := g.root(t.OutputSchema, base+"_result", 1)
@@ -119,13 +136,17 @@ func (g *gen) method(b *strings.Builder, t Tool) {
 	if optional {
 		b.WriteByte('?')
 	}
-	b.WriteString(": " + in.text + "): Promise<" + out.text + ">;\n")
+	b.WriteString(": ")
+	b.WriteString(in.text)
+	b.WriteString("): Promise<")
+	b.WriteString(out.text)
+	b.WriteString(">;\n")
 }
 
 // input renders a tool's arguments type, and whether the argument may be
 // left out: when nothing in it is required.
 func (g *gen) input(schema json.RawMessage, rootBase string) (tsType, bool) {
-	root, err := parse(schema)
+	root, err := g.parser.parse(schema)
 	switch {
 	case err != nil:
 		return unknownBecause("invalid schema"), true
@@ -137,7 +158,7 @@ func (g *gen) input(schema json.RawMessage, rootBase string) (tsType, bool) {
 
 // root renders a whole schema document; nil or empty is unknown.
 func (g *gen) root(schema json.RawMessage, rootBase string, indent int) tsType {
-	root, err := parse(schema)
+	root, err := g.parser.parse(schema)
 	switch {
 	case err != nil:
 		return unknownBecause("invalid schema")
@@ -166,7 +187,7 @@ func noArgs(s *value) bool {
 		return false
 	}
 	for _, k := range [...]string{"properties", "required", "patternProperties", "allOf", "anyOf", "oneOf", "enum", "const"} {
-		if v := s.get(k); v != nil && !(v.kind == kObject && len(v.keys) == 0) && !(v.kind == kArray && len(v.arr) == 0) {
+		if v := s.get(k); v != nil && !(v.kind == kObject && len(v.keys) == 0) && !(v.kind == kArray && len(v.vals) == 0) {
 			return false
 		}
 	}
@@ -196,7 +217,11 @@ func optionalArgs(s *value) bool {
 func (g *gen) writeDefs(b *strings.Builder) {
 	for _, h := range g.defs {
 		jsdoc(b, h.doc, 0)
-		b.WriteString("type " + h.name + " = " + h.body + ";\n")
+		b.WriteString("type ")
+		b.WriteString(h.name)
+		b.WriteString(" = ")
+		b.WriteString(h.body)
+		b.WriteString(";\n")
 	}
 	g.defs = g.defs[:0]
 }

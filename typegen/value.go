@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // kind is the JSON type of a value.
@@ -26,9 +28,8 @@ type value struct {
 	kind kind
 	b    bool
 	str  string   // string contents, or the literal text of a number
-	arr  []*value // array elements
 	keys []string // object member names, in order
-	vals []*value // object member values, parallel to keys
+	vals []*value // object member values, parallel to keys; or array elements
 }
 
 // get returns the object member named key, or nil. Schemas have few keys, so
@@ -60,76 +61,180 @@ func (v *value) isTrue(key string) bool {
 }
 
 // parse decodes one JSON document. Empty input decodes as nil.
+//
+// encoding/json cannot keep object member order except through
+// Decoder.Token, which costs more than everything else typegen does, so
+// parse checks the input with json.Valid and then walks the known-good bytes
+// itself, leaving string unescaping to encoding/json.
 func parse(data []byte) (*value, error) {
+	var p parser
+	return p.parse(data)
+}
+
+// parse decodes data with p, reusing p's scratch space.
+func (p *parser) parse(data []byte) (*value, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decode(dec)
-	if err != nil {
-		return nil, err
+	if !json.Valid(data) {
+		return nil, errors.New("invalid JSON")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after JSON value")
-	}
-	return v, nil
+	// Size the first slab from the members (one ':' each) plus a guess at
+	// array elements; newValue adds slabs when the guess is short.
+	n := 1 + bytes.Count(data, []byte{':'}) + 2*bytes.Count(data, []byte{'['})
+	p.data, p.pos, p.slab = data, 0, make([]value, 0, n)
+	p.keys, p.vals = p.keys[:0], p.vals[:0]
+	return p.value(), nil
 }
 
-// decode reads one value from dec's token stream.
-func decode(dec *json.Decoder) (*value, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+// parser walks JSON that json.Valid accepted. It allocates values in slabs
+// and collects members on a shared stack, so that a schema costs a few
+// allocations rather than several per node.
+type parser struct {
+	data []byte
+	pos  int
+	slab []value
+	keys []string // members of the objects being read, innermost last
+	vals []*value // their values; also the elements of arrays being read
+}
+
+func (p *parser) newValue(k kind) *value {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]value, 0, 32)
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return decodeArray(dec)
+	p.slab = append(p.slab, value{kind: k})
+	return &p.slab[len(p.slab)-1]
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
-		return decodeObject(dec)
-	case string:
-		return &value{kind: kString, str: t}, nil
-	case json.Number:
-		return &value{kind: kNumber, str: string(t)}, nil
-	case bool:
-		return &value{kind: kBool, b: t}, nil
-	default:
-		return &value{kind: kNull}, nil
 	}
 }
 
-func decodeArray(dec *json.Decoder) (*value, error) {
-	v := &value{kind: kArray}
-	for dec.More() {
-		e, err := decode(dec)
-		if err != nil {
-			return nil, err
-		}
-		v.arr = append(v.arr, e)
+func (p *parser) value() *value {
+	p.skipSpace()
+	switch p.data[p.pos] {
+	case '{':
+		return p.object()
+	case '[':
+		return p.array()
+	case '"':
+		v := p.newValue(kString)
+		v.str = p.string()
+		return v
+	case 't':
+		p.pos += len("true")
+		v := p.newValue(kBool)
+		v.b = true
+		return v
+	case 'f':
+		p.pos += len("false")
+		return p.newValue(kBool)
+	case 'n':
+		p.pos += len("null")
+		return p.newValue(kNull)
 	}
-	_, err := dec.Token() // ']'
-	return v, err
+	start := p.pos
+	for p.pos < len(p.data) && strings.IndexByte("+-.0123456789eE", p.data[p.pos]) >= 0 {
+		p.pos++
+	}
+	v := p.newValue(kNumber)
+	v.str = string(p.data[start:p.pos])
+	return v
 }
 
-func decodeObject(dec *json.Decoder) (*value, error) {
-	v := &value{kind: kObject}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
+func (p *parser) array() *value {
+	v := p.newValue(kArray)
+	base := len(p.vals)
+	p.pos++ // [
+	for {
+		p.skipSpace()
+		switch p.data[p.pos] {
+		case ']':
+			p.pos++
+			v.vals = slices.Clone(p.vals[base:])
+			p.vals = p.vals[:base]
+			return v
+		case ',':
+			p.pos++
 		}
-		key, _ := tok.(string)
-		e, err := decode(dec)
-		if err != nil {
-			return nil, err
-		}
-		v.keys = append(v.keys, key)
-		v.vals = append(v.vals, e)
+		p.vals = append(p.vals, p.value())
 	}
-	_, err := dec.Token() // '}'
-	return v, err
 }
+
+func (p *parser) object() *value {
+	v := p.newValue(kObject)
+	base := len(p.keys)
+	p.pos++ // {
+	for {
+		p.skipSpace()
+		switch p.data[p.pos] {
+		case '}':
+			p.pos++
+			v.keys = slices.Clone(p.keys[base:])
+			v.vals = slices.Clone(p.vals[len(p.vals)-len(v.keys):])
+			p.keys = p.keys[:base]
+			p.vals = p.vals[:len(p.vals)-len(v.keys)]
+			return v
+		case ',':
+			p.pos++
+			p.skipSpace()
+		}
+		key := p.string()
+		p.skipSpace()
+		p.pos++ // :
+		val := p.value()
+		p.keys = append(p.keys, key)
+		p.vals = append(p.vals, val)
+	}
+}
+
+// string reads a string literal. Plain ones are sliced; ones with escapes or
+// non-UTF-8 bytes go through encoding/json, which also replaces bad bytes.
+func (p *parser) string() string {
+	start := p.pos
+	p.pos++ // "
+	plain := true
+	for c := p.data[p.pos]; c != '"'; c = p.data[p.pos] {
+		if c == '\\' {
+			plain = false
+			p.pos++
+		} else if c >= utf8.RuneSelf {
+			plain = false
+		}
+		p.pos++
+	}
+	p.pos++
+	raw := p.data[start:p.pos]
+	if plain {
+		if k, ok := keywords[string(raw[1:len(raw)-1])]; ok {
+			return k
+		}
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // valid by json.Valid
+	return s
+}
+
+// keywords are strings that occur in nearly every schema; reading them
+// returns one shared copy instead of allocating a new one each time.
+var keywords = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range strings.Fields(`type properties required description items enum const
+		default format title additionalProperties $schema $ref $defs definitions anyOf oneOf allOf
+		minimum maximum minLength maxLength minItems maxItems pattern string number integer
+		boolean object array null`) {
+		m[k] = k
+	}
+	return m
+}()
 
 // quote returns s as a JSON string literal, which is also a valid TypeScript
 // string literal. Unlike json.Marshal it leaves <, > and & readable.
@@ -155,7 +260,7 @@ func jsonText(v *value) string {
 	case kArray:
 		var b bytes.Buffer
 		b.WriteByte('[')
-		for i, e := range v.arr {
+		for i, e := range v.vals {
 			if i > 0 {
 				b.WriteByte(',')
 			}
