@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -198,7 +199,7 @@ func (r *Registry) Lookup(id string) (Entry, bool) {
 
 // Namespaces returns the tools grouped for typegen.Declarations, in the
 // order of Entries. The value is computed once per tool set.
-func (r *Registry) Namespaces() []tgNamespace {
+func (r *Registry) Namespaces() []typegen.Namespace {
 	return slices.Clone(r.snap.Load().namespaces)
 }
 
@@ -325,4 +326,3 @@ func firstLine(s string, n int) string {
 	}
 	return ""
 }
-

@@ -15,7 +15,7 @@ type snapshot struct {
 	version    uint64
 	entries    []Entry
 	byID       map[string]*binding
-	namespaces []tgNamespace
+	namespaces []typegen.Namespace
 
 	indexOnce sync.Once
 	index     *searchIndex
@@ -67,14 +67,14 @@ func bindings(st *serverTools, ns string) []*binding {
 }
 
 // groupNamespaces groups sorted entries by namespace for typegen.
-func groupNamespaces(entries []Entry, servers map[string]*serverTools) []tgNamespace {
-	var out []tgNamespace
+func groupNamespaces(entries []Entry, servers map[string]*serverTools) []typegen.Namespace {
+	var out []typegen.Namespace
 	for _, e := range entries {
 		if len(out) == 0 || out[len(out)-1].Name != e.Namespace {
-			out = append(out, tgNamespace{Name: e.Namespace, Description: servers[e.Server].description})
+			out = append(out, typegen.Namespace{Name: e.Namespace, Description: servers[e.Server].description})
 		}
 		ns := &out[len(out)-1]
-		ns.Tools = append(ns.Tools, tgTool{
+		ns.Tools = append(ns.Tools, typegen.Tool{
 			Name:         e.Method,
 			Description:  e.Description,
 			InputSchema:  e.inputSchema(),

@@ -69,12 +69,17 @@ func (u *upstream) timeout() time.Duration {
 
 // Connect connects to every server concurrently, each bounded by a start
 // timeout (30 s) and ctx. A server that fails is logged, reported in its
-// Status and left out; the others work. Statuses are in input order.
+// Status and left out; the others work. Statuses are in input order; when
+// two entries share a name, the first one wins.
 func (r *Registry) Connect(ctx context.Context, servers []config.Server) []Status {
 	out := make([]Status, len(servers))
 	var wg sync.WaitGroup
 	for i, s := range servers {
 		u := &upstream{reg: r, name: s.Name, cfg: s, log: r.log.With("upstream", s.Name)}
+		if err := r.claim(u); err != nil {
+			out[i] = Status{Server: s.Name, Transport: u.transportName(), Err: err}
+			continue
+		}
 		wg.Go(func() { out[i] = r.connectUpstream(ctx, u) })
 	}
 	wg.Wait()
@@ -85,18 +90,17 @@ func (r *Registry) Connect(ctx context.Context, servers []config.Server) []Statu
 // namespace name.
 func (r *Registry) AddMCPServer(ctx context.Context, name string, s *server.MCPServer) error {
 	u := &upstream{reg: r, name: name, srv: s, log: r.log.With("upstream", name)}
+	if err := r.claim(u); err != nil {
+		return err
+	}
 	return r.connectUpstream(ctx, u).Err
 }
 
-// connectUpstream claims the namespace, connects, and installs the tools.
+// connectUpstream connects a claimed upstream and installs its tools; on
+// failure the namespace is released.
 func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
 	st := Status{Server: u.name, Transport: u.transportName()}
 	start := time.Now()
-	defer func() { st.Duration = time.Since(start) }()
-	if err := r.claim(u); err != nil {
-		st.Err = err
-		return st
-	}
 	c, tools, err := u.connect(ctx)
 	st.Duration = time.Since(start)
 	if err != nil {
@@ -105,9 +109,10 @@ func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
 		u.log.Error("upstream not connected", "transport", st.Transport, "err", err)
 		return st
 	}
-	u.mu.Lock()
-	u.conn = c
-	u.mu.Unlock()
+	if !u.install(c) {
+		st.Err = errors.New("registry closed while connecting")
+		return st
+	}
 	r.setUpstreamTools(u, description(c), tools)
 	st.Tools = len(tools)
 	u.log.Info("upstream connected", "transport", st.Transport, "tools", st.Tools, "duration", st.Duration.Round(time.Millisecond))
@@ -326,23 +331,39 @@ func (u *upstream) get(ctx context.Context) (*conn, error) {
 func (u *upstream) restart(ctx context.Context) error {
 	u.log.Info("restarting upstream")
 	c, tools, err := u.connect(ctx)
-	u.mu.Lock()
 	if err != nil {
-		u.noteFailure("restart failed: " + err.Error())
-		msg := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
-		u.mu.Unlock()
-		u.log.Error("upstream restart failed", "err", err, "failures", u.failures)
-		return msg
+		return u.restartFailed(err)
 	}
-	if u.closed {
-		u.mu.Unlock()
-		c.close()
+	if !u.install(c) {
 		return fmt.Errorf("upstream %q is closed", u.name)
 	}
-	u.conn, u.down = c, ""
-	u.mu.Unlock()
 	u.reg.setUpstreamTools(u, description(c), tools)
 	return nil
+}
+
+func (u *upstream) restartFailed(err error) error {
+	u.mu.Lock()
+	u.noteFailure("restart failed: " + err.Error())
+	msg := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+	failures := u.failures
+	u.mu.Unlock()
+	u.log.Error("upstream restart failed", "err", err, "failures", failures)
+	return msg
+}
+
+// install makes c the live connection, unless the upstream was closed
+// meanwhile: then c is closed and install reports false.
+func (u *upstream) install(c *conn) bool {
+	u.mu.Lock()
+	closed := u.closed
+	if !closed {
+		u.conn, u.down = c, ""
+	}
+	u.mu.Unlock()
+	if closed {
+		c.close()
+	}
+	return !closed
 }
 
 // refresh re-lists the tools after a list_changed notification.
@@ -386,4 +407,3 @@ func envList(env map[string]string) []string {
 	}
 	return out
 }
-
