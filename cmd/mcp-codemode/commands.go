@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// loadConfig reads --config, else $MCP_CODEMODE_CONFIG, else the embedded
+// default. (The env fallback is the generic MCP_CODEMODE_<FLAG> rule.)
+func (e *env) loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path, e.lookup)
+}
+
+// start loads the configuration, registers the built-in tools and connects
+// every upstream. Failed upstreams are logged and left out.
+func (e *env) start(ctx context.Context, f *flags) (*tools.Registry, *server.Server, []tools.Status, error) {
+	cfg, err := e.loadConfig(f.config)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log := e.logger()
+	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr})
+	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+		return nil, nil, nil, err
+	}
+	statuses := reg.Connect(ctx, cfg.Servers)
+	srv := server.New(reg, server.Options{Limits: cfg.Codemode, Logger: log})
+	return reg, srv, statuses, nil
+}
+
+func (e *env) serve(ctx context.Context, args []string) int {
+	var f flags
+	if _, err := e.parse("serve", args, &f, "config", "transport", "listen"); err != nil {
+		return e.usageError(err)
+	}
+	if err := checkTransport(f.transport, f.listen); err != nil {
+		return e.usageError(err)
+	}
+	reg, srv, _, err := e.start(ctx, &f)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer reg.Close()
+	if f.transport == "stdio" {
+		err = srv.ServeStdio(ctx, e.stdin, e.stdout, e.stderr)
+	} else {
+		err = serveHTTP(ctx, srv, f.transport, f.listen, e.logger())
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(e.stderr, "mcp-codemode: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func (e *env) types(ctx context.Context, args []string) int {
+	var f flags
+	fs, err := e.parse("types", args, &f, "config", "tools", "namespace")
+	if err != nil {
+		return e.usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return e.usageError(fmt.Errorf("types takes no arguments, got %q", fs.Args()))
+	}
+	if f.tools != "" {
+		return e.typesFromFile(f.tools, f.namespace)
+	}
+	reg, srv, _, err := e.start(ctx, &f)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer reg.Close()
+	fmt.Fprint(e.stdout, srv.Declarations())
+	return exitOK
+}
+
+// typesFromFile declares the tools of a tools/list result, and only those.
+func (e *env) typesFromFile(path, namespace string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return e.usageError(fmt.Errorf("types --tools: %v", err))
+	}
+	if namespace == "" {
+		namespace, _, _ = strings.Cut(filepath.Base(path), ".")
+	}
+	list, err := toolsFromList(namespace, data)
+	if err != nil {
+		return e.usageError(fmt.Errorf("types --tools %s: %v", path, err))
+	}
+	reg := tools.NewRegistry(tools.Options{Logger: e.logger(), Stderr: e.stderr})
+	if err := reg.Add(list...); err != nil {
+		return e.usageError(fmt.Errorf("types --tools %s: %v", path, err))
+	}
+	fmt.Fprint(e.stdout, server.New(reg, server.Options{Logger: e.logger()}).Declarations())
+	return exitOK
+}
+
+func (e *env) runScript(ctx context.Context, args []string) int {
+	var f flags
+	fs, err := e.parse("run", args, &f, "config")
+	if err != nil {
+		return e.usageError(err)
+	}
+	if fs.NArg() != 1 {
+		return e.usageError(errors.New("run needs one SCRIPT file, or - for standard input"))
+	}
+	code, err := e.readScript(fs.Arg(0))
+	if err != nil {
+		return e.usageError(err)
+	}
+	reg, srv, _, err := e.start(ctx, &f)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer reg.Close()
+	return e.report(srv.Execute(ctx, code))
+}
+
+func (e *env) readScript(name string) (string, error) {
+	if name == "-" {
+		b, err := io.ReadAll(e.stdin)
+		return string(b), err
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("run: %v", err)
+	}
+	return string(b), nil
+}
+
+// report prints a run's console output to stderr, then its result to stdout
+// or its error to stderr.
+func (e *env) report(res sandbox.Result) int {
+	for _, l := range res.Logs {
+		fmt.Fprintln(e.stderr, l)
+	}
+	if res.Err != nil {
+		fmt.Fprintln(e.stderr, res.Err.Error())
+		return exitFailed
+	}
+	var v any
+	out, err := json.MarshalIndent(json.RawMessage(res.Value), "", "  ")
+	if err != nil || json.Unmarshal(res.Value, &v) != nil {
+		out = res.Value
+	}
+	fmt.Fprintln(e.stdout, string(out))
+	return exitOK
+}
+
+func (e *env) check(ctx context.Context, args []string) int {
+	var f flags
+	if _, err := e.parse("check", args, &f, "config"); err != nil {
+		return e.usageError(err)
+	}
+	reg, _, statuses, err := e.start(ctx, &f)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer reg.Close()
+	return e.printStatuses(statuses)
+}
+
+func (e *env) printStatuses(statuses []tools.Status) int {
+	if len(statuses) == 0 {
+		fmt.Fprintln(e.stdout, "no upstream servers configured; only the built-in tools are served")
+		return exitOK
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	status := exitOK
+	for _, s := range statuses {
+		if s.Err != nil {
+			status = exitFailed
+			fmt.Fprintf(w, "%s\t%s\terror: %v\n", s.Server, s.Transport, s.Err)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d tools\t%s\n", s.Server, s.Transport, s.Tools, s.Duration.Round(time.Millisecond))
+	}
+	w.Flush()
+	return status
+}
+
+func (e *env) version(args []string) int {
+	if len(args) > 0 {
+		return e.usageError(fmt.Errorf("version takes no arguments"))
+	}
+	fmt.Fprintf(e.stdout, "mcp-codemode %s (%s)\n", server.Version, runtime.Version())
+	return exitOK
+}

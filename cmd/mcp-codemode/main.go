@@ -1,0 +1,18 @@
+// Command mcp-codemode serves MCP tools in code mode: one execute tool whose
+// description is a TypeScript API of every upstream tool, running the model's
+// code in a fresh goja sandbox per call. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSDKEndToEnd drives the built binary with the official TypeScript SDK
+// client, wrapping the real reference servers from npm.
+func TestSDKEndToEnd(t *testing.T) {
+	c := startSDK(t, writeConfig(t, upstreams(t), map[string]any{"timeout": "2s"}))
+
+	t.Run("list", func(t *testing.T) {
+		var list struct {
+			Tools []struct {
+				Name         string          `json:"name"`
+				Description  string          `json:"description"`
+				OutputSchema json.RawMessage `json:"outputSchema"`
+			} `json:"tools"`
+		}
+		if err := json.Unmarshal(c.do(t, map[string]any{"op": "list"}), &list); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, tool := range list.Tools {
+			names = append(names, tool.Name)
+		}
+		if diff := cmp.Diff([]string{"execute", "search_tools"}, names); diff != "" {
+			t.Fatalf("tools (-want +got):\n%s", diff)
+		}
+		desc := list.Tools[0].Description
+		for _, want := range []string{"declare const memory", "create_entities(", "declare const everything", "declare const filesystem", "declare const workspace", "declare const testup"} {
+			if !strings.Contains(desc, want) {
+				t.Errorf("execute description lacks %q", want)
+			}
+		}
+		if len(list.Tools[0].OutputSchema) == 0 {
+			t.Error("execute has no outputSchema")
+		}
+	})
+
+	t.Run("two upstreams with Promise.all", func(t *testing.T) {
+		r := c.execute(t, `
+const [created, echoed] = await Promise.all([
+  memory.create_entities({ entities: [{ name: "Ada", entityType: "person", observations: ["wrote the first program"] }] }),
+  everything.echo({ message: "hi" }),
+]);
+const graph: { entities: { name: string }[] } = await memory.read_graph();
+console.log("entities:", graph.entities.length);
+return { names: graph.entities.map(e => e.name), echoed };`)
+		if r.IsError {
+			t.Fatalf("error: %s", r.text())
+		}
+		want := `{"echoed":"Echo: hi","names":["Ada"]}`
+		if got := compact(t, r.StructuredContent.Result); got != want {
+			t.Errorf("result = %s, want %s", got, want)
+		}
+		if diff := cmp.Diff([]string{"entities: 1"}, r.StructuredContent.Logs); diff != "" {
+			t.Errorf("logs (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(r.text(), "Console output:\nentities: 1") {
+			t.Errorf("text lacks the console output: %q", r.text())
+		}
+	})
+
+	t.Run("thrown error has its line", func(t *testing.T) {
+		r := c.execute(t, "const a: number = 1;\nconsole.log('before');\nif (a) {\n  throw new Error(\"boom\");\n}")
+		if !r.IsError {
+			t.Fatalf("not an error: %s", r.text())
+		}
+		if !strings.HasPrefix(r.text(), "Error: boom") || !strings.Contains(r.text(), "line 4") || !strings.Contains(r.text(), "before") {
+			t.Errorf("text = %q", r.text())
+		}
+		if e := r.StructuredContent.Error; e == nil || e.Name != "Error" || e.Line != 4 {
+			t.Errorf("structured error = %+v", e)
+		}
+	})
+
+	t.Run("invalid arguments name the path", func(t *testing.T) {
+		r := c.execute(t, `await memory.create_entities({ entities: [{ name: "x", entityType: "y" }] });`)
+		want := "TypeError: memory.create_entities: entities[0].observations: required"
+		if !r.IsError || !strings.HasPrefix(r.text(), want) {
+			t.Errorf("text = %q, want prefix %q", r.text(), want)
+		}
+	})
+
+	t.Run("syntax error", func(t *testing.T) {
+		r := c.execute(t, "const x = 1;\nconst y = ;\nreturn x;")
+		if e := r.StructuredContent.Error; !r.IsError || e == nil || e.Name != "SyntaxError" || e.Line != 2 {
+			t.Errorf("result = %s %+v", r.text(), e)
+		}
+	})
+
+	t.Run("timeout, then keeps working", func(t *testing.T) {
+		start := time.Now()
+		r := c.execute(t, "while (true) {}")
+		if e := r.StructuredContent.Error; !r.IsError || e == nil || e.Name != "TimeoutError" {
+			t.Fatalf("result = %s", r.text())
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("timeout of 2s took %v", d)
+		}
+		if r := c.execute(t, "return 40 + 2"); r.IsError || compact(t, r.StructuredContent.Result) != "42" {
+			t.Errorf("after the timeout: %s", r.text())
+		}
+	})
+
+	t.Run("crashed upstream restarts", func(t *testing.T) {
+		r := c.execute(t, "await testup.crash({});")
+		if e := r.StructuredContent.Error; !r.IsError || e == nil || e.Name != "UpstreamError" {
+			t.Fatalf("crash result = %s", r.text())
+		}
+		// Restarting waits out a short backoff; the server keeps answering meanwhile.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			r = c.execute(t, "return await testup.pid({});")
+			if !r.IsError || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if r.IsError {
+			t.Errorf("upstream not restarted: %s", r.text())
+		}
+	})
+
+	t.Run("tool error is catchable", func(t *testing.T) {
+		r := c.execute(t, `try { await filesystem.read_text_file({ path: "/nonexistent/x" }); return "no error"; } catch (e) { return e.name; }`)
+		if r.IsError || compact(t, r.StructuredContent.Result) != `"ToolError"` {
+			t.Errorf("result = %s", r.text())
+		}
+	})
+
+	t.Run("search_tools", func(t *testing.T) {
+		var r callResult
+		raw := c.do(t, map[string]any{"op": "call", "name": "search_tools", "arguments": map[string]any{"query": "add observations to an entity", "limit": 3}})
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.IsError || !strings.Contains(r.text(), "add_observations(") {
+			t.Errorf("search_tools = %s", r.text())
+		}
+	})
+}
+
+// TestFigures measures what the foundation issue reports: the trivial
+// execute round trip over stdio, and Promise.all of three 100 ms calls to a
+// real upstream. Only the concurrency is asserted; times are logged.
+func TestFigures(t *testing.T) {
+	c := startSDK(t, writeConfig(t, upstreams(t), nil))
+	var timed struct {
+		Durations []float64 `json:"durations"`
+	}
+	c.do(t, map[string]any{"op": "time", "n": 20, "code": "return 1"}) // warm up
+	if err := json.Unmarshal(c.do(t, map[string]any{"op": "time", "n": 200, "code": "return 1"}), &timed); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trivial execute round trip over stdio: p50 %.2f ms over %d calls", median(timed.Durations), len(timed.Durations))
+
+	const three = `const op = () => everything.trigger_long_running_operation({ duration: 0.1, steps: 1 });
+const t0 = Date.now();
+await Promise.all([op(), op(), op()]);
+return Date.now() - t0;`
+	var walls []float64
+	for i := 0; i < 7; i++ {
+		r := c.execute(t, three)
+		if r.IsError {
+			t.Fatalf("Promise.all run: %s", r.text())
+		}
+		var ms float64
+		if err := json.Unmarshal(r.StructuredContent.Result, &ms); err != nil {
+			t.Fatal(err)
+		}
+		walls = append(walls, ms)
+	}
+	t.Logf("Promise.all of three 100 ms calls to server-everything: median %.0f ms (runs: %v)", median(walls), walls)
+	if m := median(walls); m >= 250 {
+		t.Errorf("Promise.all of three 100 ms calls took %.0f ms: they ran one after another", m)
+	}
+}
+
+func compact(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

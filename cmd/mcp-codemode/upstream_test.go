@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// upstreamEnv switches the test binary into a stdio MCP server, so the tests
+// can wrap an upstream whose behaviour they control (sleeping, crashing,
+// writing to stderr) next to the real reference servers.
+const upstreamEnv = "MCP_CODEMODE_TEST_UPSTREAM"
+
+func serveTestUpstream() {
+	s := mcpserver.NewMCPServer("testup", "1.0.0")
+	s.AddTool(mcp.NewTool("sleep", mcp.WithDescription("Sleeps, then returns how long."),
+		mcp.WithNumber("ms", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			d := time.Duration(req.GetFloat("ms", 0)) * time.Millisecond
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+			return mcp.NewToolResultText(fmt.Sprint(d.Milliseconds())), nil
+		})
+	s.AddTool(mcp.NewTool("noise", mcp.WithDescription("Writes a line to stderr and returns ok.")),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			fmt.Fprintln(os.Stderr, "noise on stderr")
+			return mcp.NewToolResultText(`"ok"`), nil
+		})
+	s.AddTool(mcp.NewTool("crash", mcp.WithDescription("Exits the server process.")),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			os.Exit(3)
+			return nil, nil
+		})
+	s.AddTool(mcp.NewTool("pid", mcp.WithDescription("Returns the server's process id.")),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText(fmt.Sprint(os.Getpid())), nil
+		})
+	fmt.Fprintln(os.Stderr, "testup starting")
+	if err := mcpserver.ServeStdio(s); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}

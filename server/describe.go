@@ -1,0 +1,112 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// instructions is sent to clients at initialization.
+const instructions = "Use the execute tool to run TypeScript that calls the available tools; " +
+	"its description lists their TypeScript API. Use search_tools to find a tool by what it does."
+
+// executeOutputSchema accepts both the success and the failure shape: MCP
+// clients validate structuredContent against it even when isError is true,
+// so nothing is required.
+const executeOutputSchema = `{
+  "type": "object",
+  "properties": {
+    "result": {"description": "JSON value the code returned (null when it returned nothing)"},
+    "logs": {"type": "array", "items": {"type": "string"}, "description": "console output, one entry per call"},
+    "error": {
+      "type": "object",
+      "properties": {
+        "name": {"type": "string"},
+        "message": {"type": "string"},
+        "line": {"type": "integer"},
+        "column": {"type": "integer"}
+      },
+      "required": ["name", "message"]
+    },
+    "truncated": {"type": "boolean", "description": "true when result or logs were cut to the output limit"},
+    "stats": {
+      "type": "object",
+      "properties": {
+        "tool_calls": {"type": "integer"},
+        "duration_ms": {"type": "number"}
+      }
+    }
+  }
+}`
+
+const executeInputSchema = `{
+  "type": "object",
+  "properties": {
+    "code": {"type": "string", "description": "TypeScript or JavaScript: the body of an async function. Use await; return the result."}
+  },
+  "required": ["code"],
+  "additionalProperties": false
+}`
+
+func (s *Server) executeTool() mcp.Tool {
+	t := mcp.NewToolWithRawSchema("execute", s.Description(), json.RawMessage(executeInputSchema))
+	t.RawOutputSchema = json.RawMessage(executeOutputSchema)
+	t.Annotations = mcp.ToolAnnotation{Title: "Run code against the tools"}
+	return t
+}
+
+func searchTool() mcp.Tool {
+	return mcp.NewToolWithRawSchema("search_tools",
+		"Find tools by what they do. Returns the TypeScript declarations of the best matches, ready to call from execute.",
+		json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "query": {"type": "string", "description": "what you want to do, in words"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "description": "how many tools to return (default 5)"}
+  },
+  "required": ["query"],
+  "additionalProperties": false
+}`))
+}
+
+// describe writes the execute tool's description: how to write the code,
+// the API, and one example.
+func describe(a *api, limits config.Codemode) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Run TypeScript (or JavaScript) that calls the tools declared below and return its result. "+
+		"The code is the body of an async function: use `await`, run independent calls at once with `Promise.all`, "+
+		"and `return` a JSON-serialisable value (or end with an expression). "+
+		"Tool results are plain values; a failing tool throws an Error (name ToolError) you can catch. "+
+		"console.log output is returned too. There is no network, file system, require or timers: use the tools. "+
+		"Limits: %s and %d tool calls per run.\n\n", limits.Timeout, limits.MaxToolCalls)
+	b.WriteString("```ts\n")
+	b.WriteString(a.declarations)
+	if !strings.HasSuffix(a.declarations, "\n") {
+		b.WriteByte('\n')
+	}
+	b.WriteString("```\n\nExample:\n```ts\n")
+	b.WriteString(example(a.entries))
+	b.WriteString("```")
+	return b.String()
+}
+
+// example shows one call, on a tool that exists, or the workspace when it is
+// there.
+func example(entries []tools.Entry) string {
+	for _, e := range entries {
+		if e.Server == "workspace" && e.Name == "write_file" {
+			return fmt.Sprintf("await %s.write_file({ path: \"notes.txt\", content: \"hello\" });\n"+
+				"const files = await %s.list_files({});\nreturn files.length;\n", e.Namespace, e.Namespace)
+		}
+	}
+	if len(entries) == 0 {
+		return "return 1 + 1;\n"
+	}
+	e := entries[0]
+	return fmt.Sprintf("const [a, b] = await Promise.all([%s({ /* ... */ }), %s({ /* ... */ })]);\nreturn { a, b };\n", e.Path(), e.Path())
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// Execute runs code as the execute tool would and returns the sandbox's
+// result. It never returns a Go error: whatever the code did is in the result.
+func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
+	a := s.current()
+	opts := sandbox.Options{
+		Bindings:     a.bindings(),
+		Timeout:      s.limits.Timeout,
+		MaxToolCalls: s.limits.MaxToolCalls,
+		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
+	}
+	started := time.Now()
+	res := sandbox.Run(ctx, code, &caller{s: s, api: a}, opts)
+	s.logRun(res, time.Since(started))
+	return res
+}
+
+func (s *Server) logRun(res sandbox.Result, d time.Duration) {
+	if res.Err != nil {
+		s.log.Info("execute", "outcome", "error", "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
+		return
+	}
+	s.log.Debug("execute", "outcome", "ok", "tool_calls", res.Stats.ToolCalls, "duration", d)
+}
+
+func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	code, err := req.RequireString("code")
+	if err != nil {
+		return mcp.NewToolResultError(`execute needs {"code": string}: the TypeScript to run`), nil
+	}
+	return Format(s.Execute(ctx, code), s.limits.MaxOutputBytes), nil
+}
+
+// bindings are the global methods the sandbox defines for this API.
+func (a *api) bindings() []sandbox.Binding {
+	out := make([]sandbox.Binding, 0, len(a.entries)+2)
+	for _, e := range a.entries {
+		out = append(out, sandbox.Binding{Object: e.Namespace, Method: e.Method, ID: e.ID})
+	}
+	return append(out,
+		sandbox.Binding{Object: "codemode", Method: "search", ID: helperSearch},
+		sandbox.Binding{Object: "codemode", Method: "describe", ID: helperDescribe},
+	)
+}
+
+// caller routes the sandbox's calls: codemode helpers here, tools to the registry.
+type caller struct {
+	s   *Server
+	api *api
+}
+
+func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	switch id {
+	case helperSearch:
+		return c.s.helperSearch(args)
+	case helperDescribe:
+		return c.s.helperDescribe(args)
+	}
+	return c.s.reg.Call(ctx, id, args)
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
+)
+
+// Binding ids of the sandbox's own helpers. They start with a NUL byte, so
+// they can never equal a registry id.
+const (
+	helperSearch   = "\x00codemode.search"
+	helperDescribe = "\x00codemode.describe"
+)
+
+const defaultSearchLimit = 5
+
+func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	query, err := req.RequireString("query")
+	if err != nil {
+		return mcp.NewToolResultError(`search_tools needs {"query": string}: what you want to do, in words`), nil
+	}
+	limit := req.GetInt("limit", defaultSearchLimit)
+	found := s.reg.Search(query, clampLimit(limit))
+	if len(found) == 0 {
+		return mcp.NewToolResultText(fmt.Sprintf("No tool matches %q. The namespaces are: %s.", query, strings.Join(s.namespaces(), ", "))), nil
+	}
+	return mcp.NewToolResultText(s.declare(found)), nil
+}
+
+func clampLimit(n int) int {
+	if n <= 0 {
+		return defaultSearchLimit
+	}
+	return min(n, 50)
+}
+
+// declare renders the declarations of some entries only.
+func (s *Server) declare(entries []tools.Entry) string {
+	want := map[string]bool{}
+	for _, e := range entries {
+		want[e.ID] = true
+	}
+	var out []typegen.Namespace
+	all := s.reg.Entries()
+	for _, ns := range s.reg.Namespaces() {
+		kept := ns
+		kept.Tools = nil
+		for _, t := range ns.Tools {
+			if id, ok := idOf(all, ns.Name, t.Name); ok && want[id] {
+				kept.Tools = append(kept.Tools, t)
+			}
+		}
+		if len(kept.Tools) > 0 {
+			out = append(out, kept)
+		}
+	}
+	return typegen.Declarations(out, typegen.Options{})
+}
+
+func idOf(entries []tools.Entry, namespace, method string) (string, bool) {
+	for _, e := range entries {
+		if e.Namespace == namespace && e.Method == method {
+			return e.ID, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) namespaces() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range s.reg.Entries() {
+		if !seen[e.Namespace] {
+			seen[e.Namespace] = true
+			out = append(out, e.Namespace)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// searchHit is what codemode.search returns for one tool.
+type searchHit struct {
+	Name        string `json:"name"`
+	Namespace   string `json:"namespace"`
+	Description string `json:"description"`
+}
+
+// helperSearch serves codemode.search(query) and codemode.search({query, limit}).
+func (s *Server) helperSearch(args json.RawMessage) (json.RawMessage, error) {
+	var q struct {
+		Query string `json:"query"`
+		Limit int    `json:"limit"`
+	}
+	if err := json.Unmarshal(args, &q.Query); err != nil {
+		if err := json.Unmarshal(args, &q); err != nil || q.Query == "" {
+			return nil, typeError("codemode.search(query): query must be a string")
+		}
+	}
+	hits := []searchHit{}
+	for _, e := range s.reg.Search(q.Query, clampLimit(q.Limit)) {
+		hits = append(hits, searchHit{Name: e.Path(), Namespace: e.Namespace, Description: firstLine(e.Description)})
+	}
+	return json.Marshal(hits)
+}
+
+// helperDescribe serves codemode.describe("ns.tool" | "ns"): the declarations.
+func (s *Server) helperDescribe(args json.RawMessage) (json.RawMessage, error) {
+	var name string
+	if err := json.Unmarshal(args, &name); err != nil || name == "" {
+		return nil, typeError(`codemode.describe(name): name must be a string like "memory" or "memory.read_graph"`)
+	}
+	var found []tools.Entry
+	for _, e := range s.reg.Entries() {
+		if e.Namespace == name || e.Path() == name {
+			found = append(found, e)
+		}
+	}
+	if len(found) == 0 {
+		return nil, typeError(fmt.Sprintf("codemode.describe: no tool or namespace %q; the namespaces are: %s", name, strings.Join(s.namespaces(), ", ")))
+	}
+	return json.Marshal(s.declare(found))
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+// namedError gives the sandbox the JS error name to throw.
+type namedError struct{ name, msg string }
+
+func (e *namedError) Error() string     { return e.msg }
+func (e *namedError) ErrorName() string { return e.name }
+
+func typeError(msg string) error { return &namedError{name: "TypeError", msg: msg} }

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log"
+	"log/slog"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
+)
+
+// Name is the server name announced to MCP clients.
+const Name = "mcp-codemode"
+
+// Version is the release, set at link time with -ldflags "-X .../server.Version=...".
+var Version = "0.1.0-dev"
+
+// Options configure a Server. The zero value uses the SPEC defaults.
+type Options struct {
+	// Limits are the codemode settings; zero fields mean config.Default()'s.
+	Limits config.Codemode
+	// Logger receives the server's logs; nil means slog.Default(). It must
+	// never write to stdout on stdio.
+	Logger *slog.Logger
+}
+
+// Server is the MCP surface of code mode: the execute and search_tools tools
+// over a tools.Registry.
+type Server struct {
+	reg    *tools.Registry
+	limits config.Codemode
+	log    *slog.Logger
+	mcp    *mcpserver.MCPServer
+
+	mu    sync.Mutex
+	cache *api // declarations of the registry version they were built from
+}
+
+// New returns a server exposing reg's tools in code mode.
+func New(reg *tools.Registry, opts Options) *Server {
+	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.mcp = mcpserver.NewMCPServer(Name, Version,
+		mcpserver.WithToolCapabilities(true),
+		mcpserver.WithRecovery(),
+		mcpserver.WithInstructions(instructions),
+	)
+	s.mcp.AddTool(s.executeTool(), s.handleExecute)
+	s.mcp.AddTool(searchTool(), s.handleSearch)
+	return s
+}
+
+func withDefaults(c config.Codemode) config.Codemode {
+	d := config.Default().Codemode
+	if c.Timeout == 0 {
+		c.Timeout = d.Timeout
+	}
+	if c.MaxToolCalls == 0 {
+		c.MaxToolCalls = d.MaxToolCalls
+	}
+	if c.MaxOutputBytes == 0 {
+		c.MaxOutputBytes = d.MaxOutputBytes
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = d.MaxConcurrent
+	}
+	return c
+}
+
+// MCP returns the underlying mcp-go server, for transports other than stdio.
+func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
+
+// ServeStdio serves MCP on in and out until in ends or ctx is cancelled.
+// Only MCP messages are written to out.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, errlog io.Writer) error {
+	workers := min(s.limits.MaxConcurrent, 100) // mcp-go's maximum
+	stdio := mcpserver.NewStdioServer(s.mcp)
+	stdio.SetErrorLogger(log.New(errlog, "mcp-codemode: ", 0))
+	mcpserver.WithWorkerPoolSize(workers)(stdio)
+	mcpserver.WithQueueSize(workers * 4)(stdio)
+	return stdio.Listen(ctx, in, out)
+}
+
+// api is the generated TypeScript API of one registry version.
+type api struct {
+	version      uint64
+	declarations string
+	description  string
+	entries      []tools.Entry
+}
+
+// current returns the API for the registry's present tool set, building it
+// only when the set changed since the last call.
+func (s *Server) current() *api {
+	v := s.reg.Version()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache != nil && s.cache.version == v {
+		return s.cache
+	}
+	a := &api{version: v, entries: s.reg.Entries()}
+	a.declarations = typegen.Declarations(s.reg.Namespaces(), typegen.Options{})
+	a.description = describe(a, s.limits)
+	s.cache = a
+	return a
+}
+
+// Declarations returns the TypeScript declarations the model sees.
+func (s *Server) Declarations() string { return s.current().declarations }
+
+// Description returns the description of the execute tool.
+func (s *Server) Description() string { return s.current().description }
+
+// Tools returns the tools this server exposes, as a client lists them.
+func (s *Server) Tools() []mcp.Tool {
+	return []mcp.Tool{s.executeTool(), searchTool()}
+}

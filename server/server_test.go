@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+var update = flag.Bool("update", os.Getenv("UPDATE_GOLDEN") != "", "rewrite golden files")
+
+// memoryTools reads the real tools/list of server-memory; calling one
+// returns its name, so tests see which tool ran.
+func memoryTools(t *testing.T) []tools.Tool {
+	t.Helper()
+	data, err := os.ReadFile("testdata/memory.tools.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Tools []struct {
+			Name         string          `json:"name"`
+			Description  string          `json:"description"`
+			InputSchema  json.RawMessage `json:"inputSchema"`
+			OutputSchema json.RawMessage `json:"outputSchema"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	var out []tools.Tool
+	for _, w := range list.Tools {
+		name := w.Name
+		out = append(out, tools.Tool{Server: "memory", Name: w.Name, Description: w.Description,
+			InputSchema: w.InputSchema,
+			Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText(`{"called":"` + name + `"}`), nil
+			}})
+	}
+	return out
+}
+
+func newTestServer(t *testing.T, limits config.Codemode) *Server {
+	t.Helper()
+	reg := tools.NewRegistry(tools.Options{})
+	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Add(memoryTools(t)...); err != nil {
+		t.Fatal(err)
+	}
+	return New(reg, Options{Limits: limits})
+}
+
+// TestDescriptionGolden pins the description of execute: what the model reads.
+func TestDescriptionGolden(t *testing.T) {
+	got := newTestServer(t, config.Codemode{}).Description()
+	golden(t, "testdata/execute_description.golden", got)
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run UPDATE_GOLDEN=1 go test ./server/ to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s is stale (-want +got); rewrite with UPDATE_GOLDEN=1:\n%s", path, diff)
+	}
+}
+
+// TestMCP drives the server through mcp-go's in-process client.
+func TestMCP(t *testing.T) {
+	srv := newTestServer(t, config.Codemode{Timeout: time.Second})
+	c, err := client.NewInProcessClient(srv.MCP())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Tools) != 2 || list.Tools[0].Name != "execute" || list.Tools[1].Name != "search_tools" {
+		t.Fatalf("tools = %+v", list.Tools)
+	}
+	call := func(name string, args map[string]any) *mcp.CallToolResult {
+		t.Helper()
+		req := mcp.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = name, args
+		res, err := c.CallTool(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	tests := []struct {
+		name, code, wantText string
+		wantError            bool
+	}{
+		{"value", "return await memory.read_graph({})", "{\n  \"called\": \"read_graph\"\n}", false},
+		{"logs", "console.log('a', {b: 1}); 2", "2\n\nConsole output:\na {\"b\":1}", false},
+		{"throw", "\n\nthrow new RangeError('no')", "RangeError: no\n    at line 3, column 1 of your code", true},
+		{"validation", "await memory.search_nodes({})", "TypeError: memory.search_nodes: query: required", true},
+		{"timeout", "for(;;){}", "TimeoutError: ", true},
+		{"workspace", "await workspace.write_file({path: 'a.txt', content: 'x'}); return await workspace.read_file({path: 'a.txt'})", `"x"`, false},
+		{"helpers", "const hits = await codemode.search('delete relations'); return hits[0].name", `"memory.delete_relations"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := call("execute", map[string]any{"code": tt.code})
+			text := res.Content[0].(mcp.TextContent).Text
+			if res.IsError != tt.wantError || !strings.HasPrefix(text, tt.wantText) {
+				t.Errorf("got isError=%v %q, want isError=%v prefix %q", res.IsError, text, tt.wantError, tt.wantText)
+			}
+		})
+	}
+	if res := call("execute", map[string]any{}); !res.IsError {
+		t.Error("execute without code is not an error")
+	}
+	res := call("search_tools", map[string]any{"query": "remove observations from an entity", "limit": 2})
+	if text := res.Content[0].(mcp.TextContent).Text; !strings.Contains(text, "delete_observations(") {
+		t.Errorf("search_tools = %q", text)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	ok := Format(sandbox.Result{Value: json.RawMessage(`{"a":[1,2]}`), Logs: []string{"hi"}}, 1000)
+	if text := ok.Content[0].(mcp.TextContent).Text; text != "{\n  \"a\": [\n    1,\n    2\n  ]\n}\n\nConsole output:\nhi" {
+		t.Errorf("text = %q", text)
+	}
+	s := ok.StructuredContent.(structured)
+	if ok.IsError || s.Error != nil || string(s.Result.(json.RawMessage)) != `{"a":[1,2]}` {
+		t.Errorf("structured = %+v", s)
+	}
+
+	fail := Format(sandbox.Result{Err: &sandbox.Error{Name: "TypeError", Message: "x is not a function", Line: 2, Column: 5}}, 1000)
+	if text := fail.Content[0].(mcp.TextContent).Text; text != "TypeError: x is not a function\n    at line 2, column 5 of your code" || !fail.IsError {
+		t.Errorf("text = %q", text)
+	}
+	if e := fail.StructuredContent.(structured).Error; e == nil || e.Line != 2 || e.Column != 5 {
+		t.Errorf("structured error = %+v", e)
+	}
+}
+
+func TestFormatTruncates(t *testing.T) {
+	big := `"` + strings.Repeat("x", 5000) + `"`
+	logs := make([]string, 100)
+	for i := range logs {
+		logs[i] = strings.Repeat("l", 50)
+	}
+	res := Format(sandbox.Result{Value: json.RawMessage(big), Logs: logs}, 2000)
+	text := res.Content[0].(mcp.TextContent).Text
+	if len(text) > 2000+len("\n\nConsole output:\n") {
+		t.Errorf("text is %d bytes, limit 2000", len(text))
+	}
+	for _, want := range []string{"[result truncated: 5002 bytes in total", "[console output truncated:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if s := res.StructuredContent.(structured); !s.Truncated {
+		t.Error("structuredContent.truncated is false")
+	}
+}
