@@ -38,44 +38,84 @@ func (d *doc) object(s *value, indent int) tsType {
 }
 
 // properties renders the declared and required members of s, and returns
-// the declared properties' types too.
+// the declared properties' types too. A duplicate key keeps its first value.
 func (d *doc) properties(s *value, indent int) (members []member, types []tsType) {
-	required := s.get("required").elems()
-	props := s.get("properties")
-	if props != nil && props.kind == kObject {
+	required := requiredNames(s)
+	isRequired, seen := lookup(required), newSeen()
+	if props := s.get("properties"); props != nil && props.kind == kObject {
 		members = make([]member, 0, len(props.keys)+len(required))
 		types = make([]tsType, 0, len(props.keys))
 		for i, name := range props.keys {
-			if slices.Index(props.keys, name) < i {
-				continue // a duplicate key: the first one wins
+			if seen(name) {
+				continue
 			}
 			p := props.vals[i]
 			t := d.render(p, indent)
 			members = append(members, member{
 				name:     propertyName(name),
-				optional: !containsString(required, name),
+				optional: !isRequired(name),
 				typ:      t,
 				doc:      d.propertyDoc(p),
 			})
 			types = append(types, t)
 		}
 	}
-	for i, r := range required {
-		if r.kind == kString && !(props != nil && slices.Contains(props.keys, r.str)) && !containsString(required[:i], r.str) {
-			members = append(members, member{name: propertyName(r.str), typ: tUnknown})
+	for _, r := range required {
+		if !seen(r) {
+			members = append(members, member{name: propertyName(r), typ: tUnknown})
 		}
 	}
 	return members, types
 }
 
-// containsString reports whether the array elements vs hold the string s.
-func containsString(vs []*value, s string) bool {
-	for _, v := range vs {
-		if v.kind == kString && v.str == s {
-			return true
+// requiredNames returns the names listed in s's required keyword.
+func requiredNames(s *value) []string {
+	var names []string
+	for _, r := range s.get("required").elems() {
+		if r.kind == kString {
+			names = append(names, r.str)
 		}
 	}
-	return false
+	return names
+}
+
+// lookup returns a membership test for names: a scan for the few names
+// schemas have, a map for the many a hostile one may have.
+func lookup(names []string) func(string) bool {
+	if len(names) <= 16 {
+		return func(s string) bool { return slices.Contains(names, s) }
+	}
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return func(s string) bool { return m[s] }
+}
+
+// newSeen returns a test that reports whether a name was passed to it before.
+func newSeen() func(string) bool {
+	var few []string
+	var many map[string]bool
+	return func(s string) bool {
+		switch {
+		case many != nil:
+			if many[s] {
+				return true
+			}
+			many[s] = true
+		case slices.Contains(few, s):
+			return true
+		case len(few) < 16:
+			few = append(few, s)
+		default:
+			many = make(map[string]bool)
+			for _, n := range few {
+				many[n] = true
+			}
+			many[s] = true
+		}
+		return false
+	}
 }
 
 // closed reports whether s forbids keys beyond its properties.
@@ -123,9 +163,9 @@ func hasOptional(s *value) bool {
 	if props == nil || props.kind != kObject {
 		return false
 	}
-	required := s.get("required").elems()
+	isRequired := lookup(requiredNames(s))
 	for _, k := range props.keys {
-		if !containsString(required, k) {
+		if !isRequired(k) {
 			return true
 		}
 	}

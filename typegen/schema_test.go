@@ -2,7 +2,10 @@ package typegen
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -249,4 +252,39 @@ func allFeatureCases() []featureCase {
 		all = append(all, cs...)
 	}
 	return all
+}
+
+// TestHostileSchemas feeds schemas built to blow up time or output: each
+// must render quickly to a bounded text.
+func TestHostileSchemas(t *testing.T) {
+	deep := strings.Repeat(`{"type":"object","properties":{"a":`, 3000) + `{}` + strings.Repeat(`}}`, 3000)
+	var laughs strings.Builder // each definition uses the next twice
+	laughs.WriteString(`{"$ref":"#/$defs/d0","$defs":{`)
+	for i := range 40 {
+		fmt.Fprintf(&laughs, `"d%d":{"type":"object","properties":{"x":{"$ref":"#/$defs/d%d"},"y":{"$ref":"#/$defs/d%d"}}},`, i, i+1, i+1)
+	}
+	laughs.WriteString(`"d40":{"type":"string"}}}`)
+	var wide strings.Builder // many properties, many of them duplicates
+	wide.WriteString(`{"type":"object","required":[`)
+	for i := range 20000 {
+		fmt.Fprintf(&wide, `"p%d",`, i%5000)
+	}
+	wide.WriteString(`"x"],"properties":{`)
+	for i := range 20000 {
+		fmt.Fprintf(&wide, `"p%d":{"type":"string"},`, i%5000)
+	}
+	wide.WriteString(`"x":{}}}`)
+	refChain := `{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/c"},"c":{"$ref":"#/$defs/a"}}}`
+	for name, schema := range map[string]string{"deep": deep, "laughs": laughs.String(), "wide": wide.String(), "ref chain": refChain} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			out := TypeOf(json.RawMessage(schema))
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %v", d)
+			}
+			if len(out) > 1<<20 {
+				t.Errorf("output is %d bytes", len(out))
+			}
+		})
+	}
 }

@@ -135,13 +135,13 @@ func tscCheck(t *testing.T, files map[string]string) {
 
 // TestCompiles compiles, in one tsc run, the declarations of every corpus
 // file, every zoo schema, every feature-table schema and the JSDoc-injection
-// cases, with a check that typeof N.T is a function for every tool.
+// cases and tools named after keywords, with a check that typeof N.T is a function for every tool.
 func TestCompiles(t *testing.T) {
 	var ns []Namespace
 	for _, path := range corpusFiles(t) {
 		ns = append(ns, loadNamespace(t, path))
 	}
-	ns = append(ns, zooNamespace(t), featureNamespace(), injectionNamespace())
+	ns = append(ns, zooNamespace(t), featureNamespace(), injectionNamespace(), keywordNamespace())
 	decls := Declarations(ns, Options{})
 	tscCheck(t, map[string]string{"decls.ts": decls, "check.ts": checkFile(ns)})
 }

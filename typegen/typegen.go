@@ -131,7 +131,7 @@ func (g *gen) method(b writer, t Tool) {
 	out := g.root(t.OutputSchema, base+"_result", 1)
 	jsdoc(b, cleanText(t.Description, g.maxDesc), 1)
 	writeIndent(b, 1)
-	b.WriteString(propertyName(t.Name))
+	b.WriteString(methodName(t.Name))
 	b.WriteString("(args")
 	if optional {
 		b.WriteByte('?')
@@ -141,6 +141,16 @@ func (g *gen) method(b writer, t Tool) {
 	b.WriteString("): Promise<")
 	b.WriteString(out.text)
 	b.WriteString(">;\n")
+}
+
+// methodName returns name as written before a method's parameters. In a type
+// literal `new(...)` declares a construct signature, not a method, so "new"
+// is quoted; every other word works bare.
+func methodName(name string) string {
+	if name == "new" {
+		return `"new"`
+	}
+	return propertyName(name)
 }
 
 // input renders a tool's arguments type, and whether the argument may be

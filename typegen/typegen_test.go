@@ -139,3 +139,26 @@ func ExampleDeclarations() {
 	//   delete(args?: {}): Promise<unknown>;
 	// };
 }
+
+// keywordNamespace has a tool named after every JavaScript and TypeScript
+// keyword, which all must be callable as methods: github.delete(...).
+func keywordNamespace() Namespace {
+	words := strings.Fields(`new constructor get set readonly declare async static delete typeof in
+		keyof infer unique abstract public private protected is asserts accessor function class void
+		this import export default yield await let var const enum interface type namespace module
+		require global symbol string number any never unknown object boolean undefined null true
+		false super with satisfies as of from __proto__ prototype toString hasOwnProperty then`)
+	ns := Namespace{Name: "keywords"}
+	for _, w := range MethodNames(words) {
+		ns.Tools = append(ns.Tools, Tool{Name: w, InputSchema: json.RawMessage(`{"type":"object","properties":{"` + w + `":{"type":"string"}}}`)})
+	}
+	return ns
+}
+
+func TestMethodNew(t *testing.T) {
+	got := Declarations([]Namespace{{Name: "n", Tools: []Tool{{Name: "new"}, {Name: "delete"}}}}, Options{})
+	want := "declare const n: {\n  \"new\"(args?: {}): Promise<unknown>;\n  delete(args?: {}): Promise<unknown>;\n};\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
