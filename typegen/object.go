@@ -7,24 +7,30 @@ import (
 
 // member is one line of an object type.
 type member struct {
-	name     string // already quoted when needed; "[k: string]" for the index signature
-	optional bool
-	typ      tsType
-	doc      string
+	name       string // already quoted when needed; "[k: string]" for the index signature
+	optional   bool
+	undeclared bool // required but not among the properties
+	typ        tsType
+	doc        string
 }
 
 // maxInline is the longest object type written on one line.
 const maxInline = 80
 
-// object renders an object schema: its properties in schema order, required
-// names without a property as unknown, and an index signature when extra
+// object renders an object schema: its properties in schema order, then
+// required names that have no property, then an index signature when extra
 // keys are typed (additionalProperties or patternProperties).
 func (d *doc) object(s *value, indent int) tsType {
 	d.guard++
 	defer func() { d.guard-- }()
 	members, declared := d.properties(s, indent+1)
-	if idx, ok := d.indexType(s, declared, indent+1); ok {
-		members = append(members, member{name: "[k: string]", typ: idx})
+	if extra, ok := d.extraKeys(s, indent+1); ok {
+		for i := range members {
+			if members[i].undeclared {
+				members[i].typ = extra // a required name must match the extra keys' schema
+			}
+		}
+		members = append(members, member{name: "[k: string]", typ: indexSignature(extra, declared, hasOptional(s))})
 	}
 	if len(members) == 0 {
 		t := primary("{ [k: string]: unknown }")
@@ -62,7 +68,7 @@ func (d *doc) properties(s *value, indent int) (members []member, types []tsType
 	}
 	for _, r := range required {
 		if !seen(r) {
-			members = append(members, member{name: propertyName(r), typ: tUnknown})
+			members = append(members, member{name: propertyName(r), undeclared: true, typ: tUnknown})
 		}
 	}
 	return members, types
@@ -128,15 +134,15 @@ func closed(s *value) bool {
 	return false
 }
 
-// indexType returns the type of the index signature, if s needs one. The
-// signature's type must admit every declared property's type too (tsc checks
-// that), so those are part of the union. Absent or true additionalProperties
-// add no signature (object types are open in TypeScript anyway) unless
-// patternProperties says keys are dynamic.
-func (d *doc) indexType(s *value, declared []tsType, indent int) (tsType, bool) {
+// extraKeys returns the type of keys beyond the declared properties, when
+// the schema types them: additionalProperties as a schema, or
+// patternProperties. Absent or true additionalProperties alone add nothing:
+// object types are open in TypeScript anyway, and an index signature would
+// only cost tokens. With patternProperties they do add unknown, since keys
+// matching no pattern may hold anything.
+func (d *doc) extraKeys(s *value, indent int) (tsType, bool) {
 	var ts []tsType
-	pp := s.get("patternProperties")
-	if pp != nil && pp.kind == kObject {
+	if pp := s.get("patternProperties"); pp != nil && pp.kind == kObject {
 		for _, p := range pp.vals {
 			ts = append(ts, d.render(p, indent))
 		}
@@ -147,14 +153,17 @@ func (d *doc) indexType(s *value, declared []tsType, indent int) (tsType, bool) 
 	case len(ts) > 0 && (ap == nil || ap.kind == kBool && ap.b):
 		ts = append(ts, tUnknown)
 	}
-	if len(ts) == 0 {
-		return tsType{}, false
-	}
-	t := union(append(ts, declared...))
-	if len(declared) > 0 && !t.top && hasOptional(s) {
+	return union(ts), len(ts) > 0
+}
+
+// indexSignature returns the type of the index signature. tsc requires it to
+// admit every declared property's type, and undefined when one is optional.
+func indexSignature(extra tsType, declared []tsType, optional bool) tsType {
+	t := union(append([]tsType{extra}, declared...))
+	if optional && !t.top {
 		t = union([]tsType{t, primary("undefined")})
 	}
-	return t, true
+	return t
 }
 
 // hasOptional reports whether some declared property of s is optional.
