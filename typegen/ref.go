@@ -13,10 +13,12 @@ type doc struct {
 	root       *value
 	rootBase   string // helper name for the root, should "#" be recursive
 	rootTarget target
-	targets    map[*value]*target // by resolved node, except the root
-	depth      int                // render nesting, bounded by maxDepth
-	guard      int                // object members and array elements entered; see cycle
-	inlined    int                // $ref expansions, bounded by maxInlined
+	targets    map[*value]*target  // by resolved node, except the root
+	order      []*target           // targets in the order they were found
+	resolved   map[string]resolved // by $ref string
+	depth      int                 // render nesting, bounded by maxDepth
+	guard      int                 // object members and array elements entered; see cycle
+	inlined    int                 // $ref expansions, bounded by maxInlined
 }
 
 // target is a schema some $ref points to. A target is written inline where
@@ -25,12 +27,20 @@ type doc struct {
 type target struct {
 	node       *value
 	base       string // helper name to start from
-	uses       int    // $ref occurrences that reach it
 	inProgress bool   // being rendered now: a $ref to it is a cycle
 	guard      int    // d.guard when rendering started
 	recursive  bool
-	name       string  // helper type name, once it has one
-	memo       *tsType // short body of a reused target, inlined at each use
+	*shared              // what equal targets in other tools of the namespace share
+	refs       []*target // targets its schema refers to, once known
+	hash       []byte    // of its schema's text, once known
+}
+
+// shared is the state of a target that equal targets share: the same $defs
+// entry, with the same content, in several tools of one namespace.
+type shared struct {
+	uses int     // $ref occurrences that reach it
+	name string  // helper type name, once it has one
+	memo *tsType // short body of a reused target, inlined at each use
 }
 
 const (
@@ -39,8 +49,9 @@ const (
 )
 
 func newDoc(g *gen, root *value, rootBase string) *doc {
-	d := &doc{g: g, root: root, rootBase: rootBase, rootTarget: target{node: root, base: rootBase}}
+	d := &doc{g: g, root: root, rootBase: rootBase, rootTarget: target{node: root, base: rootBase, shared: &shared{}}}
 	d.countRefs(root, make(map[*value]bool))
+	d.share()
 	return d
 }
 
@@ -120,20 +131,12 @@ func (d *doc) reused(t *target) tsType {
 	return primary(t.name)
 }
 
-// define records the type alias of a named target. A non-recursive target
-// whose alias would be identical to an earlier one (the same $defs entry in
-// two tools of a server) reuses it.
+// define records the type alias of a named target.
 func (d *doc) define(t *target, body tsType) {
-	comment := cleanText(t.node.getString("description"), d.g.maxDesc)
 	if t.name == "" {
-		key := t.base + "\x00" + comment + "\x00" + body.text
-		if name, ok := d.g.byBody[key]; ok {
-			t.name = name
-			return
-		}
 		t.name = d.g.alloc(t.base)
-		d.g.byBody[key] = t.name
 	}
+	comment := cleanText(t.node.getString("description"), d.g.maxDesc)
 	d.g.defs = append(d.g.defs, helper{name: t.name, doc: comment, body: body.text})
 }
 
@@ -148,8 +151,27 @@ func refOf(s *value) (string, bool) {
 	return "", false
 }
 
+// resolved is the outcome of resolving one $ref string.
+type resolved struct {
+	t   *target
+	why string
+}
+
 // resolve finds the target of a local reference, or says why it cannot.
+// Outcomes are cached: an anchor lookup walks the whole document.
 func (d *doc) resolve(ref string) (*target, string) {
+	if r, ok := d.resolved[ref]; ok {
+		return r.t, r.why
+	}
+	t, why := d.find(ref)
+	if d.resolved == nil {
+		d.resolved = make(map[string]resolved)
+	}
+	d.resolved[ref] = resolved{t, why}
+	return t, why
+}
+
+func (d *doc) find(ref string) (*target, string) {
 	base, frag, _ := strings.Cut(ref, "#")
 	if base != "" && base != d.root.getString("$id") && base != d.root.getString("id") {
 		return nil, "external $ref " + ref
@@ -183,8 +205,9 @@ func (d *doc) targetAt(node *value, base string) *target {
 		if d.targets == nil {
 			d.targets = make(map[*value]*target)
 		}
-		t = &target{node: node, base: base}
+		t = &target{node: node, base: base, shared: &shared{}}
 		d.targets[node] = t
+		d.order = append(d.order, t)
 	}
 	return t
 }

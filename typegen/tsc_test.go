@@ -142,6 +142,7 @@ func TestCompiles(t *testing.T) {
 		ns = append(ns, loadNamespace(t, path))
 	}
 	ns = append(ns, zooNamespace(t), featureNamespace(), injectionNamespace(), keywordNamespace())
+	ns = append(ns, collisionNamespaces()...)
 	decls := Declarations(ns, Options{})
 	tscCheck(t, map[string]string{"decls.ts": decls, "check.ts": checkFile(ns)})
 }

@@ -51,8 +51,9 @@ func Declarations(ns []Namespace, opts Options) string {
 func TypeOf(schema json.RawMessage) string {
 	g := newGen(Options{})
 	g.prefix = "T_"
-	t := g.root(schema, "T_root", 0)
+	d, err := g.parseDoc(schema, "T_root")
 	var b strings.Builder
+	t := renderOutput(d, err, 0)
 	g.writeDefs(&b)
 	b.WriteString(t.text)
 	return b.String()
@@ -74,12 +75,12 @@ func estimateSize(ns []Namespace) int {
 // across all namespaces because they share one global scope.
 type gen struct {
 	maxDesc int
-	prefix  string            // namespace prefix of helper names, "memory_"
-	used    map[string]bool   // helper names taken
-	byBody  map[string]string // identical definitions share one name
-	defs    []helper          // definitions not yet written
-	body    bytes.Buffer      // a namespace's declaration, while its helpers are collected
-	parser  parser            // reused for every schema
+	prefix  string             // namespace prefix of helper names, "memory_"
+	used    map[string]bool    // helper names taken
+	shared  map[string]*shared // $ref targets of the namespace, by closureKey
+	defs    []helper           // definitions not yet written
+	body    bytes.Buffer       // a namespace's declaration, while its helpers are collected
+	parser  parser             // reused for every schema
 }
 
 // helper is a type alias definition.
@@ -92,7 +93,7 @@ func newGen(opts Options) *gen {
 	if max <= 0 {
 		max = defaultMaxDescription
 	}
-	return &gen{maxDesc: max, used: make(map[string]bool), byBody: make(map[string]string)}
+	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared)}
 }
 
 // alloc returns base, or base_2, base_3, ... when taken.
@@ -106,9 +107,16 @@ func (g *gen) alloc(base string) string {
 }
 
 // namespace writes one namespace, after the helper types its tools need.
+// All schemas are parsed before any is rendered, so that definitions the
+// tools share are known to be shared (see share.go).
 func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	name := Identifier(n.Name)
 	g.prefix = name + "_"
+	clear(g.shared)
+	tools := make([]prepared, len(n.Tools))
+	for i, t := range n.Tools {
+		tools[i] = g.prepare(t)
+	}
 	body := &g.body
 	body.Reset()
 	jsdoc(body, cleanText(n.Description, g.maxDesc), 0)
@@ -116,22 +124,45 @@ func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	if len(n.Tools) > 0 {
 		body.WriteByte('\n')
 	}
-	for _, t := range n.Tools {
-		g.method(body, t)
+	for _, p := range tools {
+		method(body, p, g.maxDesc)
 	}
 	body.WriteString("};\n")
 	g.writeDefs(b)
 	b.Write(body.Bytes())
 }
 
-// method writes one tool as a method signature.
-func (g *gen) method(b writer, t Tool) {
+// prepared is a tool with its schemas parsed.
+type prepared struct {
+	tool          Tool
+	in, out       *doc // nil when the schema is absent
+	inErr, outErr error
+}
+
+func (g *gen) prepare(t Tool) prepared {
 	base := g.prefix + Identifier(t.Name)
-	in, optional := g.input(t.InputSchema, base+"_args")
-	out := g.root(t.OutputSchema, base+"_result", 1)
-	jsdoc(b, cleanText(t.Description, g.maxDesc), 1)
+	p := prepared{tool: t}
+	p.in, p.inErr = g.parseDoc(t.InputSchema, base+"_args")
+	p.out, p.outErr = g.parseDoc(t.OutputSchema, base+"_result")
+	return p
+}
+
+// parseDoc parses a schema document; nil when it is absent.
+func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
+	root, err := g.parser.parse(schema)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	return newDoc(g, root, rootBase), nil
+}
+
+// method writes one tool as a method signature.
+func method(b writer, p prepared, maxDesc int) {
+	in, optional := renderInput(p.in, p.inErr)
+	out := renderOutput(p.out, p.outErr, 1)
+	jsdoc(b, cleanText(p.tool.Description, maxDesc), 1)
 	writeIndent(b, 1)
-	b.WriteString(methodName(t.Name))
+	b.WriteString(methodName(p.tool.Name))
 	b.WriteString("(args")
 	if optional {
 		b.WriteByte('?')
@@ -153,33 +184,27 @@ func methodName(name string) string {
 	return propertyName(name)
 }
 
-// input renders a tool's arguments type, and whether the argument may be
-// left out: when nothing in it is required.
-func (g *gen) input(schema json.RawMessage, rootBase string) (tsType, bool) {
-	root, err := g.parser.parse(schema)
+// renderInput renders a tool's arguments type, and whether the argument may
+// be left out: when nothing in it is required.
+func renderInput(d *doc, err error) (tsType, bool) {
 	switch {
 	case err != nil:
 		return unknownBecause("invalid schema"), true
-	case noArgs(root):
+	case d == nil || noArgs(d.root):
 		return primary("{}"), true
 	}
-	return g.renderDoc(root, rootBase, 1), optionalArgs(root)
+	return d.renderRoot(1), optionalArgs(d.root)
 }
 
-// root renders a whole schema document; nil or empty is unknown.
-func (g *gen) root(schema json.RawMessage, rootBase string, indent int) tsType {
-	root, err := g.parser.parse(schema)
+// renderOutput renders a whole schema document; absent is unknown.
+func renderOutput(d *doc, err error, indent int) tsType {
 	switch {
 	case err != nil:
 		return unknownBecause("invalid schema")
-	case root == nil:
+	case d == nil:
 		return tUnknown
 	}
-	return g.renderDoc(root, rootBase, indent)
-}
-
-func (g *gen) renderDoc(root *value, rootBase string, indent int) tsType {
-	return newDoc(g, root, rootBase).renderRoot(indent)
+	return d.renderRoot(indent)
 }
 
 // noArgs reports whether an input schema declares no arguments at all.
