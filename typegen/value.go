@@ -60,18 +60,13 @@ func (v *value) isTrue(key string) bool {
 	return m != nil && m.kind == kBool && m.b
 }
 
-// parse decodes one JSON document. Empty input decodes as nil.
+// parse decodes one JSON document, reusing p's scratch space. Empty input
+// decodes as nil.
 //
 // encoding/json cannot keep object member order except through
 // Decoder.Token, which costs more than everything else typegen does, so
 // parse checks the input with json.Valid and then walks the known-good bytes
 // itself, leaving string unescaping to encoding/json.
-func parse(data []byte) (*value, error) {
-	var p parser
-	return p.parse(data)
-}
-
-// parse decodes data with p, reusing p's scratch space.
 func (p *parser) parse(data []byte) (*value, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
