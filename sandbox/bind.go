@@ -1,0 +1,159 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dop251/goja"
+)
+
+// installBindings defines one fresh global object per distinct
+// Binding.Object, with a method per binding.
+func (x *execution) installBindings() {
+	objects := map[string]*goja.Object{}
+	for _, b := range x.opts.Bindings {
+		obj := objects[b.Object]
+		if obj == nil {
+			obj = x.rt.NewObject()
+			objects[b.Object] = obj
+			_ = x.rt.Set(b.Object, obj)
+		}
+		_ = obj.Set(b.Method, x.bindingMethod(b))
+	}
+}
+
+// bindingMethod returns the native method for b. It returns a promise at
+// once; the call runs on its own goroutine and settles the promise through
+// the event loop. Every failure, even one detected before the call, is a
+// rejection, so `.catch` and try/await see them alike.
+func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value {
+	name := b.Object + "." + b.Method
+	return func(call goja.FunctionCall) goja.Value {
+		p, resolve, reject := x.rt.NewPromise()
+		args, jsErr := x.encodeArgs(name, call.Argument(0))
+		if jsErr == nil && int(x.started.Load()) >= x.opts.MaxToolCalls {
+			msg := fmt.Sprintf("%s: too many tool calls: the limit is %d per execution", name, x.opts.MaxToolCalls)
+			jsErr = x.newError("RangeError", msg)
+		}
+		if jsErr != nil {
+			must(reject(jsErr))
+			return x.rt.ToValue(p)
+		}
+		x.started.Add(1)
+		x.loop.pending++
+		at := x.callSite()
+		go x.callTool(b.ID, name, args, func(res json.RawMessage, err error) error {
+			return x.settleCall(name, at, res, err, resolve, reject)
+		})
+		return x.rt.ToValue(p)
+	}
+}
+
+// must propagates an uncatchable error (an interrupt) out of a native function.
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// encodeArgs returns the JSON of a binding's argument, or a TypeError.
+func (x *execution) encodeArgs(name string, v goja.Value) (json.RawMessage, *goja.Object) {
+	s, err := x.helpers.args(goja.Undefined(), v)
+	if err == nil {
+		return json.RawMessage(s.String()), nil
+	}
+	var ex *goja.Exception
+	if !errors.As(err, &ex) {
+		panic(err) // uncatchable
+	}
+	msg := "the argument cannot be serialised to JSON"
+	if d := x.errorFromValue(ex.Value()); d.Message != "" {
+		msg = d.Message
+	}
+	return nil, x.newError("TypeError", name+": "+msg)
+}
+
+// callSite is the innermost frame of the model's code calling a binding.
+func (x *execution) callSite() frame {
+	if fs := x.script.framesFromGo(x.rt.CaptureCallStack(8, nil)); len(fs) > 0 {
+		return fs[0]
+	}
+	return frame{}
+}
+
+// callTool runs on its own goroutine: it calls the Caller, turning a panic
+// into an error, and posts the settlement to the runtime goroutine.
+func (x *execution) callTool(id, name string, args json.RawMessage, settle func(json.RawMessage, error) error) {
+	res, err := x.safeCall(id, name, args)
+	x.loop.post(func() error { return settle(res, err) })
+}
+
+func (x *execution) safeCall(id, name string, args json.RawMessage) (res json.RawMessage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, &namedError{name: nameInternal, msg: fmt.Sprintf("internal error in %s: %v", name, r)}
+		}
+	}()
+	return x.caller.Call(x.callCtx, id, args)
+}
+
+// settleCall runs on the runtime goroutine: it resolves the call's promise
+// with the parsed result, or rejects it with the error made a JS error.
+func (x *execution) settleCall(name string, at frame, res json.RawMessage, err error, resolve, reject func(any) error) error {
+	x.loop.pending--
+	x.settled++
+	if f := x.opts.OnCall; f != nil {
+		x.journal.whileOpen(func() { f(x.settled, int(x.started.Load())) })
+	}
+	if err != nil {
+		return reject(x.callError(at, err))
+	}
+	if len(res) == 0 {
+		return resolve(goja.Undefined())
+	}
+	v, perr := x.helpers.parse(goja.Undefined(), x.rt.ToValue(string(res)))
+	if perr != nil {
+		var ex *goja.Exception
+		if !errors.As(perr, &ex) {
+			return perr
+		}
+		return reject(x.callError(at, &namedError{name: nameInternal, msg: name + ": the tool returned invalid JSON"}))
+	}
+	return resolve(v)
+}
+
+// callError makes a JS error of err, remembering where the call was made.
+func (x *execution) callError(at frame, err error) *goja.Object {
+	name := "Error"
+	var named interface{ ErrorName() string }
+	if errors.As(err, &named) && named.ErrorName() != "" {
+		name = named.ErrorName()
+	}
+	obj := x.newError(name, err.Error())
+	if at.line > 0 {
+		x.origins[obj] = at
+	}
+	return obj
+}
+
+// newError makes a JS error: an instance of the built-in constructor of that
+// name when there is one, else an Error whose name property is name.
+func (x *execution) newError(name, msg string) *goja.Object {
+	ctor, builtin := x.ctors[name]
+	if !builtin {
+		ctor = x.ctors["Error"]
+	}
+	obj, err := x.rt.New(ctor, x.rt.ToValue(msg))
+	must(err)
+	if !builtin {
+		must(obj.DefineDataProperty("name", x.rt.ToValue(name), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	}
+	return obj
+}
+
+// namedError is an error with a JS name, as Caller errors may be.
+type namedError struct{ name, msg string }
+
+func (e *namedError) Error() string     { return e.msg }
+func (e *namedError) ErrorName() string { return e.name }

@@ -1,0 +1,110 @@
+// Package sandbox runs the code a model writes in "code mode": TypeScript or
+// JavaScript executed in a fresh goja runtime per call, where a set of
+// bindings (memory.read_graph, github.delete, ...) call the real tools
+// through a Caller.
+//
+//	bindings := []sandbox.Binding{{Object: "memory", Method: "read_graph", ID: "memory/read_graph"}}
+//	caller := sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+//		return tools.Call(ctx, id, args) // whatever runs the tool
+//	})
+//	res := sandbox.Run(ctx, "const g = await memory.read_graph();\ng.entities.length", caller,
+//		sandbox.Options{Bindings: bindings})
+//	if res.Err != nil {
+//		fmt.Println(res.Err) // e.g. "TypeError: Cannot read property 'length' of undefined (line 2, column 12)"
+//	}
+//	fmt.Println(string(res.Value), res.Logs)
+//
+// The package imports nothing else of this module: it owns the Caller
+// interface it calls.
+//
+// # The code
+//
+// A markdown fence around the code (```ts, ```typescript, ```js,
+// ```javascript or a bare ```) is stripped. esbuild strips TypeScript types
+// and lowers what goja lacks (async generators, for await, using). The code
+// is the body of an async function, so top-level await and return work.
+// When the whole program is one function expression (`async () => {...}`,
+// `function () {...}`) or one async function declaration, it is called and
+// its result used. Otherwise, when the body has no return statement outside
+// nested functions, the value of its last statement, if that is an
+// expression statement, is the result.
+//
+// The result is serialised with JSON.stringify inside the runtime, before
+// the deadline: undefined becomes null; Map becomes an object (or an array of
+// [key, value] pairs when a key is not a string or number); Set and typed
+// arrays become arrays; an Error becomes {name, message}. BigInt, cyclic
+// references and nesting deeper than 100 levels are a TypeError naming the
+// path (`the result cannot be serialised to JSON: a cyclic reference at
+// result.a.self`). A binding's argument is serialised the same way (undefined
+// is sent as {}).
+//
+// Globals are the ECMAScript built-ins (goja's GoError removed), console,
+// setTimeout and clearTimeout, and one object per Binding.Object. There is
+// no require, process, file system or network. setTimeout(fn, ms, ...args)
+// is driven by the event loop; a throw from fn ends the run with that error.
+//
+// console.log, info and debug print their arguments joined by spaces;
+// console.warn and console.error prefix the line with "[warn] " and
+// "[error] ". Strings print raw; Errors as "Name: message"; functions as
+// "[Function: name]"; symbols and BigInts (10n) as in JS; objects and arrays
+// as compact JSON with "[Circular]" for cycles and Map/Set converted as for
+// results.
+//
+// # Concurrency
+//
+// goja is not goroutine-safe. Each Run creates its runtime and hands it to
+// one goroutine, the runtime goroutine, which alone touches it: it runs the
+// code, the event loop, every promise resolve and reject, console, OnLog and
+// OnCall. Each binding call runs Caller.Call on a goroutine of its own and
+// posts its settlement to the event loop (a channel the runtime goroutine
+// drains), so `await Promise.all([a.x(), b.y()])` takes as long as the slowest
+// call. The only cross-goroutine use of the runtime is Runtime.Interrupt,
+// which goja makes safe. Run itself may be called from many goroutines at
+// once; runs share nothing but the compiled prelude (immutable).
+//
+// # Limits
+//
+// Options.Timeout (30s) interrupts the runtime; the run ends as a
+// TimeoutError "execution timed out after 30s", within 100ms. Cancelling
+// ctx does the same with a CancelledError "execution cancelled" (a ctx
+// deadline gives a TimeoutError). goja cannot interrupt a long native call
+// (JSON.stringify of a huge structure, a catastrophic RegExp): Run still
+// returns on time and abandons the runtime goroutine, which exits when that
+// call returns; nothing it does afterwards is recorded. The ctx passed to
+// Caller.Call is cancelled when the run ends for any reason, including calls
+// still pending when the script's result settles.
+//
+// Options.MaxToolCalls (200): the call exceeding it rejects with a
+// catchable RangeError. Options.MaxCodeBytes (256 KiB): larger code is a
+// SyntaxError before parsing. Options.MaxLogBytes (1 MiB): the line crossing
+// it is cut and followed by "… (console output truncated)". JS recursion is
+// capped at 1000 frames: overflowing is a RangeError "Maximum call stack size
+// exceeded" that ends the run (goja makes it uncatchable). Memory is not
+// capped: goja has no allocation limit.
+//
+// Source maps are read only from the inline map this package generates:
+// code or eval cannot make goja read a file through sourceMappingURL.
+//
+// # Errors
+//
+// Run never panics and never returns a Go error: whatever the script did is
+// Result.Err, an *Error with the JS error name, the message, and the line and
+// column in the model's own code (counting a stripped fence line). Names:
+//
+//   - SyntaxError: esbuild's or goja's message, and the code-size limit.
+//   - TypeError, RangeError, ReferenceError, Error...: thrown by the code or
+//     by the runtime. A thrown non-Error value is an Error "uncaught non-Error
+//     value: <value>". A binding argument that is not JSON is a TypeError.
+//   - the name of a Caller error: when the error returned by Caller.Call has
+//     (via errors.As) an ErrorName() string method, the call rejects with an
+//     Error of that name (a real TypeError or RangeError for those names;
+//     otherwise an Error whose name is set, e.g. "ToolError") and message
+//     err.Error(); any other error is a plain Error.
+//   - RangeError: too many tool calls; stack overflow.
+//   - TimeoutError, CancelledError: see Limits.
+//   - Error "the script awaited a promise that can never settle: ...": the
+//     script is waiting with no tool call or timer pending. This is reported
+//     at once rather than at the timeout.
+//   - InternalError: a panic in the Caller (the call rejects with it) or in
+//     the sandbox; the process survives.
+package sandbox

@@ -1,0 +1,201 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Error is what the model's code did wrong. Name is the JS error name
+// (SyntaxError, TypeError, ToolError, RangeError, TimeoutError, Error, ...).
+type Error struct {
+	Name    string
+	Message string
+	Line    int    // in the model's own code, 1-based; 0 unknown
+	Column  int    // in the model's own code, 1-based; 0 unknown
+	Stack   string // "at fn (line L, column C)" lines in the model's code, innermost first; may be empty
+}
+
+// Error returns "Name: Message (line L, column C)", leaving out what is unknown.
+func (e *Error) Error() string {
+	s := e.Name + ": " + e.Message
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		s += fmt.Sprintf(" (line %d, column %d)", e.Line, e.Column)
+	case e.Line > 0:
+		s += fmt.Sprintf(" (line %d)", e.Line)
+	}
+	return s
+}
+
+// Names of the errors the sandbox itself raises.
+const (
+	nameInternal  = "InternalError"  // a bug or panic outside the script
+	nameTimeout   = "TimeoutError"   // Options.Timeout passed, or ctx's deadline
+	nameCancelled = "CancelledError" // ctx was cancelled
+)
+
+func internalError(r any) *Error {
+	return &Error{Name: nameInternal, Message: fmt.Sprintf("internal error: %v", r)}
+}
+
+func timeoutError(d time.Duration) *Error {
+	return &Error{Name: nameTimeout, Message: "execution timed out after " + d.String()}
+}
+
+// stopError describes why ctx ended the run.
+func stopError(ctx context.Context, timeout time.Duration) *Error {
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, context.DeadlineExceeded):
+		return &Error{Name: nameTimeout, Message: "execution timed out: the request's deadline passed"}
+	case cause == nil || errors.Is(cause, context.Canceled):
+		return &Error{Name: nameCancelled, Message: "execution cancelled"}
+	}
+	return &Error{Name: nameCancelled, Message: "execution cancelled: " + cause.Error()}
+}
+
+// maxStackFrames bounds Error.Stack, which deep recursion would flood.
+const maxStackFrames = 10
+
+// frame is one stack frame in the model's own code.
+type frame struct {
+	fn           string
+	line, column int
+}
+
+// stackLine matches one frame of a goja stack string:
+// "\tat name (file:line:col(pc))" or "\tat file:line:col(pc)".
+var stackLine = regexp.MustCompile(`^\s*at (?:(.*) \()?([^()]*):(\d+):(\d+)\(\d+\)\)?\s*$`)
+
+// framesFromString keeps the frames of a JS stack string that are in the
+// model's code.
+func (s *script) framesFromString(stack string) []frame {
+	var out []frame
+	for _, l := range strings.Split(stack, "\n") {
+		m := stackLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[3])
+		col, _ := strconv.Atoi(m[4])
+		if line, col = s.mapped(m[2], line, col); line > 0 {
+			out = append(out, frame{fn: m[1], line: line, column: col})
+		}
+	}
+	return out
+}
+
+// framesFromGo keeps the frames of a goja stack that are in the model's code.
+func (s *script) framesFromGo(stack []goja.StackFrame) []frame {
+	var out []frame
+	for i := range stack {
+		p := stack[i].Position()
+		if line, col := s.mapped(p.Filename, p.Line, p.Column); line > 0 {
+			fn := stack[i].FuncName()
+			if fn == "<anonymous>" {
+				fn = ""
+			}
+			out = append(out, frame{fn: fn, line: line, column: col})
+		}
+	}
+	return out
+}
+
+// locate sets e's position and stack from frames, unless already known.
+func (e *Error) locate(frames []frame) {
+	if len(frames) == 0 || e.Line > 0 {
+		return
+	}
+	e.Line, e.Column = frames[0].line, frames[0].column
+	var b strings.Builder
+	for i, f := range frames {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i == maxStackFrames {
+			fmt.Fprintf(&b, "… %d more", len(frames)-i)
+			break
+		}
+		if f.fn != "" {
+			fmt.Fprintf(&b, "at %s (line %d, column %d)", f.fn, f.line, f.column)
+		} else {
+			fmt.Fprintf(&b, "at line %d, column %d", f.line, f.column)
+		}
+	}
+	e.Stack = b.String()
+}
+
+// errorFromGo converts an error returned by a goja call.
+func (x *execution) errorFromGo(err error) *Error {
+	var (
+		intr *goja.InterruptedError
+		so   *goja.StackOverflowError
+		ex   *goja.Exception
+	)
+	var e *Error
+	switch {
+	case errors.As(err, &intr):
+		e = x.stopReason()
+		e.locate(x.script.framesFromGo(intr.Stack()))
+	case errors.As(err, &so):
+		e = &Error{Name: "RangeError", Message: "Maximum call stack size exceeded"}
+		e.locate(x.script.framesFromGo(so.Stack()))
+	case errors.As(err, &ex):
+		e = x.errorFromValue(ex.Value())
+		e.locate(x.script.framesFromGo(ex.Stack()))
+	default:
+		e = internalError(err)
+	}
+	return e
+}
+
+// stopReason is why the run was stopped; a copy, so locating it is safe.
+func (x *execution) stopReason() *Error {
+	<-x.stopped
+	if x.reason == nil {
+		return internalError("interrupted without a reason")
+	}
+	e := *x.reason
+	return &e
+}
+
+// errorFromValue converts a thrown or rejected JS value. The description is
+// made in JS (prelude.js describe) so that hostile getters cannot panic here.
+func (x *execution) errorFromValue(v goja.Value) *Error {
+	d, err := x.helpers.describe(goja.Undefined(), v)
+	if err != nil {
+		return x.errorFromGoOnce(err)
+	}
+	parts, _ := d.Export().([]any)
+	if len(parts) != 3 {
+		return internalError("describing a thrown value")
+	}
+	name, _ := parts[0].(string)
+	msg, _ := parts[1].(string)
+	stack, _ := parts[2].(string)
+	e := &Error{Name: name, Message: msg}
+	if obj, ok := v.(*goja.Object); ok {
+		if f, ok := x.origins[obj]; ok {
+			e.locate([]frame{f})
+		}
+	}
+	e.locate(x.script.framesFromString(stack))
+	return e
+}
+
+// errorFromGoOnce converts an error met while converting an error, without
+// recursing into errorFromValue again.
+func (x *execution) errorFromGoOnce(err error) *Error {
+	var intr *goja.InterruptedError
+	if errors.As(err, &intr) {
+		return x.stopReason()
+	}
+	return internalError(err)
+}

@@ -1,0 +1,222 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+const (
+	// maxCallDepth bounds JS recursion, so `function f(){f()}` is a
+	// RangeError rather than a Go stack overflow.
+	maxCallDepth = 1000
+
+	// stopGrace is how long Run waits, after the timeout or cancellation,
+	// for the runtime to notice the interrupt before abandoning it (it may be
+	// inside a long native call, which goja cannot interrupt).
+	stopGrace = 50 * time.Millisecond
+)
+
+// execution is the state of one Run. Fields marked "runtime goroutine" may
+// only be touched by the goroutine that runs x.run; the rest are safe to
+// use from any goroutine.
+type execution struct {
+	ctx     context.Context // the caller's
+	callCtx context.Context // passed to Caller.Call; cancelled when the run ends
+	cancel  context.CancelFunc
+	script  *script
+	caller  Caller
+	opts    Options
+	rt      *goja.Runtime // runtime goroutine (Interrupt is goroutine-safe)
+	journal *journal
+	started atomic.Int64 // binding calls started
+
+	helpers *helpers                // runtime goroutine
+	ctors   map[string]*goja.Object // runtime goroutine: built-in error constructors
+	origins map[*goja.Object]frame  // runtime goroutine: where errors made in Go were caused
+	loop    loop
+	settled int // runtime goroutine: binding calls settled
+
+	stopOnce sync.Once
+	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed
+	stopped  chan struct{} // closed when the run is stopped or finished
+	done     chan outcome  // the runtime goroutine's outcome
+}
+
+// outcome is what the runtime goroutine produced.
+type outcome struct {
+	value json.RawMessage
+	err   *Error
+}
+
+func newExecution(ctx context.Context, s *script, caller Caller, opts Options) *execution {
+	x := &execution{
+		ctx:     ctx,
+		script:  s,
+		caller:  caller,
+		opts:    opts,
+		rt:      goja.New(),
+		journal: &journal{max: opts.MaxLogBytes, onLog: opts.OnLog},
+		origins: map[*goja.Object]frame{},
+		stopped: make(chan struct{}),
+		done:    make(chan outcome, 1),
+	}
+	x.callCtx, x.cancel = context.WithCancel(ctx)
+	x.loop = loop{jobs: make(chan func() error), stopped: x.stopped}
+	return x
+}
+
+// wait runs the execution on its own goroutine and returns its result when
+// it finishes, or shortly after the timeout or ctx's cancellation.
+func (x *execution) wait() Result {
+	defer x.cancel()
+	timer := time.AfterFunc(x.opts.Timeout, func() { x.stop(timeoutError(x.opts.Timeout)) })
+	defer timer.Stop()
+	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx, x.opts.Timeout)) })()
+	go x.run()
+	out := x.await()
+	return Result{
+		Value: out.value,
+		Err:   out.err,
+		Logs:  x.journal.close(),
+		Stats: Stats{ToolCalls: int(x.started.Load())},
+	}
+}
+
+// await returns the runtime goroutine's outcome, or the stop reason when the
+// runtime does not answer an interrupt within stopGrace. An abandoned
+// runtime goroutine ends when its native call returns; nothing it does after
+// that is recorded.
+func (x *execution) await() outcome {
+	select {
+	case out := <-x.done:
+		return out
+	case <-x.stopped:
+	}
+	grace := time.NewTimer(stopGrace)
+	defer grace.Stop()
+	select {
+	case out := <-x.done:
+		return out
+	case <-grace.C:
+		return outcome{err: x.stopReason()}
+	}
+}
+
+// stop ends the run once: reason nil means it finished by itself.
+func (x *execution) stop(reason *Error) {
+	x.stopOnce.Do(func() {
+		x.reason = reason
+		if reason != nil {
+			x.rt.Interrupt(reason)
+		}
+		x.cancel()
+		close(x.stopped)
+	})
+}
+
+// run is the runtime goroutine.
+func (x *execution) run() {
+	out := x.execute()
+	x.stop(nil)
+	x.done <- out
+}
+
+// execute runs the code and its event loop to completion.
+func (x *execution) execute() (out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = outcome{err: internalError(r)}
+		}
+	}()
+	defer x.loop.stopTimers()
+	if err := x.setup(); err != nil {
+		return outcome{err: x.errorFromGoOnce(err)}
+	}
+	p, err := x.start()
+	if err != nil {
+		return outcome{err: x.errorFromGo(err)}
+	}
+	if err := x.loop.wait(p); err != nil {
+		return outcome{err: x.loopError(err)}
+	}
+	return x.settle(p)
+}
+
+// setup prepares the fresh runtime: limits, helpers, globals.
+func (x *execution) setup() error {
+	x.rt.SetMaxCallStackSize(maxCallDepth)
+	x.rt.SetParserOptions(parser.WithSourceMapLoader(denySourceMap))
+	h, err := loadHelpers(x.rt)
+	if err != nil {
+		return err
+	}
+	x.helpers = h
+	x.rt.GlobalObject().Delete("GoError") // goja's own, not ECMAScript
+	x.ctors = map[string]*goja.Object{}
+	for _, name := range []string{"Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"} {
+		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
+	}
+	x.installConsole()
+	x.installTimers()
+	x.installBindings()
+	return nil
+}
+
+// start runs the compiled script, which evaluates to the wrapper function,
+// and calls it.
+func (x *execution) start() (*goja.Promise, error) {
+	v, err := x.rt.RunProgram(x.script.prog)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return x.resolved(v), nil
+	}
+	r, err := fn(goja.Undefined())
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := r.Export().(*goja.Promise); ok {
+		return p, nil
+	}
+	return x.resolved(r), nil
+}
+
+// resolved wraps a value the code produced without a promise (possible only
+// when the code closed the wrapper function itself).
+func (x *execution) resolved(v goja.Value) *goja.Promise {
+	p, resolve, _ := x.rt.NewPromise()
+	_ = resolve(v)
+	return p
+}
+
+// loopError converts why the event loop gave up.
+func (x *execution) loopError(err error) *Error {
+	switch {
+	case errors.Is(err, errStopped):
+		return x.stopReason()
+	case errors.Is(err, errNeverSettles):
+		return &Error{Name: "Error", Message: errNeverSettles.Error()}
+	}
+	return x.errorFromGo(err)
+}
+
+// settle serialises the result, on this goroutine and under the deadline.
+func (x *execution) settle(p *goja.Promise) outcome {
+	if p.State() == goja.PromiseStateRejected {
+		return outcome{err: x.errorFromValue(p.Result())}
+	}
+	s, err := x.helpers.serialize(goja.Undefined(), p.Result())
+	if err != nil {
+		return outcome{err: x.errorFromGo(err)}
+	}
+	return outcome{value: json.RawMessage(s.String())}
+}

@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+var (
+	errStopped      = errors.New("the run was stopped")
+	errNeverSettles = errors.New("the script awaited a promise that can never settle: no tool call or timer is pending")
+)
+
+// loop is an execution's event loop. Binding goroutines and timers post
+// jobs; only the runtime goroutine runs them, so only it ever calls a
+// promise's resolve or reject.
+type loop struct {
+	jobs    chan func() error // a job returns only uncatchable errors, or a timer callback's throw
+	stopped <-chan struct{}
+
+	// runtime goroutine only:
+	pending int // binding calls and timers in flight
+	timers  map[int64]*timer
+	lastID  int64
+}
+
+type timer struct {
+	t    *time.Timer
+	fn   goja.Callable
+	args []goja.Value
+}
+
+// post hands job to the runtime goroutine. It gives up when the run is over,
+// so a late binding goroutine never blocks.
+func (l *loop) post(job func() error) {
+	select {
+	case l.jobs <- job:
+	case <-l.stopped:
+	}
+}
+
+// wait runs jobs until p settles, the run is stopped, or nothing pending
+// could ever settle p.
+func (l *loop) wait(p *goja.Promise) error {
+	for p.State() == goja.PromiseStatePending {
+		if l.pending == 0 {
+			return errNeverSettles
+		}
+		select {
+		case job := <-l.jobs:
+			if err := job(); err != nil {
+				return err
+			}
+		case <-l.stopped:
+			return errStopped
+		}
+	}
+	return nil
+}
+
+func (l *loop) stopTimers() {
+	for _, tm := range l.timers {
+		tm.t.Stop()
+	}
+}
+
+// installTimers defines setTimeout and clearTimeout, driven by the loop.
+func (x *execution) installTimers() {
+	x.loop.timers = map[int64]*timer{}
+	_ = x.rt.Set("setTimeout", x.setTimeout)
+	_ = x.rt.Set("clearTimeout", x.clearTimeout)
+}
+
+// setTimeout(fn, ms, ...args) calls fn(...args) after ms milliseconds. A
+// throw from fn ends the run with that error, as an uncaught error would.
+func (x *execution) setTimeout(call goja.FunctionCall) goja.Value {
+	fn, ok := goja.AssertFunction(call.Argument(0))
+	if !ok {
+		panic(x.rt.NewTypeError("setTimeout: the callback must be a function"))
+	}
+	ms := call.Argument(1).ToFloat()
+	if math.IsNaN(ms) || ms < 0 {
+		ms = 0
+	}
+	d := time.Duration(math.Min(ms, float64(time.Hour/time.Millisecond)) * float64(time.Millisecond))
+	var args []goja.Value
+	if len(call.Arguments) > 2 {
+		args = append(args, call.Arguments[2:]...)
+	}
+	l := &x.loop
+	l.lastID++
+	id := l.lastID
+	l.timers[id] = &timer{fn: fn, args: args, t: time.AfterFunc(d, func() {
+		l.post(func() error { return l.fire(id) })
+	})}
+	l.pending++
+	return x.rt.ToValue(id)
+}
+
+func (l *loop) fire(id int64) error {
+	tm, ok := l.timers[id]
+	if !ok {
+		return nil // cleared after it was posted
+	}
+	delete(l.timers, id)
+	l.pending--
+	_, err := tm.fn(goja.Undefined(), tm.args...)
+	return err
+}
+
+func (x *execution) clearTimeout(call goja.FunctionCall) goja.Value {
+	id := call.Argument(0).ToInteger()
+	if tm, ok := x.loop.timers[id]; ok {
+		tm.t.Stop()
+		delete(x.loop.timers, id)
+		x.loop.pending--
+	}
+	return goja.Undefined()
+}

@@ -1,0 +1,44 @@
+package sandbox
+
+import (
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/dop251/goja"
+)
+
+//go:embed prelude.js
+var preludeSource string
+
+// preludeProgram is compiled once; a goja.Program may run in many runtimes
+// concurrently.
+var preludeProgram = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("prelude.js", preludeSource, true)
+})
+
+// helpers are the prelude's functions, bound to one runtime.
+type helpers struct {
+	format, serialize, args, describe, parse goja.Callable
+}
+
+// loadHelpers runs the prelude in rt and returns its functions.
+func loadHelpers(rt *goja.Runtime) (*helpers, error) {
+	v, err := rt.RunProgram(preludeProgram())
+	if err != nil {
+		return nil, err
+	}
+	obj := v.ToObject(rt)
+	h := &helpers{}
+	for name, dst := range map[string]*goja.Callable{
+		"format": &h.format, "serialize": &h.serialize, "args": &h.args,
+		"describe": &h.describe, "parse": &h.parse,
+	} {
+		f, ok := goja.AssertFunction(obj.Get(name))
+		if !ok {
+			return nil, fmt.Errorf("prelude: %s is not a function", name)
+		}
+		*dst = f
+	}
+	return h, nil
+}

@@ -1,0 +1,165 @@
+// Helpers private to one execution. This runs before the model's code and
+// captures the built-ins it uses, so the code cannot redirect them by
+// replacing globals. It defines no globals: Go keeps the returned functions.
+(function () {
+	"use strict";
+	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
+	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _String = String, _RegExp = RegExp;
+	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
+	var maxDepth = 100;
+
+	function errorText(e) {
+		var name = e.name, msg = e.message;
+		name = typeof name === "string" && name !== "" ? name : "Error";
+		return msg === undefined || msg === "" ? name : name + ": " + _String(msg);
+	}
+
+	function functionText(f) {
+		var n = f.name;
+		return typeof n === "string" && n !== "" ? "[Function: " + n + "]" : "[Function (anonymous)]";
+	}
+
+	// mapValue turns a Map into an object when every key is a string or a
+	// number, else into an array of [key, value] pairs.
+	function mapValue(m) {
+		var o = {}, pairs = [], plain = true;
+		m.forEach(function (v, k) {
+			if (typeof k !== "string" && typeof k !== "number") plain = false;
+			o[k] = v;
+			pairs[pairs.length] = [k, v];
+		});
+		return plain ? o : pairs;
+	}
+
+	// objectValue replaces objects JSON.stringify would print as {} or as an
+	// index map by something meaningful.
+	function objectValue(v, lenient) {
+		if (v instanceof _Map) return mapValue(v);
+		if (v instanceof _Set) return arrayFrom(v);
+		if (isView(v)) return arrayFrom(v);
+		if (v instanceof _Error) return lenient ? errorText(v) : { name: _String(v.name), message: _String(v.message) };
+		if (lenient && v instanceof _RegExp) return _String(v);
+		return v;
+	}
+
+	// leafValue handles the primitives JSON.stringify mangles or refuses.
+	function leafValue(v, lenient, fail) {
+		switch (typeof v) {
+		case "bigint":
+			if (lenient) return _String(v) + "n";
+			fail("a BigInt");
+			break;
+		case "number":
+			return lenient && !isFinite_(v) ? _String(v) : v;
+		case "function":
+			return lenient ? functionText(v) : undefined;
+		case "symbol":
+			return lenient ? _String(v) : undefined;
+		}
+		return v;
+	}
+
+	// replacer returns a JSON.stringify replacer that converts values (see
+	// objectValue and leafValue), stops at maxDepth and detects cycles. It
+	// tracks the path from the root to the current holder: JSON.stringify
+	// visits depth first, so the holder is always on the stack.
+	function replacer(root, lenient) {
+		var holders = [], origins = [], keys = [];
+		function path(n, key) {
+			var p = root;
+			for (var i = 1; i <= n; i++) {
+				var k = i < n ? keys[i] : key;
+				p += isArray(holders[i - 1]) ? "[" + k + "]" : "." + k;
+			}
+			return p;
+		}
+		return function (key, value) {
+			var n = holders.length;
+			while (n > 0 && holders[n - 1] !== this) n--;
+			holders.length = origins.length = keys.length = n;
+			var fail = function (what) {
+				var p = path(n, key);
+				throw new _TypeError("the " + root + " cannot be serialised to JSON: " + what + (p === root ? "" : " at " + p));
+			};
+			if (typeof value !== "object" || value === null) return leafValue(value, lenient, fail);
+			for (var i = 0; i < n; i++) {
+				if (origins[i] === value) {
+					if (lenient) return "[Circular]";
+					fail("a cyclic reference");
+				}
+			}
+			if (n >= maxDepth) {
+				if (lenient) return isArray(value) ? "[Array]" : "[Object]";
+				fail("nesting deeper than " + maxDepth + " levels");
+			}
+			var c = objectValue(value, lenient);
+			holders[n] = c;
+			origins[n] = value;
+			keys[n] = key;
+			return c;
+		};
+	}
+
+	// format prints one console argument: strings raw, everything else as
+	// compact JSON-like text. It never throws a catchable error.
+	function format(v) {
+		try {
+			switch (typeof v) {
+			case "string":
+				return v;
+			case "object":
+				if (v === null) return "null";
+				if (v instanceof _Error) return errorText(v);
+				var s = stringify(v, replacer("value", true));
+				return s === undefined ? "undefined" : s;
+			case "undefined":
+				return "undefined";
+			}
+			var leaf = leafValue(v, true);
+			return typeof leaf === "string" ? leaf : _String(leaf);
+		} catch (e) {
+			try {
+				return _String(v);
+			} catch (e2) {
+				return "[unprintable value]";
+			}
+		}
+	}
+
+	// serialize returns the JSON of the script's result.
+	function serialize(v) {
+		var s = stringify(v, replacer("result", false));
+		return s === undefined ? "null" : s;
+	}
+
+	// args returns the JSON of a binding's argument.
+	function args(v) {
+		if (v === undefined) return "{}";
+		var s = stringify(v, replacer("argument", false));
+		if (s === undefined) throw new _TypeError("the argument must be a JSON value, not a " + typeof v);
+		return s;
+	}
+
+	// describe returns [name, message, stack] for a thrown value.
+	function describe(v) {
+		try {
+			if (v !== null && (typeof v === "object" || typeof v === "function")) {
+				var msg = v.message;
+				if (v instanceof _Error || typeof msg === "string") {
+					var name = v.name, stack = v.stack;
+					name = typeof name === "string" && name !== "" ? name : "Error";
+					return [name, msg === undefined ? "" : _String(msg), typeof stack === "string" ? stack : ""];
+				}
+			}
+			return ["Error", "uncaught non-Error value: " + quoted(v), ""];
+		} catch (e) {
+			return ["Error", "uncaught value that cannot be described", ""];
+		}
+	}
+
+	function quoted(v) {
+		return typeof v === "string" ? stringify(v) : format(v);
+	}
+
+	return { format: format, serialize: serialize, args: args, describe: describe, parse: parse };
+})()

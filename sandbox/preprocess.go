@@ -1,0 +1,279 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// The model's code becomes the body of this function. The head is one line,
+// so line L of the wrapped source is line L-1 of the code.
+const (
+	wrapperHead  = "(async function () {\n"
+	wrapperTail  = "\n})"
+	wrapperLines = 1
+
+	sourceName    = "code.ts"     // the model's code, as named by the source map
+	generatedName = "codemode.js" // esbuild's output, as run by goja
+)
+
+// esbuild lowers what goja cannot run natively.
+var unsupported = map[string]bool{
+	"async-generator": false,
+	"for-await":       false,
+	"using":           false,
+	"decorators":      false,
+}
+
+// fenceLanguages are the info strings of a markdown fence that is stripped.
+var fenceLanguages = map[string]bool{"": true, "ts": true, "typescript": true, "js": true, "javascript": true}
+
+// script is the model's code compiled for goja, with what is needed to map
+// positions back to the code as it was sent.
+type script struct {
+	prog    *goja.Program
+	skipped int // lines before the model's code (an opening fence)
+	last    int // number of the code's last line
+}
+
+// errNoSourceMap refuses every source map that is not inline, so neither
+// the code nor eval can make goja read a file.
+var errNoSourceMap = errors.New("source maps are only read inline")
+
+func denySourceMap(string) ([]byte, error) { return nil, errNoSourceMap }
+
+// compile checks the size, strips a fence, strips types and compiles.
+func compile(code string, maxBytes int) (*script, *Error) {
+	if len(code) > maxBytes {
+		msg := fmt.Sprintf("the code is %d bytes; the limit is %d bytes", len(code), maxBytes)
+		return nil, &Error{Name: "SyntaxError", Message: msg}
+	}
+	body, skipped := stripFence(code)
+	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1}
+	js, err := s.transform(body)
+	if err != nil {
+		return nil, err
+	}
+	prg, perr := parser.ParseFile(nil, generatedName, js, 0, parser.WithSourceMapLoader(denySourceMap))
+	if perr != nil {
+		return nil, s.goSyntaxError(perr)
+	}
+	completeBody(prg)
+	if s.prog, perr = goja.CompileAST(prg, false); perr != nil {
+		return nil, s.goSyntaxError(perr)
+	}
+	return s, nil
+}
+
+// stripFence removes a markdown code fence around the code and reports how
+// many lines it removed before the code.
+func stripFence(code string) (body string, skipped int) {
+	start := len(code) - len(strings.TrimLeft(code, " \t\r\n"))
+	rest := code[start:]
+	nl := strings.IndexByte(rest, '\n')
+	if !strings.HasPrefix(rest, "```") || nl < 0 {
+		return code, 0
+	}
+	if !fenceLanguages[strings.ToLower(strings.TrimSpace(rest[3:nl]))] {
+		return code, 0
+	}
+	body = rest[nl+1:]
+	if trimmed := strings.TrimRight(body, " \t\r\n"); strings.HasSuffix(trimmed, "```") {
+		body = strings.TrimSuffix(trimmed, "```")
+	}
+	return body, strings.Count(code[:start+nl+1], "\n")
+}
+
+// transform strips types with esbuild, wrapping the code in an async function.
+func (s *script) transform(body string) (string, *Error) {
+	res := api.Transform(wrapperHead+body+wrapperTail, api.TransformOptions{
+		Loader:         api.LoaderTS,
+		Target:         api.ESNext,
+		Supported:      unsupported,
+		Sourcemap:      api.SourceMapInline,
+		SourcesContent: api.SourcesContentExclude,
+		Sourcefile:     sourceName,
+		LegalComments:  api.LegalCommentsNone,
+		LogLevel:       api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return "", s.esbuildError(res.Errors[0])
+	}
+	return string(res.Code), nil
+}
+
+// esbuildError reports an esbuild message as a SyntaxError at the model's
+// line and column (esbuild columns are bytes; ours count characters).
+func (s *script) esbuildError(m api.Message) *Error {
+	e := &Error{Name: "SyntaxError", Message: m.Text}
+	if loc := m.Location; loc != nil {
+		col := loc.Column
+		if col > len(loc.LineText) {
+			col = len(loc.LineText)
+		}
+		e.Line, e.Column = s.position(loc.Line, utf8.RuneCountInString(loc.LineText[:col]))
+	}
+	return e
+}
+
+// goSyntaxError reports what goja's parser or compiler refused after esbuild
+// accepted the code (for example a RegExp flag goja does not support).
+func (s *script) goSyntaxError(err error) *Error {
+	e := &Error{Name: "SyntaxError", Message: err.Error()}
+	var ce *goja.CompilerSyntaxError
+	if errors.As(err, &ce) {
+		e.Message = ce.Message
+		if ce.File != nil {
+			p := ce.File.Position(ce.Offset)
+			e.Line, e.Column = s.mapped(p.Filename, p.Line, p.Column)
+		}
+	}
+	return e
+}
+
+// position maps a 1-based line and 0-based column of the wrapped source to
+// the model's own code (both 1-based). Lines inside the wrapper's head or
+// tail are clamped to the code.
+func (s *script) position(line, col0 int) (int, int) {
+	line = line - wrapperLines + s.skipped
+	switch {
+	case line < s.skipped+1:
+		return s.skipped + 1, 1
+	case line > s.last:
+		return s.last, 0
+	}
+	return line, col0 + 1
+}
+
+// mapped maps a position goja obtained through the source map; positions in
+// other files (esbuild helpers, eval code) are unknown (0, 0).
+func (s *script) mapped(file string, line, col0 int) (int, int) {
+	if file != sourceName || line <= 0 {
+		return 0, 0
+	}
+	return s.position(line, col0)
+}
+
+// completeBody makes the wrapper call a lone function expression, or return
+// the value of its last expression statement when the body has no return.
+// Rewriting the AST (rather than the text) keeps every position intact.
+func completeBody(prg *ast.Program) {
+	fn := wrapperFunc(prg)
+	if fn == nil || len(fn.Body.List) == 0 {
+		return
+	}
+	list := fn.Body.List
+	if call := loneFunctionCall(list); call != nil {
+		ret := &ast.ReturnStatement{Return: call.Idx0(), Argument: call}
+		if _, isDecl := list[0].(*ast.FunctionDeclaration); isDecl {
+			fn.Body.List = append(list, ret)
+		} else {
+			list[0] = ret
+		}
+		return
+	}
+	last, ok := list[len(list)-1].(*ast.ExpressionStatement)
+	if ok && !hasReturn(list) {
+		list[len(list)-1] = &ast.ReturnStatement{Return: last.Idx0(), Argument: last.Expression}
+	}
+}
+
+// wrapperFunc finds the wrapper: the program's last statement, after any
+// helpers esbuild put before it.
+func wrapperFunc(prg *ast.Program) *ast.FunctionLiteral {
+	if len(prg.Body) == 0 {
+		return nil
+	}
+	es, ok := prg.Body[len(prg.Body)-1].(*ast.ExpressionStatement)
+	if !ok {
+		return nil
+	}
+	fn, _ := es.Expression.(*ast.FunctionLiteral)
+	return fn
+}
+
+// loneFunctionCall returns a call of the body's only statement when it is a
+// function expression or an async function declaration, else nil.
+func loneFunctionCall(list []ast.Statement) *ast.CallExpression {
+	if len(list) != 1 {
+		return nil
+	}
+	var callee ast.Expression
+	switch st := list[0].(type) {
+	case *ast.ExpressionStatement:
+		switch st.Expression.(type) {
+		case *ast.ArrowFunctionLiteral, *ast.FunctionLiteral:
+			callee = st.Expression
+		}
+	case *ast.FunctionDeclaration:
+		if f := st.Function; f.Async && f.Name != nil {
+			callee = &ast.Identifier{Name: f.Name.Name, Idx: f.Name.Idx}
+		}
+	}
+	if callee == nil {
+		return nil
+	}
+	end := callee.Idx1()
+	return &ast.CallExpression{Callee: callee, LeftParenthesis: end, RightParenthesis: end}
+}
+
+// hasReturn reports whether a return statement is among the statements,
+// looking into nested statements but not into functions.
+func hasReturn(list []ast.Statement) bool {
+	for _, st := range list {
+		if stmtHasReturn(st) {
+			return true
+		}
+	}
+	return false
+}
+
+func stmtHasReturn(st ast.Statement) bool {
+	switch st := st.(type) {
+	case *ast.ReturnStatement:
+		return true
+	case *ast.BlockStatement:
+		return hasReturn(st.List)
+	case *ast.IfStatement:
+		return stmtHasReturn(st.Consequent) || (st.Alternate != nil && stmtHasReturn(st.Alternate))
+	case *ast.ForStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.ForInStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.ForOfStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.WhileStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.DoWhileStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.LabelledStatement:
+		return stmtHasReturn(st.Statement)
+	case *ast.WithStatement:
+		return stmtHasReturn(st.Body)
+	case *ast.SwitchStatement:
+		for _, c := range st.Body {
+			if hasReturn(c.Consequent) {
+				return true
+			}
+		}
+	case *ast.TryStatement:
+		return tryHasReturn(st)
+	}
+	return false
+}
+
+func tryHasReturn(st *ast.TryStatement) bool {
+	if hasReturn(st.Body.List) {
+		return true
+	}
+	if st.Catch != nil && hasReturn(st.Catch.Body.List) {
+		return true
+	}
+	return st.Finally != nil && hasReturn(st.Finally.List)
+}

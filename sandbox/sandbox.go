@@ -1,0 +1,124 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Caller runs one binding. It is called on its own goroutine (never the
+// runtime's), concurrently with other calls of the same execution. ctx is
+// cancelled when the execution ends, for any reason.
+type Caller interface {
+	Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error)
+}
+
+// CallerFunc adapts a function to the Caller interface.
+type CallerFunc func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error)
+
+// Call calls f(ctx, id, args).
+func (f CallerFunc) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	return f(ctx, id, args)
+}
+
+// Binding makes Object.Method(args) call Caller.Call(ctx, ID, JSON(args)).
+type Binding struct {
+	Object string // global identifier, e.g. "memory" (may also be "codemode")
+	Method string // method name, may be a reserved word like "delete"
+	ID     string // opaque, passed to Call
+}
+
+// Options configure one execution. The zero value is usable.
+type Options struct {
+	// Bindings are the methods the code may call. Each distinct Object
+	// becomes a fresh global object, replacing any global of that name.
+	Bindings []Binding
+
+	// Timeout is the wall time allowed per execution. Zero means 30s.
+	Timeout time.Duration
+
+	// MaxToolCalls caps the binding calls per execution; the call that
+	// exceeds it rejects with a RangeError. Zero means 200.
+	MaxToolCalls int
+
+	// MaxCodeBytes caps the size of the code; larger code is a SyntaxError
+	// before anything is parsed. Zero means 256 KiB.
+	MaxCodeBytes int
+
+	// MaxLogBytes caps the captured console output; past it one line
+	// "… (console output truncated)" is added and later output is dropped.
+	// Zero means 1 MiB.
+	MaxLogBytes int
+
+	// OnLog, if set, is called with each console line as it is produced,
+	// from the runtime goroutine. It is never called after Run returns.
+	OnLog func(line string)
+
+	// OnCall, if set, is called when a binding call settles, with the number
+	// of calls settled and started so far. Same goroutine rules as OnLog.
+	OnCall func(done, started int)
+}
+
+// Defaults applied by Run to zero Options fields.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxToolCalls = 200
+	DefaultMaxCodeBytes = 256 << 10
+	DefaultMaxLogBytes  = 1 << 20
+)
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxToolCalls <= 0 {
+		o.MaxToolCalls = DefaultMaxToolCalls
+	}
+	if o.MaxCodeBytes <= 0 {
+		o.MaxCodeBytes = DefaultMaxCodeBytes
+	}
+	if o.MaxLogBytes <= 0 {
+		o.MaxLogBytes = DefaultMaxLogBytes
+	}
+	return o
+}
+
+// Result is the outcome of one execution.
+type Result struct {
+	Value json.RawMessage // JSON of the script's result; "null" when undefined; set only on success
+	Logs  []string        // console lines, in order; never nil
+	Err   *Error          // nil on success
+	Stats Stats
+}
+
+// Stats describe one execution.
+type Stats struct {
+	ToolCalls int           // binding calls started
+	Duration  time.Duration // wall time of Run, including compilation
+}
+
+// Run executes code in a fresh runtime and returns its result. It never
+// panics and never returns a Go error for anything the script did: every
+// failure is a Result.Err. Run returns within about 100ms of the timeout or
+// of ctx being cancelled, even when the script is stuck in native code.
+func Run(ctx context.Context, code string, caller Caller, opts Options) (res Result) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			res = Result{Err: internalError(r)}
+		}
+		if res.Logs == nil {
+			res.Logs = []string{}
+		}
+		res.Stats.Duration = time.Since(start)
+	}()
+	opts = opts.withDefaults()
+	if ctx.Err() != nil {
+		return Result{Err: stopError(ctx, opts.Timeout)}
+	}
+	s, err := compile(code, opts.MaxCodeBytes)
+	if err != nil {
+		return Result{Err: err}
+	}
+	return newExecution(ctx, s, caller, opts).wait()
+}
