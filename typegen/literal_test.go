@@ -1,0 +1,21 @@
+package typegen
+
+import "testing"
+
+var literalCases = []featureCase{
+	{"enum strings", `{"type":"string","enum":["a","b"]}`, `"a" | "b"`},
+	{"enum mixed", `{"enum":["a",1,true,null]}`, `"a" | 1 | true | null`},
+	{"enum duplicates", `{"enum":["a","a"]}`, `"a"`},
+	{"enum empty", `{"enum":[]}`, `never`},
+	{"enum escapes", `{"enum":["say \"hi\"","a\\b","<&>","line\nbreak"]}`, `"say \"hi\"" | "a\\b" | "<&>" | "line\nbreak"`},
+	{"enum numbers kept as written", `{"enum":[1.50,-2,1e3]}`, `1.50 | -2 | 1e3`},
+	{"enum extreme numbers", `{"enum":[1e400,12345678901234567890,-0,0.1,-1E-7]}`, `1e400 | 12345678901234567890 | -0 | 0.1 | -1E-7`},
+	{"const string", `{"const":"fixed"}`, `"fixed"`},
+	{"const wins over type", `{"type":"string","const":"x"}`, `"x"`},
+	{"const object", `{"const":{"a":1,"b-c":[true,null]}}`, `{ a: 1; "b-c": [true, null] }`},
+	{"const empty object", `{"const":{}}`, `{ [k: string]: never }`},
+	{"const array", `{"const":[]}`, `[]`},
+	{"enum in array", `{"type":"array","items":{"enum":["x","y"]}}`, `("x" | "y")[]`},
+}
+
+func TestLiterals(t *testing.T) { runFeatures(t, literalCases) }

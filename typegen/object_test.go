@@ -1,0 +1,47 @@
+package typegen
+
+import "testing"
+
+var objectCases = []featureCase{
+	{"required and optional", `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"number"}},"required":["a"]}`,
+		`{ a: string; b?: number }`},
+	{"property order kept", `{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"string"},"m":{"type":"string"}},"required":["a","m","z"]}`,
+		`{ z: string; a: string; m: string }`},
+	{"implied object", `{"properties":{"a":{"type":"boolean"}}}`, `{ a?: boolean }`},
+	{"plain object", `{"type":"object"}`, `{ [k: string]: unknown }`},
+	{"empty properties", `{"type":"object","properties":{}}`, `{ [k: string]: unknown }`},
+	{"closed empty object", `{"type":"object","additionalProperties":false}`, `{ [k: string]: never }`},
+	{"closed object", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, `{ a?: string }`},
+	{"open object", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":true}`, `{ a?: string }`},
+	{"additionalProperties schema", `{"type":"object","additionalProperties":{"type":"number"}}`, `{ [k: string]: number }`},
+	{"additionalProperties with properties", `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":{"type":"number"}}`,
+		`{ a: string; [k: string]: number | string }`},
+	{"additionalProperties with optional property", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"number"}}`,
+		`{ a?: string; [k: string]: number | string | undefined }`},
+	{"additionalProperties empty schema", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{}}`,
+		`{ a?: string; [k: string]: unknown }`},
+	{"patternProperties", `{"type":"object","patternProperties":{"^x-":{"type":"string"},"^n-":{"type":"number"}},"additionalProperties":false}`,
+		`{ [k: string]: string | number }`},
+	{"patternProperties open", `{"type":"object","patternProperties":{"^x-":{"type":"string"}}}`, `{ [k: string]: unknown }`},
+	{"patternProperties and additionalProperties", `{"type":"object","patternProperties":{"^x-":{"type":"string"}},"additionalProperties":{"type":"boolean"}}`,
+		`{ [k: string]: string | boolean }`},
+	{"required without property typed by additionalProperties", `{"type":"object","required":["b"],"additionalProperties":{"type":"number"}}`,
+		`{ b: number; [k: string]: number }`},
+	{"required without property typed by patternProperties", `{"type":"object","properties":{"a":{"type":"string"}},"required":["a","b"],"patternProperties":{"^b":{"type":"boolean"}},"additionalProperties":false}`,
+		`{ a: string; b: boolean; [k: string]: boolean | string }`},
+	{"required without property", `{"type":"object","properties":{"a":{"type":"string"}},"required":["a","b"]}`, `{ a: string; b: unknown }`},
+	{"non-identifier names quoted", `{"type":"object","properties":{"a-b":{"type":"string"},"1st":{"type":"string"},"$ok":{"type":"string"},"":{"type":"string"},"é":{"type":"string"}}}`,
+		`{ "a-b"?: string; "1st"?: string; $ok?: string; ""?: string; "é"?: string }`},
+	{"reserved word property", `{"type":"object","properties":{"delete":{"type":"string"},"class":{"type":"string"}},"required":["delete"]}`,
+		`{ delete: string; class?: string }`},
+	{"prototype-looking names", `{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"}}}`,
+		`{ __proto__?: string; constructor?: number }`},
+	{"duplicate property keeps first", `{"type":"object","properties":{"a":{"type":"string"},"a":{"type":"number"}}}`, `{ a?: string }`},
+	{"nested object", `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"string"}},"required":["b"]}},"required":["a"]}`,
+		`{ a: { b: string } }`},
+	{"long object spans lines", `{"type":"object","properties":{"first_long_property_name":{"type":"string"},"second_long_property_name":{"type":"string"},"third":{"type":"number"}}}`,
+		"{\n  first_long_property_name?: string;\n  second_long_property_name?: string;\n  third?: number;\n}"},
+	{"nullable object", `{"type":["object","null"],"properties":{"a":{"type":"string"}}}`, `{ a?: string } | null`},
+}
+
+func TestObjects(t *testing.T) { runFeatures(t, objectCases) }
