@@ -126,7 +126,7 @@ func TestMCP(t *testing.T) {
 	}{
 		{"value", "return await memory.read_graph({})", "{\n  \"called\": \"read_graph\"\n}", false},
 		{"logs", "console.log('a', {b: 1}); 2", "2\n\nConsole output:\na {\"b\":1}", false},
-		{"throw", "\n\nthrow new RangeError('no')", "RangeError: no\n    at line 3, column 1 of your code", true},
+		{"throw", "\n\nthrow new RangeError('no')", "RangeError: no\n    at line 3, column 7 of your code", true},
 		{"validation", "await memory.search_nodes({})", "TypeError: memory.search_nodes: query: required", true},
 		{"timeout", "for(;;){}", "TimeoutError: ", true},
 		{"workspace", "await workspace.write_file({path: 'a.txt', content: 'x'}); return await workspace.read_file({path: 'a.txt'})", `"x"`, false},
