@@ -24,15 +24,22 @@ func TestMain(m *testing.M) {
 		serveTestUpstream()
 		return
 	}
-	code := testscript.RunMain(m, map[string]func() int{
-		"mcp-codemode": func() int {
-			return run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	testscript.Main(removeBuild{m}, map[string]func(){
+		"mcp-codemode": func() {
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// removeBuild runs the tests, then removes the binary that binary built.
+type removeBuild struct{ m *testing.M }
+
+func (r removeBuild) Run() int {
+	code := r.m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
-	os.Exit(code)
+	return code
 }
 
 var (
