@@ -53,8 +53,8 @@ const executeInputSchema = `{
   "additionalProperties": false
 }`
 
-func (s *Server) executeTool() mcp.Tool {
-	t := mcp.NewToolWithRawSchema("execute", s.Description(), json.RawMessage(executeInputSchema))
+func executeTool(description string) mcp.Tool {
+	t := mcp.NewToolWithRawSchema("execute", description, json.RawMessage(executeInputSchema))
 	t.RawOutputSchema = json.RawMessage(executeOutputSchema)
 	t.Annotations = mcp.ToolAnnotation{Title: "Run code against the tools"}
 	return t

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
@@ -53,7 +52,7 @@ func New(reg *tools.Registry, opts Options) *Server {
 		mcpserver.WithRecovery(),
 		mcpserver.WithInstructions(instructions),
 	)
-	s.mcp.AddTool(s.executeTool(), s.handleExecute)
+	s.mcp.AddTool(executeTool(s.current().description), s.handleExecute)
 	s.mcp.AddTool(searchTool(), s.handleSearch)
 	return s
 }
@@ -98,18 +97,25 @@ type api struct {
 }
 
 // current returns the API for the registry's present tool set, building it
-// only when the set changed since the last call.
+// only when the set changed since the last call. When it changed after the
+// server started (an upstream came back with other tools), execute's
+// description is replaced, which tells clients that the tool list changed.
 func (s *Server) current() *api {
 	v := s.reg.Version()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.cache != nil && s.cache.version == v {
+		defer s.mu.Unlock()
 		return s.cache
 	}
 	a := &api{version: v, entries: s.reg.Entries()}
 	a.declarations = typegen.Declarations(s.reg.Namespaces(), typegen.Options{})
 	a.description = describe(a, s.limits)
+	changed := s.cache != nil && s.cache.description != a.description
 	s.cache = a
+	s.mu.Unlock()
+	if changed {
+		s.mcp.AddTool(executeTool(a.description), s.handleExecute)
+	}
 	return a
 }
 
@@ -118,8 +124,3 @@ func (s *Server) Declarations() string { return s.current().declarations }
 
 // Description returns the description of the execute tool.
 func (s *Server) Description() string { return s.current().description }
-
-// Tools returns the tools this server exposes, as a client lists them.
-func (s *Server) Tools() []mcp.Tool {
-	return []mcp.Tool{s.executeTool(), searchTool()}
-}

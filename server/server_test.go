@@ -43,7 +43,7 @@ func memoryTools(t *testing.T) []tools.Tool {
 	for _, w := range list.Tools {
 		name := w.Name
 		out = append(out, tools.Tool{Server: "memory", Name: w.Name, Description: w.Description,
-			InputSchema: w.InputSchema,
+			InputSchema: w.InputSchema, OutputSchema: w.OutputSchema,
 			Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
 				return mcp.NewToolResultText(`{"called":"` + name + `"}`), nil
 			}})
@@ -187,5 +187,29 @@ func TestFormatTruncates(t *testing.T) {
 	}
 	if s := res.StructuredContent.(structured); !s.Truncated {
 		t.Error("structuredContent.truncated is false")
+	}
+}
+
+// TestToolSetChange checks that execute's description follows the registry:
+// a tool added after start shows up in tools/list and can be called.
+func TestToolSetChange(t *testing.T) {
+	reg := tools.NewRegistry(tools.Options{})
+	srv := New(reg, Options{})
+	if strings.Contains(srv.Description(), "late") {
+		t.Fatal("description mentions a tool not yet added")
+	}
+	err := reg.Add(tools.Tool{Server: "late", Name: "ping", Description: "Answers pong.",
+		Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText(`"pong"`), nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := srv.Execute(context.Background(), "return await late.ping()"); res.Err != nil || string(res.Value) != `"pong"` {
+		t.Fatalf("execute = %s %v", res.Value, res.Err)
+	}
+	listed := srv.MCP().ListTools()["execute"]
+	if listed == nil || !strings.Contains(listed.Tool.Description, "declare const late") {
+		t.Errorf("tools/list still shows the old description")
 	}
 }
