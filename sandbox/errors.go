@@ -24,7 +24,10 @@ type Error struct {
 
 // Error returns "Name: Message (line L, column C)", leaving out what is unknown.
 func (e *Error) Error() string {
-	s := e.Name + ": " + e.Message
+	s := e.Name
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
 	switch {
 	case e.Line > 0 && e.Column > 0:
 		s += fmt.Sprintf(" (line %d, column %d)", e.Line, e.Column)

@@ -96,7 +96,7 @@ func (s *script) transform(body string) (string, *Error) {
 		Loader:         api.LoaderTS,
 		Target:         api.ESNext,
 		Supported:      unsupported,
-		Sourcemap:      api.SourceMapInline,
+		Sourcemap:      api.SourceMapExternal,
 		SourcesContent: api.SourcesContentExclude,
 		Sourcefile:     sourceName,
 		LegalComments:  api.LegalCommentsNone,
@@ -105,7 +105,11 @@ func (s *script) transform(body string) (string, *Error) {
 	if len(res.Errors) > 0 {
 		return "", s.esbuildError(res.Errors[0])
 	}
-	return string(res.Code), nil
+	sm, err := inlineSourceMap(res.Map)
+	if err != nil {
+		return "", internalError(err)
+	}
+	return string(res.Code) + sm, nil
 }
 
 // esbuildError reports an esbuild message as a SyntaxError at the model's
