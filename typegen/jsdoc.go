@@ -122,7 +122,9 @@ func joinDoc(parts ...string) string {
 // hints about constraints the type cannot express, @default and @deprecated.
 // Description and hints may come from what the property stands for when it
 // is written inline (see chain); a property that refers to a named type does
-// not repeat that type's description.
+// not repeat that type's description. In a result type, a description already
+// written in the namespace is left out: results mostly echo the entities the
+// arguments described, and the model has read those words once.
 func (d *doc) propertyDoc(p *value) string {
 	chain := d.chain(p)
 	desc := ""
@@ -140,6 +142,11 @@ func (d *doc) propertyDoc(p *value) string {
 	if t := d.namedTarget(chain[len(chain)-1]); t != nil && t.node.getString("description") == desc {
 		desc = ""
 	}
+	desc = cleanText(desc, d.g.maxDesc)
+	if d.output && d.g.said[desc] {
+		desc = ""
+	}
+	d.g.said[desc] = true
 	hint := ""
 	if len(tags) > 0 {
 		hint = "(" + strings.Join(tags, ", ") + ")"
@@ -152,7 +159,7 @@ func (d *doc) propertyDoc(p *value) string {
 	if p.isTrue("deprecated") {
 		hint = joinDoc(hint, "@deprecated")
 	}
-	return joinDoc(cleanText(desc, d.g.maxDesc), cleanText(hint, 0))
+	return joinDoc(desc, cleanText(hint, 0))
 }
 
 // maxDefault is the longest @default value shown; longer ones are left out.

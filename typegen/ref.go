@@ -19,6 +19,7 @@ type doc struct {
 	depth      int                 // render nesting, bounded by maxDepth
 	guard      int                 // object members and array elements entered; see cycle
 	inlined    int                 // $ref expansions, bounded by maxInlined
+	output     bool                // a result type: see propertyDoc
 }
 
 // target is a schema some $ref points to. A target is written inline where

@@ -81,6 +81,7 @@ type gen struct {
 	defs    []helper           // definitions not yet written
 	body    bytes.Buffer       // a namespace's declaration, while its helpers are collected
 	parser  parser             // reused for every schema
+	said    map[string]bool    // property descriptions written in this namespace
 }
 
 // helper is a type alias definition.
@@ -93,7 +94,7 @@ func newGen(opts Options) *gen {
 	if max <= 0 {
 		max = defaultMaxDescription
 	}
-	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared)}
+	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared), said: make(map[string]bool)}
 }
 
 // alloc returns base, or base_2, base_3, ... when taken.
@@ -113,6 +114,7 @@ func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	name := Identifier(n.Name)
 	g.prefix = name + "_"
 	clear(g.shared)
+	clear(g.said)
 	tools := make([]prepared, len(n.Tools))
 	for i, t := range n.Tools {
 		tools[i] = g.prepare(t)
@@ -144,6 +146,9 @@ func (g *gen) prepare(t Tool) prepared {
 	p := prepared{tool: t}
 	p.in, p.inErr = g.parseDoc(t.InputSchema, base+"_args")
 	p.out, p.outErr = g.parseDoc(t.OutputSchema, base+"_result")
+	if p.out != nil {
+		p.out.output = true
+	}
 	return p
 }
 

@@ -165,3 +165,33 @@ func TestMethodNew(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestResultDescriptionsOnce checks that a result type does not repeat a
+// property description the namespace has already shown, while arguments
+// always keep theirs.
+func TestResultDescriptionsOnce(t *testing.T) {
+	entity := `{"type":"object","properties":{"name":{"type":"string","description":"The entity's name"}},"required":["name"]}`
+	ns := Namespace{Name: "kg", Tools: []Tool{
+		{Name: "add", InputSchema: json.RawMessage(entity), OutputSchema: json.RawMessage(entity)},
+		{Name: "get", InputSchema: json.RawMessage(entity),
+			OutputSchema: json.RawMessage(`{"type":"object","properties":{"name":{"type":"string","description":"The entity's name"},"size":{"type":"integer","description":"Bytes"}}}`)},
+	}}
+	want := `declare const kg: {
+  add(args: {
+    /** The entity's name */
+    name: string;
+  }): Promise<{ name: string }>;
+  get(args: {
+    /** The entity's name */
+    name: string;
+  }): Promise<{
+    name?: string;
+    /** Bytes */
+    size?: number;
+  }>;
+};
+`
+	if diff := cmp.Diff(want, Declarations([]Namespace{ns}, Options{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
