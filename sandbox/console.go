@@ -30,14 +30,15 @@ type journal struct {
 }
 
 // add records a line, cutting it and adding truncatedLine when the logs
-// reach their cap.
+// reach their cap. Each line counts one byte more, for the newline that will
+// join it to the next, so the joined kept lines fit in max.
 func (j *journal) add(line string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed || j.truncated {
 		return
 	}
-	if room := j.max - j.size; len(line) > room {
+	if room := j.max - j.size - 1; len(line) > room {
 		j.truncated = true
 		if cut := cutUTF8(line, room); cut != "" {
 			j.emit(cut)

@@ -26,8 +26,9 @@
 // When the whole program is one function expression (`async () => {...}`,
 // `function () {...}`) or one async function declaration, it is called and
 // its result used. Otherwise, when the body has no return statement outside
-// nested functions, the value of its last statement, if that is an
-// expression statement, is the result.
+// nested functions, the value of its last expression statement is the
+// result; as in eval, that looks into a final block, if/else or try/catch
+// (`try { await t.x() } catch (e) { e.message }` gives either value).
 //
 // The result is serialised with JSON.stringify inside the runtime, before
 // the deadline: undefined becomes null; Map becomes an object (or an array of

@@ -165,7 +165,8 @@ func (s *script) mapped(file string, line, col0 int) (int, int) {
 }
 
 // completeBody makes the wrapper call a lone function expression, or return
-// the value of its last expression statement when the body has no return.
+// the value of its last statement (see returnLast) when the body has no
+// return.
 // Rewriting the AST (rather than the text) keeps every position intact.
 func completeBody(prg *ast.Program) {
 	fn := wrapperFunc(prg)
@@ -182,9 +183,37 @@ func completeBody(prg *ast.Program) {
 		}
 		return
 	}
-	last, ok := list[len(list)-1].(*ast.ExpressionStatement)
-	if ok && !hasReturn(list) {
-		list[len(list)-1] = &ast.ReturnStatement{Return: last.Idx0(), Argument: last.Expression}
+	if !hasReturn(list) {
+		list[len(list)-1] = returnLast(list[len(list)-1])
+	}
+}
+
+// returnLast makes an expression statement a return statement, looking
+// into a final block, if/else or try/catch the way eval's completion value
+// does: `try { await f() } catch (e) { e.message }` returns either value.
+func returnLast(st ast.Statement) ast.Statement {
+	switch st := st.(type) {
+	case *ast.ExpressionStatement:
+		return &ast.ReturnStatement{Return: st.Idx0(), Argument: st.Expression}
+	case *ast.BlockStatement:
+		returnLastOf(st.List)
+	case *ast.IfStatement:
+		st.Consequent = returnLast(st.Consequent)
+		if st.Alternate != nil {
+			st.Alternate = returnLast(st.Alternate)
+		}
+	case *ast.TryStatement:
+		returnLastOf(st.Body.List)
+		if st.Catch != nil {
+			returnLastOf(st.Catch.Body.List)
+		}
+	}
+	return st
+}
+
+func returnLastOf(list []ast.Statement) {
+	if len(list) > 0 {
+		list[len(list)-1] = returnLast(list[len(list)-1])
 	}
 }
 

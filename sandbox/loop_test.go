@@ -1,0 +1,179 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestPromiseAllParallel: three 100ms calls awaited together take about
+// 100ms, not 300ms.
+func TestPromiseAllParallel(t *testing.T) {
+	slow := fakeTool{Result: json.RawMessage(`1`), Delay: "100ms"}
+	tools := map[string]fakeTool{"a.x": slow, "b.y": slow, "c.z": slow}
+	start := time.Now()
+	res := run(t, "const r = await Promise.all([a.x(), b.y(), c.z()]);\nr.length", tools)
+	elapsed := time.Since(start)
+	if res.Err != nil || string(res.Value) != "3" {
+		t.Fatalf("got %s, %v", res.Value, res.Err)
+	}
+	t.Logf("Promise.all of 3 × 100ms calls took %v", elapsed)
+	if elapsed >= 250*time.Millisecond {
+		t.Errorf("took %v; the calls did not run concurrently", elapsed)
+	}
+}
+
+// TestTimeout checks the error and its line (the column depends on which
+// instruction of the loop the interrupt lands).
+func TestTimeout(t *testing.T) {
+	tools := map[string]fakeTool{"t.slow": {Delay: "10s"}}
+	const msg = "TimeoutError: execution timed out after 100ms"
+	tests := []struct {
+		name, code string
+		line       int
+	}{
+		{"infinite loop", "let i = 0;\nwhile (true) { i++ }", 2},
+		{"awaited slow call", "await t.slow()", 0},
+		{"slow timer", "await new Promise(r => setTimeout(r, 10000))", 0},
+		{"busy in a toJSON during serialisation", "({\n  toJSON() { for (;;) {} }\n})", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(tools)
+			start := time.Now()
+			res := Run(context.Background(), tt.code, f, Options{Bindings: f.bindings(), Timeout: 100 * time.Millisecond})
+			elapsed := time.Since(start)
+			if res.Err == nil || res.Err.Name+": "+res.Err.Message != msg || res.Err.Line != tt.line {
+				t.Errorf("error = %v; want %q at line %d", res.Err, msg, tt.line)
+			}
+			if elapsed > 200*time.Millisecond {
+				t.Errorf("returned after %v; want within 100ms of the 100ms timeout", elapsed)
+			}
+		})
+	}
+}
+
+// TestTimeoutNativeHang: goja cannot interrupt a long native call (here a
+// quadratic JSON.stringify of a deep array); Run returns on time anyway.
+func TestTimeoutNativeHang(t *testing.T) {
+	if testing.Short() {
+		t.Skip("burns CPU in an abandoned goroutine")
+	}
+	code := "let a: any[] = [];\nfor (let i = 0; i < 12000; i++) a = [a];\nconsole.log('built');\nJSON.stringify(a).length"
+	start := time.Now()
+	res := Run(context.Background(), code, nil, Options{Timeout: 50 * time.Millisecond})
+	elapsed := time.Since(start)
+	if res.Err == nil || res.Err.Name != "TimeoutError" {
+		t.Errorf("got %s, %v; want a TimeoutError", res.Value, res.Err)
+	}
+	if elapsed > 150*time.Millisecond {
+		t.Errorf("returned after %v; want within 100ms of the 50ms timeout", elapsed)
+	}
+}
+
+func TestCallerContextCancelled(t *testing.T) {
+	ended := make(chan error, 3)
+	caller := CallerFunc(func(ctx context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+		if id == "fast" {
+			return json.RawMessage("1"), nil
+		}
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return nil, ctx.Err()
+	})
+	opts := Options{Timeout: 100 * time.Millisecond, Bindings: []Binding{{"t", "slow", "slow"}, {"t", "fast", "fast"}}}
+	for _, code := range []string{
+		"await t.slow()",              // stopped by the timeout
+		"t.slow(); await t.fast()",    // finished with a call pending
+		"t.slow(); throw new Error()", // failed with a call pending
+	} {
+		Run(context.Background(), code, caller, opts)
+		select {
+		case err := <-ended:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s: ctx.Err() = %v", code, err)
+			}
+		case <-time.After(time.Second):
+			t.Errorf("%s: the pending call's ctx was not cancelled", code)
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	res := Run(ctx, "for (;;) {}", nil, Options{})
+	if got, want := errText(res.Err), "CancelledError: execution cancelled (line 1, column 1)"; got != want {
+		t.Errorf("error = %q; want %q", got, want)
+	}
+	if elapsed := time.Since(start); elapsed > 150*time.Millisecond {
+		t.Errorf("returned after %v", elapsed)
+	}
+
+	res = Run(ctx, "1", nil, Options{}) // already cancelled
+	if got, want := errText(res.Err), "CancelledError: execution cancelled"; got != want {
+		t.Errorf("pre-cancelled: %q; want %q", got, want)
+	}
+
+	cctx, ccancel := context.WithCancelCause(context.Background())
+	ccancel(errors.New("client went away"))
+	if got, want := errText(Run(cctx, "1", nil, Options{}).Err), "CancelledError: execution cancelled: client went away"; got != want {
+		t.Errorf("with cause: %q; want %q", got, want)
+	}
+
+	dctx, dcancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer dcancel()
+	if got, want := errText(Run(dctx, "for (;;) {}", nil, Options{}).Err), "TimeoutError: execution timed out: the request's deadline passed (line 1, column 1)"; got != want {
+		t.Errorf("ctx deadline: %q; want %q", got, want)
+	}
+}
+
+func TestNeverSettles(t *testing.T) {
+	start := time.Now()
+	res := run(t, "await new Promise(() => {})", nil)
+	want := "Error: the script awaited a promise that can never settle: no tool call or timer is pending"
+	if got := errText(res.Err); got != want {
+		t.Errorf("error = %q; want %q", got, want)
+	}
+	if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
+		t.Errorf("took %v; want an immediate answer", elapsed)
+	}
+}
+
+func TestSetTimeout(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"order", `const seen: number[] = [];
+			await new Promise<void>(done => {
+				setTimeout(() => seen.push(30), 30);
+				setTimeout((a: number, b: number) => seen.push(a + b), 10, 4, 6);
+				setTimeout(() => { seen.push(0) });
+				setTimeout(done, 50);
+			});
+			seen`, "[0,10,30]"},
+		{"clearTimeout", `const seen: string[] = [];
+			const id = setTimeout(() => seen.push("cleared"), 5);
+			clearTimeout(id);
+			clearTimeout(12345);
+			await new Promise(r => setTimeout(r, 20));
+			seen`, "[]"},
+		{"returns ids", "typeof setTimeout(() => {}, 0)", `"number"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, tt.code, nil)
+			if res.Err != nil || string(res.Value) != tt.want {
+				t.Errorf("got %s, %v; want %s", res.Value, res.Err, tt.want)
+			}
+		})
+	}
+	if got := errText(run(t, "setTimeout('code', 1)", nil).Err); got != "TypeError: setTimeout: the callback must be a function (line 1, column 1)" {
+		t.Errorf("string callback: %q", got)
+	}
+	res := run(t, "const id = setTimeout(() => {}, 1000); clearTimeout(id); await new Promise(() => {})", nil)
+	if res.Err == nil || res.Err.Message != errNeverSettles.Error() {
+		t.Errorf("cleared timer still pending: %v", res.Err)
+	}
+}
