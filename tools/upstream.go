@@ -256,7 +256,7 @@ func (u *upstream) broken(c *conn, err error) string {
 	if u.conn == c {
 		u.conn = nil
 		u.noteFailure(why)
-		u.log.Warn("upstream connection lost", "err", why, "failures", u.failures)
+		u.log.Warn("upstream connection lost", "err", u.down, "failures", u.failures)
 	}
 	return why + "; " + u.whenRetry()
 }
@@ -277,12 +277,16 @@ func (u *upstream) noteFailure(why string) {
 
 // whenRetry says when the next attempt happens; u.mu must be held.
 func (u *upstream) whenRetry() string {
+	verb := "reconnected"
+	if u.transportName() == config.Stdio {
+		verb = "restarted"
+	}
 	wait := time.Until(u.retryAt)
 	if wait <= 0 {
-		return "it will be restarted on the next call"
+		return "it will be " + verb + " on the next call"
 	}
-	return fmt.Sprintf("it will be restarted on the first call after %s (in %s)",
-		u.retryAt.Format(time.TimeOnly), wait.Round(100*time.Millisecond))
+	return fmt.Sprintf("it will be %s on the first call after %s (in %s)",
+		verb, u.retryAt.Format(time.TimeOnly), wait.Round(100*time.Millisecond))
 }
 
 // get returns the live connection, restarting the server when it is down
