@@ -9,7 +9,8 @@ import (
 )
 
 // installBindings defines one fresh global object per distinct
-// Binding.Object, with a method per binding.
+// Binding.Object, with a method per binding. Properties are defined, not
+// assigned, so a name like "__proto__" is a plain property too.
 func (x *execution) installBindings() {
 	objects := map[string]*goja.Object{}
 	for _, b := range x.opts.Bindings {
@@ -17,10 +18,15 @@ func (x *execution) installBindings() {
 		if obj == nil {
 			obj = x.rt.NewObject()
 			objects[b.Object] = obj
-			_ = x.rt.Set(b.Object, obj)
+			x.define(x.rt.GlobalObject(), b.Object, obj)
 		}
-		_ = obj.Set(b.Method, x.bindingMethod(b))
+		x.define(obj, b.Method, x.rt.ToValue(x.bindingMethod(b)))
 	}
+}
+
+// define sets obj[name] = v as an ordinary writable, enumerable property.
+func (x *execution) define(obj *goja.Object, name string, v goja.Value) {
+	must(obj.DefineDataProperty(name, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE))
 }
 
 // bindingMethod returns the native method for b. It returns a promise at

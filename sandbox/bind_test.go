@@ -178,3 +178,15 @@ func TestBindingObjects(t *testing.T) {
 		t.Errorf("got %s, %v; want %s", got, res.Err, want)
 	}
 }
+
+func TestBindingNames(t *testing.T) {
+	bindings := []Binding{{"__proto__", "__proto__", "p"}, {"ns", "constructor", "c"}, {"ns", "delete", "d"}}
+	caller := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+		return json.Marshal(id)
+	})
+	code := "[await globalThis['__proto__']['__proto__'](), await ns.constructor(), await ns.delete(), typeof globalThis.hasOwnProperty]"
+	res := Run(context.Background(), code, caller, Options{Bindings: bindings})
+	if got, want := string(res.Value), `["p","c","d","function"]`; got != want || res.Err != nil {
+		t.Errorf("got %s, %v; want %s", got, res.Err, want)
+	}
+}

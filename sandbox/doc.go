@@ -40,9 +40,14 @@
 // is sent as {}).
 //
 // Globals are the ECMAScript built-ins (goja's GoError removed), console,
-// setTimeout and clearTimeout, and one object per Binding.Object. There is
+// setTimeout and clearTimeout, and one object per Binding.Object (replacing
+// any global of that name; each method returns a Promise). There is
 // no require, process, file system or network. setTimeout(fn, ms, ...args)
 // is driven by the event loop; a throw from fn ends the run with that error.
+//
+// A rejected promise nobody handled (a tool call that failed without being
+// awaited) adds a log line "[warn] unhandled promise rejection: <error>"
+// when the script ends; the result is unaffected.
 //
 // console.log, info and debug print their arguments joined by spaces;
 // console.warn and console.error prefix the line with "[warn] " and

@@ -146,6 +146,7 @@ func (x *execution) execute() (out outcome) {
 	if err := x.loop.wait(p); err != nil {
 		return outcome{err: x.loopError(err)}
 	}
+	x.warnUnhandled(p)
 	return x.settle(p)
 }
 
@@ -153,6 +154,7 @@ func (x *execution) execute() (out outcome) {
 func (x *execution) setup() error {
 	x.rt.SetMaxCallStackSize(maxCallDepth)
 	x.rt.SetParserOptions(parser.WithSourceMapLoader(denySourceMap))
+	x.rt.SetPromiseRejectionTracker(x.loop.trackRejection)
 	h, err := loadHelpers(x.rt)
 	if err != nil {
 		return err

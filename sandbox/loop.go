@@ -21,9 +21,42 @@ type loop struct {
 	stopped <-chan struct{}
 
 	// runtime goroutine only:
-	pending int // binding calls and timers in flight
-	timers  map[int64]*timer
-	lastID  int64
+	pending   int // binding calls and timers in flight
+	timers    map[int64]*timer
+	lastID    int64
+	unhandled []*goja.Promise // rejected promises no handler was added to
+}
+
+// maxUnhandled bounds the warnings about unhandled rejections.
+const maxUnhandled = 5
+
+// trackRejection is goja's PromiseRejectionTracker.
+func (l *loop) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		l.unhandled = append(l.unhandled, p)
+	case goja.PromiseRejectionHandle:
+		for i, u := range l.unhandled {
+			if u == p {
+				l.unhandled = append(l.unhandled[:i], l.unhandled[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// warnUnhandled logs the rejections nobody handled, other than main's (a
+// tool call that failed without being awaited, say), which would otherwise
+// go unnoticed.
+func (x *execution) warnUnhandled(main *goja.Promise) {
+	n := 0
+	for _, p := range x.loop.unhandled {
+		if p == main || n == maxUnhandled {
+			continue
+		}
+		n++
+		x.journal.add("[warn] unhandled promise rejection: " + x.errorFromValue(p.Result()).Error())
+	}
 }
 
 type timer struct {

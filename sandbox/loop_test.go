@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestPromiseAllParallel: three 100ms calls awaited together take about
@@ -175,5 +177,30 @@ func TestSetTimeout(t *testing.T) {
 	res := run(t, "const id = setTimeout(() => {}, 1000); clearTimeout(id); await new Promise(() => {})", nil)
 	if res.Err == nil || res.Err.Message != errNeverSettles.Error() {
 		t.Errorf("cleared timer still pending: %v", res.Err)
+	}
+}
+
+func TestUnhandledRejections(t *testing.T) {
+	tools := map[string]fakeTool{
+		"t.fail": {Error: &fakeError{"ToolError", "nope"}},
+		"t.ok":   {Result: json.RawMessage("1"), Delay: "10ms"},
+	}
+	tests := []struct {
+		code string
+		logs []string
+	}{
+		{"t.fail();\nawait t.ok()", []string{"[warn] unhandled promise rejection: ToolError: nope (line 1, column 3)"}},
+		{"const p = t.fail();\nawait t.ok();\ntry { await p } catch {}", []string{}},
+		{"await Promise.allSettled([t.fail(), t.ok()])", []string{}},
+		{"Promise.reject(new Error('x')).catch(() => {}); 1", []string{}},
+	}
+	for _, tt := range tests {
+		res := run(t, tt.code, tools)
+		if res.Err != nil {
+			t.Errorf("Run(%q): %v", tt.code, res.Err)
+		}
+		if diff := cmp.Diff(tt.logs, res.Logs); diff != "" {
+			t.Errorf("Run(%q) logs (-want +got):\n%s", tt.code, diff)
+		}
 	}
 }

@@ -18,13 +18,16 @@ import (
 // fakeTool is what the fake Caller does for one binding ID.
 type fakeTool struct {
 	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Name    string `json:"name"`
-		Message string `json:"message"`
-	} `json:"error"`
-	Delay string `json:"delay"` // a time.Duration; the call honours ctx
-	Panic string `json:"panic"`
-	Echo  bool   `json:"echo"` // return the arguments
+	Error  *fakeError      `json:"error"`
+	Delay  string          `json:"delay"` // a time.Duration; the call honours ctx
+	Panic  string          `json:"panic"`
+	Echo   bool            `json:"echo"` // return the arguments
+}
+
+// fakeError is the error a fakeTool returns, as a toolError.
+type fakeError struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
 }
 
 // fake is a Caller serving fakeTools by ID ("namespace.method") and
