@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
 func okHandler(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
@@ -179,5 +180,32 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Namespaces is the input typegen.Declarations expects: final identifiers,
+// one namespace per server, in the order of Entries.
+func TestNamespacesFeedTypegen(t *testing.T) {
+	r := corpusRegistry(t)
+	ns := r.Namespaces()
+	var names []string
+	n := 0
+	for _, x := range ns {
+		names = append(names, x.Name)
+		n += len(x.Tools)
+	}
+	want := []string{"everything", "filesystem", "github", "memory", "sequential_thinking", "workspace"}
+	if diff := cmp.Diff(want, names); diff != "" || n != len(r.Entries()) {
+		t.Errorf("namespaces (-want +got)\n%s\n%d tools, %d entries", diff, n, len(r.Entries()))
+	}
+	decls := typegen.Declarations(ns, typegen.Options{})
+	for _, s := range []string{"declare const memory", "create_entities(", "declare const sequential_thinking", "get_env("} {
+		if !strings.Contains(decls, s) {
+			t.Errorf("declarations lack %q", s)
+		}
+	}
+	v := r.Version()
+	if r.Version() != v || &r.Namespaces()[0] == &ns[0] {
+		t.Error("Namespaces must return a copy of a cached value")
 	}
 }

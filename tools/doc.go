@@ -1,0 +1,89 @@
+// Package tools is the registry of everything a code-mode script can call:
+// built-in Go tools and the tools of the user's upstream MCP servers (the
+// mcpServers entries of a Claude Desktop configuration), behind one Tool
+// type and one Call path.
+//
+// The registry names each tool for JavaScript (typegen.NamespaceNames and
+// typegen.MethodNames), hands the declarations' input to typegen
+// (Namespaces), ranks tools for search_tools (Search), and performs calls:
+// it validates the arguments against the tool's inputSchema, calls the tool,
+// unwraps the MCP result into the value the script receives, and scrubs
+// secrets from it.
+//
+//	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets})
+//	defer reg.Close()
+//	_ = reg.Add(tools.NewWorkspace().Tools()...)
+//	for _, st := range reg.Connect(ctx, cfg.Servers) {
+//		if st.Err != nil {
+//			log.Printf("%s: %v", st.Server, st.Err) // left out; the others work
+//		}
+//	}
+//	decls := typegen.Declarations(reg.Namespaces(), typegen.Options{})
+//	e, _ := reg.Lookup(id)                                    // e.Path() == "memory.read_graph"
+//	out, err := reg.Call(ctx, e.ID, json.RawMessage(`{}`)) // *Registry is a sandbox.Caller
+//
+// # Results and errors
+//
+// Call returns the unwrapped result (SPEC §4): structuredContent when the
+// tool sent it; otherwise its text, parsed when it is JSON; otherwise the
+// raw content array. Errors are typed, each with the JS error name the
+// sandbox throws (ErrorName):
+//
+//   - *ArgumentError (TypeError): the arguments break the inputSchema; the
+//     tool was not called. "memory.create_entities: entities[0].name: required".
+//   - *ToolError (ToolError): the tool returned isError; the message is its text.
+//   - *UpstreamError (UpstreamError): the server is down, restarting, timed
+//     out or broke the protocol; the message says which and what happens next.
+//   - *UnknownToolError: an id the registry does not hold.
+//
+// A schema is compiled once, when its tool is added or listed. A schema that
+// does not compile (servers publish sloppy ones) is logged once and not
+// enforced. References are resolved inside the schema only; nothing is read
+// from disk or the network.
+//
+// # Concurrency
+//
+// A Registry is safe for concurrent use. Readers (Entries, Lookup, Call,
+// Search, Namespaces, Version) load an immutable snapshot without locking;
+// Add, Connect and upstream restarts build and publish a new snapshot, and
+// Version changes with it. Calls to one upstream run concurrently over its
+// one connection: mcp-go matches responses to requests by id. Built-in
+// handlers run on the caller's goroutine and must be safe for concurrent
+// calls. A panicking handler is recovered in Call and becomes a ToolError.
+// Goroutines the package starts: one per server during Connect, mcp-go's
+// readers per connection, and one re-listing the tools when a server sends
+// notifications/tools/list_changed.
+//
+// # Upstreams, restarts and backoff
+//
+// Connect starts every server at once, each bounded by a 30 s start timeout
+// and ctx; a server that fails is reported in its Status and left out. The
+// client pins the legacy protocol (2025-11-25) so that start-up does not
+// wait on a server/discover probe that older servers never answer. A stdio
+// server runs with our environment plus its entry's env, in its cwd; its
+// stdout carries only the protocol and its stderr is forwarded line by line
+// to Options.Stderr, each line prefixed with "[name] " and scrubbed of
+// secrets. Nothing is ever written to our stdout.
+//
+// Each call is bounded by the server's timeout (60 s unless its entry sets
+// one); a call that runs out is abandoned (notifications/cancelled is sent)
+// and the server is kept. A connection that breaks (the process exits, the
+// stream ends, an HTTP session is gone) is dropped and the call fails with
+// an UpstreamError saying how, for a process its exit status and last stderr
+// line. The next call restarts (reconnects) the server. Consecutive failures
+// back off: the first retry is immediate, then 0.5 s, 1 s, 2 s ... up to
+// 30 s; within the backoff window calls fail fast with an UpstreamError that
+// says when the next attempt happens. A successful call resets the count.
+// A restart that lists different tools updates the registry.
+//
+// # Redaction
+//
+// Every value in Options.Secrets (at least 4 bytes long) is replaced by
+// "[redacted]" in: every result (matched in the decoded JSON strings, keys
+// included, so escaped occurrences are caught, and the output stays valid
+// JSON with its key order), the messages of ToolError, UpstreamError and
+// ArgumentError, Status.Err, the forwarded stderr of upstreams, and this
+// package's own log lines about upstream failures. It is not applied to
+// what the causes of errors (Unwrap) say, nor to logs written by mcp-go
+// itself.
+package tools

@@ -1,0 +1,33 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestErrorTexts(t *testing.T) {
+	ae := &ArgumentError{Path: "m.t", Violations: []Violation{
+		{Path: "", Reason: `unexpected property "x"`}, {Path: "a", Reason: "required"},
+		{Path: "b[0]", Reason: "required"}, {Path: `["c d"]`, Reason: "required"}, {Path: "e", Reason: "required"},
+	}}
+	tests := []struct {
+		err        error
+		name, text string
+	}{
+		{ae, "TypeError", `m.t: unexpected property "x"; a: required; b[0]: required; and 2 more`},
+		{&ToolError{Server: "m", Tool: "t", Message: "no such entity"}, "ToolError", "no such entity"},
+		{&UpstreamError{Server: "m", Tool: "t", Path: "m.t", Msg: `upstream "m" is down`, Err: context.Canceled},
+			"UpstreamError", `m.t: upstream "m" is down`},
+		{&UnknownToolError{ID: "m\x00t"}, "ReferenceError", `unknown tool id "m\x00t": the tool set changed or the id was never registered`},
+	}
+	for _, tt := range tests {
+		named := tt.err.(interface{ ErrorName() string })
+		if named.ErrorName() != tt.name || tt.err.Error() != tt.text {
+			t.Errorf("%T: %s: %q, want %s: %q", tt.err, named.ErrorName(), tt.err.Error(), tt.name, tt.text)
+		}
+	}
+	if !errors.Is(tests[2].err, context.Canceled) {
+		t.Error("UpstreamError does not unwrap to its cause")
+	}
+}
