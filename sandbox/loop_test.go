@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -145,6 +146,8 @@ func TestNeverSettles(t *testing.T) {
 	}
 }
 
+// TestSetTimeout runs in a synctest bubble: timers use the fake clock, so
+// the order is deterministic and the test does not sleep.
 func TestSetTimeout(t *testing.T) {
 	tests := []struct{ name, code, want string }{
 		{"order", `const seen: number[] = [];
@@ -162,13 +165,16 @@ func TestSetTimeout(t *testing.T) {
 			await new Promise(r => setTimeout(r, 20));
 			seen`, "[]"},
 		{"returns ids", "typeof setTimeout(() => {}, 0)", `"number"`},
+		{"an hour", "const t0 = Date.now(); await new Promise(r => setTimeout(r, 3600e3)); Date.now() - t0", "3600000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := run(t, tt.code, nil)
-			if res.Err != nil || string(res.Value) != tt.want {
-				t.Errorf("got %s, %v; want %s", res.Value, res.Err, tt.want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				res := Run(context.Background(), tt.code, nil, Options{Timeout: 2 * time.Hour})
+				if res.Err != nil || string(res.Value) != tt.want {
+					t.Errorf("got %s, %v; want %s", res.Value, res.Err, tt.want)
+				}
+			})
 		})
 	}
 	if got := errText(run(t, "setTimeout('code', 1)", nil).Err); got != "TypeError: setTimeout: the callback must be a function (line 1, column 1)" {
@@ -178,6 +184,25 @@ func TestSetTimeout(t *testing.T) {
 	if res.Err == nil || res.Err.Message != errNeverSettles.Error() {
 		t.Errorf("cleared timer still pending: %v", res.Err)
 	}
+}
+
+// TestDefaultTimeout: a slow tool meets the default 30s limit, on synctest's
+// fake clock.
+func TestDefaultTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]fakeTool{"t.slow": {Delay: "1m"}})
+		start := time.Now()
+		res := Run(context.Background(), "console.log('calling');\nawait t.slow()", f, Options{Bindings: f.bindings()})
+		if got, want := errText(res.Err), "TimeoutError: execution timed out after 30s"; got != want {
+			t.Errorf("error = %q; want %q", got, want)
+		}
+		if d := time.Since(start); d != 30*time.Second {
+			t.Errorf("took %v of fake time; want 30s", d)
+		}
+		if diff := cmp.Diff([]string{"calling"}, res.Logs); diff != "" {
+			t.Errorf("logs (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestUnhandledRejections(t *testing.T) {
