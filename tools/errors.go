@@ -97,8 +97,8 @@ func (e *UnknownToolError) Error() string {
 	return fmt.Sprintf("unknown tool id %q: the tool set changed or the id was never registered", e.ID)
 }
 
-// ErrorName is the JS error name the sandbox throws.
-func (e *UnknownToolError) ErrorName() string { return "ReferenceError" }
+// ErrorName is InternalError: the script did nothing wrong.
+func (e *UnknownToolError) ErrorName() string { return "InternalError" }
 
 // messageError presents a cause under another message: a redacted one, or
 // a better description of what happened.

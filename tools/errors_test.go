@@ -19,7 +19,7 @@ func TestErrorTexts(t *testing.T) {
 		{&ToolError{Server: "m", Tool: "t", Message: "no such entity"}, "ToolError", "no such entity"},
 		{&UpstreamError{Server: "m", Tool: "t", Path: "m.t", Msg: `upstream "m" is down`, Err: context.Canceled},
 			"UpstreamError", `m.t: upstream "m" is down`},
-		{&UnknownToolError{ID: "m\x00t"}, "ReferenceError", `unknown tool id "m\x00t": the tool set changed or the id was never registered`},
+		{&UnknownToolError{ID: "m\x00t"}, "InternalError", `unknown tool id "m\x00t": the tool set changed or the id was never registered`},
 	}
 	for _, tt := range tests {
 		named := tt.err.(interface{ ErrorName() string })

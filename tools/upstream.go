@@ -294,41 +294,57 @@ func (u *upstream) whenRetry() string {
 // wait for it.
 func (u *upstream) get(ctx context.Context) (*conn, error) {
 	for {
-		u.mu.Lock()
+		c, starting, err := u.check()
 		switch {
-		case u.closed:
-			u.mu.Unlock()
-			return nil, fmt.Errorf("upstream %q is closed", u.name)
-		case u.conn != nil:
-			c := u.conn
-			u.mu.Unlock()
-			return c, nil
-		case u.starting != nil:
-			ch := u.starting
-			u.mu.Unlock()
+		case c != nil || err != nil:
+			return c, err
+		case starting != nil:
 			select {
-			case <-ch:
-				continue
+			case <-starting:
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-		case time.Now().Before(u.retryAt):
-			err := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
-			u.mu.Unlock()
-			return nil, err
-		}
-		ch := make(chan struct{})
-		u.starting = ch
-		u.mu.Unlock()
-		err := u.restart(ctx)
-		u.mu.Lock()
-		u.starting = nil
-		close(ch)
-		u.mu.Unlock()
-		if err != nil {
-			return nil, err
+		default:
+			if err := u.restartOnce(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
+}
+
+// check reports the live connection, or a restart in progress to wait for,
+// or why no call can be made now (closed, or within the backoff window).
+// All nil means the caller may restart the server.
+func (u *upstream) check() (*conn, chan struct{}, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.closed:
+		return nil, nil, fmt.Errorf("upstream %q is closed", u.name)
+	case u.conn != nil || u.starting != nil:
+		return u.conn, u.starting, nil
+	case time.Now().Before(u.retryAt):
+		return nil, nil, fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+	}
+	return nil, nil, nil
+}
+
+// restartOnce restarts the server unless another call got there first.
+func (u *upstream) restartOnce(ctx context.Context) error {
+	u.mu.Lock()
+	if u.conn != nil || u.starting != nil {
+		u.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	u.starting = ch
+	u.mu.Unlock()
+	err := u.restart(ctx)
+	u.mu.Lock()
+	u.starting = nil
+	close(ch)
+	u.mu.Unlock()
+	return err
 }
 
 // restart reconnects; a changed tool list updates the registry.

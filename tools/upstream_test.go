@@ -199,3 +199,36 @@ func TestConnectPartialFailure(t *testing.T) {
 	}
 	mustCall(t, r, "good", "echo", `{"text":"x"}`)
 }
+
+// Calls in flight when the process dies all fail with the same story, and
+// the server is restarted once.
+func TestUpstreamCrashWithCallsInFlight(t *testing.T) {
+	stderr := &lockedBuffer{}
+	r := newTestRegistry(t, Options{Stderr: stderr})
+	mustConnect(t, r, fakeServer("fake", nil))
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Go(func() {
+			_, err := call(t, r, "fake", "sleep", `{"ms":2000}`)
+			errs <- err
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	_, _ = call(t, r, "fake", "crash", `{}`)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err == nil || !strings.Contains(err.Error(), `upstream "fake" is not available: process exited (status 3)`) {
+			t.Errorf("in-flight call: %v", err)
+		}
+	}
+	var wg2 sync.WaitGroup
+	for range 5 {
+		wg2.Go(func() { mustCall(t, r, "fake", "echo", `{"text":"x"}`) })
+	}
+	wg2.Wait()
+	if n := strings.Count(stderr.String(), "[fake] fake upstream starting"); n != 2 {
+		t.Errorf("server started %d times, want 2", n)
+	}
+}
