@@ -37,6 +37,11 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 	name := b.Object + "." + b.Method
 	return func(call goja.FunctionCall) goja.Value {
 		p, resolve, reject := x.rt.NewPromise()
+		if r := x.stoppedReason(); r != nil {
+			// A native caller (arr.map(ns.method)) can outlive the interrupt.
+			must(reject(x.newError(r.Name, r.Message)))
+			return x.rt.ToValue(p)
+		}
 		args, jsErr := x.encodeArgs(name, call.Argument(0))
 		if jsErr == nil && int(x.started.Load()) >= x.opts.MaxToolCalls {
 			msg := fmt.Sprintf("%s: too many tool calls: the limit is %d per execution", name, x.opts.MaxToolCalls)

@@ -11,10 +11,10 @@ import (
 // truncatedLine ends the logs once Options.MaxLogBytes is reached.
 const truncatedLine = "… (console output truncated)"
 
-// consolePrefixes maps each console method to the prefix of its lines:
+// consoleMethods are the console methods with the prefix of their lines:
 // warnings and errors are marked, the rest are printed as they are.
-var consolePrefixes = map[string]string{
-	"log": "", "info": "", "debug": "", "warn": "[warn] ", "error": "[error] ",
+var consoleMethods = []struct{ name, prefix string }{
+	{"log", ""}, {"info", ""}, {"debug", ""}, {"warn", "[warn] "}, {"error", "[error] "},
 }
 
 // journal records console lines. It is shared by the runtime goroutine and
@@ -102,8 +102,8 @@ func cutUTF8(s string, n int) string {
 // installConsole defines the console global.
 func (x *execution) installConsole() {
 	c := x.rt.NewObject()
-	for name, prefix := range consolePrefixes {
-		_ = c.Set(name, x.consoleMethod(prefix))
+	for _, m := range consoleMethods {
+		_ = c.Set(m.name, x.consoleMethod(m.prefix))
 	}
 	_ = x.rt.Set("console", c)
 }

@@ -49,11 +49,23 @@ func internalError(r any) *Error {
 }
 
 func timeoutError(d time.Duration) *Error {
-	return &Error{Name: nameTimeout, Message: "execution timed out after " + d.String()}
+	return &Error{Name: nameTimeout, Message: "execution timed out after " + shortDuration(d)}
+}
+
+// shortDuration is d.String() without zero minutes or seconds: "1m", not "1m0s".
+func shortDuration(d time.Duration) string {
+	s := strings.TrimSuffix(d.String(), "m0s")
+	if s != d.String() {
+		s += "m"
+	}
+	if t := strings.TrimSuffix(s, "h0m"); t != s {
+		s = t + "h"
+	}
+	return s
 }
 
 // stopError describes why ctx ended the run.
-func stopError(ctx context.Context, timeout time.Duration) *Error {
+func stopError(ctx context.Context) *Error {
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, context.DeadlineExceeded):

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -126,6 +127,17 @@ func TestNoSourceMapFiles(t *testing.T) {
 		}
 		if strings.Contains(string(res.Value), "SECRET") {
 			t.Errorf("Run(%q) read the source map file: %s", code, res.Value)
+		}
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "30s", time.Minute: "1m", 90 * time.Second: "1m30s", time.Hour: "1h",
+		100 * time.Millisecond: "100ms", 2*time.Hour + time.Second: "2h0m1s", 10 * time.Minute: "10m",
+	} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q; want %q", d, got, want)
 		}
 	}
 }

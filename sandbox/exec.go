@@ -78,7 +78,7 @@ func (x *execution) wait() Result {
 	defer x.cancel()
 	timer := time.AfterFunc(x.opts.Timeout, func() { x.stop(timeoutError(x.opts.Timeout)) })
 	defer timer.Stop()
-	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx, x.opts.Timeout)) })()
+	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx)) })()
 	go x.run()
 	out := x.await()
 	return Result{
@@ -119,6 +119,19 @@ func (x *execution) stop(reason *Error) {
 		x.cancel()
 		close(x.stopped)
 	})
+}
+
+// stoppedReason is why the run was stopped, or nil while it goes on.
+func (x *execution) stoppedReason() *Error {
+	select {
+	case <-x.stopped:
+		if x.reason == nil {
+			return internalError("the run is over")
+		}
+		return x.reason
+	default:
+		return nil
+	}
 }
 
 // run is the runtime goroutine.

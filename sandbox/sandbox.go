@@ -114,7 +114,7 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 	}()
 	opts = opts.withDefaults()
 	if ctx.Err() != nil {
-		return Result{Err: stopError(ctx, opts.Timeout)}
+		return Result{Err: stopError(ctx)}
 	}
 	s, err := compile(code, opts.MaxCodeBytes)
 	if err != nil {
