@@ -54,10 +54,15 @@ type upstream struct {
 }
 
 func (u *upstream) transportName() string {
-	if u.srv != nil {
+	switch {
+	case u.srv != nil:
 		return inProcess
+	case u.cfg.Type != "":
+		return u.cfg.Type
+	case u.cfg.URL != "":
+		return config.HTTP // as config.Parse decides for a url without a type
 	}
-	return u.cfg.Type
+	return config.Stdio
 }
 
 func (u *upstream) timeout() time.Duration {
@@ -172,17 +177,19 @@ func (u *upstream) dial() (*conn, error) {
 	opt := client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION)
 	c := &conn{}
 	switch {
+	case u.srv == nil && u.cfg.Command == "" && u.cfg.URL == "":
+		return nil, errors.New(`the server entry has neither "command" nor "url"`)
 	case u.srv != nil:
 		c.client, _ = client.NewInProcessClient(u.srv)
 		c.client = client.NewClient(c.client.GetTransport(), opt)
-	case u.cfg.Type == config.HTTP:
+	case u.transportName() == config.HTTP:
 		t, err := transport.NewStreamableHTTP(u.cfg.URL,
 			transport.WithHTTPHeaders(u.cfg.Headers), transport.WithHTTPLogger(u.log))
 		if err != nil {
 			return nil, err
 		}
 		c.client = client.NewClient(t, opt)
-	case u.cfg.Type == config.SSE:
+	case u.transportName() == config.SSE:
 		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers),
 			transport.WithSSELogger(u.log), transport.WithEndpointTimeout(u.reg.startTimeout))
 		if err != nil {

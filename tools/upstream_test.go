@@ -232,3 +232,11 @@ func TestUpstreamCrashWithCallsInFlight(t *testing.T) {
 		t.Errorf("server started %d times, want 2", n)
 	}
 }
+
+func TestConnectEntryWithoutTransport(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	st := r.Connect(context.Background(), []config.Server{{Name: "empty"}})[0]
+	if st.Err == nil || st.Err.Error() != `the server entry has neither "command" nor "url"` || st.Transport != config.Stdio {
+		t.Errorf("status = %+v", st)
+	}
+}
