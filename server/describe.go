@@ -82,7 +82,9 @@ func describe(a *api, limits config.Codemode) string {
 		"The code is the body of an async function: use `await`, run independent calls at once with `Promise.all`, "+
 		"and `return` a JSON-serialisable value (or end with an expression). "+
 		"Tool results are plain values; a failing tool throws an Error (name ToolError) you can catch. "+
-		"console.log output is returned too. There is no network, file system, require or timers: use the tools. "+
+		"console.log output is returned too. `codemode.search(query)` finds tools by what they do and "+
+		"`codemode.describe(\"ns.tool\")` returns their declarations. "+
+		"There is no network, file system or require: use the tools. "+
 		"Limits: %s and %d tool calls per run.\n\n", limits.Timeout, limits.MaxToolCalls)
 	b.WriteString("```ts\n")
 	b.WriteString(a.declarations)

@@ -209,3 +209,20 @@ func TestNamespacesFeedTypegen(t *testing.T) {
 		t.Error("Namespaces must return a copy of a cached value")
 	}
 }
+
+func TestEnvListInheritsOnlyTheShortList(t *testing.T) {
+	t.Setenv("CODEMODE_TEST_HOST_SECRET", "s3cret-value")
+	t.Setenv("PATH", "/usr/bin")
+	got := envList(map[string]string{"TOKEN": "x", "PATH": "/opt/bin"})
+	want := []string{"PATH=/opt/bin", "TOKEN=x"}
+	var filtered []string
+	for _, kv := range got {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "LOGNAME=") && !strings.HasPrefix(kv, "SHELL=") &&
+			!strings.HasPrefix(kv, "TERM=") && !strings.HasPrefix(kv, "USER=") {
+			filtered = append(filtered, kv)
+		}
+	}
+	if diff := cmp.Diff(want, filtered); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}

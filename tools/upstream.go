@@ -425,12 +425,24 @@ func description(c *conn) string {
 	return firstLine(c.info.Instructions, 200)
 }
 
-// envList is the child's environment: ours plus the entry's, sorted so the
+// envList is the child's environment: inheritedEnv of ours plus the entry's, sorted so the
 // child sees the same order every time.
 func envList(env map[string]string) []string {
-	out := os.Environ()
+	var out []string
+	for _, k := range inheritedEnv {
+		if v, ok := os.LookupEnv(k); ok && env[k] == "" {
+			out = append(out, k+"="+v)
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		out = append(out, k+"="+env[k])
 	}
 	return out
 }
+
+// inheritedEnv is what a stdio server gets of our environment, besides its
+// entry's env: the same short list the official MCP SDKs (and so Claude
+// Desktop) pass. Anything else — tokens, cloud credentials — a server only
+// sees when its entry names it, so a tool that echoes its environment cannot
+// hand the host's secrets to a script.
+var inheritedEnv = []string{"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER"}
