@@ -107,9 +107,7 @@ func TestCallBuiltin(t *testing.T) {
 			return nil, errors.New("disk full")
 		}),
 		NewTool("t", "panics", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
-			var m map[string]int
-			m["x"]++
-			return nil, nil
+			panic("handler bug")
 		}),
 	))
 
@@ -127,7 +125,7 @@ func TestCallBuiltin(t *testing.T) {
 
 	expectToolError(t, r, "fails", "bad token [redacted]")
 	expectToolError(t, r, "errs", "disk full")
-	expectToolError(t, r, "panics", "internal error in t.panics: assignment to entry in nil map")
+	expectToolError(t, r, "panics", "internal error in t.panics: handler bug")
 
 	_, err = r.Call(context.Background(), "nope", nil)
 	var ue *UnknownToolError
