@@ -135,6 +135,23 @@ return { names: graph.entities.map(e => e.name), echoed };`)
 		}
 	})
 
+	t.Run("calls on one connection run concurrently", func(t *testing.T) {
+		sleep := map[string]any{"name": "execute", "arguments": map[string]any{"code": "return await testup.sleep({ ms: 400 })"}}
+		start := time.Now()
+		var results []callResult
+		if err := json.Unmarshal(c.do(t, map[string]any{"op": "concurrent", "calls": []any{sleep, sleep, sleep}}), &results); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range results {
+			if r.IsError {
+				t.Fatalf("sleep: %s", r.text())
+			}
+		}
+		if d := time.Since(start); d >= 1200*time.Millisecond {
+			t.Errorf("three 400 ms executions took %v: the server ran them one at a time", d)
+		}
+	})
+
 	t.Run("search_tools", func(t *testing.T) {
 		var r callResult
 		raw := c.do(t, map[string]any{"op": "call", "name": "search_tools", "arguments": map[string]any{"query": "add observations to an entity", "limit": 3}})
