@@ -181,6 +181,11 @@ func (x *execution) setup() error {
 	x.installConsole()
 	x.installTimers()
 	x.installBindings()
+	for _, src := range x.opts.Prelude {
+		if _, err := x.rt.RunProgram(compilePrelude(src)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -42,3 +42,18 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	}
 	return h, nil
 }
+
+// extraPrograms caches the compiled Options.Prelude sources.
+var extraPrograms sync.Map // source → *goja.Program
+
+// compilePrelude returns the compiled program of a trusted prelude source.
+// A source that does not compile panics: it is the embedder's bug, and Run
+// turns the panic into an InternalError.
+func compilePrelude(src string) *goja.Program {
+	if p, ok := extraPrograms.Load(src); ok {
+		return p.(*goja.Program)
+	}
+	p := goja.MustCompile("prelude", src, true)
+	extraPrograms.Store(src, p)
+	return p
+}

@@ -54,6 +54,13 @@ type Options struct {
 	// from the runtime goroutine. It is never called after Run returns.
 	OnLog func(line string)
 
+	// Prelude is trusted JavaScript run in the fresh runtime after the
+	// bindings are installed and before the code: for example a fetch built
+	// on a binding, which the prelude takes and then deletes from the global
+	// object. Each distinct source is compiled once per process. An error in
+	// a prelude is an InternalError.
+	Prelude []string
+
 	// OnCall, if set, is called when a binding call settles, with the number
 	// of calls settled and started so far. Same goroutine rules as OnLog.
 	OnCall func(done, started int)

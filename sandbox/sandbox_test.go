@@ -297,3 +297,25 @@ func BenchmarkRunTrivial(b *testing.B) {
 		}
 	}
 }
+
+func TestPrelude(t *testing.T) {
+	caller := CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`{"got":` + string(args) + `}`), nil
+	})
+	opts := Options{
+		Bindings: []Binding{{Object: "__hidden", Method: "call", ID: "h"}},
+		Prelude: []string{`(() => {
+  const call = globalThis.__hidden.call;
+  delete globalThis.__hidden;
+  globalThis.shout = async (s) => (await call({ s })).got.s.toUpperCase();
+})()`},
+	}
+	res := Run(context.Background(), `return [typeof __hidden, await shout("hi")]`, caller, opts)
+	if res.Err != nil || string(res.Value) != `["undefined","HI"]` {
+		t.Errorf("Run = %s, %v", res.Value, res.Err)
+	}
+	res = Run(context.Background(), `return 1`, caller, Options{Prelude: []string{"throw new Error('broken prelude')"}})
+	if res.Err == nil || res.Err.Name != "InternalError" {
+		t.Errorf("a throwing prelude gave %s, %v; want an InternalError", res.Value, res.Err)
+	}
+}

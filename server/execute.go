@@ -21,7 +21,7 @@ func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
 	}
 	started := time.Now()
-	res := sandbox.Run(ctx, code, &caller{s: s, api: a}, opts)
+	res := s.run(ctx, code, &caller{s: s, api: a}, opts)
 	s.logRun(res, time.Since(started))
 	return res
 }

@@ -10,6 +10,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
@@ -27,7 +28,13 @@ type Options struct {
 	// Logger receives the server's logs; nil means slog.Default(). It must
 	// never write to stdout on stdio.
 	Logger *slog.Logger
+	// Runner runs one execution; nil means sandbox.Run, in this process.
+	// Another isolation layer (a pool of worker processes) plugs in here.
+	Runner Runner
 }
+
+// Runner runs code as sandbox.Run does: same arguments, same guarantees.
+type Runner func(ctx context.Context, code string, caller sandbox.Caller, opts sandbox.Options) sandbox.Result
 
 // Server is the MCP surface of code mode: the execute and search_tools tools
 // over a tools.Registry.
@@ -35,6 +42,7 @@ type Server struct {
 	reg    *tools.Registry
 	limits config.Codemode
 	log    *slog.Logger
+	run    Runner
 	mcp    *mcpserver.MCPServer
 
 	mu    sync.Mutex
@@ -43,9 +51,12 @@ type Server struct {
 
 // New returns a server exposing reg's tools in code mode.
 func New(reg *tools.Registry, opts Options) *Server {
-	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger}
+	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger, run: opts.Runner}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.run == nil {
+		s.run = sandbox.Run
 	}
 	s.mcp = mcpserver.NewMCPServer(Name, Version,
 		mcpserver.WithToolCapabilities(true),
