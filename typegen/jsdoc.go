@@ -101,9 +101,12 @@ type writer interface {
 	WriteByte(c byte) error
 }
 
+// writeIndent indents a line by one space per nesting level. Methods sit at
+// the left margin of their namespace: every space of indentation costs the
+// model a token on nearly every line.
 func writeIndent(b writer, indent int) {
 	for range indent {
-		b.WriteString("  ")
+		b.WriteByte(' ')
 	}
 }
 
@@ -118,14 +121,19 @@ func joinDoc(parts ...string) string {
 	return strings.Join(out, " ")
 }
 
-// propertyDoc is the JSDoc text of a property: its description, then terse
-// hints about constraints the type cannot express, @default and @deprecated.
-// Description and hints may come from what the property stands for when it
-// is written inline (see chain); a property that refers to a named type does
-// not repeat that type's description. In a result type, a description already
-// written in the namespace is left out: results mostly echo the entities the
-// arguments described, and the model has read those words once.
-func (d *doc) propertyDoc(p *value) string {
+// propertyDoc is the JSDoc text of property name: its description, then
+// terse hints about constraints the type cannot express, @default and
+// @deprecated. Description and hints may come from what the property stands
+// for when it is written inline (see chain); a property that refers to a
+// named type does not repeat that type's description.
+//
+// No description is written twice in a namespace: a property with the name
+// and description of one already shown goes without (github's owner and
+// repo, in nearly every tool), and in a result type any description already
+// shown is left out, since results mostly echo the entities the arguments
+// described. The model reads the namespace top to bottom and has read those
+// words once.
+func (d *doc) propertyDoc(name string, p *value) string {
 	chain := d.chain(p)
 	desc := ""
 	var tags []string
@@ -142,11 +150,7 @@ func (d *doc) propertyDoc(p *value) string {
 	if t := d.namedTarget(chain[len(chain)-1]); t != nil && t.node.getString("description") == desc {
 		desc = ""
 	}
-	desc = cleanText(desc, d.g.maxDesc)
-	if d.output && d.g.said[desc] {
-		desc = ""
-	}
-	d.g.said[desc] = true
+	desc = d.unsaid(name, cleanText(desc, d.g.maxDesc))
 	hint := ""
 	if len(tags) > 0 {
 		hint = "(" + strings.Join(tags, ", ") + ")"
@@ -160,6 +164,20 @@ func (d *doc) propertyDoc(p *value) string {
 		hint = joinDoc(hint, "@deprecated")
 	}
 	return joinDoc(desc, cleanText(hint, 0))
+}
+
+// unsaid returns desc, or "" when the namespace has already shown it for a
+// property of the same name, or at all when rendering a result type.
+func (d *doc) unsaid(name, desc string) string {
+	if desc == "" {
+		return ""
+	}
+	key := name + "\x00" + desc
+	if d.g.said[key] || d.output && d.g.said[desc] {
+		return ""
+	}
+	d.g.said[key], d.g.said[desc] = true, true
+	return desc
 }
 
 // maxDefault is the longest @default value shown; longer ones are left out.

@@ -61,7 +61,7 @@ func (d *doc) properties(s *value, indent int) (members []member, types []tsType
 				name:     propertyName(name),
 				optional: !isRequired(name),
 				typ:      t,
-				doc:      d.propertyDoc(p),
+				doc:      d.propertyDoc(name, p),
 			})
 			types = append(types, t)
 		}

@@ -40,7 +40,7 @@ var objectCases = []featureCase{
 	{"nested object", `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"string"}},"required":["b"]}},"required":["a"]}`,
 		`{ a: { b: string } }`},
 	{"long object spans lines", `{"type":"object","properties":{"first_long_property_name":{"type":"string"},"second_long_property_name":{"type":"string"},"third":{"type":"number"}}}`,
-		"{\n  first_long_property_name?: string;\n  second_long_property_name?: string;\n  third?: number;\n}"},
+		"{\n first_long_property_name?: string;\n second_long_property_name?: string;\n third?: number;\n}"},
 	{"nullable object", `{"type":["object","null"],"properties":{"a":{"type":"string"}}}`, `{ a?: string } | null`},
 }
 

@@ -31,6 +31,7 @@ type target struct {
 	inProgress bool   // being rendered now: a $ref to it is a cycle
 	guard      int    // d.guard when rendering started
 	recursive  bool
+	shape      bool      // a repeated inline shape (shape.go), not a $ref target
 	*shared              // what equal targets in other tools of the namespace share
 	refs       []*target // targets its schema refers to, once known
 	hash       []byte    // of its schema's text, once known
@@ -137,7 +138,10 @@ func (d *doc) define(t *target, body tsType) {
 	if t.name == "" {
 		t.name = d.g.alloc(t.base)
 	}
-	comment := cleanText(t.node.getString("description"), d.g.maxDesc)
+	comment := ""
+	if !t.shape { // a shape's description belongs to each property using it
+		comment = cleanText(t.node.getString("description"), d.g.maxDesc)
+	}
 	d.g.defs = append(d.g.defs, helper{name: t.name, doc: comment, body: body.text})
 }
 

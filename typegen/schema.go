@@ -60,6 +60,9 @@ func (d *doc) render(s *value, indent int) tsType {
 	}
 	d.depth++
 	defer func() { d.depth-- }()
+	if t, ok := d.shape(s); ok {
+		return t
+	}
 
 	parts := make([]tsType, 0, 4)
 	if ref, ok := refOf(s); ok {

@@ -56,9 +56,9 @@ func TestSharedDefinitions(t *testing.T) {
 	want := `/** An issue. */
 type py_Issue = { number: number; title: string; url?: string; state: "open" | "closed" };
 declare const py: {
-  get_issue(args?: {}): Promise<py_Issue>;
-  list_issues(args?: {}): Promise<{ items?: py_Issue[] }>;
-  other(args?: {}): Promise<{ id?: string; body?: string; labels?: string[] }>;
+get_issue(args?: {}): Promise<py_Issue>;
+list_issues(args?: {}): Promise<{ items?: py_Issue[] }>;
+other(args?: {}): Promise<{ id?: string; body?: string; labels?: string[] }>;
 };
 `
 	if diff := cmp.Diff(want, Declarations(ns, Options{})); diff != "" {

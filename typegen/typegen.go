@@ -52,6 +52,9 @@ func TypeOf(schema json.RawMessage) string {
 	g := newGen(Options{})
 	g.prefix = "T_"
 	d, err := g.parseDoc(schema, "T_root")
+	if d != nil {
+		d.countShapes(d.root, "root", true, 0)
+	}
 	var b strings.Builder
 	t := renderOutput(d, err, 0)
 	g.writeDefs(&b)
@@ -82,6 +85,8 @@ type gen struct {
 	body    bytes.Buffer       // a namespace's declaration, while its helpers are collected
 	parser  parser             // reused for every schema
 	said    map[string]bool    // property descriptions written in this namespace
+	shapes  map[shapeHash]*target
+	shapeOf map[*value]*target // inline object schemas of the namespace, by node (shape.go)
 }
 
 // helper is a type alias definition.
@@ -94,7 +99,8 @@ func newGen(opts Options) *gen {
 	if max <= 0 {
 		max = defaultMaxDescription
 	}
-	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared), said: make(map[string]bool)}
+	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared), said: make(map[string]bool),
+		shapes: make(map[shapeHash]*target), shapeOf: make(map[*value]*target)}
 }
 
 // alloc returns base, or base_2, base_3, ... when taken.
@@ -115,9 +121,14 @@ func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	g.prefix = name + "_"
 	clear(g.shared)
 	clear(g.said)
+	clear(g.shapes)
+	clear(g.shapeOf)
 	tools := make([]prepared, len(n.Tools))
 	for i, t := range n.Tools {
 		tools[i] = g.prepare(t)
+	}
+	for _, p := range tools {
+		p.countShapes()
 	}
 	body := &g.body
 	body.Reset()
@@ -152,6 +163,18 @@ func (g *gen) prepare(t Tool) prepared {
 	return p
 }
 
+// countShapes counts the inline object shapes of both schemas. The
+// arguments object itself is never shared: a method's parameters are read
+// where the method is.
+func (p prepared) countShapes() {
+	if p.in != nil {
+		p.in.countShapes(p.in.root, p.tool.Name+"_args", true, 0)
+	}
+	if p.out != nil {
+		p.out.countShapes(p.out.root, p.tool.Name+"_result", false, 0)
+	}
+}
+
 // parseDoc parses a schema document; nil when it is absent.
 func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
 	root, err := g.parser.parse(schema)
@@ -164,9 +187,8 @@ func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
 // method writes one tool as a method signature.
 func method(b writer, p prepared, maxDesc int) {
 	in, optional := renderInput(p.in, p.inErr)
-	out := renderOutput(p.out, p.outErr, 1)
-	jsdoc(b, cleanText(p.tool.Description, maxDesc), 1)
-	writeIndent(b, 1)
+	out := renderOutput(p.out, p.outErr, 0)
+	jsdoc(b, cleanText(p.tool.Description, maxDesc), 0)
 	b.WriteString(methodName(p.tool.Name))
 	b.WriteString("(args")
 	if optional {
@@ -198,7 +220,7 @@ func renderInput(d *doc, err error) (tsType, bool) {
 	case d == nil || noArgs(d.root):
 		return primary("{}"), true
 	}
-	return d.renderRoot(1), optionalArgs(d.root)
+	return d.renderRoot(0), optionalArgs(d.root)
 }
 
 // renderOutput renders a whole schema document; absent is unknown.

@@ -121,22 +121,22 @@ func ExampleDeclarations() {
 	// Output:
 	// /** Forecasts from the weather service. */
 	// declare const weather: {
-	//   /** Get the forecast for a city. */
-	//   forecast(args: {
-	//     /** City name */
-	//     city: string;
-	//     /** (1..7) @default 3 */
-	//     days?: number;
-	//   }): Promise<{
-	//     days: {
-	//       /** (date) */
-	//       date: string;
-	//       high: number;
-	//       low: number;
-	//     }[];
-	//   }>;
-	//   /** Forget the saved cities. */
-	//   delete(args?: {}): Promise<unknown>;
+	// /** Get the forecast for a city. */
+	// forecast(args: {
+	//  /** City name */
+	//  city: string;
+	//  /** (1..7) @default 3 */
+	//  days?: number;
+	// }): Promise<{
+	//  days: {
+	//   /** (date) */
+	//   date: string;
+	//   high: number;
+	//   low: number;
+	//  }[];
+	// }>;
+	// /** Forget the saved cities. */
+	// delete(args?: {}): Promise<unknown>;
 	// };
 }
 
@@ -160,35 +160,37 @@ func keywordNamespace() Namespace {
 
 func TestMethodNew(t *testing.T) {
 	got := Declarations([]Namespace{{Name: "n", Tools: []Tool{{Name: "new"}, {Name: "delete"}}}}, Options{})
-	want := "declare const n: {\n  \"new\"(args?: {}): Promise<unknown>;\n  delete(args?: {}): Promise<unknown>;\n};\n"
+	want := "declare const n: {\n\"new\"(args?: {}): Promise<unknown>;\ndelete(args?: {}): Promise<unknown>;\n};\n"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
-// TestResultDescriptionsOnce checks that a result type does not repeat a
-// property description the namespace has already shown, while arguments
-// always keep theirs.
-func TestResultDescriptionsOnce(t *testing.T) {
+// TestDescriptionsOnce checks that no description is written twice in a
+// namespace: arguments leave out a description already shown for a property
+// of the same name, and result types any description already shown.
+func TestDescriptionsOnce(t *testing.T) {
 	entity := `{"type":"object","properties":{"name":{"type":"string","description":"The entity's name"}},"required":["name"]}`
 	ns := Namespace{Name: "kg", Tools: []Tool{
 		{Name: "add", InputSchema: json.RawMessage(entity), OutputSchema: json.RawMessage(entity)},
 		{Name: "get", InputSchema: json.RawMessage(entity),
 			OutputSchema: json.RawMessage(`{"type":"object","properties":{"name":{"type":"string","description":"The entity's name"},"size":{"type":"integer","description":"Bytes"}}}`)},
+		{Name: "rename", InputSchema: json.RawMessage(`{"type":"object","properties":{"to":{"type":"string","description":"The entity's name"}}}`)},
 	}}
 	want := `declare const kg: {
-  add(args: {
-    /** The entity's name */
-    name: string;
-  }): Promise<{ name: string }>;
-  get(args: {
-    /** The entity's name */
-    name: string;
-  }): Promise<{
-    name?: string;
-    /** Bytes */
-    size?: number;
-  }>;
+add(args: {
+ /** The entity's name */
+ name: string;
+}): Promise<{ name: string }>;
+get(args: { name: string }): Promise<{
+ name?: string;
+ /** Bytes */
+ size?: number;
+}>;
+rename(args?: {
+ /** The entity's name */
+ to?: string;
+}): Promise<unknown>;
 };
 `
 	if diff := cmp.Diff(want, Declarations([]Namespace{ns}, Options{})); diff != "" {
