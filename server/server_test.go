@@ -3,22 +3,19 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/golden"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
-
-var update = flag.Bool("update", os.Getenv("UPDATE_GOLDEN") != "", "rewrite golden files")
 
 // memoryTools reads the real tools/list of server-memory; calling one
 // returns its name, so tests see which tool ran.
@@ -28,27 +25,17 @@ func memoryTools(t *testing.T) []tools.Tool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var list struct {
-		Tools []struct {
-			Name         string          `json:"name"`
-			Description  string          `json:"description"`
-			InputSchema  json.RawMessage `json:"inputSchema"`
-			OutputSchema json.RawMessage `json:"outputSchema"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(data, &list); err != nil {
+	list, err := tools.FromList("memory", data, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out []tools.Tool
-	for _, w := range list.Tools {
-		name := w.Name
-		out = append(out, tools.Tool{Server: "memory", Name: w.Name, Description: w.Description,
-			InputSchema: w.InputSchema, OutputSchema: w.OutputSchema,
-			Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
-				return mcp.NewToolResultText(`{"called":"` + name + `"}`), nil
-			}})
+	for i := range list {
+		name := list[i].Name
+		list[i].Handler = func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText(`{"called":"` + name + `"}`), nil
+		}
 	}
-	return out
+	return list
 }
 
 func newTestServer(t *testing.T, limits config.Codemode) *Server {
@@ -65,25 +52,7 @@ func newTestServer(t *testing.T, limits config.Codemode) *Server {
 
 // TestDescriptionGolden pins the description of execute: what the model reads.
 func TestDescriptionGolden(t *testing.T) {
-	got := newTestServer(t, config.Codemode{}).Description()
-	golden(t, "testdata/execute_description.golden", got)
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run UPDATE_GOLDEN=1 go test ./server/ to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s is stale (-want +got); rewrite with UPDATE_GOLDEN=1:\n%s", path, diff)
-	}
+	golden.Check(t, "testdata/execute_description.golden", newTestServer(t, config.Codemode{}).Description())
 }
 
 // TestMCP drives the server through mcp-go's in-process client.

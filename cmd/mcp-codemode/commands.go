@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/server"
@@ -100,7 +102,7 @@ func (e *env) typesFromFile(path, namespace string) int {
 	if namespace == "" {
 		namespace, _, _ = strings.Cut(filepath.Base(path), ".")
 	}
-	list, err := toolsFromList(namespace, data)
+	list, err := tools.FromList(namespace, data, notConnected)
 	if err != nil {
 		return e.usageError(fmt.Errorf("types --tools %s: %v", path, err))
 	}
@@ -202,4 +204,9 @@ func (e *env) version(args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "mcp-codemode %s (%s)\n", server.Version, runtime.Version())
 	return exitOK
+}
+
+// notConnected handles the tools of `types --tools`: they are declared, not called.
+func notConnected(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+	return nil, errors.New("this tool was read from a tools/list file and is not connected")
 }
