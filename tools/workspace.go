@@ -19,12 +19,22 @@ const WorkspaceNamespace = "workspace"
 // through the model. Paths are virtual: "notes/todo.md", with or without a
 // leading "/", never leaving the workspace root. It is safe for concurrent
 // use.
+//
+// Each subject (see WithSubject) has its own files, and the limits apply to
+// each subject's files apart: a call only ever sees the files of the
+// subject its context carries.
 type Workspace struct {
-	// MaxBytes bounds the total size of all files; 0 means 100 MB.
+	// MaxBytes bounds the total size of one subject's files; 0 means 100 MB.
 	MaxBytes int64
-	// MaxFiles bounds the number of files; 0 means 10,000.
+	// MaxFiles bounds the number of one subject's files; 0 means 10,000.
 	MaxFiles int
 
+	mu     sync.Mutex
+	stores map[string]*fileStore // by subject
+}
+
+// fileStore is the files of one subject.
+type fileStore struct {
 	mu    sync.Mutex
 	files map[string]string
 	size  int64
@@ -32,7 +42,24 @@ type Workspace struct {
 
 // NewWorkspace returns an empty workspace with the default limits.
 func NewWorkspace() *Workspace {
-	return &Workspace{files: map[string]string{}}
+	return &Workspace{stores: map[string]*fileStore{}}
+}
+
+// store returns the files of the subject ctx carries, creating them on first
+// use. It is the one place that decides where a call's files live.
+func (w *Workspace) store(ctx context.Context) *fileStore {
+	subject := Subject(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stores == nil {
+		w.stores = map[string]*fileStore{}
+	}
+	fs := w.stores[subject]
+	if fs == nil {
+		fs = &fileStore{files: map[string]string{}}
+		w.stores[subject] = fs
+	}
+	return fs
 }
 
 // FileInfo describes one workspace file.
@@ -64,13 +91,13 @@ const (
 	fileInfoSchema = `{"type":"object","properties":{"path":{"type":"string","description":"Normalised path."},"size":{"type":"integer","description":"Size in bytes."}},"required":["path","size"]}`
 )
 
-func (w *Workspace) tool(name, desc, in, out string, fn func(args wsArgs) (any, error)) Tool {
-	t := NewTool(WorkspaceNamespace, name, desc, json.RawMessage(in), func(_ context.Context, raw json.RawMessage) (*mcp.CallToolResult, error) {
+func (w *Workspace) tool(name, desc, in, out string, fn func(fs *fileStore, args wsArgs) (any, error)) Tool {
+	t := NewTool(WorkspaceNamespace, name, desc, json.RawMessage(in), func(ctx context.Context, raw json.RawMessage) (*mcp.CallToolResult, error) {
 		var args wsArgs
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return mcp.NewToolResultError("invalid arguments: " + err.Error()), nil
 		}
-		v, err := fn(args)
+		v, err := fn(w.store(ctx), args)
 		if err != nil {
 			return mcp.NewToolResultError(err.Error()), nil
 		}
@@ -94,40 +121,39 @@ func structuredResult(v any) (*mcp.CallToolResult, error) {
 	return mcp.NewToolResultStructured(json.RawMessage(data), string(data)), nil
 }
 
-func (w *Workspace) read(a wsArgs) (any, error) {
+func (w *Workspace) read(fs *fileStore, a wsArgs) (any, error) {
 	p, err := cleanPath(a.Path)
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	content, ok := w.files[p]
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	content, ok := fs.files[p]
 	if !ok {
-		return nil, w.missing(p)
+		return nil, fs.missing(p)
 	}
 	return content, nil
 }
 
-func (w *Workspace) write(a wsArgs) (any, error) {
+func (w *Workspace) write(fs *fileStore, a wsArgs) (any, error) {
 	p, err := cleanPath(a.Path)
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.files == nil {
-		w.files = map[string]string{}
-	}
-	old, exists := w.files[p]
-	if err := w.checkLimits(exists, int64(len(a.Content)-len(old))); err != nil {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	old, exists := fs.files[p]
+	if err := w.checkLimits(fs, exists, int64(len(a.Content)-len(old))); err != nil {
 		return nil, err
 	}
-	w.files[p] = a.Content
-	w.size += int64(len(a.Content) - len(old))
+	fs.files[p] = a.Content
+	fs.size += int64(len(a.Content) - len(old))
 	return FileInfo{Path: p, Size: len(a.Content)}, nil
 }
 
-func (w *Workspace) checkLimits(exists bool, grow int64) error {
+// checkLimits says whether fs may grow by grow bytes (and one file when the
+// path is new); fs.mu must be held.
+func (w *Workspace) checkLimits(fs *fileStore, exists bool, grow int64) error {
 	maxBytes, maxFiles := w.MaxBytes, w.MaxFiles
 	if maxBytes <= 0 {
 		maxBytes = 100 << 20
@@ -135,21 +161,21 @@ func (w *Workspace) checkLimits(exists bool, grow int64) error {
 	if maxFiles <= 0 {
 		maxFiles = 10000
 	}
-	if !exists && len(w.files) >= maxFiles {
+	if !exists && len(fs.files) >= maxFiles {
 		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", maxFiles)
 	}
-	if w.size+grow > maxBytes {
+	if fs.size+grow > maxBytes {
 		return fmt.Errorf("the workspace is full: this write would take it past %d bytes; delete some files first", maxBytes)
 	}
 	return nil
 }
 
-func (w *Workspace) list(a wsArgs) (any, error) {
+func (w *Workspace) list(fs *fileStore, a wsArgs) (any, error) {
 	prefix := strings.TrimPrefix(a.Prefix, "/")
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
 	out := []FileInfo{}
-	for p, content := range w.files {
+	for p, content := range fs.files {
 		if strings.HasPrefix(p, prefix) {
 			out = append(out, FileInfo{Path: p, Size: len(content)})
 		}
@@ -158,28 +184,28 @@ func (w *Workspace) list(a wsArgs) (any, error) {
 	return out, nil
 }
 
-func (w *Workspace) delete(a wsArgs) (any, error) {
+func (w *Workspace) delete(fs *fileStore, a wsArgs) (any, error) {
 	p, err := cleanPath(a.Path)
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	content, ok := w.files[p]
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	content, ok := fs.files[p]
 	if !ok {
-		return nil, w.missing(p)
+		return nil, fs.missing(p)
 	}
-	delete(w.files, p)
-	w.size -= int64(len(content))
+	delete(fs.files, p)
+	fs.size -= int64(len(content))
 	return FileInfo{Path: p, Size: len(content)}, nil
 }
 
-// missing says a file does not exist and what does; w.mu must be held.
-func (w *Workspace) missing(p string) error {
-	if len(w.files) == 0 {
+// missing says a file does not exist and what does; fs.mu must be held.
+func (fs *fileStore) missing(p string) error {
+	if len(fs.files) == 0 {
 		return fmt.Errorf("no file %q: the workspace is empty", p)
 	}
-	return fmt.Errorf("no file %q in the workspace; list_files shows the %d that exist", p, len(w.files))
+	return fmt.Errorf("no file %q in the workspace; list_files shows the %d that exist", p, len(fs.files))
 }
 
 // cleanPath normalises a virtual path: "/a//b/./c" is "a/b/c". An empty
