@@ -17,9 +17,13 @@ func (d *doc) array(s *value, indent int) tsType {
 	case items != nil && items.kind == kArray:
 		return d.tuple(s, items.vals, s.get("additionalItems"), indent)
 	case items != nil && items.kind == kBool && !items.b:
-		return primary("[]")
+		return typed("[]", jArray)
 	}
-	return primary(paren(d.render(items, indent), precPrimary) + "[]")
+	it := d.render(items, indent)
+	if it.top && it.text == tUnknown.text {
+		return bare("unknown[]", jArray)
+	}
+	return typed(paren(it, precPrimary)+"[]", jArray)
 }
 
 // tuple renders a tuple. Elements at or beyond minItems are optional; rest is
@@ -43,7 +47,7 @@ func (d *doc) tuple(s *value, prefix []*value, rest *value, indent int) tsType {
 	if !closedTuple {
 		parts = append(parts, "..."+paren(d.render(rest, indent), precPrimary)+"[]")
 	}
-	return primary("[" + strings.Join(parts, ", ") + "]")
+	return typed("["+strings.Join(parts, ", ")+"]", jArray)
 }
 
 // count returns the non-negative integer keyword key of s, or def.

@@ -133,13 +133,16 @@ func joinDoc(parts ...string) string {
 // shown is left out, since results mostly echo the entities the arguments
 // described. The model reads the namespace top to bottom and has read those
 // words once.
-func (d *doc) propertyDoc(name string, p *value) string {
+func (d *doc) propertyDoc(name string, p *value, requires string) string {
 	chain := d.chain(p)
-	desc := ""
+	desc, title := "", ""
 	var tags []string
 	for _, s := range chain {
 		if desc == "" {
 			desc = s.getString("description")
+		}
+		if title == "" {
+			title = s.getString("title")
 		}
 		for _, c := range constraints(s) {
 			if !slices.Contains(tags, c) {
@@ -147,8 +150,14 @@ func (d *doc) propertyDoc(name string, p *value) string {
 			}
 		}
 	}
+	if desc == "" && !sameWords(title, name) {
+		desc = title // a title that says more than the name stands in for a description
+	}
 	if t := d.namedTarget(chain[len(chain)-1]); t != nil && t.node.getString("description") == desc {
 		desc = ""
+	}
+	if requires != "" {
+		tags = append(tags, requires)
 	}
 	desc = d.unsaid(name, cleanText(desc, d.g.maxDesc))
 	hint := ""
@@ -164,6 +173,21 @@ func (d *doc) propertyDoc(name string, p *value) string {
 		hint = joinDoc(hint, "@deprecated")
 	}
 	return joinDoc(desc, cleanText(hint, 0))
+}
+
+// sameWords reports whether a title only restates a name, as Pydantic's
+// "Per Page" does for per_page: equal letters and digits, ignoring case.
+func sameWords(title, name string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, s)
+	}
+	return norm(title) == norm(name)
 }
 
 // unsaid returns desc, or "" when the namespace has already shown it for a
@@ -192,7 +216,7 @@ func (d *doc) chain(s *value) []*value {
 		next := nonNullAlternative(s)
 		if ref, ok := refOf(s); ok {
 			next = nil
-			if t, _ := d.resolve(ref); t != nil && t.name == "" {
+			if t, _ := d.resolve(s, ref); t != nil && t.name == "" {
 				next = t.node
 			}
 		}
@@ -208,7 +232,7 @@ func (d *doc) chain(s *value) []*value {
 // namedTarget returns the target of s's $ref when it is a named type.
 func (d *doc) namedTarget(s *value) *target {
 	if ref, ok := refOf(s); ok {
-		if t, _ := d.resolve(ref); t != nil && t.name != "" {
+		if t, _ := d.resolve(s, ref); t != nil && t.name != "" {
 			return t
 		}
 	}
@@ -253,6 +277,28 @@ func constraints(s *value) []string {
 	}
 	if s.isTrue("uniqueItems") {
 		out = append(out, "unique")
+	}
+	if m := s.get("multipleOf"); m != nil && m.kind == kNumber {
+		out = append(out, "multiple of "+m.str)
+	}
+	if r := bounds(s, "minProperties", "maxProperties"); r != "" {
+		out = append(out, "keys "+r)
+	}
+	if e := s.getString("contentEncoding"); e != "" {
+		out = append(out, e)
+	}
+	return append(out, keyConstraints(s.get("propertyNames"))...)
+}
+
+// keyConstraints returns hints for what propertyNames says of an object's
+// keys, other than listing them (see keyNames).
+func keyConstraints(pn *value) []string {
+	if pn == nil || pn.kind != kObject {
+		return nil
+	}
+	var out []string
+	for _, c := range constraints(pn) {
+		out = append(out, "keys "+c)
 	}
 	return out
 }

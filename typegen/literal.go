@@ -1,27 +1,31 @@
 package typegen
 
-import "strings"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 // literal renders a JSON value (from const or enum) as a literal type.
 func literal(v *value) tsType {
 	switch v.kind {
 	case kNull:
-		return primary("null")
+		return typed("null", jNull)
 	case kBool:
 		if v.b {
-			return primary("true")
+			return typed("true", jBoolean)
 		}
-		return primary("false")
+		return typed("false", jBoolean)
 	case kNumber:
-		return primary(v.str)
+		return typed(v.str, jNumber)
 	case kString:
-		return primary(quote(v.str))
+		return typed(quote(v.str), jString)
 	case kArray:
 		parts := make([]string, len(v.vals))
 		for i, e := range v.vals {
 			parts[i] = literal(e).text
 		}
-		return primary("[" + strings.Join(parts, ", ") + "]")
+		return typed("["+strings.Join(parts, ", ")+"]", jArray)
 	}
 	return literalObject(v)
 }
@@ -29,7 +33,7 @@ func literal(v *value) tsType {
 // literalObject renders an object value as a one-line object type.
 func literalObject(v *value) tsType {
 	if len(v.keys) == 0 {
-		return primary("{ [k: string]: never }")
+		return typed("{ [k: string]: never }", jObject)
 	}
 	var b strings.Builder
 	b.WriteString("{ ")
@@ -47,16 +51,26 @@ func literalObject(v *value) tsType {
 		b.WriteString(literal(v.vals[i]).text)
 	}
 	b.WriteString(" }")
-	return primary(b.String())
+	return typed(b.String(), jObject)
 }
 
-// literalUnion renders enum values as a union of literal types.
-func literalUnion(vs []*value) tsType {
-	ts := make([]tsType, len(vs))
-	for i, v := range vs {
-		ts[i] = literal(v)
+// literalUnion renders enum values as a union of literal types, leaving out
+// those the schema's type excludes: {type: "integer", enum: [1, 1.5, "a"]}
+// admits only 1.
+func literalUnion(vs []*value, types jsonTypes, integer bool) tsType {
+	ts := make([]tsType, 0, len(vs))
+	for _, v := range vs {
+		if t := literal(v); t.types&types != 0 && (!integer || v.kind != kNumber || isInteger(v.str)) {
+			ts = append(ts, t)
+		}
 	}
 	return union(ts)
+}
+
+// isInteger reports whether a JSON number is a whole number (1, 1.0, 1e3).
+func isInteger(num string) bool {
+	f, err := strconv.ParseFloat(num, 64)
+	return err == nil && f == math.Trunc(f)
 }
 
 // propertyName returns name as written in an object type: bare when it is an

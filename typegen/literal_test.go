@@ -16,6 +16,11 @@ var literalCases = []featureCase{
 	{"const empty object", `{"const":{}}`, `{ [k: string]: never }`},
 	{"const array", `{"const":[]}`, `[]`},
 	{"enum in array", `{"type":"array","items":{"enum":["x","y"]}}`, `("x" | "y")[]`},
+	{"enum values the type excludes", `{"type":"string","enum":["a",1,null]}`, `"a"`},
+	{"enum integers", `{"type":"integer","enum":[1,1.5,2.0,"x"]}`, `1 | 2.0`},
+	{"enum with nullable type", `{"type":["string","null"],"enum":["a",null,true]}`, `"a" | null`},
+	{"const of another type", `{"type":"string","const":1}`, `never`},
+	{"openapi nullable enum", `{"type":"string","nullable":true,"enum":["a",null]}`, `"a" | null`},
 }
 
 func TestLiterals(t *testing.T) { runFeatures(t, literalCases) }

@@ -19,12 +19,20 @@ const maxInline = 80
 
 // object renders an object schema: its properties in schema order, then
 // required names that have no property, then an index signature when extra
-// keys are typed (additionalProperties or patternProperties).
+// keys are typed (additionalProperties or patternProperties). An object
+// whose only keys are listed by propertyNames' enum is a mapped type.
 func (d *doc) object(s *value, indent int) tsType {
 	d.guard++
 	defer func() { d.guard-- }()
 	members, declared := d.properties(s, indent+1)
-	if extra, ok := d.extraKeys(s, indent+1); ok {
+	extra, hasExtra := d.extraKeys(s, indent+1)
+	if keys, ok := d.keyNames(s); ok && len(members) == 0 {
+		if !hasExtra {
+			extra = tUnknown
+		}
+		return typed("{ [k in "+keys.text+"]?: "+extra.text+" }", jObject)
+	}
+	if hasExtra {
 		for i := range members {
 			if members[i].undeclared {
 				members[i].typ = extra // a required name must match the extra keys' schema
@@ -33,14 +41,26 @@ func (d *doc) object(s *value, indent int) tsType {
 		members = append(members, member{name: "[k: string]", typ: indexSignature(extra, declared, hasOptional(s))})
 	}
 	if len(members) == 0 {
-		t := primary("{ [k: string]: unknown }")
 		if closed(s) {
-			t = primary("{ [k: string]: never }")
+			return bare("{ [k: string]: never }", jObject) // bare: see intersect
 		}
-		t.loose = true // see intersect
-		return t
+		return bare("{ [k: string]: unknown }", jObject)
 	}
-	return primary(formatObject(members, indent))
+	return typed(formatObject(members, indent), jObject)
+}
+
+// keyNames returns the union of the names propertyNames allows, when it
+// lists them (enum or const of strings).
+func (d *doc) keyNames(s *value) (tsType, bool) {
+	pn := s.get("propertyNames")
+	if pn == nil || pn.kind != kObject || pn.get("enum") == nil && pn.get("const") == nil {
+		return tsType{}, false
+	}
+	t := d.base(pn, 0)
+	if t.types != jString {
+		return tsType{}, false
+	}
+	return t, true
 }
 
 // properties renders the declared and required members of s, and returns
@@ -61,7 +81,7 @@ func (d *doc) properties(s *value, indent int) (members []member, types []tsType
 				name:     propertyName(name),
 				optional: !isRequired(name),
 				typ:      t,
-				doc:      d.propertyDoc(name, p),
+				doc:      d.propertyDoc(name, p, requiresWith(s, name)),
 			})
 			types = append(types, t)
 		}
@@ -72,6 +92,25 @@ func (d *doc) properties(s *value, indent int) (members []member, types []tsType
 		}
 	}
 	return members, types
+}
+
+// requiresWith returns the hint for the properties that dependentRequired
+// (or the array form of draft-07 dependencies) requires along with name:
+// "(requires b, c)". TypeScript could say it only with a union of every
+// combination, so it is a hint.
+func requiresWith(s *value, name string) string {
+	var names []string
+	for _, k := range [...]string{"dependentRequired", "dependencies"} {
+		for _, r := range s.get(k).get(name).elems() {
+			if r.kind == kString && !slices.Contains(names, r.str) {
+				names = append(names, r.str)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "requires " + strings.Join(names, ", ")
 }
 
 // requiredNames returns the names listed in s's required keyword.
@@ -147,13 +186,28 @@ func (d *doc) extraKeys(s *value, indent int) (tsType, bool) {
 			ts = append(ts, d.render(p, indent))
 		}
 	}
-	switch ap := s.get("additionalProperties"); {
+	ap := s.get("additionalProperties")
+	if ap == nil && !combines(s) {
+		ap = s.get("unevaluatedProperties") // alone, it means additionalProperties
+	}
+	switch {
 	case ap != nil && ap.kind == kObject:
 		ts = append(ts, d.render(ap, indent))
 	case len(ts) > 0 && (ap == nil || ap.kind == kBool && ap.b):
 		ts = append(ts, tUnknown)
 	}
 	return union(ts), len(ts) > 0
+}
+
+// combines reports whether s has keywords that declare properties beyond
+// its own: with those, unevaluatedProperties is not additionalProperties.
+func combines(s *value) bool {
+	for _, k := range [...]string{"allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recursiveRef", "if", "dependentSchemas"} {
+		if s.get(k) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // indexSignature returns the type of the index signature. tsc requires it to

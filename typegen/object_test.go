@@ -42,6 +42,14 @@ var objectCases = []featureCase{
 	{"long object spans lines", `{"type":"object","properties":{"first_long_property_name":{"type":"string"},"second_long_property_name":{"type":"string"},"third":{"type":"number"}}}`,
 		"{\n first_long_property_name?: string;\n second_long_property_name?: string;\n third?: number;\n}"},
 	{"nullable object", `{"type":["object","null"],"properties":{"a":{"type":"string"}}}`, `{ a?: string } | null`},
+	{"propertyNames enum", `{"type":"object","propertyNames":{"enum":["a","b"]},"additionalProperties":{"type":"number"}}`,
+		`{ [k in "a" | "b"]?: number }`},
+	{"propertyNames const without values", `{"type":"object","propertyNames":{"const":"only"}}`, `{ [k in "only"]?: unknown }`},
+	{"unevaluatedProperties alone", `{"type":"object","properties":{"a":{"type":"string"}},"unevaluatedProperties":{"type":"string"}}`,
+		`{ a?: string; [k: string]: string | undefined }`},
+	{"unevaluatedProperties with allOf", `{"type":"object","allOf":[{"properties":{"a":{"type":"string"}}}],"unevaluatedProperties":{"type":"number"}}`,
+		`{ a?: string }`},
+	{"unevaluatedProperties false", `{"type":"object","unevaluatedProperties":false}`, `{ [k: string]: never }`},
 }
 
 func TestObjects(t *testing.T) { runFeatures(t, objectCases) }

@@ -20,6 +20,8 @@ type doc struct {
 	guard      int                 // object members and array elements entered; see cycle
 	inlined    int                 // $ref expansions, bounded by maxInlined
 	output     bool                // a result type: see propertyDoc
+	uri        string              // base URI of the root: its $id
+	scopes     *scopes             // nil unless a subschema has a $id (scope.go)
 }
 
 // target is a schema some $ref points to. A target is written inline where
@@ -40,9 +42,10 @@ type target struct {
 // shared is the state of a target that equal targets share: the same $defs
 // entry, with the same content, in several tools of one namespace.
 type shared struct {
-	uses int     // $ref occurrences that reach it
-	name string  // helper type name, once it has one
-	memo *tsType // short body of a reused target, inlined at each use
+	uses  int       // $ref occurrences that reach it
+	name  string    // helper type name, once it has one
+	types jsonTypes // what the named type admits, once it has a name
+	memo  *tsType   // short body of a reused target, inlined at each use
 }
 
 const (
@@ -50,8 +53,9 @@ const (
 	maxInlined   = 10000 // $ref expansions per document, against exponential schemas
 )
 
-func newDoc(g *gen, root *value, rootBase string) *doc {
+func newDoc(g *gen, root *value, rootBase string, ids int) *doc {
 	d := &doc{g: g, root: root, rootBase: rootBase, rootTarget: target{node: root, base: rootBase, shared: &shared{}}}
+	d.index(ids)
 	d.countRefs(root, make(map[*value]bool))
 	d.share()
 	return d
@@ -64,15 +68,15 @@ func (d *doc) renderRoot(indent int) tsType {
 }
 
 // ref renders a $ref to a target.
-func (d *doc) ref(ref string, indent int) tsType {
-	t, why := d.resolve(ref)
+func (d *doc) ref(s *value, ref string, indent int) tsType {
+	t, why := d.resolve(s, ref)
 	switch {
 	case t == nil:
 		return unknownBecause(why)
 	case t.inProgress:
 		return d.cycle(t)
 	case t.name != "":
-		return primary(t.name)
+		return typed(t.name, t.types)
 	case t.memo != nil:
 		return *t.memo
 	case t.uses >= 2:
@@ -92,8 +96,9 @@ func (d *doc) cycle(t *target) tsType {
 	if t.name == "" {
 		t.recursive = true
 		t.name = d.g.alloc(t.base)
+		t.types = d.typesOf(t.node, 0)
 	}
-	return primary(t.name)
+	return typed(t.name, t.types)
 }
 
 // enter renders t's schema with t marked as in progress.
@@ -117,8 +122,7 @@ func (d *doc) inline(t *target, indent int) tsType {
 	if indent != 0 {
 		ty = d.enter(t, 0)
 	}
-	d.define(t, ty)
-	return primary(t.name)
+	return d.define(t, ty)
 }
 
 // reused renders a target used more than once: short bodies are repeated,
@@ -129,20 +133,77 @@ func (d *doc) reused(t *target) tsType {
 		t.memo = &body
 		return body
 	}
-	d.define(t, body)
-	return primary(t.name)
+	return d.define(t, body)
 }
 
-// define records the type alias of a named target.
-func (d *doc) define(t *target, body tsType) {
+// define records the type alias of a named target, and returns its name.
+func (d *doc) define(t *target, body tsType) tsType {
 	if t.name == "" {
 		t.name = d.g.alloc(t.base)
 	}
+	t.types = body.types
 	comment := ""
 	if !t.shape { // a shape's description belongs to each property using it
 		comment = cleanText(t.node.getString("description"), d.g.maxDesc)
 	}
 	d.g.defs = append(d.g.defs, helper{name: t.name, doc: comment, body: body.text})
+	return typed(t.name, t.types)
+}
+
+// typesOf returns the JSON types a schema admits, read from its keywords
+// without rendering it: the type of a $ref cycle is not rendered yet when
+// the cycle is met.
+func (d *doc) typesOf(s *value, depth int) jsonTypes {
+	switch {
+	case s == nil || depth > 8:
+		return jAny
+	case s.kind == kBool:
+		if s.b {
+			return jAny
+		}
+		return 0
+	case s.kind != kObject:
+		return jAny
+	}
+	types := ownTypes(s)
+	if ref, ok := refOf(s); ok {
+		if t, _ := d.resolve(s, ref); t != nil {
+			types &= d.typesOf(t.node, depth+1)
+		}
+	}
+	for _, m := range s.get("allOf").elems() {
+		types &= d.typesOf(m, depth+1)
+	}
+	for _, k := range [...]string{"anyOf", "oneOf"} {
+		if alts := s.get(k); alts != nil && alts.kind == kArray {
+			var any jsonTypes
+			for _, a := range alts.vals {
+				any |= d.typesOf(a, depth+1)
+			}
+			types &= any
+		}
+	}
+	return types
+}
+
+// ownTypes returns the JSON types s's own keywords admit: const, enum, type,
+// or a type its keywords imply.
+func ownTypes(s *value) jsonTypes {
+	if c := s.get("const"); c != nil {
+		return literal(c).types
+	}
+	if e := s.get("enum"); e != nil && e.kind == kArray {
+		var types jsonTypes
+		for _, v := range e.vals {
+			types |= literal(v).types
+		}
+		return types
+	}
+	if s.get("type") != nil {
+		types, _ := declaredTypes(s)
+		return types
+	}
+	return jAny
 }
 
 // refOf returns the reference of s: $ref, or the 2019-09/2020-12 dynamic
@@ -162,37 +223,44 @@ type resolved struct {
 	why string
 }
 
-// resolve finds the target of a local reference, or says why it cannot.
-// Outcomes are cached: an anchor lookup walks the whole document.
-func (d *doc) resolve(ref string) (*target, string) {
-	if r, ok := d.resolved[ref]; ok {
+// resolve finds the target of the reference ref held by schema s, or says
+// why it cannot. Outcomes are cached: an anchor lookup walks the whole
+// document.
+func (d *doc) resolve(s *value, ref string) (*target, string) {
+	base := d.baseOf(s)
+	key := base + "\x00" + ref
+	if r, ok := d.resolved[key]; ok {
 		return r.t, r.why
 	}
-	t, why := d.find(ref)
+	t, why := d.find(base, ref)
 	if d.resolved == nil {
 		d.resolved = make(map[string]resolved)
 	}
-	d.resolved[ref] = resolved{t, why}
+	d.resolved[key] = resolved{t, why}
 	return t, why
 }
 
-func (d *doc) find(ref string) (*target, string) {
-	base, frag, _ := strings.Cut(ref, "#")
-	if base != "" && base != d.root.getString("$id") && base != d.root.getString("id") {
+// find resolves ref against base to a schema in this document: a resource
+// (the root, or a subschema with its own $id), then a JSON pointer or anchor
+// inside it.
+func (d *doc) find(base, ref string) (*target, string) {
+	uri, frag := resolveURI(base, ref)
+	res := d.resource(uri)
+	if res == nil {
 		return nil, "external $ref " + ref
 	}
 	if f, err := url.PathUnescape(frag); err == nil {
 		frag = f
 	}
-	var node *value
-	name := d.rootBase
+	node, name := res, d.rootBase
 	switch {
+	case frag == "" && res != d.root:
+		name = d.g.prefix + Identifier(resourceName(uri))
 	case frag == "":
-		node = d.root
 	case frag[0] == '/':
-		node, name = d.pointer(frag)
+		node, name = d.pointer(res, frag)
 	default:
-		node, name = d.anchor(d.root, frag, 0), d.g.prefix+Identifier(frag)
+		node, name = d.anchor(res, frag, 0), d.g.prefix+Identifier(frag)
 	}
 	if node == nil || node.kind != kObject && node.kind != kBool {
 		return nil, "unresolved $ref " + ref
@@ -217,10 +285,10 @@ func (d *doc) targetAt(node *value, base string) *target {
 	return t
 }
 
-// pointer follows a JSON pointer (RFC 6901) from the root. The helper name
-// comes from the last segment: #/$defs/Entity names memory_Entity.
-func (d *doc) pointer(p string) (*value, string) {
-	v, last := d.root, ""
+// pointer follows a JSON pointer (RFC 6901) from a resource. The helper
+// name comes from the last segment: #/$defs/Entity names memory_Entity.
+func (d *doc) pointer(res *value, p string) (*value, string) {
+	v, last := res, ""
 	for _, seg := range strings.Split(p[1:], "/") {
 		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
 		switch {
@@ -268,7 +336,7 @@ func (d *doc) countRefs(s *value, seen map[*value]bool) {
 		return
 	}
 	if ref, ok := refOf(s); ok {
-		if t, _ := d.resolve(ref); t != nil {
+		if t, _ := d.resolve(s, ref); t != nil {
 			t.uses++
 			if !seen[t.node] {
 				seen[t.node] = true

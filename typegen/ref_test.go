@@ -45,6 +45,16 @@ var refCases = []featureCase{
 		`{ a?: { x?: string } | null }`},
 	{"recursiveRef", `{"type":"object","properties":{"next":{"$recursiveRef":"#"}}}`,
 		"type T_root = { next?: T_root };\nT_root"},
+	{"nested $id scopes its refs", `{"$id":"https://x.test/root.json","type":"object","properties":{"a":{"$ref":"#/$defs/A"},"b":{"$ref":"item.json"}},"$defs":{"A":{"type":"string"},"B":{"$id":"item.json","type":"object","properties":{"n":{"$ref":"#/$defs/A"}},"$defs":{"A":{"type":"number"}}}}}`,
+		`{ a?: string; b?: { n?: number } }`},
+	{"ref into a nested resource", `{"type":"object","properties":{"a":{"$ref":"https://x.test/b.json#/$defs/C"}},"$defs":{"B":{"$id":"https://x.test/b.json","$defs":{"C":{"type":"boolean"}}}}}`,
+		`{ a?: boolean }`},
+	{"relative $id without a root $id", `{"type":"object","properties":{"a":{"$ref":"sub/x.json"}},"$defs":{"X":{"$id":"sub/x.json","type":"object","properties":{"y":{"$ref":"#/$defs/Y"}},"$defs":{"Y":{"enum":[1,2]}}}}}`,
+		`{ a?: { y?: 1 | 2 } }`},
+	{"recursive nested resource named after its file", `{"type":"object","properties":{"t":{"$ref":"tree.json"}},"$defs":{"T":{"$id":"tree.json","type":"object","properties":{"kids":{"type":"array","items":{"$ref":"tree.json"}}}}}}`,
+		"type T_tree = { kids?: T_tree[] };\n{ t?: T_tree }"},
+	{"$id anchor is not a resource", `{"type":"object","properties":{"a":{"$ref":"#x"}},"$defs":{"X":{"$id":"#x","type":"string"}}}`,
+		`{ a?: string }`},
 }
 
 func TestRefs(t *testing.T) { runFeatures(t, refCases) }

@@ -1,40 +1,5 @@
 package typegen
 
-import (
-	"strings"
-)
-
-// prec is the binding strength of a rendered type, to know when it needs
-// parentheses: (A | B)[] and (A | B) & C.
-type prec uint8
-
-const (
-	precUnion prec = iota
-	precIntersection
-	precPrimary
-)
-
-// tsType is a rendered TypeScript type.
-type tsType struct {
-	text  string
-	prec  prec
-	top   bool // the type is unknown (possibly with a comment): absorbs unions, vanishes in intersections
-	never bool
-	loose bool // an object type without members: vanishes in intersections
-}
-
-var (
-	tUnknown = tsType{text: "unknown", prec: precPrimary, top: true}
-	tNever   = tsType{text: "never", prec: precPrimary, never: true}
-)
-
-func primary(text string) tsType { return tsType{text: text, prec: precPrimary} }
-
-// unknownBecause is unknown with a short comment saying why.
-func unknownBecause(why string) tsType {
-	return tsType{text: "unknown /* " + cleanText(why, 80) + " */", prec: precPrimary, top: true}
-}
-
 // maxDepth bounds nesting, which only hostile schemas reach: recursion
 // through $ref is cut by named types, so depth is the schema's own nesting.
 const maxDepth = 48
@@ -66,9 +31,10 @@ func (d *doc) render(s *value, indent int) tsType {
 
 	parts := make([]tsType, 0, 4)
 	if ref, ok := refOf(s); ok {
-		parts = append(parts, d.ref(ref, indent))
+		parts = append(parts, d.ref(s, ref, indent))
 	}
-	parts = append(parts, d.base(s, indent))
+	base := d.base(s, indent)
+	parts = append(parts, base)
 	for _, m := range s.get("allOf").elems() {
 		parts = append(parts, d.render(m, indent))
 	}
@@ -77,7 +43,81 @@ func (d *doc) render(s *value, indent int) tsType {
 			parts = append(parts, d.union(alt.vals, indent))
 		}
 	}
+	parts = append(parts, d.conditional(s, indent), not(s.get("not")))
+	if base.types&^jObject == 0 {
+		parts = append(parts, d.dependentSchemas(s, indent)...)
+	}
 	return intersect(parts)
+}
+
+// conditional renders if/then/else as what every valid value satisfies:
+// (If & Then) | Else, or If | Else without then. TypeScript cannot say "not
+// If", so this admits a little more than the schema; with then alone
+// nothing can be said (a value failing If may be anything).
+func (d *doc) conditional(s *value, indent int) tsType {
+	cond, then, els := s.get("if"), s.get("then"), s.get("else")
+	if cond == nil || els == nil {
+		return tUnknown
+	}
+	ifT := d.render(cond, indent)
+	if then != nil {
+		ifT = intersect([]tsType{ifT, d.render(then, indent)})
+	}
+	return union([]tsType{ifT, d.render(els, indent)})
+}
+
+// not renders what TypeScript can say of "not": that nothing matches
+// (not: {} or true), or that a value is none of some JSON types
+// (not: {type: "null"} is {}). Anything else it cannot express, and the
+// schema's other keywords stand alone.
+func not(n *value) tsType {
+	switch {
+	case n == nil:
+		return tUnknown
+	case n.kind == kBool:
+		if n.b {
+			return tNever
+		}
+		return tUnknown
+	case n.kind != kObject:
+		return tUnknown
+	}
+	onlyType := true
+	for _, k := range n.keys {
+		onlyType = onlyType && (k == "type" || annotations[k] || noise[k])
+	}
+	switch {
+	case !onlyType:
+		return tUnknown
+	case n.get("type") == nil:
+		return tNever // an empty schema matches everything
+	}
+	types, integer := declaredTypes(n)
+	if integer {
+		types &^= jNumber // a number that is not an integer is still allowed
+	}
+	return ofTypes(jAny &^ types)
+}
+
+// dependentSchemas renders dependentSchemas (and the schema form of draft-07
+// dependencies): when property name is present, its schema applies too:
+// { name?: undefined } | Schema.
+func (d *doc) dependentSchemas(s *value, indent int) []tsType {
+	var out []tsType
+	for _, k := range [...]string{"dependentSchemas", "dependencies"} {
+		deps := s.get(k)
+		if deps == nil || deps.kind != kObject {
+			continue
+		}
+		for i, name := range deps.keys {
+			if deps.vals[i].kind == kArray { // dependentRequired, in object.go
+				continue
+			}
+			absent := typed("{ "+propertyName(name)+"?: undefined }", jObject)
+			out = append(out, union([]tsType{absent, d.render(deps.vals[i], indent)}))
+		}
+	}
+	return out
 }
 
 // elems returns the elements of an array value, or nil.
@@ -98,13 +138,15 @@ func (d *doc) union(alts []*value, indent int) tsType {
 }
 
 // base renders what the schema says without $ref and combinators: const,
-// enum, or its type (stated, or implied by keywords such as properties).
+// enum (less the values its type excludes), or its type (stated, or implied
+// by keywords such as properties).
 func (d *doc) base(s *value, indent int) tsType {
+	types, integer := declaredTypes(s)
 	if c := s.get("const"); c != nil {
-		return literal(c)
+		return literalUnion([]*value{c}, types, integer)
 	}
 	if e := s.get("enum"); e != nil && e.kind == kArray {
-		return literalUnion(e.vals)
+		return literalUnion(e.vals, types, integer)
 	}
 	var ts []tsType
 	switch t := s.get("type"); {
@@ -123,21 +165,60 @@ func (d *doc) base(s *value, indent int) tsType {
 		return tUnknown
 	}
 	if s.isTrue("nullable") { // OpenAPI 3.0
-		ts = append(ts, primary("null"))
+		ts = append(ts, bare("null", jNull))
 	}
 	return union(ts)
 }
 
-// implied renders a schema without "type" from the keywords it uses.
+// declaredTypes returns the JSON types s's type keyword (and OpenAPI's
+// nullable) admits, and whether its only numbers are integers. Without a
+// type keyword, or with a name it does not know, every type is admitted.
+func declaredTypes(s *value) (types jsonTypes, integer bool) {
+	t := s.get("type")
+	names := []*value{t}
+	switch {
+	case t == nil:
+		return jAny, false
+	case t.kind == kArray:
+		names = t.vals
+	}
+	number := false
+	for _, n := range names {
+		tt := typeNames[n.str]
+		if n.kind != kString || tt == 0 {
+			return jAny, false
+		}
+		types |= tt
+		integer = integer || n.str == "integer"
+		number = number || n.str == "number"
+	}
+	if s.isTrue("nullable") {
+		types |= jNull
+	}
+	return types, integer && !number
+}
+
+var typeNames = map[string]jsonTypes{
+	"null": jNull, "boolean": jBoolean, "number": jNumber, "integer": jNumber,
+	"string": jString, "array": jArray, "object": jObject,
+}
+
+// implied renders a schema without "type" from the keywords it uses. Such
+// keywords constrain only values of their type (properties say nothing of a
+// string), which intersect knows: see its implied parts.
 func (d *doc) implied(s *value, indent int) tsType {
-	for _, k := range [...]string{"properties", "additionalProperties", "patternProperties", "required"} {
+	for _, k := range [...]string{"properties", "additionalProperties", "patternProperties", "required", "propertyNames"} {
 		if s.get(k) != nil {
-			return d.object(s, indent)
+			t := d.object(s, indent)
+			t.implied = true
+			return t
 		}
 	}
 	for _, k := range [...]string{"items", "prefixItems", "additionalItems"} {
 		if s.get(k) != nil {
-			return d.array(s, indent)
+			t := d.array(s, indent)
+			t.implied = true
+			return t
 		}
 	}
 	return tUnknown
@@ -147,91 +228,13 @@ func (d *doc) implied(s *value, indent int) tsType {
 func (d *doc) typeNamed(s *value, name string, indent int) tsType {
 	switch name {
 	case "string", "boolean", "null":
-		return primary(name)
+		return bare(name, typeNames[name])
 	case "number", "integer":
-		return primary("number")
+		return bare("number", jNumber)
 	case "object":
 		return d.object(s, indent)
 	case "array":
 		return d.array(s, indent)
 	}
 	return tUnknown
-}
-
-// union joins alternatives: unknown absorbs everything, never vanishes, and
-// duplicates are dropped. No alternatives at all is never.
-func union(ts []tsType) tsType {
-	var keep []tsType
-	for _, t := range ts {
-		if t.top {
-			return t
-		}
-		if !t.never && !containsText(keep, t.text) {
-			keep = append(keep, t)
-		}
-	}
-	switch len(keep) {
-	case 0:
-		return tNever
-	case 1:
-		return keep[0]
-	}
-	parts := make([]string, len(keep))
-	for i, t := range keep {
-		parts[i] = t.text
-	}
-	return tsType{text: strings.Join(parts, " | "), prec: precUnion}
-}
-
-// intersect joins parts that must all hold: unknown and loose objects vanish
-// (unless nothing else is left), never absorbs everything, duplicates drop.
-// An object schema without properties next to allOf/anyOf/oneOf only says
-// "an object"; even with additionalProperties: false, which strictly forbids
-// every property the combinators declare, it is almost always meant as "no
-// other properties", so it vanishes rather than turning every member into
-// never.
-func intersect(ts []tsType) tsType {
-	var keep []tsType
-	rest := tUnknown // what is left when all parts vanish
-	for _, t := range ts {
-		switch {
-		case t.never:
-			return t
-		case t.top && t.text != tUnknown.text && !rest.loose:
-			rest = t // keep the comment saying why
-		case t.top:
-		case t.loose:
-			rest = t
-		case !containsText(keep, t.text):
-			keep = append(keep, t)
-		}
-	}
-	switch len(keep) {
-	case 0:
-		return rest
-	case 1:
-		return keep[0]
-	}
-	parts := make([]string, len(keep))
-	for i, t := range keep {
-		parts[i] = paren(t, precIntersection)
-	}
-	return tsType{text: strings.Join(parts, " & "), prec: precIntersection}
-}
-
-// paren returns t's text, parenthesised when it binds looser than p.
-func paren(t tsType, p prec) string {
-	if t.prec < p {
-		return "(" + t.text + ")"
-	}
-	return t.text
-}
-
-func containsText(ts []tsType, text string) bool {
-	for _, t := range ts {
-		if t.text == text {
-			return true
-		}
-	}
-	return false
 }

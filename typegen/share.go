@@ -67,7 +67,7 @@ func (d *doc) collectRefs(v *value, out *[]*target, depth int) {
 	}
 	if v.kind == kObject {
 		if ref, ok := refOf(v); ok {
-			if r, _ := d.resolve(ref); r != nil {
+			if r, _ := d.resolve(v, ref); r != nil {
 				*out = append(*out, r)
 			}
 		}

@@ -181,7 +181,7 @@ func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
 	if err != nil || root == nil {
 		return nil, err
 	}
-	return newDoc(g, root, rootBase), nil
+	return newDoc(g, root, rootBase, g.parser.ids), nil
 }
 
 // method writes one tool as a method signature.
@@ -218,7 +218,7 @@ func renderInput(d *doc, err error) (tsType, bool) {
 	case err != nil:
 		return unknownBecause("invalid schema"), true
 	case d == nil || noArgs(d.root):
-		return primary("{}"), true
+		return typed("{}", jObject), true
 	}
 	return d.renderRoot(0), optionalArgs(d.root)
 }

@@ -78,7 +78,7 @@ func (p *parser) parse(data []byte) (*value, error) {
 	// array elements; newValue adds slabs when the guess is short.
 	n := 1 + bytes.Count(data, []byte{':'}) + 2*bytes.Count(data, []byte{'['})
 	p.data, p.pos, p.slab = data, 0, make([]value, 0, n)
-	p.keys, p.vals = p.keys[:0], p.vals[:0]
+	p.keys, p.vals, p.ids = p.keys[:0], p.vals[:0], 0
 	return p.value(), nil
 }
 
@@ -91,6 +91,7 @@ type parser struct {
 	slab []value
 	keys []string // members of the objects being read, innermost last
 	vals []*value // their values; also the elements of arrays being read
+	ids  int      // "$id" and "id" keys read: whether $ref scopes may change
 }
 
 func (p *parser) newValue(k kind) *value {
@@ -182,6 +183,9 @@ func (p *parser) object() *value {
 			p.skipSpace()
 		}
 		key := p.string()
+		if key == "$id" || key == "id" {
+			p.ids++
+		}
 		p.skipSpace()
 		p.pos++ // :
 		val := p.value()
