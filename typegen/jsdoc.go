@@ -196,13 +196,19 @@ func (d *doc) unsaid(name, desc string) string {
 	if desc == "" {
 		return ""
 	}
-	key := name + "\x00" + desc
-	if d.g.said[key] || d.output && d.g.said[desc] {
+	named, any := said{name, desc}, said{anyName, desc}
+	if d.g.said[named] || d.output && d.g.said[any] {
 		return ""
 	}
-	d.g.said[key], d.g.said[desc] = true, true
+	d.g.said[named], d.g.said[any] = true, true
 	return desc
 }
+
+// said is a description shown for a property name, or for any name.
+type said struct{ name, desc string }
+
+// anyName is no property's name: object keys are valid UTF-8.
+const anyName = "\xff"
 
 // maxDefault is the longest @default value shown; longer ones are left out.
 const maxDefault = 60

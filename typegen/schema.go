@@ -43,9 +43,17 @@ func (d *doc) render(s *value, indent int) tsType {
 			parts = append(parts, d.union(alt.vals, indent))
 		}
 	}
-	parts = append(parts, d.conditional(s, indent), not(s.get("not")))
+	if s.get("if") != nil {
+		parts = append(parts, d.conditional(s, indent))
+	}
+	if n := s.get("not"); n != nil {
+		parts = append(parts, not(n))
+	}
 	if base.types&^jObject == 0 {
 		parts = append(parts, d.dependentSchemas(s, indent)...)
+	}
+	if len(parts) == 1 {
+		return base
 	}
 	return intersect(parts)
 }

@@ -84,7 +84,7 @@ type gen struct {
 	defs    []helper           // definitions not yet written
 	body    bytes.Buffer       // a namespace's declaration, while its helpers are collected
 	parser  parser             // reused for every schema
-	said    map[string]bool    // property descriptions written in this namespace
+	said    map[said]bool      // property descriptions written in this namespace
 	shapes  map[shapeHash]*target
 	shapeOf map[*value]*target // inline object schemas of the namespace, by node (shape.go)
 }
@@ -99,7 +99,7 @@ func newGen(opts Options) *gen {
 	if max <= 0 {
 		max = defaultMaxDescription
 	}
-	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared), said: make(map[string]bool),
+	return &gen{maxDesc: max, used: make(map[string]bool), shared: make(map[string]*shared), said: make(map[said]bool),
 		shapes: make(map[shapeHash]*target), shapeOf: make(map[*value]*target)}
 }
 

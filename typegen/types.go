@@ -101,6 +101,9 @@ func (t tsType) alternatives() []tsType {
 // nested unions flatten and duplicates are dropped. No alternatives at all
 // is never.
 func union(ts []tsType) tsType {
+	if len(ts) == 1 && ts[0].types != 0 {
+		return ts[0] // the common case, without allocating
+	}
 	var keep []tsType
 	var types jsonTypes
 	for _, t := range ts {
