@@ -15,9 +15,23 @@
 //
 // # Concurrency
 //
-// Tool calls on one connection run concurrently (up to
-// codemode.max_concurrent on stdio). Each execution has its own sandbox
-// runtime; the Server holds no per-execution state.
+// Requests on one connection run concurrently. Executions are admitted up
+// to codemode.max_concurrent in all and codemode.max_concurrent_per_session
+// per session; one over either cap is turned away at once with a
+// BusyError, never queued. Each execution has its own sandbox runtime; the
+// Server holds no per-execution state.
+//
+// # Transports, progress and cancellation
+//
+// ServeStdio, and any transport built on Conn (hosted mode's SSE), send a
+// request's notifications before its response and no response at all to a
+// request cancelled with notifications/cancelled, whose context is
+// cancelled: the execution stops within about 100 ms and its tool calls in
+// flight are cancelled. A transport of its own (hosted streamable HTTP)
+// gives each request a Stream (WithStream) for the same ordering. An
+// execute call with a progress token reports "3/7 tool calls" as calls
+// settle; console lines go out as notifications/message (logger
+// "console") to clients that set the log level to info or debug.
 //
 // # Results
 //

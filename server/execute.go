@@ -20,18 +20,21 @@ func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
 		MaxToolCalls: s.limits.MaxToolCalls,
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
 	}
+	h := hooksFrom(ctx)
+	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	started := time.Now()
 	res := s.run(ctx, code, &caller{s: s, api: a}, opts)
-	s.logRun(res, time.Since(started))
+	s.logRun(ctx, res, time.Since(started))
 	return res
 }
 
-func (s *Server) logRun(res sandbox.Result, d time.Duration) {
+func (s *Server) logRun(ctx context.Context, res sandbox.Result, d time.Duration) {
+	s.obs.Executed(Outcome(res), d)
 	if res.Err != nil {
-		s.log.Info("execute", "outcome", "error", "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
+		s.log.InfoContext(ctx, "execute", "outcome", "error", "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
 		return
 	}
-	s.log.Debug("execute", "outcome", "ok", "tool_calls", res.Stats.ToolCalls, "duration", d)
+	s.log.DebugContext(ctx, "execute", "outcome", "ok", "tool_calls", res.Stats.ToolCalls, "duration", d)
 }
 
 func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -39,7 +42,13 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 	if err != nil {
 		return mcp.NewToolResultError(`execute needs {"code": string}: the TypeScript to run`), nil
 	}
-	return Format(s.Execute(ctx, code), s.limits.MaxOutputBytes), nil
+	release, busy := s.adm.admit(sessionKey(ctx))
+	if busy != nil {
+		s.obs.Executed(Outcome(sandbox.Result{Err: busy}), 0)
+		return Format(sandbox.Result{Err: busy, Logs: []string{}}, s.limits.MaxOutputBytes), nil
+	}
+	defer release()
+	return Format(s.Execute(withHooks(ctx, s.reporting(ctx, req)), code), s.limits.MaxOutputBytes), nil
 }
 
 // bindings are the global methods the sandbox defines for this API.
@@ -67,5 +76,5 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 	case helperDescribe:
 		return c.s.helperDescribe(args)
 	}
-	return c.s.reg.Call(ctx, id, args)
+	return c.s.callTool(ctx, id, args)
 }

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log"
 	"log/slog"
 	"sync"
 
@@ -31,6 +29,9 @@ type Options struct {
 	// Runner runs one execution; nil means sandbox.Run, in this process.
 	// Another isolation layer (a pool of worker processes) plugs in here.
 	Runner Runner
+	// Observer is told of every execution and tool call (hosted mode's
+	// metrics); nil means nobody is.
+	Observer Observer
 }
 
 // Runner runs code as sandbox.Run does: same arguments, same guarantees.
@@ -43,6 +44,8 @@ type Server struct {
 	limits config.Codemode
 	log    *slog.Logger
 	run    Runner
+	obs    Observer
+	adm    *admission
 	mcp    *mcpserver.MCPServer
 
 	mu    sync.Mutex
@@ -58,9 +61,14 @@ func New(reg *tools.Registry, opts Options) *Server {
 	if s.run == nil {
 		s.run = sandbox.Run
 	}
+	if s.obs = opts.Observer; s.obs == nil {
+		s.obs = nopObserver{}
+	}
+	s.adm = newAdmission(s.limits.MaxConcurrent, s.limits.MaxConcurrentPerSession)
 	s.mcp = mcpserver.NewMCPServer(Name, Version,
 		mcpserver.WithToolCapabilities(true),
 		mcpserver.WithRecovery(),
+		mcpserver.WithLogging(), // console lines as log messages, for clients that set a level
 		mcpserver.WithInstructions(instructions),
 	)
 	s.mcp.AddTool(executeTool(s.current().description), s.handleExecute)
@@ -82,22 +90,14 @@ func withDefaults(c config.Codemode) config.Codemode {
 	if c.MaxConcurrent == 0 {
 		c.MaxConcurrent = d.MaxConcurrent
 	}
+	if c.MaxConcurrentPerSession == 0 {
+		c.MaxConcurrentPerSession = d.MaxConcurrentPerSession
+	}
 	return c
 }
 
 // MCP returns the underlying mcp-go server, for transports other than stdio.
 func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
-
-// ServeStdio serves MCP on in and out until in ends or ctx is cancelled.
-// Only MCP messages are written to out.
-func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, errlog io.Writer) error {
-	workers := min(s.limits.MaxConcurrent, 100) // mcp-go's maximum
-	stdio := mcpserver.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(log.New(errlog, "mcp-codemode: ", 0))
-	mcpserver.WithWorkerPoolSize(workers)(stdio)
-	mcpserver.WithQueueSize(workers * 4)(stdio)
-	return stdio.Listen(ctx, in, out)
-}
 
 // api is the generated TypeScript API of one registry version.
 type api struct {

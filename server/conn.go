@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Conn serves MCP to one client over a transport that carries whole
+// JSON-RPC messages both ways, such as stdio lines or SSE events: the
+// transport hands each message it reads to Handle, and Conn sends whatever
+// goes back through the send function given to NewConn, one message at a
+// time, from one goroutine.
+//
+// Conn keeps promises that mcp-go's own stdio and SSE transports do not:
+// the notifications of a request (progress, console lines) are sent before
+// its response; a request cancelled with notifications/cancelled is
+// interrupted and gets no response; and requests run concurrently, each on
+// its own goroutine, so a long execution never holds up the next message.
+type Conn struct {
+	s    *Server
+	id   string
+	send func([]byte) error
+	log  *slog.Logger
+
+	ctx    context.Context // cancelled by Close: ends every request
+	cancel context.CancelFunc
+	out    chan []byte                  // to the writer, in order
+	notes  chan mcp.JSONRPCNotification // from mcp-go (tools/list_changed ...)
+	done   chan struct{}                // closed when the writer has stopped
+
+	mu       sync.Mutex
+	inflight map[string]*pending // by the request id's JSON
+	wg       sync.WaitGroup      // requests in flight
+	idle     chan struct{}       // closed and replaced when inflight empties
+
+	initialized atomic.Bool
+	level       atomic.Value // mcp.LoggingLevel
+}
+
+// pending is one request in flight.
+type pending struct {
+	cancel    context.CancelFunc
+	cancelled bool // by notifications/cancelled: its response is dropped
+}
+
+// outQueue bounds what waits for a slow client. Notifications beyond it are
+// dropped; responses wait for room.
+const outQueue = 256
+
+// NewConn registers a client session with id (unique in this Server) whose
+// messages go out through send. Close it when the transport ends.
+func (s *Server) NewConn(id string, send func(msg []byte) error) (*Conn, error) {
+	c := &Conn{
+		s: s, id: id, send: send, log: s.log.With("session", id),
+		out: make(chan []byte, outQueue), notes: make(chan mcp.JSONRPCNotification, outQueue),
+		done: make(chan struct{}), inflight: map[string]*pending{}, idle: make(chan struct{}),
+	}
+	close(c.idle)
+	c.level.Store(mcp.LoggingLevelError)
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := s.mcp.RegisterSession(c.ctx, c); err != nil {
+		return nil, fmt.Errorf("registering session %q: %w", id, err)
+	}
+	go c.write()
+	return c, nil
+}
+
+// Handle processes one message read from the client. A request is started
+// on a goroutine of its own, with ctx's values (the subject, the request
+// id of the logs) but not its cancellation: it runs until it ends, is
+// cancelled, or the Conn is closed. Notifications are handled before
+// Handle returns, so a notifications/cancelled always finds the request it
+// names when the client sent that request first.
+func (c *Conn) Handle(ctx context.Context, msg []byte) {
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(msg, &m); err != nil {
+		c.reply(mcp.NewJSONRPCError(mcp.NewRequestId(nil), mcp.PARSE_ERROR, "Parse error: "+err.Error(), nil))
+		return
+	}
+	ctx = c.s.mcp.WithContext(ctx, c)
+	switch {
+	case m.Method == "": // a response: this server sends the client no requests
+	case m.Method == string(mcp.MethodNotificationCancelled):
+		c.cancelRequest(m.Params.RequestID)
+	case len(m.ID) == 0 || string(m.ID) == "null":
+		c.s.mcp.HandleMessage(ctx, msg)
+	default:
+		c.start(ctx, string(m.ID), msg)
+	}
+}
+
+// start runs one request on its own goroutine.
+func (c *Conn) start(ctx context.Context, id string, msg []byte) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(c.ctx, cancel)
+	p := &pending{cancel: cancel}
+	c.mu.Lock()
+	if len(c.inflight) == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.inflight[id] = p
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go func() {
+		defer c.wg.Done()
+		defer stop()
+		defer cancel()
+		resp := c.s.mcp.HandleMessage(WithStream(ctx, connStream{c}), msg)
+		if !c.finish(id, p) && resp != nil {
+			c.reply(resp)
+		}
+	}()
+}
+
+// finish forgets a request and reports whether it was cancelled.
+func (c *Conn) finish(id string, p *pending) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inflight[id] == p {
+		delete(c.inflight, id)
+	}
+	if len(c.inflight) == 0 {
+		close(c.idle)
+	}
+	return p.cancelled
+}
+
+// cancelRequest interrupts the request with the given id, if it is still
+// running, and makes sure it gets no response.
+func (c *Conn) cancelRequest(id json.RawMessage) {
+	c.mu.Lock()
+	p := c.inflight[string(id)]
+	if p != nil {
+		p.cancelled = true
+	}
+	c.mu.Unlock()
+	if p != nil {
+		p.cancel()
+	}
+}
+
+// reply queues a response, waiting for room: a client waits for it.
+func (c *Conn) reply(msg mcp.JSONRPCMessage) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		c.log.Error("encoding a response", "err", err)
+		return
+	}
+	select {
+	case c.out <- b:
+	case <-c.ctx.Done():
+	}
+}
+
+// write is the only goroutine that sends: messages leave in the order they
+// were queued.
+func (c *Conn) write() {
+	defer close(c.done)
+	for {
+		var b []byte
+		select {
+		case b = <-c.out:
+		case n := <-c.notes:
+			b, _ = json.Marshal(n)
+		case <-c.ctx.Done():
+			return
+		}
+		if err := c.send(b); err != nil {
+			c.log.Debug("sending to the client", "err", err)
+		}
+	}
+}
+
+// Wait returns when no request is in flight, or with ctx's error.
+func (c *Conn) Wait(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		idle, n := c.idle, len(c.inflight)
+		c.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Close cancels the requests in flight, waits for them to return, stops
+// sending and unregisters the session. Responses not yet sent are dropped.
+func (c *Conn) Close() {
+	c.cancel()
+	c.wg.Wait()
+	<-c.done
+	c.s.mcp.UnregisterSession(context.Background(), c.id)
+}
+
+// connStream queues a request's notifications on the Conn's one queue,
+// ahead of the response the request queues when it ends.
+type connStream struct{ c *Conn }
+
+func (st connStream) Notify(n mcp.JSONRPCNotification) {
+	b, err := json.Marshal(n)
+	if err != nil {
+		return
+	}
+	select {
+	case st.c.out <- b:
+	default: // a client this far behind loses progress, never responses
+	}
+}
+
+// mcp-go's ClientSession and SessionWithLogging.
+
+func (c *Conn) SessionID() string                                   { return c.id }
+func (c *Conn) NotificationChannel() chan<- mcp.JSONRPCNotification { return c.notes }
+func (c *Conn) Initialize()                                         { c.initialized.Store(true) }
+func (c *Conn) Initialized() bool                                   { return c.initialized.Load() }
+func (c *Conn) SetLogLevel(level mcp.LoggingLevel)                  { c.level.Store(level) }
+func (c *Conn) GetLogLevel() mcp.LoggingLevel                       { return c.level.Load().(mcp.LoggingLevel) }
