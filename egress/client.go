@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,15 +116,20 @@ func (c *Client) Summary() string {
 	if !c.Enabled() {
 		return ""
 	}
-	var rules []string
+	var rules, injected []string
 	for _, r := range c.policy.rules {
 		rules = append(rules, r.summary())
+		if len(r.inject) > 0 && !slices.Contains(injected, r.pattern()) {
+			injected = append(injected, r.pattern())
+		}
 	}
-	return fmt.Sprintf("`fetch(url, init)` (with Request, Response, Headers, URL) reaches only: %s; "+
-		"anything else is refused, and credentials for these hosts are added for you. "+
-		"At most %d requests per run, %d at a time, %s per response, %s each.",
-		strings.Join(rules, "; "), c.limits.MaxRequests, c.limits.MaxConcurrent,
-		sizeText(c.limits.MaxResponseBytes), c.limits.Timeout)
+	s := fmt.Sprintf("`fetch(url, init)` (with Request, Response, Headers, URL) reaches only: %s; anything else is refused. ",
+		strings.Join(rules, "; "))
+	if len(injected) > 0 {
+		s += fmt.Sprintf("Credentials for %s are added for you: do not set them. ", strings.Join(injected, ", "))
+	}
+	return s + fmt.Sprintf("At most %d requests per run, %d at a time, %s per response, %s each.",
+		c.limits.MaxRequests, c.limits.MaxConcurrent, sizeText(c.limits.MaxResponseBytes), c.limits.Timeout)
 }
 
 // CloseIdleConnections closes the kept-alive connections of both transports.

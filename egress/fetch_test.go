@@ -3,8 +3,14 @@ package egress
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"io"
+	"log"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -384,5 +390,31 @@ func TestAudit(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
+	}
+}
+
+// TestHTTPS: the default scheme, through the pinned dial: the connection
+// goes to the checked address and TLS still verifies the name.
+func TestHTTPS(t *testing.T) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(echo))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below
+	ts.StartTLS()
+	defer ts.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(ts.Certificate())
+	p, _ := strconv.Atoi(ts.URL[strings.LastIndexByte(ts.URL, ':')+1:])
+	// The test certificate is for example.com, not untrusted.example.
+	rules := []config.NetworkRule{{Host: "example.com", Ports: []int{p}, AllowPrivate: true}, {Host: "untrusted.example", Ports: []int{p}, AllowPrivate: true}}
+	c, d := testClient(t, config.Network{Allow: rules}, Options{RootCAs: roots,
+		Resolver: stubResolver{"example.com": {"127.0.0.1"}, "untrusted.example": {"127.0.0.1"}}})
+	if got := mustRun(t, c, `(await (await fetch("https://example.com:`+itoa(p)+`/x")).json()).path`); got != `"/x"` {
+		t.Errorf("got %s", got)
+	}
+	if a := d.addrs(); len(a) != 1 || a[0] != "127.0.0.1:"+itoa(p) {
+		t.Errorf("dialled %q", a)
+	}
+	got := fetchOutcome(t, c, "https://untrusted.example:"+itoa(p)+"/", "")
+	if !strings.Contains(got, "certificate is valid for") {
+		t.Errorf("got %s", got)
 	}
 }

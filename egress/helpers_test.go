@@ -39,7 +39,7 @@ func (r stubResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 // loopbackDialer dials 127.0.0.1 only and records every address asked
 // for: a test that reaches any other address fails.
 type loopbackDialer struct {
-	t     *testing.T
+	t     testing.TB
 	mu    sync.Mutex
 	dials []string
 }
@@ -190,7 +190,7 @@ func localRule(host string, ts *server) config.NetworkRule {
 
 // testClient builds a client whose names resolve through the stub and
 // whose connections go to loopback only.
-func testClient(t *testing.T, n config.Network, opts Options) (*Client, *loopbackDialer) {
+func testClient(t testing.TB, n config.Network, opts Options) (*Client, *loopbackDialer) {
 	t.Helper()
 	d := &loopbackDialer{t: t}
 	if opts.Resolver == nil {
