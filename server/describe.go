@@ -38,7 +38,12 @@ const executeOutputSchema = `{
       "type": "object",
       "properties": {
         "tool_calls": {"type": "integer"},
-        "duration_ms": {"type": "number"}
+        "duration_ms": {"type": "number"},
+        "fetches": {
+          "type": "array",
+          "description": "each request fetch sent or refused: method, url, rule, status, bytes, duration_ms, error",
+          "items": {"type": "object"}
+        }
       }
     }
   }
@@ -76,7 +81,7 @@ func searchTool() mcp.Tool {
 
 // describe writes the execute tool's description: how to write the code,
 // the API, and one example.
-func describe(a *api, limits config.Codemode) string {
+func describe(a *api, limits config.Codemode, network string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run TypeScript (or JavaScript) that calls the tools declared below and return its result. "+
 		"The code is the body of an async function: use `await`, run independent calls at once with `Promise.all`, "+
@@ -84,8 +89,8 @@ func describe(a *api, limits config.Codemode) string {
 		"Tool results are plain values; a failing tool throws an Error (name ToolError) you can catch. "+
 		"console.log output is returned too. `codemode.search(query)` finds tools by what they do and "+
 		"`codemode.describe(\"ns.tool\")` returns their declarations. "+
-		"There is no network, file system or require: use the tools. "+
-		"Limits: %s and %d tool calls per run.\n\n", limits.Timeout, limits.MaxToolCalls)
+		"%s"+
+		"Limits: %s and %d tool calls per run.\n\n", networkLine(network), limits.Timeout, limits.MaxToolCalls)
 	b.WriteString("```ts\n")
 	b.WriteString(a.declarations)
 	if !strings.HasSuffix(a.declarations, "\n") {

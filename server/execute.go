@@ -7,12 +7,19 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // Execute runs code as the execute tool would and returns the sandbox's
 // result. It never returns a Go error: whatever the code did is in the result.
 func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
+	res, _ := s.execute(ctx, code)
+	return res
+}
+
+// execute is Execute that also returns the audit of the run's fetches.
+func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []egress.Record) {
 	a := s.current()
 	opts := sandbox.Options{
 		Bindings:     a.bindings(),
@@ -22,10 +29,11 @@ func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
 	}
 	h := hooksFrom(ctx)
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
+	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	res := s.run(ctx, code, &caller{s: s, api: a}, opts)
+	res := s.run(ctx, code, &caller{s: s, api: a, fetch: fetch}, opts)
 	s.logRun(ctx, res, time.Since(started))
-	return res
+	return res, fetch.Records()
 }
 
 func (s *Server) logRun(ctx context.Context, res sandbox.Result, d time.Duration) {
@@ -48,7 +56,8 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 		return Format(sandbox.Result{Err: busy, Logs: []string{}}, s.limits.MaxOutputBytes), nil
 	}
 	defer release()
-	return Format(s.Execute(withHooks(ctx, s.reporting(ctx, req)), code), s.limits.MaxOutputBytes), nil
+	res, fetches := s.execute(withHooks(ctx, s.reporting(ctx, req)), code)
+	return format(res, fetches, s.limits.MaxOutputBytes), nil
 }
 
 // bindings are the global methods the sandbox defines for this API.
@@ -63,10 +72,12 @@ func (a *api) bindings() []sandbox.Binding {
 	)
 }
 
-// caller routes the sandbox's calls: codemode helpers here, tools to the registry.
+// caller routes the sandbox's calls: codemode helpers here, fetch to the
+// execution's network session, tools to the registry.
 type caller struct {
-	s   *Server
-	api *api
+	s     *Server
+	api   *api
+	fetch *egress.Session // nil without a network policy
 }
 
 func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
@@ -75,6 +86,10 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 		return c.s.helperSearch(args)
 	case helperDescribe:
 		return c.s.helperDescribe(args)
+	case fetchID:
+		if c.fetch != nil {
+			return c.fetch.Fetch(ctx, args)
+		}
 	}
 	return c.s.callTool(ctx, id, args)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -28,17 +29,23 @@ type errorShape struct {
 }
 
 type statsShape struct {
-	ToolCalls  int     `json:"tool_calls"`
-	DurationMS float64 `json:"duration_ms"`
+	ToolCalls  int             `json:"tool_calls"`
+	DurationMS float64         `json:"duration_ms"`
+	Fetches    []egress.Record `json:"fetches,omitempty"` // the audit of fetch, when it ran
 }
 
 // Format turns a sandbox result into the execute tool's result (SPEC §4):
 // text for the model, structuredContent for programs. Result and logs
 // together are kept within maxBytes; what is cut is marked with its size.
 func Format(res sandbox.Result, maxBytes int) *mcp.CallToolResult {
+	return format(res, nil, maxBytes)
+}
+
+// format is Format with the run's fetch audit in stats.
+func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.CallToolResult {
 	out := structured{
 		Logs:  res.Logs,
-		Stats: statsShape{ToolCalls: res.Stats.ToolCalls, DurationMS: float64(res.Stats.Duration.Microseconds()) / 1000},
+		Stats: statsShape{ToolCalls: res.Stats.ToolCalls, DurationMS: float64(res.Stats.Duration.Microseconds()) / 1000, Fetches: fetches},
 	}
 	if out.Logs == nil {
 		out.Logs = []string{}

@@ -8,6 +8,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
@@ -32,6 +33,11 @@ type Options struct {
 	// Observer is told of every execution and tool call (hosted mode's
 	// metrics); nil means nobody is.
 	Observer Observer
+	// Network is the policy of fetch in the sandbox; nil means one built
+	// from Limits.Network (a bad rule is logged and fetch left out). Build
+	// it with egress.New to pass config.Config.Secrets, which are then
+	// scrubbed from responses too.
+	Network *egress.Client
 }
 
 // Runner runs code as sandbox.Run does: same arguments, same guarantees.
@@ -46,6 +52,7 @@ type Server struct {
 	run    Runner
 	obs    Observer
 	adm    *admission
+	net    *egress.Client // nil or allowing nothing: no fetch
 	mcp    *mcpserver.MCPServer
 
 	mu    sync.Mutex
@@ -60,6 +67,9 @@ func New(reg *tools.Registry, opts Options) *Server {
 	}
 	if s.run == nil {
 		s.run = sandbox.Run
+	}
+	if s.net = opts.Network; s.net == nil {
+		s.net = newNetwork(s.limits.Network, s.log)
 	}
 	if s.obs = opts.Observer; s.obs == nil {
 		s.obs = nopObserver{}
@@ -120,7 +130,7 @@ func (s *Server) current() *api {
 	}
 	a := &api{version: v, entries: s.reg.Entries()}
 	a.declarations = typegen.Declarations(s.reg.Namespaces(), typegen.Options{})
-	a.description = describe(a, s.limits)
+	a.description = describe(a, s.limits, s.net.Summary())
 	changed := s.cache != nil && s.cache.description != a.description
 	s.cache = a
 	s.mu.Unlock()
