@@ -37,9 +37,13 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 }
 
 func (s *Server) logRun(ctx context.Context, res sandbox.Result, d time.Duration) {
-	s.obs.Executed(Outcome(res), d)
+	outcome := Outcome(res)
+	if outcome == "error" && ctx.Err() != nil {
+		outcome = "cancelled" // what the script made of its cancelled calls is beside the point
+	}
+	s.obs.Executed(outcome, d)
 	if res.Err != nil {
-		s.log.InfoContext(ctx, "execute", "outcome", "error", "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
+		s.log.InfoContext(ctx, "execute", "outcome", outcome, "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
 		return
 	}
 	s.log.DebugContext(ctx, "execute", "outcome", "ok", "tool_calls", res.Stats.ToolCalls, "duration", d)

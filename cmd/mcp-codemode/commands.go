@@ -31,8 +31,9 @@ func (e *env) loadConfig(path string) (*config.Config, error) {
 }
 
 // start loads the configuration, registers the built-in tools and connects
-// every upstream. Failed upstreams are logged and left out.
-func (e *env) start(ctx context.Context, f *flags) (*tools.Registry, *server.Server, []tools.Status, error) {
+// every upstream. Failed upstreams are logged and left out. so may set the
+// server's Observer and Runner; the limits and logger come from here.
+func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
 	cfg, err := e.loadConfig(f.config)
 	if err != nil {
 		return nil, nil, nil, err
@@ -43,7 +44,8 @@ func (e *env) start(ctx context.Context, f *flags) (*tools.Registry, *server.Ser
 		return nil, nil, nil, err
 	}
 	statuses := reg.Connect(ctx, cfg.Servers)
-	srv := server.New(reg, server.Options{Limits: cfg.Codemode, Logger: log})
+	so.Limits, so.Logger = cfg.Codemode, log
+	srv := server.New(reg, so)
 	return reg, srv, statuses, nil
 }
 
@@ -52,19 +54,22 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if _, err := e.parse("serve", args, &f, "config", "transport", "listen"); err != nil {
 		return e.usageError(err)
 	}
-	if err := checkTransport(f.transport, f.listen); err != nil {
+	cfg, err := e.loadConfig(f.config)
+	if err != nil {
 		return e.usageError(err)
 	}
-	reg, srv, _, err := e.start(ctx, &f)
+	if err := checkTransport(f.transport, f.listen, cfg.Codemode.Auth); err != nil {
+		return e.usageError(err)
+	}
+	if f.transport != "stdio" {
+		return e.serveHTTP(ctx, &f, cfg)
+	}
+	reg, srv, _, err := e.start(ctx, &f, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}
 	defer reg.Close()
-	if f.transport == "stdio" {
-		err = srv.ServeStdio(ctx, e.stdin, e.stdout, e.stderr)
-	} else {
-		err = serveHTTP(ctx, srv, f.transport, f.listen, e.logger())
-	}
+	err = srv.ServeStdio(ctx, e.stdin, e.stdout, e.stderr)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(e.stderr, "mcp-codemode: %v\n", err)
 		return exitFailed
@@ -84,7 +89,7 @@ func (e *env) types(ctx context.Context, args []string) int {
 	if f.tools != "" {
 		return e.typesFromFile(f.tools, f.namespace)
 	}
-	reg, srv, _, err := e.start(ctx, &f)
+	reg, srv, _, err := e.start(ctx, &f, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -127,7 +132,7 @@ func (e *env) runScript(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.usageError(err)
 	}
-	reg, srv, _, err := e.start(ctx, &f)
+	reg, srv, _, err := e.start(ctx, &f, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -171,7 +176,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	if _, err := e.parse("check", args, &f, "config"); err != nil {
 		return e.usageError(err)
 	}
-	reg, _, statuses, err := e.start(ctx, &f)
+	reg, _, statuses, err := e.start(ctx, &f, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -2,21 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
-	mcpserver "github.com/mark3labs/mcp-go/server"
-
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/server"
 )
 
+// defaultGrace is how long requests in flight may take to finish after
+// SIGTERM before they are cancelled; MCP_CODEMODE_SHUTDOWN_GRACE changes it.
+const defaultGrace = 30 * time.Second
+
 // checkTransport validates --transport and --listen before anything starts.
-// Authentication is not built yet, so only loopback addresses may be bound.
-func checkTransport(transport, listen string) error {
+// A non-loopback address needs codemode.auth: anyone who can reach the
+// port could otherwise run code with the configured servers' credentials.
+func checkTransport(transport, listen string, auth *config.Auth) error {
 	switch transport {
 	case "stdio":
 		return nil
@@ -28,9 +30,11 @@ func checkTransport(transport, listen string) error {
 	if err != nil {
 		return fmt.Errorf("--listen %q: %v; write it as HOST:PORT, e.g. 127.0.0.1:8080", listen, err)
 	}
-	if !isLoopback(host) {
-		return fmt.Errorf("--listen %q is not a loopback address and requests would be unauthenticated; "+
-			"listen on 127.0.0.1 (or ::1, localhost), or configure codemode.auth", listen)
+	if !isLoopback(host) && (auth == nil || len(auth.Tokens) == 0 && auth.JWT == nil) {
+		return fmt.Errorf("--listen %q is not a loopback address, and without codemode.auth anyone who can reach it "+
+			"could run code with your servers' credentials; set bearer tokens in the config file, e.g. "+
+			`"codemode": {"auth": {"tokens": ["${MCP_CODEMODE_TOKEN}"]}} (or auth.jwt with jwks_url, issuer and audience), `+
+			"or listen on 127.0.0.1", listen)
 	}
 	return nil
 }
@@ -43,34 +47,64 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// serveHTTP serves streamable HTTP at /mcp or SSE at /sse and /message, plus
-// /healthz and /readyz, until ctx is cancelled.
-func serveHTTP(ctx context.Context, srv *server.Server, transport, listen string, log *slog.Logger) error {
-	mux := http.NewServeMux()
-	if transport == "http" {
-		mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(srv.MCP()))
-	} else {
-		sse := mcpserver.NewSSEServer(srv.MCP())
-		mux.Handle("/sse", sse.SSEHandler())
-		mux.Handle("/message", sse.MessageHandler())
-	}
-	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
-	mux.HandleFunc("/healthz", ok)
-	mux.HandleFunc("/readyz", ok)
-	ln, err := net.Listen("tcp", listen)
+// serveHTTP serves streamable HTTP at /mcp or SSE at /sse and /message,
+// with /healthz, /readyz and /metrics, until ctx is cancelled; then it
+// shuts down gracefully (see hosted.Handler.Serve).
+func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
+	grace, err := e.grace()
 	if err != nil {
-		return err
+		return e.usageError(err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving", "transport", transport, "address", ln.Addr().String())
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(shutdown)
-	}()
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mcp-codemode: --listen %s: %v\n", f.listen, err)
+		return exitFailed
 	}
+	defer ln.Close()
+	metrics := hosted.NewMetrics()
+	reg, srv, statuses, err := e.start(ctx, f, server.Options{Observer: metrics, Runner: e.runner(cfg)})
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer reg.Close()
+	log := e.logger()
+	h, err := hosted.New(hosted.Options{
+		Server: srv, Registry: reg, Started: statuses, Transport: f.transport, Config: cfg.Codemode,
+		Loopback: isLoopback(hostOf(ln.Addr().String())), Metrics: metrics, Logger: log,
+	})
+	if err != nil {
+		return e.usageError(err)
+	}
+	log.Info("serving", "transport", f.transport, "address", ln.Addr().String(), "auth", cfg.Codemode.Auth != nil)
+	if err := h.Serve(ctx, ln, grace); err != nil {
+		fmt.Fprintf(e.stderr, "mcp-codemode: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// runner picks how executions are isolated. SPEC's default on HTTP and SSE
+// is codemode.isolation "process", a pool of worker processes, which is
+// not built yet: executions run in this process, and the log says so.
+func (e *env) runner(cfg *config.Config) server.Runner {
+	e.logger().Warn("process isolation is not available yet: executions run in this process",
+		"isolation", cfg.Codemode.Isolation)
 	return nil
+}
+
+func (e *env) grace() (time.Duration, error) {
+	v, ok := e.lookup("MCP_CODEMODE_SHUTDOWN_GRACE")
+	if !ok || v == "" {
+		return defaultGrace, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("MCP_CODEMODE_SHUTDOWN_GRACE=%q: write a duration like 30s or 2m", v)
+	}
+	return d, nil
+}
+
+func hostOf(addr string) string {
+	h, _, _ := net.SplitHostPort(addr)
+	return h
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/mcp-codemode/mcp-codemode/hosted"
 )
 
 // Exit statuses (SPEC §2).
@@ -127,10 +129,18 @@ func (e *env) usageError(err error) int {
 	return exitUsage
 }
 
+// logger logs to stderr at MCP_CODEMODE_LOG_LEVEL (default info), as
+// text or, with MCP_CODEMODE_LOG_FORMAT=json, one JSON object per line.
+// Lines logged for an HTTP request carry its request_id.
 func (e *env) logger() *slog.Logger {
 	level := slog.LevelInfo
 	if v, _ := e.lookup("MCP_CODEMODE_LOG_LEVEL"); v != "" {
 		_ = level.UnmarshalText([]byte(v))
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(e.stderr, opts)
+	if v, _ := e.lookup("MCP_CODEMODE_LOG_FORMAT"); strings.EqualFold(v, "json") {
+		h = slog.NewJSONHandler(e.stderr, opts)
+	}
+	return slog.New(hosted.LogHandler(h))
 }

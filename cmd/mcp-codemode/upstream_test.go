@@ -21,9 +21,11 @@ func serveTestUpstream() {
 		mcp.WithNumber("ms", mcp.Required())),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			d := time.Duration(req.GetFloat("ms", 0)) * time.Millisecond
+			start := time.Now()
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
+				fmt.Fprintf(os.Stderr, "sleep cancelled after %dms\n", time.Since(start).Milliseconds())
 			}
 			return mcp.NewToolResultText(fmt.Sprint(d.Milliseconds())), nil
 		})

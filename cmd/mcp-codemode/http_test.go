@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+)
+
+// hostedServer is the built binary serving --transport http or sse on a
+// loopback port of its choosing.
+type hostedServer struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+	stderr *lockedBuffer
+	exited chan error
+}
+
+var servingLine = regexp.MustCompile(`msg=serving transport=\w+ address=(\S+)`)
+
+// startHosted runs `serve --transport TRANSPORT --listen 127.0.0.1:0` and
+// waits for the address it logs.
+func startHosted(t *testing.T, transport, configPath string, env ...string) *hostedServer {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve", "--transport", transport, "--listen", "127.0.0.1:0", "--config", configPath)
+	cmd.Env = append(os.Environ(), env...)
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &hostedServer{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			fmt.Fprintln(s.stderr, sc.Text())
+			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		s.exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("server stderr:\n%s", s.stderr.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		s.base = "http://" + a
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the server did not start:\n%s", s.stderr.String())
+	}
+	return s
+}
+
+// endpoint is the URL an MCP client connects to.
+func (s *hostedServer) endpoint(transport string) string {
+	if transport == "sse" {
+		return s.base + "/sse"
+	}
+	return s.base + "/mcp"
+}
+
+// waitLog waits until the server's stderr matches re.
+func (s *hostedServer) waitLog(t *testing.T, re string) {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if rx.MatchString(s.stderr.String()) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the server never logged %q", re)
+}
+
+// startHTTPSDK runs testdata/http_client.mjs, the official TypeScript SDK
+// client, against url and connects.
+func startHTTPSDK(t *testing.T, transport, url, token string) *sdkClient {
+	t.Helper()
+	args := []string{"testdata/http_client.mjs", testenv.NodeModules(t), transport, url}
+	if token != "" {
+		args = append(args, token)
+	}
+	cmd := exec.Command(testenv.Node(t), args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &sdkClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout), stderr: &lockedBuffer{}}
+	c.out.Buffer(make([]byte, 1<<20), 64<<20)
+	cmd.Stderr = c.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("client stderr:\n%s", c.stderr.String())
+		}
+	})
+	c.do(t, map[string]any{"op": "connect"})
+	return c
+}
+
+// watchedCall is the answer of the driver's "call" op.
+type watchedCall struct {
+	Result  callResult `json:"result"`
+	Events  []string   `json:"events"`
+	Aborted string     `json:"aborted"`
+	MS      float64    `json:"ms"`
+}
+
+func (c *sdkClient) watch(t *testing.T, req map[string]any) watchedCall {
+	t.Helper()
+	req["op"] = "watch"
+	var w watchedCall
+	if err := json.Unmarshal(c.do(t, req), &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (c *sdkClient) errors(t *testing.T) []string {
+	t.Helper()
+	var e struct{ Errors []string }
+	if err := json.Unmarshal(c.do(t, map[string]any{"op": "errors"}), &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.Errors
+}
+
+const (
+	tokenAlice = "alice-token-0123456789abcdef"
+	tokenBob   = "bob-token-0123456789abcdef012"
+)
+
+// TestHostedSDK drives the built binary over streamable HTTP and over SSE
+// with the official TypeScript SDK client: tools, real upstreams, progress
+// and console lines before the result, cancellation, and workspaces kept
+// apart by bearer token.
+func TestHostedSDK(t *testing.T) {
+	for _, transport := range []string{"http", "sse"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			cfg := writeConfig(t, map[string]any{"testup": upstreams(t)["testup"], "memory": upstreams(t)["memory"]},
+				map[string]any{"timeout": "20s", "auth": map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}}})
+			srv := startHosted(t, transport, cfg, "ALICE="+tokenAlice, "BOB="+tokenBob)
+			hostedSuite(t, srv, transport)
+		})
+	}
+}
+
+func hostedSuite(t *testing.T, srv *hostedServer, transport string) {
+	alice := startHTTPSDK(t, transport, srv.endpoint(transport), tokenAlice)
+	t.Run("execute with an upstream", func(t *testing.T) {
+		r := alice.execute(t, `await memory.create_entities({ entities: [{ name: "Ada", entityType: "person", observations: [] }] });
+return (await memory.read_graph()).entities.map(e => e.name)`)
+		if r.IsError || compact(t, r.StructuredContent.Result) != `["Ada"]` {
+			t.Fatalf("result: %s", r.text())
+		}
+	})
+	t.Run("progress before the result", func(t *testing.T) {
+		// The pauses keep each message in a read of its own: the SDK client
+		// handles the notifications of one read after its responses (it
+		// defers them to a microtask), so progress that shares a read with
+		// the result would look late however the server ordered it. Wire
+		// order without pauses is tested in package hosted and server.
+		w := alice.watch(t, map[string]any{"name": "execute", "progress": true, "arguments": map[string]any{"code": `
+for (let i = 0; i < 7; i++) {
+  await workspace.list_files({});
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+return 7`}})
+		var want []string
+		for i := 1; i <= 7; i++ {
+			want = append(want, fmt.Sprintf("progress %d/%d tool calls", i, i))
+		}
+		if diff := cmp.Diff(append(want, "result"), w.Events); diff != "" {
+			t.Errorf("events as the client saw them (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("console lines as log messages", func(t *testing.T) {
+		alice.do(t, map[string]any{"op": "setLevel", "level": "info"})
+		w := alice.watch(t, map[string]any{"name": "execute", "arguments": map[string]any{
+			"code": `console.log("hello"); await new Promise((resolve) => setTimeout(resolve, 20)); 1`}})
+		if diff := cmp.Diff([]string{"log info hello", "result"}, w.Events); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		w := alice.watch(t, map[string]any{"name": "execute", "abortAfterMs": 700,
+			"arguments": map[string]any{"code": `await testup.sleep({ ms: 20000 }); return "not reached"`}})
+		if w.Aborted == "" || w.MS > 5000 {
+			t.Fatalf("the call was not aborted: %+v", w)
+		}
+		srv.waitLog(t, `\[testup\] sleep cancelled after \d+ms`)
+		srv.waitLog(t, `msg=execute outcome=cancelled`)
+		if r := alice.execute(t, "return 2"); r.IsError {
+			t.Errorf("after a cancel: %s", r.text())
+		}
+	})
+	t.Run("workspaces by subject", func(t *testing.T) {
+		bob := startHTTPSDK(t, transport, srv.endpoint(transport), tokenBob)
+		alice.execute(t, `await workspace.write_file({ path: "secret.txt", content: "alice's" })`)
+		if r := bob.execute(t, `return await workspace.read_file({ path: "secret.txt" })`); !r.IsError {
+			t.Errorf("bob read alice's file: %s", r.text())
+		}
+		again := startHTTPSDK(t, transport, srv.endpoint(transport), tokenAlice)
+		if r := again.execute(t, `return await workspace.read_file({ path: "secret.txt" })`); r.IsError || r.text() != `"alice's"` {
+			t.Errorf("alice in a new session: %s", r.text())
+		}
+	})
+	if errs := alice.errors(t); len(errs) > 0 {
+		t.Errorf("the client reported errors (a late progress notification or response would show here): %q", errs)
+	}
+}
+
+// TestHostedRefusesUnauthenticatedNonLoopback: serve on 0.0.0.0 without
+// codemode.auth fails at start, saying how to configure it.
+func TestHostedRefusesUnauthenticatedNonLoopback(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), []string{"serve", "--transport", "http", "--listen", "0.0.0.0:0"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitUsage {
+		t.Errorf("exit status %d, want %d", code, exitUsage)
+	}
+	for _, want := range []string{`--listen "0.0.0.0:0" is not a loopback address`, `"auth": {"tokens": ["${MCP_CODEMODE_TOKEN}"]}`, "listen on 127.0.0.1"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Package hosted is the HTTP surface of mcp-codemode: streamable HTTP at
+// /mcp or SSE at /sse and /message, made safe to expose and able to hold
+// load. It authenticates every MCP request, binds sessions to who opened
+// them, caps request bodies, checks Host and Origin, cancels what clients
+// cancel, and serves /healthz, /readyz and Prometheus /metrics.
+//
+//	metrics := hosted.NewMetrics()
+//	srv := server.New(reg, server.Options{Limits: cfg.Codemode, Observer: metrics})
+//	h, err := hosted.New(hosted.Options{Server: srv, Registry: reg, Transport: "http",
+//		Config: cfg.Codemode, Metrics: metrics})
+//	err = h.Serve(ctx, listener, 30*time.Second)
+//
+// # Who is asking
+//
+// With codemode.auth set, every request but /healthz, /readyz and the
+// protected-resource metadata needs "Authorization: Bearer TOKEN": one of
+// auth.tokens (compared as SHA-256 digests, in constant time) or a JWT that
+// auth.jwt's key set signed, for its issuer and audience. The token names a
+// subject ("token:" and the start of the token's digest, the name given in
+// a token file, or "jwt:" and the JWT's sub). The subject travels in the
+// request's context (tools.WithSubject): the workspace keeps each subject's
+// files apart, and a session answers only to the subject that opened it.
+// The Authorization header is removed once checked; nothing of it reaches
+// an upstream. Without codemode.auth every request is the subject "".
+//
+// # What each request goes through
+//
+// Request id and logging, Host and Origin (403), authentication (401),
+// then for the MCP endpoints: the body cap (413), MCP-Protocol-Version
+// (400) and the session (404 for one that is unknown, expired or another
+// subject's). Streamable HTTP is mcp-go's transport; this package gives
+// each POST its own Stream, so progress reaches the client on that POST,
+// before its response, and answers notifications/cancelled itself, so a
+// cancelled request is interrupted and its POST ends without a response
+// (mcp-go would cancel it but still send one). SSE runs on server.Conn,
+// which keeps the same promises.
+//
+// # Concurrency and shutdown
+//
+// Handler is safe for concurrent use. Serve stops on ctx: /readyz turns
+// 503, new MCP requests are refused with 503, standalone streams end, and
+// requests in flight get the grace period to finish before their contexts
+// are cancelled.
+package hosted

@@ -1,0 +1,187 @@
+package hosted
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+)
+
+// jwtVerifier checks OAuth 2.1 access tokens that are JWTs: signed by a key
+// of the authorization server's JWKS, for the configured issuer and
+// audience, and not expired.
+type jwtVerifier struct {
+	cfg    config.JWT
+	client *http.Client
+	now    func() time.Time
+
+	mu      sync.Mutex
+	keys    jose.JSONWebKeySet
+	fetched time.Time // when keys were fetched; zero before the first fetch
+}
+
+// Asymmetric algorithms only: a symmetric key in a published JWKS would let
+// anyone sign.
+var jwtAlgorithms = []jose.SignatureAlgorithm{
+	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
+}
+
+const (
+	jwksMaxAge     = time.Hour        // keys are fetched again after this
+	jwksMinRefresh = 30 * time.Second // an unknown key id refetches at most this often
+	jwksMaxBytes   = 1 << 20
+	jwtLeeway      = time.Minute // clock skew allowed on exp and nbf
+)
+
+func newJWTVerifier(cfg config.JWT, client *http.Client) (*jwtVerifier, error) {
+	for key, v := range map[string]string{"jwks_url": cfg.JWKSURL, "issuer": cfg.Issuer, "audience": cfg.Audience} {
+		if v == "" {
+			return nil, fmt.Errorf("codemode.auth.jwt.%s is missing: JWT access tokens are checked against "+
+				"jwks_url (the authorization server's key set), issuer and audience (this server's URL)", key)
+		}
+	}
+	if u, err := url.Parse(cfg.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("codemode.auth.jwt.jwks_url %q is not an http(s) URL", cfg.JWKSURL)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &jwtVerifier{cfg: cfg, client: client, now: time.Now}, nil
+}
+
+// verify returns the subject of a valid token: "jwt:" and its sub claim.
+func (v *jwtVerifier) verify(ctx context.Context, raw string) (string, error) {
+	tok, err := jwt.ParseSigned(raw, jwtAlgorithms)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", errBadToken, err)
+	}
+	var claims jwt.Claims
+	if err := v.claims(ctx, tok, &claims); err != nil {
+		return "", err
+	}
+	expected := jwt.Expected{Issuer: v.cfg.Issuer, AnyAudience: jwt.Audience{v.cfg.Audience}, Time: v.now()}
+	if err := claims.ValidateWithLeeway(expected, jwtLeeway); err != nil {
+		return "", fmt.Errorf("%w: %v", errBadToken, err)
+	}
+	if claims.Expiry == nil || claims.Subject == "" {
+		return "", fmt.Errorf("%w: an access token needs exp and sub claims", errBadToken)
+	}
+	return "jwt:" + claims.Subject, nil
+}
+
+// claims checks the signature with the key the token names and decodes
+// its claims. A key id not in the cached set refreshes it (at most every
+// jwksMinRefresh), so keys the server rotates in are picked up.
+func (v *jwtVerifier) claims(ctx context.Context, tok *jwt.JSONWebToken, dest *jwt.Claims) error {
+	kid := tok.Headers[0].KeyID
+	keys, err := v.keySet(ctx, kid)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if kid != "" && k.KeyID != kid || !k.IsPublic() {
+			continue
+		}
+		if err := tok.Claims(k.Key, dest); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no key of %s verifies its signature", errBadToken, v.cfg.JWKSURL)
+}
+
+// keySet returns the cached keys, fetching them when they are old or lack kid.
+func (v *jwtVerifier) keySet(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	age := v.now().Sub(v.fetched)
+	stale := v.fetched.IsZero() || age > jwksMaxAge
+	missing := kid != "" && len(v.keys.Key(kid)) == 0 && age > jwksMinRefresh
+	if stale || missing {
+		if err := v.fetch(ctx); err != nil && v.fetched.IsZero() {
+			return nil, err
+		}
+	}
+	return v.keys.Keys, nil
+}
+
+// fetch loads the JWKS; v.mu must be held. A failed fetch keeps the old
+// keys (and is retried after jwksMinRefresh).
+func (v *jwtVerifier) fetch(ctx context.Context) error {
+	v.fetched = v.now()
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, v.cfg.JWKSURL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := v.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("fetching the JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetching the JWKS %s: %s", v.cfg.JWKSURL, resp.Status)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(io.LimitReader(resp.Body, jwksMaxBytes)).Decode(&set); err != nil {
+		return fmt.Errorf("reading the JWKS %s: %w", v.cfg.JWKSURL, err)
+	}
+	if len(set.Keys) == 0 {
+		return errors.New("the JWKS " + v.cfg.JWKSURL + " has no keys")
+	}
+	v.keys = set
+	return nil
+}
+
+// resourceMetadata serves the OAuth 2.0 Protected Resource Metadata (RFC
+// 9728): which authorization server issues tokens for this server.
+func (h *Handler) resourceMetadata(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"resource":                 h.resourceURL(r),
+		"authorization_servers":    []string{h.auth.jwt.cfg.Issuer},
+		"bearer_methods_supported": []string{"header"},
+		"resource_name":            "mcp-codemode",
+	})
+}
+
+// resourceURL is this server's identifier for tokens: the audience when it
+// is a URL (as RFC 8707 resource indicators are), else the MCP endpoint's URL.
+func (h *Handler) resourceURL(r *http.Request) string {
+	if u, err := url.Parse(h.auth.jwt.cfg.Audience); err == nil && u.Scheme != "" && u.Host != "" {
+		return h.auth.jwt.cfg.Audience
+	}
+	return origin(r) + h.endpointPath()
+}
+
+// metadataURL is where resourceMetadata is served, with the resource's
+// path appended as RFC 9728 §3.1 describes.
+func (h *Handler) metadataURL(r *http.Request) string {
+	return origin(r) + "/.well-known/oauth-protected-resource" + h.endpointPath()
+}
+
+func (h *Handler) endpointPath() string {
+	if h.opts.Transport == SSE {
+		return "/sse"
+	}
+	return "/mcp"
+}
+
+// origin is the scheme and host the client used to reach this server.
+func origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,100 @@
+package hosted
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully:
+// /readyz turns 503 and new MCP requests are refused (503), standalone
+// streams end, the listener closes, and requests in flight get grace to
+// finish. Those still running then are cancelled (each answers with a
+// CancelledError), and Serve returns once they have.
+func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	base, cancelAll := context.WithCancel(context.Background())
+	defer cancelAll()
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	stopSweep := h.sweepSessions()
+	defer stopSweep()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	h.log.Info("shutting down", "grace", grace)
+	h.drain()
+	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(graceCtx) }()
+	h.waitSSE(graceCtx)
+	h.closeSSE()
+	if err := <-shut; err != nil {
+		h.log.Warn("grace period over: cancelling what still runs", "err", err)
+		cancelAll()
+		h.closeSSE()
+		final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(final); err != nil {
+			_ = hs.Close()
+		}
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// drain starts the shutdown: readiness fails, new requests are refused,
+// GET streams (which would hold Shutdown up) end.
+func (h *Handler) drain() {
+	h.draining.Store(true)
+	h.endStrms()
+}
+
+// waitSSE waits until no SSE session has a request in flight, or ctx ends.
+func (h *Handler) waitSSE(ctx context.Context) {
+	if h.sse == nil {
+		return
+	}
+	for _, c := range h.sse.each() {
+		if c.Wait(ctx) != nil {
+			return
+		}
+	}
+}
+
+// closeSSE ends every SSE session, cancelling what it still runs.
+func (h *Handler) closeSSE() {
+	if h.sse == nil {
+		return
+	}
+	h.sessions.endAll()
+}
+
+// sweepSessions expires idle sessions every so often until stopped.
+func (h *Handler) sweepSessions() (stop func()) {
+	every := min(max(h.sessions.idle/4, time.Second), time.Minute)
+	t := time.NewTicker(every)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				h.sessions.sweep()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}

@@ -1,0 +1,153 @@
+package hosted
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/server"
+)
+
+// sseTransport is the HTTP+SSE transport of MCP 2024-11-05: a client opens
+// a stream with GET /sse, is told where to post with an "endpoint" event,
+// and posts each message to /message?sessionId=ID; every answer comes back
+// on the stream. Each stream is a server.Conn, which sends a request's
+// notifications before its response and drops the response of a cancelled
+// request.
+type sseTransport struct {
+	h *Handler
+
+	mu    sync.Mutex
+	conns map[string]*server.Conn // by session id
+}
+
+// keepAlive is how often an idle stream gets a comment line, so that
+// proxies do not close it.
+const keepAlive = 25 * time.Second
+
+func newSSETransport(h *Handler) *sseTransport {
+	return &sseTransport{h: h, conns: map[string]*server.Conn{}}
+}
+
+// stream serves GET /sse: one session, for as long as the client listens,
+// the session stays used, and the server is not shutting down.
+func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
+	if t.h.draining.Load() {
+		t.h.refuse(w, r, http.StatusServiceUnavailable, "the server is shutting down; retry on another")
+		return
+	}
+	ended := make(chan struct{})
+	sess := t.h.sessions.create(subjectOf(r), sync.OnceFunc(func() { close(ended) }))
+	setSession(r, sess.id)
+	out := &sseWriter{w: w}
+	conn, err := t.h.opts.Server.NewConn(sess.id, out.event)
+	if err != nil {
+		t.h.refuse(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	t.add(sess.id, conn)
+	defer t.close(sess.id, conn, out)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	out.write(fmt.Sprintf("event: endpoint\ndata: /message?sessionId=%s\n\n", sess.id))
+	t.wait(r.Context(), ended, out)
+}
+
+// wait keeps the stream open until the client leaves or the session ends.
+func (t *sseTransport) wait(ctx context.Context, ended <-chan struct{}, out *sseWriter) {
+	tick := time.NewTicker(keepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			out.write(": keep-alive\n\n")
+		case <-ctx.Done():
+			return
+		case <-ended:
+			return
+		}
+	}
+}
+
+func (t *sseTransport) add(id string, c *server.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.conns[id] = c
+}
+
+// close ends a session: its requests are cancelled and nothing more is
+// written to the stream, which ends when stream returns.
+func (t *sseTransport) close(id string, c *server.Conn, out *sseWriter) {
+	t.mu.Lock()
+	delete(t.conns, id)
+	t.mu.Unlock()
+	t.h.sessions.remove(id)
+	c.Close()
+	out.stop()
+}
+
+// message serves POST /message?sessionId=ID: the message goes to the
+// session's Conn and is answered on its stream; the POST gets 202.
+func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("sessionId")
+	if !t.h.useSession(w, r, id) {
+		return
+	}
+	t.mu.Lock()
+	c := t.conns[id]
+	t.mu.Unlock()
+	if c == nil {
+		t.h.refuse(w, r, http.StatusNotFound, errNoSession.Error())
+		return
+	}
+	c.Handle(r.Context(), messageFrom(r).raw)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// each returns the open Conns.
+func (t *sseTransport) each() []*server.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*server.Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+var errStreamClosed = errors.New("the SSE stream is closed")
+
+// sseWriter writes events to one stream, one at a time, until stopped.
+type sseWriter struct {
+	mu      sync.Mutex
+	w       http.ResponseWriter
+	stopped bool
+}
+
+func (s *sseWriter) event(msg []byte) error {
+	return s.write("event: message\ndata: " + string(msg) + "\n\n")
+}
+
+func (s *sseWriter) write(text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errStreamClosed
+	}
+	if _, err := s.w.Write([]byte(text)); err != nil {
+		return err
+	}
+	flush(s.w)
+	return nil
+}
+
+// stop makes later writes fail: the handler that owns w is returning.
+func (s *sseWriter) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+}

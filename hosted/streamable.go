@@ -1,0 +1,129 @@
+package hosted
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcp-codemode/mcp-codemode/server"
+)
+
+// streamable builds mcp-go's streamable HTTP transport: sessions from this
+// package's table (or none, stateless), Host checks left to the guard
+// (which knows allowed_hosts: mcp-go's own would refuse a proxy's Host).
+func (h *Handler) streamable() http.Handler {
+	opts := []mcpserver.StreamableHTTPOption{
+		mcpserver.WithEndpointPath("/mcp"),
+		mcpserver.WithDisableLocalhostProtection(true),
+		mcpserver.WithStreamableHTTPLogger(h.log),
+	}
+	if h.opts.Config.Stateless {
+		opts = append(opts, mcpserver.WithStateLess(true))
+	} else {
+		opts = append(opts, mcpserver.WithSessionIdManagerResolver(h.sessions),
+			mcpserver.WithSessionIdleTTL(h.sessions.idle))
+	}
+	return mcpserver.NewStreamableHTTPServer(h.opts.Server.MCP(), opts...)
+}
+
+// serveStreamable serves /mcp. A posted request gets its own Stream and a
+// cancel registered under (subject, session, id); notifications/cancelled
+// is answered here. GET streams end when shutdown begins.
+func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
+	m := messageFrom(r)
+	switch {
+	case r.Method == http.MethodGet:
+		ctx, stop := mergeCancel(r.Context(), h.streams)
+		defer stop()
+		h.mcp.ServeHTTP(w, r.WithContext(ctx))
+	case m.isCancel():
+		h.cancels.cancel(cancelKey(r, m.cancelID))
+		w.WriteHeader(http.StatusAccepted)
+	case m.isRequest():
+		h.serveRequest(w, r, m)
+	default:
+		h.mcp.ServeHTTP(w, r)
+	}
+}
+
+// serveRequest serves one posted JSON-RPC request.
+func (h *Handler) serveRequest(w http.ResponseWriter, r *http.Request, m message) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	key := cancelKey(r, m.id)
+	p := h.cancels.add(key, cancel)
+	defer h.cancels.remove(key, p)
+	sw := newStreamWriter(w, acceptsSSE(r), p.wasCancelled)
+	h.mcp.ServeHTTP(sw, r.WithContext(server.WithStream(ctx, sw)))
+	sw.finish(p.wasCancelled())
+}
+
+func acceptsSSE(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// cancelKey names a request for notifications/cancelled: only the subject
+// and session that sent it can cancel it.
+func cancelKey(r *http.Request, id string) string {
+	return subjectOf(r) + "\x00" + r.Header.Get(mcpserver.HeaderKeySessionID) + "\x00" + id
+}
+
+// mergeCancel returns ctx, also cancelled when other is.
+func mergeCancel(ctx, other context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(other, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// cancels holds the cancel of every posted request in flight.
+type cancels struct {
+	mu sync.Mutex
+	m  map[string]*inflightReq
+}
+
+type inflightReq struct {
+	cancel    context.CancelFunc
+	mu        sync.Mutex
+	cancelled bool
+}
+
+func (p *inflightReq) wasCancelled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cancelled
+}
+
+func newCancels() *cancels { return &cancels{m: map[string]*inflightReq{}} }
+
+func (c *cancels) add(key string, cancel context.CancelFunc) *inflightReq {
+	p := &inflightReq{cancel: cancel}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = p
+	return p
+}
+
+func (c *cancels) remove(key string, p *inflightReq) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[key] == p {
+		delete(c.m, key)
+	}
+}
+
+// cancel interrupts the request under key, if it is in flight.
+func (c *cancels) cancel(key string) {
+	c.mu.Lock()
+	p := c.m[key]
+	c.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.cancelled = true
+	p.mu.Unlock()
+	p.cancel()
+}
