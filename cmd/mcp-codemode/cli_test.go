@@ -18,5 +18,6 @@ func TestCLI(t *testing.T) {
 			e.Setenv("REPO", testenv.Root())
 			return nil
 		},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"echoserver": echoServerCmd},
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
@@ -39,14 +41,29 @@ func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Re
 		return nil, nil, nil, err
 	}
 	log := e.logger()
+	net, err := network(cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr})
 	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
 		return nil, nil, nil, err
 	}
 	statuses := reg.Connect(ctx, cfg.Servers)
-	so.Limits, so.Logger = cfg.Codemode, log
+	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
 	srv := server.New(reg, so)
 	return reg, srv, statuses, nil
+}
+
+// network compiles the fetch policy, whose responses are scrubbed of every
+// secret of the file. A bad rule is a configuration error of that file.
+func network(cfg *config.Config, log *slog.Logger) (*egress.Client, error) {
+	c, err := egress.New(cfg.Codemode.Network, egress.Options{Secrets: cfg.Secrets, Logger: log})
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		ce.Path = cfg.Path
+	}
+	return c, err
 }
 
 func (e *env) serve(ctx context.Context, args []string) int {
