@@ -48,7 +48,7 @@ func literalObject(v *value) tsType {
 		}
 		b.WriteString(propertyName(k))
 		b.WriteString(": ")
-		b.WriteString(literal(v.vals[i]).text)
+		b.WriteString(literal(v.get(k)).text) // a duplicate key's last value, at its first position
 	}
 	b.WriteString(" }")
 	return typed(b.String(), jObject)

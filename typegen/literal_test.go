@@ -14,6 +14,7 @@ var literalCases = []featureCase{
 	{"const wins over type", `{"type":"string","const":"x"}`, `"x"`},
 	{"const object", `{"const":{"a":1,"b-c":[true,null]}}`, `{ a: 1; "b-c": [true, null] }`},
 	{"const empty object", `{"const":{}}`, `{ [k: string]: never }`},
+	{"const object with a duplicate key", `{"const":{"a":1,"b":2,"a":3}}`, `{ a: 3; b: 2 }`},
 	{"const array", `{"const":[]}`, `[]`},
 	{"enum in array", `{"type":"array","items":{"enum":["x","y"]}}`, `("x" | "y")[]`},
 	{"enum values the type excludes", `{"type":"string","enum":["a",1,null]}`, `"a"`},

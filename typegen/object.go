@@ -1,6 +1,7 @@
 package typegen
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -64,7 +65,8 @@ func (d *doc) keyNames(s *value) (tsType, bool) {
 }
 
 // properties renders the declared and required members of s, and returns
-// the declared properties' types too. A duplicate key keeps its first value.
+// the declared properties' types too. A duplicate key keeps its first
+// position and its last value, as JSON.parse does.
 func (d *doc) properties(s *value, indent int) (members []member, types []tsType) {
 	required := requiredNames(s)
 	isRequired, seen := lookup(required), newSeen()
@@ -76,6 +78,9 @@ func (d *doc) properties(s *value, indent int) (members []member, types []tsType
 				continue
 			}
 			p := props.vals[i]
+			if len(props.keys) > 1 {
+				p = props.get(name)
+			}
 			t := d.render(p, indent)
 			members = append(members, member{
 				name:     propertyName(name),
@@ -181,9 +186,11 @@ func closed(s *value) bool {
 // matching no pattern may hold anything.
 func (d *doc) extraKeys(s *value, indent int) (tsType, bool) {
 	var ts []tsType
+	everyKey := false // a pattern matches every key: no key is left to additionalProperties
 	if pp := s.get("patternProperties"); pp != nil && pp.kind == kObject {
-		for _, p := range pp.vals {
+		for i, p := range pp.vals {
 			ts = append(ts, d.render(p, indent))
+			everyKey = everyKey || matchesEveryKey(pp.keys[i])
 		}
 	}
 	ap := s.get("additionalProperties")
@@ -191,12 +198,31 @@ func (d *doc) extraKeys(s *value, indent int) (tsType, bool) {
 		ap = s.get("unevaluatedProperties") // alone, it means additionalProperties
 	}
 	switch {
+	case everyKey:
 	case ap != nil && ap.kind == kObject:
 		ts = append(ts, d.render(ap, indent))
 	case len(ts) > 0 && (ap == nil || ap.kind == kBool && ap.b):
 		ts = append(ts, tUnknown)
 	}
 	return union(ts), len(ts) > 0
+}
+
+// matchesEveryKey reports whether a patternProperties pattern matches every
+// property name: ".*", or one open at an end that can match nothing at all
+// ("[a-z]*", "^x?"), the usual ways to type a map's values. ".+" leaves out
+// only the empty name, which no one means to allow.
+func matchesEveryKey(pattern string) bool {
+	body, start := strings.CutPrefix(pattern, "^")
+	body, end := strings.CutSuffix(body, "$")
+	switch body {
+	case ".*", ".+", `[\s\S]*`, `[\s\S]+`:
+		return true
+	}
+	if start && end {
+		return false
+	}
+	re, err := regexp.Compile(`^(?:` + body + `)$`)
+	return err == nil && re.MatchString("")
 }
 
 // combines reports whether s has keywords that declare properties beyond

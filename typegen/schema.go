@@ -162,6 +162,8 @@ func (d *doc) base(s *value, indent int) tsType {
 		ts = append(ts, d.implied(s, indent))
 	case t.kind == kString:
 		ts = append(ts, d.typeNamed(s, t.str, indent))
+	case t.kind == kArray && len(t.vals) == 0:
+		return tNever // no type at all admits no value
 	case t.kind == kArray:
 		for _, n := range t.vals {
 			if n.kind == kString {

@@ -46,7 +46,7 @@ var primitiveCases = []featureCase{
 	{"type array", `{"type":["string","number"]}`, `string | number`},
 	{"nullable type array", `{"type":["string","null"]}`, `string | null`},
 	{"type array with unknown", `{"type":["string","file"]}`, `unknown`},
-	{"empty type array", `{"type":[]}`, `unknown`},
+	{"empty type array", `{"type":[]}`, `never`},
 	{"integer and number merge", `{"type":["integer","number"]}`, `number`},
 	{"openapi nullable", `{"type":"string","nullable":true}`, `string | null`},
 	{"invalid schema value", `"string"`, `unknown /* invalid schema */`},

@@ -19,6 +19,7 @@ type zooCase struct {
 	Name         string          `json:"name"`
 	Schema       json.RawMessage `json:"schema"`
 	OutputSchema json.RawMessage `json:"outputSchema"`
+	CompileOnly  string          `json:"compileOnly"` // how the reference departs from the schema
 }
 
 func loadZoo(t testing.TB) []zooCase {
@@ -91,10 +92,21 @@ func checkFile(ns []Namespace) string {
 	return b.String()
 }
 
-// tscCheck compiles files (name → contents) with
+// tscError is one error tsc reported.
+type tscError struct {
+	file      string
+	line, col int
+	msg, src  string // the message, and the source line it points at
+}
+
+func (e tscError) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s\n\t%s", e.file, e.line, e.col, e.msg, e.src)
+}
+
+// tscRun compiles files (name → contents) with
 // tsc --strict --noEmit --target es2022 --lib es2022 in one invocation, and
-// reports each error with the source line it points at.
-func tscCheck(t *testing.T, files map[string]string) {
+// returns its errors; other output it could not parse fails t.
+func tscRun(t *testing.T, files map[string]string) []tscError {
 	t.Helper()
 	tsc := testenv.Bin(t, "tsc")
 	dir := t.TempDir()
@@ -109,27 +121,44 @@ func tscCheck(t *testing.T, files map[string]string) {
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err == nil {
-		return
+		return nil
 	}
-	t.Errorf("tsc: %v", err)
 	errLine := regexp.MustCompile(`^(\S+)\((\d+),(\d+)\): (.*)$`)
-	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	var errs []tscError
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		m := errLine.FindStringSubmatch(line)
+		if m == nil {
+			if strings.HasPrefix(line, " ") && len(errs) > 0 { // a message's continuation
+				errs[len(errs)-1].msg += "\n" + line
+				continue
+			}
+			t.Errorf("tsc: %v: %s", err, line)
+			continue
+		}
+		e := tscError{file: m[1], msg: m[4]}
+		e.line, _ = strconv.Atoi(m[2])
+		e.col, _ = strconv.Atoi(m[3])
+		if src := strings.Split(files[e.file], "\n"); e.line-1 < len(src) {
+			e.src = src[e.line-1]
+		}
+		errs = append(errs, e)
+	}
+	if len(errs) == 0 {
+		t.Errorf("tsc: %v\n%s", err, out)
+	}
+	return errs
+}
+
+// tscCheck compiles files in one tsc run, and reports each error with the
+// source line it points at.
+func tscCheck(t *testing.T, files map[string]string) {
+	t.Helper()
+	for i, e := range tscRun(t, files) {
 		if i == 30 {
 			t.Errorf("... more errors")
 			break
 		}
-		m := errLine.FindStringSubmatch(line)
-		if m == nil {
-			t.Errorf("%s", line)
-			continue
-		}
-		n, _ := strconv.Atoi(m[2])
-		src := strings.Split(files[m[1]], "\n")
-		text := ""
-		if n-1 < len(src) {
-			text = src[n-1]
-		}
-		t.Errorf("%s:%s:%s: %s\n\t%s", m[1], m[2], m[3], m[4], text)
+		t.Errorf("%s", e)
 	}
 }
 

@@ -49,17 +49,22 @@ func Declarations(ns []Namespace, opts Options) string {
 // TypeOf renders one schema as a TypeScript type, preceded by the type
 // aliases (named T_...) that recursive or much-reused parts need.
 func TypeOf(schema json.RawMessage) string {
+	defs, t := typeOf(schema)
+	return defs + t
+}
+
+// typeOf renders one schema: the type aliases it needs, and the type.
+func typeOf(schema json.RawMessage) (defs, typ string) {
 	g := newGen(Options{})
 	g.prefix = "T_"
 	d, err := g.parseDoc(schema, "T_root")
 	if d != nil {
 		d.countShapes(d.root, "root", true, 0)
 	}
-	var b strings.Builder
 	t := renderOutput(d, err, 0)
+	var b strings.Builder
 	g.writeDefs(&b)
-	b.WriteString(t.text)
-	return b.String()
+	return b.String(), t.text
 }
 
 // estimateSize guesses the output size, to allocate it once: declarations

@@ -33,13 +33,14 @@ type value struct {
 }
 
 // get returns the object member named key, or nil. Schemas have few keys, so
-// a linear scan beats building a map.
+// a linear scan beats building a map. Of duplicate keys the last counts, as
+// in JSON.parse and every validator.
 func (v *value) get(key string) *value {
 	if v == nil || v.kind != kObject {
 		return nil
 	}
-	for i, k := range v.keys {
-		if k == key {
+	for i := len(v.keys) - 1; i >= 0; i-- {
+		if v.keys[i] == key {
 			return v.vals[i]
 		}
 	}
