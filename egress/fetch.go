@@ -26,21 +26,21 @@ func (s *Session) follow(ctx context.Context, req *request) (json.RawMessage, er
 			if hop > 0 {
 				err = typeError("%s was redirected to %s, which is not allowed: %s", from, req.target, why)
 			}
-			s.record(req, nil, 0, 0, start, err)
+			s.record(ctx, req, nil, 0, 0, start, err)
 			return nil, err
 		}
 		resp, err := s.send(ctx, r, req)
 		if err != nil {
 			err = s.c.sendError(ctx, req, r, err)
-			s.record(req, r, 0, 0, start, err)
+			s.record(ctx, req, r, 0, 0, start, err)
 			return nil, err
 		}
 		next, err := s.redirect(req, resp, hop)
 		if err != nil || next == nil {
-			return s.respond(req, r, resp, hop > 0, start, err)
+			return s.respond(ctx, req, r, resp, hop > 0, start, err)
 		}
 		drain(resp.Body)
-		s.record(req, r, resp.StatusCode, 0, start, nil)
+		s.record(ctx, req, r, resp.StatusCode, 0, start, nil)
 		if next.target.origin() != origin {
 			dropCredentials(next.header)
 		}
@@ -75,13 +75,13 @@ func (s *Session) send(ctx context.Context, r *rule, req *request) (*http.Respon
 
 // respond reads the final response's body within the size limit and
 // encodes it for the shim.
-func (s *Session) respond(req *request, r *rule, resp *http.Response, redirected bool, start time.Time, err error) (json.RawMessage, error) {
+func (s *Session) respond(ctx context.Context, req *request, r *rule, resp *http.Response, redirected bool, start time.Time, err error) (json.RawMessage, error) {
 	defer resp.Body.Close()
 	var body []byte
 	if err == nil {
 		body, err = s.readBody(req, resp)
 	}
-	s.record(req, r, resp.StatusCode, int64(len(body)), start, err)
+	s.record(ctx, req, r, resp.StatusCode, int64(len(body)), start, err)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package egress
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +38,11 @@ type Record struct {
 }
 
 // Records returns the audit of the session so far, in the order the
-// requests ended.
+// requests ended; nil for a nil Session.
 func (s *Session) Records() []Record {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Record(nil), s.records...)
@@ -54,7 +58,7 @@ func (s *Session) Fetch(ctx context.Context, args json.RawMessage) (json.RawMess
 	}
 	if n := s.started.Add(1); n > int64(s.c.limits.MaxRequests) {
 		err := rangeError("too many requests: the limit is %d per execution (codemode.network.max_requests)", s.c.limits.MaxRequests)
-		s.record(req, nil, 0, 0, time.Now(), err)
+		s.record(ctx, req, nil, 0, 0, time.Now(), err)
 		return nil, err
 	}
 	select {
@@ -72,21 +76,26 @@ func (s *Session) Fetch(ctx context.Context, args json.RawMessage) (json.RawMess
 	return res, s.c.scrub(err)
 }
 
-// record adds one request to the audit and the log.
-func (s *Session) record(req *request, r *rule, status int, n int64, start time.Time, err error) {
-	rec := Record{Method: req.method, URL: s.c.red.string(req.target.auditURL()), Status: status, Bytes: n,
+// record adds one request to the audit and the log. The error's text gets
+// the audit's form of the URL too, so the log holds no query secret.
+func (s *Session) record(ctx context.Context, req *request, r *rule, status int, n int64, start time.Time, err error) {
+	u := req.target.auditURL()
+	rec := Record{Method: req.method, URL: s.c.red.string(u), Status: status, Bytes: n,
 		DurationMS: float64(time.Since(start).Microseconds()) / 1000}
+	attrs := []any{"method", rec.Method, "url", rec.URL}
 	if r != nil {
 		rec.Rule = r.key
+		attrs = append(attrs, "rule", rec.Rule)
 	}
+	attrs = append(attrs, "status", rec.Status, "bytes", rec.Bytes, "duration_ms", rec.DurationMS)
 	if err != nil {
-		rec.Error = s.c.red.string(err.Error())
+		rec.Error = s.c.red.string(strings.ReplaceAll(err.Error(), req.target.String(), u))
+		attrs = append(attrs, "error", rec.Error)
 	}
 	s.mu.Lock()
 	s.records = append(s.records, rec)
 	s.mu.Unlock()
-	s.c.log.Info("fetch", "method", rec.Method, "url", rec.URL, "rule", rec.Rule, "status", rec.Status,
-		"bytes", rec.Bytes, "duration_ms", rec.DurationMS, "error", rec.Error)
+	s.c.log.InfoContext(ctx, "fetch", attrs...)
 }
 
 // scrub removes secrets from an error's message, keeping its JS name.
