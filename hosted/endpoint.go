@@ -36,8 +36,8 @@ type messageKey struct{}
 func (h *Handler) mcpEndpoint(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v := r.Header.Get(mcp.HeaderProtocolVersion); v != "" && !mcp.IsValidProtocolVersion(v) {
-			h.refuse(w, r, http.StatusBadRequest, fmt.Sprintf("unsupported %s %q; this server speaks %s",
-				mcp.HeaderProtocolVersion, v, strings.Join(mcp.ValidProtocolVersions, ", ")))
+			h.refuse(w, r, http.StatusBadRequest, fmt.Sprintf("unsupported MCP-Protocol-Version %q; this server speaks %s",
+				v, strings.Join(mcp.ValidProtocolVersions, ", ")))
 			return
 		}
 		if id := r.Header.Get(mcpserver.HeaderKeySessionID); id != "" && h.opts.Transport == HTTP && !h.opts.Config.Stateless {

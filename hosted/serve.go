@@ -11,8 +11,9 @@ import (
 // Serve serves h on ln until ctx is done, then shuts down gracefully:
 // /readyz turns 503 and new MCP requests are refused (503), standalone
 // streams end, the listener closes, and requests in flight get grace to
-// finish. Those still running then are cancelled (each answers with a
-// CancelledError), and Serve returns once they have.
+// finish. The executions still running then are cancelled (each answers
+// with a CancelledError saying the server is shutting down), and Serve
+// returns once their answers are out, or 5 s later.
 func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	base, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
@@ -39,12 +40,14 @@ func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 	h.waitSSE(graceCtx)
 	h.closeSSE()
 	if err := <-shut; err != nil {
-		h.log.Warn("grace period over: cancelling what still runs", "err", err)
-		cancelAll()
-		h.closeSSE()
+		h.log.Warn("grace period over: cancelling the executions still running", "running", h.opts.Server.Running())
+		h.opts.Server.Abort(errShuttingDown)
 		final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		h.waitSSE(final)
+		h.closeSSE()
 		if err := hs.Shutdown(final); err != nil {
+			cancelAll()
 			_ = hs.Close()
 		}
 	}
@@ -53,6 +56,8 @@ func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 	}
 	return nil
 }
+
+var errShuttingDown = errors.New("the server is shutting down")
 
 // drain starts the shutdown: readiness fails, new requests are refused,
 // GET streams (which would hold Shutdown up) end.

@@ -237,17 +237,17 @@ func TestAdmission(t *testing.T) {
 	}
 
 	adm := newAdmission(2, 2)
-	releaseA, _ := adm.admit("a")
-	_, _ = adm.admit("b")
-	if _, busy := adm.admit("c"); busy == nil || !strings.Contains(busy.Message, "2 executions are already running (codemode.max_concurrent)") {
+	releaseA, _ := adm.take("a")
+	_, _ = adm.take("b")
+	if _, busy := adm.take("c"); busy == nil || !strings.Contains(busy.Message, "2 executions are already running (codemode.max_concurrent)") {
 		t.Errorf("over the global cap: %v", busy)
 	}
 	releaseA()
 	releaseA() // a second release is a no-op
-	if _, busy := adm.admit("c"); busy != nil {
+	if _, busy := adm.take("c"); busy != nil {
 		t.Errorf("after a release: %v", busy)
 	}
-	if _, busy := adm.admit("d"); busy == nil {
+	if _, busy := adm.take("d"); busy == nil {
 		t.Error("a double release freed two slots")
 	}
 }

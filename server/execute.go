@@ -31,7 +31,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	res := s.run(ctx, code, &caller{s: s, api: a, fetch: fetch}, opts)
+	res := settle(ctx, s.run(ctx, code, &caller{s: s, api: a, fetch: fetch}, opts))
 	s.logRun(ctx, res, time.Since(started))
 	return res, fetch.Records()
 }
@@ -54,7 +54,7 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 	if err != nil {
 		return mcp.NewToolResultError(`execute needs {"code": string}: the TypeScript to run`), nil
 	}
-	release, busy := s.adm.admit(sessionKey(ctx))
+	ctx, release, busy := s.adm.admit(ctx)
 	if busy != nil {
 		s.obs.Executed(Outcome(sandbox.Result{Err: busy}), 0)
 		return Format(sandbox.Result{Err: busy, Logs: []string{}}, s.limits.MaxOutputBytes), nil
