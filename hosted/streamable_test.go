@@ -97,7 +97,9 @@ func TestStreamableCancel(t *testing.T) {
 		t.Errorf("%d executions still running", n)
 	}
 	// Another subject cannot cancel alice's requests, even knowing the ids.
-	go func() { done <- messages(t, c.post(executeReq(6, `await step.slow({ms: 300}); return "finished"`, ""))) }()
+	go func() {
+		done <- messages(t, c.post(executeReq(6, `await step.slow({ms: 300}); return "finished"`, "")))
+	}()
 	<-f.started
 	bob := f.client(t, tokenB).initialize()
 	bob.session = c.session
@@ -171,7 +173,9 @@ func TestStateless(t *testing.T) {
 		t.Errorf("a call without a session: %q", text)
 	}
 	done := make(chan string)
-	go func() { done <- resultText(t, messages(t, c.post(executeReq(2, `return await step.slow({ms: 500})`, "")))[0]) }()
+	go func() {
+		done <- resultText(t, messages(t, c.post(executeReq(2, `return await step.slow({ms: 500})`, "")))[0])
+	}()
 	<-f.started
 	if text := resultText(t, messages(t, c.post(executeReq(3, "1", "")))[0]); !strings.HasPrefix(text, "BusyError: busy: this session already runs 1") {
 		t.Errorf("second execution of the subject: %q", text)
