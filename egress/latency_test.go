@@ -16,12 +16,14 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
-// BenchmarkLatency measures one loopback GET of a small body four ways, in
-// the same run, and reports the median of each: direct (Go's http.Client),
+// BenchmarkLatency measures a loopback GET of a small body several ways, in
+// the same run, and reports the median of each: direct (Go's http.Client);
 // session (Session.Fetch called from Go: policy, guarded dial, redaction,
-// encoding), sandbox (a whole execution whose code awaits fetch and
-// text()), and sandbox-baseline (the same execution without the fetch).
-// fetch's added latency is sandbox - baseline - direct.
+// encoding); sandbox (a whole execution whose code awaits fetch and text());
+// sandbox-2fetch (two of them, so the second costs 2fetch - sandbox);
+// sandbox-build (an execution that only builds the shim); sandbox-baseline
+// (an execution with the shim but no fetch); sandbox-binding (one no-op
+// binding call, no shim) and sandbox-nothing (no shim, no call).
 //
 //	go test ./egress -run '^$' -bench Latency -benchtime 2000x
 func BenchmarkLatency(b *testing.B) {
@@ -61,6 +63,10 @@ func BenchmarkLatency(b *testing.B) {
 			}
 		}},
 		{"sandbox", func() { execute(`return await (await fetch("` + ts.URL + `/")).text()`) }},
+		{"sandbox-2fetch", func() {
+			execute(`await (await fetch("` + ts.URL + `/")).text(); return await (await fetch("` + ts.URL + `/")).text()`)
+		}},
+		{"sandbox-build", func() { execute(`return typeof fetch`) }},
 		{"sandbox-baseline", func() { execute(`return "ok"`) }},
 		{"sandbox-binding", func() {
 			res := sandbox.Run(context.Background(), `return await __codemode_fetch.request({})`, sandbox.CallerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) {
