@@ -3,13 +3,17 @@ package typegen
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/evanw/esbuild/pkg/api"
 )
 
 // FuzzDeclarations feeds random schemas and descriptions through
-// Declarations: it must never panic, and every comment it writes must close
-// where the generator closes it.
+// Declarations and TypeOf: they must never panic, every comment written must
+// close where the generator closes it, and the output must be TypeScript
+// that esbuild parses.
 func FuzzDeclarations(f *testing.F) {
 	for _, c := range allFeatureCases() {
 		f.Add(c.schema, c.name)
@@ -31,8 +35,27 @@ func FuzzDeclarations(f *testing.F) {
 		if !strings.HasSuffix(out, "};\n") {
 			t.Fatalf("output does not end the declaration:\n%s", out)
 		}
-		_ = TypeOf(json.RawMessage(schema))
+		if msg := parseTS(out); msg != "" {
+			t.Fatalf("esbuild: %s\nschema: %s\ndescription: %q\noutput:\n%s", msg, schema, desc, out)
+		}
+		defs, typ := typeOf(json.RawMessage(schema))
+		if msg := parseTS(defs + "type T = " + typ + ";\n"); msg != "" {
+			t.Fatalf("esbuild: %s\nschema: %s\nTypeOf:\n%s%s", msg, schema, defs, typ)
+		}
 	})
+}
+
+// parseTS parses TypeScript with esbuild, returning its first error or "".
+func parseTS(src string) string {
+	res := api.Transform(src, api.TransformOptions{Loader: api.LoaderTS, LogLevel: api.LogLevelSilent})
+	if len(res.Errors) == 0 {
+		return ""
+	}
+	e := res.Errors[0]
+	if e.Location != nil {
+		return fmt.Sprintf("%d:%d: %s: %s", e.Location.Line, e.Location.Column, e.Text, e.Location.LineText)
+	}
+	return e.Text
 }
 
 // BenchmarkDeclarations1000 declares 1,008 tools: the 63 corpus tools under
