@@ -58,7 +58,7 @@ func isIdentifier(s string) bool {
 func NamespaceNames(raw []string) []string {
 	return uniqueNames(raw, func(s string) string {
 		id := Identifier(s)
-		if reservedGlobals[id] {
+		if reservedGlobals[id] || strings.HasPrefix(id, internalPrefix) {
 			id += "_"
 		}
 		return id
@@ -115,6 +115,10 @@ func uniqueNames(raw []string, base func(string) string) []string {
 	}
 	return out
 }
+
+// internalPrefix starts the names of globals the sandbox uses internally
+// (such as the binding fetch is built on); no namespace may take one.
+const internalPrefix = "__codemode"
 
 // reservedGlobals are the identifiers a namespace may not take: reserved
 // words (including strict-mode ones, and eval/arguments, which strict code

@@ -42,6 +42,7 @@ func TestNamespaceNames(t *testing.T) {
 		{"globals", []string{"console", "fetch", "JSON", "Math", "Promise", "codemode", "globalThis", "undefined", "NaN", "URL"},
 			[]string{"console_", "fetch_", "JSON_", "Math_", "Promise_", "codemode_", "globalThis_", "undefined_", "NaN_", "URL_"}},
 		{"prototype", []string{"__proto__"}, []string{"__proto___"}},
+		{"sandbox internals", []string{"__codemode_fetch", "__codemode"}, []string{"__codemode_fetch_", "__codemode_"}},
 		{"globals are case-sensitive", []string{"json", "math"}, []string{"json", "math"}},
 		{"collision", []string{"my-server", "my.server", "my server"}, []string{"my_server_2", "my_server_3", "my_server"}},
 		{"collision skips taken suffix", []string{"a-b", "a.b", "a_b_2"}, []string{"a_b", "a_b_3", "a_b_2"}},
