@@ -44,7 +44,10 @@ func serveTestUpstream() {
 			return mcp.NewToolResultText(fmt.Sprint(os.Getpid())), nil
 		})
 	fmt.Fprintln(os.Stderr, "testup starting")
-	if err := mcpserver.ServeStdio(s); err != nil {
+	// mcp-go queues tool calls beyond its worker pool, and a cancel for a
+	// call still queued is lost: a pool larger than any test's concurrency
+	// keeps cancelled sleeps from holding up the calls behind them.
+	if err := mcpserver.ServeStdio(s, mcpserver.WithWorkerPoolSize(128)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
