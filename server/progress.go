@@ -26,7 +26,7 @@ func (s *Server) reporting(ctx context.Context, req mcp.CallToolRequest) hooks {
 	if meta := req.Params.Meta; meta != nil && meta.ProgressToken != nil {
 		token := meta.ProgressToken
 		h.onCall = func(done, started int) {
-			s.notify(ctx, string(mcp.MethodNotificationProgress), map[string]any{
+			s.Notify(ctx, string(mcp.MethodNotificationProgress), map[string]any{
 				"progressToken": token,
 				"progress":      done,
 				"message":       fmt.Sprintf("%d/%d tool calls", done, started),
@@ -36,7 +36,7 @@ func (s *Server) reporting(ctx context.Context, req mcp.CallToolRequest) hooks {
 	if wantsConsole(ctx) {
 		h.onLog = func(line string) {
 			level, text := consoleLevel(line)
-			s.notify(ctx, "notifications/message", map[string]any{"level": level, "logger": "console", "data": text})
+			s.Notify(ctx, "notifications/message", map[string]any{"level": level, "logger": "console", "data": text})
 		}
 	}
 	return h

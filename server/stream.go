@@ -24,9 +24,11 @@ func WithStream(ctx context.Context, st Stream) context.Context {
 	return context.WithValue(ctx, streamKey{}, st)
 }
 
-// notify sends a notification for the request ctx belongs to: through its
-// Stream when the transport gave one, else through mcp-go's session.
-func (s *Server) notify(ctx context.Context, method string, params map[string]any) {
+// Notify sends a notification for the request ctx belongs to: through its
+// Stream when the transport gave one, so that it reaches the client before
+// the request's response, else through mcp-go's session. Tools served next
+// to execute on the same mcp-go server use it for their progress.
+func (s *Server) Notify(ctx context.Context, method string, params map[string]any) {
 	if st, ok := ctx.Value(streamKey{}).(Stream); ok {
 		st.Notify(mcp.JSONRPCNotification{
 			JSONRPC:      mcp.JSONRPC_VERSION,
