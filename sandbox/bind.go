@@ -20,7 +20,7 @@ func (x *execution) installBindings() {
 			objects[b.Object] = obj
 			x.define(x.rt.GlobalObject(), b.Object, obj)
 		}
-		x.define(obj, b.Method, x.rt.ToValue(x.bindingMethod(b)))
+		x.define(obj, b.Method, x.native(b.Method, nil, x.bindingMethod(b)))
 	}
 }
 
@@ -70,7 +70,7 @@ func must(err error) {
 
 // encodeArgs returns the JSON of a binding's argument, or a TypeError.
 func (x *execution) encodeArgs(name string, v goja.Value) (json.RawMessage, *goja.Object) {
-	s, err := x.helpers.args(goja.Undefined(), v)
+	s, err := x.helpers.args(goja.Undefined(), v, x.rt.ToValue(x.limits.maxResult))
 	if err == nil {
 		return json.RawMessage(s.String()), nil
 	}
@@ -103,7 +103,8 @@ func (x *execution) callTool(id, name string, args json.RawMessage, settle func(
 func (x *execution) safeCall(id, name string, args json.RawMessage) (res json.RawMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			res, err = nil, &namedError{name: nameInternal, msg: fmt.Sprintf("internal error in %s: %v", name, r)}
+			// The panic value stays on this side: it may hold anything.
+			res, err = nil, &namedError{name: nameInternal, msg: fmt.Sprintf("internal error in %s: the tool crashed", name)}
 		}
 	}()
 	return x.caller.Call(x.callCtx, id, args)
@@ -122,6 +123,9 @@ func (x *execution) settleCall(name string, at frame, res json.RawMessage, err e
 	}
 	if len(res) == 0 {
 		return resolve(goja.Undefined())
+	}
+	if msg := x.jsonFits(string(res)); msg != "" {
+		return reject(x.callError(at, &namedError{name: "RangeError", msg: name + ": the result is too large for the sandbox: " + msg}))
 	}
 	v, perr := x.helpers.parse(goja.Undefined(), x.rt.ToValue(string(res)))
 	if perr != nil {

@@ -107,7 +107,7 @@ func TestCallerErrors(t *testing.T) {
 func TestCallerPanics(t *testing.T) {
 	tools := map[string]fakeTool{"t.boom": {Panic: "nil map"}}
 	res := run(t, "await t.boom()", tools)
-	if got, want := errText(res.Err), "InternalError: internal error in t.boom: nil map (line 1, column 9)"; got != want {
+	if got, want := errText(res.Err), "InternalError: internal error in t.boom: the tool crashed (line 1, column 9)"; got != want {
 		t.Errorf("uncaught: %q; want %q", got, want)
 	}
 	res = run(t, "try { await t.boom() } catch (e) { 'survived ' + e.name }", tools)

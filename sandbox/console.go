@@ -103,7 +103,7 @@ func cutUTF8(s string, n int) string {
 func (x *execution) installConsole() {
 	c := x.rt.NewObject()
 	for _, m := range consoleMethods {
-		_ = c.Set(m.name, x.consoleMethod(m.prefix))
+		_ = c.Set(m.name, x.native(m.name, nil, x.consoleMethod(m.prefix)))
 	}
 	_ = x.rt.Set("console", c)
 }
@@ -117,7 +117,7 @@ func (x *execution) consoleMethod(prefix string) func(goja.FunctionCall) goja.Va
 		}
 		parts := make([]string, len(call.Arguments))
 		for i, a := range call.Arguments {
-			s, err := x.helpers.format(goja.Undefined(), a)
+			s, err := x.helpers.format(goja.Undefined(), a, x.rt.ToValue(x.opts.MaxLogBytes))
 			if err != nil {
 				panic(err) // format never throws: this is an interrupt
 			}

@@ -39,9 +39,10 @@ func (e *Error) Error() string {
 
 // Names of the errors the sandbox itself raises.
 const (
-	nameInternal  = "InternalError"  // a bug or panic outside the script
-	nameTimeout   = "TimeoutError"   // Options.Timeout passed, or ctx's deadline
-	nameCancelled = "CancelledError" // ctx was cancelled
+	nameInternal  = "InternalError"    // a bug or panic outside the script
+	nameTimeout   = "TimeoutError"     // Options.Timeout passed, or ctx's deadline
+	nameCancelled = "CancelledError"   // ctx was cancelled
+	nameMemory    = "MemoryLimitError" // Options.MemoryLimit exceeded, or no memory to admit the run
 )
 
 func internalError(r any) *Error {

@@ -36,12 +36,15 @@ type execution struct {
 	rt      *goja.Runtime // runtime goroutine (Interrupt is goroutine-safe)
 	journal *journal
 	started atomic.Int64 // binding calls started
+	limits  limits
+	mem     *reservation // released when the runtime goroutine ends
 
 	helpers *helpers                // runtime goroutine
 	ctors   map[string]*goja.Object // runtime goroutine: built-in error constructors
 	origins map[*goja.Object]frame  // runtime goroutine: where errors made in Go were caused
 	loop    loop
 	settled int // runtime goroutine: binding calls settled
+	nesting int // runtime goroutine: nested calls of join-like methods (see guard.go)
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed
@@ -55,12 +58,14 @@ type outcome struct {
 	err   *Error
 }
 
-func newExecution(ctx context.Context, s *script, caller Caller, opts Options) *execution {
+func newExecution(ctx context.Context, s *script, caller Caller, opts Options, mem *reservation) *execution {
 	x := &execution{
 		ctx:     ctx,
 		script:  s,
 		caller:  caller,
 		opts:    opts,
+		limits:  newLimits(opts),
+		mem:     mem,
 		rt:      goja.New(),
 		journal: &journal{max: opts.MaxLogBytes, onLog: opts.OnLog},
 		origins: map[*goja.Object]frame{},
@@ -68,15 +73,17 @@ func newExecution(ctx context.Context, s *script, caller Caller, opts Options) *
 		done:    make(chan outcome, 1),
 	}
 	x.callCtx, x.cancel = context.WithCancel(ctx)
-	x.loop = loop{jobs: make(chan func() error), stopped: x.stopped}
+	x.loop = loop{jobs: make(chan func() error), stopped: x.stopped, busy: &mem.busy}
+	opts.Memory.attach(mem, x.stop)
 	return x
 }
 
 // wait runs the execution on its own goroutine and returns its result when
-// it finishes, or shortly after the timeout or ctx's cancellation.
-func (x *execution) wait() Result {
+// it finishes, or shortly after the deadline (Run's start plus the timeout)
+// or ctx's cancellation.
+func (x *execution) wait(deadline time.Time) Result {
 	defer x.cancel()
-	timer := time.AfterFunc(x.opts.Timeout, func() { x.stop(timeoutError(x.opts.Timeout)) })
+	timer := time.AfterFunc(time.Until(deadline), func() { x.stop(timeoutError(x.opts.Timeout)) })
 	defer timer.Stop()
 	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx)) })()
 	go x.run()
@@ -136,6 +143,7 @@ func (x *execution) stoppedReason() *Error {
 
 // run is the runtime goroutine.
 func (x *execution) run() {
+	defer x.opts.Memory.release(x.mem)
 	out := x.execute()
 	x.stop(nil)
 	x.done <- out
@@ -180,6 +188,9 @@ func (x *execution) setup() error {
 	}
 	x.installConsole()
 	x.installTimers()
+	if err := x.installGuards(); err != nil {
+		return err
+	}
 	x.installBindings()
 	for _, src := range x.opts.Prelude {
 		if _, err := x.rt.RunProgram(compilePrelude(src)); err != nil {
@@ -234,7 +245,7 @@ func (x *execution) settle(p *goja.Promise) outcome {
 	if p.State() == goja.PromiseStateRejected {
 		return outcome{err: x.errorFromValue(p.Result())}
 	}
-	s, err := x.helpers.serialize(goja.Undefined(), p.Result())
+	s, err := x.helpers.serialize(goja.Undefined(), p.Result(), x.rt.ToValue(x.limits.maxResult))
 	if err != nil {
 		return outcome{err: x.errorFromGo(err)}
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -19,6 +20,7 @@ var (
 type loop struct {
 	jobs    chan func() error // a job returns only uncatchable errors, or a timer callback's throw
 	stopped <-chan struct{}
+	busy    *atomic.Bool // false while waiting for a job (see Memory)
 
 	// runtime goroutine only:
 	pending   int // binding calls and timers in flight
@@ -81,12 +83,15 @@ func (l *loop) wait(p *goja.Promise) error {
 		if l.pending == 0 {
 			return errNeverSettles
 		}
+		l.busy.Store(false)
 		select {
 		case job := <-l.jobs:
+			l.busy.Store(true)
 			if err := job(); err != nil {
 				return err
 			}
 		case <-l.stopped:
+			l.busy.Store(true)
 			return errStopped
 		}
 	}
@@ -102,8 +107,8 @@ func (l *loop) stopTimers() {
 // installTimers defines setTimeout and clearTimeout, driven by the loop.
 func (x *execution) installTimers() {
 	x.loop.timers = map[int64]*timer{}
-	_ = x.rt.Set("setTimeout", x.setTimeout)
-	_ = x.rt.Set("clearTimeout", x.clearTimeout)
+	_ = x.rt.Set("setTimeout", x.native("setTimeout", nil, x.setTimeout))
+	_ = x.rt.Set("clearTimeout", x.native("clearTimeout", nil, x.clearTimeout))
 }
 
 // setTimeout(fn, ms, ...args) calls fn(...args) after ms milliseconds. A

@@ -4,7 +4,8 @@
 (function () {
 	"use strict";
 	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
-	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _String = String, _RegExp = RegExp;
+	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
+	var getOwnPropertyNames = Object.getOwnPropertyNames, getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
 	var maxDepth = 100;
 
@@ -59,12 +60,16 @@
 		return v;
 	}
 
+	// tooLarge is thrown by a lenient replacer past its size.
+	var tooLarge = {};
+
 	// replacer returns a JSON.stringify replacer that converts values (see
-	// objectValue and leafValue), stops at maxDepth and detects cycles. It
-	// tracks the path from the root to the current holder: JSON.stringify
-	// visits depth first, so the holder is always on the stack.
-	function replacer(root, lenient) {
-		var holders = [], origins = [], keys = [];
+	// objectValue and leafValue), stops at maxDepth, detects cycles and
+	// bounds the size of the text to about maxBytes. It tracks the path from
+	// the root to the current holder: JSON.stringify visits depth first, so
+	// the holder is always on the stack.
+	function replacer(root, lenient, maxBytes) {
+		var holders = [], origins = [], keys = [], size = 0;
 		function path(n, key) {
 			var p = root;
 			for (var i = 1; i <= n; i++) {
@@ -81,6 +86,11 @@
 				var p = path(n, key);
 				throw new _TypeError("the " + root + " cannot be serialised to JSON: " + what + (p === root ? "" : " at " + p));
 			};
+			size += _String(key).length + 2 + (typeof value === "string" ? value.length : 4);
+			if (size > maxBytes) {
+				if (lenient) throw tooLarge;
+				throw new _RangeError("the " + root + " is larger than " + maxBytes + " bytes as JSON; return less, e.g. a summary or a slice");
+			}
 			if (typeof value !== "object" || value === null) return leafValue(value, lenient, fail);
 			for (var i = 0; i < n; i++) {
 				if (origins[i] === value) {
@@ -102,7 +112,7 @@
 
 	// format prints one console argument: strings raw, everything else as
 	// compact JSON-like text. It never throws a catchable error.
-	function format(v) {
+	function format(v, maxBytes) {
 		try {
 			switch (typeof v) {
 			case "string":
@@ -110,7 +120,7 @@
 			case "object":
 				if (v === null) return "null";
 				if (v instanceof _Error) return errorText(v);
-				var s = stringify(v, replacer("value", true));
+				var s = stringify(v, replacer("value", true, maxBytes));
 				return s === undefined ? "undefined" : s;
 			case "undefined":
 				return "undefined";
@@ -118,6 +128,7 @@
 			var leaf = leafValue(v, true);
 			return typeof leaf === "string" ? leaf : _String(leaf);
 		} catch (e) {
+			if (e === tooLarge) return "[value too large to print: more than " + maxBytes + " bytes]";
 			try {
 				return _String(v);
 			} catch (e2) {
@@ -127,15 +138,15 @@
 	}
 
 	// serialize returns the JSON of the script's result.
-	function serialize(v) {
-		var s = stringify(v, replacer("result", false));
+	function serialize(v, maxBytes) {
+		var s = stringify(v, replacer("result", false, maxBytes));
 		return s === undefined ? "null" : s;
 	}
 
 	// args returns the JSON of a binding's argument.
-	function args(v) {
+	function args(v, maxBytes) {
 		if (v === undefined) return "{}";
-		var s = stringify(v, replacer("argument", false));
+		var s = stringify(v, replacer("argument", false, maxBytes));
 		if (s === undefined) throw new _TypeError("the argument must be a JSON value, not a " + typeof v);
 		return s;
 	}
@@ -158,8 +169,19 @@
 	}
 
 	function quoted(v) {
-		return typeof v === "string" ? stringify(v) : format(v);
+		if (typeof v === "string") return stringify(v.length > 1000 ? v.slice(0, 1000) + "…" : v);
+		return format(v, 1000);
 	}
 
-	return { format: format, serialize: serialize, args: args, describe: describe, parse: parse };
+	// ownFunctions lists the names of obj's own function-valued data properties.
+	function ownFunctions(obj) {
+		var names = getOwnPropertyNames(obj), out = [];
+		for (var i = 0; i < names.length; i++) {
+			var d = getOwnPropertyDescriptor(obj, names[i]);
+			if (typeof d.value === "function") out[out.length] = names[i];
+		}
+		return out;
+	}
+
+	return { format: format, serialize: serialize, args: args, describe: describe, parse: parse, ownFunctions: ownFunctions };
 })()

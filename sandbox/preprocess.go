@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -48,11 +47,10 @@ var errNoSourceMap = errors.New("source maps are only read inline")
 
 func denySourceMap(string) ([]byte, error) { return nil, errNoSourceMap }
 
-// compile checks the size, strips a fence, strips types and compiles.
+// compile checks the size and nesting, strips a fence, strips types and compiles.
 func compile(code string, maxBytes int) (*script, *Error) {
-	if len(code) > maxBytes {
-		msg := fmt.Sprintf("the code is %d bytes; the limit is %d bytes", len(code), maxBytes)
-		return nil, &Error{Name: "SyntaxError", Message: msg}
+	if err := checkSource(code, maxBytes); err != nil {
+		return nil, err
 	}
 	body, skipped := stripFence(code)
 	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1}

@@ -64,6 +64,20 @@ type Options struct {
 	// OnCall, if set, is called when a binding call settles, with the number
 	// of calls settled and started so far. Same goroutine rules as OnLog.
 	OnCall func(done, started int)
+
+	// MemoryLimit is the memory budget of the execution in bytes. The
+	// watchdog stops a run that exceeds it with a MemoryLimitError; built-ins
+	// that would allocate a large part of it in one call throw a catchable
+	// RangeError instead. Zero means 128 MiB.
+	MemoryLimit int64
+
+	// Memory admits executions against a process-wide budget and runs the
+	// watchdog. Nil means the package's shared Memory (see DefaultMemory).
+	Memory *Memory
+
+	// MaxResultBytes caps the JSON of the result; a larger result is a
+	// RangeError. Zero means 16 MiB.
+	MaxResultBytes int
 }
 
 // Defaults applied by Run to zero Options fields.
@@ -72,6 +86,9 @@ const (
 	DefaultMaxToolCalls = 200
 	DefaultMaxCodeBytes = 256 << 10
 	DefaultMaxLogBytes  = 1 << 20
+
+	DefaultMemoryLimit    = 128 << 20
+	DefaultMaxResultBytes = 16 << 20
 )
 
 func (o Options) withDefaults() Options {
@@ -86,6 +103,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxLogBytes <= 0 {
 		o.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = DefaultMemoryLimit
+	}
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if o.Memory == nil {
+		o.Memory = DefaultMemory()
 	}
 	return o
 }
@@ -123,9 +149,15 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 	if ctx.Err() != nil {
 		return Result{Err: stopError(ctx)}
 	}
-	s, err := compile(code, opts.MaxCodeBytes)
+	deadline := start.Add(opts.Timeout)
+	mem, err := opts.Memory.admit(ctx, opts.MemoryLimit, deadline)
 	if err != nil {
 		return Result{Err: err}
 	}
-	return newExecution(ctx, s, caller, opts).wait()
+	s, err := compile(code, opts.MaxCodeBytes)
+	if err != nil {
+		opts.Memory.release(mem)
+		return Result{Err: err}
+	}
+	return newExecution(ctx, s, caller, opts, mem).wait(deadline)
 }

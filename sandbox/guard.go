@@ -1,0 +1,612 @@
+package sandbox
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/dop251/goja"
+)
+
+// goja cannot interrupt a native call, and has no allocation limit: one
+// call like 'x'.repeat(2**29) runs for seconds and allocates half a
+// gigabyte before the watchdog or the deadline can act, and 'x'.repeat(2**40)
+// is a fatal out-of-memory. The guards wrap the built-ins whose work or
+// allocation is not bounded by data the script already holds, and check
+// the size before calling the original: a breach is a catchable RangeError
+// and nothing is allocated. Every wrapper also refuses to run once the
+// execution is stopped, which makes native loops that go through wrapped
+// methods (nested joins, the matches of a RegExp) stop at the deadline.
+//
+// Wrappers that need no JavaScript are here; constructors, JSON.stringify,
+// eval and Function are wrapped in guards.js, which calls back into Go.
+
+// check is one guard: it may throw, and may replace call.This or
+// call.Arguments by their converted values, so that the original does not
+// convert them (and run their toString or valueOf) a second time.
+type check func(x *execution, name string, call *goja.FunctionCall)
+
+// guards are the wrapped methods, by object and name.
+var guards = []struct {
+	object string // a global, or a global's prototype
+	name   string
+	check  check
+}{
+	{"String.prototype", "repeat", checkRepeat},
+	{"String.prototype", "padStart", checkPad},
+	{"String.prototype", "padEnd", checkPad},
+	{"String.prototype", "concat", checkConcat},
+	{"String.prototype", "split", checkSplit},
+	{"String.prototype", "replace", checkReplace},
+	{"String.prototype", "replaceAll", checkReplace},
+	{"String.prototype", "normalize", checkExpand(18)},
+	{"String.prototype", "toUpperCase", checkExpand(3)},
+	{"String.prototype", "toLowerCase", checkExpand(3)},
+	{"String.prototype", "toLocaleUpperCase", checkExpand(3)},
+	{"String.prototype", "toLocaleLowerCase", checkExpand(3)},
+	{"JSON", "parse", checkJSONParse},
+	{"Array", "from", checkArrayFrom},
+	{"Function.prototype", "apply", checkApply(1)},
+	{"Reflect", "apply", checkApply(2)},
+	{"Reflect", "construct", checkApply(1)},
+	{"RegExp.prototype", "compile", checkCompile},
+}
+
+// unguardedArrayMethods run in constant time; every other method of
+// Array.prototype walks up to this.length (holes included) or allocates
+// that much, so it is checked against maxElements.
+var unguardedArrayMethods = map[string]bool{"constructor": true, "push": true, "pop": true, "at": true}
+
+// installGuards wraps the built-ins. It runs after the prelude helpers took
+// the originals they need.
+func (x *execution) installGuards() error {
+	for _, g := range guards {
+		x.wrap(x.path(g.object), g.object+"."+g.name, g.name, g.check)
+	}
+	proto := x.path("Array.prototype")
+	for _, name := range x.ownNames(proto) {
+		if !unguardedArrayMethods[name] {
+			x.wrapArrayMethod(proto, name)
+		}
+	}
+	x.wrapIterator(x.path("String.prototype"), "String.prototype[Symbol.iterator]", checkStringIterator)
+	x.guardRegExp()
+	return x.runGuardScript()
+}
+
+// path returns a built-in object such as "String.prototype".
+func (x *execution) path(p string) *goja.Object {
+	obj := x.rt.GlobalObject()
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '.' {
+			obj = obj.Get(p[start:i]).ToObject(x.rt)
+			start = i + 1
+		}
+	}
+	return obj
+}
+
+// ownNames lists the function-valued own properties of obj.
+func (x *execution) ownNames(obj *goja.Object) []string {
+	names, err := x.helpers.ownFunctions(goja.Undefined(), obj)
+	must(err)
+	var out []string
+	must(x.rt.ExportTo(names, &out))
+	return out
+}
+
+// wrap replaces obj[name] by a guarded native function named like the
+// original, and non-enumerable like it.
+func (x *execution) wrap(obj *goja.Object, label, name string, c check) {
+	orig, ok := goja.AssertFunction(obj.Get(name))
+	if !ok {
+		return
+	}
+	f := x.guarded(orig, label, c)
+	if name == "join" || name == "toString" || name == "toLocaleString" {
+		f = x.nested(orig, label, c)
+	}
+	must(obj.DefineDataProperty(name, x.native(name, obj.Get(name), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+}
+
+// guarded calls orig after c, once the execution is known to go on.
+func (x *execution) guarded(orig goja.Callable, label string, c check) func(goja.FunctionCall) goja.Value {
+	return func(call goja.FunctionCall) goja.Value {
+		x.checkRunning()
+		if c != nil {
+			c(x, label, &call)
+		}
+		v, err := orig(call.This, call.Arguments...)
+		must(err)
+		return v
+	}
+}
+
+// nested is guarded for the methods that goja lets recurse on the Go stack
+// without a JavaScript frame in between (joining arrays inside arrays): it
+// counts how deeply they nest.
+func (x *execution) nested(orig goja.Callable, label string, c check) func(goja.FunctionCall) goja.Value {
+	inner := x.guarded(orig, label, c)
+	return func(call goja.FunctionCall) goja.Value {
+		if x.nesting >= maxNesting {
+			x.throwRange(label, "arrays nest more than %d levels deep", maxNesting)
+		}
+		x.nesting++
+		defer func() { x.nesting-- }()
+		return inner(call)
+	}
+}
+
+// checkRunning throws once the run is stopped. The interrupt is already
+// pending, so even a catch block ends at its first instruction.
+func (x *execution) checkRunning() {
+	if r := x.stoppedReason(); r != nil {
+		panic(x.newError(r.Name, r.Message))
+	}
+}
+
+// native makes a native function that looks like orig: same name and
+// length (a Go function value would otherwise be named after its Go symbol).
+func (x *execution) native(name string, orig goja.Value, f func(goja.FunctionCall) goja.Value) *goja.Object {
+	fn := x.rt.ToValue(f).ToObject(x.rt)
+	length := goja.Value(x.rt.ToValue(0))
+	if o, ok := orig.(*goja.Object); ok {
+		length = o.Get("length")
+	}
+	must(fn.DefineDataProperty("name", x.rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	must(fn.DefineDataProperty("length", length, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	return fn
+}
+
+// wrapIterator wraps obj[Symbol.iterator].
+func (x *execution) wrapIterator(obj *goja.Object, label string, c check) *goja.Object {
+	origV := obj.GetSymbol(goja.SymIterator)
+	orig, ok := goja.AssertFunction(origV)
+	if !ok {
+		return nil
+	}
+	name := origV.ToObject(x.rt).Get("name").String()
+	fn := x.native(name, origV, x.guarded(orig, label, c))
+	must(obj.DefineDataPropertySymbol(goja.SymIterator, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	return fn
+}
+
+// wrapArrayMethod guards an Array.prototype method by the length of this,
+// and counts how deeply such calls nest: join and toString recurse into
+// nested arrays on the Go stack.
+func (x *execution) wrapArrayMethod(proto *goja.Object, name string) {
+	c := checkArrayLength
+	switch name {
+	case "join", "toString", "toLocaleString":
+		c = checkJoin
+	case "fill":
+		c = checkFill
+	case "concat":
+		c = checkArrayConcat
+	case "flat":
+		x.wrapFlat(proto)
+		return
+	}
+	label := "Array.prototype." + name
+	if name == "values" {
+		// values is also Array.prototype[Symbol.iterator]: keep them one function.
+		fn := x.wrapIterator(proto, label, c)
+		must(proto.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+		return
+	}
+	x.wrap(proto, label, name, c)
+}
+
+// throwRange throws a RangeError "label: msg".
+func (x *execution) throwRange(label, format string, args ...any) {
+	panic(x.newError("RangeError", label+": "+fmt.Sprintf(format, args...)))
+}
+
+// thisString converts this to a string once and returns its length. null
+// and undefined are left for the original to refuse.
+func (x *execution) thisString(call *goja.FunctionCall) int64 {
+	if goja.IsUndefined(call.This) || goja.IsNull(call.This) {
+		return 0
+	}
+	call.This = call.This.ToString()
+	return strLen(call.This)
+}
+
+// strLen is the length of a string value in UTF-16 units.
+func strLen(v goja.Value) int64 {
+	if s, ok := v.(goja.String); ok {
+		return int64(s.Length())
+	}
+	return int64(len(v.String()))
+}
+
+// argString converts argument i to a string once, unless it is undefined.
+func argString(call *goja.FunctionCall, i int) (goja.Value, bool) {
+	if i >= len(call.Arguments) || goja.IsUndefined(call.Arguments[i]) {
+		return nil, false
+	}
+	if _, ok := call.Arguments[i].(*goja.Object); ok {
+		return nil, false // a RegExp or an object with Symbol methods: the original decides
+	}
+	call.Arguments[i] = call.Arguments[i].ToString()
+	return call.Arguments[i], true
+}
+
+// argNumber converts argument i to a number once; missing is def.
+func argNumber(call *goja.FunctionCall, i int, def float64) float64 {
+	if i >= len(call.Arguments) || goja.IsUndefined(call.Arguments[i]) {
+		return def
+	}
+	call.Arguments[i] = call.Arguments[i].ToNumber()
+	f := call.Arguments[i].ToFloat()
+	if math.IsNaN(f) {
+		return 0
+	}
+	return math.Trunc(f)
+}
+
+// lengthOf is ToLength(obj.length) of an object or array-like value.
+func (x *execution) lengthOf(v goja.Value) int64 {
+	if goja.IsUndefined(v) || goja.IsNull(v) {
+		return 0
+	}
+	if s, ok := v.(goja.String); ok {
+		return int64(s.Length())
+	}
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		return 0
+	}
+	f := obj.Get("length")
+	if f == nil {
+		return 0
+	}
+	n := f.ToFloat()
+	if math.IsNaN(n) || n <= 0 {
+		return 0
+	}
+	return int64(min(n, math.MaxInt64/4))
+}
+
+func checkRepeat(x *execution, label string, call *goja.FunctionCall) {
+	n := x.thisString(call)
+	count := argNumber(call, 0, 0)
+	if count > 0 && float64(n)*count > float64(x.limits.maxString) {
+		x.throwRange(label, "the result would be %.0f characters; the limit is %d", float64(n)*count, x.limits.maxString)
+	}
+}
+
+func checkPad(x *execution, label string, call *goja.FunctionCall) {
+	x.thisString(call)
+	if n := argNumber(call, 0, 0); n > float64(x.limits.maxString) {
+		x.throwRange(label, "the result would be %.0f characters; the limit is %d", n, x.limits.maxString)
+	}
+}
+
+func checkConcat(x *execution, label string, call *goja.FunctionCall) {
+	n := x.thisString(call)
+	for i := range call.Arguments {
+		call.Arguments[i] = call.Arguments[i].ToString()
+		n += strLen(call.Arguments[i])
+	}
+	if n > x.limits.maxString {
+		x.throwRange(label, "the result would be %d characters; the limit is %d", n, x.limits.maxString)
+	}
+}
+
+// checkExpand guards methods whose result may be up to factor times longer.
+func checkExpand(factor int64) check {
+	return func(x *execution, label string, call *goja.FunctionCall) {
+		if n := x.thisString(call); n*factor > x.limits.maxString {
+			x.throwRange(label, "the string is %d characters; the limit for this method is %d", n, x.limits.maxString/factor)
+		}
+	}
+}
+
+// checkSplit: every character of the string can become an element.
+func checkSplit(x *execution, label string, call *goja.FunctionCall) {
+	n := x.thisString(call)
+	sep, isString := argString(call, 0)
+	if isString && strLen(sep) > 0 {
+		return
+	}
+	limit := argNumber(call, 1, math.MaxUint32)
+	if n > x.limits.maxStringElements && limit > float64(x.limits.maxStringElements) {
+		x.throwRange(label, "splitting %d characters one by one; the limit is %d elements", n, x.limits.maxStringElements)
+	}
+}
+
+// checkReplace bounds the result of replacing every match by a string
+// replacement. A "$`" or "$'" in the replacement inserts the text before or
+// after each match, which makes the result quadratic.
+func checkReplace(x *execution, label string, call *goja.FunctionCall) {
+	n := x.thisString(call)
+	if len(call.Arguments) < 2 {
+		return
+	}
+	if _, isFn := goja.AssertFunction(call.Arguments[1]); isFn {
+		return
+	}
+	r, _ := argString(call, 1)
+	if r == nil {
+		return
+	}
+	matches := x.maxMatches(n, call)
+	per := strLen(r)
+	if s := r.String(); containsAny(s, "$`", "$'") {
+		per += n
+	}
+	if total := float64(n) + float64(matches)*float64(per); total > float64(x.limits.maxString) {
+		x.throwRange(label, "the result could be %.0f characters; the limit is %d", total, x.limits.maxString)
+	}
+}
+
+// maxMatches bounds how often the pattern of a replace call can match.
+func (x *execution) maxMatches(n int64, call *goja.FunctionCall) int64 {
+	p := call.Arguments[0]
+	if obj, ok := p.(*goja.Object); ok {
+		if obj.ClassName() == "RegExp" && !obj.Get("global").ToBoolean() {
+			return 1
+		}
+		return n + 1
+	}
+	p = p.ToString()
+	call.Arguments[0] = p
+	if l := strLen(p); l > 0 {
+		return n / l
+	}
+	return n + 1
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		for i := 0; i+len(sub) <= len(s); i++ {
+			if s[i:i+len(sub)] == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkStringIterator(x *execution, label string, call *goja.FunctionCall) {
+	if n := x.thisString(call); n > x.limits.maxStringElements {
+		x.throwRange(label, "iterating %d characters; the limit is %d (split the work, or use indexOf/slice)", n, x.limits.maxStringElements)
+	}
+}
+
+func checkArrayLength(x *execution, label string, call *goja.FunctionCall) {
+	if n := x.lengthOf(call.This); n > x.limits.maxElements {
+		x.throwRange(label, "the array has %d elements (holes count); the limit is %d", n, x.limits.maxElements)
+	}
+}
+
+// checkJoin also bounds the separators and the nesting of arrays joined
+// inside arrays (which goja does by recursion on the Go stack).
+func checkJoin(x *execution, label string, call *goja.FunctionCall) {
+	checkArrayLength(x, label, call)
+	n := x.lengthOf(call.This)
+	if sep, ok := argString(call, 0); ok && n > 1 {
+		if total := (n - 1) * strLen(sep); total > x.limits.maxString {
+			x.throwRange(label, "the separators alone would be %d characters; the limit is %d", total, x.limits.maxString)
+		}
+	}
+}
+
+func checkFill(x *execution, label string, call *goja.FunctionCall) {
+	n := x.lengthOf(call.This)
+	start := relativeIndex(argNumber(call, 1, 0), n)
+	end := relativeIndex(argNumber(call, 2, float64(n)), n)
+	if end-start > x.limits.maxElements {
+		x.throwRange(label, "filling %d elements; the limit is %d", end-start, x.limits.maxElements)
+	}
+}
+
+// relativeIndex resolves a negative index from the end, clamped to [0, n].
+func relativeIndex(i float64, n int64) int64 {
+	if i < 0 {
+		i = max(float64(n)+i, 0)
+	}
+	return int64(min(i, float64(n)))
+}
+
+func checkArrayConcat(x *execution, label string, call *goja.FunctionCall) {
+	n := x.lengthOf(call.This)
+	for _, a := range call.Arguments {
+		if obj, ok := a.(*goja.Object); ok && obj.ClassName() == "Array" {
+			n += x.lengthOf(obj)
+		} else {
+			n++
+		}
+	}
+	if n > x.limits.maxElements {
+		x.throwRange(label, "the result would have %d elements (holes count); the limit is %d", n, x.limits.maxElements)
+	}
+}
+
+func checkArrayFrom(x *execution, label string, call *goja.FunctionCall) {
+	if n := x.lengthOf(call.Argument(0)); n > x.limits.maxElements {
+		x.throwRange(label, "the source has %d elements; the limit is %d", n, x.limits.maxElements)
+	}
+}
+
+// checkApply bounds the array-like list of arguments (argument i), which
+// becomes a Go slice of that length.
+func checkApply(i int) check {
+	return func(x *execution, label string, call *goja.FunctionCall) {
+		if n := x.lengthOf(call.Argument(i)); n > x.limits.maxStringElements {
+			x.throwRange(label, "%d arguments; the limit is %d", n, x.limits.maxStringElements)
+		}
+	}
+}
+
+// wrapFlat keeps flat from recursing deeper than maxNesting: a deeper
+// request is cut to maxNesting, and arrays still left in the result mean
+// the input nested deeper than that.
+func (x *execution) wrapFlat(proto *goja.Object) {
+	const label = "Array.prototype.flat"
+	orig, ok := goja.AssertFunction(proto.Get("flat"))
+	if !ok {
+		return
+	}
+	f := func(call goja.FunctionCall) goja.Value {
+		x.checkRunning()
+		checkArrayLength(x, label, &call)
+		depth := argNumber(&call, 0, 1)
+		cut := depth > maxNesting
+		if cut {
+			call.Arguments[0] = x.rt.ToValue(maxNesting)
+		}
+		v, err := orig(call.This, call.Arguments...)
+		must(err)
+		if cut && x.hasArray(v) {
+			x.throwRange(label, "the arrays nest more than %d levels deep", maxNesting)
+		}
+		return v
+	}
+	must(proto.DefineDataProperty("flat", x.native("flat", proto.Get("flat"), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+}
+
+func (x *execution) hasArray(v goja.Value) bool {
+	arr, ok := v.(*goja.Object)
+	if !ok {
+		return false
+	}
+	n := x.lengthOf(arr)
+	for i := int64(0); i < n; i++ {
+		if e, ok := arr.Get(fmt.Sprint(i)).(*goja.Object); ok && e.ClassName() == "Array" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkJSONParse refuses text that nests too deeply (goja parses by
+// recursion) or whose values would take more than half the memory budget:
+// a goja object costs ~500 bytes, so "[],".repeat(n) grows ~190 times.
+func checkJSONParse(x *execution, label string, call *goja.FunctionCall) {
+	text, ok := argString(call, 0)
+	if !ok {
+		return
+	}
+	if err := x.jsonFits(text.String()); err != "" {
+		x.throwRange(label, "%s", err)
+	}
+}
+
+// Approximate costs of goja values made by JSON.parse, measured.
+const (
+	costObject  = 600
+	costElement = 32
+)
+
+// jsonFits returns why JSON text may not be parsed in this sandbox, or "".
+func (x *execution) jsonFits(text string) string {
+	depth, peak, containers, elements := 0, 0, int64(0), int64(0)
+	inString := false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			peak = max(peak, depth)
+			containers++
+		case c == ']' || c == '}':
+			depth--
+		case c == ',':
+			elements++
+		}
+	}
+	if peak > maxNesting {
+		return fmt.Sprintf("the text nests more than %d levels deep", maxNesting)
+	}
+	cost := containers*costObject + elements*costElement + 2*int64(len(text))
+	if cost > x.limits.memory/2 {
+		return fmt.Sprintf("the parsed value would take about %d MB, more than half the %d MB memory limit; parse smaller pieces",
+			cost>>20, x.limits.memory>>20)
+	}
+	return ""
+}
+
+func checkCompile(x *execution, label string, call *goja.FunctionCall) {
+	if p, ok := argString(call, 0); ok {
+		if err := x.patternFits(p.String()); err != "" {
+			panic(x.newError("SyntaxError", label+": "+err))
+		}
+	}
+}
+
+// patternFits returns why a RegExp pattern may not be compiled, or "".
+func (x *execution) patternFits(p string) string {
+	switch {
+	case len(p) > x.limits.maxCode:
+		return fmt.Sprintf("the pattern is %d bytes; the limit is %d", len(p), x.limits.maxCode)
+	case !patternWithin(p, maxNesting):
+		return fmt.Sprintf("the pattern's groups nest more than %d levels deep", maxNesting)
+	}
+	return ""
+}
+
+//go:embed guards.js
+var guardSource string
+
+// guardProgram is compiled once; a goja.Program may run in many runtimes.
+var guardProgram = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("guards.js", guardSource, true)
+})
+
+// runGuardScript runs guards.js with the limits and the Go checks it calls.
+func (x *execution) runGuardScript() error {
+	v, err := x.rt.RunProgram(guardProgram())
+	if err != nil {
+		return err
+	}
+	install, ok := goja.AssertFunction(v)
+	if !ok {
+		return fmt.Errorf("guards.js: not a function")
+	}
+	lim := x.rt.NewObject()
+	for k, v := range map[string]int64{
+		"maxString": x.limits.maxString, "maxElements": x.limits.maxElements,
+		"maxStringElements": x.limits.maxStringElements, "maxBuffer": x.limits.maxBuffer, "maxNesting": maxNesting,
+	} {
+		must(lim.Set(k, v))
+	}
+	g := x.rt.NewObject()
+	must(g.Set("limits", lim))
+	must(g.Set("checkCode", x.native("checkCode", nil, x.checkCode)))
+	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
+	_, err = install(goja.Undefined(), g)
+	return err
+}
+
+// checkCode is checkSource for code compiled at run time.
+func (x *execution) checkCode(call goja.FunctionCall) goja.Value {
+	x.checkRunning()
+	if err := checkSource(call.Argument(0).String(), x.limits.maxCode); err != nil {
+		msg := err.Message
+		if err.Line > 0 {
+			msg += fmt.Sprintf(" (line %d of the code given to eval or Function)", err.Line)
+		}
+		panic(x.newError("SyntaxError", msg))
+	}
+	return goja.Undefined()
+}
+
+func (x *execution) checkPattern(call goja.FunctionCall) goja.Value {
+	x.checkRunning()
+	if err := x.patternFits(call.Argument(0).String()); err != "" {
+		panic(x.newError("SyntaxError", "RegExp: "+err))
+	}
+	return goja.Undefined()
+}

@@ -1,0 +1,178 @@
+// Guards on the built-ins that are easier to wrap in JavaScript than in Go:
+// constructors (they must keep working with new, subclasses and instanceof),
+// JSON.stringify (made to go through a replacer, which bounds its depth and
+// size and makes it interruptible), and everything that compiles code at run
+// time. g holds the limits and Go checks (see guard.go). Runs once per
+// runtime, after prelude.js and before any other code; defines no globals.
+(function (g) {
+	"use strict";
+	var L = g.limits;
+	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
+	var apply = Reflect.apply, construct = Reflect.construct, ownKeys = Reflect.ownKeys;
+	var defineProperty = Object.defineProperty, getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+	var getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
+	var isArray = Array.isArray, isView = ArrayBuffer.isView, stringify = JSON.stringify;
+	var slice = Function.prototype.call.bind(Array.prototype.slice);
+	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
+
+	function named(f, name, length) {
+		defineProperty(f, "name", { value: name, configurable: true });
+		defineProperty(f, "length", { value: length, configurable: true });
+		return f;
+	}
+
+	function define(holder, key, value) {
+		defineProperty(holder, key, { value: value, writable: true, enumerable: false, configurable: true });
+	}
+
+	function tooLarge(label, what, n, limit) {
+		throw new _RangeError(label + ": " + what + " " + n + "; the limit is " + limit);
+	}
+
+	// replaceConstructor replaces holder[key], a constructor, by a function
+	// that checks (and may convert) the arguments first. The replacement shares
+	// the original's prototype and statics, and is that prototype's constructor.
+	function replaceConstructor(holder, key, name, check) {
+		var orig = holder[key];
+		if (typeof orig !== "function") return;
+		var wrapper = function () {
+			var args = check(slice(arguments), new.target !== undefined);
+			if (new.target === undefined) return apply(orig, this, args);
+			return construct(orig, args, new.target === wrapper ? orig : new.target);
+		};
+		var keys = ownKeys(orig);
+		for (var i = 0; i < keys.length; i++) {
+			var k = keys[i];
+			if (k !== "length" && k !== "name" && k !== "prototype") defineProperty(wrapper, k, getOwnPropertyDescriptor(orig, k));
+		}
+		defineProperty(wrapper, "prototype", { value: orig.prototype, writable: false, enumerable: false, configurable: false });
+		setPrototypeOf(wrapper, getPrototypeOf(orig));
+		named(wrapper, name, orig.length);
+		if (orig.prototype) define(orig.prototype, "constructor", wrapper);
+		define(holder, key, wrapper);
+	}
+
+	// Code compiled at run time gets the checks of the model's code.
+	function checkFunctionArgs(args) {
+		var strs = [];
+		for (var i = 0; i < args.length; i++) strs[i] = _String(args[i]);
+		var params = slice(strs, 0, -1), body = strs.length > 0 ? strs[strs.length - 1] : "";
+		g.checkCode(params.join(",") + "\n" + body);
+		return strs;
+	}
+	replaceConstructor(globalThis, "Function", "Function", checkFunctionArgs);
+	var protos = [getPrototypeOf(function* () {}), getPrototypeOf(async function () {})];
+	var names = ["GeneratorFunction", "AsyncFunction"];
+	for (var i = 0; i < protos.length; i++) replaceConstructor(protos[i], "constructor", names[i], checkFunctionArgs);
+	var _eval = globalThis.eval;
+	define(globalThis, "eval", named(function (src) {
+		if (typeof src === "string") g.checkCode(src);
+		return _eval(src);
+	}, "eval", 1));
+
+	replaceConstructor(globalThis, "RegExp", "RegExp", function (args) {
+		var p = args[0];
+		if (p !== undefined && !(typeof p === "object" && p !== null)) {
+			args[0] = _String(p);
+			g.checkPattern(args[0]);
+		}
+		return args;
+	});
+
+	// Buffers allocate their length at once.
+	replaceConstructor(globalThis, "ArrayBuffer", "ArrayBuffer", function (args) {
+		var n = _Number(args[0]);
+		if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
+		return args;
+	});
+	var typed = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+		"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
+	for (i = 0; i < typed.length; i++) guardTypedArray(typed[i]);
+	function guardTypedArray(name) {
+		var size = globalThis[name] && globalThis[name].BYTES_PER_ELEMENT;
+		replaceConstructor(globalThis, name, name, function (args) {
+			var a = args[0], n;
+			if (typeof a !== "object" || a === null) n = _Number(a);
+			else if (a instanceof ArrayBuffer) return args;
+			else n = _Number(a.length);
+			if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
+			return args;
+		});
+	}
+
+	// Natives that make one heavy value per element of an iterable or of an
+	// indexed value's keys.
+	function checkElements(label, v) {
+		var n = 0;
+		if (typeof v === "string") n = v.length;
+		else if (isArray(v) || isView(v) || v instanceof String) n = v.length;
+		if (n > L.maxStringElements) tooLarge(label, "elements", n, L.maxStringElements);
+	}
+	var collections = ["Map", "Set", "WeakMap", "WeakSet"];
+	for (i = 0; i < collections.length; i++) guardCollection(collections[i]);
+	function guardCollection(name) {
+		replaceConstructor(globalThis, name, name, function (args) {
+			checkElements(name, args[0]);
+			return args;
+		});
+	}
+	guardFunctions(Promise, "Promise.", ["all", "allSettled", "any", "race"]);
+	guardFunctions(Object, "Object.", ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"]);
+	guardFunctions(Reflect, "Reflect.", ["ownKeys"]);
+	function guardFunctions(holder, prefix, keys) {
+		for (var i = 0; i < keys.length; i++) guardFunction(holder, prefix, keys[i]);
+	}
+	function guardFunction(holder, prefix, key) {
+		var orig = holder[key];
+		define(holder, key, named(function () {
+			for (var i = 0; i < arguments.length; i++) checkElements(prefix + key, arguments[i]);
+			return apply(orig, this, arguments);
+		}, key, orig.length));
+	}
+
+	// JSON.stringify goes through a replacer that tracks the depth (goja
+	// recurses on the Go stack and checks cycles in quadratic time) and the
+	// size of the text, and composes with the caller's replacer.
+	define(JSON, "stringify", named(function (value, replacer, space) {
+		var user = typeof replacer === "function" ? replacer : null;
+		var allow = isArray(replacer) ? allowList(replacer) : null;
+		var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
+		var holders = [], size = 0;
+		function guard(key, v) {
+			var n = holders.length;
+			while (n > 0 && holders[n - 1] !== this) n--;
+			holders.length = n;
+			if (user) v = apply(user, this, [key, v]);
+			size += key.length + 4 + n * indent;
+			if (typeof v === "string") size += v.length;
+			if (size > L.maxString) throw new _RangeError("JSON.stringify: the text would be more than " + L.maxString + " characters");
+			if (typeof v !== "object" || v === null) return v;
+			if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
+			if (allow && !isArray(v)) v = pick(v, allow);
+			holders[n] = v;
+			return v;
+		}
+		return stringify(value, guard, space);
+	}, "stringify", 3));
+
+	function allowList(list) {
+		var out = [];
+		for (var i = 0; i < list.length; i++) {
+			var k = list[i];
+			if (typeof k === "number" || k instanceof _Number || k instanceof _String) k = _String(k);
+			if (typeof k === "string" && indexOf(out, k) < 0) out[out.length] = k;
+		}
+		return out;
+	}
+
+	// pick copies the allowed properties of o, in the list's order, as
+	// JSON.stringify does with a property list.
+	function pick(o, allow) {
+		var c = {};
+		for (var i = 0; i < allow.length; i++) {
+			var v = o[allow[i]];
+			if (v !== undefined) c[allow[i]] = v;
+		}
+		return c;
+	}
+})

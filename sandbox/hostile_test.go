@@ -1,0 +1,87 @@
+package sandbox_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
+)
+
+// TestHostile runs the hostile corpus against sandbox.Run in this process:
+// every case must end with the expected kind of error (or result) within
+// its timeout plus StopMargin, without the canary in its output, and
+// without growing the process by more than the budget plus rssSlack.
+func TestHostile(t *testing.T) {
+	hostile.PlantEnv()
+	cases, err := hostile.Load("testdata/hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := sandbox.NewMemory(4 * hostile.MemoryLimit)
+	opts := hostile.Options()
+	opts.Memory = mem
+	var worst struct {
+		growth int64
+		name   string
+	}
+	var stops []time.Duration
+	ran := 0
+	for _, c := range cases {
+		if c.ServerOnly {
+			continue
+		}
+		ran++
+		t.Run(c.Category+"/"+c.Name, func(t *testing.T) {
+			waitIdle(t, mem)
+			before := hostile.Settle()
+			start := time.Now()
+			res := sandbox.Run(context.Background(), c.Code, hostile.Caller(), c.Options(opts))
+			elapsed := time.Since(start)
+			for _, p := range c.Check(res, elapsed) {
+				t.Error(p)
+			}
+			if res.Err != nil && res.Err.Name == "TimeoutError" {
+				stops = append(stops, elapsed-c.Timeout)
+			}
+			if c.Next != "" {
+				waitIdle(t, mem)
+				for _, p := range c.CheckNext(sandbox.Run(context.Background(), c.Next, hostile.Caller(), opts)) {
+					t.Error(p)
+				}
+			}
+			waitIdle(t, mem)
+			_, peak := hostile.RSS()
+			if g := peak - before; g > worst.growth {
+				worst.growth, worst.name = g, c.Category+"/"+c.Name
+			}
+			if g := peak - before; !hostile.RaceEnabled && before > 0 && g > c.MaxGrowth() {
+				t.Errorf("RSS grew by %d MB; the limit is %d MB", g>>20, c.MaxGrowth()>>20)
+			}
+		})
+	}
+	t.Logf("%d cases; max RSS growth %d MB (%s); stop after timeout: %s", ran, worst.growth>>20, worst.name, percentiles(stops))
+}
+
+// waitIdle waits for abandoned runtimes of earlier cases to end.
+func waitIdle(t *testing.T, mem *sandbox.Memory) {
+	deadline := time.Now().Add(10 * time.Second)
+	for mem.Active() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d executions still running 10s later", mem.Active())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func percentiles(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	p := func(q float64) time.Duration { return ds[min(int(q*float64(len(ds))), len(ds)-1)] }
+	return fmt.Sprintf("p50 %v, p99 %v, max %v (n=%d)", p(0.5), p(0.99), ds[len(ds)-1], len(ds))
+}

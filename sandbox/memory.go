@@ -1,0 +1,278 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Memory admits executions against a process-wide memory budget and runs the
+// watchdog that stops an execution exceeding its own limit. Go cannot count
+// the memory of one goroutine, so the watchdog samples the heap of the whole
+// process (runtime/metrics) every few milliseconds and attributes each
+// increase to the executions running JavaScript at that moment (not those
+// waiting for a tool call). With one execution at a time this is exact; with
+// several it is an estimate, and the admission control is what keeps their
+// sum within the budget. A Memory is safe for concurrent use.
+type Memory struct {
+	total int64
+
+	mu       sync.Mutex
+	reserved int64
+	active   map[*reservation]struct{}
+	sampling bool
+	base     int64 // heap bytes when sampling started: what the executions did not allocate
+	last     int64 // heap bytes at the previous sample
+
+	lastGC     time.Time // when the last forced collection ended
+	collecting bool      // a forced collection is running
+	overSince  time.Time // since when some execution is over its limit; zero if none
+}
+
+// DefaultProcessMemory is the budget of the shared Memory.
+const DefaultProcessMemory = 1 << 30
+
+// NewMemory returns a Memory admitting executions while the sum of their
+// limits stays within total bytes.
+func NewMemory(total int64) *Memory {
+	return &Memory{total: total, active: map[*reservation]struct{}{}}
+}
+
+// DefaultMemory is the Memory used when Options.Memory is nil: one per
+// process, of DefaultProcessMemory bytes.
+var DefaultMemory = sync.OnceValue(func() *Memory { return NewMemory(DefaultProcessMemory) })
+
+// Watchdog timing: how often the heap is sampled, and how often at most a
+// garbage collection is forced to tell live memory from garbage.
+const (
+	sampleEvery  = 2 * time.Millisecond
+	forceGCEvery = 20 * time.Millisecond
+	farLimit     = 1.25
+)
+
+// reservation is one admitted execution. Fields other than busy are
+// guarded by Memory.mu.
+type reservation struct {
+	limit   int64
+	share   int64        // heap bytes attributed to the execution
+	busy    atomic.Bool  // running JavaScript (or compiling), not waiting
+	stop    func(*Error) // stops the execution; nil until it has a runtime
+	stopped bool         // stop was called (an abandoned runtime may still allocate)
+}
+
+// memoryError is the error of an execution stopped by the watchdog.
+func memoryError(limit int64) *Error {
+	return &Error{Name: nameMemory, Message: fmt.Sprintf("the execution used more than its memory limit of %d MB "+
+		"and was stopped; work on less data at a time", limit>>20)}
+}
+
+// admit reserves limit bytes, waiting until deadline for other executions
+// to release enough. Waiting polls: it is rare, and a channel shared by
+// all executions could not be used from inside a testing/synctest bubble.
+func (m *Memory) admit(ctx context.Context, limit int64, deadline time.Time) (*reservation, *Error) {
+	limit = min(limit, m.total)
+	for !m.reserve(limit) {
+		if ctx.Err() != nil {
+			return nil, stopError(ctx)
+		}
+		if !time.Now().Before(deadline) {
+			return nil, &Error{Name: nameMemory, Message: fmt.Sprintf("the sandbox's memory budget of %d MB is in use "+
+				"by other executions; try again shortly", m.total>>20)}
+		}
+		time.Sleep(admitPoll)
+	}
+	r := &reservation{limit: limit}
+	r.busy.Store(true)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.active[r] = struct{}{}
+	if !m.sampling {
+		m.sampling = true
+		m.base, m.last = heapBytes(), heapBytes()
+		go m.watch()
+	}
+	return r, nil
+}
+
+// admitPoll is how often a waiting execution looks for room.
+const admitPoll = 2 * time.Millisecond
+
+func (m *Memory) reserve(limit int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.reserved+limit > m.total {
+		return false
+	}
+	m.reserved += limit
+	return true
+}
+
+// attach lets the watchdog stop the execution from now on.
+func (m *Memory) attach(r *reservation, stop func(*Error)) {
+	m.mu.Lock()
+	r.stop = stop
+	m.mu.Unlock()
+}
+
+// release returns the reservation. It is called when the execution's
+// runtime goroutine has ended, not merely when Run returned: an abandoned
+// runtime still holds its memory.
+func (m *Memory) release(r *reservation) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.active[r]; !ok {
+		return
+	}
+	delete(m.active, r)
+	m.reserved -= r.limit
+}
+
+// watch samples the heap until no execution is active.
+func (m *Memory) watch() {
+	t := time.NewTicker(sampleEvery)
+	defer t.Stop()
+	for range t.C {
+		if !m.sample() {
+			return
+		}
+	}
+}
+
+// sample attributes the heap's growth since the last sample and stops the
+// executions over their limit. The heap counts garbage too, so an execution
+// over its limit is stopped only after a garbage collection (forced, in the
+// background) confirmed it, unless it is over farLimit times its limit: then
+// it is stopped at once, since what matters is the memory the process holds,
+// garbage or not, and one native call (s += s) may double it. It reports
+// whether to go on sampling.
+func (m *Memory) sample() bool {
+	used := heapBytes()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.active) == 0 {
+		m.sampling = false
+		return false
+	}
+	m.attribute(used)
+	if len(m.offenders(used, 1)) == 0 {
+		m.overSince = time.Time{}
+		return true
+	}
+	if m.overSince.IsZero() {
+		m.overSince = time.Now()
+	}
+	if m.lastGC.After(m.overSince) {
+		m.stopAll(m.offenders(used, 1))
+		return true
+	}
+	m.stopAll(m.offenders(used, farLimit))
+	if !m.collecting && time.Since(m.lastGC) >= forceGCEvery {
+		m.collecting = true
+		go m.collect()
+	}
+	return true
+}
+
+// collect forces a garbage collection, so that the next sample sees live
+// memory rather than garbage.
+func (m *Memory) collect() {
+	runtime.GC()
+	m.mu.Lock()
+	m.collecting = false
+	m.lastGC = time.Now()
+	m.mu.Unlock()
+}
+
+func (m *Memory) stopAll(rs []*reservation) {
+	for _, r := range rs {
+		r.stopped = true
+		r.stop(memoryError(r.limit))
+	}
+}
+
+// attribute spreads the change of the heap since the last sample over the
+// executions: growth to those running JavaScript (or all, when none is),
+// shrinking to all in proportion to their shares.
+func (m *Memory) attribute(used int64) {
+	m.base = min(m.base, used)
+	delta := used - m.last
+	m.last = used
+	switch {
+	case delta > 0:
+		var busy []*reservation
+		for r := range m.active {
+			if r.busy.Load() {
+				busy = append(busy, r)
+			}
+		}
+		if len(busy) == 0 {
+			for r := range m.active {
+				busy = append(busy, r)
+			}
+		}
+		for _, r := range busy {
+			r.share += delta / int64(len(busy))
+		}
+	case delta < 0:
+		var sum int64
+		for r := range m.active {
+			sum += r.share
+		}
+		if sum > 0 {
+			keep := max(float64(sum+delta)/float64(sum), 0)
+			for r := range m.active {
+				r.share = int64(float64(r.share) * keep)
+			}
+		}
+	}
+}
+
+// offenders are the executions over factor times their limit, or when
+// none is but their sum is exceeded, the one with the largest share.
+// Executions already stopped, or not yet running, are left out.
+func (m *Memory) offenders(used int64, factor float64) []*reservation {
+	var out []*reservation
+	var largest *reservation
+	var limits int64
+	for r := range m.active {
+		limits += r.limit
+		if r.stop == nil || r.stopped {
+			continue
+		}
+		if float64(r.share) > factor*float64(r.limit) {
+			out = append(out, r)
+		}
+		if largest == nil || r.share > largest.share {
+			largest = r
+		}
+	}
+	if len(out) == 0 && float64(used-m.base) > factor*float64(limits) && largest != nil {
+		out = append(out, largest)
+	}
+	return out
+}
+
+// heapSample reads the heap's object bytes: live objects and garbage not yet
+// swept. Reading runtime/metrics does not stop the world.
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+var heapMu sync.Mutex
+
+func heapBytes() int64 {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heapSample)
+	return int64(heapSample[0].Value.Uint64())
+}
+
+// Active is the number of admitted executions whose runtime has not ended
+// yet (an abandoned runtime stays active until its native call returns).
+func (m *Memory) Active() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.active)
+}

@@ -1,0 +1,126 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja/parser"
+)
+
+// peakNesting is the deepest nesting the scanner sees in src.
+func peakNesting(src string) int {
+	s := &scanner{src: src, max: 1 << 30, line: 1, levels: []level{{}}}
+	s.scan()
+	return s.peak
+}
+
+func TestNesting(t *testing.T) {
+	tests := []struct {
+		src  string
+		want int
+	}{
+		{"1 + 2", 0},
+		{"f(a[0], {b: 1})", 2},
+		{"f(a[g(0)])", 3},
+		{"!!x", 1}, // one operator token
+		{"! ! ! x", 3},
+		{"typeof typeof x", 2},
+		{"a ? b : c ? d : e", 2},
+		{"a = b = c", 2},
+		{"a == b == c", 0},
+		{"a => b => c", 2},
+		{"a?.b?.c", 0},
+		{"x = 1\ny = 2\nz = 3", 1},
+		{"x = 1; y = 2", 1},
+		{"f(a = 1, b = 2)", 2},
+		{"'((((' + \"[[[[\" + `{{{{`", 0},
+		{"`a${`b${c}`}`", 2},
+		{"// ((((\n1", 0},
+		{"/* [[[[ */ 1", 0},
+		{"x = /(a(b))[(]/g.test(s)", 3},
+		{"a / (b) / c", 1},
+		{"return /[/]((x))/", 2},
+		{"new new new X", 3},
+		{"a ** b ** c", 2},
+		{"for (const a of b) { if (a) { c() } }", 3},
+	}
+	for _, tt := range tests {
+		if got := peakNesting(tt.src); got != tt.want {
+			t.Errorf("peakNesting(%q) = %d; want %d", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestNestingRealCode: ordinary code, like the prelude, stays far below
+// the limit.
+func TestNestingRealCode(t *testing.T) {
+	for name, src := range map[string]string{"prelude.js": preludeSource, "guards.js": guardSource} {
+		if got := peakNesting(src); got > 30 {
+			t.Errorf("%s nests %d levels; want few", name, got)
+		}
+	}
+}
+
+// deepSources are the constructs that make a recursive parser recurse once
+// per repetition, at the size of the code limit.
+func deepSources(n int) map[string]string {
+	return map[string]string{
+		"parens":    strings.Repeat("(", n) + "1" + strings.Repeat(")", n),
+		"arrays":    strings.Repeat("[", n) + strings.Repeat("]", n),
+		"objects":   strings.Repeat("{a:", n) + "1" + strings.Repeat("}", n),
+		"blocks":    strings.Repeat("{", n) + strings.Repeat("}", n),
+		"unary":     strings.Repeat("!", n) + "1",
+		"minus":     strings.Repeat("- ", n/2) + "1",
+		"typeof":    strings.Repeat("typeof ", n/7) + "1",
+		"ternary":   strings.Repeat("a?b:", n/4) + "c",
+		"assign":    strings.Repeat("a=", n/2) + "1",
+		"assign-nl": strings.Repeat("a=\n", n/3) + "1",
+		"arrows":    strings.Repeat("a=>", n/3) + "1",
+		"new":       strings.Repeat("new ", n/4) + "a",
+		"power":     strings.Repeat("2**", n/3) + "1",
+		"template":  strings.Repeat("`${", n/3) + strings.Repeat("}`", n/3),
+		"functions": strings.Repeat("function f(){", n/13) + strings.Repeat("}", n/13),
+		"regexp":    "/" + strings.Repeat("(", n/2) + strings.Repeat(")", n/2) + "/",
+	}
+}
+
+// TestDeepSourceRejected: each construct is refused before parsing, at
+// every size from just over the limit to the code-size limit.
+func TestDeepSourceRejected(t *testing.T) {
+	for _, n := range []int{maxNesting * 20, DefaultMaxCodeBytes - 10} {
+		for name, src := range deepSources(n) {
+			if err := checkSource(src, DefaultMaxCodeBytes); err == nil {
+				t.Errorf("%s (%d bytes): accepted", name, len(src))
+			}
+		}
+	}
+}
+
+// TestDeepSourceBelowLimitParses: just below the limit, goja parses each
+// construct quickly (no quadratic blow-up left within the limit).
+func TestDeepSourceBelowLimitParses(t *testing.T) {
+	for name, src := range deepSources(maxNesting / 2) {
+		if err := checkSource(src, DefaultMaxCodeBytes); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		start := time.Now()
+		_, _ = parser.ParseFile(nil, "x.js", src, 0)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: parsing took %v", name, d)
+		}
+	}
+}
+
+func FuzzNesting(f *testing.F) {
+	for _, s := range []string{"(a", "`${`", "/[/", "a=>b", "'\\", "/*", "}}}", "x\n=y", "?.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		_, _ = nestingWithin(src, 10)
+		if p := peakNesting(src); p > len(src) {
+			t.Errorf("peak %d for %d bytes", p, len(src))
+		}
+	})
+}
