@@ -150,7 +150,7 @@ func (d *doc) propertyDoc(name string, p *value, requires string) string {
 			}
 		}
 	}
-	if desc == "" && !sameWords(title, name) {
+	if desc == "" && title != "" && !sameWords(title, name) {
 		desc = title // a title that says more than the name stands in for a description
 	}
 	if t := d.namedTarget(chain[len(chain)-1]); t != nil && t.node.getString("description") == desc {

@@ -92,7 +92,7 @@ func not(n *value) tsType {
 	}
 	onlyType := true
 	for _, k := range n.keys {
-		onlyType = onlyType && (k == "type" || annotations[k] || noise[k])
+		onlyType = onlyType && (k == "type" || isAnnotation(k) || isNoise(k))
 	}
 	switch {
 	case !onlyType:

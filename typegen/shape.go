@@ -40,12 +40,31 @@ func (h shapeHash) mix(o shapeHash) shapeHash {
 	return h
 }
 
-// noise are keywords that never change what a schema renders as.
-var noise = setOf("$schema", "$comment", "examples", "$id", "id", "readOnly", "writeOnly", "$defs", "definitions")
+// isNoise reports whether keyword k never changes what a schema renders as.
+// (Switches: these run for every keyword of every schema, and beat maps.)
+func isNoise(k string) bool {
+	switch k {
+	case "$schema", "$comment", "examples", "$id", "id", "readOnly", "writeOnly", "$defs", "definitions":
+		return true
+	}
+	return false
+}
 
-// annotations are what a property's JSDoc shows about its own schema: two
-// uses of a shape may say different things about it, and each keeps its own.
-var annotations = setOf("description", "title", "default", "deprecated")
+// isAnnotation reports whether keyword k is what a property's JSDoc shows
+// about its own schema: two uses of a shape may say different things about
+// it, and each keeps its own.
+func isAnnotation(k string) bool {
+	switch k {
+	case "description", "title", "default", "deprecated":
+		return true
+	}
+	return false
+}
+
+// isRefKeyword reports whether k is a reference keyword.
+func isRefKeyword(k string) bool {
+	return k == "$ref" || k == "$recursiveRef" || k == "$dynamicRef"
+}
 
 // countShapes walks a document through the keywords render follows, not
 // through $refs, hashing every inline object schema and counting, per hash,
@@ -61,16 +80,16 @@ func (d *doc) countShapes(v *value, hint string, root bool, depth int) (h shapeH
 	h, top, pure := fnvOffset.byte(byte(kObject)), fnvOffset, true
 	for i, k := range v.keys {
 		c := v.vals[i]
-		if noise[k] || ignorableClosed(v, k, c) {
+		if isNoise(k) || ignorableClosed(v, k, c) {
 			continue
 		}
-		if _, isRef := refKeywords[k]; isRef {
+		if isRefKeyword(k) {
 			pure = false
 		}
 		ch, cpure := d.countChild(k, c, hint, depth)
 		pure = pure && cpure
 		h = h.string(k).mix(ch)
-		if !annotations[k] {
+		if !isAnnotation(k) {
 			top = top.string(k).mix(ch)
 		}
 	}
@@ -79,8 +98,6 @@ func (d *doc) countShapes(v *value, hint string, root bool, depth int) (h shapeH
 	}
 	return h, pure
 }
-
-var refKeywords = map[string]bool{"$ref": true, "$recursiveRef": true, "$dynamicRef": true}
 
 // countChild hashes the value of keyword k, giving the schemas inside it
 // the name hint their shapes would be named after.
