@@ -27,6 +27,7 @@ type searchIndex struct {
 	docs   []searchDoc
 	df     map[string]int
 	avgLen float64
+	vocab  []string // every term, sorted
 }
 
 type searchDoc struct {
@@ -48,16 +49,45 @@ func newSearchIndex(entries []Entry) *searchIndex {
 		d.add(terms(e.Namespace+" "+e.Server+" "+e.Name+" "+e.Title), weightName)
 		d.add(terms(strings.Join(paramNames(e.InputSchema), " ")), weightParams)
 		d.add(terms(e.Description), weightDesc)
+		idx.docs = append(idx.docs, d)
+	}
+	vocab := map[string]bool{}
+	for _, d := range idx.docs {
+		for t := range d.tf {
+			vocab[t] = true
+		}
+	}
+	for i := range idx.docs {
+		d := &idx.docs[i]
+		d.splitCompounds(vocab)
 		for t := range d.tf {
 			idx.df[t]++
 		}
 		total += d.length
-		idx.docs = append(idx.docs, d)
 	}
 	if len(idx.docs) > 0 {
 		idx.avgLen = total / float64(len(idx.docs))
 	}
+	idx.vocab = slices.Sorted(maps.Keys(idx.df))
 	return idx
+}
+
+// splitCompounds adds the parts of a name's run-together words at half
+// weight, when both parts are words of the index: "worklog" is also "work"
+// and "log", "freebusy" also "free" and "busy".
+func (d *searchDoc) splitCompounds(vocab map[string]bool) {
+	for _, t := range slices.Sorted(maps.Keys(d.tf)) {
+		if len(t) < 6 || d.tf[t] < weightName {
+			continue
+		}
+		for i := 3; i <= len(t)-3; i++ {
+			a, b := t[:i], t[i:]
+			if vocab[a] && vocab[stem(b)] {
+				d.add([]string{a, stem(b)}, weightName/2)
+				break
+			}
+		}
+	}
 }
 
 func (d *searchDoc) add(ts []string, w float64) {
@@ -70,7 +100,7 @@ func (d *searchDoc) add(ts []string, w float64) {
 // search returns the best limit entries (all matching ones when limit <= 0),
 // ties broken by path so the order is deterministic.
 func (idx *searchIndex) search(query string, limit int) []Entry {
-	q := expand(terms(query))
+	q := idx.expand(terms(query))
 	type scored struct {
 		e     Entry
 		score float64
@@ -114,20 +144,21 @@ func (idx *searchIndex) score(d searchDoc, q []queryTerm) float64 {
 	return s
 }
 
-// expand weighs the query's terms 1 and their synonyms ½, so "save" finds
-// write_file and "folder" finds list_directory without outranking an exact
-// word.
+// expand weighs the query's terms 1 and their relatives ½: synonyms ("save"
+// finds write_file, "folder" list_directory) and words of the index that
+// one is a prefix of ("remind" finds reminder), so that neither outranks an
+// exact word.
 // The terms come out sorted, so scores are summed in the same order every
 // time and equal scores stay exactly equal.
-func expand(q []string) []queryTerm {
+func (idx *searchIndex) expand(q []string) []queryTerm {
 	w := map[string]float64{}
 	for _, t := range q {
 		w[t] = 1
 	}
 	for _, t := range q {
-		for _, syn := range synonyms[t] {
-			if _, ok := w[syn]; !ok {
-				w[syn] = synonymWeight
+		for _, rel := range slices.Concat(synonyms[t], idx.extensions(t)) {
+			if _, ok := w[rel]; !ok {
+				w[rel] = synonymWeight
 			}
 		}
 	}
@@ -138,6 +169,24 @@ func expand(q []string) []queryTerm {
 	return out
 }
 
+// extensions are the words of the index that t is a proper prefix of, for
+// t of at least minPrefix letters.
+func (idx *searchIndex) extensions(t string) []string {
+	if len(t) < minPrefix {
+		return nil
+	}
+	var out []string
+	i, _ := slices.BinarySearch(idx.vocab, t)
+	for ; i < len(idx.vocab) && strings.HasPrefix(idx.vocab[i], t); i++ {
+		if idx.vocab[i] != t {
+			out = append(out, idx.vocab[i])
+		}
+	}
+	return out
+}
+
+const minPrefix = 4
+
 type queryTerm struct {
 	term   string
 	weight float64
@@ -145,25 +194,97 @@ type queryTerm struct {
 
 const synonymWeight = 0.5
 
-// synonyms are a few everyday words for what tools call otherwise, keyed
-// and valued by stemmed terms.
+// synonyms are everyday words for what tools call otherwise, in groups of
+// words that stand for each other in a task description: the verbs of
+// CRUD, and the nouns of common services (mail, calendars, payments,
+// tickets, infrastructure). Keys and values are stemmed.
 var synonyms = symmetric([][]string{
+	// verbs
 	{"folder", "directory", "dir"},
-	{"save", "write", "store"},
-	{"remove", "delete", "erase"},
-	{"make", "create", "new"},
-	{"find", "search", "lookup", "query"},
-	{"fetch", "get", "read", "retrieve", "load"},
-	{"modify", "update", "edit", "change"},
-	{"show", "list", "display"},
+	{"save", "write", "store", "keep", "put"},
+	{"remove", "delete", "erase", "destroy", "trash"},
+	{"make", "create", "new", "add", "insert", "open"},
+	{"find", "search", "lookup", "query", "filter"},
+	{"fetch", "get", "read", "retrieve", "load", "download"},
+	{"modify", "update", "edit", "change", "patch", "set"},
+	{"show", "list", "display", "view", "enumerate"},
+	{"send", "post", "deliver"},
+	{"merge", "combine", "join", "consolidate"},
+	{"duplicate", "copy", "clone", "fork"},
+	{"drag", "move", "transfer", "relocate", "rename"},
+	{"undo", "rollback", "revert", "restore"},
+	{"silence", "mute", "snooze", "suppress"},
+	{"fix", "resolve", "solve"},
+	{"finish", "complete", "done", "tick"},
+	{"kick", "ban", "expel"},
+	{"clear", "purge", "flush", "clean", "prune", "wipe"},
+	{"convert", "export", "transform"},
+	{"reply", "respond", "answer", "comment"},
+	{"remember", "memorize", "record"},
+	{"play", "playback", "resume", "listen"},
+	{"share", "permission", "access", "grant"},
+	{"live", "production", "promote", "publish"},
+	{"group", "aggregate", "aggregation", "sum", "total"},
+	{"transcribe", "transcription", "transcript", "caption", "subtitle", "speech"},
+	// nouns
+	{"message", "text", "sms", "chat"},
+	{"email", "mail", "inbox"},
+	{"meeting", "event", "appointment", "invitation", "invite"},
+	{"schedule", "calendar", "agenda"},
+	{"free", "busy", "availability", "available"},
+	{"music", "song", "track"},
+	{"recording", "audio", "voice"},
+	{"rain", "weather", "forecast", "precipitation", "temperature", "snow"},
+	{"drive", "route", "direction", "travel", "commute", "trip"},
+	{"refund", "reimburse", "repay"},
+	{"money", "payment", "charge", "pay", "paid", "funds"},
+	{"stock", "inventory"},
+	{"dns", "ip", "hostname", "domain"},
+	{"website", "site", "zone", "cdn"},
+	{"fact", "observation", "note"},
+	{"person", "entity"},
+	{"newsletter", "campaign"},
+	{"colleague", "member", "teammate", "collaborator", "follower"},
+	{"bug", "issue", "error", "defect", "exception", "crash"},
+	{"link", "url"},
+	{"temporary", "expire", "expiry", "presign", "ttl"},
+	{"alert", "monitor", "alarm"},
+	{"sql", "select"},
+	{"database", "db"},
+	{"field", "column", "schema"},
+	{"place", "location", "nearby", "near", "around"},
+	{"vector", "embedding", "embed"},
+	{"cache", "cached"},
+	{"picture", "image", "photo", "png", "screenshot"},
+	{"translate", "translation", "language"},
+	{"phone", "sms", "mobile"},
+	{"code", "verification", "otp", "2fa"},
+	{"ship", "fulfill", "fulfillment", "tracking"},
+	{"coupon", "discount", "promo", "voucher"},
+	{"wiki", "page", "document", "documentation", "runbook", "article"},
+	{"replica", "scale", "resize"},
+	{"log", "output", "trace"},
+	{"cpu", "usage", "utilization"},
+	{"deploy", "deployment", "release", "rollout"},
+	{"customer", "client", "buyer"},
+	{"invoice", "bill", "billing"},
+	{"subscription", "plan", "recurring"},
+	{"deal", "opportunity"},
+	{"company", "organization", "org"},
+	{"task", "todo", "chore"},
+	{"ticket", "case"},
+	{"attachment", "attached"},
+	{"pr", "pull"},
 })
 
+// symmetric maps each (stemmed) word of a group to the others of every
+// group it is in.
 func symmetric(groups [][]string) map[string][]string {
 	m := map[string][]string{}
 	for _, g := range groups {
 		for _, a := range g {
 			for _, b := range g {
-				if a != b {
+				if a, b := stem(a), stem(b); a != b && !slices.Contains(m[a], b) {
 					m[a] = append(m[a], b)
 				}
 			}
@@ -201,7 +322,7 @@ func terms(text string) []string {
 	var out []string
 	for _, w := range words(text) {
 		w = strings.ToLower(w)
-		if stopWords[w] {
+		if stopWords[w] || len(w) == 1 && !unicode.IsDigit(rune(w[0])) {
 			continue
 		}
 		out = append(out, stem(w))
@@ -289,6 +410,9 @@ var stopWords = setOf(
 	"a", "an", "the", "to", "of", "in", "on", "for", "and", "or", "with", "from", "by",
 	"is", "are", "be", "this", "that", "it", "its", "as", "at", "into", "my", "me", "i",
 	"all", "any", "some", "please", "can", "you", "your", "which", "what", "how",
+	"someone", "everyone", "people", "will", "does", "do", "have", "has", "their", "they",
+	"them", "our", "we", "us", "want", "need", "there", "so", "let", "about", "using",
+	"use", "via", "against", "between", "after", "before", "during", "like", "just",
 )
 
 func setOf(words ...string) map[string]bool {

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func corpusRegistry(t *testing.T) *Registry {
+func corpusRegistry(t testing.TB) *Registry {
 	t.Helper()
 	r := newTestRegistry(t, Options{})
 	for _, name := range []string{"memory", "filesystem", "everything", "github", "sequential-thinking"} {
@@ -90,6 +90,35 @@ func TestTerms(t *testing.T) {
 	for in, want := range tests {
 		if diff := cmp.Diff(want, terms(in)); diff != "" {
 			t.Errorf("terms(%q) (-want +got)\n%s", in, diff)
+		}
+	}
+}
+
+// TestSearchWordForms checks the relatives a query term reaches: a word
+// the term begins ("remind" → reminder), the parts of a run-together name
+// ("log work" → worklog) and a synonym ("text" → sms), each without
+// outranking an exact match.
+func TestSearchWordForms(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	echo := func(name, desc string) Tool { return NewTool("svc", name, desc, nil, echoHandler) }
+	must(t, r.Add(
+		echo("new_reminder", "Schedule a reminder."),
+		echo("create_worklog", "Record time spent."),
+		echo("sendSms", "Send to a phone number."),
+		echo("text_search", "Full-text search."),
+		echo("remind_all", "Nudge everyone."),
+	))
+	tests := []struct{ query, want string }{
+		{"remind", "svc.remind_all"},
+		{"reminding", "svc.remind_all"},
+		{"remin", "svc.new_reminder"},
+		{"log work", "svc.create_worklog"},
+		{"text a phone", "svc.sendSms"},
+		{"text", "svc.text_search"},
+	}
+	for _, tt := range tests {
+		if got := paths(r.Search(tt.query, 1)); !slices.Equal(got, []string{tt.want}) {
+			t.Errorf("Search(%q) = %v, want [%s]", tt.query, got, tt.want)
 		}
 	}
 }
