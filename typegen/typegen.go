@@ -169,14 +169,15 @@ func (g *gen) prepare(t Tool) prepared {
 }
 
 // countShapes counts the inline object shapes of both schemas. The
-// arguments object itself is never shared: a method's parameters are read
-// where the method is.
+// arguments and the result themselves are never shared: a method's
+// parameters and result are read where the method is, and a result named
+// after the first tool returning it would mislead at the others.
 func (p prepared) countShapes() {
 	if p.in != nil {
 		p.in.countShapes(p.in.root, p.tool.Name+"_args", true, 0)
 	}
 	if p.out != nil {
-		p.out.countShapes(p.out.root, p.tool.Name+"_result", false, 0)
+		p.out.countShapes(p.out.root, p.tool.Name+"_result", true, 0)
 	}
 }
 
