@@ -38,9 +38,17 @@ Commands:
   check    connect to every configured server and report its tool count
   version  print the version
 
+--transport http serves streamable HTTP at /mcp, --transport sse serves /sse
+and /message; both also serve /healthz, /readyz and /metrics. --listen
+defaults to 127.0.0.1:8080; another address needs codemode.auth (bearer
+tokens or JWT) in the configuration.
+
 Without --config, $MCP_CODEMODE_CONFIG is read; without either, only the
 built-in tools are served. Every flag may also be set as MCP_CODEMODE_<FLAG>,
-e.g. MCP_CODEMODE_LISTEN=127.0.0.1:9000.
+e.g. MCP_CODEMODE_LISTEN=127.0.0.1:9000. MCP_CODEMODE_LOG_LEVEL (debug, info,
+warn, error) and MCP_CODEMODE_LOG_FORMAT=json shape the logs on stderr;
+MCP_CODEMODE_SHUTDOWN_GRACE (default 30s) is how long HTTP requests in
+flight may finish after SIGTERM.
 
 Exit status: 0 success, 1 script or server failure, 2 usage or configuration error.
 `
