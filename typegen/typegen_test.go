@@ -140,6 +140,21 @@ func ExampleDeclarations() {
 	// };
 }
 
+func ExampleTypeOf() {
+	fmt.Println(TypeOf(json.RawMessage(`{"type":"object","properties":{
+		"tags":{"type":"array","items":{"type":"string"},"uniqueItems":true},
+		"parent":{"$ref":"#"}},"required":["tags"]}`)))
+	fmt.Println(TypeOf(json.RawMessage(`{"type":["string","null"],"enum":["low","high",null,3]}`)))
+	// Output:
+	// type T_root = {
+	//  /** (unique) */
+	//  tags: string[];
+	//  parent?: T_root;
+	// };
+	// T_root
+	// "low" | "high" | null
+}
+
 // keywordNamespace has a tool named after every JavaScript and TypeScript
 // keyword, which all must be callable as methods: github.delete(...).
 func keywordNamespace() Namespace {
