@@ -70,14 +70,16 @@ func isRefKeyword(k string) bool {
 // through $refs, hashing every inline object schema and counting, per hash,
 // the schemas of the namespace that render alike. A schema with a $ref
 // inside is never a shape: what it renders as depends on its document.
-func (d *doc) countShapes(v *value, hint string, root bool, depth int) (h shapeHash, pure bool) {
+func (d *doc) countShapes(v *value, hint string, root bool, depth int) (shapeHash, bool) {
 	if v == nil || depth > maxDepth {
 		return fnvOffset, true
 	}
 	if v.kind != kObject {
 		return d.hashLeaf(v, hint, depth), true
 	}
-	h, top, pure := fnvOffset.byte(byte(kObject)), fnvOffset, true
+	// Keywords are summed, so that their order does not matter.
+	var all, top shapeHash
+	pure := true
 	for i, k := range v.keys {
 		c := v.vals[i]
 		if isNoise(k) || ignorableClosed(v, k, c) {
@@ -88,15 +90,16 @@ func (d *doc) countShapes(v *value, hint string, root bool, depth int) (h shapeH
 		}
 		ch, cpure := d.countChild(k, c, hint, depth)
 		pure = pure && cpure
-		h = h.string(k).mix(ch)
+		kh := fnvOffset.string(k).mix(ch)
+		all += kh
 		if !isAnnotation(k) {
-			top = top.string(k).mix(ch)
+			top += kh
 		}
 	}
 	if pure && !root && isShape(v) {
-		d.g.addShape(v, top, shapeName(v, hint))
+		d.g.addShape(v, fnvOffset.byte(byte(kObject)).mix(top), shapeName(v, hint))
 	}
-	return h, pure
+	return fnvOffset.byte(byte(kObject)).mix(all), pure
 }
 
 // countChild hashes the value of keyword k, giving the schemas inside it

@@ -1,7 +1,10 @@
 package typegen
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"slices"
+	"strings"
 )
 
 // Tools of one server often share definitions: a Pydantic model in the
@@ -55,7 +58,7 @@ func (d *doc) resolveRefs(t *target) {
 	if t.hash != nil {
 		return
 	}
-	sum := sha256.Sum256([]byte(jsonText(t.node)))
+	sum := sha256.Sum256([]byte(schemaText(t.node)))
 	t.hash = sum[:]
 	d.collectRefs(t.node, &t.refs, 0)
 }
@@ -75,4 +78,88 @@ func (d *doc) collectRefs(v *value, out *[]*target, depth int) {
 	for _, c := range v.vals {
 		d.collectRefs(c, out, depth+1)
 	}
+}
+
+// schemaText is a schema's JSON text with the keywords of every schema in
+// it sorted, so that equal schemas written in another keyword order share.
+// The order of properties (and of patternProperties) is kept: it is the
+// order the model reads them in.
+func schemaText(v *value) string {
+	var b bytes.Buffer
+	writeSchema(&b, v, 0)
+	return b.String()
+}
+
+func writeSchema(b *bytes.Buffer, v *value, depth int) {
+	switch {
+	case v.kind == kArray && depth <= maxDepth:
+		b.WriteByte('[')
+		for i, e := range v.vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeSchema(b, e, depth+1)
+		}
+		b.WriteByte(']')
+		return
+	case v.kind != kObject || depth > maxDepth:
+		b.WriteString(jsonText(v))
+		return
+	}
+	order := make([]int, len(v.keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return strings.Compare(v.keys[i], v.keys[j]) })
+	b.WriteByte('{')
+	for n, i := range order {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		k, c := v.keys[i], v.vals[i]
+		b.WriteString(quote(k))
+		b.WriteByte(':')
+		switch {
+		case isSchemaMap(k) && c.kind == kObject:
+			writeMap(b, c, depth+1)
+		case isSchemaKeyword(k):
+			writeSchema(b, c, depth+1)
+		default:
+			b.WriteString(jsonText(c))
+		}
+	}
+	b.WriteByte('}')
+}
+
+// writeMap writes an object whose members are schemas, in their order.
+func writeMap(b *bytes.Buffer, m *value, depth int) {
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(k))
+		b.WriteByte(':')
+		writeSchema(b, m.vals[i], depth)
+	}
+	b.WriteByte('}')
+}
+
+// isSchemaMap reports whether keyword k holds named schemas.
+func isSchemaMap(k string) bool {
+	switch k {
+	case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies":
+		return true
+	}
+	return false
+}
+
+// isSchemaKeyword reports whether keyword k holds a schema or a list of them.
+func isSchemaKeyword(k string) bool {
+	switch k {
+	case "items", "prefixItems", "additionalItems", "additionalProperties", "unevaluatedProperties",
+		"unevaluatedItems", "contains", "propertyNames", "not", "if", "then", "else", "allOf", "anyOf", "oneOf":
+		return true
+	}
+	return false
 }

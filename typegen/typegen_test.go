@@ -3,8 +3,10 @@ package typegen
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,8 +87,13 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestDeterministic checks that the same tools give byte-identical
+// declarations run after run (Go's map order differs every time), and when
+// the keywords of every schema come in another order, as producers writing
+// from maps give them. The order of properties is kept: it is the order the
+// model reads them in.
 func TestDeterministic(t *testing.T) {
-	var ns []Namespace
+	ns := []Namespace{zooNamespace(t), featureNamespace()}
 	for _, path := range corpusFiles(t) {
 		ns = append(ns, loadNamespace(t, path))
 	}
@@ -96,6 +103,60 @@ func TestDeterministic(t *testing.T) {
 			t.Fatal("Declarations is not deterministic")
 		}
 	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3 {
+		shuffled := make([]Namespace, len(ns))
+		for i, n := range ns {
+			n.Tools = slices.Clone(n.Tools)
+			for j := range n.Tools {
+				n.Tools[j].InputSchema = shuffleKeywords(t, n.Tools[j].InputSchema, rng)
+				n.Tools[j].OutputSchema = shuffleKeywords(t, n.Tools[j].OutputSchema, rng)
+			}
+			shuffled[i] = n
+		}
+		if diff := cmp.Diff(first, Declarations(shuffled, Options{})); diff != "" {
+			t.Fatalf("declarations depend on keyword order (-in order +shuffled):\n%s", diff)
+		}
+	}
+}
+
+// shuffleKeywords re-encodes a schema with the keywords of every schema in
+// it shuffled. Objects with a duplicate key keep their order: the last of
+// them is the one that counts.
+func shuffleKeywords(t *testing.T, raw json.RawMessage, rng *rand.Rand) json.RawMessage {
+	var p parser
+	v, err := p.parse(raw)
+	if err != nil || v == nil {
+		return raw
+	}
+	shuffleSchema(v, rng)
+	return json.RawMessage(jsonText(v))
+}
+
+func shuffleSchema(v *value, rng *rand.Rand) {
+	for _, e := range v.elems() {
+		shuffleSchema(e, rng)
+	}
+	if v.kind != kObject {
+		return
+	}
+	for i, k := range v.keys {
+		switch c := v.vals[i]; {
+		case isSchemaMap(k) && c.kind == kObject:
+			for _, m := range c.vals {
+				shuffleSchema(m, rng)
+			}
+		case isSchemaKeyword(k):
+			shuffleSchema(c, rng)
+		}
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(v.keys)))) < len(v.keys) {
+		return
+	}
+	rng.Shuffle(len(v.keys), func(i, j int) {
+		v.keys[i], v.keys[j] = v.keys[j], v.keys[i]
+		v.vals[i], v.vals[j] = v.vals[j], v.vals[i]
+	})
 }
 
 func ExampleDeclarations() {
