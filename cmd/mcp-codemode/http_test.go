@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -26,7 +28,8 @@ type hostedServer struct {
 	exited chan error
 }
 
-var servingLine = regexp.MustCompile(`msg=serving transport=\w+ address=(\S+)`)
+// servingLine finds the address in the "serving" log line, text or JSON.
+var servingLine = regexp.MustCompile(`msg"?[=:]"?serving.*address"?[=:]"?([0-9.:\[\]]+)`)
 
 // startHosted runs `serve --transport TRANSPORT --listen 127.0.0.1:0` and
 // waits for the address it logs.
@@ -260,5 +263,73 @@ func TestHostedRefusesUnauthenticatedNonLoopback(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
+	}
+}
+
+// TestHostedSIGTERM: on SIGTERM the binary lets the execution in flight
+// finish and answer, refuses new work, and exits 0. Its logs are JSON when
+// asked, and name the request of an execution.
+func TestHostedSIGTERM(t *testing.T) {
+	cfg := writeConfig(t, map[string]any{"testup": upstreams(t)["testup"]}, nil)
+	srv := startHosted(t, "http", cfg, "MCP_CODEMODE_LOG_FORMAT=json")
+	post := func(session, body string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, srv.base+"/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("X-Request-Id", "sigterm-test-1")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := post("", `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	session := resp.Header.Get("Mcp-Session-Id")
+	resp.Body.Close()
+	answer := make(chan string, 1)
+	go func() {
+		r := post(session, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"execute","arguments":{"code":"throw new Error('slept ' + await testup.sleep({ ms: 1500 }))"}}}`)
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		answer <- string(b)
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-answer:
+		if !strings.Contains(a, "Error: slept 1500") {
+			t.Errorf("the execution in flight answered %s", a)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no answer")
+	}
+	select {
+	case err := <-srv.exited:
+		if err != nil {
+			t.Errorf("exit: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not exit")
+	}
+	var sawShutdown, sawExecute bool
+	for _, line := range strings.Split(strings.TrimSpace(srv.stderr.String()), "\n") {
+		var rec map[string]any
+		if strings.HasPrefix(line, "[testup]") {
+			continue
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("a log line is not JSON: %q", line)
+			continue
+		}
+		sawShutdown = sawShutdown || rec["msg"] == "shutting down"
+		sawExecute = sawExecute || rec["msg"] == "execute" && rec["request_id"] == "sigterm-test-1"
+	}
+	if !sawShutdown || !sawExecute {
+		t.Errorf("logs lack the shutdown (%v) or the execution with its request id (%v):\n%s", sawShutdown, sawExecute, srv.stderr.String())
 	}
 }
