@@ -67,7 +67,8 @@ func executeTool(description string) mcp.Tool {
 
 func searchTool() mcp.Tool {
 	return mcp.NewToolWithRawSchema("search_tools",
-		"Find tools by what they do. Returns the TypeScript declarations of the best matches, ready to call from execute.",
+		"Find tools by what they do. Returns the TypeScript declarations of the best matches, ready to call from execute "+
+			"(and, as structured content, their names, namespaces and one-line descriptions).",
 		json.RawMessage(`{
   "type": "object",
   "properties": {
@@ -80,8 +81,22 @@ func searchTool() mcp.Tool {
 }
 
 // describe writes the execute tool's description: how to write the code,
-// the API, and one example.
+// the API, and one example. The API is the declarations of every tool when
+// they fit codemode.description_budget_tokens, else a compact index and
+// how to discover the rest (discovery.go).
 func describe(a *api, limits config.Codemode, network string) string {
+	budget := limits.DescriptionBudgetTokens
+	if budget <= 0 {
+		budget = defaultBudget
+	}
+	if full := describeFull(a, limits, network); fits(full, budget) {
+		return full
+	}
+	return describeIndex(a, limits, network, budget)
+}
+
+// describeFull is the description with every declaration.
+func describeFull(a *api, limits config.Codemode, network string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run TypeScript (or JavaScript) that calls the tools declared below and return its result. "+
 		"The code is the body of an async function: use `await`, run independent calls at once with `Promise.all`, "+

@@ -26,6 +26,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		Timeout:      s.limits.Timeout,
 		MaxToolCalls: s.limits.MaxToolCalls,
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
+		Prelude:      []string{codemodePrelude},
 	}
 	h := hooksFrom(ctx)
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog

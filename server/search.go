@@ -32,7 +32,15 @@ func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mc
 	if len(found) == 0 {
 		return mcp.NewToolResultText(fmt.Sprintf("No tool matches %q. The namespaces are: %s.", query, strings.Join(s.namespaces(), ", "))), nil
 	}
-	return mcp.NewToolResultText(s.declare(found)), nil
+	hits := make([]searchHit, len(found))
+	for i, e := range found {
+		hits[i] = hitOf(e)
+	}
+	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found)), nil
+}
+
+func hitOf(e tools.Entry) searchHit {
+	return searchHit{Name: e.Path(), Namespace: e.Namespace, Description: firstLine(e.Description)}
 }
 
 func clampLimit(n int) int {
@@ -107,7 +115,7 @@ func (s *Server) helperSearch(args json.RawMessage) (json.RawMessage, error) {
 	}
 	hits := []searchHit{}
 	for _, e := range s.reg.Search(q.Query, clampLimit(q.Limit)) {
-		hits = append(hits, searchHit{Name: e.Path(), Namespace: e.Namespace, Description: firstLine(e.Description)})
+		hits = append(hits, hitOf(e))
 	}
 	return json.Marshal(hits)
 }
@@ -125,7 +133,7 @@ func (s *Server) helperDescribe(args json.RawMessage) (json.RawMessage, error) {
 		}
 	}
 	if len(found) == 0 {
-		return nil, typeError(fmt.Sprintf("codemode.describe: no tool or namespace %q; the namespaces are: %s", name, strings.Join(s.namespaces(), ", ")))
+		return nil, typeError(fmt.Sprintf("codemode.describe: no tool or namespace %q;%s the namespaces are: %s", name, s.didYouMean(name), strings.Join(s.namespaces(), ", ")))
 	}
 	return json.Marshal(s.declare(found))
 }
@@ -148,3 +156,16 @@ func (e *namedError) Error() string     { return e.msg }
 func (e *namedError) ErrorName() string { return e.name }
 
 func typeError(msg string) error { return &namedError{name: "TypeError", msg: msg} }
+
+// didYouMean names the tools that search finds for a name describe did not
+// know, or nothing.
+func (s *Server) didYouMean(name string) string {
+	var paths []string
+	for _, e := range s.reg.Search(name, 3) {
+		paths = append(paths, e.Path())
+	}
+	if len(paths) == 0 {
+		return ""
+	}
+	return " did you mean " + strings.Join(paths, ", ") + "?"
+}

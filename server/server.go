@@ -115,6 +115,7 @@ type api struct {
 	declarations string
 	description  string
 	entries      []tools.Entry
+	namespaces   []typegen.Namespace
 }
 
 // current returns the API for the registry's present tool set, building it
@@ -128,8 +129,8 @@ func (s *Server) current() *api {
 		defer s.mu.Unlock()
 		return s.cache
 	}
-	a := &api{version: v, entries: s.reg.Entries()}
-	a.declarations = typegen.Declarations(s.reg.Namespaces(), typegen.Options{})
+	a := &api{version: v, entries: s.reg.Entries(), namespaces: s.reg.Namespaces()}
+	a.declarations = typegen.Declarations(a.namespaces, typegen.Options{})
 	a.description = describe(a, s.limits, s.net.Summary())
 	changed := s.cache != nil && s.cache.description != a.description
 	s.cache = a
