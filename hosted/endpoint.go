@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -76,9 +77,16 @@ func (h *Handler) useSession(w http.ResponseWriter, r *http.Request, id string) 
 	return true
 }
 
+// bodyTimeout bounds the reading of a request body, against clients that
+// trickle one in to hold a connection.
+const bodyTimeout = 30 * time.Second
+
 // readMessage reads a POST body within the cap and parses its head.
 func (h *Handler) readMessage(w http.ResponseWriter, r *http.Request) (message, bool) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	_ = rc.SetReadDeadline(time.Time{})
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):

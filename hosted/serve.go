@@ -20,6 +20,7 @@ func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute, // idle keep-alive connections do not hold fds for ever
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	served := make(chan error, 1)
