@@ -83,6 +83,9 @@ func New(reg *tools.Registry, opts Options) *Server {
 	)
 	s.mcp.AddTool(executeTool(s.current().description), s.handleExecute)
 	s.mcp.AddTool(searchTool(), s.handleSearch)
+	// Re-announce execute as soon as the tool set changes (an upstream's
+	// tools/list_changed), not at the next call: clients learn of it at once.
+	reg.OnChange(func() { s.current() })
 	return s
 }
 

@@ -30,6 +30,9 @@ type Options struct {
 	// Stderr receives upstream servers' stderr, line by line, each line
 	// prefixed with "[name] ". Nil means os.Stderr.
 	Stderr io.Writer
+	// PinToolDefinitions refuses an upstream tool whose definition changed
+	// since it was first seen (see pin.go); false only logs the change.
+	PinToolDefinitions bool
 }
 
 // Registry holds the tools the model can call: built-in tools added with
@@ -44,9 +47,12 @@ type Registry struct {
 	// Tests shorten these.
 	startTimeout, minBackoff, maxBackoff time.Duration
 
-	mu      sync.Mutex // serialises changes to servers and snapshot
-	servers map[string]*serverTools
-	snap    atomic.Pointer[snapshot]
+	mu       sync.Mutex // serialises changes to servers and snapshot
+	servers  map[string]*serverTools
+	snap     atomic.Pointer[snapshot]
+	pins     map[string]pin // first definition seen, by tool id
+	pinDefs  bool
+	onChange []func()
 }
 
 // serverTools is one namespace as configured: built-in or upstream.
@@ -74,6 +80,8 @@ func NewRegistry(opts Options) *Registry {
 		minBackoff:   500 * time.Millisecond,
 		maxBackoff:   30 * time.Second,
 		servers:      map[string]*serverTools{},
+		pins:         map[string]pin{},
+		pinDefs:      opts.PinToolDefinitions,
 	}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -163,6 +171,10 @@ func (r *Registry) setUpstreamTools(u *upstream, description string, tools []Too
 	}
 	next, changed := map[string]*toolRec{}, len(tools) != len(st.tools) || st.description != description
 	for _, t := range tools {
+		if !r.checkPin(t) {
+			changed = changed || st.tools[t.Name] != nil
+			continue
+		}
 		if old := st.tools[t.Name]; old != nil && sameTool(old.Tool, t) {
 			next[t.Name] = old
 			continue
@@ -311,6 +323,7 @@ func (r *Registry) rebuild() {
 	next := buildSnapshot(r.servers)
 	next.version = r.snap.Load().version + 1
 	r.snap.Store(next)
+	r.changed()
 }
 
 // firstLine is the first non-empty line of s, cut to n runes: enough of a

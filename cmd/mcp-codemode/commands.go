@@ -45,7 +45,8 @@ func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Re
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr})
+	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
+		PinToolDefinitions: cfg.Codemode.PinToolDefinitions})
 	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
 		return nil, nil, nil, err
 	}

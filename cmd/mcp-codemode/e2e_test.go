@@ -117,7 +117,14 @@ type sdkClient struct {
 
 func startSDK(t *testing.T, configPath string) *sdkClient {
 	t.Helper()
-	cmd := exec.Command(testenv.Node(t), "testdata/client.mjs", testenv.NodeModules(t), binary(t), "--config", configPath)
+	return startDriver(t, "testdata/client.mjs", binary(t), "--config", configPath)
+}
+
+// startDriver runs a driver script of testdata with the node modules and
+// args, speaking its one-JSON-line protocol.
+func startDriver(t *testing.T, script string, args ...string) *sdkClient {
+	t.Helper()
+	cmd := exec.Command(testenv.Node(t), append([]string{script, testenv.NodeModules(t)}, args...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

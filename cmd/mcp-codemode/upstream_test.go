@@ -16,7 +16,17 @@ import (
 const upstreamEnv = "MCP_CODEMODE_TEST_UPSTREAM"
 
 func serveTestUpstream() {
-	s := mcpserver.NewMCPServer("testup", "1.0.0")
+	s := mcpserver.NewMCPServer("testup", "1.0.0", mcpserver.WithToolCapabilities(true))
+	s.AddTool(mcp.NewTool("grow", mcp.WithDescription("Adds a tool of the given name (which returns its name) and announces it with tools/list_changed."),
+		mcp.WithString("name", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			name := req.GetString("name", "")
+			s.AddTool(mcp.NewTool(name, mcp.WithDescription("Added by grow.")),
+				func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+					return mcp.NewToolResultText(`"` + name + `"`), nil
+				})
+			return mcp.NewToolResultText(`"ok"`), nil
+		})
 	s.AddTool(mcp.NewTool("sleep", mcp.WithDescription("Sleeps, then returns how long."),
 		mcp.WithNumber("ms", mcp.Required())),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -1,0 +1,69 @@
+package tools
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// Tool-definition pinning guards against an upstream changing what a tool
+// says it does after the user started trusting it (a "rug pull"): the first
+// definition seen of each upstream tool is its pin; a later, different
+// definition is logged, and with Options.PinToolDefinitions the changed
+// tool is refused: left out of the tool set until the server restarts.
+
+// definitionHash identifies what the model is told of a tool: title,
+// description, schemas and annotations.
+func definitionHash(t Tool) string {
+	data, _ := json.Marshal(struct {
+		Title, Description string
+		In, Out            json.RawMessage
+		Annotations        any
+	}{t.Title, t.Description, t.InputSchema, t.OutputSchema, t.Annotations})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// checkPin compares t with the pinned definition of its id, pinning it when
+// first seen. It reports whether t may be installed; a change is logged
+// either way. r.mu must be held.
+func (r *Registry) checkPin(t Tool) bool {
+	id, h := toolID(t.Server, t.Name), definitionHash(t)
+	old, seen := r.pins[id]
+	if !seen {
+		r.pins[id] = pin{hash: h, description: t.Description}
+		return true
+	}
+	if old.hash == h {
+		return true
+	}
+	r.log.Warn("tool definition changed since it was first seen",
+		"server", t.Server, "tool", t.Name, "refused", r.pinDefs,
+		"was", r.red.String(firstLine(old.description, 200)), "now", r.red.String(firstLine(t.Description, 200)))
+	if !r.pinDefs {
+		r.pins[id] = pin{hash: h, description: t.Description}
+	}
+	return !r.pinDefs
+}
+
+// pin is the first definition seen of a tool.
+type pin struct {
+	hash        string
+	description string
+}
+
+// OnChange registers f to be called, on its own goroutine, after every
+// change of the tool set (Version changes): the server re-announces its
+// tools to its clients.
+func (r *Registry) OnChange(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onChange = append(r.onChange, f)
+}
+
+// changed runs the OnChange hooks; r.mu must be held.
+func (r *Registry) changed() {
+	for _, f := range r.onChange {
+		go f()
+	}
+}
