@@ -32,8 +32,10 @@
 // each POST its own Stream, so progress reaches the client on that POST,
 // before its response, and answers notifications/cancelled itself, so a
 // cancelled request is interrupted and its POST ends without a response
-// (mcp-go would cancel it but still send one). SSE runs on server.Conn,
-// which keeps the same promises.
+// (mcp-go would cancel it but still send one). A dropped connection cancels
+// a request only on protocol version 2026-07-28 and later: before, the
+// spec says it is not a cancel. SSE runs on server.Conn, which keeps the
+// same promises; the end of its stream ends the session and its requests.
 //
 // # Concurrency and shutdown
 //

@@ -39,7 +39,7 @@ func TestSessionTable(t *testing.T) {
 	if _, err := m.Terminate(id); err != nil || tab.count() != 0 {
 		t.Errorf("terminate: %v, %d left", err, tab.count())
 	}
-	if len(newID()) != 32 || newID() == newID() {
+	if id1, id2 := newID(), newID(); len(id1) != 32 || id1 == id2 {
 		t.Error("session ids are not 128 random bits")
 	}
 }

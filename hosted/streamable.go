@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/server"
@@ -49,9 +50,17 @@ func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveRequest serves one posted JSON-RPC request.
+// serveRequest serves one posted JSON-RPC request. Up to protocol version
+// 2025-11-25 a dropped connection does not cancel the request (the spec
+// asks clients to send notifications/cancelled, and a tool call half done
+// should not be cut short by a network blip); from 2026-07-28 on, closing
+// the stream is how a client cancels.
 func (h *Handler) serveRequest(w http.ResponseWriter, r *http.Request, m message) {
-	ctx, cancel := context.WithCancel(r.Context())
+	base := r.Context()
+	if !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+		base = context.WithoutCancel(base)
+	}
+	ctx, cancel := context.WithCancel(base)
 	defer cancel()
 	key := cancelKey(r, m.id)
 	p := h.cancels.add(key, cancel)
