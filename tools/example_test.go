@@ -40,10 +40,16 @@ func ExampleRegistry_Call() {
 	fmt.Println(err)
 	// Output:
 	// demo.greet
+	// workspace.append_file
 	// workspace.delete_file
 	// workspace.list_files
+	// workspace.mkdir
+	// workspace.move_file
 	// workspace.read_file
+	// workspace.read_json
+	// workspace.stat
 	// workspace.write_file
+	// workspace.write_json
 	// {"greeting":"Hello, Ada! The password is [redacted]."}
 	// true TypeError: demo.greet: name: expected string, got number
 	// path "../x" leaves the workspace: ".." cannot climb above its root

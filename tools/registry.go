@@ -53,6 +53,7 @@ type Registry struct {
 	pins     map[string]pin // first definition seen, by tool id
 	pinDefs  bool
 	onChange []func()
+	closers  []func() error
 }
 
 // serverTools is one namespace as configured: built-in or upstream.
@@ -298,9 +299,18 @@ func (r *Registry) redactArgs(e *ArgumentError) *ArgumentError {
 	return e
 }
 
+// OnClose registers f to run when the registry closes, after the
+// upstreams stopped: the store of a built-in tool (the workspace's database).
+func (r *Registry) OnClose(f func() error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closers = append(r.closers, f)
+}
+
 // Close stops every upstream (child processes are asked to exit, then
-// killed) and waits for them.
+// killed) and waits for them, then runs the OnClose functions.
 func (r *Registry) Close() error {
+	defer r.runClosers()
 	r.cancel()
 	r.mu.Lock()
 	var ups []*upstream
@@ -316,6 +326,18 @@ func (r *Registry) Close() error {
 	}
 	wg.Wait()
 	return nil
+}
+
+func (r *Registry) runClosers() {
+	r.mu.Lock()
+	fs := r.closers
+	r.closers = nil
+	r.mu.Unlock()
+	for _, f := range fs {
+		if err := f(); err != nil {
+			r.log.Warn("closing", "err", err)
+		}
+	}
 }
 
 // rebuild publishes a new snapshot; r.mu must be held.

@@ -410,7 +410,7 @@ var stopWords = setOf(
 	"a", "an", "the", "to", "of", "in", "on", "for", "and", "or", "with", "from", "by",
 	"is", "are", "be", "this", "that", "it", "its", "as", "at", "into", "my", "me", "i",
 	"all", "any", "some", "please", "can", "you", "your", "which", "what", "how",
-	"someone", "everyone", "people", "will", "does", "do", "have", "has", "their", "they",
+	"everyone", "people", "will", "does", "do", "have", "has", "their", "they",
 	"them", "our", "we", "us", "want", "need", "there", "so", "let", "about", "using",
 	"use", "via", "against", "between", "after", "before", "during", "like", "just",
 )

@@ -2,10 +2,9 @@ package tools
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -14,11 +13,13 @@ import (
 // WorkspaceNamespace is the namespace of the built-in workspace tools.
 const WorkspaceNamespace = "workspace"
 
-// Workspace is an in-memory file store that lives as long as the process:
-// scripts use it to keep data between executions without passing it
-// through the model. Paths are virtual: "notes/todo.md", with or without a
-// leading "/", never leaving the workspace root. It is safe for concurrent
-// use.
+// Workspace is a file store for scripts: they keep data and code there
+// between executions without passing it through the model. Files live in
+// SQLite: one database file in a data directory (OpenWorkspace), so they
+// survive restarts, or in memory (NewWorkspace). Paths are virtual:
+// "notes/todo.md", with or without a leading "/", never leaving the
+// workspace root; no host path, symlink or ".." above the root can be named.
+// It is safe for concurrent use.
 //
 // Each subject (see WithSubject) has its own files, and the limits apply to
 // each subject's files apart: a call only ever sees the files of the
@@ -26,40 +27,41 @@ const WorkspaceNamespace = "workspace"
 type Workspace struct {
 	// MaxBytes bounds the total size of one subject's files; 0 means 100 MB.
 	MaxBytes int64
-	// MaxFiles bounds the number of one subject's files; 0 means 10,000.
+	// MaxFiles bounds the number of one subject's files and directories;
+	// 0 means 10,000.
 	MaxFiles int
 
-	mu     sync.Mutex
-	stores map[string]*fileStore // by subject
+	once sync.Once
+	db   *sql.DB
+	err  error
+	dir  string
 }
 
-// fileStore is the files of one subject.
-type fileStore struct {
-	mu    sync.Mutex
-	files map[string]string
-	size  int64
-}
+// NewWorkspace returns an empty in-memory workspace with the default limits.
+func NewWorkspace() *Workspace { return &Workspace{} }
 
-// NewWorkspace returns an empty workspace with the default limits.
-func NewWorkspace() *Workspace {
-	return &Workspace{stores: map[string]*fileStore{}}
-}
-
-// store returns the files of the subject ctx carries, creating them on first
-// use. It is the one place that decides where a call's files live.
-func (w *Workspace) store(ctx context.Context) *fileStore {
-	subject := Subject(ctx)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stores == nil {
-		w.stores = map[string]*fileStore{}
+// OpenWorkspace returns the workspace stored in dir/workspace.db, creating
+// both when missing. An empty dir means in memory, as NewWorkspace.
+func OpenWorkspace(dir string) (*Workspace, error) {
+	w := &Workspace{dir: dir}
+	if _, err := w.database(); err != nil {
+		return nil, err
 	}
-	fs := w.stores[subject]
-	if fs == nil {
-		fs = &fileStore{files: map[string]string{}}
-		w.stores[subject] = fs
+	return w, nil
+}
+
+// database opens the store on first use.
+func (w *Workspace) database() (*sql.DB, error) {
+	w.once.Do(func() { w.db, w.err = openDB(w.dir) })
+	return w.db, w.err
+}
+
+// Close closes the database; the workspace must not be used after.
+func (w *Workspace) Close() error {
+	if db, err := w.database(); err == nil {
+		return db.Close()
 	}
-	return fs
+	return nil
 }
 
 // FileInfo describes one workspace file.
@@ -68,36 +70,71 @@ type FileInfo struct {
 	Size int    `json:"size"`
 }
 
+// Stat describes a path: whether it exists and what it is.
+type Stat struct {
+	Path     string `json:"path"`
+	Exists   bool   `json:"exists"`
+	Type     string `json:"type,omitempty"` // "file" or "directory"
+	Size     int64  `json:"size,omitempty"`
+	Created  string `json:"created,omitempty"` // RFC 3339, UTC
+	Modified string `json:"modified,omitempty"`
+}
+
 // Tools returns the workspace tools, namespace "workspace".
 func (w *Workspace) Tools() []Tool {
 	return []Tool{
 		w.tool("read_file", "Read a workspace file and return its content as a string. Fails when the file does not exist.",
-			`{"type":"object","properties":{"path":`+pathProp+`},"required":["path"],"additionalProperties":false}`,
-			`{"type":"string","description":"The file's content."}`, w.read),
-		w.tool("write_file", "Create or overwrite a workspace file. Files live in memory for as long as the server runs, so later executions can read them.",
-			`{"type":"object","properties":{"path":`+pathProp+`,"content":{"type":"string","description":"The complete new content of the file."}},"required":["path","content"],"additionalProperties":false}`,
+			object(`"path":`+pathProp, "path"), `{"type":"string","description":"The file's content."}`, w.read),
+		w.tool("write_file", "Create or overwrite a workspace file (parent directories are implied). Files persist between executions.",
+			object(`"path":`+pathProp+`,"content":{"type":"string","description":"The complete new content of the file."}`, "path", "content"),
 			fileInfoSchema, w.write),
-		w.tool("list_files", "List workspace files, sorted by path, optionally only those whose path starts with a prefix.",
-			`{"type":"object","properties":{"prefix":{"type":"string","description":"Only list files whose path starts with this, e.g. \"notes/\"."}},"additionalProperties":false}`,
+		w.tool("append_file", "Append text to a workspace file, creating it when missing.",
+			object(`"path":`+pathProp+`,"content":{"type":"string","description":"Text to add at the end."}`, "path", "content"),
+			fileInfoSchema, w.appendTo),
+		w.tool("read_json", "Read a workspace file holding JSON and return the parsed value.",
+			object(`"path":`+pathProp, "path"), `{"description":"The parsed JSON value."}`, w.readJSON),
+		w.tool("write_json", "Write a JSON-serialisable value to a workspace file as indented JSON.",
+			object(`"path":`+pathProp+`,"value":{"description":"Any JSON value."}`, "path", "value"), fileInfoSchema, w.writeJSON),
+		w.tool("list_files", "List workspace files, sorted by path: all, those under a prefix, or those matching a glob (\"*\" within a name, \"**\" across directories).",
+			object(`"prefix":{"type":"string","description":"Only files whose path starts with this, e.g. \"notes/\"."},"glob":{"type":"string","description":"Only files whose path matches, e.g. \"notes/**/*.md\"."}`),
 			`{"type":"array","items":`+fileInfoSchema+`}`, w.list),
-		w.tool("delete_file", "Delete a workspace file. Fails when the file does not exist.",
-			`{"type":"object","properties":{"path":`+pathProp+`},"required":["path"],"additionalProperties":false}`,
+		w.tool("stat", "Check whether a path exists and whether it is a file or a directory, with its size and times.",
+			object(`"path":`+pathProp, "path"), statSchema, w.stat),
+		w.tool("move_file", "Move or rename a file or directory (with everything under it). Fails when the target exists unless overwrite is true.",
+			object(`"from":`+pathProp+`,"to":`+pathProp+`,"overwrite":{"type":"boolean","description":"Replace an existing file at the target."}`, "from", "to"),
+			`{"type":"object","properties":{"from":{"type":"string"},"to":{"type":"string"}},"required":["from","to"]}`, w.move),
+		w.tool("delete_file", "Delete a workspace file, or a directory when recursive is true (with everything under it). Fails when nothing is there.",
+			object(`"path":`+pathProp+`,"recursive":{"type":"boolean","description":"Also delete a directory and its contents."}`, "path"),
 			fileInfoSchema, w.delete),
+		w.tool("mkdir", "Create a directory (and its parents); does nothing when it exists.",
+			object(`"path":`+pathProp, "path"), statSchema, w.mkdir),
 	}
+}
+
+// object is the JSON Schema of an argument object with properties props
+// (JSON text without braces) and the required names.
+func object(props string, required ...string) string {
+	req, _ := json.Marshal(required)
+	if len(required) == 0 {
+		req = []byte("[]")
+	}
+	return `{"type":"object","properties":{` + props + `},"required":` + string(req) + `,"additionalProperties":false}`
 }
 
 const (
 	pathProp       = `{"type":"string","description":"File path inside the workspace, e.g. \"notes/todo.md\"."}`
 	fileInfoSchema = `{"type":"object","properties":{"path":{"type":"string","description":"Normalised path."},"size":{"type":"integer","description":"Size in bytes."}},"required":["path","size"]}`
+	statSchema     = `{"type":"object","properties":{"path":{"type":"string"},"exists":{"type":"boolean"},` +
+		`"type":{"enum":["file","directory"]},"size":{"type":"integer"},"created":{"type":"string"},"modified":{"type":"string"}},"required":["path","exists"]}`
 )
 
-func (w *Workspace) tool(name, desc, in, out string, fn func(fs *fileStore, args wsArgs) (any, error)) Tool {
+func (w *Workspace) tool(name, desc, in, out string, fn func(ctx context.Context, args wsArgs) (any, error)) Tool {
 	t := NewTool(WorkspaceNamespace, name, desc, json.RawMessage(in), func(ctx context.Context, raw json.RawMessage) (*mcp.CallToolResult, error) {
 		var args wsArgs
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return mcp.NewToolResultError("invalid arguments: " + err.Error()), nil
 		}
-		v, err := fn(w.store(ctx), args)
+		v, err := fn(ctx, args)
 		if err != nil {
 			return mcp.NewToolResultError(err.Error()), nil
 		}
@@ -108,9 +145,15 @@ func (w *Workspace) tool(name, desc, in, out string, fn func(fs *fileStore, args
 }
 
 type wsArgs struct {
-	Path    string `json:"path"`
-	Content string `json:"content"`
-	Prefix  string `json:"prefix"`
+	Path      string          `json:"path"`
+	Content   string          `json:"content"`
+	Prefix    string          `json:"prefix"`
+	Glob      string          `json:"glob"`
+	Value     json.RawMessage `json:"value"`
+	From      string          `json:"from"`
+	To        string          `json:"to"`
+	Overwrite bool            `json:"overwrite"`
+	Recursive bool            `json:"recursive"`
 }
 
 func structuredResult(v any) (*mcp.CallToolResult, error) {
@@ -121,118 +164,43 @@ func structuredResult(v any) (*mcp.CallToolResult, error) {
 	return mcp.NewToolResultStructured(json.RawMessage(data), string(data)), nil
 }
 
-func (w *Workspace) read(fs *fileStore, a wsArgs) (any, error) {
-	p, err := cleanPath(a.Path)
+// ReadFile returns the content of a file of the subject ctx carries.
+func (w *Workspace) ReadFile(ctx context.Context, path string) (string, error) {
+	v, err := w.read(ctx, wsArgs{Path: path})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// WriteFile creates or replaces a file of the subject ctx carries, within
+// the limits.
+func (w *Workspace) WriteFile(ctx context.Context, path, content string) error {
+	_, err := w.write(ctx, wsArgs{Path: path, Content: content})
+	return err
+}
+
+// Glob lists the files of the subject ctx carries whose path matches a
+// pattern of list_files.
+func (w *Workspace) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
+	v, err := w.list(ctx, wsArgs{Glob: pattern})
 	if err != nil {
 		return nil, err
 	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	content, ok := fs.files[p]
-	if !ok {
-		return nil, fs.missing(p)
-	}
-	return content, nil
+	return v.([]FileInfo), nil
 }
 
-func (w *Workspace) write(fs *fileStore, a wsArgs) (any, error) {
-	p, err := cleanPath(a.Path)
-	if err != nil {
-		return nil, err
-	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	old, exists := fs.files[p]
-	if err := w.checkLimits(fs, exists, int64(len(a.Content)-len(old))); err != nil {
-		return nil, err
-	}
-	fs.files[p] = a.Content
-	fs.size += int64(len(a.Content) - len(old))
-	return FileInfo{Path: p, Size: len(a.Content)}, nil
+// Open checks that the store can be used: with a data directory, that the
+// database opens.
+func (w *Workspace) Open() error {
+	_, err := w.database()
+	return err
 }
 
-// checkLimits says whether fs may grow by grow bytes (and one file when the
-// path is new); fs.mu must be held.
-func (w *Workspace) checkLimits(fs *fileStore, exists bool, grow int64) error {
-	maxBytes, maxFiles := w.MaxBytes, w.MaxFiles
-	if maxBytes <= 0 {
-		maxBytes = 100 << 20
+// String names where the files are kept, for logs.
+func (w *Workspace) String() string {
+	if w.dir == "" {
+		return "in memory"
 	}
-	if maxFiles <= 0 {
-		maxFiles = 10000
-	}
-	if !exists && len(fs.files) >= maxFiles {
-		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", maxFiles)
-	}
-	if fs.size+grow > maxBytes {
-		return fmt.Errorf("the workspace is full: this write would take it past %d bytes; delete some files first", maxBytes)
-	}
-	return nil
-}
-
-func (w *Workspace) list(fs *fileStore, a wsArgs) (any, error) {
-	prefix := strings.TrimPrefix(a.Prefix, "/")
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	out := []FileInfo{}
-	for p, content := range fs.files {
-		if strings.HasPrefix(p, prefix) {
-			out = append(out, FileInfo{Path: p, Size: len(content)})
-		}
-	}
-	slices.SortFunc(out, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
-	return out, nil
-}
-
-func (w *Workspace) delete(fs *fileStore, a wsArgs) (any, error) {
-	p, err := cleanPath(a.Path)
-	if err != nil {
-		return nil, err
-	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	content, ok := fs.files[p]
-	if !ok {
-		return nil, fs.missing(p)
-	}
-	delete(fs.files, p)
-	fs.size -= int64(len(content))
-	return FileInfo{Path: p, Size: len(content)}, nil
-}
-
-// missing says a file does not exist and what does; fs.mu must be held.
-func (fs *fileStore) missing(p string) error {
-	if len(fs.files) == 0 {
-		return fmt.Errorf("no file %q: the workspace is empty", p)
-	}
-	return fmt.Errorf("no file %q in the workspace; list_files shows the %d that exist", p, len(fs.files))
-}
-
-// cleanPath normalises a virtual path: "/a//b/./c" is "a/b/c". An empty
-// path, a directory ("/", "a/..") and one that climbs out with ".." are
-// refused.
-func cleanPath(p string) (string, error) {
-	if strings.TrimSpace(p) == "" {
-		return "", fmt.Errorf("path is empty; name a file such as \"notes.txt\"")
-	}
-	if strings.ContainsRune(p, 0) {
-		return "", fmt.Errorf("path %q contains a NUL character", p)
-	}
-	var parts []string
-	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "", ".":
-		case "..":
-			if len(parts) == 0 {
-				return "", fmt.Errorf("path %q leaves the workspace: \"..\" cannot climb above its root", p)
-			}
-			parts = parts[:len(parts)-1]
-		default:
-			parts = append(parts, seg)
-		}
-	}
-	if len(parts) == 0 || strings.HasSuffix(p, "/") {
-		return "", fmt.Errorf("path %q names a directory; name a file such as \"notes/todo.md\"", p)
-	}
-	return strings.Join(parts, "/"), nil
+	return fmt.Sprintf("%s/%s", w.dir, WorkspaceFile)
 }

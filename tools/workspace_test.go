@@ -1,8 +1,15 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func workspaceRegistry(t *testing.T, w *Workspace) *Registry {
@@ -86,4 +93,216 @@ func TestWorkspaceByteLimit(t *testing.T) {
 	}
 	mustCall(t, r, "workspace", "delete_file", `{"path":"a"}`)
 	mustCall(t, r, "workspace", "write_file", `{"path":"b","content":"1"}`)
+}
+
+// TestWorkspaceFileAPI walks through every workspace tool.
+func TestWorkspaceFileAPI(t *testing.T) {
+	r := workspaceRegistry(t, NewWorkspace())
+	tests := []struct{ tool, args, want string }{
+		{"append_file", `{"path":"log.txt","content":"one\n"}`, `{"path":"log.txt","size":4}`},
+		{"append_file", `{"path":"log.txt","content":"two\n"}`, `{"path":"log.txt","size":8}`},
+		{"read_file", `{"path":"log.txt"}`, `"one\ntwo\n"`},
+		{"write_json", `{"path":"data/state.json","value":{"n":1,"tags":["a"]}}`, `{"path":"data/state.json","size":38}`},
+		{"read_file", `{"path":"data/state.json"}`, `"{\n  \"n\": 1,\n  \"tags\": [\n    \"a\"\n  ]\n}\n"`},
+		{"read_json", `{"path":"data/state.json"}`, `{"n":1,"tags":["a"]}`},
+		{"write_file", `{"path":"notes/a.md","content":"# A"}`, `{"path":"notes/a.md","size":3}`},
+		{"write_file", `{"path":"notes/deep/b.md","content":"# B"}`, `{"path":"notes/deep/b.md","size":3}`},
+		{"list_files", `{"glob":"notes/*.md"}`, `[{"path":"notes/a.md","size":3}]`},
+		{"list_files", `{"glob":"**/*.md"}`, `[{"path":"notes/a.md","size":3},{"path":"notes/deep/b.md","size":3}]`},
+		{"list_files", `{"glob":"**/state.*"}`, `[{"path":"data/state.json","size":38}]`},
+		{"stat", `{"path":"notes"}`, `{"path":"notes","exists":true,"type":"directory","size":6,"created":"2026-01-02T03:04:05Z","modified":"2026-01-02T03:04:05Z"}`},
+		{"stat", `{"path":"/notes/a.md"}`, `{"path":"notes/a.md","exists":true,"type":"file","size":3,"created":"2026-01-02T03:04:05Z","modified":"2026-01-02T03:04:05Z"}`},
+		{"stat", `{"path":"nothing"}`, `{"path":"nothing","exists":false}`},
+		{"stat", `{"path":"/"}`, `{"path":"","exists":true,"type":"directory"}`},
+		{"mkdir", `{"path":"empty/inner"}`, `{"path":"empty/inner","exists":true,"type":"directory","created":"2026-01-02T03:04:05Z","modified":"2026-01-02T03:04:05Z"}`},
+		{"mkdir", `{"path":"notes"}`, `{"path":"notes","exists":true,"type":"directory","size":6,"created":"2026-01-02T03:04:05Z","modified":"2026-01-02T03:04:05Z"}`},
+		{"move_file", `{"from":"notes","to":"archive/notes"}`, `{"from":"notes","to":"archive/notes"}`},
+		{"list_files", `{"prefix":"archive/"}`, `[{"path":"archive/notes/a.md","size":3},{"path":"archive/notes/deep/b.md","size":3}]`},
+		{"stat", `{"path":"notes"}`, `{"path":"notes","exists":false}`},
+		{"move_file", `{"from":"log.txt","to":"archive/notes/a.md","overwrite":true}`, `{"from":"log.txt","to":"archive/notes/a.md"}`},
+		{"read_file", `{"path":"archive/notes/a.md"}`, `"one\ntwo\n"`},
+		{"delete_file", `{"path":"archive","recursive":true}`, `{"path":"archive","size":11}`},
+		{"list_files", `{}`, `[{"path":"data/state.json","size":38}]`},
+	}
+	for _, tt := range tests {
+		if got := mustCall(t, r, "workspace", tt.tool, tt.args); got != tt.want {
+			t.Errorf("%s(%s)\n got %s\nwant %s", tt.tool, tt.args, got, tt.want)
+		}
+	}
+}
+
+func init() {
+	now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+}
+
+// TestWorkspaceRefusals: conflicts between files and directories, moves
+// onto existing paths, JSON that is not.
+func TestWorkspaceRefusals(t *testing.T) {
+	r := workspaceRegistry(t, NewWorkspace())
+	mustCall(t, r, "workspace", "write_file", `{"path":"a/b.txt","content":"x"}`)
+	mustCall(t, r, "workspace", "write_file", `{"path":"plain.txt","content":"not json"}`)
+	tests := []struct{ tool, args, want string }{
+		{"write_file", `{"path":"a","content":"x"}`, `"a" is a directory; name a file inside it`},
+		{"write_file", `{"path":"a/b.txt/c","content":"x"}`, `cannot use "a/b.txt/c": "a/b.txt" is a file, not a directory`},
+		{"mkdir", `{"path":"plain.txt"}`, `"plain.txt" is a file, not a directory`},
+		{"read_file", `{"path":"a"}`, `"a" is a directory; list_files({ prefix: "a/" }) lists its files`},
+		{"delete_file", `{"path":"a"}`, `"a" is a directory; pass recursive: true to delete it and everything in it`},
+		{"move_file", `{"from":"plain.txt","to":"a/b.txt"}`, `"a/b.txt" exists; pass overwrite: true to replace a file (a directory is never replaced)`},
+		{"move_file", `{"from":"a","to":"a/inside"}`, `cannot move "a" into itself ("a/inside")`},
+		{"move_file", `{"from":"ghost","to":"x"}`, `no file "ghost" in the workspace; list_files shows the 2 that exist`},
+		{"read_json", `{"path":"plain.txt"}`, `plain.txt does not hold JSON: invalid character 'o' in literal null (expecting 'u'); read_file returns its text`},
+		{"list_files", `{"glob":"[a"}`, `glob "[a" is malformed: syntax error in pattern`},
+	}
+	for _, tt := range tests {
+		_, err := call(t, r, "workspace", tt.tool, tt.args)
+		var te *ToolError
+		if !errors.As(err, &te) || te.Message != tt.want {
+			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestWorkspaceTraversal tries to reach the host file system through the
+// workspace of a data directory: nothing may appear outside the database,
+// and hostile names are either refused or kept as plain keys.
+func TestWorkspaceTraversal(t *testing.T) {
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "data")
+	w, err := OpenWorkspace(dataDir)
+	must(t, err)
+	t.Cleanup(func() { w.Close() })
+	r := workspaceRegistry(t, w)
+	refused := map[string]string{
+		"../escape.txt":          `leaves the workspace`,
+		"/../../escape.txt":      `leaves the workspace`,
+		"a/../../escape.txt":     `leaves the workspace`,
+		"..":                     `leaves the workspace`,
+		"nul\x00.txt":            `contains a control character`,
+		"line\nbreak.txt":        `contains a control character`,
+		"a/b/../../../etc/hosts": `leaves the workspace`,
+	}
+	for p, want := range refused {
+		args, _ := json.Marshal(map[string]string{"path": p, "content": "x"})
+		_, err := call(t, r, "workspace", "write_file", string(args))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("write_file(%q) = %v, want an error with %q", p, err, want)
+		}
+	}
+	kept := map[string]string{ // name given → key stored
+		"/etc/passwd":                   "etc/passwd",
+		"..%2f..%2fescape.txt":          "..%2f..%2fescape.txt",
+		`..\..\escape.txt`:              `..\..\escape.txt`,
+		"C:/Windows/win.ini":            "C:/Windows/win.ini",
+		"./a/./b/../c.txt":              "a/c.txt",
+		"~/.ssh/authorized_keys":        "~/.ssh/authorized_keys",
+		filepath.Join(root, "host.txt"): strings.TrimPrefix(filepath.Join(root, "host.txt"), "/"),
+	}
+	for p, key := range kept {
+		args, _ := json.Marshal(map[string]string{"path": p, "content": "x"})
+		want := fmt.Sprintf(`{"path":%q,"size":1}`, key)
+		if got := mustCall(t, r, "workspace", "write_file", string(args)); got != want {
+			t.Errorf("write_file(%q) = %s, want %s", p, got, want)
+		}
+	}
+	if _, err := call(t, r, "workspace", "move_file", `{"from":"/etc/passwd","to":"../../moved"}`); err == nil {
+		t.Error("move_file to ../../moved succeeded")
+	}
+	var hostFiles []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if !d.IsDir() {
+			hostFiles = append(hostFiles, strings.TrimPrefix(p, root))
+		}
+		return nil
+	})
+	for _, f := range hostFiles {
+		if !strings.HasPrefix(f, "/data/"+WorkspaceFile) {
+			t.Errorf("the workspace created a host file %s", f)
+		}
+	}
+}
+
+// TestWorkspacePersistence closes a workspace with a data directory and
+// opens it again, as a restart would: every subject's files are back, and
+// still apart.
+func TestWorkspacePersistence(t *testing.T) {
+	dir := t.TempDir()
+	alice, bob := WithSubject(context.Background(), "alice"), WithSubject(context.Background(), "bob")
+	w, err := OpenWorkspace(dir)
+	must(t, err)
+	must(t, w.WriteFile(alice, "notes/todo.md", "alice's"))
+	must(t, w.WriteFile(bob, "notes/todo.md", "bob's"))
+	must(t, w.Close())
+
+	w, err = OpenWorkspace(dir)
+	must(t, err)
+	defer w.Close()
+	for ctx, want := range map[context.Context]string{alice: "alice's", bob: "bob's"} {
+		if got, err := w.ReadFile(ctx, "notes/todo.md"); err != nil || got != want {
+			t.Errorf("after reopening: %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := w.ReadFile(context.Background(), "notes/todo.md"); err == nil {
+		t.Error("the stdio subject sees another subject's file")
+	}
+}
+
+// TestWorkspaceQuotas: each subject's bytes and files, counting appends,
+// JSON and directories.
+func TestWorkspaceQuotas(t *testing.T) {
+	w := NewWorkspace()
+	w.MaxBytes, w.MaxFiles = 10, 3
+	r := workspaceRegistry(t, w)
+	ctx := context.Background()
+	must(t, w.WriteFile(ctx, "a", "12345"))
+	tests := []struct{ tool, args, want string }{
+		{"append_file", `{"path":"a","content":"678901"}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
+		{"write_json", `{"path":"j","value":[1,2,3]}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
+		{"append_file", `{"path":"a","content":"67890"}`, ""},
+		{"mkdir", `{"path":"d1"}`, ""},
+		{"mkdir", `{"path":"d2"}`, ""},
+		{"mkdir", `{"path":"d3"}`, "the workspace is full: it holds the maximum of 3 files; delete some first"},
+		{"write_file", `{"path":"a","content":""}`, ""},
+		{"write_file", `{"path":"b","content":""}`, "the workspace is full: it holds the maximum of 3 files; delete some first"},
+	}
+	for _, tt := range tests {
+		_, err := call(t, r, "workspace", tt.tool, tt.args)
+		var te *ToolError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s(%s): %v", tt.tool, tt.args, err)
+		case tt.want != "" && (!errors.As(err, &te) || te.Message != tt.want):
+			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
+		}
+	}
+	other := WithSubject(ctx, "other")
+	must(t, w.WriteFile(other, "big", "1234567890")) // another subject has its own quota
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		glob string
+		yes  []string
+		no   []string
+	}{
+		{"*.md", []string{"a.md"}, []string{"d/a.md", "a.txt"}},
+		{"**/*.md", []string{"a.md", "d/a.md", "d/e/a.md"}, []string{"a.txt"}},
+		{"d/**", []string{"d/a", "d/e/f"}, []string{"e/a"}},
+		{"/d/?.txt", []string{"d/a.txt"}, []string{"d/ab.txt"}},
+		{"**/x/**/y", []string{"x/y", "a/x/b/c/y"}, []string{"x/y/z"}},
+		{strings.Repeat("**/", 30) + "z", []string{"a/z"}, []string{strings.Repeat("a/", 60) + "b"}},
+	}
+	for _, tt := range tests {
+		m, err := globMatcher(tt.glob)
+		must(t, err)
+		for _, p := range tt.yes {
+			if !m(p) {
+				t.Errorf("%q does not match %q", tt.glob, p)
+			}
+		}
+		for _, p := range tt.no {
+			if m(p) {
+				t.Errorf("%q matches %q", tt.glob, p)
+			}
+		}
+	}
 }

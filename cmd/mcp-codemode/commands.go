@@ -47,7 +47,8 @@ func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Re
 	}
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
 		PinToolDefinitions: cfg.Codemode.PinToolDefinitions})
-	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+	if err := addWorkspace(reg, cfg); err != nil {
+		reg.Close()
 		return nil, nil, nil, err
 	}
 	statuses := reg.Connect(ctx, cfg.Servers)

@@ -1,0 +1,369 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// now is the clock of modification times; tests may replace it.
+var now = time.Now
+
+func (w *Workspace) read(ctx context.Context, a wsArgs) (any, error) {
+	p, err := cleanPath(a.Path)
+	if err != nil {
+		return nil, err
+	}
+	var content string
+	err = w.inTx(ctx, func(t *tx) error {
+		e, err := t.get(p)
+		if err != nil {
+			return err
+		}
+		if e == nil || e.dir {
+			return t.notFile(p)
+		}
+		content = e.content
+		return nil
+	})
+	return content, err
+}
+
+func (w *Workspace) write(ctx context.Context, a wsArgs) (any, error) {
+	return w.put(ctx, a.Path, func(string) string { return a.Content })
+}
+
+func (w *Workspace) appendTo(ctx context.Context, a wsArgs) (any, error) {
+	return w.put(ctx, a.Path, func(old string) string { return old + a.Content })
+}
+
+func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
+	var v any
+	if err := json.Unmarshal(a.Value, &v); err != nil {
+		return nil, fmt.Errorf("value is not JSON: %v", err)
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return w.put(ctx, a.Path, func(string) string { return string(data) + "\n" })
+}
+
+func (w *Workspace) readJSON(ctx context.Context, a wsArgs) (any, error) {
+	v, err := w.read(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if err := json.Unmarshal([]byte(v.(string)), &raw); err != nil {
+		return nil, fmt.Errorf("%s does not hold JSON: %v; read_file returns its text", a.Path, err)
+	}
+	return raw, nil
+}
+
+// put writes the file at path with the content next makes of the old one
+// ("" when new), within the limits.
+func (w *Workspace) put(ctx context.Context, path string, next func(old string) string) (any, error) {
+	p, err := cleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	var info FileInfo
+	err = w.inTx(ctx, func(t *tx) error {
+		old, err := t.writable(p)
+		if err != nil {
+			return err
+		}
+		content := next(old.content)
+		if err := w.checkLimits(t, old.size == -1, int64(len(content))-max(old.size, 0)); err != nil {
+			return err
+		}
+		info = FileInfo{Path: p, Size: len(content)}
+		return t.put(p, false, content, now())
+	})
+	return info, err
+}
+
+// writable returns the file at p (size -1 when there is none), failing when
+// p or one of its parents is in the way.
+func (t *tx) writable(p string) (entry, error) {
+	if err := t.parentsFree(p); err != nil {
+		return entry{}, err
+	}
+	e, err := t.get(p)
+	switch {
+	case err != nil:
+		return entry{}, err
+	case e == nil:
+		return entry{size: -1}, t.notDirectory(p)
+	case e.dir:
+		return entry{}, fmt.Errorf("%q is a directory; name a file inside it", p)
+	}
+	return *e, nil
+}
+
+// notDirectory fails when p is implied as a directory by files under it.
+func (t *tx) notDirectory(p string) error {
+	below, err := t.under(p)
+	if err == nil && len(below) > 0 {
+		err = fmt.Errorf("%q is a directory; name a file inside it", p)
+	}
+	return err
+}
+
+// parentsFree fails when a parent of p is a file.
+func (t *tx) parentsFree(p string) error {
+	for i := strings.IndexByte(p, '/'); i >= 0; i = next(p, i) {
+		e, err := t.get(p[:i])
+		if err != nil {
+			return err
+		}
+		if e != nil && !e.dir {
+			return fmt.Errorf("cannot use %q: %q is a file, not a directory", p, p[:i])
+		}
+	}
+	return nil
+}
+
+// next is the index of the '/' after index i of p, or -1.
+func next(p string, i int) int {
+	j := strings.IndexByte(p[i+1:], '/')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// checkLimits says whether the subject's files may grow by grow bytes (and
+// one entry when isNew).
+func (w *Workspace) checkLimits(t *tx, isNew bool, grow int64) error {
+	maxBytes, maxFiles := w.MaxBytes, w.MaxFiles
+	if maxBytes <= 0 {
+		maxBytes = 100 << 20
+	}
+	if maxFiles <= 0 {
+		maxFiles = 10000
+	}
+	rows, size, err := t.usage()
+	if err != nil {
+		return err
+	}
+	if isNew && rows >= maxFiles {
+		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", maxFiles)
+	}
+	if grow > 0 && size+grow > maxBytes {
+		return fmt.Errorf("the workspace is full: this write would take it past %d bytes; delete some files first", maxBytes)
+	}
+	return nil
+}
+
+func (w *Workspace) list(ctx context.Context, a wsArgs) (any, error) {
+	match, err := globMatcher(a.Glob)
+	if err != nil {
+		return nil, err
+	}
+	prefix := strings.TrimPrefix(a.Prefix, "/")
+	out := []FileInfo{}
+	err = w.inTx(ctx, func(t *tx) error {
+		all, err := t.under("")
+		for _, e := range all {
+			if !e.dir && strings.HasPrefix(e.path, prefix) && match(e.path) {
+				out = append(out, FileInfo{Path: e.path, Size: int(e.size)})
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+func (w *Workspace) stat(ctx context.Context, a wsArgs) (any, error) {
+	p, err := cleanDir(a.Path)
+	if err != nil {
+		return nil, err
+	}
+	st := Stat{Path: p}
+	err = w.inTx(ctx, func(t *tx) error {
+		st, err = t.stat(p)
+		return err
+	})
+	return st, err
+}
+
+// stat describes p: a row, or a directory implied by the rows under it.
+func (t *tx) stat(p string) (Stat, error) {
+	st := Stat{Path: p}
+	if p == "" {
+		return Stat{Path: "", Exists: true, Type: "directory"}, nil
+	}
+	e, err := t.get(p)
+	if err != nil {
+		return st, err
+	}
+	var below []entry
+	if e == nil || e.dir {
+		if below, err = t.under(p); err != nil {
+			return st, err
+		}
+	}
+	if e == nil && len(below) == 0 {
+		return st, nil
+	}
+	st.Exists, st.Type = true, "directory"
+	if e != nil && !e.dir {
+		st.Type = "file"
+	}
+	for _, b := range append(below, entryOrZero(e)...) {
+		st.Size += b.size
+		st.Created, st.Modified = earliest(st.Created, b.created), latest(st.Modified, b.modified)
+	}
+	return st, nil
+}
+
+func entryOrZero(e *entry) []entry {
+	if e == nil {
+		return nil
+	}
+	return []entry{*e}
+}
+
+func earliest(s string, t time.Time) string {
+	if v := t.UTC().Format(time.RFC3339); s == "" || v < s {
+		return v
+	}
+	return s
+}
+
+func latest(s string, t time.Time) string {
+	if v := t.UTC().Format(time.RFC3339); v > s {
+		return v
+	}
+	return s
+}
+
+func (w *Workspace) mkdir(ctx context.Context, a wsArgs) (any, error) {
+	p, err := cleanDir(a.Path)
+	if err != nil {
+		return nil, err
+	}
+	var st Stat
+	err = w.inTx(ctx, func(t *tx) error {
+		if st, err = t.stat(p); err != nil || st.Type == "directory" {
+			return err
+		}
+		if st.Type == "file" {
+			return fmt.Errorf("%q is a file, not a directory", p)
+		}
+		if err := t.parentsFree(p); err != nil {
+			return err
+		}
+		if err := w.checkLimits(t, true, 0); err != nil {
+			return err
+		}
+		if err := t.put(p, true, "", now()); err != nil {
+			return err
+		}
+		st, err = t.stat(p)
+		return err
+	})
+	return st, err
+}
+
+func (w *Workspace) delete(ctx context.Context, a wsArgs) (any, error) {
+	p, err := cleanPath(a.Path)
+	if err != nil {
+		return nil, err
+	}
+	var info FileInfo
+	err = w.inTx(ctx, func(t *tx) error {
+		st, err := t.stat(p)
+		switch {
+		case err != nil:
+			return err
+		case !st.Exists:
+			return t.missing(p)
+		case st.Type == "directory" && !a.Recursive:
+			return fmt.Errorf("%q is a directory; pass recursive: true to delete it and everything in it", p)
+		}
+		info = FileInfo{Path: p, Size: int(st.Size)}
+		return t.remove(p, st.Type == "directory")
+	})
+	return info, err
+}
+
+func (w *Workspace) move(ctx context.Context, a wsArgs) (any, error) {
+	from, err := cleanPath(a.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := cleanPath(a.To)
+	if err != nil {
+		return nil, err
+	}
+	err = w.inTx(ctx, func(t *tx) error { return t.move(from, to, a.Overwrite) })
+	return map[string]string{"from": from, "to": to}, err
+}
+
+// move renames from (a file, or a directory with its contents) to to.
+func (t *tx) move(from, to string, overwrite bool) error {
+	src, err := t.stat(from)
+	if err != nil {
+		return err
+	}
+	if !src.Exists {
+		return t.missing(from)
+	}
+	if from == to {
+		return nil
+	}
+	if strings.HasPrefix(to+"/", from+"/") {
+		return fmt.Errorf("cannot move %q into itself (%q)", from, to)
+	}
+	if err := t.parentsFree(to); err != nil {
+		return err
+	}
+	dst, err := t.stat(to)
+	switch {
+	case err != nil:
+		return err
+	case dst.Exists && (!overwrite || dst.Type == "directory" || src.Type == "directory"):
+		return fmt.Errorf("%q exists; pass overwrite: true to replace a file (a directory is never replaced)", to)
+	case dst.Exists:
+		if err := t.remove(to, false); err != nil {
+			return err
+		}
+	}
+	return t.rename(from, to)
+}
+
+// missing says a file does not exist and how many do.
+func (t *tx) missing(p string) error {
+	all, err := t.under("")
+	if err != nil {
+		return err
+	}
+	files := 0
+	for _, e := range all {
+		if !e.dir {
+			files++
+		}
+	}
+	if files == 0 {
+		return fmt.Errorf("no file %q: the workspace is empty", p)
+	}
+	return fmt.Errorf("no file %q in the workspace; list_files shows the %d that exist", p, files)
+}
+
+// notFile explains why there is no file at p: it is a directory, or
+// nothing.
+func (t *tx) notFile(p string) error {
+	st, err := t.stat(p)
+	switch {
+	case err != nil:
+		return err
+	case st.Type == "directory":
+		return fmt.Errorf("%q is a directory; list_files({ prefix: %q }) lists its files", p, p+"/")
+	}
+	return t.missing(p)
+}
