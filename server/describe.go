@@ -104,6 +104,7 @@ func describeFull(a *api, limits config.Codemode, network string) string {
 		"Tool results are plain values; a failing tool throws an Error (name ToolError) you can catch. "+
 		"console.log output is returned too. `codemode.search(query)` finds tools by what they do and "+
 		"`codemode.describe(\"ns.tool\")` returns their declarations. "+
+		snippetsLine+
 		"%s"+
 		"Limits: %s and %d tool calls per run.\n\n", networkLine(network), limits.Timeout, limits.MaxToolCalls)
 	b.WriteString("```ts\n")

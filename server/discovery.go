@@ -27,6 +27,10 @@ const codemodeDecl = `declare const codemode: {
   search(query: string, options?: { limit?: number }): Promise<{ name: string; namespace: string; description: string }[]>;
   /** The TypeScript declarations of a tool ("ns.tool") or of a whole namespace ("ns"). */
   describe(name: string): Promise<string>;
+  /** Keep a script in the workspace for later runs. */
+  save(name: string, code: string, description: string): Promise<{ name: string; path: string; size: number }>;
+  /** Run a saved script: its code sees input and returns the result. */
+  run(name: string, input?: unknown): Promise<unknown>;
 };
 `
 
@@ -124,7 +128,7 @@ func describeIndex(a *api, limits config.Codemode, network string, budget int) s
 		"The code is the body of an async function: use `await`, run independent calls at once with `Promise.all`, "+
 		"and `return` a JSON-serialisable value (or end with an expression). "+
 		"Tool results are plain values; a failing tool throws an Error (name ToolError) you can catch. "+
-		"console.log output is returned too. %s"+
+		"console.log output is returned too. "+snippetsLine+"%s"+
 		"Limits: %s and %d tool calls per run.\n\n"+
 		"There are %s in %s, too many to declare here; the index below names them. "+
 		"Find tools with `await codemode.search(\"what you want to do\", { limit: 10 })`, "+

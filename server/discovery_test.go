@@ -180,15 +180,21 @@ func TestDescriptionLevels(t *testing.T) {
 		must(t, reg.Add(readList(t, f, ns)...))
 	}
 	full := estimateTokens(New(reg, Options{Limits: config.Codemode{DescriptionBudgetTokens: 1 << 20}}).Description())
+	srv := New(reg, Options{})
+	nss := srv.current().namespaces
+	frame := estimateTokens(describeIndex(srv.current(), srv.limits, "", 1<<20)) - estimateTokens(indexText(nss, -1, true, len(nss)))
+	level := func(quota int, descriptions bool, shown int) int {
+		return frame + estimateTokens(indexText(nss, quota, descriptions, shown))
+	}
 	tests := []struct {
 		budget    int
 		want, not []string
 	}{
 		{full, []string{"declare const github: {"}, []string{"too many to declare"}},
 		{full - 1, []string{"// github (26 tools)\n//   add_issue_comment, create_branch,", "search_repositories, search_users, update_issue", "codemode.search("}, []string{"declare const github"}},
-		{600, []string{"// github (26 tools)\n//   add_issue_comment,", "… 18 more\n"}, nil},
-		{410, []string{"// github (26 tools)\n// memory (9 tools)"}, []string{"add_issue_comment"}},
-		{400, []string{"// … 3 namespaces more, not shown: codemode.search finds their tools"}, []string{"// workspace (4 tools)"}},
+		{level(8, true, len(nss)), []string{"// github (26 tools)\n//   add_issue_comment,", "… 18 more\n"}, nil},
+		{level(0, true, len(nss)), []string{"// github (26 tools)\n// memory (9 tools)"}, []string{"add_issue_comment"}},
+		{level(0, false, 3), []string{"// … 3 namespaces more, not shown: codemode.search finds their tools"}, []string{"// workspace (10 tools)"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.budget), func(t *testing.T) {

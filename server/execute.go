@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,7 +33,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	res := settle(ctx, s.run(ctx, code, &caller{s: s, api: a, fetch: fetch}, opts))
+	res := settle(ctx, s.run(ctx, code, &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget()}, opts))
 	s.logRun(ctx, res, time.Since(started))
 	return res, fetch.Records()
 }
@@ -74,23 +75,35 @@ func (a *api) bindings() []sandbox.Binding {
 	return append(out,
 		sandbox.Binding{Object: "codemode", Method: "search", ID: helperSearch},
 		sandbox.Binding{Object: "codemode", Method: "describe", ID: helperDescribe},
+		sandbox.Binding{Object: "codemode", Method: "save", ID: helperSave},
+		sandbox.Binding{Object: "codemode", Method: "run", ID: helperRun},
 	)
 }
 
 // caller routes the sandbox's calls: codemode helpers here, fetch to the
 // execution's network session, tools to the registry.
 type caller struct {
-	s     *Server
-	api   *api
-	fetch *egress.Session // nil without a network policy
+	s      *Server
+	api    *api
+	fetch  *egress.Session // nil without a network policy
+	opts   sandbox.Options // of the run, for the snippets it runs
+	budget *atomic.Int64   // tool calls of the execution, snippets included; nil: unbounded here
+	depth  int             // of snippets running snippets
 }
 
 func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	if err := c.countCall(); err != nil {
+		return nil, err
+	}
 	switch id {
 	case helperSearch:
-		return c.s.helperSearch(args)
+		return c.s.helperSearch(ctx, args)
 	case helperDescribe:
-		return c.s.helperDescribe(args)
+		return c.s.helperDescribe(ctx, args)
+	case helperSave:
+		return c.helperSave(ctx, args)
+	case helperRun:
+		return c.helperRun(ctx, args)
 	case fetchID:
 		if c.fetch != nil {
 			return c.fetch.Fetch(ctx, args)

@@ -28,7 +28,7 @@ func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mc
 		return mcp.NewToolResultError(`search_tools needs {"query": string}: what you want to do, in words`), nil
 	}
 	limit := req.GetInt("limit", defaultSearchLimit)
-	found := s.reg.Search(query, clampLimit(limit))
+	found := s.reg.SearchWith(s.snippets(ctx), query, clampLimit(limit))
 	if len(found) == 0 {
 		return mcp.NewToolResultText(fmt.Sprintf("No tool matches %q. The namespaces are: %s.", query, strings.Join(s.namespaces(), ", "))), nil
 	}
@@ -36,7 +36,7 @@ func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mc
 	for i, e := range found {
 		hits[i] = hitOf(e)
 	}
-	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found)), nil
+	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found)+snippetsText(found)), nil
 }
 
 func hitOf(e tools.Entry) searchHit {
@@ -103,7 +103,7 @@ type searchHit struct {
 }
 
 // helperSearch serves codemode.search(query) and codemode.search({query, limit}).
-func (s *Server) helperSearch(args json.RawMessage) (json.RawMessage, error) {
+func (s *Server) helperSearch(ctx context.Context, args json.RawMessage) (json.RawMessage, error) {
 	var q struct {
 		Query string `json:"query"`
 		Limit int    `json:"limit"`
@@ -114,17 +114,20 @@ func (s *Server) helperSearch(args json.RawMessage) (json.RawMessage, error) {
 		}
 	}
 	hits := []searchHit{}
-	for _, e := range s.reg.Search(q.Query, clampLimit(q.Limit)) {
+	for _, e := range s.reg.SearchWith(s.snippets(ctx), q.Query, clampLimit(q.Limit)) {
 		hits = append(hits, hitOf(e))
 	}
 	return json.Marshal(hits)
 }
 
 // helperDescribe serves codemode.describe("ns.tool" | "ns"): the declarations.
-func (s *Server) helperDescribe(args json.RawMessage) (json.RawMessage, error) {
+func (s *Server) helperDescribe(ctx context.Context, args json.RawMessage) (json.RawMessage, error) {
 	var name string
 	if err := json.Unmarshal(args, &name); err != nil || name == "" {
 		return nil, typeError(`codemode.describe(name): name must be a string like "memory" or "memory.read_graph"`)
+	}
+	if name == snippetNamespace || strings.HasPrefix(name, snippetNamespace+".") {
+		return s.describeSnippets(ctx, name)
 	}
 	var found []tools.Entry
 	for _, e := range s.reg.Entries() {

@@ -422,3 +422,12 @@ func setOf(words ...string) map[string]bool {
 	}
 	return m
 }
+
+// SearchWith ranks the registry's tools together with extra entries that
+// the registry does not hold (a subject's saved snippets), as Search does.
+func (r *Registry) SearchWith(extra []Entry, query string, limit int) []Entry {
+	if len(extra) == 0 {
+		return r.Search(query, limit)
+	}
+	return newSearchIndex(slices.Concat(r.snap.Load().entries, extra)).search(query, limit)
+}
