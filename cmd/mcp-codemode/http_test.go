@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -211,7 +212,16 @@ return 7`}})
 		for i := 1; i <= 7; i++ {
 			want = append(want, fmt.Sprintf("progress %d/%d tool calls", i, i))
 		}
-		if diff := cmp.Diff(append(want, "result"), w.Events); diff != "" {
+		got := w.Events
+		if transport == "sse" {
+			// The SDK's SSE client reads whatever the stream holds in one go,
+			// and handles the notifications of a read after its responses:
+			// when the machine is slow, the last progress events may share a
+			// read with the result and reach the SDK "late", as errors. Here
+			// they count as delivered; the wire order is tested in hosted.
+			got = slices.Concat(got[:len(got)-1], lateProgress(alice.errors(t)), got[len(got)-1:])
+		}
+		if diff := cmp.Diff(append(want, "result"), got); diff != "" {
 			t.Errorf("events as the client saw them (-want +got):\n%s", diff)
 		}
 	})
@@ -246,9 +256,27 @@ return 7`}})
 			t.Errorf("alice in a new session: %s", r.text())
 		}
 	})
-	if errs := alice.errors(t); len(errs) > 0 {
-		t.Errorf("the client reported errors (a late progress notification or response would show here): %q", errs)
+	errs := alice.errors(t)
+	if transport == "sse" {
+		errs = slices.DeleteFunc(errs, func(e string) bool { return lateProgressRe.MatchString(e) })
 	}
+	if len(errs) > 0 {
+		t.Errorf("the client reported errors (a late response, or on HTTP a late progress notification, would show here): %q", errs)
+	}
+}
+
+var lateProgressRe = regexp.MustCompile(`^Received a progress notification for an unknown token: .*"message":"(\d+/\d+ tool calls)"`)
+
+// lateProgress is "progress MESSAGE" for each progress notification the SDK
+// reported as arriving after its request's response.
+func lateProgress(errs []string) []string {
+	var out []string
+	for _, e := range errs {
+		if m := lateProgressRe.FindStringSubmatch(e); m != nil {
+			out = append(out, "progress "+m[1])
+		}
+	}
+	return out
 }
 
 // TestHostedRefusesUnauthenticatedNonLoopback: serve on 0.0.0.0 without
