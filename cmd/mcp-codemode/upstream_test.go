@@ -56,8 +56,8 @@ func serveTestUpstream() {
 	fmt.Fprintln(os.Stderr, "testup starting")
 	// mcp-go queues tool calls beyond its worker pool, and a cancel for a
 	// call still queued is lost: a pool (mcp-go's largest) larger than any
-	// test's concurrency
-	// keeps cancelled sleeps from holding up the calls behind them.
+	// test's concurrency keeps cancelled sleeps from holding up the calls
+	// behind them.
 	if err := mcpserver.ServeStdio(s, mcpserver.WithWorkerPoolSize(100)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
