@@ -65,10 +65,8 @@ func (x *execution) installGuards() error {
 		x.wrap(x.path(g.object), g.object+"."+g.name, g.name, g.check)
 	}
 	proto := x.path("Array.prototype")
-	for _, name := range x.ownNames(proto) {
-		if !unguardedArrayMethods[name] {
-			x.wrapArrayMethod(proto, name)
-		}
+	for _, name := range arrayMethods(x) {
+		x.wrapArrayMethod(proto, name)
 	}
 	x.wrapIterator(x.path("String.prototype"), "String.prototype[Symbol.iterator]", checkStringIterator)
 	x.guardRegExp()
@@ -88,14 +86,27 @@ func (x *execution) path(p string) *goja.Object {
 	return obj
 }
 
-// ownNames lists the function-valued own properties of obj.
-func (x *execution) ownNames(obj *goja.Object) []string {
-	names, err := x.helpers.ownFunctions(goja.Undefined(), obj)
-	must(err)
-	var out []string
-	must(x.rt.ExportTo(names, &out))
-	return out
+// arrayMethods are the names of the methods of Array.prototype to guard:
+// the same in every runtime, so listed once, from the first.
+func arrayMethods(x *execution) []string {
+	arrayMethodsOnce.Do(func() {
+		names, err := x.helpers.ownFunctions(goja.Undefined(), x.path("Array.prototype"))
+		must(err)
+		var all []string
+		must(x.rt.ExportTo(names, &all))
+		for _, n := range all {
+			if !unguardedArrayMethods[n] {
+				arrayMethodNames = append(arrayMethodNames, n)
+			}
+		}
+	})
+	return arrayMethodNames
 }
+
+var (
+	arrayMethodsOnce sync.Once
+	arrayMethodNames []string
+)
 
 // wrap replaces obj[name] by a guarded native function named like the
 // original, and non-enumerable like it.

@@ -8,21 +8,29 @@
 	"use strict";
 	var L = g.limits;
 	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
-	var apply = Reflect.apply, construct = Reflect.construct, ownKeys = Reflect.ownKeys;
-	var defineProperty = Object.defineProperty, getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+	var apply = Reflect.apply, construct = Reflect.construct;
+	var defineProperty = Object.defineProperty;
 	var getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
 	var isArray = Array.isArray, isView = ArrayBuffer.isView, stringify = JSON.stringify;
 	var slice = Function.prototype.call.bind(Array.prototype.slice);
 	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
 
+	// Descriptors are reused: this runs in every fresh runtime, so it makes
+	// as few objects as it can.
+	var fixed = { value: undefined, writable: false, enumerable: false, configurable: true };
+	var method = { value: undefined, writable: true, enumerable: false, configurable: true };
+
 	function named(f, name, length) {
-		defineProperty(f, "name", { value: name, configurable: true });
-		defineProperty(f, "length", { value: length, configurable: true });
+		fixed.value = name;
+		defineProperty(f, "name", fixed);
+		fixed.value = length;
+		defineProperty(f, "length", fixed);
 		return f;
 	}
 
 	function define(holder, key, value) {
-		defineProperty(holder, key, { value: value, writable: true, enumerable: false, configurable: true });
+		method.value = value;
+		defineProperty(holder, key, method);
 	}
 
 	function tooLarge(label, what, n, limit) {
@@ -30,8 +38,10 @@
 	}
 
 	// replaceConstructor replaces holder[key], a constructor, by a function
-	// that checks (and may convert) the arguments first. The replacement shares
-	// the original's prototype and statics, and is that prototype's constructor.
+	// that checks (and may convert) the arguments first. The replacement
+	// shares the original's prototype, inherits its statics (Uint8Array.from
+	// then constructs through the replacement), and is that prototype's
+	// constructor.
 	function replaceConstructor(holder, key, name, check) {
 		var orig = holder[key];
 		if (typeof orig !== "function") return;
@@ -40,13 +50,8 @@
 			if (new.target === undefined) return apply(orig, this, args);
 			return construct(orig, args, new.target === wrapper ? orig : new.target);
 		};
-		var keys = ownKeys(orig);
-		for (var i = 0; i < keys.length; i++) {
-			var k = keys[i];
-			if (k !== "length" && k !== "name" && k !== "prototype") defineProperty(wrapper, k, getOwnPropertyDescriptor(orig, k));
-		}
-		defineProperty(wrapper, "prototype", { value: orig.prototype, writable: false, enumerable: false, configurable: false });
-		setPrototypeOf(wrapper, getPrototypeOf(orig));
+		defineProperty(wrapper, "prototype", { value: orig.prototype });
+		setPrototypeOf(wrapper, orig);
 		named(wrapper, name, orig.length);
 		if (orig.prototype) define(orig.prototype, "constructor", wrapper);
 		define(holder, key, wrapper);
@@ -65,7 +70,7 @@
 	var names = ["GeneratorFunction", "AsyncFunction"];
 	for (var i = 0; i < protos.length; i++) replaceConstructor(protos[i], "constructor", names[i], checkFunctionArgs);
 	var _eval = globalThis.eval;
-	define(globalThis, "eval", named(function (src) {
+	define(globalThis, "eval", named((src) => {
 		if (typeof src === "string") g.checkCode(src);
 		return _eval(src);
 	}, "eval", 1));

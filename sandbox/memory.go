@@ -52,6 +52,7 @@ const (
 	sampleEvery  = 2 * time.Millisecond
 	forceGCEvery = 20 * time.Millisecond
 	farLimit     = 1.25
+	cleanAfter   = 16 << 20 // heap growth after which the last execution's garbage is collected
 )
 
 // reservation is one admitted execution. Fields other than busy are
@@ -155,6 +156,11 @@ func (m *Memory) sample() bool {
 	defer m.mu.Unlock()
 	if len(m.active) == 0 {
 		m.sampling = false
+		if used-m.base > cleanAfter {
+			// Collect what the executions left, so that the next one's
+			// baseline is live memory rather than their garbage.
+			go runtime.GC()
+		}
 		return false
 	}
 	m.attribute(used)
@@ -194,41 +200,52 @@ func (m *Memory) stopAll(rs []*reservation) {
 	}
 }
 
-// attribute spreads the change of the heap since the last sample over the
-// executions: growth to those running JavaScript (or all, when none is),
-// shrinking to all in proportion to their shares.
+// attribute spreads the growth of the heap since the last sample over the
+// executions running JavaScript (or over all, when none is), and keeps the
+// shares within the heap's growth since sampling started: with one
+// execution its share is exactly that growth.
 func (m *Memory) attribute(used int64) {
 	m.base = min(m.base, used)
 	delta := used - m.last
 	m.last = used
-	switch {
-	case delta > 0:
-		var busy []*reservation
+	total := used - m.base
+	if len(m.active) == 1 {
 		for r := range m.active {
-			if r.busy.Load() {
-				busy = append(busy, r)
-			}
+			r.share = total
 		}
-		if len(busy) == 0 {
-			for r := range m.active {
-				busy = append(busy, r)
-			}
-		}
+		return
+	}
+	if delta > 0 {
+		busy := m.busy()
 		for _, r := range busy {
 			r.share += delta / int64(len(busy))
 		}
-	case delta < 0:
-		var sum int64
+	}
+	var sum int64
+	for r := range m.active {
+		sum += r.share
+	}
+	if sum > total && sum > 0 {
+		keep := float64(total) / float64(sum)
 		for r := range m.active {
-			sum += r.share
-		}
-		if sum > 0 {
-			keep := max(float64(sum+delta)/float64(sum), 0)
-			for r := range m.active {
-				r.share = int64(float64(r.share) * keep)
-			}
+			r.share = int64(float64(r.share) * keep)
 		}
 	}
+}
+
+// busy returns the executions running JavaScript, or all when none is.
+func (m *Memory) busy() []*reservation {
+	var out, all []*reservation
+	for r := range m.active {
+		all = append(all, r)
+		if r.busy.Load() {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
 }
 
 // offenders are the executions over factor times their limit, or when

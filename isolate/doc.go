@@ -1,0 +1,45 @@
+// Package isolate runs sandbox executions in worker processes: the second,
+// process-level layer around the in-process guards of package sandbox.
+//
+//	pool, err := isolate.NewPool(isolate.Options{})
+//	if err != nil { ... }
+//	defer pool.Close()
+//	res := pool.Run(ctx, code, caller, sandbox.Options{Bindings: bindings})
+//
+// Pool.Run has the signature and guarantees of sandbox.Run, so it plugs in
+// as server.Options.Runner. The workers are the same binary started with
+// the hidden subcommand WorkerCommand ("sandbox-worker"): this package's init
+// makes any binary that links it (a test binary too) serve as a worker
+// when the pool starts it so, before main runs.
+//
+// # What a worker can and cannot do
+//
+// A worker runs one execution at a time, each in a fresh goja runtime with
+// every in-process guard. It starts with an empty environment (the parent's
+// holds the configuration's secrets), in /, with only its stdin, stdout and
+// stderr open, and sets its own OS limits before serving: RLIMIT_DATA (its
+// heap) to twice Options.WorkerMemory, a backstop behind the pool's own RSS
+// check, and RLIMIT_CPU to Options.WorkerCPU. Tool
+// calls go back to the parent over the pipe (a small framed protocol, see
+// protocol.go), so upstream connections and secrets stay in the parent. The
+// worker dies with the parent (Pdeathsig).
+//
+// # Containment
+//
+// The parent kills a worker and starts a replacement when the execution's
+// deadline (or its ctx's cancellation) passed by 90ms without an answer,
+// when the worker's resident memory exceeds Options.WorkerMemory (checked
+// every 10ms), or when it crashed (a Go fatal error: out of memory, stack
+// overflow). That execution alone fails, with a TimeoutError,
+// CancelledError, MemoryLimitError or InternalError; other executions run
+// in other workers and are not affected. A worker whose runtime was
+// abandoned in a native call, that used half its CPU budget, or whose heap
+// once grew past WorkerMemory, is replaced after its execution.
+//
+// # Concurrency
+//
+// Pool is safe for concurrent use. Options.Size workers are kept started;
+// up to Options.Max run at once and further executions wait for one until
+// their timeout. OnLog and OnCall are called on the goroutine of Pool.Run,
+// never after it returns.
+package isolate

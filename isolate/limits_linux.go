@@ -1,0 +1,78 @@
+package isolate
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// applyLimits sets the worker's own OS limits: RLIMIT_DATA bounds its
+// heap (the Go runtime maps the heap as private writable memory, which is
+// what RLIMIT_DATA counts), RLIMIT_CPU its CPU time over its life (the
+// kernel kills it at the hard limit). A script has no way to raise them.
+//
+// The data limit is twice mem: it is the backstop for a burst too fast for
+// the pool's RSS check at mem, because hitting it is a crash, not an error
+// (the Go runtime cannot handle a failed mapping, and may even fault). Go
+// never unmaps its heap, so a worker whose data segment passed mem retires
+// after its run (see dataBytes). Under the race detector, whose shadow
+// memory counts as data, the memory limit is left out.
+func applyLimits(mem, cpu int64) error {
+	if mem > 0 && !raceEnabled {
+		if err := setLimit(syscall.RLIMIT_DATA, uint64(2*mem)); err != nil {
+			return fmt.Errorf("RLIMIT_DATA: %w", err)
+		}
+	}
+	if cpu > 0 {
+		if err := setLimit(syscall.RLIMIT_CPU, uint64(cpu)); err != nil {
+			return fmt.Errorf("RLIMIT_CPU: %w", err)
+		}
+	}
+	return nil
+}
+
+func setLimit(resource int, v uint64) error {
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(resource, &cur); err != nil {
+		return err
+	}
+	v = min(v, cur.Max)
+	return syscall.Setrlimit(resource, &syscall.Rlimit{Cur: v, Max: v})
+}
+
+// cpuSeconds is the CPU time this process used so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// rssOf is the resident set size of process pid in bytes, or 0.
+func rssOf(pid int) int64 { return statm("/proc/"+strconv.Itoa(pid)+"/statm", 1) }
+
+// dataBytes is this process's data segment (what RLIMIT_DATA counts), or 0.
+func dataBytes() int64 { return statm("/proc/self/statm", 5) }
+
+// statm reads field i of a statm file, in bytes.
+func statm(path string, i int) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) <= i {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[i], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// sysProcAttr kills the worker with its parent.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+}

@@ -1,0 +1,17 @@
+//go:build !linux
+
+package isolate
+
+import "syscall"
+
+// applyLimits is a no-op where rlimits are not wired up: the pool's
+// wall-time kill still applies.
+func applyLimits(mem, cpu int64) error { return nil }
+
+func cpuSeconds() float64 { return 0 }
+
+func rssOf(pid int) int64 { return 0 }
+
+func dataBytes() int64 { return 0 }
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }

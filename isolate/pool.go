@@ -1,0 +1,525 @@
+package isolate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// Options configure a Pool. The zero value is usable in a binary that
+// serves WorkerCommand.
+type Options struct {
+	// Command starts a worker: the program and its arguments. Nil means
+	// this executable with the argument WorkerCommand.
+	Command []string
+
+	// Size is how many workers are kept started and idle, ready for an
+	// execution. Zero means 2.
+	Size int
+
+	// Max bounds the workers alive at once, so the concurrent executions;
+	// more wait for a worker until their timeout. Zero means 16.
+	Max int
+
+	// MemoryLimit is the per-execution memory budget the workers are sized
+	// for, when an execution's sandbox.Options.MemoryLimit is zero. Zero
+	// means 128 MiB.
+	MemoryLimit int64
+
+	// WorkerMemory bounds a worker process: its data segment (RLIMIT_DATA)
+	// and its resident memory, which the pool checks during each execution.
+	// A worker over it is killed and the execution ends with a
+	// MemoryLimitError. Zero means twice MemoryLimit plus 192 MiB for the
+	// Go runtime, goja and esbuild.
+	WorkerMemory int64
+
+	// WorkerCPU is the CPU time a worker may use over its life
+	// (RLIMIT_CPU); a worker that used half of it is replaced after its
+	// execution. Zero means 10 minutes.
+	WorkerCPU time.Duration
+
+	// Stderr receives the workers' stderr, each line prefixed with
+	// "[sandbox-worker PID] ". Nil means os.Stderr.
+	Stderr io.Writer
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Command) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return o, fmt.Errorf("finding the executable for sandbox workers: %w", err)
+		}
+		o.Command = []string{exe, WorkerCommand}
+	}
+	if o.Size <= 0 {
+		o.Size = 2
+	}
+	if o.Max <= 0 {
+		o.Max = 16
+	}
+	o.Max = max(o.Max, o.Size)
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = sandbox.DefaultMemoryLimit
+	}
+	if o.WorkerMemory <= 0 {
+		o.WorkerMemory = 2*o.MemoryLimit + 192<<20
+	}
+	if o.WorkerCPU <= 0 {
+		o.WorkerCPU = 10 * time.Minute
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	return o, nil
+}
+
+// Pool runs executions in worker processes. It is safe for concurrent use.
+type Pool struct {
+	opts  Options
+	idle  chan *worker  // started, ready, unused
+	slots chan struct{} // one token per live worker, at most Max
+
+	mu      sync.Mutex
+	closed  bool
+	live    map[*worker]struct{}
+	lastErr error // why the last start failed
+	wg      sync.WaitGroup
+}
+
+// NewPool starts Options.Size workers and returns when the first is ready
+// (or could not start: then the error says why).
+func NewPool(opts Options) (*Pool, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{}}
+	p.slots <- struct{}{}
+	if err := p.spawn(); err != nil {
+		return nil, err
+	}
+	for i := 1; i < o.Size; i++ {
+		p.grow()
+	}
+	return p, nil
+}
+
+// grow starts one more worker in the background, if a slot is free.
+func (p *Pool) grow() bool {
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		_ = p.spawn()
+	}()
+	return true
+}
+
+// spawn starts a worker for a slot already taken, and makes it idle.
+func (p *Pool) spawn() error {
+	w, err := startWorker(&p.opts)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.lastErr = err
+		<-p.slots
+		return err
+	}
+	if p.closed {
+		<-p.slots
+		go w.stop(time.Second)
+		return errClosed
+	}
+	p.live[w] = struct{}{}
+	p.idle <- w
+	return nil
+}
+
+var errClosed = errors.New("the sandbox pool is closed")
+
+// acquire takes an idle worker, starting one when none is idle and fewer
+// than Max are alive, or waits for one until the deadline.
+func (p *Pool) acquire(ctx context.Context, deadline time.Time) (*worker, *sandbox.Error) {
+	select {
+	case w := <-p.idle:
+		return w, nil
+	default:
+	}
+	p.grow()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	retry := time.NewTicker(100 * time.Millisecond)
+	defer retry.Stop()
+	for {
+		select {
+		case w := <-p.idle:
+			return w, nil
+		case <-retry.C:
+			p.grow() // a start that failed freed its slot
+		case <-ctx.Done():
+			return nil, cancelError(ctx)
+		case <-timer.C:
+			return nil, p.unavailable()
+		}
+	}
+}
+
+// unavailable explains why no worker could be had in time.
+func (p *Pool) unavailable() *sandbox.Error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := fmt.Sprintf("no sandbox process was free: all %d are busy; try again shortly", p.opts.Max)
+	if p.lastErr != nil && len(p.live) == 0 {
+		msg = "no sandbox process could be started: " + p.lastErr.Error()
+	}
+	return &sandbox.Error{Name: "InternalError", Message: msg}
+}
+
+// release returns a healthy worker to the idle set.
+func (p *Pool) release(w *worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		go w.stop(time.Second)
+		return
+	}
+	p.idle <- w
+}
+
+// discard kills a worker and starts its replacement.
+func (p *Pool) discard(w *worker) {
+	w.kill()
+	p.mu.Lock()
+	delete(p.live, w)
+	closed := p.closed
+	p.mu.Unlock()
+	<-p.slots
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		<-w.exited
+	}()
+	if !closed {
+		p.grow()
+	}
+}
+
+// Close stops every worker. Executions running on them end with an error.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	live := make([]*worker, 0, len(p.live))
+	for w := range p.live {
+		live = append(live, w)
+	}
+	p.mu.Unlock()
+	for _, w := range live {
+		w.stop(time.Second)
+	}
+	p.wg.Wait()
+	return nil
+}
+
+// Workers returns the process ids of the live workers (for tests and
+// metrics).
+func (p *Pool) Workers() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var pids []int
+	for w := range p.live {
+		pids = append(pids, w.pid)
+	}
+	return pids
+}
+
+// Run runs code in a worker process as sandbox.Run would in this one: same
+// arguments, same result. Tool calls come back to this process, to caller;
+// secrets and upstream connections never leave it. A worker that breaks
+// its limits or crashes is killed and replaced, and only this execution
+// fails.
+func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts sandbox.Options) (res sandbox.Result) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			res = sandbox.Result{Err: &sandbox.Error{Name: "InternalError", Message: fmt.Sprintf("internal error: %v", r)}}
+		}
+		if res.Logs == nil {
+			res.Logs = []string{}
+		}
+		res.Stats.Duration = time.Since(start)
+	}()
+	if opts.Timeout <= 0 {
+		opts.Timeout = sandbox.DefaultTimeout
+	}
+	if opts.MemoryLimit <= 0 {
+		opts.MemoryLimit = p.opts.MemoryLimit
+	}
+	if ctx.Err() != nil {
+		return sandbox.Result{Err: cancelError(ctx)}
+	}
+	deadline := start.Add(opts.Timeout)
+	w, err := p.acquire(ctx, deadline)
+	if err != nil {
+		return sandbox.Result{Err: err}
+	}
+	r := &run{pool: p, w: w, caller: caller, opts: opts, names: bindingNames(opts.Bindings)}
+	r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
+	res, healthy := r.do(ctx, code)
+	if healthy {
+		p.release(w)
+	} else {
+		p.discard(w)
+	}
+	return res
+}
+
+func bindingNames(bs []sandbox.Binding) map[string]string {
+	m := make(map[string]string, len(bs))
+	for _, b := range bs {
+		m[b.ID] = b.Object + "." + b.Method
+	}
+	return m
+}
+
+// cancelError describes why ctx ended an execution, as sandbox.Run does.
+func cancelError(ctx context.Context) *sandbox.Error {
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, context.DeadlineExceeded):
+		return &sandbox.Error{Name: "TimeoutError", Message: "execution timed out: the request's deadline passed"}
+	case cause == nil || errors.Is(cause, context.Canceled):
+		return &sandbox.Error{Name: "CancelledError", Message: "execution cancelled"}
+	}
+	return &sandbox.Error{Name: "CancelledError", Message: "execution cancelled: " + cause.Error()}
+}
+
+// timeoutError is sandbox's TimeoutError message, for a worker killed at
+// the deadline.
+func timeoutError(d time.Duration) *sandbox.Error {
+	s := d.String()
+	if t := strings.TrimSuffix(s, "m0s"); t != s {
+		s = t + "m"
+	}
+	if t := strings.TrimSuffix(s, "h0m"); t != s {
+		s = t + "h"
+	}
+	return &sandbox.Error{Name: "TimeoutError", Message: "execution timed out after " + s}
+}
+
+// workerTimeout is the timeout to give the worker once a worker was had:
+// the whole timeout when that took no time worth mentioning (so the
+// TimeoutError says "after 30s"), else what is left of it, and the deadline
+// it implies.
+func workerTimeout(timeout time.Duration, deadline time.Time) (time.Duration, time.Time) {
+	left := time.Until(deadline)
+	if timeout-left < 5*time.Millisecond {
+		return timeout, time.Now().Add(timeout)
+	}
+	left = max(left.Truncate(time.Millisecond), time.Millisecond)
+	return left, time.Now().Add(left)
+}
+
+// killGrace is how long past the deadline (or a cancellation) a worker may
+// take to answer before it is killed. The worker's own sandbox answers
+// within ~50ms even when its runtime is stuck in a native call.
+const killGrace = 90 * time.Millisecond
+
+// rssEvery is how often the pool checks a busy worker's resident memory.
+const rssEvery = 10 * time.Millisecond
+
+// rssLimit is the resident memory a worker may reach; the race detector's
+// shadow memory inflates it several times.
+func (p *Pool) rssLimit() int64 {
+	if raceEnabled {
+		return 8 * p.opts.WorkerMemory
+	}
+	return p.opts.WorkerMemory
+}
+
+// run is one execution on one worker, seen from the parent.
+type run struct {
+	pool     *Pool
+	w        *worker
+	caller   sandbox.Caller
+	opts     sandbox.Options
+	timeout  time.Duration // given to the worker
+	deadline time.Time     // when the worker should have answered
+	names    map[string]string
+	logs     []string
+	calls    sync.WaitGroup
+	peak     int64 // the highest RSS sampled
+}
+
+// do sends the run to the worker and serves its calls until it is done. It
+// reports whether the worker is fit for another run.
+func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
+	callCtx, cancelCalls := context.WithCancel(ctx)
+	defer cancelCalls()
+	r.w.send(kindRun, r.request(code))
+	kill := time.NewTimer(time.Until(r.deadline) + killGrace)
+	defer kill.Stop()
+	rss := time.NewTicker(rssEvery)
+	defer rss.Stop()
+	done := ctx.Done()
+	for {
+		select {
+		case f, ok := <-r.w.frames:
+			if !ok {
+				return r.crashed(), false
+			}
+			if res, finished, healthy := r.handle(callCtx, f); finished {
+				if ctx.Err() != nil {
+					res.Value, res.Err = nil, cancelError(ctx) // as sandbox.Run reports it
+				}
+				return res, healthy
+			}
+		case <-done:
+			done = nil
+			r.w.send(kindCancel, cancelRequest{Timeout: errors.Is(context.Cause(ctx), context.DeadlineExceeded), Cause: causeText(ctx)})
+			kill.Reset(killGrace)
+		case <-kill.C:
+			r.w.kill()
+			if ctx.Err() != nil {
+				return r.result(cancelError(ctx)), false
+			}
+			return r.result(timeoutError(r.timeout)), false
+		case <-rss.C:
+			rss := rssOf(r.w.pid)
+			r.peak = max(r.peak, rss)
+			if rss > r.pool.rssLimit() {
+				r.w.kill()
+				return r.result(r.memoryError()), false
+			}
+		}
+	}
+}
+
+func causeText(ctx context.Context) string {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		return c.Error()
+	}
+	return ""
+}
+
+func (r *run) request(code string) runRequest {
+	o := r.opts
+	return runRequest{
+		Code: code, Bindings: o.Bindings, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
+		MaxCodeBytes: o.MaxCodeBytes, MaxLogBytes: o.MaxLogBytes, MemoryLimit: o.MemoryLimit,
+		MaxResultBytes: o.MaxResultBytes, Prelude: o.Prelude, StreamLogs: true, StreamCalls: o.OnCall != nil,
+	}
+}
+
+// handle processes one frame from the worker; finished is set with the
+// result when the run is over.
+func (r *run) handle(ctx context.Context, f frame) (res sandbox.Result, finished, healthy bool) {
+	switch f.kind {
+	case kindCall:
+		var c callRequest
+		if !decode(f, &c) {
+			return r.broken(), true, false
+		}
+		r.calls.Add(1)
+		go r.call(ctx, c)
+	case kindLog:
+		var line string
+		if decode(f, &line) {
+			r.logs = append(r.logs, line)
+			if r.opts.OnLog != nil {
+				r.opts.OnLog(line)
+			}
+		}
+	case kindCalls:
+		var c callProgress
+		if decode(f, &c) && r.opts.OnCall != nil {
+			r.opts.OnCall(c.Done, c.Started)
+		}
+	case kindDone:
+		var d runResult
+		if !decode(f, &d) {
+			return r.broken(), true, false
+		}
+		return sandbox.Result{Value: d.Value, Logs: r.logs, Err: d.Err, Stats: sandbox.Stats{ToolCalls: d.ToolCalls}}, true, !d.Retire
+	}
+	return sandbox.Result{}, false, true
+}
+
+// call runs one tool call in this process and answers the worker.
+func (r *run) call(ctx context.Context, c callRequest) {
+	defer r.calls.Done()
+	res, err := r.safeCall(ctx, c)
+	if err == nil && len(res) > 0 && !json.Valid(res) {
+		err = &callError{Name: "InternalError", Message: r.names[c.ID] + ": the tool returned invalid JSON"}
+	}
+	reply := callReply{N: c.N}
+	if err == nil {
+		reply.Result = res
+	} else {
+		reply.Error = &callError{Message: err.Error()}
+		var named interface{ ErrorName() string }
+		if errors.As(err, &named) {
+			reply.Error.Name = named.ErrorName()
+		}
+	}
+	r.w.send(kindReply, reply)
+}
+
+func (r *run) safeCall(ctx context.Context, c callRequest) (res json.RawMessage, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			res, err = nil, &callError{Name: "InternalError", Message: fmt.Sprintf("internal error in %s: the tool crashed", r.names[c.ID])}
+		}
+	}()
+	return r.caller.Call(ctx, c.ID, c.Args)
+}
+
+// result is a failed result with the logs received so far.
+func (r *run) result(e *sandbox.Error) sandbox.Result {
+	return sandbox.Result{Logs: r.logs, Err: e}
+}
+
+func (r *run) broken() sandbox.Result {
+	r.w.kill()
+	return r.result(&sandbox.Error{Name: "InternalError", Message: "the sandbox process sent a malformed message and was replaced"})
+}
+
+// crashed describes a worker that died during the run.
+func (r *run) crashed() sandbox.Result {
+	<-r.w.exited
+	fatal := r.w.stderr.fatal()
+	// A worker that ran out of its data segment dies of "out of memory", or
+	// of a fault in the runtime when a mapping it needed failed: with its
+	// memory high just before, it is the memory limit either way.
+	if strings.Contains(fatal, "out of memory") || strings.Contains(fatal, "cannot allocate memory") ||
+		r.peak > r.pool.rssLimit()/2 {
+		return r.result(r.memoryError())
+	}
+	what := fmt.Sprint(r.w.err)
+	if fatal != "" {
+		what = fatal
+	}
+	return r.result(&sandbox.Error{Name: "InternalError", Message: fmt.Sprintf(
+		"the sandbox process running this code crashed (%s) and was replaced; other executions were not affected", what)})
+}
+
+func (r *run) memoryError() *sandbox.Error {
+	return &sandbox.Error{Name: "MemoryLimitError", Message: fmt.Sprintf(
+		"the sandbox process exceeded its memory limit of %d MB and was stopped; work on less data at a time",
+		r.pool.opts.WorkerMemory>>20)}
+}

@@ -1,0 +1,275 @@
+package isolate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// TestMain makes the test binary a worker that never answers (hangWorker),
+// for the kill tests; the package's init makes it a real worker.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == hangWorker {
+		_ = newWriter(os.Stdout).send(kindReady, struct{}{})
+		time.Sleep(time.Hour)
+	}
+	os.Exit(m.Run())
+}
+
+const hangWorker = "hang-worker"
+
+// newPool starts a pool of this test binary's workers, closed at the end.
+func newPool(t testing.TB, opts Options) *Pool {
+	t.Helper()
+	if opts.Command == nil {
+		opts.Command = []string{os.Args[0], WorkerCommand}
+	}
+	p, err := NewPool(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+var echo = sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	switch id {
+	case "fail":
+		return nil, &callError{Name: "ToolError", Message: "no such thing"}
+	case "plain":
+		return nil, errors.New("plain failure")
+	case "panic":
+		panic("boom")
+	case "slow":
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return args, nil
+})
+
+var bindings = []sandbox.Binding{
+	{Object: "t", Method: "echo", ID: "echo"}, {Object: "t", Method: "fail", ID: "fail"},
+	{Object: "t", Method: "plain", ID: "plain"}, {Object: "t", Method: "panic", ID: "panic"},
+	{Object: "t", Method: "slow", ID: "slow"},
+}
+
+// TestRun: results, logs, tool calls and errors come back as sandbox.Run
+// gives them in process.
+func TestRun(t *testing.T) {
+	p := newPool(t, Options{Size: 1})
+	tests := []struct{ code string }{
+		{"return 1 + 1"},
+		{"console.log('hi', {a: 1}); console.warn('w'); return null"},
+		{"const r = await Promise.all([t.echo({a: 1}), t.echo({b: 2})]);\nreturn r"},
+		{"try { await t.fail() } catch (e) { return [e.name, e.message] }"},
+		{"try { await t.plain() } catch (e) { return [e.name, e.message] }"},
+		{"try { await t.panic() } catch (e) { return [e.name, e.message] }"},
+		{"let x: number = 1;\nx.foo.bar"},
+		{"return ("},
+		{"for (let i = 0; i < 300; i++) await t.echo({})"},
+		{"console.log('kept'); throw new RangeError('r')"},
+	}
+	for _, tt := range tests {
+		opts := sandbox.Options{Bindings: bindings, Timeout: 5 * time.Second}
+		want := sandbox.Run(context.Background(), tt.code, echo, opts)
+		got := p.Run(context.Background(), tt.code, echo, opts)
+		want.Stats, got.Stats = sandbox.Stats{}, sandbox.Stats{}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: (-in process +pool)\n%s", tt.code, diff)
+		}
+	}
+}
+
+func TestStreams(t *testing.T) {
+	p := newPool(t, Options{Size: 1})
+	var logs []string
+	var calls [][2]int
+	res := p.Run(context.Background(), "console.log('a'); await t.echo({}); console.log('b')", echo, sandbox.Options{
+		Bindings: bindings,
+		OnLog:    func(l string) { logs = append(logs, l) },
+		OnCall:   func(done, started int) { calls = append(calls, [2]int{done, started}) },
+	})
+	if res.Err != nil || res.Stats.ToolCalls != 1 {
+		t.Fatalf("got %v, stats %+v", res.Err, res.Stats)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, logs); diff != "" {
+		t.Errorf("OnLog (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][2]int{{1, 1}}, calls); diff != "" {
+		t.Errorf("OnCall (-want +got):\n%s", diff)
+	}
+}
+
+// TestWorkerEnvironment: the worker sees none of the parent's environment.
+func TestWorkerEnvironment(t *testing.T) {
+	t.Setenv("ISOLATE_SECRET", "s3cr3t-value")
+	p := newPool(t, Options{Size: 1})
+	for _, pid := range p.Workers() {
+		env, err := os.ReadFile("/proc/" + itoa(pid) + "/environ")
+		if err != nil {
+			t.Skipf("no /proc: %v", err)
+		}
+		if strings.Contains(string(env), "s3cr3t-value") || strings.Contains(string(env), "PATH=") {
+			t.Errorf("worker environment: %q", env)
+		}
+	}
+}
+
+// TestKilledWorker: a worker killed in the middle of a run fails that run
+// with a clear error; a run on another worker at the same time finishes,
+// and the pool replaces the dead worker.
+func TestKilledWorker(t *testing.T) {
+	p := newPool(t, Options{Size: 2})
+	var wg sync.WaitGroup
+	var other sandbox.Result
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		other = p.Run(context.Background(), "await new Promise(r => setTimeout(r, 600)); return 'fine'", echo, sandbox.Options{Timeout: 5 * time.Second})
+	}()
+	started := make(chan struct{})
+	var victim sandbox.Result
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		victim = p.Run(context.Background(), "await t.echo({}); while (true) {}", sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+			close(started)
+			return args, nil
+		}), sandbox.Options{Bindings: bindings, Timeout: 5 * time.Second})
+	}()
+	<-started
+	_ = syscall.Kill(spinning(p.Workers()), syscall.SIGKILL)
+	wg.Wait()
+	if victim.Err == nil || victim.Err.Name != "InternalError" || !strings.Contains(victim.Err.Message, "crashed") {
+		t.Errorf("killed run: %v", victim.Err)
+	}
+	if other.Err != nil || string(other.Value) != `"fine"` {
+		t.Errorf("other run: %s, %v", other.Value, other.Err)
+	}
+	if res := p.Run(context.Background(), "return 3", echo, sandbox.Options{}); string(res.Value) != "3" {
+		t.Errorf("after the kill: %s, %v", res.Value, res.Err)
+	}
+}
+
+// spinning returns the process using the most CPU over 200ms (the
+// worker in a busy loop), from /proc/PID/stat.
+func spinning(pids []int) int {
+	before := map[int]int64{}
+	for _, pid := range pids {
+		before[pid] = cpuTicks(pid)
+	}
+	time.Sleep(200 * time.Millisecond)
+	best, most := 0, int64(-1)
+	for _, pid := range pids {
+		if d := cpuTicks(pid) - before[pid]; d > most {
+			best, most = pid, d
+		}
+	}
+	return best
+}
+
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	var u, k int64
+	if len(f) > 12 {
+		u, k = atoi(f[11]), atoi(f[12])
+	}
+	return u + k
+}
+
+// TestHungWorker: a worker that never answers is killed shortly after the
+// deadline, and the run ends with a TimeoutError.
+func TestHungWorker(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Command: []string{os.Args[0], hangWorker}})
+	start := time.Now()
+	res := p.Run(context.Background(), "return 1", echo, sandbox.Options{Timeout: 200 * time.Millisecond})
+	elapsed := time.Since(start)
+	if res.Err == nil || res.Err.Error() != "TimeoutError: execution timed out after 200ms" {
+		t.Errorf("got %v", res.Err)
+	}
+	if elapsed > 200*time.Millisecond+time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	p := newPool(t, Options{Size: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	res := p.Run(ctx, "while (true) {}", echo, sandbox.Options{Timeout: 10 * time.Second})
+	if res.Err == nil || res.Err.Name != "CancelledError" {
+		t.Errorf("got %v", res.Err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	res = p.Run(ctx, "await t.slow()", echo, sandbox.Options{Bindings: bindings, Timeout: 10 * time.Second})
+	if res.Err == nil || res.Err.Name != "TimeoutError" {
+		t.Errorf("ctx deadline: got %v", res.Err)
+	}
+}
+
+// TestMemoryKill: a worker whose memory passes WorkerMemory is killed (here
+// the execution's own budget is set higher, so the in-worker watchdog does
+// not act first).
+func TestMemoryKill(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory makes the worker's RSS meaningless")
+	}
+	p := newPool(t, Options{Size: 1, WorkerMemory: 160 << 20})
+	res := p.Run(context.Background(), "const a: any[] = []; for (;;) a.push({ n: a.length })", echo,
+		sandbox.Options{Timeout: 10 * time.Second, MemoryLimit: 1 << 30})
+	if res.Err == nil || res.Err.Name != "MemoryLimitError" {
+		t.Errorf("got %v", res.Err)
+	}
+	if res := p.Run(context.Background(), "return 3", echo, sandbox.Options{}); string(res.Value) != "3" {
+		t.Errorf("after the kill: %s, %v", res.Value, res.Err)
+	}
+}
+
+func TestConcurrentRuns(t *testing.T) {
+	p := newPool(t, Options{Size: 2, Max: 4})
+	var wg sync.WaitGroup
+	errs := make(chan string, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := p.Run(context.Background(), "return await t.echo({ i: "+itoa(i)+" })", echo, sandbox.Options{Bindings: bindings})
+			if want := `{"i":` + itoa(i) + `}`; string(res.Value) != want {
+				errs <- string(res.Value) + " " + res.Err.Error()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if n := len(p.Workers()); n > 4 {
+		t.Errorf("%d workers; Max is 4", n)
+	}
+}
+
+func TestBadCommand(t *testing.T) {
+	_, err := NewPool(Options{Command: []string{os.Args[0], "no-such-mode", "-test.run=^$"}})
+	if err == nil {
+		t.Fatal("no error for a command that is not a worker")
+	}
+}
+
+func itoa(i int) string { return strconvItoa(i) }

@@ -1,0 +1,258 @@
+package isolate
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"sync"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// WorkerCommand is the hidden subcommand that makes a binary a worker:
+// the pool starts `<executable> sandbox-worker`. Any binary that links this
+// package serves as a worker then (see init); mcp-codemode also accepts the
+// subcommand by hand.
+const WorkerCommand = "sandbox-worker"
+
+// Environment of a worker: the pool passes its limits here, and nothing else
+// of its own environment (which holds the configuration's secrets).
+const (
+	envWorker = "MCP_CODEMODE_SANDBOX_WORKER" // "1": started by a pool
+	envMemory = "MCP_CODEMODE_WORKER_MEMORY"  // bytes of data segment (RLIMIT_DATA)
+	envCPU    = "MCP_CODEMODE_WORKER_CPU"     // seconds of CPU for the worker's life (RLIMIT_CPU)
+)
+
+// init turns any binary that links this package into a worker when a pool
+// starts it: before main or TestMain run, so a test binary never runs its
+// tests in a worker's place.
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == WorkerCommand && os.Getenv(envWorker) == "1" {
+		os.Exit(ServeWorker())
+	}
+}
+
+// ServeWorker is the main function of a worker process: it applies the OS
+// limits the pool asked for, then serves executions on stdin and stdout
+// until stdin closes. It returns the exit status.
+func ServeWorker() int {
+	mem, _ := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
+	cpu, _ := strconv.ParseInt(os.Getenv(envCPU), 10, 64)
+	if err := applyLimits(mem, cpu); err != nil {
+		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
+		return 1
+	}
+	if mem > 0 {
+		// Collect hard before the rlimit makes an allocation fail (fatal).
+		debug.SetMemoryLimit(mem * 3 / 4)
+	}
+	if err := Serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}); err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Limits are what a worker retires at: after a run, a worker that used half
+// its CPU seconds, or whose data segment passed Memory bytes, exits so that
+// the pool starts a fresh one. Zero fields are no limit.
+type Limits struct {
+	Memory int64
+	CPU    int64
+}
+
+// Serve runs the executions requested on in, one at a time, answering on
+// out, until in ends or the worker retires (see Limits).
+func Serve(in io.Reader, out io.Writer, lim Limits) error {
+	s := &server{out: newWriter(out), lim: lim, frames: make(chan frame), readErr: make(chan error, 1)}
+	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
+	go s.read(bufio.NewReaderSize(in, 64<<10))
+	if err := s.out.send(kindReady, struct{}{}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case f := <-s.frames:
+			if f.kind != kindRun {
+				continue // a late reply or cancel of a finished run
+			}
+			var req runRequest
+			if err := json.Unmarshal(f.body, &req); err != nil {
+				return fmt.Errorf("run request: %w", err)
+			}
+			if retire, err := s.run(&req); err != nil || retire {
+				return err
+			}
+		case err := <-s.readErr:
+			return err
+		}
+	}
+}
+
+// server is the worker side of a connection. One goroutine reads every
+// frame; the serving goroutine takes them from frames.
+type server struct {
+	out     *writer
+	lim     Limits
+	frames  chan frame
+	readErr chan error
+	caller  *workerCaller // numbers calls across runs, so a late reply matches nothing
+}
+
+func (s *server) read(r *bufio.Reader) {
+	for {
+		f, err := readFrame(r)
+		if err != nil {
+			s.readErr <- err
+			return
+		}
+		s.frames <- f
+	}
+}
+
+// run serves one execution: sandbox.Run on its own goroutine while this
+// one passes on replies and cancellation. It reports whether the worker
+// should exit.
+func (s *server) run(req *runRequest) (retire bool, err error) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	c := s.caller
+	done := make(chan runResult, 1)
+	go func() { done <- s.execute(ctx, req, c) }()
+	for {
+		select {
+		case res := <-done:
+			res.Retire = res.Retire || s.tired()
+			err := s.out.send(kindDone, res)
+			// Between runs: collect this run's garbage, so that the next
+			// starts from a clean heap (the watchdog's baseline) and the
+			// parent sees the worker's real resident memory.
+			debug.FreeOSMemory()
+			return res.Retire, err
+		case f := <-s.frames:
+			s.handle(f, c, cancel)
+		case err := <-s.readErr:
+			cancel(err)
+			<-done
+			return true, err
+		}
+	}
+}
+
+// handle routes a frame received during a run.
+func (s *server) handle(f frame, c *workerCaller, cancel context.CancelCauseFunc) {
+	switch f.kind {
+	case kindReply:
+		var r callReply
+		if json.Unmarshal(f.body, &r) == nil {
+			c.deliver(r)
+		}
+	case kindCancel:
+		var r cancelRequest
+		_ = json.Unmarshal(f.body, &r)
+		cancel(cancelCause(r))
+	}
+}
+
+// cancelCause turns a cancel request into the cause sandbox.Run reports:
+// a deadline is a TimeoutError, anything else a CancelledError.
+func cancelCause(r cancelRequest) error {
+	switch {
+	case r.Timeout:
+		return context.DeadlineExceeded
+	case r.Cause != "":
+		return errors.New(r.Cause)
+	}
+	return context.Canceled
+}
+
+// execute runs the code and describes the result for the parent.
+func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) runResult {
+	opts := sandbox.Options{
+		Bindings:       req.Bindings,
+		Timeout:        req.Timeout,
+		MaxToolCalls:   req.MaxToolCalls,
+		MaxCodeBytes:   req.MaxCodeBytes,
+		MaxLogBytes:    req.MaxLogBytes,
+		MemoryLimit:    req.MemoryLimit,
+		MaxResultBytes: req.MaxResultBytes,
+		Prelude:        req.Prelude,
+	}
+	if req.StreamLogs {
+		opts.OnLog = func(line string) { _ = s.out.send(kindLog, line) }
+	}
+	if req.StreamCalls {
+		opts.OnCall = func(done, started int) { _ = s.out.send(kindCalls, callProgress{Done: done, Started: started}) }
+	}
+	res := sandbox.Run(ctx, req.Code, c, opts)
+	return runResult{
+		Value:     res.Value,
+		Logs:      res.Logs,
+		Err:       res.Err,
+		ToolCalls: res.Stats.ToolCalls,
+		Duration:  res.Stats.Duration,
+		// A runtime abandoned in a native call still runs: replace the worker.
+		Retire: sandbox.DefaultMemory().Active() > 0,
+	}
+}
+
+// tired reports whether the worker should be replaced: it used half its
+// CPU budget (the rlimit would kill it in the middle of a later run), or
+// its heap once grew past its memory (Go keeps the mapping, which counts
+// against RLIMIT_DATA for good).
+func (s *server) tired() bool {
+	return s.lim.CPU > 0 && cpuSeconds() > float64(s.lim.CPU)/2 ||
+		s.lim.Memory > 0 && dataBytes() > s.lim.Memory
+}
+
+// workerCaller is the sandbox.Caller of a worker: each call goes to the
+// parent as a callRequest and waits for its callReply.
+type workerCaller struct {
+	out     *writer
+	mu      sync.Mutex
+	n       int
+	pending map[int]chan callReply
+}
+
+func (c *workerCaller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	c.mu.Lock()
+	c.n++
+	n := c.n
+	reply := make(chan callReply, 1)
+	c.pending[n] = reply
+	c.mu.Unlock()
+	defer c.forget(n)
+	if err := c.out.send(kindCall, callRequest{N: n, ID: id, Args: args}); err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-reply:
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		return r.Result, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *workerCaller) forget(n int) {
+	c.mu.Lock()
+	delete(c.pending, n)
+	c.mu.Unlock()
+}
+
+func (c *workerCaller) deliver(r callReply) {
+	c.mu.Lock()
+	ch := c.pending[r.N]
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- r
+	}
+}
