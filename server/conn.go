@@ -41,6 +41,7 @@ type Conn struct {
 
 	initialized atomic.Bool
 	level       atomic.Value // mcp.LoggingLevel
+	rpc         clientRPC    // our requests to the client (elicit.go)
 }
 
 // pending is one request in flight.
@@ -91,7 +92,8 @@ func (c *Conn) Handle(ctx context.Context, msg []byte) {
 	}
 	ctx = c.s.mcp.WithContext(ctx, c)
 	switch {
-	case m.Method == "": // a response: this server sends the client no requests
+	case m.Method == "": // a response to one of our requests (elicit.go)
+		c.response(msg)
 	case m.Method == string(mcp.MethodNotificationCancelled):
 		c.cancelRequest(m.Params.RequestID)
 	case len(m.ID) == 0 || string(m.ID) == "null":

@@ -109,5 +109,8 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 			return c.fetch.Fetch(ctx, args)
 		}
 	}
+	if err := c.s.approve(ctx, id, args); err != nil {
+		return nil, err
+	}
 	return c.s.callTool(ctx, id, args)
 }

@@ -80,8 +80,24 @@ type Stat struct {
 	Modified string `json:"modified,omitempty"`
 }
 
-// Tools returns the workspace tools, namespace "workspace".
+// Tools returns the workspace tools, namespace "workspace". Reading tools
+// are annotated readOnlyHint, delete_file destructiveHint (so that
+// codemode.approve_destructive covers it).
 func (w *Workspace) Tools() []Tool {
+	ts := w.tools()
+	yes := true
+	for i := range ts {
+		switch ts[i].Name {
+		case "read_file", "read_json", "list_files", "stat":
+			ts[i].Annotations.ReadOnlyHint = &yes
+		case "delete_file":
+			ts[i].Annotations.DestructiveHint = &yes
+		}
+	}
+	return ts
+}
+
+func (w *Workspace) tools() []Tool {
 	return []Tool{
 		w.tool("read_file", "Read a workspace file and return its content as a string. Fails when the file does not exist.",
 			object(`"path":`+pathProp, "path"), `{"type":"string","description":"The file's content."}`, w.read),

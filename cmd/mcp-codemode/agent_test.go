@@ -67,3 +67,66 @@ func TestUpstreamListChanged(t *testing.T) {
 		t.Errorf("calling the new tool: %s", r.text())
 	}
 }
+
+// TestApprovals: memory.create_entities is listed in require_approval and
+// approve_destructive covers memory.delete_entities (destructiveHint). The
+// official SDK client answers each elicitation: accept lets the call
+// through, decline throws an ApprovalError the script catches, and the
+// upstream is not called. A client without elicitation gets an error
+// naming the setting.
+func TestApprovals(t *testing.T) {
+	cfg := writeConfig(t, map[string]any{"memory": upstreams(t)["memory"]},
+		map[string]any{"require_approval": []string{"memory.create_entities"}, "approve_destructive": true})
+	c := startAgent(t, true, cfg)
+
+	c.do(t, map[string]any{"op": "answer", "action": "accept"})
+	r := c.execute(t, `await memory.create_entities({ entities: [{ name: "Ada", entityType: "person", observations: [] }] });
+return (await memory.read_graph()).entities.map(e => e.name)`)
+	if r.IsError || compact(t, r.StructuredContent.Result) != `["Ada"]` {
+		t.Fatalf("accepted call: %s", r.text())
+	}
+
+	c.do(t, map[string]any{"op": "answer", "action": "decline"})
+	r = c.execute(t, `try { await memory.delete_entities({ entityNames: ["Ada"] }) } catch (e) { console.log(e.name + ": " + e.message) }
+return (await memory.read_graph()).entities.map(e => e.name)`)
+	if r.IsError || compact(t, r.StructuredContent.Result) != `["Ada"]` {
+		t.Fatalf("declined call: %s", r.text())
+	}
+	if want := "ApprovalError: the user declined the call of memory.delete_entities"; len(r.StructuredContent.Logs) != 1 || r.StructuredContent.Logs[0] != want {
+		t.Errorf("logs = %q, want %q", r.StructuredContent.Logs, want)
+	}
+
+	c.do(t, map[string]any{"op": "answer", "action": "cancel"})
+	r = c.execute(t, `await memory.delete_entities({ entityNames: ["Ada"] })`)
+	if !r.IsError || !strings.HasPrefix(r.text(), "ApprovalError: the user dismissed the approval of memory.delete_entities without allowing it\n    at line 1, column 14 of your code") {
+		t.Errorf("dismissed call: %s", r.text())
+	}
+
+	var asked []struct {
+		Message         string
+		RequestedSchema map[string]any
+	}
+	if err := json.Unmarshal(c.do(t, map[string]any{"op": "elicitations"}), &asked); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 3 {
+		t.Fatalf("the client was asked %d times, want 3: %+v", len(asked), asked)
+	}
+	for i, want := range []string{
+		"Allow the script to call memory.create_entities?\n\nArguments: {\"entities\":[{\"name\":\"Ada\",\"entityType\":\"person\",\"observations\":[]}]}",
+		"(Asked because of codemode.approve_destructive.)",
+		"Allow the script to call memory.delete_entities?",
+	} {
+		if !strings.Contains(asked[i].Message, want) {
+			t.Errorf("elicitation %d = %q, want it to contain %q", i, asked[i].Message, want)
+		}
+	}
+
+	plain := startAgent(t, false, cfg)
+	r = plain.execute(t, `await memory.read_graph(); await memory.delete_entities({ entityNames: ["Ada"] })`)
+	want := "ApprovalError: memory.delete_entities needs the user's approval (codemode.approve_destructive), but this client cannot be asked: " +
+		"it does not support MCP elicitation; use a client that does, or take memory.delete_entities out of codemode.approve_destructive"
+	if !r.IsError || !strings.HasPrefix(r.text(), want) {
+		t.Errorf("without elicitation: %s\nwant %s", r.text(), want)
+	}
+}
