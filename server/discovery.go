@@ -34,24 +34,29 @@ const codemodeDecl = `declare const codemode: {
 };
 `
 
-// fits says whether text is within budget tokens.
+// fits says whether text is within budget tokens. The estimate can fall
+// up to 3% short of the real count (TestEstimateTokens), so it must stay
+// within 97% of the budget.
 func fits(text string, budget int) bool {
-	return estimateTokens(text) <= budget
+	return estimateTokens(text)*100 <= budget*estimateMargin
 }
+
+// estimateMargin is the share of the budget, in percent, the estimate may use.
+const estimateMargin = 97
 
 // compactIndex is the largest index of namespaces that keeps the whole
 // description (head, index, tail) within budget: every namespace with its
 // tool names when they fit, else fewer names per namespace, else the
 // namespaces alone, else only as many namespaces as fit.
 func compactIndex(nss []typegen.Namespace, head, tail string, budget int) string {
-	room := budget - estimateTokens(head) - estimateTokens(tail)
+	room := budget*estimateMargin/100 - estimateTokens(head) - estimateTokens(tail)
 	for _, quota := range indexQuotas {
-		if idx := indexText(nss, quota, true, len(nss)); fits(idx, room) {
+		if idx := indexText(nss, quota, true, len(nss)); estimateTokens(idx) <= room {
 			return idx
 		}
 	}
 	for n := len(nss); n > 0; n-- {
-		if idx := indexText(nss, 0, false, n); fits(idx, room) {
+		if idx := indexText(nss, 0, false, n); estimateTokens(idx) <= room {
 			return idx
 		}
 	}

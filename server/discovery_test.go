@@ -183,15 +183,15 @@ func TestDescriptionLevels(t *testing.T) {
 	srv := New(reg, Options{})
 	nss := srv.current().namespaces
 	frame := estimateTokens(describeIndex(srv.current(), srv.limits, "", 1<<20)) - estimateTokens(indexText(nss, -1, true, len(nss)))
-	level := func(quota int, descriptions bool, shown int) int {
-		return frame + estimateTokens(indexText(nss, quota, descriptions, shown))
+	level := func(quota int, descriptions bool, shown int) int { // the least budget that holds it
+		return ((frame+estimateTokens(indexText(nss, quota, descriptions, shown)))*100 + estimateMargin - 1) / estimateMargin
 	}
 	tests := []struct {
 		budget    int
 		want, not []string
 	}{
-		{full, []string{"declare const github: {"}, []string{"too many to declare"}},
-		{full - 1, []string{"// github (26 tools)\n//   add_issue_comment, create_branch,", "search_repositories, search_users, update_issue", "codemode.search("}, []string{"declare const github"}},
+		{(full*100 + estimateMargin - 1) / estimateMargin, []string{"declare const github: {"}, []string{"too many to declare"}},
+		{full, []string{"// github (26 tools)\n//   add_issue_comment, create_branch,", "search_repositories, search_users, update_issue", "codemode.search("}, []string{"declare const github"}},
 		{level(8, true, len(nss)), []string{"// github (26 tools)\n//   add_issue_comment,", "… 18 more\n"}, nil},
 		{level(0, true, len(nss)), []string{"// github (26 tools)\n// memory (9 tools)"}, []string{"add_issue_comment"}},
 		{level(0, false, 3), []string{"// … 3 namespaces more, not shown: codemode.search finds their tools"}, []string{"// workspace (10 tools)"}},
@@ -199,7 +199,7 @@ func TestDescriptionLevels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.budget), func(t *testing.T) {
 			desc := New(reg, Options{Limits: config.Codemode{DescriptionBudgetTokens: tt.budget}}).Description()
-			if n := estimateTokens(desc); n > tt.budget {
+			if n := estimateTokens(desc); n*100 > tt.budget*estimateMargin {
 				t.Errorf("description estimated at %d tokens, over the budget of %d", n, tt.budget)
 			}
 			for _, w := range tt.want {
