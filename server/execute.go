@@ -27,13 +27,20 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		Timeout:      s.limits.Timeout,
 		MaxToolCalls: s.limits.MaxToolCalls,
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
+		MemoryLimit:  int64(s.limits.MemoryLimitMB) << 20,
 		Prelude:      []string{codemodePrelude},
 	}
 	h := hooksFrom(ctx)
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	res := settle(ctx, s.run(ctx, code, &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget()}, opts))
+	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget()}
+	var res sandbox.Result
+	if bundled, err := c.bundle(ctx, code); err != nil {
+		res = sandbox.Result{Err: err, Logs: []string{}}
+	} else {
+		res = settle(ctx, s.run(ctx, bundled, c, opts))
+	}
 	s.logRun(ctx, res, time.Since(started))
 	return res, fetch.Records()
 }

@@ -77,7 +77,11 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 		a.Input = json.RawMessage("null")
 	}
 	child := c.child()
-	res := c.s.run(ctx, snippetProgram(s.code, a.Input), child, child.opts)
+	code, berr := child.bundle(ctx, s.code)
+	if berr != nil {
+		return nil, snippetError(a.Name, &sandbox.Error{Name: berr.Name, Message: berr.Message, Line: berr.Line + 1})
+	}
+	res := c.s.run(ctx, snippetProgram(code, a.Input), child, child.opts)
 	if res.Err != nil {
 		return nil, snippetError(a.Name, res.Err)
 	}
@@ -96,8 +100,11 @@ func snippetProgram(code string, input json.RawMessage) string {
 // own error, placed in the snippet's code.
 func snippetError(name string, e *sandbox.Error) error {
 	msg := fmt.Sprintf("snippet %q: %s", name, e.Message)
-	if line := e.Line - 1; line > 0 {
+	switch line := e.Line - 1; {
+	case line > 0 && e.Column > 0:
 		msg += fmt.Sprintf(" (snippet line %d, column %d)", line, e.Column)
+	case line > 0:
+		msg += fmt.Sprintf(" (snippet line %d)", line)
 	}
 	return &namedError{name: e.Name, msg: msg}
 }

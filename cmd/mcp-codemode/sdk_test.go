@@ -12,7 +12,9 @@ import (
 // TestSDKEndToEnd drives the built binary with the official TypeScript SDK
 // client, wrapping the real reference servers from npm.
 func TestSDKEndToEnd(t *testing.T) {
-	c := startSDK(t, writeConfig(t, upstreams(t), map[string]any{"timeout": "2s"}))
+	// The four servers' declarations take more than the default description
+	// budget (4,000 tokens), which would show the compact index instead.
+	c := startSDK(t, writeConfig(t, upstreams(t), map[string]any{"timeout": "2s", "description_budget_tokens": 20000}))
 
 	t.Run("list", func(t *testing.T) {
 		var list struct {

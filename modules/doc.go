@@ -1,0 +1,34 @@
+// Package modules lets the model's code import TypeScript and JavaScript
+// files of the workspace:
+//
+//	import { slugify } from "./lib/util.ts";
+//	return slugify("Hello World");
+//
+// Bundle rewrites the code's import declarations in place and bundles the
+// imported files with esbuild's Build API, reading them through a Loader
+// (the workspace of the execution's subject), never from the host's file
+// system:
+//
+//	code, err := modules.Bundle(ctx, code, func(ctx context.Context, path string) (string, error) {
+//		return ws.ReadFile(ctx, path)
+//	})
+//
+// # Line numbers
+//
+// Errors in the model's code must point at its own lines, so Bundle never
+// adds or removes a line: the bundle is emitted on one line (minified, with
+// template literals lowered to strings) in front of the first import, and
+// each import declaration becomes one `const` declaration padded with the
+// line breaks it spanned. Only the columns of the lines holding an import
+// move. An error raised inside an imported file is reported on the line of
+// the first import.
+//
+// # What is supported
+//
+// Static imports at the start of a line: default, named (with `as`),
+// namespace (`* as ns`), side-effect (`import "./x.ts"`), `import type` and
+// inline `type` specifiers (dropped). Specifiers are relative ("./", "../")
+// or rooted ("/"); a file may leave out its extension (.ts, then .js). The
+// imported files may import each other the same way. Package imports
+// ("lodash"), dynamic import() and `..` above the workspace root are errors.
+package modules

@@ -1,0 +1,209 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Loader returns the content of a workspace file by its normalised path
+// ("lib/util.ts"), or an error when there is none.
+type Loader func(ctx context.Context, path string) (string, error)
+
+// Error is a failed import: what went wrong, on which line of the code.
+type Error struct {
+	Line    int // 1-based line of the import declaration; 0 unknown
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s (line %d)", e.Message, e.Line)
+	}
+	return e.Message
+}
+
+// GlobalName is the variable the bundle defines in the model's code.
+const GlobalName = "__codemode_imports"
+
+// importDecl matches a static import declaration at the start of a line:
+// the clause (empty for a side-effect import) and the specifier.
+var importDecl = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+(?:([^;'"()]*?)[ \t\r\n]*from[ \t\r\n]*)?(["'])([^"'\r\n]*)["'][ \t]*;?`)
+
+// Bundle returns code with its imports of workspace files bundled in, and
+// code itself when it imports nothing. A file that cannot be resolved,
+// read or compiled is an *Error.
+func Bundle(ctx context.Context, code string, load Loader) (string, error) {
+	decls := findImports(code)
+	if len(decls) == 0 {
+		return code, nil
+	}
+	mods := map[string]string{} // workspace path → module variable
+	var order []string
+	for i := range decls {
+		d := &decls[i]
+		p, err := rootPath(d.spec)
+		if err != nil {
+			return "", &Error{Line: d.line, Message: err.Error()}
+		}
+		if _, ok := mods[p]; !ok {
+			mods[p] = fmt.Sprintf("m%d", len(order))
+			order = append(order, p)
+		}
+		d.module = mods[p]
+	}
+	bundle, err := build(ctx, order, mods, load)
+	if err != nil {
+		return "", &Error{Line: decls[0].line, Message: err.Error()}
+	}
+	return rewrite(code, decls, bundle)
+}
+
+// decl is one import declaration of the code.
+type decl struct {
+	start, end int // byte offsets in the code
+	line       int
+	clause     string
+	spec       string
+	module     string // the bundle's variable for it
+}
+
+func findImports(code string) []decl {
+	var out []decl
+	for _, m := range importDecl.FindAllStringSubmatchIndex(code, -1) {
+		d := decl{start: m[0], end: m[1], line: 1 + strings.Count(code[:m[0]], "\n"), spec: code[m[6]:m[7]]}
+		if m[2] >= 0 {
+			d.clause = strings.TrimSpace(code[m[2]:m[3]])
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// rootPath resolves a specifier of the model's code, which sits at the
+// workspace root.
+func rootPath(spec string) (string, error) {
+	return resolve("", spec)
+}
+
+// resolve resolves spec imported from the file at importer ("" for the
+// root) to a workspace path; extensions are guessed when loading.
+func resolve(importer, spec string) (string, error) {
+	dir := path.Dir(importer)
+	switch {
+	case strings.HasPrefix(spec, "/"):
+		dir, spec = ".", "."+spec
+	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
+	default:
+		return "", fmt.Errorf("import %q: only workspace files can be imported, by a relative path such as \"./lib/util.ts\"", spec)
+	}
+	p := path.Join(dir, spec)
+	switch {
+	case p == ".." || strings.HasPrefix(p, "../"):
+		return "", fmt.Errorf("import %q leaves the workspace: \"..\" cannot climb above its root", spec)
+	case p == "." || strings.HasSuffix(spec, "/"):
+		return "", fmt.Errorf("import %q names a directory; name a file such as \"./lib/util.ts\"", spec)
+	}
+	return p, nil
+}
+
+// build bundles the modules into one line of JavaScript defining
+// GlobalName, whose property mN is the namespace of module N.
+func build(ctx context.Context, order []string, mods map[string]string, load Loader) (string, error) {
+	var entry strings.Builder
+	for _, p := range order {
+		fmt.Fprintf(&entry, "export * as %s from %q;\n", mods[p], "/"+p)
+	}
+	res := api.Build(api.BuildOptions{
+		Stdin:             &api.StdinOptions{Contents: entry.String(), Sourcefile: "imports.ts", Loader: api.LoaderTS},
+		Bundle:            true,
+		Write:             false,
+		Format:            api.FormatIIFE,
+		GlobalName:        GlobalName,
+		Platform:          api.PlatformNeutral,
+		Target:            api.ES2020,
+		Supported:         map[string]bool{"template-literal": false},
+		MinifyWhitespace:  true,
+		LegalComments:     api.LegalCommentsNone,
+		Charset:           api.CharsetUTF8,
+		LogLevel:          api.LogLevelSilent,
+		AbsWorkingDir:     "/",
+		Plugins:           []api.Plugin{workspacePlugin(ctx, load)},
+		TreeShaking:       api.TreeShakingFalse,
+		IgnoreAnnotations: true,
+	})
+	if len(res.Errors) > 0 {
+		return "", buildError(res.Errors[0])
+	}
+	if len(res.OutputFiles) != 1 {
+		return "", fmt.Errorf("bundling the imports produced %d files", len(res.OutputFiles))
+	}
+	out := strings.TrimRight(string(res.OutputFiles[0].Contents), "\n")
+	if strings.ContainsAny(out, "\n\r\u2028\u2029") {
+		return "", fmt.Errorf("the imported files cannot be bundled on one line (a line break esbuild keeps)")
+	}
+	return out, nil
+}
+
+// buildError says what esbuild refused, and where in which file.
+func buildError(m api.Message) error {
+	if m.Location == nil || m.Location.File == "imports.ts" {
+		return fmt.Errorf("%s", m.Text)
+	}
+	return fmt.Errorf("%s:%d:%d: %s", strings.TrimPrefix(m.Location.File, "workspace:"), m.Location.Line, m.Location.Column+1, m.Text)
+}
+
+// workspacePlugin resolves every import to a workspace file and loads it
+// through load: esbuild never reads the host's file system.
+func workspacePlugin(ctx context.Context, load Loader) api.Plugin {
+	return api.Plugin{Name: "workspace", Setup: func(b api.PluginBuild) {
+		b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+			importer := ""
+			if a.Namespace == "workspace" {
+				importer = a.Importer
+			}
+			p, err := resolve(importer, a.Path)
+			if err != nil {
+				return api.OnResolveResult{}, err
+			}
+			return api.OnResolveResult{Path: p, Namespace: "workspace"}, nil
+		})
+		b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: "workspace"}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+			text, p, err := loadWithExtension(ctx, load, a.Path)
+			if err != nil {
+				return api.OnLoadResult{}, err
+			}
+			return api.OnLoadResult{Contents: &text, Loader: loaderFor(p)}, nil
+		})
+	}}
+}
+
+// loadWithExtension loads p, else p.ts, else p.js.
+func loadWithExtension(ctx context.Context, load Loader, p string) (string, string, error) {
+	text, err := load(ctx, p)
+	if err == nil {
+		return text, p, nil
+	}
+	if path.Ext(p) == "" {
+		for _, ext := range []string{".ts", ".js"} {
+			if text, err2 := load(ctx, p+ext); err2 == nil {
+				return text, p + ext, nil
+			}
+		}
+	}
+	return "", "", fmt.Errorf("cannot import %q: %v", p, err)
+}
+
+func loaderFor(p string) api.Loader {
+	switch path.Ext(p) {
+	case ".js", ".mjs", ".cjs":
+		return api.LoaderJS
+	case ".json":
+		return api.LoaderJSON
+	}
+	return api.LoaderTS
+}

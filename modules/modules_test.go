@@ -1,0 +1,100 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dop251/goja"
+)
+
+// files is an in-memory workspace.
+type files map[string]string
+
+func (f files) load(_ context.Context, p string) (string, error) {
+	if text, ok := f[p]; ok {
+		return text, nil
+	}
+	return "", fmt.Errorf("no file %q", p)
+}
+
+var lib = files{
+	"lib/util.ts":       "export function slugify(s: string): string { return s.toLowerCase().replace(/ /g, `-`) }\nexport const greeting = `hello\nworld`;\nexport default function shout(s: string) { return s.toUpperCase() + \"!\" }\n",
+	"lib/math.ts":       "import { twice } from \"./deep/twice\";\nexport const four = twice(2);\nexport type Num = number;\n",
+	"lib/deep/twice.ts": "export const twice = (n: number) => n * 2;\n",
+	"data.json":         `{"answer": 42}`,
+	"side.js":           "globalThis.sideEffect = 'ran';\n",
+	"bad.ts":            "export const x = ;\n",
+	"escape.ts":         "import { x } from \"../../etc/passwd\";\nexport const y = x;\n",
+	"pkg.ts":            "import _ from \"lodash\";\nexport const y = _;\n",
+}
+
+// run bundles code, strips its TypeScript the way the sandbox would (here:
+// the test only uses JavaScript after the imports) and evaluates it in goja
+// as the body of a function.
+func run(t *testing.T, code string) (string, error) {
+	t.Helper()
+	out, err := Bundle(context.Background(), code, lib.load)
+	if err != nil {
+		return "", err
+	}
+	if got, want := strings.Count(out, "\n"), strings.Count(code, "\n"); got != want {
+		t.Errorf("the bundle changed the line count from %d to %d:\n%s", want, got, out)
+	}
+	vm := goja.New()
+	v, err := vm.RunString("(function () {\n" + out + "\n})()")
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(v.Export()), nil
+}
+
+func TestBundle(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"return 1 + 1", "2"},
+		{"import { slugify } from \"./lib/util.ts\";\nreturn slugify(\"Hello World\")", "hello-world"},
+		{"import shout, { slugify as slug, type Num } from './lib/util.ts'\nreturn shout(slug('A B'))", "A-B!"},
+		{"import * as util from \"/lib/util.ts\";\nreturn util.greeting", "hello\nworld"},
+		{"import {\n  four,\n} from \"./lib/math.ts\";\nimport data from \"./data.json\";\nreturn four + data.answer", "46"},
+		{"import type { Num } from \"./lib/math.ts\";\nconst n = 1;\nreturn n", "1"},
+		{"import \"./side.js\";\nreturn globalThis.sideEffect", "ran"},
+		{"import { four } from \"./lib/math\";\nreturn four", "4"},
+	}
+	for _, tt := range tests {
+		got, err := run(t, tt.code)
+		if err != nil || got != tt.want {
+			t.Errorf("%q = %q, %v; want %q", tt.code, got, err, tt.want)
+		}
+	}
+}
+
+// TestBundleLines: an error after the imports is on its own line.
+func TestBundleLines(t *testing.T) {
+	code := "import {\n  slugify\n} from \"./lib/util.ts\";\nimport * as m from \"./lib/math.ts\";\n\nthrow new Error(slugify('X Y'))"
+	_, err := run(t, code)
+	var ex *goja.Exception
+	if !errors.As(err, &ex) || !strings.Contains(ex.Error(), "x-y") || !strings.Contains(ex.String(), ":7:") {
+		t.Errorf("error = %v; want x-y at line 7 of the wrapped code (line 6 of the model's)", err)
+	}
+}
+
+func TestBundleErrors(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"const a = 1;\nimport { x } from \"./missing.ts\";", `cannot import "missing.ts": no file "missing.ts" (line 2)`},
+		{"import { x } from \"../outside.ts\";", `import "../outside.ts" leaves the workspace: ".." cannot climb above its root (line 1)`},
+		{"import _ from \"lodash\";", `import "lodash": only workspace files can be imported, by a relative path such as "./lib/util.ts" (line 1)`},
+		{"import { x } from \"./bad.ts\";", `bad.ts:1:18: Unexpected ";" (line 1)`},
+		{"import { x } from \"./escape.ts\";", `escape.ts:1:19: import "../../etc/passwd" leaves the workspace: ".." cannot climb above its root (line 1)`},
+		{"import { x } from \"./pkg.ts\";", `pkg.ts:1:15: import "lodash": only workspace files can be imported, by a relative path such as "./lib/util.ts" (line 1)`},
+		{"import { x } from \"./lib/\";", `import "./lib/" names a directory; name a file such as "./lib/util.ts" (line 1)`},
+	}
+	for _, tt := range tests {
+		_, err := Bundle(context.Background(), tt.code, lib.load)
+		var e *Error
+		if !errors.As(err, &e) || err.Error() != tt.want {
+			t.Errorf("%q: %v\nwant %s", tt.code, err, tt.want)
+		}
+	}
+}
