@@ -130,3 +130,24 @@ return (await memory.read_graph()).entities.map(e => e.name)`)
 		t.Errorf("without elicitation: %s\nwant %s", r.text(), want)
 	}
 }
+
+// TestApprovalsHosted asks for approvals over streamable HTTP and SSE, the
+// transports of hosted mode.
+func TestApprovalsHosted(t *testing.T) {
+	for _, transport := range []string{"http", "sse"} {
+		t.Run(transport, func(t *testing.T) {
+			cfg := writeConfig(t, map[string]any{"memory": upstreams(t)["memory"]},
+				map[string]any{"require_approval": []string{"memory"}, "auth": map[string]any{"tokens": []string{"${ALICE}"}}})
+			srv := startHosted(t, transport, cfg, "ALICE="+tokenAlice)
+			c := startDriver(t, "testdata/agent.mjs", "--elicit", "--url", transport, srv.endpoint(transport), tokenAlice)
+			c.do(t, map[string]any{"op": "answer", "action": "accept"})
+			c.do(t, map[string]any{"op": "answer", "action": "decline"})
+			r := c.execute(t, `const names = (await memory.read_graph()).entities.map(e => e.name);
+try { await memory.read_graph() } catch (e) { return [names, e.name + ": " + e.message] }`)
+			want := `[[],"ApprovalError: the user declined the call of memory.read_graph"]`
+			if r.IsError || compact(t, r.StructuredContent.Result) != want {
+				t.Errorf("result: %s\nwant %s", r.text(), want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@
 // answers should be.
 //
 //   node agent.mjs NODE_MODULES [--elicit] COMMAND ARGS...
+//   node agent.mjs NODE_MODULES [--elicit] --url http|sse URL [TOKEN]
 //
 // Requests: {"op":"list"} | {"op":"call","name":N,"arguments":A}
 //           {"op":"answer","action":"accept"|"decline"|"cancel","content":{...}}
@@ -26,7 +27,16 @@ const { Client } = await sdk("client/index.js");
 const { StdioClientTransport } = await sdk("client/stdio.js");
 const { ElicitRequestSchema, ToolListChangedNotificationSchema } = await sdk("types.js");
 
-const transport = new StdioClientTransport({ command, args, stderr: "inherit", env: process.env });
+const { StreamableHTTPClientTransport } = await sdk("client/streamableHttp.js");
+const { SSEClientTransport } = await sdk("client/sse.js");
+
+function connectTo() {
+  if (command !== "--url") return new StdioClientTransport({ command, args, stderr: "inherit", env: process.env });
+  const [kind, url, token] = args;
+  const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
+  return kind === "sse" ? new SSEClientTransport(new URL(url), { requestInit }) : new StreamableHTTPClientTransport(new URL(url), { requestInit });
+}
+const transport = connectTo();
 const client = new Client({ name: "mcp-codemode-agent", version: "1.0.0" }, { capabilities: elicit ? { elicitation: {} } : {} });
 
 let changes = 0;
