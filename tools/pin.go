@@ -10,7 +10,18 @@ import (
 // says it does after the user started trusting it (a "rug pull"): the first
 // definition seen of each upstream tool is its pin; a later, different
 // definition is logged, and with Options.PinToolDefinitions the changed
-// tool is refused: left out of the tool set until the server restarts.
+// tool is refused: left out of the tool set. With Options.Pins the pins
+// outlive the process, so a definition that changed across a restart (a new
+// release of the server) is caught too; without, a restart forgets them.
+
+// PinStore keeps pins across restarts (the workspace's database does).
+type PinStore interface {
+	// LoadPins returns every stored pin: definition hash and description
+	// by tool id.
+	LoadPins() (map[string][2]string, error)
+	// SavePin stores the pin of a tool id, replacing any before it.
+	SavePin(id, hash, description string) error
+}
 
 // definitionHash identifies what the model is told of a tool: title,
 // description, schemas and annotations.
@@ -31,7 +42,7 @@ func (r *Registry) checkPin(t Tool) bool {
 	id, h := toolID(t.Server, t.Name), definitionHash(t)
 	old, seen := r.pins[id]
 	if !seen {
-		r.pins[id] = pin{hash: h, description: t.Description}
+		r.setPin(id, pin{hash: h, description: t.Description})
 		return true
 	}
 	if old.hash == h {
@@ -41,9 +52,36 @@ func (r *Registry) checkPin(t Tool) bool {
 		"server", t.Server, "tool", t.Name, "refused", r.pinDefs,
 		"was", r.red.String(firstLine(old.description, 200)), "now", r.red.String(firstLine(t.Description, 200)))
 	if !r.pinDefs {
-		r.pins[id] = pin{hash: h, description: t.Description}
+		r.setPin(id, pin{hash: h, description: t.Description})
 	}
 	return !r.pinDefs
+}
+
+// setPin pins a definition, in the store too when there is one; r.mu must
+// be held.
+func (r *Registry) setPin(id string, p pin) {
+	r.pins[id] = p
+	if r.pinStore == nil {
+		return
+	}
+	if err := r.pinStore.SavePin(id, p.hash, p.description); err != nil {
+		r.log.Warn("storing a tool definition's pin", "err", err)
+	}
+}
+
+// loadPins reads the stored pins into r.pins.
+func (r *Registry) loadPins() {
+	if r.pinStore == nil {
+		return
+	}
+	stored, err := r.pinStore.LoadPins()
+	if err != nil {
+		r.log.Warn("reading the pins of tool definitions; starting without", "err", err)
+		return
+	}
+	for id, v := range stored {
+		r.pins[id] = pin{hash: v[0], description: v[1]}
+	}
 }
 
 // pin is the first definition seen of a tool.

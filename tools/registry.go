@@ -33,6 +33,9 @@ type Options struct {
 	// PinToolDefinitions refuses an upstream tool whose definition changed
 	// since it was first seen (see pin.go); false only logs the change.
 	PinToolDefinitions bool
+	// Pins keeps the pins of tool definitions across restarts; nil keeps
+	// them in memory only.
+	Pins PinStore
 }
 
 // Registry holds the tools the model can call: built-in tools added with
@@ -52,6 +55,7 @@ type Registry struct {
 	snap     atomic.Pointer[snapshot]
 	pins     map[string]pin // first definition seen, by tool id
 	pinDefs  bool
+	pinStore PinStore
 	onChange []func()
 	closers  []func() error
 }
@@ -83,6 +87,7 @@ func NewRegistry(opts Options) *Registry {
 		servers:      map[string]*serverTools{},
 		pins:         map[string]pin{},
 		pinDefs:      opts.PinToolDefinitions,
+		pinStore:     opts.Pins,
 	}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -90,6 +95,7 @@ func NewRegistry(opts Options) *Registry {
 	if r.stderr.w == nil {
 		r.stderr.w = os.Stderr
 	}
+	r.loadPins()
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.snap.Store(&snapshot{byID: map[string]*binding{}})
 	return r

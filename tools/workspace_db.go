@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS files (
   modified INTEGER NOT NULL,
   PRIMARY KEY (subject, path)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pins (          -- tool-definition pins (pin.go), of every subject
+  id          TEXT    NOT NULL PRIMARY KEY, -- server NUL tool
+  hash        TEXT    NOT NULL,
+  description TEXT    NOT NULL,
+  pinned      INTEGER NOT NULL              -- Unix milliseconds
+);
 `
 
 // WorkspaceFile is the name of the workspace's database in a data directory.
@@ -185,6 +191,43 @@ func (t *tx) remove(path string, below bool) error {
 func (t *tx) rename(from, to string) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE files SET path = ? || substr(path, ?) WHERE subject = ? AND (path = ? OR path >= ? AND path < ?)`,
 		to, utf8.RuneCountInString(from)+1, t.subject, from, from+"/", from+"0") // substr counts characters
+	if err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	return nil
+}
+
+// LoadPins returns the stored tool-definition pins (PinStore).
+func (w *Workspace) LoadPins() (map[string][2]string, error) {
+	db, err := w.database()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(`SELECT id, hash, description FROM pins`)
+	if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var id, hash, desc string
+		if err := rows.Scan(&id, &hash, &desc); err != nil {
+			return nil, fmt.Errorf("workspace: %w", err)
+		}
+		out[id] = [2]string{hash, desc}
+	}
+	return out, rows.Err()
+}
+
+// SavePin stores a tool-definition pin (PinStore).
+func (w *Workspace) SavePin(id, hash, description string) error {
+	db, err := w.database()
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(`INSERT INTO pins (id, hash, description, pinned) VALUES (?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, description = excluded.description, pinned = excluded.pinned`,
+		id, hash, description, time.Now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
 	}

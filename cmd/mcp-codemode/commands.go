@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
+	"github.com/mcp-codemode/mcp-codemode/isolate"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
@@ -45,9 +46,14 @@ func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Re
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	ws, err := openWorkspace(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
-		PinToolDefinitions: cfg.Codemode.PinToolDefinitions})
-	if err := addWorkspace(reg, cfg); err != nil {
+		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: ws})
+	reg.OnClose(ws.Close)
+	if err := reg.Add(ws.Tools()...); err != nil {
 		reg.Close()
 		return nil, nil, nil, err
 	}
@@ -83,7 +89,12 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if f.transport != "stdio" {
 		return e.serveHTTP(ctx, &f, cfg)
 	}
-	reg, srv, _, err := e.start(ctx, &f, server.Options{})
+	runner, stop, err := e.isolation(cfg, f.transport)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer stop()
+	reg, srv, _, err := e.start(ctx, &f, server.Options{Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -151,12 +162,47 @@ func (e *env) runScript(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.usageError(err)
 	}
-	reg, srv, _, err := e.start(ctx, &f, server.Options{})
+	cfg, err := e.loadConfig(f.config)
+	if err != nil {
+		return e.usageError(err)
+	}
+	runner, stop, err := e.isolation(cfg, "stdio")
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer stop()
+	reg, srv, _, err := e.start(ctx, &f, server.Options{Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}
 	defer reg.Close()
 	return e.report(srv.Execute(ctx, code))
+}
+
+// isolation returns the runner codemode.isolation asks for, and what stops
+// it: nil (sandbox.Run in this process) for "inprocess", a pool of worker
+// processes for "process". Unset, it is "inprocess" on stdio and "process"
+// on the HTTP transports (SPEC §3).
+func (e *env) isolation(cfg *config.Config, transport string) (server.Runner, func(), error) {
+	mode := cfg.Codemode.Isolation
+	if mode == "" {
+		mode = "inprocess"
+		if transport != "stdio" {
+			mode = "process"
+		}
+	}
+	if mode != "process" {
+		return nil, func() {}, nil
+	}
+	pool, err := isolate.NewPool(isolate.Options{
+		Max:         min(cfg.Codemode.MaxConcurrent, 64),
+		MemoryLimit: int64(cfg.Codemode.MemoryLimitMB) << 20,
+		Stderr:      e.stderr,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("codemode.isolation %q: %w", mode, err)
+	}
+	return pool.Run, func() { pool.Close() }, nil
 }
 
 func (e *env) readScript(name string) (string, error) {

@@ -10,20 +10,20 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
-// addWorkspace registers the built-in workspace: stored in
-// codemode.data_dir when it is set, else in memory; closed with reg.
-func addWorkspace(reg *tools.Registry, cfg *config.Config) error {
+// openWorkspace opens the built-in workspace: stored in codemode.data_dir
+// when it is set, else in memory. Its database also keeps the pins of tool
+// definitions.
+func openWorkspace(cfg *config.Config) (*tools.Workspace, error) {
 	dir, err := dataDir(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ws, err := tools.OpenWorkspace(dir)
 	if err != nil {
-		return &config.Error{Path: cfg.Path, Key: "codemode.data_dir", Msg: err.Error() + "; name a directory mcp-codemode may create and write"}
+		return nil, &config.Error{Path: cfg.Path, Key: "codemode.data_dir", Msg: err.Error() + "; name a directory mcp-codemode may create and write"}
 	}
 	ws.MaxBytes, ws.MaxFiles = cfg.Codemode.Workspace.MaxBytes, cfg.Codemode.Workspace.MaxFiles
-	reg.OnClose(ws.Close)
-	return reg.Add(ws.Tools()...)
+	return ws, nil
 }
 
 // dataDir is codemode.data_dir with a leading "~/" expanded and a relative
