@@ -12,6 +12,22 @@
 // The description of execute carries the TypeScript declarations of every
 // tool. They are generated once per registry version (tools.Registry.Version)
 // and cached, with the sandbox bindings, so an execution does no generation.
+// When they would take the description past codemode.description_budget_tokens
+// (estimated o200k tokens, tokens.go), it carries a compact index instead and
+// the model discovers tools with codemode.search and codemode.describe
+// (discovery.go). A change of the tool set (an upstream's tools/list_changed)
+// rebuilds the API at once and re-announces execute to every client.
+//
+// # Helpers, snippets, imports and approvals
+//
+// The caller of an execution answers the codemode helpers itself: search,
+// describe, save and run (snippets.go: a saved script runs in a runtime of
+// its own, with the same tools and the execution's call budget). Before a
+// run, imports of workspace files are bundled into the code (modules.go).
+// Before a tool call, a tool in codemode.require_approval (or destructive,
+// with approve_destructive) is put to the user with elicitation/create
+// (approval.go); Conn sends that request and matches its response
+// (elicit.go).
 //
 // # Concurrency
 //

@@ -54,6 +54,24 @@
 // readers per connection, and one re-listing the tools when a server sends
 // notifications/tools/list_changed.
 //
+// OnChange hooks run on a goroutine of their own after each new snapshot.
+//
+// # Workspace
+//
+// The Workspace keeps files in SQLite (modernc.org/sqlite, pure Go): one
+// database file in a data directory, or in memory. One connection
+// serialises every transaction, so a quota check and the write it admits
+// never interleave. Paths are keys, never host paths. Each subject
+// (WithSubject) has its own files and quota.
+//
+// # Search and pinning
+//
+// Search ranks with BM25F over a snapshot's tools (an index built once per
+// snapshot); SearchWith adds entries the registry does not hold (a
+// subject's snippets). The first definition seen of each upstream tool is
+// pinned (pin.go); a changed definition is logged, and refused with
+// Options.PinToolDefinitions. Options.Pins keeps the pins across restarts.
+//
 // # Upstreams, restarts and backoff
 //
 // Connect starts every server at once, each bounded by a 30 s start timeout
