@@ -210,9 +210,7 @@ func (c *Codemode) setDefaults() {
 		c.Workspace.MaxBytes = 100 << 20
 	}
 	setInt(&c.Workspace.MaxFiles, 10000)
-	if c.Isolation == "" {
-		c.Isolation = "inprocess"
-	}
+	// Isolation stays "" when unset: its default depends on the transport.
 }
 
 func setInt(p *int, def int) {

@@ -54,7 +54,7 @@ type Codemode struct {
 	MaxToolCalls   int           // tool calls per execution [200]
 	MaxOutputBytes int           // result + logs shown to the model [24000]
 	MemoryLimitMB  int           // memory per execution [128]
-	Isolation      string        // "inprocess" | "process" [inprocess on stdio]
+	Isolation      string        // "inprocess" | "process"; "" when unset [inprocess on stdio, process on HTTP/SSE]
 
 	Network Network
 

@@ -163,7 +163,7 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestDefault(t *testing.T) {
 	c := Default()
-	if len(c.Servers) != 0 || c.Codemode.Timeout != 30*time.Second || c.Codemode.Isolation != "inprocess" {
+	if len(c.Servers) != 0 || c.Codemode.Timeout != 30*time.Second || c.Codemode.Isolation != "" {
 		t.Errorf("Default() = %+v", c)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"sync"
 
@@ -130,10 +131,7 @@ func (s *server) run(req *runRequest) (retire bool, err error) {
 		case res := <-done:
 			res.Retire = res.Retire || s.tired()
 			err := s.out.send(kindDone, res)
-			// Between runs: collect this run's garbage, so that the next
-			// starts from a clean heap (the watchdog's baseline) and the
-			// parent sees the worker's real resident memory.
-			debug.FreeOSMemory()
+			s.clean()
 			return res.Retire, err
 		case f := <-s.frames:
 			s.handle(f, c, cancel)
@@ -200,6 +198,27 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		// A runtime abandoned in a native call still runs: replace the worker.
 		Retire: sandbox.DefaultMemory().Active() > 0,
 	}
+}
+
+// clean runs between runs: after one that grew the heap, it collects the
+// garbage and returns it to the system, so that the next run starts from a
+// clean heap (the watchdog's baseline) and the parent sees the worker's
+// real resident memory. Small runs leave the heap alone: collecting after
+// each would cost more than the run.
+func (s *server) clean() {
+	if heapBytes() > cleanAbove {
+		debug.FreeOSMemory()
+	}
+}
+
+// cleanAbove is the heap size over which a worker collects between runs.
+const cleanAbove = 32 << 20
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+func heapBytes() int64 {
+	metrics.Read(heapSample)
+	return int64(heapSample[0].Value.Uint64())
 }
 
 // tired reports whether the worker should be replaced: it used half its

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mcp-codemode/mcp-codemode/hosted"
+	"github.com/mcp-codemode/mcp-codemode/isolate"
 )
 
 // Exit statuses (SPEC §2).
@@ -85,6 +86,10 @@ func (e *env) run(ctx context.Context, args []string) int {
 	case "help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
+	case isolate.WorkerCommand:
+		// Hidden: a sandbox worker process, started by a pool (isolate's init
+		// usually takes it first; this serves one started by hand).
+		return isolate.ServeWorker()
 	}
 	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, version\n", cmd)
 	return exitUsage

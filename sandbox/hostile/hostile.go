@@ -20,7 +20,9 @@
 //	next        a script run after the case in a fresh execution (cross-call)
 //	next-result the expected JSON result of next
 //	timeout     the case's own timeout, e.g. "3s" (optional)
-//	layers      "server" when the case needs the MCP server (a redacting registry)
+//	layers      "server" when the case needs the MCP server (a redacting registry),
+//	            "direct" when it needs a Caller the server would not be (one
+//	            returning invalid JSON)
 //	rss         in process, how many budgets the RSS may grow by (default 1;
 //	            always plus RSSSlack); the comment must say why
 package hostile
@@ -69,7 +71,8 @@ type Case struct {
 	Message            string
 	Forbid             []string
 	Timeout            time.Duration
-	ServerOnly         bool
+	ServerOnly         bool // needs the MCP server
+	DirectOnly         bool // needs a bare Caller
 	RSSBudgets         int64
 }
 
@@ -162,7 +165,7 @@ func (c *Case) set(section, text string) error {
 	case "timeout":
 		c.Timeout, err = time.ParseDuration(text)
 	case "layers":
-		c.ServerOnly = text == "server"
+		c.ServerOnly, c.DirectOnly = text == "server", text == "direct"
 	case "rss":
 		_, err = fmt.Sscan(text, &c.RSSBudgets)
 	default:

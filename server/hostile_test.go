@@ -1,0 +1,138 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/isolate"
+	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
+	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// TestHostile runs the hostile corpus (sandbox/testdata/hostile) through
+// the MCP server's Execute, on both isolation layers: in this process, and
+// in a pool of worker processes. The registry holds the corpus's tools and
+// the canary as a configured secret; the formatted MCP result, not only the
+// sandbox's, must be free of it. In process only the categories where the
+// server adds something run here (sandbox's own TestHostile runs them all
+// directly); in the process layer every case runs, and this process (the
+// parent, which still parses the tools' results) must not grow by more
+// than the budget plus the slack.
+func TestHostile(t *testing.T) {
+	hostile.PlantEnv()
+	cases, err := hostile.Load("../sandbox/testdata/hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := isolate.NewPool(isolate.Options{Size: 2, MemoryLimit: hostile.MemoryLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	layers := []struct {
+		name   string
+		runner server.Runner
+		only   map[string]bool // categories; nil: all
+	}{
+		{"inprocess", nil, map[string]bool{"escape": true, "tool": true, "output": true, "crosscall": true}},
+		{"process", pool.Run, nil},
+	}
+	for _, l := range layers {
+		t.Run(l.name, func(t *testing.T) {
+			servers := map[time.Duration]*server.Server{}
+			var worst int64
+			var worstCase string
+			for _, c := range cases {
+				if c.DirectOnly || l.only != nil && !l.only[c.Category] {
+					continue
+				}
+				srv := servers[c.Timeout]
+				if srv == nil {
+					srv = hostileServer(t, c.Timeout, l.runner)
+					servers[c.Timeout] = srv
+				}
+				t.Run(c.Category+"/"+c.Name, func(t *testing.T) {
+					before := hostile.Settle()
+					growth := runCase(t, srv, c) - before
+					if growth > worst {
+						worst, worstCase = growth, c.Category+"/"+c.Name
+					}
+					if l.runner != nil && !hostile.RaceEnabled && before > 0 && growth > c.MaxGrowth() {
+						t.Errorf("this process grew by %d MB; the limit is %d MB", growth>>20, c.MaxGrowth()>>20)
+					}
+				})
+			}
+			t.Logf("max RSS growth of this process in a case: %d MB (%s)", worst>>20, worstCase)
+		})
+	}
+}
+
+// runCase runs one case (and its next script) and returns the peak RSS.
+func runCase(t *testing.T, srv *server.Server, c *hostile.Case) int64 {
+	start := time.Now()
+	res := srv.Execute(context.Background(), c.Code)
+	elapsed := time.Since(start)
+	for _, p := range c.Check(res, elapsed) {
+		t.Error(p)
+	}
+	out, _ := json.Marshal(server.Format(res, 24000))
+	if strings.Contains(string(out), hostile.Canary) {
+		t.Errorf("the MCP result contains the canary")
+	}
+	if c.Next != "" {
+		for _, p := range c.CheckNext(srv.Execute(context.Background(), c.Next)) {
+			t.Error(p)
+		}
+	}
+	if res := srv.Execute(context.Background(), "return 1"); string(res.Value) != "1" {
+		t.Errorf("the server did not serve the next execution: %s, %v", res.Value, res.Err)
+	}
+	_, peak := hostile.RSS()
+	return peak
+}
+
+// hostileServer is a server over the corpus's tools (namespace t, plus
+// t.secret, which returns the canary as a configured secret) with the
+// corpus's limits.
+func hostileServer(t *testing.T, timeout time.Duration, runner server.Runner) *server.Server {
+	reg := tools.NewRegistry(tools.Options{Secrets: []string{hostile.Canary}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var list []tools.Tool
+	for name, f := range hostile.Tools {
+		list = append(list, tools.Tool{Server: "t", Name: name, Description: "hostile corpus tool", Handler: handler(f)})
+	}
+	list = append(list, tools.Tool{Server: "t", Name: "secret", Description: "returns a secret", Handler: handler(
+		func(context.Context, json.RawMessage) (json.RawMessage, error) {
+			return json.RawMessage(`"token=` + hostile.Canary + `"`), nil
+		})})
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	if err := reg.Add(list...); err != nil {
+		t.Fatal(err)
+	}
+	return server.New(reg, server.Options{
+		Limits: config.Codemode{Timeout: timeout, MaxToolCalls: hostile.MaxToolCalls, MaxOutputBytes: 24000,
+			MemoryLimitMB: hostile.MemoryLimit >> 20},
+		Runner: runner,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+}
+
+// handler adapts a corpus tool: its JSON as text content, its error as is.
+func handler(f func(context.Context, json.RawMessage) (json.RawMessage, error)) tools.Handler {
+	return func(ctx context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+		out, err := f(ctx, args)
+		if err != nil {
+			return nil, err
+		}
+		return mcp.NewToolResultText(string(out)), nil
+	}
+}
