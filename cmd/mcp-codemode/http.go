@@ -61,8 +61,13 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 		return exitFailed
 	}
 	defer ln.Close()
+	runner, stop, err := e.isolation(cfg, f.transport)
+	if err != nil {
+		return e.usageError(err)
+	}
+	defer stop()
 	metrics := hosted.NewMetrics()
-	reg, srv, statuses, err := e.start(ctx, f, server.Options{Observer: metrics, Runner: e.runner(cfg)})
+	reg, srv, statuses, err := e.start(ctx, f, server.Options{Observer: metrics, Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -75,21 +80,13 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 	if err != nil {
 		return e.usageError(err)
 	}
-	log.Info("serving", "transport", f.transport, "address", ln.Addr().String(), "auth", cfg.Codemode.Auth != nil)
+	log.Info("serving", "transport", f.transport, "address", ln.Addr().String(), "auth", cfg.Codemode.Auth != nil,
+		"isolation", isolationName(runner))
 	if err := h.Serve(ctx, ln, grace); err != nil {
 		fmt.Fprintf(e.stderr, "mcp-codemode: %v\n", err)
 		return exitFailed
 	}
 	return exitOK
-}
-
-// runner picks how executions are isolated. SPEC's default on HTTP and SSE
-// is codemode.isolation "process", a pool of worker processes, which is
-// not built yet: executions run in this process, and the log says so.
-func (e *env) runner(cfg *config.Config) server.Runner {
-	e.logger().Warn("process isolation is not available yet: executions run in this process",
-		"isolation", cfg.Codemode.Isolation)
-	return nil
 }
 
 func (e *env) grace() (time.Duration, error) {
@@ -107,4 +104,11 @@ func (e *env) grace() (time.Duration, error) {
 func hostOf(addr string) string {
 	h, _, _ := net.SplitHostPort(addr)
 	return h
+}
+
+func isolationName(r server.Runner) string {
+	if r == nil {
+		return "inprocess"
+	}
+	return "process"
 }

@@ -174,13 +174,13 @@ const (
 // TestHostedSDK drives the built binary over streamable HTTP and over SSE
 // with the official TypeScript SDK client: tools, real upstreams, progress
 // and console lines before the result, cancellation, and workspaces kept
-// apart by bearer token.
+// apart by bearer token; executions run in worker processes (isolate).
 func TestHostedSDK(t *testing.T) {
 	for _, transport := range []string{"http", "sse"} {
 		t.Run(transport, func(t *testing.T) {
 			t.Parallel()
 			cfg := writeConfig(t, map[string]any{"testup": upstreams(t)["testup"], "memory": upstreams(t)["memory"]},
-				map[string]any{"timeout": "20s", "auth": map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}}})
+				map[string]any{"timeout": "20s", "auth": map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}}, "isolation": "process"})
 			srv := startHosted(t, transport, cfg, "ALICE="+tokenAlice, "BOB="+tokenBob)
 			hostedSuite(t, srv, transport)
 		})

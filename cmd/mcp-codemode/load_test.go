@@ -176,12 +176,13 @@ func childCount(pid int) int {
 // TestSoak runs -soak.n executions of every kind (plain, tool calls to a
 // stdio upstream, workspace, thrown errors, cancelled mid-call) from 8
 // clients, then checks that the server's goroutines, open fds and child
-// processes are back where they were. Four clients keep sessions
+// processes (upstream and sandbox workers: isolation "process") are back
+// where they were. Four clients keep sessions
 // (2025-06-18); four speak 2026-07-28, whose closed stream is how the
 // cancelled calls are cancelled.
 func TestSoak(t *testing.T) {
 	cfg := writeConfig(t, map[string]any{"testup": upstreams(t)["testup"]},
-		map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}}})
+		map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}}, "isolation": "process"})
 	srv := startHosted(t, "http", cfg, "TOKEN="+tokenAlice)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	clients := make([]*client.Client, 8)
