@@ -151,3 +151,23 @@ try { await memory.read_graph() } catch (e) { return [names, e.name + ": " + e.m
 		})
 	}
 }
+
+// TestSnippetsHosted saves a snippet and a module over streamable HTTP,
+// where executions run in worker processes (codemode.isolation "process"):
+// the snippet's run takes a worker of its own and imports the module.
+func TestSnippetsHosted(t *testing.T) {
+	cfg := writeConfig(t, map[string]any{"memory": upstreams(t)["memory"]},
+		map[string]any{"isolation": "process", "auth": map[string]any{"tokens": []string{"${ALICE}"}}})
+	srv := startHosted(t, "http", cfg, "ALICE="+tokenAlice)
+	c := startDriver(t, "testdata/agent.mjs", "--url", "http", srv.endpoint("http"), tokenAlice)
+	r := c.execute(t, `await workspace.write_file({ path: "lib/names.ts", content: "export const upper = (xs: string[]) => xs.map(x => x.toUpperCase());\n" });
+await codemode.save("entity_names", "import { upper } from './lib/names.ts';\nconst g = await memory.read_graph();\nreturn upper(g.entities.map((e: any) => e.name).concat(input));", "Names of the knowledge graph's entities");
+return "saved"`)
+	if r.IsError {
+		t.Fatalf("saving: %s", r.text())
+	}
+	r = c.execute(t, `return await codemode.run("entity_names", ["ada"])`)
+	if r.IsError || compact(t, r.StructuredContent.Result) != `["ADA"]` {
+		t.Errorf("running: %s", r.text())
+	}
+}
