@@ -110,6 +110,11 @@ func (x *execution) await() outcome {
 	case out := <-x.done:
 		return out
 	case <-x.stopped:
+		if x.reason == nil {
+			// It finished by itself: its outcome is being sent. Waiting
+			// with stopGrace here made a slow scheduler an InternalError.
+			return <-x.done
+		}
 	}
 	grace := time.NewTimer(stopGrace)
 	defer grace.Stop()
