@@ -57,12 +57,15 @@ func (s *Server) declare(entries []tools.Entry) string {
 		want[e.ID] = true
 	}
 	var out []typegen.Namespace
-	all := s.reg.Entries()
+	ids := map[[2]string]string{} // namespace, method → id
+	for _, e := range s.reg.Entries() {
+		ids[[2]string{e.Namespace, e.Method}] = e.ID
+	}
 	for _, ns := range s.reg.Namespaces() {
 		kept := ns
 		kept.Tools = nil
 		for _, t := range ns.Tools {
-			if id, ok := idOf(all, ns.Name, t.Name); ok && want[id] {
+			if id, ok := ids[[2]string{ns.Name, t.Name}]; ok && want[id] {
 				kept.Tools = append(kept.Tools, t)
 			}
 		}
@@ -71,15 +74,6 @@ func (s *Server) declare(entries []tools.Entry) string {
 		}
 	}
 	return typegen.Declarations(out, typegen.Options{})
-}
-
-func idOf(entries []tools.Entry, namespace, method string) (string, bool) {
-	for _, e := range entries {
-		if e.Namespace == namespace && e.Method == method {
-			return e.ID, true
-		}
-	}
-	return "", false
 }
 
 func (s *Server) namespaces() []string {
