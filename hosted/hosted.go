@@ -68,9 +68,9 @@ type Handler struct {
 	sse      *sseTransport
 	cancels  *cancels
 
-	draining atomic.Bool
-	streams  context.Context
-	endStrms context.CancelFunc // ends GET streams at shutdown
+	draining   atomic.Bool
+	streams    context.Context // done at shutdown: GET streams end
+	endStreams context.CancelFunc
 }
 
 // New returns a Handler, or an error when the auth configuration is
@@ -92,7 +92,7 @@ func New(opts Options) (*Handler, error) {
 	if err := h.configure(); err != nil {
 		return nil, err
 	}
-	h.streams, h.endStrms = context.WithCancel(context.Background())
+	h.streams, h.endStreams = context.WithCancel(context.Background())
 	h.routes()
 	return h, nil
 }

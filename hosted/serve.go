@@ -64,7 +64,7 @@ var errShuttingDown = errors.New("the server is shutting down")
 // GET streams (which would hold Shutdown up) end.
 func (h *Handler) drain() {
 	h.draining.Store(true)
-	h.endStrms()
+	h.endStreams()
 }
 
 // waitSSE waits until no SSE session has a request in flight, or ctx ends.
