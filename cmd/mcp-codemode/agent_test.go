@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // startAgent runs testdata/agent.mjs (the official TypeScript SDK client,
@@ -169,5 +171,42 @@ return "saved"`)
 	r = c.execute(t, `return await codemode.run("entity_names", ["ada"])`)
 	if r.IsError || compact(t, r.StructuredContent.Result) != `["ADA"]` {
 		t.Errorf("running: %s", r.text())
+	}
+}
+
+// TestWorkspaceHostedRestart: over HTTP each token's subject has its own
+// workspace, and with data_dir it survives a restart of the server.
+func TestWorkspaceHostedRestart(t *testing.T) {
+	cfg := writeConfig(t, map[string]any{}, map[string]any{"data_dir": t.TempDir(),
+		"auth": map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}}})
+	env := []string{"ALICE=" + tokenAlice, "BOB=" + tokenBob}
+	client := func(srv *hostedServer, token string) *sdkClient {
+		return startDriver(t, "testdata/agent.mjs", "--url", "http", srv.endpoint("http"), token)
+	}
+	srv := startHosted(t, "http", cfg, env...)
+	if r := client(srv, tokenAlice).execute(t, `return await workspace.write_json({ path: "state.json", value: { step: 3 } })`); r.IsError {
+		t.Fatalf("write: %s", r.text())
+	}
+	srv.stop(t)
+
+	srv = startHosted(t, "http", cfg, env...)
+	if r := client(srv, tokenAlice).execute(t, `return await workspace.read_json({ path: "state.json" })`); r.IsError || compact(t, r.StructuredContent.Result) != `{"step":3}` {
+		t.Errorf("alice after the restart: %s", r.text())
+	}
+	if r := client(srv, tokenBob).execute(t, `return await workspace.list_files({})`); r.IsError || compact(t, r.StructuredContent.Result) != `[]` {
+		t.Errorf("bob sees: %s", r.text())
+	}
+}
+
+// stop ends the server with SIGTERM and waits for it, leaving its exit for
+// the cleanup of startHosted.
+func (s *hostedServer) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not stop on SIGTERM")
 	}
 }
