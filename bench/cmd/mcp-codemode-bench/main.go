@@ -1,0 +1,122 @@
+// Command mcp-codemode-bench measures mcp-codemode against its peers in one
+// run and writes docs/benchmarks.json, docs/benchmarks.svg and the results
+// section of docs/benchmarks.md (see package bench).
+//
+//	go run ./bench/cmd/mcp-codemode-bench [-quick] [-out docs] [-cpuprofile FILE]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+
+	"github.com/mcp-codemode/mcp-codemode/bench"
+)
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == bench.UpstreamArg {
+		if err := bench.ServeUpstream(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mcp-codemode-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "a few iterations of everything (a smoke test); writes nothing unless -out is given")
+	out := fs.String("out", "", "directory for benchmarks.{json,svg,md} [docs, or nothing with -quick]")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process only) to FILE")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" && !*quick {
+		*out = "docs"
+	}
+	if err := measure(*quick, *out, *cpuprofile, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func measure(quick bool, out, cpuprofile string, stdout, stderr io.Writer) error {
+	wd, _ := os.Getwd()
+	env, err := bench.FindEnv(wd)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{}
+	if quick {
+		opts = bench.Quick
+	}
+	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.Run(env, opts)
+	if err != nil {
+		return err
+	}
+	res.Markdown(stdout)
+	if out == "" {
+		return nil
+	}
+	return write(res, filepath.Join(env.Root, out))
+}
+
+// write saves the JSON, the chart, and the results section of benchmarks.md
+// between its markers.
+func write(res *bench.Results, dir string) error {
+	data, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "benchmarks.json"), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	var svg bytes.Buffer
+	res.SVG(&svg)
+	if err := os.WriteFile(filepath.Join(dir, "benchmarks.svg"), svg.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return replaceResults(filepath.Join(dir, "benchmarks.md"), res)
+}
+
+const beginMark, endMark = "<!-- results: written by mcp-codemode-bench -->", "<!-- end of results -->"
+
+func replaceResults(path string, res *bench.Results) error {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	before, rest, ok1 := strings.Cut(string(doc), beginMark)
+	_, after, ok2 := strings.Cut(rest, endMark)
+	if !ok1 || !ok2 {
+		return errors.New(path + ": no results markers to write between")
+	}
+	var md bytes.Buffer
+	res.Markdown(&md)
+	return os.WriteFile(path, []byte(before+beginMark+"\n\n"+md.String()+endMark+after), 0o644)
+}

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// The trivial script every contender runs, and its TypeScript twin.
+const (
+	TrivialJS = "const x = 1 + 1;\nreturn { ok: x === 2 };"
+	TrivialTS = "interface R { ok: boolean }\nconst x: number = 1 + 1;\nreturn { ok: x === 2 } satisfies R;"
+)
+
+// Bindings returns n bindings spread over 5 namespaces, as a server with n
+// upstream tools gives the sandbox.
+func Bindings(n int) []sandbox.Binding {
+	bs := make([]sandbox.Binding, n)
+	for i := range bs {
+		ns := fmt.Sprintf("server%d", i%5)
+		m := fmt.Sprintf("tool_%02d", i)
+		bs[i] = sandbox.Binding{Object: ns, Method: m, ID: ns + "/" + m}
+	}
+	return bs
+}
+
+// echo answers every binding call with its arguments.
+var echo = sandbox.CallerFunc(func(_ context.Context, _ string, args json.RawMessage) (json.RawMessage, error) {
+	return args, nil
+})
+
+// ColdStart is one in-process execution: a fresh runtime, the esbuild
+// transform, bindings for 50 tools and the script.
+func ColdStart(code string) error {
+	res := sandbox.Run(context.Background(), code, echo, sandbox.Options{Bindings: Bindings(50)})
+	if res.Err != nil {
+		return res.Err
+	}
+	if string(res.Value) != `{"ok":true}` {
+		return fmt.Errorf("cold start gave %s", res.Value)
+	}
+	return nil
+}
+
+// Alloc is a latency sample with the bytes allocated per execution.
+type Alloc struct {
+	Latency
+	BytesPerOp int64 `json:"bytes_per_op"`
+}
+
+// timeColdStart runs n cold starts and adds their durations to ds; it
+// returns the bytes allocated.
+func timeColdStart(code string, n int, ds *[]time.Duration) (uint64, error) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		t := time.Now()
+		if err := ColdStart(code); err != nil {
+			return 0, err
+		}
+		*ds = append(*ds, time.Since(t))
+	}
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, nil
+}

@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// UpstreamCallJS is the script of "one upstream call": it calls echo and
+// checks what came back.
+const UpstreamCallJS = `const r = await bench.echo({ text: "hi" });
+return { ok: r.text === "hi" };`
+
+// NewInProcessServer returns a server over a registry of 50 built-in tools
+// under namespace "bench" (echo and 49 others), as the stdio measurements
+// see them through an upstream, without the transport: what is left of a
+// round trip is the server's own work.
+func NewInProcessServer() (*server.Server, error) {
+	reg := tools.NewRegistry(tools.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	echo := func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+		var v map[string]any
+		if err := json.Unmarshal(args, &v); err != nil {
+			return nil, err
+		}
+		return mcp.NewToolResultStructuredOnly(v), nil
+	}
+	ts := []tools.Tool{tools.NewTool("bench", "echo", "Returns its arguments.",
+		json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`), echo)}
+	for i := range 49 {
+		ts = append(ts, tools.NewTool("bench", fmt.Sprintf("tool_%02d", i), "A tool that is never called.",
+			json.RawMessage(`{"type":"object","properties":{"id":{"type":"string"},"limit":{"type":"number"}},"required":["id"]}`), echo))
+	}
+	if err := reg.Add(ts...); err != nil {
+		return nil, err
+	}
+	return server.New(reg, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), nil
+}
+
+// Execute runs code on s and checks it answered {"ok":true}.
+func Execute(s *server.Server, code string) error {
+	res := s.Execute(context.Background(), code)
+	if res.Err != nil {
+		return res.Err
+	}
+	if string(res.Value) != `{"ok":true}` {
+		return fmt.Errorf("execute gave %s", res.Value)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+// Drives mcp-codemode over stdio with the official MCP TypeScript SDK
+// client for the benchmark, one JSON request per stdin line, one JSON
+// answer per stdout line:
+//
+//   node stdio.mjs NODE_MODULES COMMAND ARGS...
+//
+// {"op":"pid"}: the server's process id.
+// {"op":"time","n":N,"code":C}: N sequential execute calls; {"durations": [ms...]}.
+// {"op":"concurrent","n":N,"code":C}: N execute calls at once;
+//   {"durations": [ms...], "wall": ms}.
+// {"op":"close"}.
+// An execute that answers isError is an error of the request.
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import readline from "node:readline";
+
+const [, , nodeModules, command, ...args] = process.argv;
+const sdk = (p) => import(pathToFileURL(join(nodeModules, "@modelcontextprotocol/sdk/dist/esm", p)).href);
+const { Client } = await sdk("client/index.js");
+const { StdioClientTransport } = await sdk("client/stdio.js");
+
+const transport = new StdioClientTransport({ command, args, stderr: "inherit", env: process.env });
+const client = new Client({ name: "mcp-codemode-bench", version: "1.0.0" });
+await client.connect(transport);
+
+async function execute(code) {
+  const t = performance.now();
+  const r = await client.callTool({ name: "execute", arguments: { code } }, undefined, { timeout: 120000 });
+  const d = performance.now() - t;
+  if (r.isError) throw new Error("execute failed: " + JSON.stringify(r.content));
+  return d;
+}
+
+async function answer(req) {
+  switch (req.op) {
+    case "pid":
+      return { pid: transport.pid };
+    case "time": {
+      const durations = [];
+      for (let i = 0; i < req.n; i++) durations.push(await execute(req.code));
+      return { durations };
+    }
+    case "concurrent": {
+      const t = performance.now();
+      const durations = await Promise.all(Array.from({ length: req.n }, () => execute(req.code)));
+      return { durations, wall: performance.now() - t };
+    }
+  }
+  throw new Error("unknown op " + req.op);
+}
+
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const req = JSON.parse(line);
+  if (req.op === "close") break;
+  try {
+    process.stdout.write(JSON.stringify({ ok: await answer(req) }) + "\n");
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e) }) + "\n");
+  }
+}
+await client.close();
+process.exit(0);

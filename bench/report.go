@@ -1,0 +1,165 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Target is one goal of the performance issue and whether a run met it.
+type Target struct {
+	Name string
+	Want string
+	Got  string
+	Met  bool
+}
+
+// Targets checks the results against the targets of the issue.
+func (r *Results) Targets() []Target {
+	http64 := r.httpAt(64)
+	fan100 := r.fanAt(100)
+	return []Target{
+		{"execute round trip over stdio, trivial (p50)", "≤ 1.5 ms", msf(r.StdioTrivial.P50), r.StdioTrivial.P50 <= 1.5},
+		{"cold start, plain JS (p50)", "≤ 0.5 ms", msf(r.ColdStartJS.P50), r.ColdStartJS.P50 <= 0.5},
+		{"cold start, TypeScript (p50)", "≤ 1 ms", msf(r.ColdStartTS.P50), r.ColdStartTS.P50 <= 1},
+		{"vs node subprocess, per execution (cold start JS)", "≥ 50×", times(ratio(r.ColdStartJS.Latency, r.NodeSubprocess)), ratio(r.ColdStartJS.Latency, r.NodeSubprocess) >= 50},
+		{"vs node subprocess, per execution (stdio round trip)", "≥ 50×", times(ratio(r.StdioTrivial, r.NodeSubprocess)), ratio(r.StdioTrivial, r.NodeSubprocess) >= 50},
+		{"vs in-process isolate peer (QuickJS), cold start JS", "≥ 5×", times(ratio(r.ColdStartJS.Latency, r.QuickJS)), ratio(r.ColdStartJS.Latency, r.QuickJS) >= 5},
+		{"Promise.all of 100 × 50 ms calls (p50)", "≤ 80 ms", msf(fan100.P50), fan100.N > 0 && fan100.P50 <= 80},
+		{"heap per idle execution", "≤ 1 MB", fmt.Sprintf("%.2f MB", float64(r.Memory.IdleHeapPerExecByte)/(1<<20)), r.Memory.IdleHeapPerExecByte <= 1<<20},
+		{"idle server RSS (stdio)", "≤ 30 MB", fmt.Sprintf("%.1f MB", r.Memory.IdleRSSMB), r.Memory.IdleRSSMB <= 30},
+		{"trivial executions/s over HTTP, 64 clients, no failure", "≥ 2,000/s", fmt.Sprintf("%.0f/s, %d failures", http64.PerSecond, http64.Failures), http64.PerSecond >= 2000 && http64.Failures == 0 && http64.Clients > 0},
+	}
+}
+
+func (r *Results) httpAt(n int) Throughput {
+	for _, t := range r.HTTP {
+		if t.Clients == n && !t.Wide {
+			return t
+		}
+	}
+	return Throughput{}
+}
+
+func (r *Results) fanAt(n int) Fan {
+	for _, f := range r.FanOut {
+		if f.N == n {
+			return f
+		}
+	}
+	return Fan{}
+}
+
+func msf(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	}
+	return fmt.Sprintf("%.2f ms", v)
+}
+
+func times(v float64) string {
+	if v >= 10 {
+		return fmt.Sprintf("%.0f×", v)
+	}
+	return fmt.Sprintf("%.1f×", v)
+}
+
+func kb(b int64) string {
+	if b >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.0f KB", float64(b)/1024)
+}
+
+// Markdown writes the results as the tables of docs/benchmarks.md.
+func (r *Results) Markdown(w io.Writer) {
+	m := r.Machine
+	fmt.Fprintf(w, "Run %s on %d × %s, Go %s, Node %s; load average %.1f at the start, %.1f at the end. "+
+		"%d interleaved rounds of %d executions per contender (node subprocess: %d per round).\n\n",
+		m.When, m.CPUs, m.CPU, strings.TrimPrefix(m.Go, "go"), strings.TrimPrefix(m.Node, "v"), m.LoadStart, m.LoadEnd,
+		r.Options.Rounds, r.Options.PerRound, r.Options.NodePerRound)
+	r.perExecution(w)
+	r.endToEnd(w)
+	r.throughput(w)
+	r.memoryTable(w)
+	r.targetTable(w)
+}
+
+func (r *Results) perExecution(w io.Writer) {
+	fmt.Fprintln(w, "### Per execution: the trivial script, 50 tool bindings")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| contender | p50 | p99 | allocated | mcp-codemode (JS) is faster by |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	row := func(name string, l Latency, alloc string) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", name, msf(l.P50), msf(l.P99), alloc, times(ratio(r.ColdStartJS.Latency, l)))
+	}
+	row("**mcp-codemode** cold start, plain JS (in process)", r.ColdStartJS.Latency, kb(r.ColdStartJS.BytesPerOp))
+	row("**mcp-codemode** cold start, TypeScript (in process)", r.ColdStartTS.Latency, kb(r.ColdStartTS.BytesPerOp))
+	row("**mcp-codemode** server.Execute with one tool call (in process)", r.InProcessCall, "")
+	row("QuickJS (quickjs-emscripten): fresh runtime + context, in process", r.QuickJS, "")
+	row("node:vm: fresh context, in process (no isolation; scale only)", r.NodeVM, "")
+	row("`node -e` subprocess per execution", r.NodeSubprocess, "")
+	fmt.Fprintln(w)
+}
+
+func (r *Results) endToEnd(w io.Writer) {
+	fmt.Fprintln(w, "### End to end over stdio (official TypeScript SDK client, built binary, upstream over stdio)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| execute | p50 | p99 | vs `node -e` subprocess (p50) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	fmt.Fprintf(w, "| trivial script | %s | %s | %s |\n", msf(r.StdioTrivial.P50), msf(r.StdioTrivial.P99), times(ratio(r.StdioTrivial, r.NodeSubprocess)))
+	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99))
+	for _, f := range r.FanOut {
+		fmt.Fprintf(w, "| Promise.all of %d × sleep 50 ms | %s | %s | sequential would be %d ms |\n", f.N, msf(f.P50), msf(f.P99), 50*f.N)
+	}
+	fmt.Fprintln(w)
+}
+
+func (r *Results) throughput(w io.Writer) {
+	fmt.Fprintln(w, "### Throughput over streamable HTTP (trivial script, closed loop, one session per client)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| clients | memory_limit_mb | executions/s | p50 | p99 | executions | failures |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
+	for _, t := range r.HTTP {
+		limit := "128 (default)"
+		if t.Wide {
+			limit = "8"
+		}
+		fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s | %d | %d |\n", t.Clients, limit, t.PerSecond, msf(t.P50), msf(t.P99), t.Requests, t.Failures)
+	}
+	fmt.Fprintln(w)
+}
+
+func (r *Results) memoryTable(w io.Writer) {
+	m := r.Memory
+	fmt.Fprintln(w, "### Memory and typegen")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| figure | value |")
+	fmt.Fprintln(w, "|---|---:|")
+	fmt.Fprintf(w, "| RSS of the idle server, stdio (after one execution) | %.1f MB |\n", m.IdleRSSMB)
+	fmt.Fprintf(w, "| RSS of the idle server, streamable HTTP | %.1f MB |\n", m.IdleRSSHTTPMB)
+	fmt.Fprintf(w, "| RSS growth during 100 concurrent executions (peak − before; before %.1f MB) | %.1f MB |\n", m.RSSBefore100MB, m.RSSPeak100MB-m.RSSBefore100MB)
+	fmt.Fprintf(w, "| RSS after they answered / at the end of the run | %.1f MB / %.1f MB |\n", m.RSSAfter100MB, m.EndRSSMB)
+	fmt.Fprintf(w, "| live heap per idle execution (in process, waiting in a tool call) | %s |\n", kb(m.IdleHeapPerExecByte))
+	fmt.Fprintf(w, "| typegen.Declarations for %d tools (p50 / p99) | %s / %s, %s allocated, %d bytes out |\n",
+		r.TypegenN, msf(r.Typegen.P50), msf(r.Typegen.P99), kb(r.Typegen.BytesPerOp), r.TypegenOut)
+	fmt.Fprintln(w)
+}
+
+func (r *Results) targetTable(w io.Writer) {
+	fmt.Fprintln(w, "### Targets")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| target | wanted | measured | |")
+	fmt.Fprintln(w, "|---|---:|---:|---|")
+	for _, t := range r.Targets() {
+		mark := "met"
+		if !t.Met {
+			mark = "**missed**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", t.Name, t.Want, t.Got, mark)
+	}
+	fmt.Fprintln(w)
+}

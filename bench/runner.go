@@ -1,0 +1,282 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
+)
+
+// runner holds what the steps of one Run share.
+type runner struct {
+	Env
+	o       Options
+	res     *Results
+	servers *Servers
+	peers   *driver // bench/node/peers.mjs
+	stdio   *driver // bench/node/stdio.mjs with the stdio server
+	pid     int     // of the stdio server
+	inproc  *server.Server
+}
+
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.o.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// setup builds the binary, starts the drivers and warms every contender.
+func (r *runner) setup() (err error) {
+	if r.servers, err = r.NewServers(r.o.Upstream); err != nil {
+		return err
+	}
+	if r.peers, err = r.startDriver("peers.mjs"); err != nil {
+		return err
+	}
+	if r.stdio, err = r.servers.stdio(r.servers.Wide); err != nil {
+		return err
+	}
+	var pid struct{ PID int }
+	if err := r.stdio.do(map[string]any{"op": "pid"}, &pid); err != nil {
+		return err
+	}
+	r.pid = pid.PID
+	if r.inproc, err = NewInProcessServer(); err != nil {
+		return err
+	}
+	// One execution, then the idle RSS; then warm every contender.
+	var d durations
+	if err := r.stdio.do(map[string]any{"op": "time", "n": 1, "code": TrivialJS}, &d); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond)
+	if r.res.Memory.IdleRSSMB, err = rssMB(r.pid); err != nil {
+		return err
+	}
+	return r.round(max(r.o.PerRound/4, 2), 1, &samples{})
+}
+
+// samples collects the durations of every round.
+type samples struct {
+	js, ts, call, quickjs, vm, node, stdio, stdioCall []time.Duration
+	jsBytes, tsBytes                                   uint64
+}
+
+// rounds interleaves every contender, Rounds times.
+func (r *runner) rounds() error {
+	s := &samples{}
+	for i := range r.o.Rounds {
+		r.logf("round %d/%d", i+1, r.o.Rounds)
+		if err := r.round(r.o.PerRound, r.o.NodePerRound, s); err != nil {
+			return err
+		}
+	}
+	n := uint64(r.o.Rounds * r.o.PerRound)
+	r.res.ColdStartJS = Alloc{Summarize(s.js), int64(s.jsBytes / n)}
+	r.res.ColdStartTS = Alloc{Summarize(s.ts), int64(s.tsBytes / n)}
+	r.res.InProcessCall = Summarize(s.call)
+	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
+	r.res.NodeSubprocess = Summarize(s.node)
+	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
+	return nil
+}
+
+// round measures each contender n times (node subprocesses nodeN times).
+func (r *runner) round(n, nodeN int, s *samples) error {
+	b, err := timeColdStart(TrivialJS, n, &s.js)
+	if err != nil {
+		return err
+	}
+	s.jsBytes += b
+	if b, err = timeColdStart(TrivialTS, n, &s.ts); err != nil {
+		return err
+	}
+	s.tsBytes += b
+	for range n {
+		t := time.Now()
+		if err := Execute(r.inproc, UpstreamCallJS); err != nil {
+			return err
+		}
+		s.call = append(s.call, time.Since(t))
+	}
+	for _, p := range []struct {
+		peer string
+		ds   *[]time.Duration
+	}{{"quickjs", &s.quickjs}, {"vm", &s.vm}} {
+		if err := timePeer(r.peers, p.peer, TrivialJS, n, p.ds); err != nil {
+			return err
+		}
+	}
+	if err := r.timeNodeSubprocess(TrivialJS, nodeN, &s.node); err != nil {
+		return err
+	}
+	if err := r.timeStdio(TrivialJS, n, &s.stdio); err != nil {
+		return err
+	}
+	return r.timeStdio(UpstreamCallJS, n, &s.stdioCall)
+}
+
+func (r *runner) timeStdio(code string, n int, ds *[]time.Duration) error {
+	var d durations
+	if err := r.stdio.do(map[string]any{"op": "time", "n": n, "code": code}, &d); err != nil {
+		return err
+	}
+	*ds = append(*ds, fromMS(d.Durations)...)
+	return nil
+}
+
+// fanOutJS is Promise.all of n calls to the 50 ms sleep.
+func fanOutJS(n int) string {
+	return fmt.Sprintf(`const r = await Promise.all(Array.from({ length: %d }, () => bench.sleep({ ms: 50 })));
+return { ok: r.length === %d };`, n, n)
+}
+
+func (r *runner) fanOut() error {
+	for _, n := range []int{1, 10, 100} {
+		var ds []time.Duration
+		if err := r.timeStdio(fanOutJS(n), r.o.FanOut, &ds); err != nil {
+			return err
+		}
+		r.res.FanOut = append(r.res.FanOut, Fan{N: n, Latency: Summarize(ds)})
+	}
+	return nil
+}
+
+// memory measures the stdio server's RSS around 100 concurrent executions
+// (each waiting 200 ms in a tool call, so that all are alive at once) and
+// the heap of an idle execution in process.
+func (r *runner) memory() (err error) {
+	m := &r.res.Memory
+	if m.IdleHeapPerExecByte, err = IdleHeapPerExecution(100); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond)
+	if m.RSSBefore100MB, err = rssMB(r.pid); err != nil {
+		return err
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { m.RSSPeak100MB = r.peakRSS(stop) })
+	var d durations
+	code := `await bench.sleep({ ms: 200 });
+return { ok: true };`
+	err = r.stdio.do(map[string]any{"op": "concurrent", "n": 100, "code": code}, &d)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	m.RSSAfter100MB, err = rssMB(r.pid)
+	return err
+}
+
+// peakRSS samples the stdio server's RSS every 2 ms until stop.
+func (r *runner) peakRSS(stop <-chan struct{}) float64 {
+	peak := 0.0
+	for {
+		if v, err := rssMB(r.pid); err == nil {
+			peak = max(peak, v)
+		}
+		select {
+		case <-stop:
+			return peak
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// http measures throughput over streamable HTTP at 1, 8 and 64 clients
+// with the default limits, then at 64 with memory_limit_mb 8.
+func (r *runner) http() error {
+	for _, level := range []struct {
+		config  string
+		clients []int
+	}{{r.servers.Config, []int{1, 8, 64}}, {r.servers.Wide, []int{64}}} {
+		if err := r.httpLevels(level.config, level.clients); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) httpLevels(config string, clients []int) error {
+	h, err := r.servers.http(config)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	time.Sleep(500 * time.Millisecond)
+	if config == r.servers.Config {
+		if r.res.Memory.IdleRSSHTTPMB, err = rssMB(h.cmd.Process.Pid); err != nil {
+			return err
+		}
+	}
+	for _, n := range clients {
+		t, err := r.httpLoad(h.url, n)
+		if err != nil {
+			return err
+		}
+		t.Wide = config == r.servers.Wide
+		r.logf("http %d clients (wide %v): %.0f/s, p99 %.2f ms, %d failures", n, t.Wide, t.PerSecond, t.P99, t.Failures)
+		r.res.HTTP = append(r.res.HTTP, t)
+	}
+	return nil
+}
+
+// httpLoad connects n clients, warms each session, and loads the server.
+func (r *runner) httpLoad(url string, n int) (Throughput, error) {
+	cs, err := httpClients(url, n)
+	defer func() {
+		for _, c := range cs {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	if err != nil {
+		return Throughput{}, err
+	}
+	for _, c := range cs {
+		if err := callExecute(c, TrivialJS); err != nil {
+			return Throughput{}, err
+		}
+	}
+	return load(cs, TrivialJS, r.o.HTTPDuration), nil
+}
+
+// typegen times Declarations for the 1,008-tool corpus.
+func (r *runner) typegen() error {
+	ns, err := r.Corpus1000()
+	if err != nil {
+		return err
+	}
+	var ds []time.Duration
+	var before, after runtime.MemStats
+	n := max(r.o.FanOut*2, 3)
+	runtime.ReadMemStats(&before)
+	for range n {
+		t := time.Now()
+		r.res.TypegenOut = len(typegen.Declarations(ns, typegen.Options{}))
+		ds = append(ds, time.Since(t))
+	}
+	runtime.ReadMemStats(&after)
+	r.res.Typegen = Alloc{Summarize(ds), int64(after.TotalAlloc-before.TotalAlloc) / int64(n)}
+	r.res.TypegenN = toolCount(ns)
+	return nil
+}
+
+func (r *runner) close() {
+	if r.stdio != nil {
+		if rss, err := rssMB(r.pid); err == nil {
+			r.res.Memory.EndRSSMB = rss
+		}
+		r.stdio.close()
+	}
+	if r.peers != nil {
+		r.peers.close()
+	}
+	if r.servers != nil {
+		r.servers.Close()
+	}
+}

@@ -1,0 +1,49 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// UpstreamArg is the argument that makes the benchmark program serve
+// Upstream on stdio: the servers it starts wrap the program itself.
+const UpstreamArg = "upstream"
+
+// Upstream returns the benchmark's upstream MCP server: 50 tools, of which
+// echo returns its arguments and sleep waits {ms} milliseconds.
+func Upstream() *mcpserver.MCPServer {
+	s := mcpserver.NewMCPServer("benchup", "1.0.0", mcpserver.WithToolCapabilities(false))
+	s.AddTool(mcp.NewTool("echo", mcp.WithDescription("Returns its arguments."), mcp.WithString("text")),
+		func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultStructuredOnly(req.GetArguments()), nil
+		})
+	s.AddTool(mcp.NewTool("sleep", mcp.WithDescription("Sleeps, then returns how long."),
+		mcp.WithNumber("ms", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			d := time.Duration(req.GetFloat("ms", 0)) * time.Millisecond
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+			return mcp.NewToolResultText(fmt.Sprint(d.Milliseconds())), nil
+		})
+	for i := range 48 {
+		s.AddTool(mcp.NewTool(fmt.Sprintf("tool_%02d", i), mcp.WithDescription("A tool that is never called."),
+			mcp.WithString("id", mcp.Required()), mcp.WithNumber("limit")),
+			func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText("null"), nil
+			})
+	}
+	return s
+}
+
+// ServeUpstream serves Upstream on stdin and stdout until stdin closes.
+// mcp-go queues calls beyond its worker pool: the pool is larger than the
+// largest fan-out, so 100 sleeps run at once (100 is its maximum).
+func ServeUpstream() error {
+	return mcpserver.ServeStdio(Upstream(), mcpserver.WithWorkerPoolSize(100))
+}
