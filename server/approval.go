@@ -39,35 +39,67 @@ func (s *Server) needsApproval(e tools.Entry) string {
 	return ""
 }
 
-// approve asks the user before the call of tool id, when it needs it.
-func (s *Server) approve(ctx context.Context, id string, args json.RawMessage) error {
+// approve asks the user before the call of tool id, when it needs it and
+// the user has not allowed the tool for the rest of this execution.
+func (c *caller) approve(ctx context.Context, id string, args json.RawMessage) error {
+	if c.approved != nil {
+		if _, ok := c.approved.Load(id); ok {
+			return nil
+		}
+	}
+	remember, err := c.s.approve(ctx, id, args)
+	if err == nil && remember && c.approved != nil {
+		c.approved.Store(id, true)
+	}
+	return err
+}
+
+// approve asks the user before the call of tool id, when it needs it, and
+// reports whether the user allowed the tool for the rest of the run.
+func (s *Server) approve(ctx context.Context, id string, args json.RawMessage) (remember bool, err error) {
 	e, ok := s.reg.Lookup(id)
 	if !ok {
-		return nil // the registry reports the unknown tool
+		return false, nil // the registry reports the unknown tool
 	}
 	setting := s.needsApproval(e)
 	if setting == "" {
-		return nil
+		return false, nil
 	}
+	return s.ask(ctx, e, args, setting)
+}
+
+// ask puts one call to the user.
+func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, setting string) (remember bool, err error) {
 	if !canElicit(ctx) {
-		return approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
+		return false, approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
 			"use a client that does, or take %s out of %s", e.Path(), setting, e.Path(), setting)
 	}
 	res, err := s.mcp.RequestElicitation(ctx, approvalRequest(e, args, setting))
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return ctx.Err()
+		return false, ctx.Err()
 	case err != nil:
-		return approvalError("%s needs the user's approval (%s), but asking failed: %v", e.Path(), setting, err)
+		return false, approvalError("%s needs the user's approval (%s), but asking failed: %v", e.Path(), setting, err)
 	case res.Action == mcp.ElicitationResponseActionAccept:
-		s.log.InfoContext(ctx, "approval", "tool", e.Path(), "action", "accept")
-		return nil
+		remember = rememberChecked(res.Content)
+		s.log.InfoContext(ctx, "approval", "tool", e.Path(), "action", "accept", "for_the_run", remember)
+		return remember, nil
 	}
 	s.log.InfoContext(ctx, "approval", "tool", e.Path(), "action", res.Action)
 	if res.Action == mcp.ElicitationResponseActionDecline {
-		return approvalError("the user declined the call of %s", e.Path())
+		return false, approvalError("the user declined the call of %s", e.Path())
 	}
-	return approvalError("the user dismissed the approval of %s without allowing it", e.Path())
+	return false, approvalError("the user dismissed the approval of %s without allowing it", e.Path())
+}
+
+// rememberField is the form's one field: allow the tool for the rest of
+// the execution, so a loop does not ask at every call.
+const rememberField = "allow_for_this_run"
+
+func rememberChecked(content any) bool {
+	m, _ := content.(map[string]any)
+	v, _ := m[rememberField].(bool)
+	return v
 }
 
 // canElicit says whether the client of ctx declared the elicitation
@@ -82,7 +114,8 @@ func canElicit(ctx context.Context) bool {
 }
 
 // approvalRequest is the question put to the user: which tool, with which
-// arguments, and why we ask. The form is empty: accepting is the answer.
+// arguments, and why we ask. Accepting is the answer; the form's one
+// checkbox allows the tool for the rest of the execution.
 func approvalRequest(e tools.Entry, args json.RawMessage, setting string) mcp.ElicitationRequest {
 	shown := string(args)
 	if len(shown) > approvalArgsMax {
@@ -95,8 +128,10 @@ func approvalRequest(e tools.Entry, args json.RawMessage, setting string) mcp.El
 	msg += fmt.Sprintf("\n\n(Asked because of %s.)", setting)
 	var req mcp.ElicitationRequest
 	req.Params = mcp.ElicitationParams{
-		Message:         msg,
-		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{}},
+		Message: msg,
+		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{
+			rememberField: map[string]any{"type": "boolean", "title": "Allow " + e.Path() + " for the rest of this run", "default": false},
+		}},
 	}
 	return req
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +35,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget()}
+	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map)}
 	var res sandbox.Result
 	if bundled, err := c.bundle(ctx, code); err != nil {
 		res = sandbox.Result{Err: err, Logs: []string{}}
@@ -96,6 +97,9 @@ type caller struct {
 	opts   sandbox.Options // of the run, for the snippets it runs
 	budget *atomic.Int64   // tool calls of the execution, snippets included; nil: unbounded here
 	depth  int             // of snippets running snippets
+	// approved holds the tools the user allowed for the rest of the
+	// execution (shared with its snippets); nil only in a zero caller.
+	approved *sync.Map
 }
 
 func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
@@ -116,7 +120,7 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 			return c.fetch.Fetch(ctx, args)
 		}
 	}
-	if err := c.s.approve(ctx, id, args); err != nil {
+	if err := c.approve(ctx, id, args); err != nil {
 		return nil, err
 	}
 	return c.s.callTool(ctx, id, args)

@@ -115,7 +115,7 @@ func snippetError(name string, e *sandbox.Error) error {
 func (c *caller) child() *caller {
 	opts := c.opts
 	opts.OnCall, opts.OnLog = nil, nil
-	return &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1}
+	return &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1, approved: c.approved}
 }
 
 // snippet is one saved snippet.

@@ -124,6 +124,28 @@ return (await memory.read_graph()).entities.map(e => e.name)`)
 		}
 	}
 
+	// Allowed for the rest of the run: a loop asks once; the next run asks again.
+	c.do(t, map[string]any{"op": "answer", "action": "accept", "content": map[string]any{"allow_for_this_run": true}})
+	c.do(t, map[string]any{"op": "answer", "action": "decline"})
+	r = c.execute(t, `for (const name of ["A", "B", "C"]) await memory.create_entities({ entities: [{ name, entityType: "x", observations: [] }] });
+try { await memory.create_entities({ entities: [] }); return "not asked" } catch (e) { return "asked" }`)
+	if r.IsError || compact(t, r.StructuredContent.Result) != `"not asked"` {
+		t.Errorf("allowed for the run: %s", r.text())
+	}
+	r = c.execute(t, `try { await memory.create_entities({ entities: [] }); return "not asked" } catch (e) { return e.message }`)
+	if r.IsError || compact(t, r.StructuredContent.Result) != `"the user declined the call of memory.create_entities"` {
+		t.Errorf("the next run: %s", r.text())
+	}
+	if err := json.Unmarshal(c.do(t, map[string]any{"op": "elicitations"}), &asked); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 5 {
+		t.Errorf("the client was asked %d times, want 5", len(asked))
+	}
+	if prop, _ := asked[3].RequestedSchema["properties"].(map[string]any)["allow_for_this_run"].(map[string]any); prop["type"] != "boolean" {
+		t.Errorf("requested schema = %v", asked[3].RequestedSchema)
+	}
+
 	plain := startAgent(t, false, cfg)
 	r = plain.execute(t, `await memory.read_graph(); await memory.delete_entities({ entityNames: ["Ada"] })`)
 	want := "ApprovalError: memory.delete_entities needs the user's approval (codemode.approve_destructive), but this client cannot be asked: " +
