@@ -60,7 +60,7 @@ func (r *runner) setup() (err error) {
 // samples collects the durations of every round.
 type samples struct {
 	js, ts, call, quickjs, vm, node, stdio, stdioCall []time.Duration
-	jsBytes, tsBytes                                   uint64
+	jsBytes, tsBytes                                  uint64
 }
 
 // rounds interleaves every contender, Rounds times.

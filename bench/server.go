@@ -67,8 +67,8 @@ func (s *Servers) stdio(config string) (*driver, error) {
 	return s.startDriver("stdio.mjs", s.Binary, "serve", "--config", config)
 }
 
-// hosted is the binary serving streamable HTTP on a loopback port.
-type hosted struct {
+// hostedServer is the binary serving streamable HTTP on a loopback port.
+type hostedServer struct {
 	cmd *exec.Cmd
 	url string
 }
@@ -77,7 +77,7 @@ var servingLine = regexp.MustCompile(`msg"?[=:]"?serving.*address"?[=:]"?([0-9.:
 
 // http starts the binary serving streamable HTTP with configuration config
 // and waits for its address.
-func (s *Servers) http(config string) (*hosted, error) {
+func (s *Servers) http(config string) (*hostedServer, error) {
 	cmd := exec.Command(s.Binary, "serve", "--transport", "http", "--listen", "127.0.0.1:0", "--config", config)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -97,14 +97,14 @@ func (s *Servers) http(config string) (*hosted, error) {
 	}()
 	select {
 	case a := <-addr:
-		return &hosted{cmd: cmd, url: "http://" + a + "/mcp"}, nil
+		return &hostedServer{cmd: cmd, url: "http://" + a + "/mcp"}, nil
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("%s serve --transport http: no serving line in 30s", s.Binary)
 	}
 }
 
-func (h *hosted) close() {
+func (h *hostedServer) close() {
 	h.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
 	go func() { h.cmd.Wait(); close(done) }()

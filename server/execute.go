@@ -75,7 +75,10 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 }
 
 // bindings are the global methods the sandbox defines for this API.
-func (a *api) bindings() []sandbox.Binding {
+func (a *api) bindings() []sandbox.Binding { return a.binds }
+
+// newBindings builds the bindings of this API.
+func (a *api) newBindings() []sandbox.Binding {
 	out := make([]sandbox.Binding, 0, len(a.entries)+2)
 	for _, e := range a.entries {
 		out = append(out, sandbox.Binding{Object: e.Namespace, Method: e.Method, ID: e.ID})

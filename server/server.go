@@ -119,6 +119,7 @@ type api struct {
 	description  string
 	entries      []tools.Entry
 	namespaces   []typegen.Namespace
+	binds        []sandbox.Binding // built once per version: every execution shares them, read-only
 }
 
 // current returns the API for the registry's present tool set, building it
@@ -133,6 +134,7 @@ func (s *Server) current() *api {
 		return s.cache
 	}
 	a := &api{version: v, entries: s.reg.Entries(), namespaces: s.reg.Namespaces()}
+	a.binds = a.newBindings()
 	a.declarations = typegen.Declarations(a.namespaces, typegen.Options{})
 	a.description = describe(a, s.limits, s.net.Summary())
 	changed := s.cache != nil && s.cache.description != a.description
