@@ -99,7 +99,9 @@ func (w *worker) read(r *bufio.Reader) {
 func (w *worker) kill() {
 	w.killed.Do(func() {
 		_ = w.stdin.Close()
-		_ = w.cmd.Process.Kill()
+		if w.cmd != nil && w.cmd.Process != nil {
+			_ = w.cmd.Process.Kill()
+		}
 	})
 }
 

@@ -151,6 +151,13 @@
 		return s;
 	}
 
+	// maxText bounds the name, message and stack of a thrown value.
+	var maxText = 10000;
+
+	function cut(s) {
+		return s.length > maxText ? s.slice(0, maxText) + "… (" + s.length + " characters)" : s;
+	}
+
 	// describe returns [name, message, stack] for a thrown value.
 	function describe(v) {
 		try {
@@ -158,8 +165,8 @@
 				var msg = v.message;
 				if (v instanceof _Error || typeof msg === "string") {
 					var name = v.name, stack = v.stack;
-					name = typeof name === "string" && name !== "" ? name : "Error";
-					return [name, msg === undefined ? "" : _String(msg), typeof stack === "string" ? stack : ""];
+					name = typeof name === "string" && name !== "" ? cut(name) : "Error";
+					return [name, msg === undefined ? "" : cut(_String(msg)), typeof stack === "string" ? cut(stack) : ""];
 				}
 			}
 			return ["Error", "uncaught non-Error value: " + quoted(v), ""];

@@ -50,20 +50,22 @@ func TestHostile(t *testing.T) {
 	for _, l := range layers {
 		t.Run(l.name, func(t *testing.T) {
 			servers := map[time.Duration]*server.Server{}
+			serverFor := func(timeout time.Duration) *server.Server {
+				if servers[timeout] == nil {
+					servers[timeout] = hostileServer(t, timeout, l.runner)
+				}
+				return servers[timeout]
+			}
 			var worst int64
 			var worstCase string
 			for _, c := range cases {
 				if c.DirectOnly || l.only != nil && !l.only[c.Category] {
 					continue
 				}
-				srv := servers[c.Timeout]
-				if srv == nil {
-					srv = hostileServer(t, c.Timeout, l.runner)
-					servers[c.Timeout] = srv
-				}
+				srv := serverFor(c.Timeout)
 				t.Run(c.Category+"/"+c.Name, func(t *testing.T) {
 					before := hostile.Settle()
-					growth := runCase(t, srv, c) - before
+					growth := runCase(t, srv, serverFor(hostile.Timeout), c) - before
 					if growth > worst {
 						worst, worstCase = growth, c.Category+"/"+c.Name
 					}
@@ -77,8 +79,9 @@ func TestHostile(t *testing.T) {
 	}
 }
 
-// runCase runs one case (and its next script) and returns the peak RSS.
-func runCase(t *testing.T, srv *server.Server, c *hostile.Case) int64 {
+// runCase runs one case on srv, then its next script and a check that the
+// server still serves on plain, and returns the peak RSS.
+func runCase(t *testing.T, srv, plain *server.Server, c *hostile.Case) int64 {
 	start := time.Now()
 	res := srv.Execute(context.Background(), c.Code)
 	elapsed := time.Since(start)
@@ -90,11 +93,11 @@ func runCase(t *testing.T, srv *server.Server, c *hostile.Case) int64 {
 		t.Errorf("the MCP result contains the canary")
 	}
 	if c.Next != "" {
-		for _, p := range c.CheckNext(srv.Execute(context.Background(), c.Next)) {
+		for _, p := range c.CheckNext(plain.Execute(context.Background(), c.Next)) {
 			t.Error(p)
 		}
 	}
-	if res := srv.Execute(context.Background(), "return 1"); string(res.Value) != "1" {
+	if res := plain.Execute(context.Background(), "return 1"); string(res.Value) != "1" {
 		t.Errorf("the server did not serve the next execution: %s, %v", res.Value, res.Err)
 	}
 	_, peak := hostile.RSS()
@@ -104,7 +107,7 @@ func runCase(t *testing.T, srv *server.Server, c *hostile.Case) int64 {
 // hostileServer is a server over the corpus's tools (namespace t, plus
 // t.secret, which returns the canary as a configured secret) with the
 // corpus's limits.
-func hostileServer(t *testing.T, timeout time.Duration, runner server.Runner) *server.Server {
+func hostileServer(t testing.TB, timeout time.Duration, runner server.Runner) *server.Server {
 	reg := tools.NewRegistry(tools.Options{Secrets: []string{hostile.Canary}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	var list []tools.Tool
 	for name, f := range hostile.Tools {
@@ -135,4 +138,38 @@ func handler(f func(context.Context, json.RawMessage) (json.RawMessage, error)) 
 		}
 		return mcp.NewToolResultText(string(out)), nil
 	}
+}
+
+// FuzzExecute fuzzes the execute path (server, registry, sandbox) with the
+// corpus's tools: whatever the code, Execute returns within its timeout and
+// a margin, with valid JSON or an error of the script's making, and never
+// the canary.
+func FuzzExecute(f *testing.F) {
+	cases, err := hostile.Load("../sandbox/testdata/hostile")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		if len(c.Code) < 4096 {
+			f.Add(c.Code)
+		}
+	}
+	hostile.PlantEnv()
+	srv := hostileServer(f, 200*time.Millisecond, nil)
+	f.Fuzz(func(t *testing.T, code string) {
+		start := time.Now()
+		res := srv.Execute(context.Background(), code)
+		if d := time.Since(start); d > 200*time.Millisecond+hostile.StopMargin {
+			t.Errorf("took %v", d)
+		}
+		if res.Err == nil && !json.Valid(res.Value) {
+			t.Errorf("invalid JSON result %q", res.Value)
+		}
+		if res.Err != nil && res.Err.Name == "InternalError" && !strings.Contains(res.Err.Message, "t.") {
+			t.Errorf("internal error: %v", res.Err)
+		}
+		if strings.Contains(hostile.Output(res), hostile.Canary) {
+			t.Errorf("the canary leaked: %v", res.Err)
+		}
+	})
 }
