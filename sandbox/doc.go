@@ -66,30 +66,73 @@
 // drains), so `await Promise.all([a.x(), b.y()])` takes as long as the slowest
 // call. The only cross-goroutine use of the runtime is Runtime.Interrupt,
 // which goja makes safe. Run itself may be called from many goroutines at
-// once; runs share nothing but the compiled prelude (immutable).
+// once; runs share nothing but the compiled preludes (immutable) and their
+// Memory, whose watchdog goroutine runs while any execution is admitted.
 //
 // # Limits
 //
 // Options.Timeout (30s) interrupts the runtime; the run ends as a
-// TimeoutError "execution timed out after 30s", within 100ms. Cancelling
-// ctx does the same with a CancelledError "execution cancelled" (a ctx
-// deadline gives a TimeoutError). goja cannot interrupt a long native call
-// (JSON.stringify of a huge structure, a catastrophic RegExp): Run still
-// returns on time and abandons the runtime goroutine, which exits when that
-// call returns; nothing it does afterwards is recorded. The ctx passed to
+// TimeoutError "execution timed out after 30s", within 100ms of Run's
+// start plus the timeout. Cancelling ctx does the same with a
+// CancelledError "execution cancelled" (a ctx deadline gives a
+// TimeoutError). goja cannot interrupt a native call: Run still returns on
+// time and abandons the runtime goroutine, which exits when that call
+// returns; nothing it does afterwards is recorded. The ctx passed to
 // Caller.Call is cancelled when the run ends for any reason, including calls
 // still pending when the script's result settles.
 //
 // Options.MaxToolCalls (200): the call exceeding it rejects with a
-// catchable RangeError. Options.MaxCodeBytes (256 KiB): larger code is a
-// SyntaxError before parsing. Options.MaxLogBytes (1 MiB): the line crossing
-// it is cut and followed by "… (console output truncated)". JS recursion is
-// capped at 1000 frames: overflowing is a RangeError "Maximum call stack size
-// exceeded" that ends the run (goja makes it uncatchable). Memory is not
-// capped: goja has no allocation limit.
+// catchable RangeError. Options.MaxLogBytes (1 MiB): the line crossing it is
+// cut and followed by "… (console output truncated)"; one console argument
+// is printed as "[value too large to print: …]" past it. Options.
+// MaxResultBytes (16 MiB): a larger result (or binding argument) is a
+// RangeError. JS recursion is capped at 1000 frames: overflowing is a
+// RangeError "Maximum call stack size exceeded" that ends the run (goja
+// makes it uncatchable).
 //
-// Source maps are read only from the inline map this package generates:
-// code or eval cannot make goja read a file through sourceMappingURL.
+// Options.MaxCodeBytes (256 KiB), and nesting deeper than 500 levels
+// (brackets, and chains a parser recurses on: `!!!…`, `a?b:c?…`, `a=>b=>…`),
+// are a SyntaxError before any parser runs (scan.go): esbuild, goja's
+// parser and regexp2 recurse on the Go stack, where an overflow is fatal.
+// The same check applies to code built at run time — eval (which is then
+// always indirect: global scope), Function and the generator and async
+// function constructors — and RegExp patterns. Source maps are read only
+// from the inline map this package generates: code or eval cannot make goja
+// read a file through sourceMappingURL.
+//
+// # Memory
+//
+// Options.MemoryLimit (128 MiB) is enforced twice (guard.go, memory.go):
+//
+//   - Built-ins whose work or allocation is not bounded by data the script
+//     already holds check the size first and throw a catchable RangeError:
+//     String repeat, padStart/padEnd, concat, split, replace/replaceAll,
+//     normalize and case changes; every Array.prototype method walking
+//     this.length (sparse holes count) plus join, fill, concat, flat;
+//     Array.from, apply, Reflect.apply/construct; typed arrays and
+//     ArrayBuffer; Map/Set/Promise combinators and Object.keys-like functions
+//     over indexed values; JSON.parse (by depth and an estimate of the
+//     values it would make) and JSON.stringify (made to go through a
+//     replacer, which also makes it interruptible). A tool result whose
+//     values would not fit is refused the same way. Limits are fractions of
+//     the budget (limits.go). Wrapped methods also stop once the run is
+//     stopped, so native loops through them end at the deadline.
+//   - A watchdog (Memory) samples the process heap every 2ms and stops an
+//     execution over its limit with a MemoryLimitError, after a forced
+//     collection confirmed it (at once when over 1.25 times). Go cannot
+//     measure one goroutine's memory: growth is attributed to the
+//     executions running JavaScript at the time, which is exact for one
+//     execution and an estimate for several. Admission bounds the sum:
+//     an execution waits (until its timeout) while the budgets of those
+//     running would exceed the process budget (DefaultProcessMemory, 1 GiB,
+//     unless Options.Memory says otherwise).
+//
+// A regular expression that needs backtracking (goja runs those on
+// regexp2) gives up after 500ms on one match; the wrapped exec and test
+// turn that into a RangeError rather than goja's silent non-match. One
+// native step that is not guarded (s += s on a string near the budget) can
+// still take a few budgets for an instant: the process layer (package
+// isolate) bounds what the in-process guards cannot.
 //
 // # Errors
 //
@@ -97,7 +140,8 @@
 // Result.Err, an *Error with the JS error name, the message, and the line and
 // column in the model's own code (counting a stripped fence line). Names:
 //
-//   - SyntaxError: esbuild's or goja's message, and the code-size limit.
+//   - SyntaxError: esbuild's or goja's message, and the code-size and
+//     nesting limits (also thrown, catchable, by eval, Function and RegExp).
 //   - TypeError, RangeError, ReferenceError, Error...: thrown by the code or
 //     by the runtime. A thrown non-Error value is an Error "uncaught non-Error
 //     value: <value>". A binding argument that is not JSON is a TypeError.
@@ -106,11 +150,17 @@
 //     Error of that name (a real TypeError or RangeError for those names;
 //     otherwise an Error whose name is set, e.g. "ToolError") and message
 //     err.Error(); any other error is a plain Error.
-//   - RangeError: too many tool calls; stack overflow.
+//   - RangeError: too many tool calls; stack overflow; a guarded built-in,
+//     tool result, result or argument too large; a regexp match timeout.
+//   - MemoryLimitError: the watchdog stopped the run (see Memory), or the
+//     process budget had no room for it until its timeout.
 //   - TimeoutError, CancelledError: see Limits.
 //   - Error "the script awaited a promise that can never settle: ...": the
 //     script is waiting with no tool call or timer pending. This is reported
 //     at once rather than at the timeout.
-//   - InternalError: a panic in the Caller (the call rejects with it) or in
-//     the sandbox; the process survives.
+//   - InternalError: a panic in the Caller (the call rejects with an
+//     "internal error in ns.method: the tool crashed", without the panic
+//     value, which may hold anything) or in the sandbox; the process
+//     survives. Thrown names, messages and stacks are cut to 10,000
+//     characters.
 package sandbox
