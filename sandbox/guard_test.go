@@ -1,0 +1,118 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGuardsKeepSemantics: ordinary uses of every guarded built-in behave
+// as without the guards.
+func TestGuardsKeepSemantics(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"'ab'.repeat(3)", `"ababab"`},
+		{"['5'.padStart(3, '0'), '5'.padEnd(3, '.')]", `["005","5.."]`},
+		{"'a,b'.split(',').concat('x'.split(''))", `["a","b","x"]`},
+		{"'abc'.concat(1, null)", `"abc1null"`},
+		{"'a-b-c'.replace('-', '+') + 'a-b'.replaceAll('-', '$&$&')", `"a+b-ca--b"`},
+		{"'x1y2'.replace(/(\\d)/g, '<$1>')", `"x<1>y<2>"`},
+		{"['é'.normalize('NFD').length, 'straße'.toUpperCase()]", `[2,"STRASSE"]`},
+		{"[...'héllo'].length", `5`},
+		{"[1, [2, [3, [4]]]].flat(Infinity)", `[1,2,3,4]`},
+		{"String([1, [2, [3]]]) + [1, 2].join('-')", `"1,2,31-2"`},
+		{"new Array(3).fill(7).map((x, i) => x + i)", `[7,8,9]`},
+		{"Array.from({ length: 3 }, (_, i) => i * 2)", `[0,2,4]`},
+		{"Math.max.apply(null, [1, 5, 2]) + Reflect.apply(Math.min, null, [4, 3])", `8`},
+		{"JSON.stringify({ b: 1, a: [1, { c: 2 }] })", `"{\"b\":1,\"a\":[1,{\"c\":2}]}"`},
+		{"JSON.stringify({ b: 1, a: 2, c: 3 }, ['c', 'b'])", `"{\"c\":3,\"b\":1}"`},
+		{"JSON.stringify({ a: 1, b: 'x' }, (k, v) => typeof v === 'number' ? v * 10 : v)", `"{\"a\":10,\"b\":\"x\"}"`},
+		{"JSON.stringify([1], null, 2)", `"[\n  1\n]"`},
+		{"JSON.stringify({ toJSON() { return 'j' } })", `"\"j\""`},
+		{"JSON.stringify(undefined) === undefined", `true`},
+		{"JSON.parse('{\"a\":[1,2]}', (k, v) => Array.isArray(v) ? v.length : v)", `{"a":2}`},
+		{"const u = new Uint8Array([1, 2, 300]); [u[2], u instanceof Uint8Array, u.constructor === Uint8Array]", `[44,true,true]`},
+		{"Array.from(Uint8Array.from([1, 2]).map(x => x * 2))", `[2,4]`},
+		{"class B extends Uint8Array {}; const b = new B(2); [b.length, b instanceof B, b instanceof Uint8Array]", `[2,true,true]`},
+		{"[new ArrayBuffer(8).byteLength, new DataView(new ArrayBuffer(4)).byteLength, Float64Array.BYTES_PER_ELEMENT]", `[8,4,8]`},
+		{"const m = new Map([[1, 'a']]); const s = new Set('aab'); [m.get(1), s.size, m instanceof Map]", `["a",2,true]`},
+		{"await Promise.all([1, Promise.resolve(2)])", `[1,2]`},
+		{"class P extends Promise {}; (await P.all([1])).length", `1`},
+		{"[Object.keys({ a: 1, b: 2 }), Object.entries({ c: 3 }), Object.assign({}, { d: 4 })]", `[["a","b"],[["c",3]],{"d":4}]`},
+		{"[eval('1 + 1'), Function('a', 'b', 'return a * b')(3, 4), new Function('return 5')()]", `[2,12,5]`},
+		{"const AF = (async () => {}).constructor; await new AF('return 6')()", `6`},
+		{"const GF = Object.getPrototypeOf(function* () {}).constructor; [...GF('yield 1; yield 2')()]", `[1,2]`},
+		{"[(function () {}) instanceof Function, Function.prototype.constructor === Function, typeof eval]", `[true,true,"function"]`},
+		{"const r = new RegExp('a(b)', 'g'); ['xabab'.match(r), r instanceof RegExp, RegExp('x').source]", `[["ab","ab"],true,"x"]`},
+		{"[...'a1b2'.matchAll(/\\d/g)].map(m => m[0] + m.index)", `["11","23"]`},
+		{"['a1b2c'.split(/\\d/), /b/.test('abc'), /(?<x>b)/.exec('abc').groups.x, 'abc'.search(/c/)]", `[["a","b","c"],true,"b",2]`},
+		{"[[].map.name, 'a'.repeat.name, JSON.stringify.name, Uint8Array.name, RegExp.prototype.exec.name, [].map.length]", `["map","repeat","stringify","Uint8Array","exec",1]`},
+		{"const a = [3, 1, 2]; a.sort(); [a, a.indexOf(2), a.includes(3), a.at(-1), a.reverse()]", `[[3,2,1],1,true,3,[3,2,1]]`},
+	}
+	for _, tt := range tests {
+		res := Run(context.Background(), tt.code, nil, Options{Timeout: 5 * time.Second})
+		if res.Err != nil || string(res.Value) != tt.want {
+			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
+		}
+	}
+}
+
+// TestGuardErrors: the guards' errors are catchable RangeErrors (or
+// SyntaxErrors for code and patterns) that name the built-in.
+func TestGuardErrors(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"'x'.repeat(2 ** 30)", "RangeError: String.prototype.repeat: the result would be 1073741824 characters; the limit is 33554432"},
+		{"new Array(1e8).fill(0)", "RangeError: Array.prototype.fill: filling 100000000 elements; the limit is 4194304"},
+		{"const a = []; a.length = 1e9; a.map(x => x)", "RangeError: Array.prototype.map: the array has 1000000000 elements (holes count); the limit is 4194304"},
+		{"new Uint8Array(2 ** 30)", "RangeError: Uint8Array: length 1073741824; the limit is 4194304"},
+		{"JSON.parse('['.repeat(600) + ']'.repeat(600))", "RangeError: JSON.parse: the text nests more than 500 levels deep"},
+		{"eval('('.repeat(600) + ')'.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 1 of the code given to eval or Function)"},
+		{"new RegExp('('.repeat(600) + ')'.repeat(600))", "SyntaxError: RegExp: the pattern's groups nest more than 500 levels deep"},
+	}
+	for _, tt := range tests {
+		code := "try { " + tt.code + " } catch (e) { e.name + ': ' + e.message }"
+		res := Run(context.Background(), code, nil, Options{Timeout: 5 * time.Second})
+		if got := strings.Trim(string(res.Value), `"`); res.Err != nil || got != tt.want {
+			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
+		}
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	mem := NewMemory(256 << 20)
+	res := Run(context.Background(), "const a = []; for (;;) a.push({ n: a.length })", nil,
+		Options{Timeout: 10 * time.Second, MemoryLimit: 32 << 20, Memory: mem})
+	want := "MemoryLimitError: the execution used more than its memory limit of 32 MB and was stopped; work on less data at a time"
+	if res.Err == nil || res.Err.Name+": "+res.Err.Message != want {
+		t.Errorf("got %v; want %s", res.Err, want)
+	}
+}
+
+// TestAdmission: an execution waits for the process budget, and gives up
+// at its timeout with a MemoryLimitError.
+func TestAdmission(t *testing.T) {
+	mem := NewMemory(64 << 20)
+	hold := make(chan struct{})
+	caller := CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		<-hold
+		return json.RawMessage("1"), nil
+	})
+	done := make(chan Result)
+	opts := Options{Timeout: 5 * time.Second, MemoryLimit: 64 << 20, Memory: mem, Bindings: []Binding{{Object: "t", Method: "wait", ID: "w"}}}
+	go func() { done <- Run(context.Background(), "await t.wait()", caller, opts) }()
+	for mem.Active() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	res := Run(context.Background(), "1", nil, Options{Timeout: 100 * time.Millisecond, MemoryLimit: 64 << 20, Memory: mem})
+	if res.Err == nil || res.Err.Name != "MemoryLimitError" {
+		t.Errorf("second execution: %v; want a MemoryLimitError", res.Err)
+	}
+	close(hold)
+	if res := <-done; res.Err != nil {
+		t.Errorf("first execution: %v", res.Err)
+	}
+	if res := Run(context.Background(), "1", nil, Options{MemoryLimit: 64 << 20, Memory: mem}); res.Err != nil {
+		t.Errorf("after the first: %v", res.Err)
+	}
+}
