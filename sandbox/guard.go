@@ -319,6 +319,9 @@ func checkExpand(factor int64) check {
 // checkSplit: every character of the string can become an element.
 func checkSplit(x *execution, label string, call *goja.FunctionCall) {
 	n := x.thisString(call)
+	if len(call.Arguments) == 0 || goja.IsUndefined(call.Arguments[0]) {
+		return // no separator: the whole string is the one element
+	}
 	sep, isString := argString(call, 0)
 	if isString && strLen(sep) > 0 {
 		return
@@ -480,18 +483,12 @@ func (x *execution) wrapFlat(proto *goja.Object) {
 	must(proto.DefineDataProperty("flat", x.native("flat", proto.Get("flat"), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 }
 
+// hasArray reports whether an array has an array element (prelude.js
+// hasArray: a loop on the VM, which the deadline interrupts).
 func (x *execution) hasArray(v goja.Value) bool {
-	arr, ok := v.(*goja.Object)
-	if !ok {
-		return false
-	}
-	n := x.lengthOf(arr)
-	for i := int64(0); i < n; i++ {
-		if e, ok := arr.Get(fmt.Sprint(i)).(*goja.Object); ok && e.ClassName() == "Array" {
-			return true
-		}
-	}
-	return false
+	r, err := x.helpers.hasArray(goja.Undefined(), v)
+	must(err)
+	return r.ToBoolean()
 }
 
 // checkJSONParse refuses text that nests too deeply (goja parses by

@@ -116,3 +116,19 @@ func TestAdmission(t *testing.T) {
 		t.Errorf("after the first: %v", res.Err)
 	}
 }
+
+func TestGuardEdges(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"'x'.repeat(2e6).split().length", `1`},
+		{"try { new RegExp({ toString() { return '('.repeat(600) + ')'.repeat(600) } }) } catch (e) { e.name }", `"SyntaxError"`},
+		{"new RegExp(/a+/g).flags + new RegExp({ toString() { return 'b' } }).source", `"gb"`},
+		{"let a = []; for (let i = 0; i < 600; i++) a = [a]; try { a.flat(Infinity) } catch (e) { e.name }", `"RangeError"`},
+		{"new Array(100000).fill([1]).flat(Infinity).length", `100000`},
+	}
+	for _, tt := range tests {
+		res := Run(context.Background(), tt.code, nil, Options{Timeout: 5 * time.Second})
+		if res.Err != nil || string(res.Value) != tt.want {
+			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
+		}
+	}
+}

@@ -75,9 +75,12 @@
 		return _eval(src);
 	}, "eval", 1));
 
+	// A pattern given as a RegExp was checked when it was made; anything
+	// else is converted once, here, and checked.
+	var _RegExp = RegExp;
 	replaceConstructor(globalThis, "RegExp", "RegExp", function (args) {
 		var p = args[0];
-		if (p !== undefined && !(typeof p === "object" && p !== null)) {
+		if (p !== undefined && !(p instanceof _RegExp)) {
 			args[0] = _String(p);
 			g.checkPattern(args[0]);
 		}

@@ -19,7 +19,7 @@ var preludeProgram = sync.OnceValue(func() *goja.Program {
 
 // helpers are the prelude's functions, bound to one runtime.
 type helpers struct {
-	format, serialize, args, describe, parse, ownFunctions goja.Callable
+	format, serialize, args, describe, parse, ownFunctions, hasArray goja.Callable
 }
 
 // loadHelpers runs the prelude in rt and returns its functions.
@@ -32,7 +32,7 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	h := &helpers{}
 	for name, dst := range map[string]*goja.Callable{
 		"format": &h.format, "serialize": &h.serialize, "args": &h.args,
-		"describe": &h.describe, "parse": &h.parse, "ownFunctions": &h.ownFunctions,
+		"describe": &h.describe, "parse": &h.parse, "ownFunctions": &h.ownFunctions, "hasArray": &h.hasArray,
 	} {
 		f, ok := goja.AssertFunction(obj.Get(name))
 		if !ok {

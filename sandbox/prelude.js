@@ -190,5 +190,13 @@
 		return out;
 	}
 
-	return { format: format, serialize: serialize, args: args, describe: describe, parse: parse, ownFunctions: ownFunctions };
+	function hasArray(a) {
+		for (var i = 0; i < a.length; i++) if (isArray(a[i])) return true;
+		return false;
+	}
+
+	return {
+		format: format, serialize: serialize, args: args, describe: describe, parse: parse,
+		ownFunctions: ownFunctions, hasArray: hasArray,
+	};
 })()
