@@ -90,11 +90,14 @@ type Fan struct {
 
 // Memory are the resident and heap figures.
 type Memory struct {
-	IdleRSSMB           float64 `json:"idle_rss_mb"`        // stdio server after start and one execution
-	IdleRSSHTTPMB       float64 `json:"idle_rss_http_mb"`   // HTTP server after start
-	RSSBefore100MB      float64 `json:"rss_before_100_mb"`  // before 100 concurrent executions
-	RSSPeak100MB        float64 `json:"rss_peak_100_mb"`    // highest during them
-	RSSAfter100MB       float64 `json:"rss_after_100_mb"`   // when they answered
+	StartRSSMB          float64 `json:"start_rss_mb"`      // stdio server after initialize, before any execution
+	IdleRSSMB           float64 `json:"idle_rss_mb"`       // stdio server after start and one execution
+	IdleRSSHTTPMB       float64 `json:"idle_rss_http_mb"`  // HTTP server after start
+	RSSBefore100MB      float64 `json:"rss_before_100_mb"` // before 100 concurrent executions
+	RSSPeak100MB        float64 `json:"rss_peak_100_mb"`   // highest during them
+	RSSAfter100MB       float64 `json:"rss_after_100_mb"`  // when they answered
+	Failures100         int     `json:"failures_100"`      // of the 100, those that failed
+	FirstFailure100     string  `json:"first_failure_100,omitempty"`
 	EndRSSMB            float64 `json:"end_rss_mb"`         // stdio server at the end of the run
 	IdleHeapPerExecByte int64   `json:"idle_heap_per_exec"` // in process, an execution waiting in a tool call
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/mark3labs/mcp-go/client"
 
 	"github.com/mcp-codemode/mcp-codemode/hosted"
@@ -36,6 +37,21 @@ func BenchmarkColdStart(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkGojaFloor is the least a fresh goja runtime per execution can
+// cost: goja.New and a precompiled trivial program, without guards,
+// helpers, bindings or esbuild. The cold start's distance from it is the
+// sandbox's own work.
+func BenchmarkGojaFloor(b *testing.B) {
+	prog := goja.MustCompile("floor", "JSON.stringify((() => { const x = 1 + 1; return { ok: x === 2 }; })())", true)
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := goja.New().RunProgram(prog)
+		if err != nil || v.String() != `{"ok":true}` {
+			b.Fatal(err, v)
+		}
 	}
 }
 

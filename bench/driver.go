@@ -98,8 +98,10 @@ func (d *driver) do(req map[string]any, v any) error {
 
 // durations is the answer of a timing request.
 type durations struct {
-	Durations []float64 `json:"durations"`
-	Wall      float64   `json:"wall"`
+	Durations    []float64 `json:"durations"`
+	Wall         float64   `json:"wall"`
+	Failures     int       `json:"failures"`
+	FirstFailure string    `json:"firstFailure"`
 }
 
 func (d *driver) close() error {

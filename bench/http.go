@@ -22,7 +22,7 @@ type Throughput struct {
 	Failures  int64   `json:"failures"`
 	PerSecond float64 `json:"per_second"`
 	Latency
-	Wide         bool   `json:"memory_limit_mb_8"` // run with memory_limit_mb 8 instead of the default 128
+	Wide         bool   `json:"wide"` // run with memory_limit_mb WideLimitMB instead of the default 128
 	FirstFailure string `json:"first_failure,omitempty"`
 }
 

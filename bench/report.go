@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -126,7 +127,7 @@ func (r *Results) throughput(w io.Writer) {
 	for _, t := range r.HTTP {
 		limit := "128 (default)"
 		if t.Wide {
-			limit = "8"
+			limit = strconv.Itoa(WideLimitMB)
 		}
 		fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s | %d | %d |\n", t.Clients, limit, t.PerSecond, msf(t.P50), msf(t.P99), t.Requests, t.Failures)
 	}
@@ -139,10 +140,13 @@ func (r *Results) memoryTable(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| figure | value |")
 	fmt.Fprintln(w, "|---|---:|")
-	fmt.Fprintf(w, "| RSS of the idle server, stdio (after one execution) | %.1f MB |\n", m.IdleRSSMB)
+	fmt.Fprintf(w, "| RSS of the idle server, stdio (after one execution; before any: %.1f MB) | %.1f MB |\n", m.StartRSSMB, m.IdleRSSMB)
 	fmt.Fprintf(w, "| RSS of the idle server, streamable HTTP | %.1f MB |\n", m.IdleRSSHTTPMB)
 	fmt.Fprintf(w, "| RSS growth during 100 concurrent executions (peak − before; before %.1f MB) | %.1f MB |\n", m.RSSBefore100MB, m.RSSPeak100MB-m.RSSBefore100MB)
 	fmt.Fprintf(w, "| RSS after they answered / at the end of the run | %.1f MB / %.1f MB |\n", m.RSSAfter100MB, m.EndRSSMB)
+	if m.Failures100 > 0 {
+		fmt.Fprintf(w, "| of the 100 concurrent executions, failed (first: %s) | %d |\n", strings.ReplaceAll(m.FirstFailure100, "|", "\\|"), m.Failures100)
+	}
 	fmt.Fprintf(w, "| live heap per idle execution (in process, waiting in a tool call) | %s |\n", kb(m.IdleHeapPerExecByte))
 	fmt.Fprintf(w, "| typegen.Declarations for %d tools (p50 / p99) | %s / %s, %s allocated, %d bytes out |\n",
 		r.TypegenN, msf(r.Typegen.P50), msf(r.Typegen.P99), kb(r.Typegen.BytesPerOp), r.TypegenOut)

@@ -42,6 +42,10 @@ func (r *runner) setup() (err error) {
 		return err
 	}
 	r.pid = pid.PID
+	time.Sleep(500 * time.Millisecond)
+	if r.res.Memory.StartRSSMB, err = rssMB(r.pid); err != nil {
+		return err
+	}
 	if r.inproc, err = NewInProcessServer(); err != nil {
 		return err
 	}
@@ -145,7 +149,8 @@ func (r *runner) fanOut() error {
 
 // memory measures the stdio server's RSS around 100 concurrent executions
 // (each waiting 200 ms in a tool call, so that all are alive at once) and
-// the heap of an idle execution in process.
+// the heap of an idle execution in process. Executions that fail are
+// counted, not fatal: the sandbox's memory watchdog may stop some.
 func (r *runner) memory() (err error) {
 	m := &r.res.Memory
 	if m.IdleHeapPerExecByte, err = IdleHeapPerExecution(100); err != nil {
@@ -167,6 +172,7 @@ return { ok: true };`
 	if err != nil {
 		return err
 	}
+	m.Failures100, m.FirstFailure100 = d.Failures, d.FirstFailure
 	m.RSSAfter100MB, err = rssMB(r.pid)
 	return err
 }
@@ -187,7 +193,7 @@ func (r *runner) peakRSS(stop <-chan struct{}) float64 {
 }
 
 // http measures throughput over streamable HTTP at 1, 8 and 64 clients
-// with the default limits, then at 64 with memory_limit_mb 8.
+// with the default limits, then at 64 with memory_limit_mb WideLimitMB.
 func (r *runner) http() error {
 	for _, level := range []struct {
 		config  string

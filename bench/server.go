@@ -18,7 +18,7 @@ type Servers struct {
 	Env
 	Binary   string // the built ./cmd/mcp-codemode
 	Config   string // a configuration with the benchmark upstream, default limits
-	Wide     string // the same with memory_limit_mb 8: 128 executions fit the 1 GiB process budget
+	Wide     string // the same with memory_limit_mb WideLimitMB
 	Upstream []string
 	dir      string
 }
@@ -41,7 +41,7 @@ func (e Env) NewServers(upstream []string) (*Servers, error) {
 	if err := s.writeConfig(s.Config, map[string]any{}); err != nil {
 		return nil, err
 	}
-	return s, s.writeConfig(s.Wide, map[string]any{"memory_limit_mb": 8})
+	return s, s.writeConfig(s.Wide, map[string]any{"memory_limit_mb": WideLimitMB})
 }
 
 // writeConfig writes a configuration with the upstream and codemode
@@ -60,6 +60,11 @@ func (s *Servers) writeConfig(path string, codemode map[string]any) error {
 
 // Close removes the binary and configuration.
 func (s *Servers) Close() error { return os.RemoveAll(s.dir) }
+
+// WideLimitMB is the memory_limit_mb of the configuration that admits 100
+// executions at once: the sandbox admits executions while the sum of their
+// limits fits its 1 GiB process budget, 8 at once with the default 128 MB.
+const WideLimitMB = 10
 
 // stdio starts the SDK client driver on the binary serving stdio with
 // configuration config.

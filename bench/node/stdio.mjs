@@ -6,8 +6,8 @@
 //
 // {"op":"pid"}: the server's process id.
 // {"op":"time","n":N,"code":C}: N sequential execute calls; {"durations": [ms...]}.
-// {"op":"concurrent","n":N,"code":C}: N execute calls at once;
-//   {"durations": [ms...], "wall": ms}.
+// {"op":"concurrent","n":N,"code":C}: N execute calls at once; {"durations":
+//   [ms...] of those that succeeded, "wall": ms, "failures": F, "firstFailure": text}.
 // {"op":"close"}.
 // An execute that answers isError is an error of the request.
 import { join } from "node:path";
@@ -42,8 +42,14 @@ async function answer(req) {
     }
     case "concurrent": {
       const t = performance.now();
-      const durations = await Promise.all(Array.from({ length: req.n }, () => execute(req.code)));
-      return { durations, wall: performance.now() - t };
+      const settled = await Promise.allSettled(Array.from({ length: req.n }, () => execute(req.code)));
+      const failed = settled.filter((s) => s.status === "rejected");
+      return {
+        durations: settled.filter((s) => s.status === "fulfilled").map((s) => s.value),
+        wall: performance.now() - t,
+        failures: failed.length,
+        firstFailure: failed.length ? String(failed[0].reason?.message ?? failed[0].reason) : "",
+      };
     }
   }
   throw new Error("unknown op " + req.op);

@@ -86,7 +86,10 @@ func measure(quick bool, out, cpuprofile string, stdout, stderr io.Writer) error
 	if out == "" {
 		return nil
 	}
-	return write(res, filepath.Join(env.Root, out))
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(env.Root, out)
+	}
+	return write(res, out)
 }
 
 // write saves the JSON, the chart, and the results section of benchmarks.md
@@ -108,6 +111,9 @@ const beginMark, endMark = "<!-- results: written by mcp-codemode-bench -->", "<
 
 func replaceResults(path string, res *bench.Results) error {
 	doc, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		doc, err = []byte(beginMark+"\n"+endMark+"\n"), nil
+	}
 	if err != nil {
 		return err
 	}
