@@ -26,10 +26,12 @@ import (
 //
 //	go test ./cmd/mcp-codemode -run 'TestLoad|TestSoak' -v -load.duration 30s -soak.n 10000
 //
+// (with -load.isolation inprocess for the load without worker processes).
 // CI runs the short defaults.
 var (
 	loadDuration = flag.Duration("load.duration", 3*time.Second, "how long TestLoad's 64 clients run")
 	soakN        = flag.Int("soak.n", 1000, "executions TestSoak runs")
+	loadIsolate  = flag.String("load.isolation", "", `codemode.isolation for TestLoad; "" is the HTTP default, process`)
 )
 
 // mcpClient is an mcp-go client of the hosted server over streamable HTTP,
@@ -87,8 +89,11 @@ func rssKB(t testing.TB, pid int) int {
 // no failure. Requests per second, p50, p99 and the server's RSS before and
 // after are logged, not asserted: they belong to the machine.
 func TestLoad(t *testing.T) {
-	cfg := writeConfig(t, map[string]any{}, map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}}})
-	srv := startHosted(t, "http", cfg, "TOKEN="+tokenAlice)
+	codemode := map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}}}
+	if *loadIsolate != "" {
+		codemode["isolation"] = *loadIsolate
+	}
+	srv := startHosted(t, "http", writeConfig(t, map[string]any{}, codemode), "TOKEN="+tokenAlice)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	clients := make([]*client.Client, 64)
 	for i := range clients {
