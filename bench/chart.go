@@ -28,7 +28,7 @@ func (r *Results) bars() []bar {
 
 // Chart layout, in SVG user units.
 const (
-	chartW, labelW, rowH, top = 900.0, 330.0, 34.0, 56.0
+	chartW, labelW, rowH, top = 940.0, 360.0, 34.0, 56.0
 	plotW                     = chartW - labelW - 130
 )
 
@@ -53,7 +53,7 @@ func (r *Results) SVG(w io.Writer) {
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="13">`+"\n", chartW, h, chartW, h)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(w, `<text x="10" y="22" font-size="16" font-weight="bold">Time per execution of a trivial script (p50, log scale; whisker to p99)</text>`+"\n")
-	fmt.Fprintf(w, `<text x="10" y="42" fill="#555">%d × %s, load %.1f–%.1f, %s</text>`+"\n", r.Machine.CPUs, html.EscapeString(r.Machine.CPU), r.Machine.LoadStart, r.Machine.LoadEnd, r.Machine.When)
+	fmt.Fprintf(w, `<text x="10" y="42" fill="#555">blue: mcp-codemode; grey: peers in the same run. %d × %s, load %.1f–%.1f, %s</text>`+"\n", r.Machine.CPUs, html.EscapeString(r.Machine.CPU), r.Machine.LoadStart, r.Machine.LoadEnd, r.Machine.When)
 	for v := lo; v <= hi*1.001; v *= 10 {
 		fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#ddd"/>`+"\n", x(v), x(v), top-4, h-30)
 		fmt.Fprintf(w, `<text x="%.1f" y="%.0f" text-anchor="middle" fill="#555">%s</text>`+"\n", x(v), h-14, tick(v))
