@@ -62,12 +62,15 @@ type Results struct {
 		HTTPDuration                           string
 	} `json:"options"`
 
-	ColdStartJS    Alloc   `json:"cold_start_js"`
-	ColdStartTS    Alloc   `json:"cold_start_ts"`
-	InProcessCall  Latency `json:"in_process_execute_upstream_call"`
-	QuickJS        Latency `json:"peer_quickjs"`
-	NodeVM         Latency `json:"peer_node_vm"`
-	NodeSubprocess Latency `json:"peer_node_subprocess"`
+	ColdStartJS Alloc `json:"cold_start_js"`
+	ColdStartTS Alloc `json:"cold_start_ts"`
+	// ColdStartGOGC400 is ColdStartJS with the collector at GOGC=400:
+	// how much of the cold start is garbage collection.
+	ColdStartGOGC400 Latency `json:"cold_start_js_gogc400"`
+	InProcessCall    Latency `json:"in_process_execute_upstream_call"`
+	QuickJS          Latency `json:"peer_quickjs"`
+	NodeVM           Latency `json:"peer_node_vm"`
+	NodeSubprocess   Latency `json:"peer_node_subprocess"`
 
 	StdioTrivial  Latency `json:"stdio_trivial"`
 	StdioUpstream Latency `json:"stdio_upstream_call"`

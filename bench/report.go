@@ -99,6 +99,7 @@ func (r *Results) perExecution(w io.Writer) {
 	}
 	row("**mcp-codemode** cold start, plain JS (in process)", r.ColdStartJS.Latency, kb(r.ColdStartJS.BytesPerOp))
 	row("**mcp-codemode** cold start, TypeScript (in process)", r.ColdStartTS.Latency, kb(r.ColdStartTS.BytesPerOp))
+	row("**mcp-codemode** cold start, plain JS, collector at GOGC=400", r.ColdStartGOGC400, "")
 	row("**mcp-codemode** server.Execute with one tool call (in process)", r.InProcessCall, "")
 	row("QuickJS (quickjs-emscripten): fresh runtime + context, in process", r.QuickJS, "")
 	row("node:vm: fresh context, in process (no isolation; scale only)", r.NodeVM, "")

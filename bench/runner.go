@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -63,8 +64,8 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, call, quickjs, vm, node, stdio, stdioCall []time.Duration
-	jsBytes, tsBytes                                  uint64
+	js, ts, gogc, call, quickjs, vm, node, stdio, stdioCall []time.Duration
+	jsBytes, tsBytes                                        uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -79,6 +80,7 @@ func (r *runner) rounds() error {
 	n := uint64(r.o.Rounds * r.o.PerRound)
 	r.res.ColdStartJS = Alloc{Summarize(s.js), int64(s.jsBytes / n)}
 	r.res.ColdStartTS = Alloc{Summarize(s.ts), int64(s.tsBytes / n)}
+	r.res.ColdStartGOGC400 = Summarize(s.gogc)
 	r.res.InProcessCall = Summarize(s.call)
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
 	r.res.NodeSubprocess = Summarize(s.node)
@@ -97,6 +99,12 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		return err
 	}
 	s.tsBytes += b
+	old := debug.SetGCPercent(400)
+	_, err = timeColdStart(TrivialJS, n, &s.gogc)
+	debug.SetGCPercent(old)
+	if err != nil {
+		return err
+	}
 	for range n {
 		t := time.Now()
 		if err := Execute(r.inproc, UpstreamCallJS); err != nil {
