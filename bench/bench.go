@@ -95,6 +95,8 @@ type Fan struct {
 type Memory struct {
 	StartRSSMB          float64 `json:"start_rss_mb"`      // stdio server after initialize, before any execution
 	IdleRSSMB           float64 `json:"idle_rss_mb"`       // stdio server after start and one execution
+	IdleAnonMB          float64 `json:"idle_rss_anon_mb"`  // of it, anonymous memory (heap, stacks, runtime)
+	IdleFileMB          float64 `json:"idle_rss_file_mb"`  // of it, file pages (the binary's text and data)
 	IdleRSSHTTPMB       float64 `json:"idle_rss_http_mb"`  // HTTP server after start
 	RSSBefore100MB      float64 `json:"rss_before_100_mb"` // before 100 concurrent executions
 	RSSPeak100MB        float64 `json:"rss_peak_100_mb"`   // highest during them

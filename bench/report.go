@@ -141,7 +141,8 @@ func (r *Results) memoryTable(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| figure | value |")
 	fmt.Fprintln(w, "|---|---:|")
-	fmt.Fprintf(w, "| RSS of the idle server, stdio (after one execution; before any: %.1f MB) | %.1f MB |\n", m.StartRSSMB, m.IdleRSSMB)
+	fmt.Fprintf(w, "| RSS of the idle server, stdio, after one execution (anonymous %.1f MB, file pages %.1f MB; before any execution %.1f MB) | %.1f MB |\n",
+		m.IdleAnonMB, m.IdleFileMB, m.StartRSSMB, m.IdleRSSMB)
 	fmt.Fprintf(w, "| RSS of the idle server, streamable HTTP | %.1f MB |\n", m.IdleRSSHTTPMB)
 	fmt.Fprintf(w, "| RSS growth during 100 concurrent executions (peak − before; before %.1f MB) | %.1f MB |\n", m.RSSBefore100MB, m.RSSPeak100MB-m.RSSBefore100MB)
 	fmt.Fprintf(w, "| RSS after they answered / at the end of the run | %.1f MB / %.1f MB |\n", m.RSSAfter100MB, m.EndRSSMB)

@@ -56,9 +56,12 @@ func (r *runner) setup() (err error) {
 		return err
 	}
 	time.Sleep(500 * time.Millisecond)
-	if r.res.Memory.IdleRSSMB, err = rssMB(r.pid); err != nil {
+	m := &r.res.Memory
+	if m.IdleRSSMB, err = rssMB(r.pid); err != nil {
 		return err
 	}
+	m.IdleAnonMB, _ = procStatusMB(r.pid, "RssAnon")
+	m.IdleFileMB, _ = procStatusMB(r.pid, "RssFile")
 	return r.round(max(r.o.PerRound/4, 2), 1, &samples{})
 }
 

@@ -120,17 +120,19 @@ func (h *hostedServer) close() {
 	}
 }
 
-var vmRSS = regexp.MustCompile(`VmRSS:\s+(\d+) kB`)
-
 // rssMB is the resident set size of process pid in MB (Linux).
-func rssMB(pid int) (float64, error) {
+func rssMB(pid int) (float64, error) { return procStatusMB(pid, "VmRSS") }
+
+// procStatusMB reads a kB field of /proc/PID/status (VmRSS, RssAnon,
+// RssFile) in MB.
+func procStatusMB(pid int, field string) (float64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
-	m := vmRSS.FindSubmatch(data)
+	m := regexp.MustCompile(field + `:\s+(\d+) kB`).FindSubmatch(data)
 	if m == nil {
-		return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+		return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 	}
 	kb, _ := strconv.Atoi(string(m[1]))
 	return float64(kb) / 1024, nil
