@@ -67,10 +67,12 @@ type Results struct {
 	// ColdStartGOGC400 is ColdStartJS with the collector at GOGC=400:
 	// how much of the cold start is garbage collection.
 	ColdStartGOGC400 Latency `json:"cold_start_js_gogc400"`
-	InProcessCall    Latency `json:"in_process_execute_upstream_call"`
-	QuickJS          Latency `json:"peer_quickjs"`
-	NodeVM           Latency `json:"peer_node_vm"`
-	NodeSubprocess   Latency `json:"peer_node_subprocess"`
+	// GojaFloor is goja.New and the precompiled script, nothing else.
+	GojaFloor      Latency `json:"goja_floor"`
+	InProcessCall  Latency `json:"in_process_execute_upstream_call"`
+	QuickJS        Latency `json:"peer_quickjs"`
+	NodeVM         Latency `json:"peer_node_vm"`
+	NodeSubprocess Latency `json:"peer_node_subprocess"`
 
 	StdioTrivial  Latency `json:"stdio_trivial"`
 	StdioUpstream Latency `json:"stdio_upstream_call"`

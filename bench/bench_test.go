@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dop251/goja"
 	"github.com/mark3labs/mcp-go/client"
 
 	"github.com/mcp-codemode/mcp-codemode/hosted"
@@ -40,17 +39,13 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 }
 
-// BenchmarkGojaFloor is the least a fresh goja runtime per execution can
-// cost: goja.New and a precompiled trivial program, without guards,
-// helpers, bindings or esbuild. The cold start's distance from it is the
-// sandbox's own work.
+// BenchmarkGojaFloor is GojaFloor: the cold start's distance from it is
+// the sandbox's own work.
 func BenchmarkGojaFloor(b *testing.B) {
-	prog := goja.MustCompile("floor", "JSON.stringify((() => { const x = 1 + 1; return { ok: x === 2 }; })())", true)
 	b.ReportAllocs()
 	for b.Loop() {
-		v, err := goja.New().RunProgram(prog)
-		if err != nil || v.String() != `{"ok":true}` {
-			b.Fatal(err, v)
+		if err := GojaFloor(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

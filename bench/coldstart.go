@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dop251/goja"
+
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -66,4 +68,21 @@ func timeColdStart(code string, n int, ds *[]time.Duration) (uint64, error) {
 	}
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc, nil
+}
+
+// floorProgram is the trivial script as a precompiled goja program.
+var floorProgram = goja.MustCompile("floor", "JSON.stringify((() => {\n"+TrivialJS+"\n})())", true)
+
+// GojaFloor is the least a fresh goja runtime per execution costs:
+// goja.New and the precompiled trivial script, without the sandbox's
+// guards, helpers, bindings and esbuild transform.
+func GojaFloor() error {
+	v, err := goja.New().RunProgram(floorProgram)
+	if err != nil {
+		return err
+	}
+	if v.String() != `{"ok":true}` {
+		return fmt.Errorf("goja floor gave %s", v)
+	}
+	return nil
 }

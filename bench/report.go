@@ -101,6 +101,7 @@ func (r *Results) perExecution(w io.Writer) {
 	row("**mcp-codemode** cold start, TypeScript (in process)", r.ColdStartTS.Latency, kb(r.ColdStartTS.BytesPerOp))
 	row("**mcp-codemode** cold start, plain JS, collector at GOGC=400", r.ColdStartGOGC400, "")
 	row("**mcp-codemode** server.Execute with one tool call (in process)", r.InProcessCall, "")
+	row("floor: `goja.New()` + the precompiled script, no sandbox (not a contender)", r.GojaFloor, "")
 	row("QuickJS (quickjs-emscripten): fresh runtime + context, in process", r.QuickJS, "")
 	row("node:vm: fresh context, in process (no isolation; scale only)", r.NodeVM, "")
 	row("`node -e` subprocess per execution", r.NodeSubprocess, "")

@@ -67,8 +67,8 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, gogc, call, quickjs, vm, node, stdio, stdioCall []time.Duration
-	jsBytes, tsBytes                                        uint64
+	js, ts, gogc, floor, call, quickjs, vm, node, stdio, stdioCall []time.Duration
+	jsBytes, tsBytes                                               uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -84,6 +84,7 @@ func (r *runner) rounds() error {
 	r.res.ColdStartJS = Alloc{Summarize(s.js), int64(s.jsBytes / n)}
 	r.res.ColdStartTS = Alloc{Summarize(s.ts), int64(s.tsBytes / n)}
 	r.res.ColdStartGOGC400 = Summarize(s.gogc)
+	r.res.GojaFloor = Summarize(s.floor)
 	r.res.InProcessCall = Summarize(s.call)
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
 	r.res.NodeSubprocess = Summarize(s.node)
@@ -102,6 +103,13 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		return err
 	}
 	s.tsBytes += b
+	for range n {
+		t := time.Now()
+		if err := GojaFloor(); err != nil {
+			return err
+		}
+		s.floor = append(s.floor, time.Since(t))
+	}
 	old := debug.SetGCPercent(400)
 	_, err = timeColdStart(TrivialJS, n, &s.gogc)
 	debug.SetGCPercent(old)
