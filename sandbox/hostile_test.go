@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,10 +25,7 @@ func TestHostile(t *testing.T) {
 	mem := sandbox.NewMemory(4 * hostile.MemoryLimit)
 	opts := hostile.Options()
 	opts.Memory = mem
-	var worst struct {
-		growth int64
-		name   string
-	}
+	growth := map[string]int64{}
 	var stops []time.Duration
 	ran := 0
 	for _, c := range cases {
@@ -55,15 +53,27 @@ func TestHostile(t *testing.T) {
 			}
 			waitIdle(t, mem)
 			_, peak := hostile.RSS()
-			if g := peak - before; g > worst.growth {
-				worst.growth, worst.name = g, c.Category+"/"+c.Name
-			}
+			growth[c.Category+"/"+c.Name] = peak - before
 			if g := peak - before; !hostile.RaceEnabled && before > 0 && g > c.MaxGrowth() {
 				t.Errorf("RSS grew by %d MB; the limit is %d MB", g>>20, c.MaxGrowth()>>20)
 			}
 		})
 	}
-	t.Logf("%d cases; max RSS growth %d MB (%s); stop after timeout: %s", ran, worst.growth>>20, worst.name, percentiles(stops))
+	t.Logf("%d cases; largest RSS growth: %s; stop after timeout: %s", ran, largest(growth, 3), percentiles(stops))
+}
+
+// largest lists the n largest values of m, in MB.
+func largest(m map[string]int64, n int) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return m[names[i]] > m[names[j]] })
+	var parts []string
+	for _, k := range names[:min(n, len(names))] {
+		parts = append(parts, fmt.Sprintf("%s %d MB", k, m[k]>>20))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // waitIdle waits for abandoned runtimes of earlier cases to end.

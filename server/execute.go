@@ -29,7 +29,11 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		MaxToolCalls: s.limits.MaxToolCalls,
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
 		MemoryLimit:  int64(s.limits.MemoryLimitMB) << 20,
-		Prelude:      []string{codemodePrelude},
+		// The model sees max_output_bytes of the result: serialising much
+		// more only costs memory and time (and `run` prints what execute
+		// would return).
+		MaxResultBytes: max(64*s.limits.MaxOutputBytes, 1<<20),
+		Prelude:        []string{codemodePrelude},
 	}
 	h := hooksFrom(ctx)
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
