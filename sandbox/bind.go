@@ -145,11 +145,23 @@ func (x *execution) callError(at frame, err error) *goja.Object {
 	if errors.As(err, &named) && named.ErrorName() != "" {
 		name = named.ErrorName()
 	}
-	obj := x.newError(name, err.Error())
+	obj := x.newError(cutUTF8(name, 100), cutMessage(err.Error()))
 	if at.line > 0 {
 		x.origins[obj] = at
 	}
 	return obj
+}
+
+// maxMessage bounds the message of an error made from a Go error, as
+// prelude.js describe bounds thrown ones.
+const maxMessage = 10000
+
+// cutMessage keeps a Go error's message within maxMessage bytes.
+func cutMessage(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	return cutUTF8(s, maxMessage) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // newError makes a JS error: an instance of the built-in constructor of that
