@@ -132,3 +132,38 @@ func TestGuardEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryConcurrent: many small executions waiting on a tool call at
+// once are not stopped for each other's allocations, while one hog among
+// them is.
+func TestMemoryConcurrent(t *testing.T) {
+	mem := NewMemory(1 << 30)
+	caller := CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		time.Sleep(200 * time.Millisecond)
+		return json.RawMessage("1"), nil
+	})
+	opts := Options{Timeout: 10 * time.Second, MemoryLimit: 10 << 20, Memory: mem, Bindings: []Binding{{Object: "t", Method: "wait", ID: "w"}}}
+	results := make(chan Result, 51)
+	for range 50 {
+		go func() {
+			results <- Run(context.Background(), "const xs = new Array(1000).fill('x'); await t.wait(); xs.length", caller, opts)
+		}()
+	}
+	go func() {
+		results <- Run(context.Background(), "const a = []; for (;;) a.push({ n: a.length })", caller, opts)
+	}()
+	hogs := 0
+	for range 51 {
+		res := <-results
+		switch {
+		case res.Err == nil:
+		case res.Err.Name == "MemoryLimitError" && hogs == 0:
+			hogs++
+		default:
+			t.Errorf("unexpected: %v", res.Err)
+		}
+	}
+	if hogs != 1 {
+		t.Errorf("the hog was not stopped")
+	}
+}

@@ -130,6 +130,10 @@ func (m *Memory) release(r *reservation) {
 	}
 	delete(m.active, r)
 	m.reserved -= r.limit
+	// What it allocated stays in the heap until a collection: count it as
+	// the baseline's, not as the others' (attribute lowers the baseline
+	// again when the heap shrinks).
+	m.base += r.share
 }
 
 // watch samples the heap until no execution is active.
@@ -164,7 +168,7 @@ func (m *Memory) sample() bool {
 		return false
 	}
 	m.attribute(used)
-	if len(m.offenders(used, 1)) == 0 {
+	if len(m.offenders(used, 1, true)) == 0 {
 		m.overSince = time.Time{}
 		return true
 	}
@@ -172,10 +176,13 @@ func (m *Memory) sample() bool {
 		m.overSince = time.Now()
 	}
 	if m.lastGC.After(m.overSince) {
-		m.stopAll(m.offenders(used, 1))
+		m.stopAll(m.offenders(used, 1, true))
 		return true
 	}
-	m.stopAll(m.offenders(used, farLimit))
+	// Not confirmed yet: only an execution far over its own limit. The sum
+	// waits for the collection, since it may be the garbage of executions
+	// that already ended.
+	m.stopAll(m.offenders(used, farLimit, false))
 	if !m.collecting && time.Since(m.lastGC) >= forceGCEvery {
 		m.collecting = true
 		go m.collect()
@@ -208,7 +215,7 @@ func (m *Memory) attribute(used int64) {
 	m.base = min(m.base, used)
 	delta := used - m.last
 	m.last = used
-	total := used - m.base
+	total := max(used-m.base, 0)
 	if len(m.active) == 1 {
 		for r := range m.active {
 			r.share = total
@@ -248,26 +255,34 @@ func (m *Memory) busy() []*reservation {
 	return out
 }
 
-// offenders are the executions over factor times their limit, or when
-// none is but their sum is exceeded, the one with the largest share.
-// Executions already stopped, or not yet running, are left out.
-func (m *Memory) offenders(used int64, factor float64) []*reservation {
+// offenders are the executions over factor times their limit, or (with
+// sum) when none is but the sum of the limits is exceeded, the one with the
+// largest share.
+// Executions already stopped, or not yet running, are left out. With
+// several executions running, shares are estimates (the heap growth of one
+// execution's setup lands on whichever run JavaScript at the time), so one
+// is stopped alone only at twice the evidence; their sum stays bounded.
+func (m *Memory) offenders(used int64, factor float64, sum bool) []*reservation {
 	var out []*reservation
 	var largest *reservation
 	var limits int64
+	alone := factor
+	if len(m.active) > 1 {
+		alone *= 2
+	}
 	for r := range m.active {
 		limits += r.limit
 		if r.stop == nil || r.stopped {
 			continue
 		}
-		if float64(r.share) > factor*float64(r.limit) {
+		if float64(r.share) > alone*float64(r.limit) {
 			out = append(out, r)
 		}
 		if largest == nil || r.share > largest.share {
 			largest = r
 		}
 	}
-	if len(out) == 0 && float64(used-m.base) > factor*float64(limits) && largest != nil {
+	if sum && len(out) == 0 && float64(used-m.base) > factor*float64(limits) && largest != nil {
 		out = append(out, largest)
 	}
 	return out
