@@ -67,12 +67,14 @@ var StopMargin = 400 * time.Millisecond
 
 // SlowTimeout is the timeout of a case that must end some other way than
 // by timing out: its timeout is only the bound of a run that went wrong,
-// and must not be mistaken for the outcome on a slow machine.
-const SlowTimeout = 5 * time.Second
+// and must not be mistaken for the outcome on a slow machine. The race
+// detector slows goja several times, so it gets more.
+var SlowTimeout = 5 * time.Second
 
 func init() {
 	if RaceEnabled {
 		StopMargin = time.Second
+		SlowTimeout = 15 * time.Second
 	}
 }
 
