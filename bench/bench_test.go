@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -102,10 +103,10 @@ func BenchmarkTypegen1000(b *testing.B) {
 	}
 }
 
-// BenchmarkHTTP64 is trivial executions from 64 mcp-go clients over
-// streamable HTTP, server in this process (so pprof sees both ends); ns/op
-// is the inverse of the throughput.
-func BenchmarkHTTP64(b *testing.B) {
+// BenchmarkHTTP is trivial executions from 1, 8 and 64 mcp-go clients
+// over streamable HTTP, server in this process (so pprof sees both ends);
+// ns/op is the inverse of the throughput.
+func BenchmarkHTTP(b *testing.B) {
 	s, err := NewInProcessServer()
 	if err != nil {
 		b.Fatal(err)
@@ -116,16 +117,35 @@ func BenchmarkHTTP64(b *testing.B) {
 	}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	cs, err := httpClients(ts.URL+"/mcp", 64)
+	for _, n := range []int{1, 8, 64} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchmarkClients(b, ts.URL+"/mcp", n) })
+	}
+}
+
+// benchmarkClients runs n clients (rounded to a multiple of GOMAXPROCS
+// above 1), each on its own goroutine.
+func benchmarkClients(b *testing.B, url string, n int) {
+	if n > 1 {
+		b.SetParallelism(max(n/runtime.GOMAXPROCS(0), 1))
+		n = max(n/runtime.GOMAXPROCS(0), 1) * runtime.GOMAXPROCS(0)
+	}
+	cs, err := httpClients(url, n)
 	defer closeAll(cs)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if n == 1 {
+		for b.Loop() {
+			if err := callExecute(cs[0], TrivialJS); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
 	}
 	pool := make(chan *client.Client, len(cs))
 	for _, c := range cs {
 		pool <- c
 	}
-	b.SetParallelism(32) // 64 goroutines on 2 CPUs
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		c := <-pool
