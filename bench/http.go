@@ -22,7 +22,7 @@ type Throughput struct {
 	Failures  int64   `json:"failures"`
 	PerSecond float64 `json:"per_second"`
 	Latency
-	Wide         bool   `json:"wide"` // run with memory_limit_mb WideLimitMB instead of the default 128
+	Isolation    string `json:"isolation"` // codemode.isolation: "process" (hosted mode's default) or "inprocess"
 	FirstFailure string `json:"first_failure,omitempty"`
 }
 

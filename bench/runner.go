@@ -35,7 +35,7 @@ func (r *runner) setup() (err error) {
 	if r.peers, err = r.startDriver("peers.mjs"); err != nil {
 		return err
 	}
-	if r.stdio, err = r.servers.stdio(r.servers.Wide); err != nil {
+	if r.stdio, err = r.servers.stdio(r.servers.Config); err != nil {
 		return err
 	}
 	var pid struct{ PID int }
@@ -166,41 +166,55 @@ func (r *runner) fanOut() error {
 	return nil
 }
 
-// memory measures the stdio server's RSS around 100 concurrent executions
-// (each waiting 200 ms in a tool call, so that all are alive at once) and
-// the heap of an idle execution in process. Executions that fail are
-// counted, not fatal: the sandbox's memory watchdog may stop some.
+// memory measures the heap of an idle execution in process, and the RSS
+// of a stdio server around 100 concurrent executions (each waiting 200 ms
+// in a tool call, so that all are alive at once). That server has
+// memory_limit_mb WideLimitMB, so that all 100 are admitted at once.
+// Executions that fail are counted, not fatal: the sandbox's memory
+// watchdog may stop some.
 func (r *runner) memory() (err error) {
 	m := &r.res.Memory
 	if m.IdleHeapPerExecByte, err = IdleHeapPerExecution(100); err != nil {
 		return err
 	}
+	d, err := r.servers.stdio(r.servers.Wide)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	var pid struct{ PID int }
+	if err := d.do(map[string]any{"op": "pid"}, &pid); err != nil {
+		return err
+	}
+	if err := d.do(map[string]any{"op": "time", "n": 20, "code": TrivialJS}, &durations{}); err != nil {
+		return err
+	}
 	time.Sleep(500 * time.Millisecond)
-	if m.RSSBefore100MB, err = rssMB(r.pid); err != nil {
+	if m.RSSBefore100MB, err = rssMB(pid.PID); err != nil {
 		return err
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { m.RSSPeak100MB = r.peakRSS(stop) })
-	var d durations
+	wg.Go(func() { m.RSSPeak100MB = peakRSS(pid.PID, stop) })
+	var res durations
 	code := `await bench.sleep({ ms: 200 });
 return { ok: true };`
-	err = r.stdio.do(map[string]any{"op": "concurrent", "n": 100, "code": code}, &d)
+	err = d.do(map[string]any{"op": "concurrent", "n": 100, "code": code}, &res)
 	close(stop)
 	wg.Wait()
 	if err != nil {
 		return err
 	}
-	m.Failures100, m.FirstFailure100 = d.Failures, d.FirstFailure
-	m.RSSAfter100MB, err = rssMB(r.pid)
+	m.Failures100, m.FirstFailure100 = res.Failures, res.FirstFailure
+	m.RSSAfter100MB, err = rssMB(pid.PID)
 	return err
 }
 
-// peakRSS samples the stdio server's RSS every 2 ms until stop.
-func (r *runner) peakRSS(stop <-chan struct{}) float64 {
+// peakRSS samples the RSS of process pid every 2 ms until stop.
+func peakRSS(pid int, stop <-chan struct{}) float64 {
 	peak := 0.0
 	for {
-		if v, err := rssMB(r.pid); err == nil {
+		if v, err := rssMB(pid); err == nil {
 			peak = max(peak, v)
 		}
 		select {
@@ -211,14 +225,11 @@ func (r *runner) peakRSS(stop <-chan struct{}) float64 {
 	}
 }
 
-// http measures throughput over streamable HTTP at 1, 8 and 64 clients
-// with the default limits, then at 64 with memory_limit_mb WideLimitMB.
+// http measures throughput over streamable HTTP at 1, 8 and 64 clients,
+// with hosted mode's default isolation (worker processes) and in process.
 func (r *runner) http() error {
-	for _, level := range []struct {
-		config  string
-		clients []int
-	}{{r.servers.Config, []int{1, 8, 64}}, {r.servers.Wide, []int{64}}} {
-		if err := r.httpLevels(level.config, level.clients); err != nil {
+	for _, config := range []string{r.servers.Config, r.servers.InProc} {
+		if err := r.httpLevels(config, []int{1, 8, 64}); err != nil {
 			return err
 		}
 	}
@@ -242,8 +253,11 @@ func (r *runner) httpLevels(config string, clients []int) error {
 		if err != nil {
 			return err
 		}
-		t.Wide = config == r.servers.Wide
-		r.logf("http %d clients (wide %v): %.0f/s, p99 %.2f ms, %d failures", n, t.Wide, t.PerSecond, t.P99, t.Failures)
+		t.Isolation = "process"
+		if config == r.servers.InProc {
+			t.Isolation = "inprocess"
+		}
+		r.logf("http %d clients (%s): %.0f/s, p99 %.2f ms, %d failures", n, t.Isolation, t.PerSecond, t.P99, t.Failures)
 		r.res.HTTP = append(r.res.HTTP, t)
 	}
 	return nil

@@ -19,6 +19,7 @@ type Servers struct {
 	Binary   string // the built ./cmd/mcp-codemode
 	Config   string // a configuration with the benchmark upstream, default limits
 	Wide     string // the same with memory_limit_mb WideLimitMB
+	InProc   string // the same as Config with isolation "inprocess" (hosted mode defaults to "process")
 	Upstream []string
 	dir      string
 }
@@ -32,13 +33,16 @@ func (e Env) NewServers(upstream []string) (*Servers, error) {
 		return nil, err
 	}
 	s := &Servers{Env: e, Binary: filepath.Join(dir, "mcp-codemode"), Config: filepath.Join(dir, "config.json"),
-		Wide: filepath.Join(dir, "wide.json"), Upstream: upstream, dir: dir}
+		Wide: filepath.Join(dir, "wide.json"), InProc: filepath.Join(dir, "inprocess.json"), Upstream: upstream, dir: dir}
 	build := exec.Command("go", "build", "-o", s.Binary, "./cmd/mcp-codemode")
 	build.Dir, build.Stderr = e.Root, os.Stderr
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("go build ./cmd/mcp-codemode: %w", err)
 	}
 	if err := s.writeConfig(s.Config, map[string]any{}); err != nil {
+		return nil, err
+	}
+	if err := s.writeConfig(s.InProc, map[string]any{"isolation": "inprocess"}); err != nil {
 		return nil, err
 	}
 	return s, s.writeConfig(s.Wide, map[string]any{"memory_limit_mb": WideLimitMB})

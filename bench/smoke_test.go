@@ -74,7 +74,7 @@ func TestQuick(t *testing.T) {
 func TestReport(t *testing.T) {
 	r := &Results{ColdStartJS: Alloc{Latency{10, 1, 2}, 1 << 19}, NodeSubprocess: Latency{10, 50, 60},
 		StdioTrivial: Latency{10, 2, 3}, FanOut: []Fan{{100, Latency{1, 60, 60}}},
-		HTTP: []Throughput{{Clients: 64, PerSecond: 2500}}}
+		HTTP: []Throughput{{Clients: 64, PerSecond: 2500, Isolation: "process"}}}
 	r.Memory.IdleRSSMB = 20
 	var md, svg bytes.Buffer
 	r.Markdown(&md)
