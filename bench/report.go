@@ -57,11 +57,16 @@ func msf(v float64) string {
 		return fmt.Sprintf("%.0f ms", v)
 	case v >= 10:
 		return fmt.Sprintf("%.1f ms", v)
+	case v < 0.1:
+		return fmt.Sprintf("%.3f ms", v)
 	}
 	return fmt.Sprintf("%.2f ms", v)
 }
 
 func times(v float64) string {
+	if v < 0.1 {
+		return fmt.Sprintf("%.3f×", v)
+	}
 	if v >= 10 {
 		return fmt.Sprintf("%.0f×", v)
 	}

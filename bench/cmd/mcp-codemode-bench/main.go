@@ -41,11 +41,19 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "a few iterations of everything (a smoke test); writes nothing unless -out is given")
 	out := fs.String("out", "", "directory for benchmarks.{json,svg,md} [docs, or nothing with -quick]")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process only) to FILE")
+	from := fs.String("from", "", "measure nothing: render the results of a run saved as JSON (benchmarks.json) again")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *out == "" && !*quick {
 		*out = "docs"
+	}
+	if *from != "" {
+		if err := render(*from, *out, stdout); err != nil {
+			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+			return 1
+		}
+		return 0
 	}
 	if err := measure(*quick, *out, *cpuprofile, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
@@ -90,6 +98,23 @@ func measure(quick bool, out, cpuprofile string, stdout, stderr io.Writer) error
 		out = filepath.Join(env.Root, out)
 	}
 	return write(res, out)
+}
+
+// render writes the results saved in the JSON file from again.
+func render(from, out string, stdout io.Writer) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.Results
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	res.Markdown(stdout)
+	if out == "" {
+		return nil
+	}
+	return write(&res, out)
 }
 
 // write saves the JSON, the chart, and the results section of benchmarks.md
