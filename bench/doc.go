@@ -8,6 +8,7 @@
 //
 //	go run ./bench/cmd/mcp-codemode-bench            # full run, writes docs/benchmarks.{md,svg,json}
 //	go run ./bench/cmd/mcp-codemode-bench -quick     # a few iterations of everything, nothing written
+//	go run ./bench/cmd/mcp-codemode-bench -from docs/benchmarks.json -out docs  # render a saved run again
 //
 // The Go benchmarks of this package (go test -run '^$' -bench . ./bench)
 // cover the in-process figures alone, for pprof:
