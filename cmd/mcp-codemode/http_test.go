@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // hostedServer is the built binary serving --transport http or sse on a
@@ -103,38 +102,11 @@ func (s *hostedServer) waitLog(t *testing.T, re string) {
 // client, against url and connects.
 func startHTTPSDK(t *testing.T, transport, url, token string) *sdkClient {
 	t.Helper()
-	args := []string{"testdata/http_client.mjs", testenv.NodeModules(t), transport, url}
+	args := []string{transport, url}
 	if token != "" {
 		args = append(args, token)
 	}
-	cmd := exec.Command(testenv.Node(t), args...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &sdkClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout), stderr: &lockedBuffer{}}
-	c.out.Buffer(make([]byte, 1<<20), 64<<20)
-	cmd.Stderr = c.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("client stderr:\n%s", c.stderr.String())
-		}
-	})
+	c := startDriver(t, "testdata/http_client.mjs", args...)
 	c.do(t, map[string]any{"op": "connect"})
 	return c
 }
