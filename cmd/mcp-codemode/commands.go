@@ -33,14 +33,10 @@ func (e *env) loadConfig(path string) (*config.Config, error) {
 	return config.Load(path, e.lookup)
 }
 
-// start loads the configuration, registers the built-in tools and connects
-// every upstream. Failed upstreams are logged and left out. so may set the
-// server's Observer and Runner; the limits and logger come from here.
-func (e *env) start(ctx context.Context, f *flags, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
-	cfg, err := e.loadConfig(f.config)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+// start opens the workspace, registers the built-in tools and connects every
+// upstream of cfg. Failed upstreams are logged and left out. so may set the
+// server's Observer and Runner; the limits, logger and network come from cfg.
+func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
 	log := e.logger()
 	net, err := network(cfg, log)
 	if err != nil {
@@ -94,7 +90,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return e.usageError(err)
 	}
 	defer stop()
-	reg, srv, _, err := e.start(ctx, &f, server.Options{Runner: runner})
+	reg, srv, _, err := e.start(ctx, cfg, server.Options{Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -119,7 +115,11 @@ func (e *env) types(ctx context.Context, args []string) int {
 	if f.tools != "" {
 		return e.typesFromFile(f.tools, f.namespace)
 	}
-	reg, srv, _, err := e.start(ctx, &f, server.Options{})
+	cfg, err := e.loadConfig(f.config)
+	if err != nil {
+		return e.usageError(err)
+	}
+	reg, srv, _, err := e.start(ctx, cfg, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -171,7 +171,7 @@ func (e *env) runScript(ctx context.Context, args []string) int {
 		return e.usageError(err)
 	}
 	defer stop()
-	reg, srv, _, err := e.start(ctx, &f, server.Options{Runner: runner})
+	reg, srv, _, err := e.start(ctx, cfg, server.Options{Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -241,7 +241,11 @@ func (e *env) check(ctx context.Context, args []string) int {
 	if _, err := e.parse("check", args, &f, "config"); err != nil {
 		return e.usageError(err)
 	}
-	reg, _, statuses, err := e.start(ctx, &f, server.Options{})
+	cfg, err := e.loadConfig(f.config)
+	if err != nil {
+		return e.usageError(err)
+	}
+	reg, _, statuses, err := e.start(ctx, cfg, server.Options{})
 	if err != nil {
 		return e.usageError(err)
 	}
