@@ -17,7 +17,7 @@
 //           {"op":"close"}
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import readline from "node:readline";
+import { serve } from "./driver.mjs";
 
 const [, , nodeModules, ...rest] = process.argv;
 const elicit = rest[0] === "--elicit";
@@ -81,13 +81,4 @@ async function answer(req) {
   throw new Error("unknown op " + req.op);
 }
 
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  const req = JSON.parse(line);
-  try {
-    process.stdout.write(JSON.stringify({ ok: await answer(req) }) + "\n");
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e) }) + "\n");
-  }
-  if (req.op === "close") break;
-}
-process.exit(0);
+await serve(answer);
