@@ -1,35 +1,15 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // waitVersion waits until r's version differs from v.
 func waitVersion(t *testing.T, r *Registry, v uint64) {
@@ -47,7 +27,7 @@ func waitVersion(t *testing.T, r *Registry, v uint64) {
 func TestPinToolDefinitions(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		t.Run(map[bool]string{false: "log", true: "refuse"}[refuse], func(t *testing.T) {
-			var logs syncBuffer
+			var logs lockedBuffer
 			up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
 			up.AddTool(mcp.NewTool("lookup", mcp.WithDescription("Look up a word.")), textTool(`"ok"`))
 			up.AddTool(mcp.NewTool("steady", mcp.WithDescription("Never changes.")), textTool(`"ok"`))
@@ -94,10 +74,10 @@ func TestOnChange(t *testing.T) {
 // upstream) is caught at the next start.
 func TestPinsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	start := func(desc string, refuse bool) (*Registry, *syncBuffer) {
+	start := func(desc string, refuse bool) (*Registry, *lockedBuffer) {
 		ws, err := OpenWorkspace(dir)
 		must(t, err)
-		var logs syncBuffer
+		var logs lockedBuffer
 		r := newTestRegistry(t, Options{Pins: ws, PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		r.OnClose(ws.Close)
 		up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
