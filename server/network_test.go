@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
@@ -106,19 +105,8 @@ func TestFetchStats(t *testing.T) {
 	if !strings.Contains(head, line) {
 		t.Errorf("description:\n%s\nwant it to hold\n%s", head, line)
 	}
-	c, err := client.NewInProcessClient(srv.MCP())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, srv)
 	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "execute"
 	req.Params.Arguments = map[string]any{"code": `(await fetch("` + ts.URL + `/a?access_token=xyz")).status`}

@@ -55,9 +55,9 @@ func TestDescriptionGolden(t *testing.T) {
 	golden.Check(t, "testdata/execute_description.golden", newTestServer(t, config.Codemode{}).Description())
 }
 
-// TestMCP drives the server through mcp-go's in-process client.
-func TestMCP(t *testing.T) {
-	srv := newTestServer(t, config.Codemode{Timeout: time.Second})
+// connect returns mcp-go's in-process client, initialized, on srv.
+func connect(t *testing.T, srv *Server) *client.Client {
+	t.Helper()
 	c, err := client.NewInProcessClient(srv.MCP())
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +72,14 @@ func TestMCP(t *testing.T) {
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestMCP drives the server through mcp-go's in-process client.
+func TestMCP(t *testing.T) {
+	srv := newTestServer(t, config.Codemode{Timeout: time.Second})
+	c := connect(t, srv)
+	ctx := context.Background()
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatal(err)
