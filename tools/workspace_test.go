@@ -52,9 +52,7 @@ func TestWorkspaceErrors(t *testing.T) {
 	w := NewWorkspace()
 	w.MaxFiles = 2
 	r := workspaceRegistry(t, w)
-	tests := []struct {
-		tool, args, want string
-	}{
+	tests := []toolCase{
 		{"read_file", `{"path":"x"}`, `no file "x": the workspace is empty`},
 		{"write_file", `{"path":"../etc/passwd","content":"x"}`, `path "../etc/passwd" leaves the workspace: ".." cannot climb above its root`},
 		{"write_file", `{"path":"a/../../b","content":"x"}`, `path "a/../../b" leaves the workspace: ".." cannot climb above its root`},
@@ -66,16 +64,7 @@ func TestWorkspaceErrors(t *testing.T) {
 		{"write_file", `{"path":"c","content":"3"}`, `the workspace is full: it holds the maximum of 2 files; delete some first`},
 		{"delete_file", `{"path":"zzz"}`, `no file "zzz" in the workspace; list_files shows the 2 that exist`},
 	}
-	for _, tt := range tests {
-		_, err := call(t, r, "workspace", tt.tool, tt.args)
-		var te *ToolError
-		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("%s(%s): %v", tt.tool, tt.args, err)
-		case tt.want != "" && (!errors.As(err, &te) || te.Message != tt.want):
-			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
-		}
-	}
+	checkToolErrors(t, r, tests)
 	_, err := call(t, r, "workspace", "write_file", `{"path":"x"}`)
 	if err == nil || err.Error() != "workspace.write_file: content: required" {
 		t.Errorf("missing content: %v", err)
@@ -141,7 +130,7 @@ func TestWorkspaceRefusals(t *testing.T) {
 	r := workspaceRegistry(t, NewWorkspace())
 	mustCall(t, r, "workspace", "write_file", `{"path":"a/b.txt","content":"x"}`)
 	mustCall(t, r, "workspace", "write_file", `{"path":"plain.txt","content":"not json"}`)
-	tests := []struct{ tool, args, want string }{
+	tests := []toolCase{
 		{"write_file", `{"path":"a","content":"x"}`, `"a" is a directory; name a file inside it`},
 		{"write_file", `{"path":"a/b.txt/c","content":"x"}`, `cannot use "a/b.txt/c": "a/b.txt" is a file, not a directory`},
 		{"mkdir", `{"path":"plain.txt"}`, `"plain.txt" is a file, not a directory`},
@@ -153,13 +142,7 @@ func TestWorkspaceRefusals(t *testing.T) {
 		{"read_json", `{"path":"plain.txt"}`, `plain.txt does not hold JSON: invalid character 'o' in literal null (expecting 'u'); read_file returns its text`},
 		{"list_files", `{"glob":"[a"}`, `glob "[a" is malformed: syntax error in pattern`},
 	}
-	for _, tt := range tests {
-		_, err := call(t, r, "workspace", tt.tool, tt.args)
-		var te *ToolError
-		if !errors.As(err, &te) || te.Message != tt.want {
-			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
-		}
-	}
+	checkToolErrors(t, r, tests)
 }
 
 // TestWorkspaceTraversal tries to reach the host file system through the
@@ -254,7 +237,7 @@ func TestWorkspaceQuotas(t *testing.T) {
 	r := workspaceRegistry(t, w)
 	ctx := context.Background()
 	must(t, w.WriteFile(ctx, "a", "12345"))
-	tests := []struct{ tool, args, want string }{
+	tests := []toolCase{
 		{"append_file", `{"path":"a","content":"678901"}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
 		{"write_json", `{"path":"j","value":[1,2,3]}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
 		{"append_file", `{"path":"a","content":"67890"}`, ""},
@@ -264,16 +247,7 @@ func TestWorkspaceQuotas(t *testing.T) {
 		{"write_file", `{"path":"a","content":""}`, ""},
 		{"write_file", `{"path":"b","content":""}`, "the workspace is full: it holds the maximum of 3 files; delete some first"},
 	}
-	for _, tt := range tests {
-		_, err := call(t, r, "workspace", tt.tool, tt.args)
-		var te *ToolError
-		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("%s(%s): %v", tt.tool, tt.args, err)
-		case tt.want != "" && (!errors.As(err, &te) || te.Message != tt.want):
-			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
-		}
-	}
+	checkToolErrors(t, r, tests)
 	other := WithSubject(ctx, "other")
 	must(t, w.WriteFile(other, "big", "1234567890")) // another subject has its own quota
 }
@@ -303,6 +277,24 @@ func TestGlob(t *testing.T) {
 			if m(p) {
 				t.Errorf("%q matches %q", tt.glob, p)
 			}
+		}
+	}
+}
+
+// toolCase is one workspace call and the ToolError message it must give;
+// an empty want means the call must succeed.
+type toolCase struct{ tool, args, want string }
+
+func checkToolErrors(t *testing.T, r *Registry, tests []toolCase) {
+	t.Helper()
+	for _, tt := range tests {
+		_, err := call(t, r, "workspace", tt.tool, tt.args)
+		var te *ToolError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s(%s): %v", tt.tool, tt.args, err)
+		case tt.want != "" && (!errors.As(err, &te) || te.Message != tt.want):
+			t.Errorf("%s(%s) = %v, want ToolError %q", tt.tool, tt.args, err, tt.want)
 		}
 	}
 }
