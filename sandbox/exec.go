@@ -39,6 +39,7 @@ type execution struct {
 	limits  limits
 	mem     *reservation // released when the runtime goroutine ends
 
+	ready   bool                    // set up (a spare); else setup runs first on the runtime goroutine
 	helpers *helpers                // runtime goroutine
 	ctors   map[string]*goja.Object // runtime goroutine: built-in error constructors
 	origins map[*goja.Object]frame  // runtime goroutine: where errors made in Go were caused
@@ -58,22 +59,28 @@ type outcome struct {
 	err   *Error
 }
 
-func newExecution(ctx context.Context, s *script, caller Caller, opts Options, mem *reservation) *execution {
-	x := &execution{
-		ctx:     ctx,
-		script:  s,
-		caller:  caller,
+// newRuntime makes a fresh runtime and the state its setup depends on: the
+// options' limits, bindings and prelude, nothing of one run. begin gives it
+// to a run.
+func newRuntime(opts Options) *execution {
+	return &execution{
 		opts:    opts,
 		limits:  newLimits(opts),
-		mem:     mem,
 		rt:      goja.New(),
-		journal: &journal{max: opts.MaxLogBytes, onLog: opts.OnLog},
+		journal: &journal{max: opts.MaxLogBytes},
 		origins: map[*goja.Object]frame{},
-		stopped: make(chan struct{}),
-		done:    make(chan outcome, 1),
 	}
+}
+
+// begin gives the runtime to one run. x.opts must set up the runtime the
+// way x was set up, or x must not be set up yet (see spares).
+func (x *execution) begin(ctx context.Context, s *script, caller Caller, opts Options, mem *reservation) *execution {
+	x.ctx, x.script, x.caller, x.opts, x.mem = ctx, s, caller, opts, mem
+	x.journal.max, x.journal.onLog = opts.MaxLogBytes, opts.OnLog
+	x.stopped = make(chan struct{})
+	x.done = make(chan outcome, 1)
 	x.callCtx, x.cancel = context.WithCancel(ctx)
-	x.loop = loop{jobs: make(chan func() error), stopped: x.stopped, busy: &mem.busy}
+	x.loop.jobs, x.loop.stopped, x.loop.busy = make(chan func() error), x.stopped, &mem.busy
 	opts.Memory.attach(mem, x.stop)
 	return x
 }
@@ -167,8 +174,10 @@ func (x *execution) execute() (out outcome) {
 		}
 	}()
 	defer x.loop.stopTimers()
-	if err := x.setup(); err != nil {
-		return outcome{err: x.errorFromGoOnce(err)}
+	if !x.ready {
+		if err := x.setup(); err != nil {
+			return outcome{err: x.errorFromGoOnce(err)}
+		}
 	}
 	p, err := x.start()
 	if err != nil {

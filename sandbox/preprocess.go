@@ -37,8 +37,9 @@ var fenceLanguages = map[string]bool{"": true, "ts": true, "typescript": true, "
 // positions back to the code as it was sent.
 type script struct {
 	prog    *goja.Program
-	skipped int // lines before the model's code (an opening fence)
-	last    int // number of the code's last line
+	skipped int      // lines before the model's code (an opening fence)
+	last    int      // number of the code's last line
+	plain   []string // the lines goja compiled, when it compiled the code without esbuild
 }
 
 // errNoSourceMap refuses every source map that is not inline, so neither
@@ -54,6 +55,12 @@ func compile(code string, maxBytes int) (*script, *Error) {
 	}
 	body, skipped := stripFence(code)
 	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1}
+	if plainJS(body) {
+		if src := wrapperHead + body + wrapperTail; s.compileJS(src) {
+			s.plain = strings.Split(src, "\n")
+			return s, nil
+		}
+	}
 	js, err := s.transform(body)
 	if err != nil {
 		return nil, err
@@ -153,13 +160,40 @@ func (s *script) position(line, col0 int) (int, int) {
 	return line, col0 + 1
 }
 
-// mapped maps a position goja obtained through the source map; positions in
-// other files (esbuild helpers, eval code) are unknown (0, 0).
-func (s *script) mapped(file string, line, col0 int) (int, int) {
+// mapped maps a position goja obtained through the source map, or of a
+// plain script; positions in other files (esbuild helpers, eval code) are
+// unknown (0, 0).
+func (s *script) mapped(file string, line, col int) (int, int) {
 	if file != sourceName || line <= 0 {
 		return 0, 0
 	}
-	return s.position(line, col0)
+	if s.plain != nil {
+		col = s.plainColumn(line, col)
+	}
+	return s.position(line, col)
+}
+
+// plainColumn converts goja's column of a plain script (1-based, in bytes)
+// to what the source map gives for the same script transformed (0-based, in
+// characters). goja places a call at its "(", which the source map maps
+// back to the start of the callee's name: so does this.
+func (s *script) plainColumn(line, col int) int {
+	text := s.plain[min(line, len(s.plain))-1]
+	col0 := min(max(col-1, 0), len(text))
+	if col0 < len(text) && text[col0] == '(' {
+		i := col0
+		for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') {
+			i--
+		}
+		j := i
+		for j > 0 && identByte(text[j-1]) {
+			j--
+		}
+		if j < i {
+			col0 = j
+		}
+	}
+	return utf8.RuneCountInString(text[:col0])
 }
 
 // completeBody makes the wrapper call a lone function expression, or return
@@ -307,4 +341,62 @@ func tryHasReturn(st *ast.TryStatement) bool {
 		return true
 	}
 	return st.Finally != nil && hasReturn(st.Finally.List)
+}
+
+// plainJS reports whether code may skip esbuild when goja compiles it: the
+// code has none of the few constructs that TypeScript reads differently
+// from JavaScript although both parse them. Type arguments (`f<T>(x)` is
+// two comparisons in JavaScript) need a "<" and then a ">" that does not
+// end an arrow; a modifier on its own line in a class body (`private` then
+// a field on the next line) is one field in TypeScript and two in
+// JavaScript. A source map comment is left for esbuild to drop, as goja
+// would read it. The test is on the text, so it also turns down code that
+// merely has such characters in a string: esbuild then runs, as it does for
+// all TypeScript, and nothing is lost but time.
+func plainJS(code string) bool {
+	if lt := strings.IndexByte(code, '<'); lt >= 0 {
+		rest := code[lt:]
+		for i := strings.IndexByte(rest, '>'); i >= 0; i = strings.IndexByte(rest, '>') {
+			if i == 0 || rest[i-1] != '=' {
+				return false
+			}
+			rest = rest[i+1:]
+		}
+	}
+	return !containsWord(code, "class") && !strings.Contains(code, "sourceMappingURL")
+}
+
+// containsWord reports whether w occurs in s not as part of a longer identifier.
+func containsWord(s, w string) bool {
+	for i := strings.Index(s, w); i >= 0; {
+		end := i + len(w)
+		if (i == 0 || !identByte(s[i-1])) && (end == len(s) || !identByte(s[end])) {
+			return true
+		}
+		next := strings.Index(s[i+1:], w)
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+func identByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// compileJS compiles plain JavaScript without esbuild, and reports whether
+// goja accepted it: if not (TypeScript, or a feature esbuild lowers), the
+// code is transformed as TypeScript, which also reports the errors. The
+// file is named as the source map names the code, and the wrapper is the
+// one transform adds, so positions map back alike.
+func (s *script) compileJS(src string) bool {
+	prg, err := parser.ParseFile(nil, sourceName, src, 0, parser.WithSourceMapLoader(denySourceMap))
+	if err != nil {
+		return false
+	}
+	completeBody(prg)
+	s.prog, err = goja.CompileAST(prg, false)
+	return err == nil
 }

@@ -159,5 +159,9 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 		opts.Memory.release(mem)
 		return Result{Err: err}
 	}
-	return newExecution(ctx, s, caller, opts, mem).wait(deadline)
+	x := spares.take(opts)
+	if x == nil {
+		x = newRuntime(opts)
+	}
+	return x.begin(ctx, s, caller, opts, mem).wait(deadline)
 }

@@ -1,0 +1,175 @@
+package sandbox
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Setting a runtime up (the helpers, console and timers, the guards on the
+// built-ins, the bindings and the prelude) is most of the cost of a trivial
+// execution, and none of it depends on the code. So after each Run takes
+// its runtime, a background goroutine sets up the next one for the same
+// options: a spare, which the next Run with options that set a runtime up
+// the same way takes instead of setting one up itself. A spare is still a
+// fresh runtime used by one execution only: no code but the trusted setup
+// has run in it. Only the options of the latest Run are prepared for; a
+// spare made for other options is dropped.
+//
+// The work is the same, only moved off the request path: a server that is
+// busy on every core gains nothing, one that waits between calls (stdio,
+// an agent thinking) starts each execution from a runtime already set up.
+
+// spares are the process's spare runtimes.
+var spares = newSparePool()
+
+type sparePool struct {
+	mu      sync.Mutex
+	filled  *sync.Cond   // on mu: a spare was added, or filling stopped
+	count   int          // spares to keep ready (SetSpares)
+	want    Options      // what the spares are set up for (bindings and prelude cloned)
+	ready   []*execution // set up for want, never run
+	filling bool         // a goroutine is setting up spares
+}
+
+func newSparePool() *sparePool {
+	p := &sparePool{count: 1}
+	p.filled = sync.NewCond(&p.mu)
+	return p
+}
+
+// SetSpares sets how many runtimes are kept set up ahead of time, for the
+// options of the latest Run, and returns the previous number; 0 turns
+// spares off. The default, 1, covers one execution after another: more
+// would hold memory (about 0.4 MB each) for bursts that a busy machine
+// cannot set up ahead of anyway.
+func SetSpares(n int) int {
+	p := spares
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	prev := p.count
+	p.count = max(n, 0)
+	if len(p.ready) > p.count {
+		p.ready = p.ready[:p.count]
+	}
+	return prev
+}
+
+// Prepare sets a spare up for opts now, unless one is ready or spares are
+// off, so that the next Run with these options starts from it: a server
+// can call it once it knows its bindings, and its first execution is as
+// quick as the next. The error is the setup's (a prelude that throws).
+func Prepare(opts Options) error {
+	opts = opts.withDefaults()
+	p := spares
+	p.mu.Lock()
+	p.aim(opts)
+	for p.filling && len(p.ready) < p.count {
+		p.filled.Wait() // the goroutine sets one up: one at a time is enough
+	}
+	enough := len(p.ready) >= p.count || !sameSetup(p.want, opts)
+	p.mu.Unlock()
+	if enough {
+		return nil
+	}
+	x, err := prepare(opts)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sameSetup(p.want, opts) && len(p.ready) < p.count {
+		p.ready = append(p.ready, x)
+	}
+	return nil
+}
+
+// aim makes opts the options spares are set up for, dropping spares set up
+// for others.
+func (p *sparePool) aim(opts Options) {
+	if sameSetup(p.want, opts) {
+		return
+	}
+	p.ready = nil
+	p.want = Options{
+		Bindings:       slices.Clone(opts.Bindings),
+		Prelude:        slices.Clone(opts.Prelude),
+		MemoryLimit:    opts.MemoryLimit,
+		MaxCodeBytes:   opts.MaxCodeBytes,
+		MaxResultBytes: opts.MaxResultBytes,
+		MaxLogBytes:    opts.MaxLogBytes,
+	}
+}
+
+// take returns a spare set up as opts would set it up, or nil, and makes
+// sure a spare will be ready for the next run with these options.
+func (p *sparePool) take(opts Options) *execution {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.count == 0 {
+		return nil
+	}
+	p.aim(opts)
+	var x *execution
+	if n := len(p.ready); n > 0 {
+		x, p.ready = p.ready[n-1], p.ready[:n-1]
+	}
+	if !p.filling {
+		p.filling = true
+		go p.fill()
+	}
+	return x
+}
+
+// fill sets up spares for p.want until enough are ready.
+func (p *sparePool) fill() {
+	for {
+		p.mu.Lock()
+		want := p.want
+		if len(p.ready) >= p.count {
+			p.stopFilling()
+			return
+		}
+		p.mu.Unlock()
+		x, err := prepare(want)
+		p.mu.Lock()
+		if err != nil {
+			// The embedder's error (a prelude that throws): the run sets
+			// its runtime up itself and reports it.
+			p.stopFilling()
+			return
+		}
+		if sameSetup(p.want, want) && len(p.ready) < p.count {
+			p.ready = append(p.ready, x)
+			p.filled.Broadcast()
+		}
+		p.mu.Unlock()
+	}
+}
+
+// stopFilling ends fill; p.mu is held, and released.
+func (p *sparePool) stopFilling() {
+	p.filling = false
+	p.filled.Broadcast()
+	p.mu.Unlock()
+}
+
+// prepare makes a runtime set up for opts.
+func prepare(opts Options) (x *execution, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("setting a runtime up: %v", r)
+		}
+	}()
+	x = newRuntime(opts)
+	if err := x.setup(); err != nil {
+		return nil, err
+	}
+	x.ready = true
+	return x, nil
+}
+
+// sameSetup reports whether runtimes set up for a and b are alike.
+func sameSetup(a, b Options) bool {
+	return newLimits(a) == newLimits(b) && slices.Equal(a.Bindings, b.Bindings) && slices.Equal(a.Prelude, b.Prelude)
+}

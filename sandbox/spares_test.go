@@ -1,0 +1,132 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestPlainJavaScript: code that goja compiles as it is skips esbuild, and
+// gives what the same code through esbuild gives: value, error, position,
+// stack and logs. A TypeScript-only line after the code sends it through
+// esbuild without moving anything.
+func TestPlainJavaScript(t *testing.T) {
+	tools := map[string]fakeTool{
+		"t.ok":   {Result: []byte(`{"n":1}`)},
+		"t.fail": {Error: &fakeError{Name: "ToolError", Message: "nope"}},
+	}
+	codes := []string{
+		"const x = 1 + 1;\nreturn { ok: x === 2 };",
+		"const r = await t.ok({ a: 1 });\nr.n",
+		"let o;\no.length",
+		"function inner() {\n  throw new Error('deep');\n}\nfunction outer() { inner() }\nouter()",
+		"console.log('a', { b: 2 });\nconsole.warn('c')\n3",
+		"await t.fail()",
+		"const p = [1, 2].map(async n => {\n    return await   t.fail({ n });\n});\nawait Promise.all(p)",
+		"try {\n  await t.fail()\n} catch (e) {\n  [e.message, e.stack]\n}",
+		"eval('1 +')",
+		"JSON.parse('{')",
+		"const s = 'ééé'; s.x.y",
+		"null.f()",
+		"undefinedName + 1",
+		"[1, 2, 3].reduce((a, b) => a + b)",
+	}
+	for _, code := range codes {
+		if !plainJS(code) {
+			t.Fatalf("plainJS(%q) = false; the test needs plain code", code)
+		}
+		s, err := compile(code, DefaultMaxCodeBytes)
+		if err != nil || s.plain == nil {
+			t.Fatalf("compile(%q): not compiled as plain JavaScript (%v)", code, err)
+		}
+		plain := run(t, code, tools)
+		viaTS := run(t, code+"\ntype Plain = never", tools)
+		plain.Stats, viaTS.Stats = Stats{}, Stats{}
+		if diff := cmp.Diff(viaTS, plain); diff != "" {
+			t.Errorf("%q: plain JavaScript differs from the same code through esbuild (-esbuild +plain):\n%s", code, diff)
+		}
+	}
+}
+
+// TestTypeScriptLookalikes: code that JavaScript also parses, but that
+// TypeScript reads otherwise, goes through esbuild.
+func TestTypeScriptLookalikes(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"type arguments", "function f(x) { return x * 2 }\nconst T = 1;\nf<T>(21)", "42"},
+		{"type arguments across lines", "const id = (x) => x;\nconst T = 0;\nconst v = id\n<T>(5);\nv", "5"},
+		{"modifier on its own line", "class A { private\n  x = 1 }\nObject.keys(new A())", `["x"]`},
+		{"async generator", "async function* g() { yield 1; yield 2 }\nconst out = [];\nfor await (const v of g()) out.push(v);\nout", "[1,2]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, tt.code, nil)
+			if res.Err != nil || string(res.Value) != tt.want {
+				t.Errorf("Run(%q) = %s, %v; want %s", tt.code, res.Value, res.Err, tt.want)
+			}
+		})
+	}
+	for _, code := range []string{"a => a", "x <= y", "a < b", "if (a > b) {}", "const klass = 1"} {
+		if !plainJS(code) {
+			t.Errorf("plainJS(%q) = false; want true", code)
+		}
+	}
+}
+
+// TestSpares: after a run, a runtime is set up for the next one with the
+// same options; a run with other options does not get it; each runtime
+// runs one execution.
+func TestSpares(t *testing.T) {
+	defer SetSpares(SetSpares(1))
+	a := []Binding{{Object: "a", Method: "m", ID: "a"}}
+	b := []Binding{{Object: "b", Method: "m", ID: "b"}}
+	echo := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`"` + id + `"`), nil
+	})
+	if err := Prepare(Options{Bindings: a}); err != nil {
+		t.Fatal(err)
+	}
+	x := spares.take(Options{Bindings: a}.withDefaults())
+	if x == nil || !x.ready {
+		t.Fatal("Prepare did not leave a spare for its options")
+	}
+	waitSpare(t)
+	for i, tt := range []struct {
+		binds []Binding
+		code  string
+		want  string
+	}{
+		{a, "globalThis.mark = 1; await a.m()", `"a"`},
+		{a, "[typeof globalThis.mark, typeof b, await a.m()]", `["undefined","undefined","a"]`},
+		{b, "[typeof a, await b.m()]", `["undefined","b"]`},
+		{b, "globalThis.mark ?? await b.m()", `"b"`},
+		{a, "typeof b + (await a.m())", `"undefineda"`},
+	} {
+		res := Run(context.Background(), tt.code, echo, Options{Bindings: tt.binds})
+		if res.Err != nil || string(res.Value) != tt.want {
+			t.Errorf("run %d: %s, %v; want %s", i, res.Value, res.Err, tt.want)
+		}
+	}
+	if SetSpares(0) != 1 {
+		t.Error("SetSpares did not return the previous count")
+	}
+	if x := spares.take(Options{Bindings: a}.withDefaults()); x != nil {
+		t.Error("a spare with spares off")
+	}
+}
+
+// waitSpare waits until the background goroutine has set a spare up.
+func waitSpare(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		spares.mu.Lock()
+		n := len(spares.ready)
+		spares.mu.Unlock()
+		if n > 0 {
+			return
+		}
+	}
+	t.Fatal("no spare was set up")
+}
