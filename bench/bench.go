@@ -62,8 +62,14 @@ type Results struct {
 		HTTPDuration                           string
 	} `json:"options"`
 
+	// ColdStartJS and ColdStartTS set their runtimes up (spares off): the
+	// whole cost of a fresh runtime per execution.
 	ColdStartJS Alloc `json:"cold_start_js"`
 	ColdStartTS Alloc `json:"cold_start_ts"`
+	// ColdStartSpareJS and ColdStartSpareTS start from a spare runtime set
+	// up before the clock started: the request path.
+	ColdStartSpareJS Latency `json:"cold_start_spare_js"`
+	ColdStartSpareTS Latency `json:"cold_start_spare_ts"`
 	// ColdStartGOGC400 is ColdStartJS with the collector at GOGC=400:
 	// how much of the cold start is garbage collection.
 	ColdStartGOGC400 Latency `json:"cold_start_js_gogc400"`

@@ -16,8 +16,10 @@ type bar struct {
 
 func (r *Results) bars() []bar {
 	return []bar{
-		{"mcp-codemode cold start, JS (in process)", r.ColdStartJS.Latency, true},
-		{"mcp-codemode cold start, TS (in process)", r.ColdStartTS.Latency, true},
+		{"mcp-codemode cold start, JS, spare runtime", r.ColdStartSpareJS, true},
+		{"mcp-codemode cold start, TS, spare runtime", r.ColdStartSpareTS, true},
+		{"mcp-codemode cold start, JS, runtime set up in the run", r.ColdStartJS.Latency, true},
+		{"mcp-codemode cold start, TS, runtime set up in the run", r.ColdStartTS.Latency, true},
 		{"mcp-codemode execute over stdio (SDK client)", r.StdioTrivial, true},
 		{"mcp-codemode execute + 1 upstream call, stdio", r.StdioUpstream, true},
 		{"QuickJS wasm, fresh runtime (in process)", r.QuickJS, false},

@@ -67,8 +67,8 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, gogc, floor, call, quickjs, vm, node, stdio, stdioCall []time.Duration
-	jsBytes, tsBytes                                               uint64
+	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioCall []time.Duration
+	jsBytes, tsBytes                                                                 uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -83,6 +83,7 @@ func (r *runner) rounds() error {
 	n := uint64(r.o.Rounds * r.o.PerRound)
 	r.res.ColdStartJS = Alloc{Summarize(s.js), int64(s.jsBytes / n)}
 	r.res.ColdStartTS = Alloc{Summarize(s.ts), int64(s.tsBytes / n)}
+	r.res.ColdStartSpareJS, r.res.ColdStartSpareTS = Summarize(s.spareJS), Summarize(s.spareTS)
 	r.res.ColdStartGOGC400 = Summarize(s.gogc)
 	r.res.GojaFloor = Summarize(s.floor)
 	r.res.InProcessCall = Summarize(s.call)
@@ -94,15 +95,21 @@ func (r *runner) rounds() error {
 
 // round measures each contender n times (node subprocesses nodeN times).
 func (r *runner) round(n, nodeN int, s *samples) error {
-	b, err := timeColdStart(TrivialJS, n, &s.js)
+	b, err := timeColdStart(TrivialJS, SetUp, n, &s.js)
 	if err != nil {
 		return err
 	}
 	s.jsBytes += b
-	if b, err = timeColdStart(TrivialTS, n, &s.ts); err != nil {
+	if b, err = timeColdStart(TrivialTS, SetUp, n, &s.ts); err != nil {
 		return err
 	}
 	s.tsBytes += b
+	if _, err = timeColdStart(TrivialJS, FromSpare, n, &s.spareJS); err != nil {
+		return err
+	}
+	if _, err = timeColdStart(TrivialTS, FromSpare, n, &s.spareTS); err != nil {
+		return err
+	}
 	for range n {
 		t := time.Now()
 		if err := GojaFloor(); err != nil {
@@ -111,7 +118,7 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		s.floor = append(s.floor, time.Since(t))
 	}
 	old := debug.SetGCPercent(400)
-	_, err = timeColdStart(TrivialJS, n, &s.gogc)
+	_, err = timeColdStart(TrivialJS, SetUp, n, &s.gogc)
 	debug.SetGCPercent(old)
 	if err != nil {
 		return err
