@@ -160,6 +160,7 @@ func (x *execution) stoppedReason() *Error {
 
 // run is the runtime goroutine.
 func (x *execution) run() {
+	defer spares.refill()
 	defer x.opts.Memory.release(x.mem)
 	out := x.execute()
 	x.stop(nil)

@@ -9,8 +9,8 @@ import (
 // Setting a runtime up (the helpers, console and timers, the guards on the
 // built-ins, the bindings and the prelude) is most of the cost of a trivial
 // execution, and none of it depends on the code. So after each Run takes
-// its runtime, a background goroutine sets up the next one for the same
-// options: a spare, which the next Run with options that set a runtime up
+// its runtime and ends, a background goroutine sets up the next one for the
+// same options: a spare, which the next Run with options that set a runtime up
 // the same way takes instead of setting one up itself. A spare is still a
 // fresh runtime used by one execution only: no code but the trusted setup
 // has run in it. Only the options of the latest Run are prepared for; a
@@ -101,8 +101,8 @@ func (p *sparePool) aim(opts Options) {
 	}
 }
 
-// take returns a spare set up as opts would set it up, or nil, and makes
-// sure a spare will be ready for the next run with these options.
+// take returns a spare set up as opts would set it up, or nil; from now on
+// spares are set up for opts.
 func (p *sparePool) take(opts Options) *execution {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -114,11 +114,19 @@ func (p *sparePool) take(opts Options) *execution {
 	if n := len(p.ready); n > 0 {
 		x, p.ready = p.ready[n-1], p.ready[:n-1]
 	}
-	if !p.filling {
+	return x
+}
+
+// refill sets spares up in the background, unless enough are ready. A run
+// calls it when it ended and released its memory: a spare set up during
+// the run would count against the run's memory limit.
+func (p *sparePool) refill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.filling && len(p.ready) < p.count {
 		p.filling = true
 		go p.fill()
 	}
-	return x
 }
 
 // fill sets up spares for p.want until enough are ready.

@@ -88,11 +88,13 @@ func TestSpares(t *testing.T) {
 	if err := Prepare(Options{Bindings: a}); err != nil {
 		t.Fatal(err)
 	}
-	x := spares.take(Options{Bindings: a}.withDefaults())
-	if x == nil || !x.ready {
-		t.Fatal("Prepare did not leave a spare for its options")
+	if n := readySpares(); n != 1 {
+		t.Fatalf("Prepare left %d spares; want 1", n)
 	}
-	waitSpare(t)
+	if res := Run(context.Background(), "await a.m()", echo, Options{Bindings: a}); string(res.Value) != `"a"` {
+		t.Fatalf("run from the spare: %s, %v", res.Value, res.Err)
+	}
+	waitSpare(t) // set up again after the run
 	for i, tt := range []struct {
 		binds []Binding
 		code  string
@@ -121,12 +123,15 @@ func TestSpares(t *testing.T) {
 func waitSpare(t *testing.T) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		spares.mu.Lock()
-		n := len(spares.ready)
-		spares.mu.Unlock()
-		if n > 0 {
+		if readySpares() > 0 {
 			return
 		}
 	}
 	t.Fatal("no spare was set up")
+}
+
+func readySpares() int {
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	return len(spares.ready)
 }
