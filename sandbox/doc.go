@@ -21,7 +21,10 @@
 //
 // A markdown fence around the code (```ts, ```typescript, ```js,
 // ```javascript or a bare ```) is stripped. esbuild strips TypeScript types
-// and lowers what goja lacks (async generators, for await, using). The code
+// and lowers what goja lacks (async generators, for await, using); code that
+// goja compiles as it is, and that TypeScript would not read otherwise (no
+// "<" followed by ">", no class), is plain JavaScript and skips esbuild,
+// with the same positions in errors. The code
 // is the body of an async function, so top-level await and return work.
 // When the whole program is one function expression (`async () => {...}`,
 // `function () {...}`) or one async function declaration, it is called and
@@ -58,7 +61,7 @@
 //
 // # Concurrency
 //
-// goja is not goroutine-safe. Each Run creates its runtime and hands it to
+// goja is not goroutine-safe. Each Run gets a fresh runtime and hands it to
 // one goroutine, the runtime goroutine, which alone touches it: it runs the
 // code, the event loop, every promise resolve and reject, console, OnLog and
 // OnCall. Each binding call runs Caller.Call on a goroutine of its own and
@@ -68,6 +71,19 @@
 // which goja makes safe. Run itself may be called from many goroutines at
 // once; runs share nothing but the compiled preludes (immutable) and their
 // Memory, whose watchdog goroutine runs while any execution is admitted.
+//
+// # Spare runtimes
+//
+// Setting a runtime up (helpers, console, timers, the guards, the bindings
+// and the prelude) is most of the cost of a short execution, and none of it
+// depends on the code. When a run ends, a background goroutine sets up a
+// runtime for the options of the latest run; the next Run whose options set
+// a runtime up the same way (limits, Bindings and Prelude equal) takes it,
+// after the handover through a mutex, instead of setting one up itself. No
+// code but that trusted setup has run in a spare, and each is used by one
+// execution only. SetSpares changes how many are kept (1; 0 turns them off)
+// and Prepare sets one up at once, for a server that knows its bindings
+// before its first execution.
 //
 // # Limits
 //
