@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,17 @@ type Options struct {
 	// Max bounds the workers alive at once, so the concurrent executions;
 	// more wait for a worker until their timeout. Zero means 16.
 	Max int
+
+	// Computing is how many workers may run script code (or be starting)
+	// at once before the pool starts another: an execution that finds no
+	// idle worker while as many compute waits for one to be released, or
+	// for one to wait in a tool call or to have computed for over a second
+	// (a worker is then started for it, up to Max). Zero means twice
+	// GOMAXPROCS: more processes than that only contend for the CPUs, and
+	// each execution then costs more (a heap, a collector and cold caches
+	// per process); slow tools and long computations still get a worker
+	// each.
+	Computing int
 
 	// MemoryLimit is the per-execution memory budget the workers are sized
 	// for, when an execution's sandbox.Options.MemoryLimit is zero. Zero
@@ -66,6 +78,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.Max = 16
 	}
 	o.Max = max(o.Max, o.Size)
+	if o.Computing <= 0 {
+		o.Computing = 2 * runtime.GOMAXPROCS(0)
+	}
 	if o.MemoryLimit <= 0 {
 		o.MemoryLimit = sandbox.DefaultMemoryLimit
 	}
@@ -87,11 +102,15 @@ type Pool struct {
 	idle  chan *worker  // started, ready, unused
 	slots chan struct{} // one token per live worker, at most Max
 
-	mu      sync.Mutex
-	closed  bool
-	live    map[*worker]struct{}
-	lastErr error // why the last start failed
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+	live     map[*worker]struct{}
+	lastErr  error // why the last start failed
+	runs     map[*run]struct{}
+	starting int           // workers being started
+	waiting  int           // executions waiting for a worker
+	changed  chan struct{} // closed (and replaced) when a run stops computing while executions wait
+	wg       sync.WaitGroup
 }
 
 // NewPool starts Options.Size workers and returns when the first is ready
@@ -101,8 +120,10 @@ func NewPool(opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{}}
+	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{},
+		runs: map[*run]struct{}{}, changed: make(chan struct{})}
 	p.slots <- struct{}{}
+	p.starting++
 	if err := p.spawn(); err != nil {
 		return nil, err
 	}
@@ -113,12 +134,27 @@ func NewPool(opts Options) (*Pool, error) {
 }
 
 // grow starts one more worker in the background, if a slot is free.
-func (p *Pool) grow() bool {
+func (p *Pool) grow() bool { return p.start(false) }
+
+// growForRun starts one more worker for an execution that found none idle,
+// if a slot is free and fewer than Options.Computing workers compute or
+// are starting.
+func (p *Pool) growForRun() bool { return p.start(true) }
+
+func (p *Pool) start(capped bool) bool {
 	select {
 	case p.slots <- struct{}{}:
 	default:
 		return false
 	}
+	p.mu.Lock()
+	if capped && p.computing(time.Now())+p.starting >= p.opts.Computing {
+		p.mu.Unlock()
+		<-p.slots
+		return false
+	}
+	p.starting++
+	p.mu.Unlock()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -132,6 +168,7 @@ func (p *Pool) spawn() error {
 	w, err := startWorker(&p.opts)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.starting--
 	if err != nil {
 		p.lastErr = err
 		<-p.slots
@@ -149,25 +186,41 @@ func (p *Pool) spawn() error {
 
 var errClosed = errors.New("the sandbox pool is closed")
 
-// acquire takes an idle worker, starting one when none is idle and fewer
-// than Max are alive, or waits for one until the deadline.
+// acquire takes an idle worker, starting one when none is idle, fewer than
+// Max are alive and fewer than Computing compute, or waits for one until
+// the deadline.
 func (p *Pool) acquire(ctx context.Context, deadline time.Time) (*worker, *sandbox.Error) {
 	select {
 	case w := <-p.idle:
 		return w, nil
 	default:
 	}
-	p.grow()
+	p.growForRun()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
+	// Looking again now and then starts a worker when a start that failed
+	// freed its slot, or when a run has been computing for long.
 	retry := time.NewTicker(100 * time.Millisecond)
 	defer retry.Stop()
+	p.mu.Lock()
+	p.waiting++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.waiting--
+		p.mu.Unlock()
+	}()
 	for {
+		p.mu.Lock()
+		changed := p.changed
+		p.mu.Unlock()
 		select {
 		case w := <-p.idle:
 			return w, nil
+		case <-changed:
+			p.growForRun()
 		case <-retry.C:
-			p.grow() // a start that failed freed its slot
+			p.growForRun()
 		case <-ctx.Done():
 			return nil, cancelError(ctx)
 		case <-timer.C:
@@ -280,13 +333,75 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 	}
 	r := &run{pool: p, w: w, caller: caller, opts: opts, names: bindingNames(opts.Bindings)}
 	r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
+	p.track(r)
 	res, healthy := r.do(ctx, code)
+	p.untrack(r)
 	if healthy {
 		p.release(w)
 	} else {
 		p.discard(w)
 	}
 	return res
+}
+
+// hogAfter is how long a run may compute before it no longer counts
+// against Options.Computing: executions that wait behind a long computation
+// get a worker of their own.
+const hogAfter = time.Second
+
+// track counts r as computing from now.
+func (p *Pool) track(r *run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r.since = time.Now()
+	p.runs[r] = struct{}{}
+}
+
+func (p *Pool) untrack(r *run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.runs, r)
+}
+
+// computing counts the workers whose script computes: taken from the idle
+// set, and not waiting in a tool call or computing for longer than
+// hogAfter; p.mu must be held.
+func (p *Pool) computing(now time.Time) int {
+	n := len(p.live) - len(p.idle)
+	for r := range p.runs {
+		if r.inCalls > 0 || now.Sub(r.since) >= hogAfter {
+			n--
+		}
+	}
+	return n
+}
+
+// callStarted notes that r's script waits in a tool call: it no longer
+// computes, so an execution waiting for a worker may start one.
+func (r *run) callStarted() {
+	p := r.pool
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.inCalls++; r.inCalls == 1 && p.waiting > 0 {
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
+}
+
+// callEnded notes that a tool call of r returned.
+func (r *run) callEnded() {
+	p := r.pool
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.inCalls--; r.inCalls == 0 {
+		r.since = time.Now()
+	}
 }
 
 func bindingNames(bs []sandbox.Binding) map[string]string {
@@ -363,7 +478,9 @@ type run struct {
 	names    map[string]string
 	logs     []string
 	calls    sync.WaitGroup
-	peak     int64 // the highest RSS sampled
+	peak     int64     // the highest RSS sampled
+	inCalls  int       // tool calls in flight; guarded by pool.mu
+	since    time.Time // when the script last started computing; guarded by pool.mu
 }
 
 // do sends the run to the worker and serves its calls until it is done. It
@@ -436,6 +553,7 @@ func (r *run) handle(ctx context.Context, f frame) (res sandbox.Result, finished
 			return r.broken(), true, false
 		}
 		r.calls.Add(1)
+		r.callStarted()
 		go r.call(ctx, c)
 	case kindLog:
 		var line string
@@ -463,6 +581,7 @@ func (r *run) handle(ctx context.Context, f frame) (res sandbox.Result, finished
 // call runs one tool call in this process and answers the worker.
 func (r *run) call(ctx context.Context, c callRequest) {
 	defer r.calls.Done()
+	defer r.callEnded()
 	res, err := r.safeCall(ctx, c)
 	if err == nil && len(res) > 0 && !json.Valid(res) {
 		err = &callError{Name: "InternalError", Message: r.names[c.ID] + ": the tool returned invalid JSON"}

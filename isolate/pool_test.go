@@ -273,3 +273,60 @@ func TestBadCommand(t *testing.T) {
 }
 
 func itoa(i int) string { return strconvItoa(i) }
+
+// TestComputing: with Computing 1, an execution gets a worker of its own
+// while the only other one waits in a tool call, or has computed for over
+// a second; trivial executions share the one worker.
+func TestComputing(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Max: 3, Computing: 1})
+	for i := range 10 {
+		if res := p.Run(context.Background(), "return "+itoa(i), echo, sandbox.Options{}); string(res.Value) != itoa(i) {
+			t.Fatalf("run %d: %s, %v", i, res.Value, res.Err)
+		}
+	}
+	if n := len(p.Workers()); n != 1 {
+		t.Errorf("%d workers after executions one at a time; want 1", n)
+	}
+	inCall, release := make(chan struct{}), make(chan struct{})
+	blocking := sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		close(inCall)
+		<-release
+		return args, nil
+	})
+	var wg sync.WaitGroup
+	var waiting sandbox.Result
+	wg.Go(func() {
+		waiting = p.Run(context.Background(), "return await t.echo({ a: 1 })", blocking, sandbox.Options{Bindings: bindings, Timeout: 20 * time.Second})
+	})
+	<-inCall
+	if res := p.Run(context.Background(), "return 2", echo, sandbox.Options{Timeout: 10 * time.Second}); string(res.Value) != "2" {
+		t.Errorf("beside a run in a tool call: %s, %v", res.Value, res.Err)
+	}
+	close(release)
+	wg.Wait()
+	if string(waiting.Value) != `{"a":1}` {
+		t.Errorf("the run in the tool call: %s, %v", waiting.Value, waiting.Err)
+	}
+	hogs := make([]sandbox.Result, 2)
+	for i := range hogs {
+		wg.Go(func() {
+			hogs[i] = p.Run(context.Background(), "while (true) {}", echo, sandbox.Options{Timeout: 4 * time.Second})
+		})
+	}
+	for len(p.idle) > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	if res := p.Run(context.Background(), "return 3", echo, sandbox.Options{Timeout: 10 * time.Second}); string(res.Value) != "3" {
+		t.Errorf("beside long computations: %s, %v", res.Value, res.Err)
+	}
+	if d := time.Since(start); d > 3500*time.Millisecond {
+		t.Errorf("waited %v beside long computations", d)
+	}
+	wg.Wait()
+	for _, h := range hogs {
+		if h.Err == nil || h.Err.Name != "TimeoutError" {
+			t.Errorf("a long computation: %v", h.Err)
+		}
+	}
+}
