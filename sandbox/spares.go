@@ -67,21 +67,19 @@ func Prepare(opts Options) error {
 	for p.filling && len(p.ready) < p.count {
 		p.filled.Wait() // the goroutine sets one up: one at a time is enough
 	}
-	enough := len(p.ready) >= p.count || !sameSetup(p.want, opts)
-	p.mu.Unlock()
-	if enough {
+	if len(p.ready) >= p.count || !sameSetup(p.want, opts) {
+		p.mu.Unlock()
 		return nil
 	}
+	p.filling = true // this goroutine is the one setting up, until stopFilling
+	p.mu.Unlock()
 	x, err := prepare(opts)
-	if err != nil {
-		return err
-	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if sameSetup(p.want, opts) && len(p.ready) < p.count {
+	if err == nil && sameSetup(p.want, opts) && len(p.ready) < p.count {
 		p.ready = append(p.ready, x)
 	}
-	return nil
+	p.stopFilling()
+	return err
 }
 
 // aim makes opts the options spares are set up for, dropping spares set up
