@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -331,7 +332,7 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 	if err != nil {
 		return sandbox.Result{Err: err}
 	}
-	r := &run{pool: p, w: w, caller: caller, opts: opts, names: bindingNames(opts.Bindings)}
+	r := &run{pool: p, w: w, caller: caller, opts: opts}
 	r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
 	p.track(r)
 	res, healthy := r.do(ctx, code)
@@ -404,12 +405,14 @@ func (r *run) callEnded() {
 	}
 }
 
-func bindingNames(bs []sandbox.Binding) map[string]string {
-	m := make(map[string]string, len(bs))
-	for _, b := range bs {
-		m[b.ID] = b.Object + "." + b.Method
+// name is the JS name of binding id, for error messages.
+func (r *run) name(id string) string {
+	for _, b := range r.opts.Bindings {
+		if b.ID == id {
+			return b.Object + "." + b.Method
+		}
 	}
-	return m
+	return ""
 }
 
 // cancelError describes why ctx ended an execution, as sandbox.Run does.
@@ -475,7 +478,6 @@ type run struct {
 	opts     sandbox.Options
 	timeout  time.Duration // given to the worker
 	deadline time.Time     // when the worker should have answered
-	names    map[string]string
 	logs     []string
 	calls    sync.WaitGroup
 	peak     int64     // the highest RSS sampled
@@ -534,13 +536,24 @@ func causeText(ctx context.Context) string {
 	return ""
 }
 
+// request is the run's request. Bindings and prelude are left out when the
+// worker's previous run had the same: they are most of a trivial request,
+// and the same from one execution to the next.
 func (r *run) request(code string) runRequest {
 	o := r.opts
-	return runRequest{
-		Code: code, Bindings: o.Bindings, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
+	req := runRequest{
+		Code: code, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
 		MaxCodeBytes: o.MaxCodeBytes, MaxLogBytes: o.MaxLogBytes, MemoryLimit: o.MemoryLimit,
-		MaxResultBytes: o.MaxResultBytes, Prelude: o.Prelude, StreamLogs: true, StreamCalls: o.OnCall != nil,
+		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil,
 	}
+	w := r.w
+	if w.setupSent && slices.Equal(w.bindings, o.Bindings) && slices.Equal(w.prelude, o.Prelude) {
+		req.SameSetup = true
+		return req
+	}
+	req.Bindings, req.Prelude = o.Bindings, o.Prelude
+	w.bindings, w.prelude, w.setupSent = slices.Clone(o.Bindings), slices.Clone(o.Prelude), true
+	return req
 }
 
 // handle processes one frame from the worker; finished is set with the
@@ -584,7 +597,7 @@ func (r *run) call(ctx context.Context, c callRequest) {
 	defer r.callEnded()
 	res, err := r.safeCall(ctx, c)
 	if err == nil && len(res) > 0 && !json.Valid(res) {
-		err = &callError{Name: "InternalError", Message: r.names[c.ID] + ": the tool returned invalid JSON"}
+		err = &callError{Name: "InternalError", Message: r.name(c.ID) + ": the tool returned invalid JSON"}
 	}
 	reply := callReply{N: c.N}
 	if err == nil {
@@ -602,7 +615,7 @@ func (r *run) call(ctx context.Context, c callRequest) {
 func (r *run) safeCall(ctx context.Context, c callRequest) (res json.RawMessage, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			res, err = nil, &callError{Name: "InternalError", Message: fmt.Sprintf("internal error in %s: the tool crashed", r.names[c.ID])}
+			res, err = nil, &callError{Name: "InternalError", Message: fmt.Sprintf("internal error in %s: the tool crashed", r.name(c.ID))}
 		}
 	}()
 	return r.caller.Call(ctx, c.ID, c.Args)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -328,5 +329,55 @@ func TestComputing(t *testing.T) {
 		if h.Err == nil || h.Err.Name != "TimeoutError" {
 			t.Errorf("a long computation: %v", h.Err)
 		}
+	}
+}
+
+// TestSetupChanges: a worker is sent its bindings and prelude only when
+// they differ from its previous run's; runs on one worker with changing
+// ones each see their own.
+func TestSetupChanges(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Max: 1})
+	other := []sandbox.Binding{{Object: "u", Method: "echo", ID: "echo"}}
+	for i, c := range []struct {
+		bindings []sandbox.Binding
+		prelude  []string
+		want     string
+	}{
+		{bindings, nil, `["object","undefined",null]`},
+		{bindings, nil, `["object","undefined",null]`},
+		{other, nil, `["undefined","object",null]`},
+		{other, []string{"globalThis.p = 1"}, `["undefined","object",1]`},
+		{other, []string{"globalThis.p = 1"}, `["undefined","object",1]`},
+		{bindings, []string{"globalThis.p = 2"}, `["object","undefined",2]`},
+		{nil, nil, `["undefined","undefined",null]`},
+		{bindings, nil, `["object","undefined",null]`},
+	} {
+		res := p.Run(context.Background(), "return [typeof t, typeof u, globalThis.p ?? null]", echo,
+			sandbox.Options{Bindings: c.bindings, Prelude: c.prelude})
+		if string(res.Value) != c.want {
+			t.Errorf("run %d: got %s, %v; want %s", i, res.Value, res.Err, c.want)
+		}
+	}
+	if n := len(p.Workers()); n != 1 {
+		t.Errorf("%d workers; want 1", n)
+	}
+}
+
+// TestCancelKeepsWorker: a cancelled run waiting in a tool call ends in
+// its worker, which stays in the pool.
+func TestCancelKeepsWorker(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Max: 1})
+	before := p.Workers()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(100*time.Millisecond, func() { cancel(errors.New("the client went away")) })
+	res := p.Run(ctx, "await t.slow()", echo, sandbox.Options{Bindings: bindings, Timeout: 10 * time.Second})
+	if res.Err == nil || res.Err.Name != "CancelledError" || !strings.Contains(res.Err.Message, "the client went away") {
+		t.Errorf("got %v", res.Err)
+	}
+	if res := p.Run(context.Background(), "return 1", echo, sandbox.Options{}); string(res.Value) != "1" {
+		t.Errorf("after the cancel: %s, %v", res.Value, res.Err)
+	}
+	if after := p.Workers(); !slices.Equal(before, after) {
+		t.Errorf("workers %v, then %v: the cancelled one was replaced", before, after)
 	}
 }

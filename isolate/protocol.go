@@ -43,6 +43,9 @@ type runRequest struct {
 	Prelude        []string          `json:"prelude,omitempty"`
 	StreamLogs     bool              `json:"stream_logs,omitempty"`
 	StreamCalls    bool              `json:"stream_calls,omitempty"`
+	// SameSetup leaves Bindings and Prelude out: they are those of the
+	// worker's previous run.
+	SameSetup bool `json:"same_setup,omitempty"`
 }
 
 type cancelRequest struct {

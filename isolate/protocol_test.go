@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
@@ -53,3 +54,17 @@ func FuzzFrames(f *testing.F) {
 type nopCloser struct{}
 
 func (nopCloser) Close() error { return nil }
+
+// TestSameSetupFirst: a worker asked to reuse a setup it was never sent
+// stops (the parent then sees a crashed worker) rather than run without
+// bindings.
+func TestSameSetupFirst(t *testing.T) {
+	var in, out bytes.Buffer
+	if err := newWriter(&in).send(kindRun, runRequest{Code: "return 1", SameSetup: true}); err != nil {
+		t.Fatal(err)
+	}
+	err := Serve(&in, &out, Limits{})
+	if err == nil || !strings.Contains(err.Error(), "same_setup") {
+		t.Errorf("got %v", err)
+	}
+}

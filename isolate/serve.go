@@ -71,7 +71,7 @@ type Limits struct {
 // Serve runs the executions requested on in, one at a time, answering on
 // out, until in ends or the worker retires (see Limits).
 func Serve(in io.Reader, out io.Writer, lim Limits) error {
-	s := &server{out: newWriter(out), lim: lim, frames: make(chan frame), readErr: make(chan error, 1)}
+	s := &server{out: newWriter(out), lim: lim, runs: make(chan frame), readErr: make(chan error, 1)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
 	if err := s.out.send(kindReady, struct{}{}); err != nil {
@@ -79,13 +79,13 @@ func Serve(in io.Reader, out io.Writer, lim Limits) error {
 	}
 	for {
 		select {
-		case f := <-s.frames:
-			if f.kind != kindRun {
-				continue // a late reply or cancel of a finished run
-			}
+		case f := <-s.runs:
 			var req runRequest
 			if err := json.Unmarshal(f.body, &req); err != nil {
 				return fmt.Errorf("run request: %w", err)
+			}
+			if err := s.setup(&req); err != nil {
+				return err
 			}
 			if retire, err := s.run(&req); err != nil || retire {
 				return err
@@ -97,65 +97,102 @@ func Serve(in io.Reader, out io.Writer, lim Limits) error {
 }
 
 // server is the worker side of a connection. One goroutine reads every
-// frame; the serving goroutine takes them from frames.
+// frame: it passes run requests to the serving goroutine, which runs them
+// one at a time, and itself delivers replies and cancellation to the run.
 type server struct {
 	out     *writer
 	lim     Limits
-	frames  chan frame
+	runs    chan frame
 	readErr chan error
 	caller  *workerCaller // numbers calls across runs, so a late reply matches nothing
+
+	mu         sync.Mutex
+	cancel     context.CancelCauseFunc // of the run in progress; nil between runs
+	readFailed error                   // in ended: no run starts, and the one in progress is cancelled
+
+	setupSeen bool // a run request with bindings and prelude came
+	bindings  []sandbox.Binding
+	prelude   []string
 }
 
+// setup fills in the bindings and prelude of a request that has the
+// previous run's, and remembers those of one that has its own.
+func (s *server) setup(req *runRequest) error {
+	if !req.SameSetup {
+		s.bindings, s.prelude, s.setupSeen = req.Bindings, req.Prelude, true
+		return nil
+	}
+	if !s.setupSeen {
+		return errors.New("run request: same_setup before any setup")
+	}
+	req.Bindings, req.Prelude = s.bindings, s.prelude
+	return nil
+}
+
+// read reads every frame. Frames are in order, so a late reply or cancel
+// of a finished run comes before the next run's request: it matches no
+// call, or no run.
 func (s *server) read(r *bufio.Reader) {
 	for {
 		f, err := readFrame(r)
 		if err != nil {
+			s.mu.Lock()
+			s.readFailed = err
+			s.mu.Unlock()
+			s.cancelRun(err)
 			s.readErr <- err
 			return
 		}
-		s.frames <- f
+		switch f.kind {
+		case kindRun:
+			s.runs <- f
+		case kindReply:
+			var r callReply
+			if json.Unmarshal(f.body, &r) == nil {
+				s.caller.deliver(r)
+			}
+		case kindCancel:
+			var r cancelRequest
+			_ = json.Unmarshal(f.body, &r)
+			s.cancelRun(cancelCause(r))
+		}
 	}
 }
 
-// run serves one execution: sandbox.Run on its own goroutine while this
-// one passes on replies and cancellation. It reports whether the worker
-// should exit.
+// cancelRun cancels the run in progress, if any, with cause.
+func (s *server) cancelRun(cause error) {
+	s.mu.Lock()
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(cause)
+	}
+}
+
+// run serves one execution, on this goroutine: the reading one delivers
+// its replies and cancellation. It reports whether the worker should exit.
 func (s *server) run(req *runRequest) (retire bool, err error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	c := s.caller
-	done := make(chan runResult, 1)
-	go func() { done <- s.execute(ctx, req, c) }()
-	for {
-		select {
-		case res := <-done:
-			res.Retire = res.Retire || s.tired()
-			err := s.out.send(kindDone, res)
-			s.clean()
-			return res.Retire, err
-		case f := <-s.frames:
-			s.handle(f, c, cancel)
-		case err := <-s.readErr:
-			cancel(err)
-			<-done
-			return true, err
-		}
+	s.mu.Lock()
+	s.cancel = cancel
+	failed := s.readFailed
+	s.mu.Unlock()
+	if failed != nil {
+		return true, failed // the parent is gone: no one to answer
 	}
-}
-
-// handle routes a frame received during a run.
-func (s *server) handle(f frame, c *workerCaller, cancel context.CancelCauseFunc) {
-	switch f.kind {
-	case kindReply:
-		var r callReply
-		if json.Unmarshal(f.body, &r) == nil {
-			c.deliver(r)
-		}
-	case kindCancel:
-		var r cancelRequest
-		_ = json.Unmarshal(f.body, &r)
-		cancel(cancelCause(r))
+	res := s.execute(ctx, req, s.caller)
+	s.mu.Lock()
+	s.cancel = nil
+	failed = s.readFailed
+	s.mu.Unlock()
+	if failed != nil {
+		return true, failed
 	}
+	res.Retire = res.Retire || s.tired()
+	err = s.out.send(kindDone, res)
+	s.clean()
+	return res.Retire, err
 }
 
 // cancelCause turns a cancel request into the cause sandbox.Run reports:
@@ -214,20 +251,31 @@ func (s *server) clean() {
 // cleanAbove is the heap size over which a worker collects between runs.
 const cleanAbove = 32 << 20
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var memSamples = []metrics.Sample{
+	{Name: "/memory/classes/heap/objects:bytes"},
+	{Name: "/memory/classes/total:bytes"},
+}
 
 func heapBytes() int64 {
-	metrics.Read(heapSample)
-	return int64(heapSample[0].Value.Uint64())
+	metrics.Read(memSamples[:1])
+	return int64(memSamples[0].Value.Uint64())
+}
+
+// mappedBytes is the memory the Go runtime mapped read-write: all of the
+// data segment but the binary's own few MB.
+func mappedBytes() int64 {
+	metrics.Read(memSamples[1:])
+	return int64(memSamples[1].Value.Uint64())
 }
 
 // tired reports whether the worker should be replaced: it used half its
 // CPU budget (the rlimit would kill it in the middle of a later run), or
 // its heap once grew past its memory (Go keeps the mapping, which counts
-// against RLIMIT_DATA for good).
+// against RLIMIT_DATA for good). The data segment is read from /proc only
+// when the runtime's own mappings come near the limit.
 func (s *server) tired() bool {
 	return s.lim.CPU > 0 && cpuSeconds() > float64(s.lim.CPU)/2 ||
-		s.lim.Memory > 0 && dataBytes() > s.lim.Memory
+		s.lim.Memory > 0 && mappedBytes() > s.lim.Memory/2 && dataBytes() > s.lim.Memory
 }
 
 // workerCaller is the sandbox.Caller of a worker: each call goes to the

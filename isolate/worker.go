@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // worker is one worker process, owned by the pool; one run at a time uses it.
@@ -25,6 +27,12 @@ type worker struct {
 	err    error         // how it exited; set before exited is closed
 	stderr *tail
 	killed sync.Once
+
+	// What the worker was last sent as bindings and prelude (see
+	// run.request); only the run holding the worker uses them.
+	setupSent bool
+	bindings  []sandbox.Binding
+	prelude   []string
 }
 
 // readyTimeout bounds a worker's start-up.
