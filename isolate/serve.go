@@ -12,6 +12,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
@@ -233,8 +234,23 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		ToolCalls: res.Stats.ToolCalls,
 		Duration:  res.Stats.Duration,
 		// A runtime abandoned in a native call still runs: replace the worker.
-		Retire: sandbox.DefaultMemory().Active() > 0,
+		Retire: abandoned(),
 	}
+}
+
+// abandoned reports whether a runtime still runs after sandbox.Run
+// returned: one abandoned in a native call. A runtime that finished ends
+// (and releases its memory) just after Run returns, so it is given a few
+// milliseconds; checking at once retired healthy workers now and then.
+func abandoned() bool {
+	m := sandbox.DefaultMemory()
+	for wait := 50 * time.Microsecond; m.Active() > 0; wait *= 2 {
+		if wait > 10*time.Millisecond {
+			return true
+		}
+		time.Sleep(wait)
+	}
+	return false
 }
 
 // clean runs between runs: after one that grew the heap, it collects the
