@@ -35,11 +35,10 @@ type Options struct {
 	// at once before the pool starts another: an execution that finds no
 	// idle worker while as many compute waits for one to be released, or
 	// for one to wait in a tool call or to have computed for over a second
-	// (a worker is then started for it, up to Max). Zero means twice
-	// GOMAXPROCS: more processes than that only contend for the CPUs, and
-	// each execution then costs more (a heap, a collector and cold caches
-	// per process); slow tools and long computations still get a worker
-	// each.
+	// (a worker is then started for it, up to Max). Zero means GOMAXPROCS:
+	// more processes than CPUs only contend for them, and each execution
+	// then costs more (a heap, a collector and cold caches per process);
+	// slow tools and long computations still get a worker each.
 	Computing int
 
 	// MemoryLimit is the per-execution memory budget the workers are sized
@@ -80,7 +79,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	o.Max = max(o.Max, o.Size)
 	if o.Computing <= 0 {
-		o.Computing = 2 * runtime.GOMAXPROCS(0)
+		o.Computing = runtime.GOMAXPROCS(0)
 	}
 	if o.MemoryLimit <= 0 {
 		o.MemoryLimit = sandbox.DefaultMemoryLimit
