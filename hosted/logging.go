@@ -2,8 +2,11 @@ package hosted
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"time"
@@ -36,8 +39,8 @@ var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 func (h *Handler) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := &reqInfo{id: r.Header.Get("X-Request-Id")}
-		if !goodRequestID.MatchString(ri.id) {
-			ri.id = newID()[:16]
+		if ri.id == "" || !goodRequestID.MatchString(ri.id) {
+			ri.id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", ri.id)
 		start := time.Now()
@@ -48,9 +51,20 @@ func (h *Handler) logged(next http.Handler) http.Handler {
 		if sw.status >= 400 {
 			level = slog.LevelInfo
 		}
+		if !h.log.Enabled(ctx, level) {
+			return // building the attributes costs more than the request's other logging
+		}
 		h.log.Log(ctx, level, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "subject", ri.subject, "session", shortID(ri.session))
 	})
+}
+
+// newRequestID is 16 hex digits, random: an id for logs, not a secret, so
+// it comes from math/rand (no system call per request).
+func newRequestID() string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
+	return hex.EncodeToString(b[:])
 }
 
 func setSubject(r *http.Request, subject string) {
