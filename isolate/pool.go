@@ -233,7 +233,7 @@ func (p *Pool) acquire(ctx context.Context, deadline time.Time) (*worker, *sandb
 func (p *Pool) unavailable() *sandbox.Error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	msg := fmt.Sprintf("no sandbox process was free: all %d are busy; try again shortly", p.opts.Max)
+	msg := fmt.Sprintf("no sandbox process was free: all %d are busy; try again shortly", len(p.live))
 	if p.lastErr != nil && len(p.live) == 0 {
 		msg = "no sandbox process could be started: " + p.lastErr.Error()
 	}
