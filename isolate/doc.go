@@ -41,10 +41,11 @@
 // Pool is safe for concurrent use. Options.Size workers are kept started;
 // up to Options.Max run at once and further executions wait for one until
 // their timeout. A worker is started for an execution only while fewer
-// than Options.Computing (GOMAXPROCS) run script code: executions
-// beyond wait for a worker to be released, so that CPU-bound load runs on
-// a few warm processes; a run waiting in a tool call, or computing for over
-// a second, does not count. A worker is sent the bindings and prelude only
-// when they differ from its previous run's. OnLog and OnCall are called on
-// the goroutine of Pool.Run, never after it returns.
+// than Options.Computing (GOMAXPROCS) run script code: executions beyond
+// wait for a worker to be released, so that CPU-bound load runs on a few
+// warm processes; a run waiting in a tool call, or computing for over a
+// second, does not count. Workers beyond Size that stay idle for
+// Options.IdleTimeout (3s) are stopped. A worker is sent the bindings and
+// prelude only when they differ from its previous run's. OnLog and OnCall
+// are called on the goroutine of Pool.Run, never after it returns.
 package isolate

@@ -41,6 +41,10 @@ type Options struct {
 	// slow tools and long computations still get a worker each.
 	Computing int
 
+	// IdleTimeout is how long a worker beyond the Size kept started may stay
+	// idle before it is stopped. Zero means 3s.
+	IdleTimeout time.Duration
+
 	// MemoryLimit is the per-execution memory budget the workers are sized
 	// for, when an execution's sandbox.Options.MemoryLimit is zero. Zero
 	// means 128 MiB.
@@ -81,6 +85,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Computing <= 0 {
 		o.Computing = runtime.GOMAXPROCS(0)
 	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 3 * time.Second
+	}
 	if o.MemoryLimit <= 0 {
 		o.MemoryLimit = sandbox.DefaultMemoryLimit
 	}
@@ -110,6 +117,7 @@ type Pool struct {
 	starting int           // workers being started
 	waiting  int           // executions waiting for a worker
 	changed  chan struct{} // closed (and replaced) when a run stops computing while executions wait
+	quit     chan struct{} // closed by Close: the reaper returns
 	wg       sync.WaitGroup
 }
 
@@ -121,7 +129,7 @@ func NewPool(opts Options) (*Pool, error) {
 		return nil, err
 	}
 	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{},
-		runs: map[*run]struct{}{}, changed: make(chan struct{})}
+		runs: map[*run]struct{}{}, changed: make(chan struct{}), quit: make(chan struct{})}
 	p.slots <- struct{}{}
 	p.starting++
 	if err := p.spawn(); err != nil {
@@ -130,7 +138,54 @@ func NewPool(opts Options) (*Pool, error) {
 	for i := 1; i < o.Size; i++ {
 		p.grow()
 	}
+	p.wg.Add(1)
+	go p.reaper()
 	return p, nil
+}
+
+// reaper stops the workers beyond Options.Size that stayed idle for
+// Options.IdleTimeout, until the pool closes.
+func (p *Pool) reaper() {
+	defer p.wg.Done()
+	tick := time.NewTicker(p.opts.IdleTimeout / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case now := <-tick.C:
+			p.reap(now)
+		}
+	}
+}
+
+// reap stops the workers beyond Options.Size idle since before now minus
+// Options.IdleTimeout, oldest first, unless executions wait for workers.
+func (p *Pool) reap(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.waiting > 0 {
+		return
+	}
+	for range len(p.idle) {
+		var w *worker
+		select {
+		case w = <-p.idle:
+		default:
+			return // taken by executions meanwhile
+		}
+		if len(p.idle) < p.opts.Size || now.Sub(w.idleSince) < p.opts.IdleTimeout {
+			p.idle <- w
+			continue
+		}
+		delete(p.live, w)
+		<-p.slots
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			w.stop(time.Second)
+		}()
+	}
 }
 
 // grow starts one more worker in the background, if a slot is free.
@@ -180,6 +235,7 @@ func (p *Pool) spawn() error {
 		return errClosed
 	}
 	p.live[w] = struct{}{}
+	w.idleSince = time.Now()
 	p.idle <- w
 	return nil
 }
@@ -248,6 +304,7 @@ func (p *Pool) release(w *worker) {
 		go w.stop(time.Second)
 		return
 	}
+	w.idleSince = time.Now()
 	p.idle <- w
 }
 
@@ -277,6 +334,7 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.closed = true
+	close(p.quit)
 	live := make([]*worker, 0, len(p.live))
 	for w := range p.live {
 		live = append(live, w)

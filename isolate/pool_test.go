@@ -381,3 +381,41 @@ func TestCancelKeepsWorker(t *testing.T) {
 		t.Errorf("workers %v, then %v: the cancelled one was replaced", before, after)
 	}
 }
+
+// TestIdleWorkersStop: workers started for a burst are stopped once idle
+// for IdleTimeout, down to Size.
+func TestIdleWorkersStop(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Max: 3, IdleTimeout: 200 * time.Millisecond})
+	var inCalls sync.WaitGroup
+	inCalls.Add(3)
+	release := make(chan struct{})
+	blocking := sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		inCalls.Done()
+		<-release
+		return args, nil
+	})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if res := p.Run(context.Background(), "return await t.echo(1)", blocking, sandbox.Options{Bindings: bindings, Timeout: 20 * time.Second}); string(res.Value) != "1" {
+				t.Errorf("got %s, %v", res.Value, res.Err)
+			}
+		})
+	}
+	inCalls.Wait()
+	if n := len(p.Workers()); n != 3 {
+		t.Errorf("%d workers for 3 executions in tool calls; want 3", n)
+	}
+	close(release)
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(p.Workers()) > 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(p.Workers()); n != 1 {
+		t.Errorf("%d workers 5s after the burst; want 1 (Size)", n)
+	}
+	if res := p.Run(context.Background(), "return 2", echo, sandbox.Options{}); string(res.Value) != "2" {
+		t.Errorf("after the idle workers stopped: %s, %v", res.Value, res.Err)
+	}
+}

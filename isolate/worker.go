@@ -33,6 +33,8 @@ type worker struct {
 	setupSent bool
 	bindings  []sandbox.Binding
 	prelude   []string
+
+	idleSince time.Time // when it last went idle; guarded by Pool.mu
 }
 
 // readyTimeout bounds a worker's start-up.
