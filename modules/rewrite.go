@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // rewrite replaces each import declaration with a const declaration of
@@ -33,10 +34,10 @@ func rewrite(code string, decls []decl, bundle string) (string, error) {
 
 var (
 	identifier = `[\p{L}\p{Nl}$_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$_]*`
-	defaultRe  = regexp.MustCompile(`^(` + identifier + `)\s*(?:,\s*(.*))?$`)
-	namespace  = regexp.MustCompile(`^\*\s*as\s+(` + identifier + `)$`)
+	defaultRe  = lazyRe(`^(` + identifier + `)\s*(?:,\s*(.*))?$`)
+	namespace  = lazyRe(`^\*\s*as\s+(` + identifier + `)$`)
 	named      = regexp.MustCompile(`^\{([^{}]*)\}$`)
-	specifier  = regexp.MustCompile(`^(?:type\s+)?(` + identifier + `)(?:\s+as\s+(` + identifier + `))?$`)
+	specifier  = lazyRe(`^(?:type\s+)?(` + identifier + `)(?:\s+as\s+(` + identifier + `))?$`)
 )
 
 // binding is the JavaScript that binds what an import declaration imports,
@@ -51,14 +52,14 @@ func binding(d decl) (string, error) {
 		return ";", nil // types only: nothing at run time
 	}
 	var parts []string
-	if dm := defaultRe.FindStringSubmatch(clause); dm != nil {
+	if dm := defaultRe().FindStringSubmatch(clause); dm != nil {
 		parts = append(parts, "const "+dm[1]+" = "+m+".default;")
 		clause = strings.TrimSpace(dm[2])
 	}
 	switch {
 	case clause == "":
-	case namespace.MatchString(clause):
-		parts = append(parts, "const "+namespace.FindStringSubmatch(clause)[1]+" = "+m+";")
+	case namespace().MatchString(clause):
+		parts = append(parts, "const "+namespace().FindStringSubmatch(clause)[1]+" = "+m+";")
 	case named.MatchString(clause):
 		props, err := namedProps(named.FindStringSubmatch(clause)[1])
 		if err != nil {
@@ -84,7 +85,7 @@ func namedProps(list string) (string, error) {
 		if s == "" {
 			continue
 		}
-		m := specifier.FindStringSubmatch(s)
+		m := specifier().FindStringSubmatch(s)
 		switch {
 		case m == nil:
 			return "", fmt.Errorf("cannot read the specifier %q", s)
@@ -96,4 +97,10 @@ func namedProps(list string) (string, error) {
 		}
 	}
 	return strings.Join(props, ", "), nil
+}
+
+// lazyRe compiles expr on first use: compiling the Unicode classes of
+// identifier allocates about 400 KB, and most code imports nothing.
+func lazyRe(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
