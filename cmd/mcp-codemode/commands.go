@@ -55,6 +55,7 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 	}
 	statuses := reg.Connect(ctx, cfg.Servers)
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
+	so.Runner = policy.track(so.Runner, cfg.Codemode.MemoryLimitMB)
 	srv := server.New(reg, so)
 	return reg, srv, statuses, nil
 }

@@ -11,6 +11,8 @@ import (
 )
 
 func main() {
+	policy = newMemoryPolicy(os.LookupEnv)
+	policy.start()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
