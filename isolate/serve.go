@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -244,6 +245,12 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 // milliseconds; checking at once retired healthy workers now and then.
 func abandoned() bool {
 	m := sandbox.DefaultMemory()
+	for range 20 {
+		if m.Active() == 0 {
+			return false
+		}
+		runtime.Gosched() // the runtime goroutine is finishing: let it
+	}
 	for wait := 50 * time.Microsecond; m.Active() > 0; wait *= 2 {
 		if wait > 10*time.Millisecond {
 			return true
