@@ -160,11 +160,13 @@ func (x *execution) stoppedReason() *Error {
 
 // run is the runtime goroutine.
 func (x *execution) run() {
-	defer spares.refill()
-	defer x.opts.Memory.release(x.mem)
-	out := x.execute()
+	out := x.execute() // never panics
+	// The memory goes back before the outcome: once Run returned, only a
+	// runtime abandoned in a native call is still counted (Memory.Active).
+	x.opts.Memory.release(x.mem)
 	x.stop(nil)
 	x.done <- out
+	spares.refill()
 }
 
 // execute runs the code and its event loop to completion.

@@ -112,6 +112,9 @@ func TestAdmission(t *testing.T) {
 	if res := <-done; res.Err != nil {
 		t.Errorf("first execution: %v", res.Err)
 	}
+	if n := mem.Active(); n != 0 {
+		t.Errorf("Run returned, and %d executions still hold memory", n)
+	}
 	if res := Run(context.Background(), "1", nil, Options{MemoryLimit: 64 << 20, Memory: mem}); res.Err != nil {
 		t.Errorf("after the first: %v", res.Err)
 	}
