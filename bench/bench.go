@@ -80,9 +80,11 @@ type Results struct {
 	NodeVM         Latency `json:"peer_node_vm"`
 	NodeSubprocess Latency `json:"peer_node_subprocess"`
 
-	StdioTrivial  Latency `json:"stdio_trivial"`
-	StdioUpstream Latency `json:"stdio_upstream_call"`
-	FanOut        []Fan   `json:"fan_out"`
+	StdioTrivial Latency `json:"stdio_trivial"`
+	// StdioTrivialApart is StdioTrivial with StdioGap between the calls.
+	StdioTrivialApart Latency `json:"stdio_trivial_apart"`
+	StdioUpstream     Latency `json:"stdio_upstream_call"`
+	FanOut            []Fan   `json:"fan_out"`
 
 	HTTP []Throughput `json:"http"`
 

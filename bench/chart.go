@@ -21,6 +21,7 @@ func (r *Results) bars() []bar {
 		{"mcp-codemode cold start, JS, runtime set up in the run", r.ColdStartJS.Latency, true},
 		{"mcp-codemode cold start, TS, runtime set up in the run", r.ColdStartTS.Latency, true},
 		{"mcp-codemode execute over stdio (SDK client)", r.StdioTrivial, true},
+		{"mcp-codemode execute over stdio, calls 5 ms apart", r.StdioTrivialApart, true},
 		{"mcp-codemode execute + 1 upstream call, stdio", r.StdioUpstream, true},
 		{"QuickJS wasm, fresh runtime (in process)", r.QuickJS, false},
 		{"node:vm, fresh context (no isolation)", r.NodeVM, false},

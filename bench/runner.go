@@ -67,8 +67,8 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioCall []time.Duration
-	jsBytes, tsBytes                                                                 uint64
+	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioApart, stdioCall []time.Duration
+	jsBytes, tsBytes                                                                             uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -90,6 +90,7 @@ func (r *runner) rounds() error {
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
 	r.res.NodeSubprocess = Summarize(s.node)
 	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
+	r.res.StdioTrivialApart = Summarize(s.stdioApart)
 	return nil
 }
 
@@ -144,12 +145,25 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeStdio(TrivialJS, n, &s.stdio); err != nil {
 		return err
 	}
+	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
+		return err
+	}
 	return r.timeStdio(UpstreamCallJS, n, &s.stdioCall)
 }
 
 func (r *runner) timeStdio(code string, n int, ds *[]time.Duration) error {
+	return r.timeStdioGap(code, n, 0, ds)
+}
+
+// StdioGap is the pause between the calls of the "apart" stdio figure:
+// enough for the server to set a spare runtime up, far less than a model
+// takes between two calls.
+const StdioGap = 5 * time.Millisecond
+
+// timeStdioGap is timeStdio with a pause (untimed) before each call.
+func (r *runner) timeStdioGap(code string, n int, gap time.Duration, ds *[]time.Duration) error {
 	var d durations
-	if err := r.stdio.do(map[string]any{"op": "time", "n": n, "code": code}, &d); err != nil {
+	if err := r.stdio.do(map[string]any{"op": "time", "n": n, "code": code, "gap": gap.Milliseconds()}, &d); err != nil {
 		return err
 	}
 	*ds = append(*ds, fromMS(d.Durations)...)

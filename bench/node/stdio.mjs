@@ -5,7 +5,8 @@
 //   node stdio.mjs NODE_MODULES COMMAND ARGS...
 //
 // {"op":"pid"}: the server's process id.
-// {"op":"time","n":N,"code":C}: N sequential execute calls; {"durations": [ms...]}.
+// {"op":"time","n":N,"code":C,"gap":G}: N sequential execute calls, G ms apart
+//   (untimed; 0 or absent: back to back); {"durations": [ms...]}.
 // {"op":"concurrent","n":N,"code":C}: N execute calls at once; {"durations":
 //   [ms...] of those that succeeded, "wall": ms, "failures": F, "firstFailure": text}.
 // {"op":"close"}.
@@ -37,7 +38,10 @@ async function answer(req) {
       return { pid: transport.pid };
     case "time": {
       const durations = [];
-      for (let i = 0; i < req.n; i++) durations.push(await execute(req.code));
+      for (let i = 0; i < req.n; i++) {
+        if (req.gap) await new Promise((r) => setTimeout(r, req.gap));
+        durations.push(await execute(req.code));
+      }
       return { durations };
     }
     case "concurrent": {
