@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -24,8 +25,9 @@ import (
 // subcommand by hand.
 const WorkerCommand = "sandbox-worker"
 
-// Environment of a worker: the pool passes its limits here, and nothing else
-// of its own environment (which holds the configuration's secrets).
+// Environment of a worker: the pool passes its limits here, and of its own
+// environment (which holds the configuration's secrets) only GOGC (see
+// workerEnv).
 const (
 	envWorker = "MCP_CODEMODE_SANDBOX_WORKER" // "1": started by a pool
 	envMemory = "MCP_CODEMODE_WORKER_MEMORY"  // bytes of data segment (RLIMIT_DATA)
@@ -55,7 +57,16 @@ func ServeWorker() int {
 		// Collect hard before the rlimit makes an allocation fail (fatal).
 		debug.SetMemoryLimit(mem * 3 / 4)
 	}
-	if err := Serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}); err != nil && !errors.Is(err, io.EOF) {
+	// Each run leaves a runtime as garbage: unless the user set GOGC (the
+	// pool passes it on), a small heap grows by up to 16 MB between
+	// collections, within half of each run's memory limit (headroom),
+	// rather than collecting every few runs.
+	var tuner *gctune.Tuner
+	if gogc, _ := os.LookupEnv("GOGC"); gogc == "" {
+		tuner = gctune.New()
+		tuner.Start()
+	}
+	if err := serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}, tuner); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1
 	}
@@ -73,7 +84,13 @@ type Limits struct {
 // Serve runs the executions requested on in, one at a time, answering on
 // out, until in ends or the worker retires (see Limits).
 func Serve(in io.Reader, out io.Writer, lim Limits) error {
-	s := &server{out: newWriter(out), lim: lim, runs: make(chan frame), readErr: make(chan error, 1)}
+	return serve(in, out, lim, nil)
+}
+
+// serve is Serve with the worker's collector tuner, if any: each run sets
+// its headroom (see execute).
+func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner) error {
+	s := &server{out: newWriter(out), lim: lim, tuner: tuner, runs: make(chan frame), readErr: make(chan error, 1)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
 	if err := s.out.send(kindReady, struct{}{}); err != nil {
@@ -104,6 +121,7 @@ func Serve(in io.Reader, out io.Writer, lim Limits) error {
 type server struct {
 	out     *writer
 	lim     Limits
+	tuner   *gctune.Tuner // nil: the collector is left alone
 	runs    chan frame
 	readErr chan error
 	caller  *workerCaller // numbers calls across runs, so a late reply matches nothing
@@ -227,6 +245,9 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 	if req.StreamCalls {
 		opts.OnCall = func(done, started int) { _ = s.out.send(kindCalls, callProgress{Done: done, Started: started}) }
 	}
+	if s.tuner != nil {
+		s.tuner.SetHeadroom(headroom(opts.MemoryLimit))
+	}
 	res := sandbox.Run(ctx, req.Code, c, opts)
 	return runResult{
 		Value:     res.Value,
@@ -237,6 +258,16 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		// A runtime abandoned in a native call still runs: replace the worker.
 		Retire: abandoned(),
 	}
+}
+
+// headroom is the collector's headroom for a run with the memory limit
+// (zero: sandbox.DefaultMemoryLimit): at most half of it, since the
+// sandbox's watchdog counts the run's garbage against it until a collection.
+func headroom(limit int64) int64 {
+	if limit <= 0 {
+		limit = sandbox.DefaultMemoryLimit
+	}
+	return min(gctune.DefaultHeadroom, limit/2)
 }
 
 // abandoned reports whether a runtime still runs after sandbox.Run

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -40,17 +41,10 @@ type worker struct {
 // readyTimeout bounds a worker's start-up.
 const readyTimeout = 10 * time.Second
 
-// startWorker starts a worker process and waits until it is ready. Its
-// environment holds only its limits: none of the parent's variables, which
-// hold the configuration's secrets.
+// startWorker starts a worker process and waits until it is ready.
 func startWorker(o *Options) (*worker, error) {
 	cmd := exec.Command(o.Command[0], o.Command[1:]...)
-	cmd.Env = []string{
-		envWorker + "=1",
-		envMemory + "=" + strconv.FormatInt(o.WorkerMemory, 10),
-		envCPU + "=" + strconv.FormatInt(int64(o.WorkerCPU/time.Second), 10),
-		"GOTRACEBACK=none", // a crash prints its cause, not every goroutine
-	}
+	cmd.Env = workerEnv(o, os.LookupEnv)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = sysProcAttr()
 	w := &worker{cmd: cmd, frames: make(chan frame, 16), exited: make(chan struct{}), stderr: &tail{forward: o.Stderr}}
@@ -70,6 +64,23 @@ func startWorker(o *Options) (*worker, error) {
 	w.stderr.pid = w.pid
 	go w.read(bufio.NewReaderSize(stdout, 64<<10))
 	return w, w.ready()
+}
+
+// workerEnv is the environment of a worker: its limits, and of the
+// parent's variables (lookup) only GOGC, so that the user's GOGC applies
+// in workers too (a worker without one tunes its collector; see
+// ServeWorker). None of the others, which hold the configuration's secrets.
+func workerEnv(o *Options, lookup func(string) (string, bool)) []string {
+	env := []string{
+		envWorker + "=1",
+		envMemory + "=" + strconv.FormatInt(o.WorkerMemory, 10),
+		envCPU + "=" + strconv.FormatInt(int64(o.WorkerCPU/time.Second), 10),
+		"GOTRACEBACK=none", // a crash prints its cause, not every goroutine
+	}
+	if gogc, _ := lookup("GOGC"); gogc != "" {
+		env = append(env, "GOGC="+gogc)
+	}
+	return env
 }
 
 // ready waits for the worker's ready frame.

@@ -8,11 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/mcp-codemode/mcp-codemode/isolate"
 )
 
 func main() {
-	policy = newMemoryPolicy(os.LookupEnv)
-	policy.start()
+	// A worker started by hand tunes its own collector (isolate.ServeWorker).
+	if len(os.Args) < 2 || os.Args[1] != isolate.WorkerCommand {
+		policy = newMemoryPolicy(os.LookupEnv)
+		policy.start()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -35,28 +36,8 @@ func TestMemoryPolicyEnvironment(t *testing.T) {
 		{map[string]string{"GOGC": "off"}, false, false},
 	} {
 		p := newMemoryPolicy(lookupFrom(c.env))
-		if p.tune != c.tune || p.trim != c.trim {
-			t.Errorf("%v: tune %v, trim %v; want %v, %v", c.env, p.tune, p.trim, c.tune, c.trim)
-		}
-	}
-}
-
-func TestGCPercent(t *testing.T) {
-	const mb = 1 << 20
-	for _, c := range []struct {
-		live, headroom int64
-		want           int
-	}{
-		{0, gcHeadroom, maxGCPercent},      // before the first collection
-		{2 * mb, gcHeadroom, maxGCPercent}, // small heap: capped
-		{8 * mb, gcHeadroom, 200},          // grows by the headroom
-		{16 * mb, gcHeadroom, 100},
-		{64 * mb, gcHeadroom, 100}, // large heap: as GOGC=100
-		{1 * mb, 5 * mb, 150},      // memory_limit_mb 10: the minimum heap (4 MB × percent) bounds it
-		{2 * mb, 2 * mb, 100},      // never below the default
-	} {
-		if got := gcPercent(c.live, c.headroom); got != c.want {
-			t.Errorf("gcPercent(%d MB, %d MB) = %d, want %d", c.live/mb, c.headroom/mb, got, c.want)
+		if tune := p.tuner != nil; tune != c.tune || p.trim != c.trim {
+			t.Errorf("%v: tune %v, trim %v; want %v, %v", c.env, tune, p.trim, c.tune, c.trim)
 		}
 	}
 }
@@ -64,6 +45,7 @@ func TestGCPercent(t *testing.T) {
 // fakePolicy is a policy with the process-wide effects recorded instead.
 type fakePolicy struct {
 	*memoryPolicy
+	mu       sync.Mutex
 	percents []int
 	frees    atomic.Int32
 	live     atomic.Int64
@@ -71,56 +53,41 @@ type fakePolicy struct {
 
 func newFakePolicy(env map[string]string) *fakePolicy {
 	f := &fakePolicy{memoryPolicy: newMemoryPolicy(lookupFrom(env))}
-	f.setPercent = func(p int) int { f.percents = append(f.percents, p); return 100 }
+	if f.tuner != nil {
+		f.tuner = gctune.NewWith(gctune.Effects{
+			SetGCPercent: func(p int) int { f.mu.Lock(); f.percents = append(f.percents, p); f.mu.Unlock(); return 100 },
+			LiveHeap:     f.live.Load,
+		})
+	}
 	f.free = func() { f.frees.Add(1) }
-	f.liveHeap = f.live.Load
 	return f
 }
 
-func TestMemoryPolicyAdjust(t *testing.T) {
-	f := newFakePolicy(nil)
-	f.live.Store(8 << 20)
-	f.adjust()
-	f.adjust() // unchanged: not set again
-	f.live.Store(64 << 20)
-	f.adjust()
-	if want := []int{200, 100}; !equalInts(f.percents, want) {
-		t.Errorf("percents set %v, want %v", f.percents, want)
-	}
-	// memory_limit_mb 16 halves the headroom to 8 MB.
-	f.live.Store(2 << 20)
-	f.track(nil, 16)
-	if got, want := f.percents[len(f.percents)-1], 250; got != want {
-		t.Errorf("with memory_limit_mb 16: percent %d, want %d", got, want)
-	}
+func (f *fakePolicy) set() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.percents)
 }
 
-// start tunes after every collection, until stopped.
-func TestMemoryPolicyStartTunesAfterCollections(t *testing.T) {
-	var mu sync.Mutex
-	var set []int
-	p := newMemoryPolicy(lookupFrom(nil))
-	p.setPercent = func(v int) int { mu.Lock(); set = append(set, v); mu.Unlock(); return 100 }
-	var live atomic.Int64
-	p.liveHeap = live.Load
-	defer p.stopped.Store(true)
-	p.start()
-	live.Store(8 << 20)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		runtime.GC()
-		mu.Lock()
-		got := append([]int(nil), set...)
-		mu.Unlock()
-		if len(got) >= 2 {
-			if want := []int{maxGCPercent, 200}; !equalInts(got[:2], want) {
-				t.Fatalf("percents set %v, want %v first", got, want)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("percents set %v: no adjustment after the collections", got)
-		}
-		time.Sleep(10 * time.Millisecond)
+// start tunes the collector (gctune's tests test the tuning); track fits
+// the headroom to memory_limit_mb.
+func TestMemoryPolicyHeadroom(t *testing.T) {
+	f := newFakePolicy(nil)
+	f.live.Store(2 << 20)
+	f.start()
+	defer f.tuner.Stop()
+	if got := f.set(); len(got) == 0 || got[0] != gctune.MaxPercent {
+		t.Fatalf("after start: percents set %v, want %d first", got, gctune.MaxPercent)
+	}
+	// memory_limit_mb 16 halves the headroom to 8 MB.
+	f.track(nil, 16)
+	if got := f.set(); got[len(got)-1] != 250 {
+		t.Errorf("with memory_limit_mb 16: percents set %v, want 250 last", got)
+	}
+	// memory_limit_mb 0 (none) leaves it.
+	f.track(nil, 0)
+	if got := f.set(); got[len(got)-1] != 250 {
+		t.Errorf("with memory_limit_mb 0: percents set %v, want 250 last", got)
 	}
 }
 
@@ -135,8 +102,8 @@ func TestMemoryPolicyNilAndOff(t *testing.T) {
 		t.Error("GOGC=off: the runner was wrapped for the idle trim")
 	}
 	off.start()
-	if len(off.percents) != 0 {
-		t.Errorf("GOGC=off: percents set %v", off.percents)
+	if off.tuner != nil {
+		t.Error("GOGC=off: the collector is tuned")
 	}
 }
 
@@ -182,16 +149,4 @@ func TestMemoryPolicyIdleTrim(t *testing.T) {
 		time.Sleep(10 * idleTrimAfter)
 		check("idle", 2)
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

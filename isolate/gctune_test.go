@@ -1,0 +1,163 @@
+package isolate
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// The user's GOGC, and nothing else of the parent's environment, reaches
+// the workers.
+func TestWorkerEnvGOGC(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string // the GOGC entry, or ""
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"GOGC": ""}, ""},
+		{map[string]string{"GOGC": "100", "PATH": "/bin", "SECRET": "x"}, "GOGC=100"},
+		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, "GOGC=off"},
+	} {
+		env := workerEnv(&Options{WorkerMemory: 1 << 30}, func(k string) (string, bool) {
+			v, ok := c.env[k]
+			return v, ok
+		})
+		var gogc string
+		for _, kv := range env {
+			switch {
+			case strings.HasPrefix(kv, "GOGC="):
+				gogc = kv
+			case strings.HasPrefix(kv, "MCP_CODEMODE_"), kv == "GOTRACEBACK=none":
+			default:
+				t.Errorf("%v: the worker's environment has %q", c.env, kv)
+			}
+		}
+		if gogc != c.want {
+			t.Errorf("%v: GOGC entry %q, want %q", c.env, gogc, c.want)
+		}
+	}
+}
+
+// A worker started by a pool whose process has GOGC set has it too.
+func TestWorkerGetsGOGC(t *testing.T) {
+	t.Setenv("GOGC", "off")
+	p := newPool(t, Options{Size: 1})
+	for _, pid := range p.Workers() {
+		env, err := os.ReadFile("/proc/" + itoa(pid) + "/environ")
+		if err != nil {
+			t.Skipf("no /proc: %v", err)
+		}
+		if !slices.Contains(strings.Split(string(env), "\x00"), "GOGC=off") {
+			t.Errorf("worker environment: %q", env)
+		}
+	}
+}
+
+// Each run sets the tuner's headroom to half its memory limit, at most
+// gctune.DefaultHeadroom.
+func TestServeSetsHeadroom(t *testing.T) {
+	var mu sync.Mutex
+	var set []int
+	var live atomic.Int64
+	live.Store(2 << 20)
+	tuner := gctune.NewWith(gctune.Effects{
+		SetGCPercent: func(p int) int { mu.Lock(); set = append(set, p); mu.Unlock(); return 100 },
+		LiveHeap:     live.Load,
+	})
+	tuner.Start()
+	defer tuner.Stop()
+
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- serve(inR, outW, Limits{}, tuner); outW.Close() }()
+	frames := bufio.NewReader(outR)
+	next := func(kind byte) {
+		t.Helper()
+		for {
+			f, err := readFrame(frames)
+			if err != nil {
+				t.Fatalf("waiting for frame %c: %v", kind, err)
+			}
+			if f.kind == kind {
+				return
+			}
+		}
+	}
+	next(kindReady)
+	var percents [][]int
+	for _, limit := range []int64{10 << 20, 0, 10 << 20, 10 << 20} {
+		if err := newWriter(inW).send(kindRun, runRequest{Code: "return 1", MemoryLimit: limit}); err != nil {
+			t.Fatal(err)
+		}
+		next(kindDone)
+		mu.Lock()
+		percents = append(percents, slices.Clone(set))
+		mu.Unlock()
+	}
+	inW.Close()
+	<-done
+	// 2 MB live: 400 with 16 MB of headroom (the default limit, 128 MB),
+	// 175 with 5 MB (a 10 MB limit; the minimum heap bounds it).
+	if got := percents[0]; len(got) < 2 || got[0] != 400 || got[len(got)-1] != 175 {
+		t.Errorf("after a run with a 10 MB limit: percents set %v, want 400 then 175 last", got)
+	}
+	if got := percents[1]; got[len(got)-1] != 400 {
+		t.Errorf("after a run with the default limit: percents set %v, want 400 last", got)
+	}
+	if got := percents[3]; got[len(got)-1] != 175 || len(got) != len(percents[2]) {
+		t.Errorf("after two runs with a 10 MB limit: percents set %v, then %v; want 175, set once", percents[2], got)
+	}
+}
+
+// BenchmarkWorkerCPU measures the CPU a worker spends per execution of a
+// trivial script with 50 bindings (user and system time of the worker
+// process, all threads, collector included), run one after the other.
+// Run with: go test -run '^$' -bench WorkerCPU -benchtime 3000x ./isolate
+func BenchmarkWorkerCPU(b *testing.B) {
+	var bindings []sandbox.Binding
+	for i := range 50 {
+		bindings = append(bindings, sandbox.Binding{Object: "ns" + itoa(i%5), Method: "m" + itoa(i), ID: itoa(i)})
+	}
+	opts := sandbox.Options{Bindings: bindings}
+	p := newPool(b, Options{Size: 1})
+	for range 50 { // warm up
+		p.Run(context.Background(), "return 1", echo, opts)
+	}
+	pids := p.Workers()
+	if len(pids) != 1 {
+		b.Fatalf("workers %v", pids)
+	}
+	before := cpuTicks(pids[0])
+	for b.Loop() {
+		if res := p.Run(context.Background(), "return 1", echo, opts); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+	after := cpuTicks(pids[0])
+	if !slices.Equal(p.Workers(), pids) {
+		b.Fatalf("the worker was replaced: %v, then %v", pids, p.Workers())
+	}
+	b.ReportMetric(float64(after-before)*10/float64(b.N), "worker-cpu-ms/op") // 100 ticks a second
+	b.ReportMetric(float64(rssKB(pids[0]))/1024, "worker-rss-MB")
+}
+
+// rssKB is the resident memory of a process, from /proc/PID/status.
+func rssKB(pid int) int64 {
+	b, _ := os.ReadFile("/proc/" + itoa(pid) + "/status")
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	return 0
+}
