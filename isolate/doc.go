@@ -15,8 +15,8 @@
 // # What a worker can and cannot do
 //
 // A worker runs one execution at a time, each in a fresh goja runtime with
-// every in-process guard. It starts with an empty environment (the parent's
-// holds the configuration's secrets), in /, with only its stdin, stdout and
+// every in-process guard. It starts with an empty environment but for the
+// user's GOGC (the parent's holds the configuration's secrets), in /, with only its stdin, stdout and
 // stderr open, and sets its own OS limits before serving: RLIMIT_DATA (its
 // heap) to twice Options.WorkerMemory, a backstop behind the pool's own RSS
 // check, and RLIMIT_CPU to Options.WorkerCPU. Tool

@@ -3,6 +3,7 @@ package isolate
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
@@ -76,36 +78,15 @@ func TestServeSetsHeadroom(t *testing.T) {
 	tuner.Start()
 	defer tuner.Stop()
 
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- serve(inR, outW, Limits{}, tuner); outW.Close() }()
-	frames := bufio.NewReader(outR)
-	next := func(kind byte) {
-		t.Helper()
-		for {
-			f, err := readFrame(frames)
-			if err != nil {
-				t.Fatalf("waiting for frame %c: %v", kind, err)
-			}
-			if f.kind == kind {
-				return
-			}
-		}
-	}
-	next(kindReady)
+	w := startServe(t, tuner, nil)
 	var percents [][]int
 	for _, limit := range []int64{10 << 20, 0, 10 << 20, 10 << 20} {
-		if err := newWriter(inW).send(kindRun, runRequest{Code: "return 1", MemoryLimit: limit}); err != nil {
-			t.Fatal(err)
-		}
-		next(kindDone)
+		w.run(runRequest{Code: "return 1", MemoryLimit: limit})
 		mu.Lock()
 		percents = append(percents, slices.Clone(set))
 		mu.Unlock()
 	}
-	inW.Close()
-	<-done
+	w.stop()
 	// 2 MB live: 400 with 16 MB of headroom (the default limit, 128 MB),
 	// 175 with 5 MB (a 10 MB limit; the minimum heap bounds it).
 	if got := percents[0]; len(got) < 2 || got[0] != 400 || got[len(got)-1] != 175 {
@@ -117,6 +98,73 @@ func TestServeSetsHeadroom(t *testing.T) {
 	if got := percents[3]; got[len(got)-1] != 175 || len(got) != len(percents[2]) {
 		t.Errorf("after two runs with a 10 MB limit: percents set %v, then %v; want 175, set once", percents[2], got)
 	}
+}
+
+// A worker returns its free memory once idle for idleTrimAfter after it
+// started and after each run; never during a run.
+func TestServeIdleTrim(t *testing.T) {
+	trims := make(chan time.Time, 10)
+	started := time.Now()
+	w := startServe(t, nil, func() { trims <- time.Now() })
+	defer w.stop()
+	if first := <-trims; first.Sub(started) < idleTrimAfter {
+		t.Errorf("trimmed %v after starting; want %v or more", first.Sub(started), idleTrimAfter)
+	}
+	w.run(runRequest{Code: fmt.Sprintf("const t = Date.now(); while (Date.now() - t < %d) {}", 2*idleTrimAfter.Milliseconds())})
+	done := time.Now()
+	select {
+	case <-trims:
+		t.Fatal("trimmed during the run")
+	default:
+	}
+	if after := (<-trims).Sub(done); after < idleTrimAfter-10*time.Millisecond {
+		t.Errorf("trimmed %v after the run; want %v or more", after, idleTrimAfter)
+	}
+}
+
+// served is a worker serving on pipes, for the tests.
+type served struct {
+	t      *testing.T
+	in     *io.PipeWriter
+	frames *bufio.Reader
+	done   chan error
+}
+
+func startServe(t *testing.T, tuner *gctune.Tuner, trim func()) *served {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	w := &served{t: t, in: inW, frames: bufio.NewReader(outR), done: make(chan error, 1)}
+	go func() { w.done <- serve(inR, outW, Limits{}, tuner, trim); outW.Close() }()
+	w.next(kindReady)
+	return w
+}
+
+// next reads frames up to one of the kind.
+func (w *served) next(kind byte) {
+	w.t.Helper()
+	for {
+		f, err := readFrame(w.frames)
+		if err != nil {
+			w.t.Fatalf("waiting for frame %c: %v", kind, err)
+		}
+		if f.kind == kind {
+			return
+		}
+	}
+}
+
+// run sends a run request and waits for its end.
+func (w *served) run(req runRequest) {
+	w.t.Helper()
+	if err := newWriter(w.in).send(kindRun, req); err != nil {
+		w.t.Fatal(err)
+	}
+	w.next(kindDone)
+}
+
+func (w *served) stop() {
+	w.in.Close()
+	<-w.done
 }
 
 // BenchmarkWorkerCPU measures the CPU a worker spends per execution of a

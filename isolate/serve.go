@@ -61,12 +61,19 @@ func ServeWorker() int {
 	// pool passes it on), a small heap grows by up to 16 MB between
 	// collections, within half of each run's memory limit (headroom),
 	// rather than collecting every few runs.
+	// The garbage that heap holds goes back to the system when the worker
+	// has been idle for idleTrimAfter, unless GOGC is off.
 	var tuner *gctune.Tuner
-	if gogc, _ := os.LookupEnv("GOGC"); gogc == "" {
+	gogc, _ := os.LookupEnv("GOGC")
+	if gogc == "" {
 		tuner = gctune.New()
 		tuner.Start()
 	}
-	if err := serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}, tuner); err != nil && !errors.Is(err, io.EOF) {
+	var trim func()
+	if gogc != "off" {
+		trim = debug.FreeOSMemory
+	}
+	if err := serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}, tuner, trim); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1
 	}
@@ -84,21 +91,34 @@ type Limits struct {
 // Serve runs the executions requested on in, one at a time, answering on
 // out, until in ends or the worker retires (see Limits).
 func Serve(in io.Reader, out io.Writer, lim Limits) error {
-	return serve(in, out, lim, nil)
+	return serve(in, out, lim, nil, nil)
 }
 
-// serve is Serve with the worker's collector tuner, if any: each run sets
-// its headroom (see execute).
-func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner) error {
+// idleTrimAfter is how long a worker waits without a run before it returns
+// its free memory to the system.
+const idleTrimAfter = 250 * time.Millisecond
+
+// serve is Serve with the worker's collector tuner, if any (each run sets
+// its headroom, see execute), and the idle trim, if any: called once the
+// worker has been idle for idleTrimAfter after a run, or after starting.
+func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim func()) error {
 	s := &server{out: newWriter(out), lim: lim, tuner: tuner, runs: make(chan frame), readErr: make(chan error, 1)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
 	if err := s.out.send(kindReady, struct{}{}); err != nil {
 		return err
 	}
+	idle := time.NewTimer(idleTrimAfter)
+	defer idle.Stop()
+	if trim == nil {
+		idle.Stop()
+	}
 	for {
 		select {
+		case <-idle.C:
+			trim()
 		case f := <-s.runs:
+			idle.Stop()
 			var req runRequest
 			if err := json.Unmarshal(f.body, &req); err != nil {
 				return fmt.Errorf("run request: %w", err)
@@ -108,6 +128,9 @@ func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner) error {
 			}
 			if retire, err := s.run(&req); err != nil || retire {
 				return err
+			}
+			if trim != nil {
+				idle.Reset(idleTrimAfter)
 			}
 		case err := <-s.readErr:
 			return err
