@@ -164,9 +164,12 @@ func (x *execution) run() {
 	// The memory goes back before the outcome: once Run returned, only a
 	// runtime abandoned in a native call is still counted (Memory.Active).
 	x.opts.Memory.release(x.mem)
+	// The spare's goroutine starts before stop wakes Run's caller: the
+	// goroutine woken last runs first on this thread, and the caller must
+	// not wait for a runtime to be set up.
+	spares.refill()
 	x.stop(nil)
 	x.done <- out
-	spares.refill()
 }
 
 // execute runs the code and its event loop to completion.
