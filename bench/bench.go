@@ -83,8 +83,11 @@ type Results struct {
 	StdioTrivial Latency `json:"stdio_trivial"`
 	// StdioTrivialApart is StdioTrivial with StdioGap between the calls.
 	StdioTrivialApart Latency `json:"stdio_trivial_apart"`
-	StdioUpstream     Latency `json:"stdio_upstream_call"`
-	FanOut            []Fan   `json:"fan_out"`
+	// StdioPing is an MCP ping over the same connection: the transport's
+	// share of a round trip (SDK client, pipes, mcp-go), no execution.
+	StdioPing     Latency `json:"stdio_ping"`
+	StdioUpstream Latency `json:"stdio_upstream_call"`
+	FanOut        []Fan   `json:"fan_out"`
 
 	HTTP []Throughput `json:"http"`
 

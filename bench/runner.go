@@ -67,8 +67,8 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioApart, stdioCall []time.Duration
-	jsBytes, tsBytes                                                                             uint64
+	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioApart, stdioCall, ping []time.Duration
+	jsBytes, tsBytes                                                                                   uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -90,7 +90,7 @@ func (r *runner) rounds() error {
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
 	r.res.NodeSubprocess = Summarize(s.node)
 	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
-	r.res.StdioTrivialApart = Summarize(s.stdioApart)
+	r.res.StdioTrivialApart, r.res.StdioPing = Summarize(s.stdioApart), Summarize(s.ping)
 	return nil
 }
 
@@ -148,6 +148,11 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
 		return err
 	}
+	var d durations
+	if err := r.stdio.do(map[string]any{"op": "ping", "n": n}, &d); err != nil {
+		return err
+	}
+	s.ping = append(s.ping, fromMS(d.Durations)...)
 	return r.timeStdio(UpstreamCallJS, n, &s.stdioCall)
 }
 
