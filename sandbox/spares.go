@@ -30,6 +30,7 @@ type sparePool struct {
 	want    Options      // what the spares are set up for (bindings and prelude cloned)
 	ready   []*execution // set up for want, never run
 	filling bool         // a goroutine is setting up spares
+	awaited bool         // a run waits for the spare being set up
 }
 
 func newSparePool() *sparePool {
@@ -100,7 +101,10 @@ func (p *sparePool) aim(opts Options) {
 }
 
 // take returns a spare set up as opts would set it up, or nil; from now on
-// spares are set up for opts.
+// spares are set up for opts. When none is ready but one is being set up,
+// one run at a time waits for it: it is ready sooner than a runtime the run
+// would set up itself (calls that follow each other closely, as a client's
+// next call after a reply). Other runs set theirs up, in parallel.
 func (p *sparePool) take(opts Options) *execution {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -108,6 +112,11 @@ func (p *sparePool) take(opts Options) *execution {
 		return nil
 	}
 	p.aim(opts)
+	for len(p.ready) == 0 && p.filling && !p.awaited {
+		p.awaited = true
+		p.filled.Wait()
+		p.awaited = false
+	}
 	var x *execution
 	if n := len(p.ready); n > 0 {
 		x, p.ready = p.ready[n-1], p.ready[:n-1]
