@@ -79,7 +79,8 @@
 // depends on the code. When a run ends, a background goroutine sets up a
 // runtime for the options of the latest run; the next Run whose options set
 // a runtime up the same way (limits, Bindings and Prelude equal) takes it,
-// after the handover through a mutex, instead of setting one up itself. No
+// after the handover through a mutex, instead of setting one up itself (when
+// none is ready but one is being set up, one run at a time waits for it). No
 // code but that trusted setup has run in a spare, and each is used by one
 // execution only. SetSpares changes how many are kept (1; 0 turns them off)
 // and Prepare sets one up at once, for a server that knows its bindings
