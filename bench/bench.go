@@ -85,9 +85,12 @@ type Results struct {
 	StdioTrivialApart Latency `json:"stdio_trivial_apart"`
 	// StdioPing is an MCP ping over the same connection: the transport's
 	// share of a round trip (SDK client, pipes, mcp-go), no execution.
-	StdioPing     Latency `json:"stdio_ping"`
-	StdioUpstream Latency `json:"stdio_upstream_call"`
-	FanOut        []Fan   `json:"fan_out"`
+	StdioPing Latency `json:"stdio_ping"`
+	// StdioPingApart is StdioPing with StdioGap between the pings: waking
+	// up an idle client and server costs more than the ping.
+	StdioPingApart Latency `json:"stdio_ping_apart"`
+	StdioUpstream  Latency `json:"stdio_upstream_call"`
+	FanOut         []Fan   `json:"fan_out"`
 
 	HTTP []Throughput `json:"http"`
 

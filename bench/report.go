@@ -132,7 +132,9 @@ func (r *Results) endToEnd(w io.Writer) {
 	fmt.Fprintf(w, "| trivial script, calls %d ms apart (a spare runtime is ready) | %s | %s | %s |\n", StdioGap.Milliseconds(),
 		msf(r.StdioTrivialApart.P50), msf(r.StdioTrivialApart.P99), times(ratio(r.StdioTrivialApart, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99))
-	fmt.Fprintf(w, "| no execution: an MCP ping (the transport's floor) | %s | %s | %s |\n", msf(r.StdioPing.P50), msf(r.StdioPing.P99), times(ratio(r.StdioPing, r.NodeSubprocess)))
+	fmt.Fprintf(w, "| no execution: an MCP ping (the transport's floor), back to back | %s | %s | %s |\n", msf(r.StdioPing.P50), msf(r.StdioPing.P99), times(ratio(r.StdioPing, r.NodeSubprocess)))
+	fmt.Fprintf(w, "| no execution: an MCP ping, %d ms apart (waking an idle client and server) | %s | %s | %s |\n", StdioGap.Milliseconds(),
+		msf(r.StdioPingApart.P50), msf(r.StdioPingApart.P99), times(ratio(r.StdioPingApart, r.NodeSubprocess)))
 	for _, f := range r.FanOut {
 		fmt.Fprintf(w, "| Promise.all of %d × sleep 50 ms | %s | %s | sequential would be %d ms |\n", f.N, msf(f.P50), msf(f.P99), 50*f.N)
 	}

@@ -67,8 +67,9 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node, stdio, stdioApart, stdioCall, ping []time.Duration
-	jsBytes, tsBytes                                                                                   uint64
+	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node []time.Duration
+	stdio, stdioApart, stdioCall, ping, pingApart                  []time.Duration
+	jsBytes, tsBytes                                               uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -90,7 +91,8 @@ func (r *runner) rounds() error {
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
 	r.res.NodeSubprocess = Summarize(s.node)
 	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
-	r.res.StdioTrivialApart, r.res.StdioPing = Summarize(s.stdioApart), Summarize(s.ping)
+	r.res.StdioTrivialApart = Summarize(s.stdioApart)
+	r.res.StdioPing, r.res.StdioPingApart = Summarize(s.ping), Summarize(s.pingApart)
 	return nil
 }
 
@@ -148,11 +150,16 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
 		return err
 	}
-	var d durations
-	if err := r.stdio.do(map[string]any{"op": "ping", "n": n}, &d); err != nil {
-		return err
+	for _, p := range []struct {
+		gap time.Duration
+		ds  *[]time.Duration
+	}{{0, &s.ping}, {StdioGap, &s.pingApart}} {
+		var d durations
+		if err := r.stdio.do(map[string]any{"op": "ping", "n": n, "gap": p.gap.Milliseconds()}, &d); err != nil {
+			return err
+		}
+		*p.ds = append(*p.ds, fromMS(d.Durations)...)
 	}
-	s.ping = append(s.ping, fromMS(d.Durations)...)
 	return r.timeStdio(UpstreamCallJS, n, &s.stdioCall)
 }
 

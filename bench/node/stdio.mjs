@@ -7,7 +7,7 @@
 // {"op":"pid"}: the server's process id.
 // {"op":"time","n":N,"code":C,"gap":G}: N sequential execute calls, G ms apart
 //   (untimed; 0 or absent: back to back); {"durations": [ms...]}.
-// {"op":"ping","n":N}: N sequential MCP pings; {"durations": [ms...]}.
+// {"op":"ping","n":N,"gap":G}: N sequential MCP pings, G ms apart; {"durations": [ms...]}.
 // {"op":"concurrent","n":N,"code":C}: N execute calls at once; {"durations":
 //   [ms...] of those that succeeded, "wall": ms, "failures": F, "firstFailure": text}.
 // {"op":"close"}.
@@ -48,6 +48,7 @@ async function answer(req) {
     case "ping": {
       const durations = [];
       for (let i = 0; i < req.n; i++) {
+        if (req.gap) await new Promise((r) => setTimeout(r, req.gap));
         const t = performance.now();
         await client.ping();
         durations.push(performance.now() - t);
