@@ -162,12 +162,10 @@ func (x *execution) checkRunning() {
 // length (a Go function value would otherwise be named after its Go symbol).
 func (x *execution) native(name string, orig goja.Value, f func(goja.FunctionCall) goja.Value) *goja.Object {
 	fn := x.rt.ToValue(f).ToObject(x.rt)
-	length := goja.Value(x.rt.ToValue(0))
-	if o, ok := orig.(*goja.Object); ok {
-		length = o.Get("length")
-	}
 	must(fn.DefineDataProperty("name", x.rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
-	must(fn.DefineDataProperty("length", length, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	if o, ok := orig.(*goja.Object); ok { // else the length stays 0, as goja made it
+		must(fn.DefineDataProperty("length", o.Get("length"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	}
 	return fn
 }
 

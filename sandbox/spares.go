@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Setting a runtime up (the helpers, console and timers, the guards on the
@@ -25,7 +26,6 @@ var spares = newSparePool()
 
 type sparePool struct {
 	mu      sync.Mutex
-	filled  *sync.Cond   // on mu: a spare was added, or filling stopped
 	count   int          // spares to keep ready (SetSpares)
 	want    Options      // what the spares are set up for (bindings and prelude cloned)
 	ready   []*execution // set up for want, never run
@@ -35,7 +35,6 @@ type sparePool struct {
 
 func newSparePool() *sparePool {
 	p := &sparePool{count: 1}
-	p.filled = sync.NewCond(&p.mu)
 	return p
 }
 
@@ -65,9 +64,7 @@ func Prepare(opts Options) error {
 	p := spares
 	p.mu.Lock()
 	p.aim(opts)
-	for p.filling && len(p.ready) < p.count {
-		p.filled.Wait() // the goroutine sets one up: one at a time is enough
-	}
+	p.waitFill(time.Minute) // the goroutine sets one up: one at a time is enough
 	if len(p.ready) >= p.count || !sameSetup(p.want, opts) {
 		p.mu.Unlock()
 		return nil
@@ -112,9 +109,9 @@ func (p *sparePool) take(opts Options) *execution {
 		return nil
 	}
 	p.aim(opts)
-	for len(p.ready) == 0 && p.filling && !p.awaited {
+	if len(p.ready) == 0 && p.filling && !p.awaited {
 		p.awaited = true
-		p.filled.Wait()
+		p.waitFill(maxTakeWait)
 		p.awaited = false
 	}
 	var x *execution
@@ -156,16 +153,32 @@ func (p *sparePool) fill() {
 		}
 		if sameSetup(p.want, want) && len(p.ready) < p.count {
 			p.ready = append(p.ready, x)
-			p.filled.Broadcast()
 		}
 		p.mu.Unlock()
+	}
+}
+
+// maxTakeWait bounds how long a run waits for the spare being set up: a
+// setup takes about half a millisecond.
+const maxTakeWait = 2 * time.Millisecond
+
+// waitFill waits, up to max, while a spare is being set up and none is
+// ready; p.mu is held on entry and on return. It polls rather than waits
+// on a condition: the goroutine setting up may belong to another
+// testing/synctest bubble than the waiter, which would then count as
+// blocked for good (in a bubble, the polls advance its fake clock).
+func (p *sparePool) waitFill(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for len(p.ready) == 0 && p.filling && time.Now().Before(deadline) {
+		p.mu.Unlock()
+		time.Sleep(50 * time.Microsecond)
+		p.mu.Lock()
 	}
 }
 
 // stopFilling ends fill; p.mu is held, and released.
 func (p *sparePool) stopFilling() {
 	p.filling = false
-	p.filled.Broadcast()
 	p.mu.Unlock()
 }
 
