@@ -70,9 +70,11 @@ type Results struct {
 	// up before the clock started: the request path.
 	ColdStartSpareJS Latency `json:"cold_start_spare_js"`
 	ColdStartSpareTS Latency `json:"cold_start_spare_ts"`
-	// ColdStartGOGC400 is ColdStartJS with the collector at GOGC=400:
+	// ColdStartDefaultGC is ColdStartJS with Go's default collector
+	// (GOGC=100) instead of the binary's tuning (internal/gctune), which
+	// the other in-process figures run under:
 	// how much of the cold start is garbage collection.
-	ColdStartGOGC400 Latency `json:"cold_start_js_gogc400"`
+	ColdStartDefaultGC Latency `json:"cold_start_js_default_gc"`
 	// GojaFloor is goja.New and the precompiled script, nothing else.
 	GojaFloor      Latency `json:"goja_floor"`
 	InProcessCall  Latency `json:"in_process_execute_upstream_call"`

@@ -114,7 +114,7 @@ func (r *Results) perExecution(w io.Writer) {
 	row("**mcp-codemode** cold start, TypeScript, from a spare runtime", r.ColdStartSpareTS, "")
 	row("**mcp-codemode** cold start, plain JS, setting its runtime up (spares off)", r.ColdStartJS.Latency, kb(r.ColdStartJS.BytesPerOp))
 	row("**mcp-codemode** cold start, TypeScript, setting its runtime up", r.ColdStartTS.Latency, kb(r.ColdStartTS.BytesPerOp))
-	row("**mcp-codemode** cold start, plain JS, setting its runtime up, collector at GOGC=400", r.ColdStartGOGC400, "")
+	row("**mcp-codemode** cold start, plain JS, setting its runtime up, Go's default collector (the rest: the binary's tuning)", r.ColdStartDefaultGC, "")
 	row("**mcp-codemode** server.Execute with one tool call (in process)", r.InProcessCall, "")
 	row("floor: `goja.New()` + the precompiled script, no sandbox (not a contender)", r.GojaFloor, "")
 	row("QuickJS (quickjs-emscripten): fresh runtime + context, in process", r.QuickJS, "")

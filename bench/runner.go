@@ -3,10 +3,10 @@ package bench
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
@@ -67,9 +67,9 @@ func (r *runner) setup() (err error) {
 
 // samples collects the durations of every round.
 type samples struct {
-	js, ts, spareJS, spareTS, gogc, floor, call, quickjs, vm, node []time.Duration
-	stdio, stdioApart, stdioCall, ping, pingApart                  []time.Duration
-	jsBytes, tsBytes                                               uint64
+	js, ts, spareJS, spareTS, defaultGC, floor, call, quickjs, vm, node []time.Duration
+	stdio, stdioApart, stdioCall, ping, pingApart                       []time.Duration
+	jsBytes, tsBytes                                                    uint64
 }
 
 // rounds interleaves every contender, Rounds times.
@@ -85,7 +85,7 @@ func (r *runner) rounds() error {
 	r.res.ColdStartJS = Alloc{Summarize(s.js), int64(s.jsBytes / n)}
 	r.res.ColdStartTS = Alloc{Summarize(s.ts), int64(s.tsBytes / n)}
 	r.res.ColdStartSpareJS, r.res.ColdStartSpareTS = Summarize(s.spareJS), Summarize(s.spareTS)
-	r.res.ColdStartGOGC400 = Summarize(s.gogc)
+	r.res.ColdStartDefaultGC = Summarize(s.defaultGC)
 	r.res.GojaFloor = Summarize(s.floor)
 	r.res.InProcessCall = Summarize(s.call)
 	r.res.QuickJS, r.res.NodeVM = Summarize(s.quickjs), Summarize(s.vm)
@@ -98,40 +98,8 @@ func (r *runner) rounds() error {
 
 // round measures each contender n times (node subprocesses nodeN times).
 func (r *runner) round(n, nodeN int, s *samples) error {
-	b, err := timeColdStart(TrivialJS, SetUp, n, &s.js)
-	if err != nil {
+	if err := r.inProcess(n, s); err != nil {
 		return err
-	}
-	s.jsBytes += b
-	if b, err = timeColdStart(TrivialTS, SetUp, n, &s.ts); err != nil {
-		return err
-	}
-	s.tsBytes += b
-	if _, err = timeColdStart(TrivialJS, FromSpare, n, &s.spareJS); err != nil {
-		return err
-	}
-	if _, err = timeColdStart(TrivialTS, FromSpare, n, &s.spareTS); err != nil {
-		return err
-	}
-	for range n {
-		t := time.Now()
-		if err := GojaFloor(); err != nil {
-			return err
-		}
-		s.floor = append(s.floor, time.Since(t))
-	}
-	old := debug.SetGCPercent(400)
-	_, err = timeColdStart(TrivialJS, SetUp, n, &s.gogc)
-	debug.SetGCPercent(old)
-	if err != nil {
-		return err
-	}
-	for range n {
-		t := time.Now()
-		if err := Execute(r.inproc, UpstreamCallJS); err != nil {
-			return err
-		}
-		s.call = append(s.call, time.Since(t))
 	}
 	for _, p := range []struct {
 		peer string
@@ -351,4 +319,52 @@ func (r *runner) close() {
 	if r.servers != nil {
 		r.servers.Close()
 	}
+}
+
+// inProcess measures the in-process contenders n times each: under the
+// collector tuning the binary applies (internal/gctune), then the floor,
+// and the cold start once more with Go's default collector.
+func (r *runner) inProcess(n int, s *samples) error {
+	tuner := gctune.New()
+	tuner.Start()
+	err := r.tuned(n, s)
+	tuner.Stop()
+	if err != nil {
+		return err
+	}
+	for range n {
+		t := time.Now()
+		if err := GojaFloor(); err != nil {
+			return err
+		}
+		s.floor = append(s.floor, time.Since(t))
+	}
+	_, err = timeColdStart(TrivialJS, SetUp, n, &s.defaultGC)
+	return err
+}
+
+func (r *runner) tuned(n int, s *samples) error {
+	b, err := timeColdStart(TrivialJS, SetUp, n, &s.js)
+	if err != nil {
+		return err
+	}
+	s.jsBytes += b
+	if b, err = timeColdStart(TrivialTS, SetUp, n, &s.ts); err != nil {
+		return err
+	}
+	s.tsBytes += b
+	if _, err = timeColdStart(TrivialJS, FromSpare, n, &s.spareJS); err != nil {
+		return err
+	}
+	if _, err = timeColdStart(TrivialTS, FromSpare, n, &s.spareTS); err != nil {
+		return err
+	}
+	for range n {
+		t := time.Now()
+		if err := Execute(r.inproc, UpstreamCallJS); err != nil {
+			return err
+		}
+		s.call = append(s.call, time.Since(t))
+	}
+	return nil
 }
