@@ -87,7 +87,7 @@ func TestServeSetsHeadroom(t *testing.T) {
 		mu.Unlock()
 	}
 	w.stop()
-	// 2 MB live: 400 with 16 MB of headroom (the default limit, 128 MB),
+	// 2 MB live: 400 with 64 MB of headroom (the default limit, 128 MB),
 	// 175 with 5 MB (a 10 MB limit; the minimum heap bounds it).
 	if got := percents[0]; len(got) < 2 || got[0] != 400 || got[len(got)-1] != 175 {
 		t.Errorf("after a run with a 10 MB limit: percents set %v, want 400 then 175 last", got)

@@ -58,8 +58,8 @@ func ServeWorker() int {
 		debug.SetMemoryLimit(mem * 3 / 4)
 	}
 	// Each run leaves a runtime as garbage: unless the user set GOGC (the
-	// pool passes it on), a small heap grows by up to 16 MB between
-	// collections, within half of each run's memory limit (headroom),
+	// pool passes it on), the heap grows by up to gctune.DefaultHeadroom
+	// between collections, within half of each run's memory limit (headroom),
 	// rather than collecting every few runs.
 	// The garbage that heap holds goes back to the system when the worker
 	// has been idle for idleTrimAfter, unless GOGC is off.

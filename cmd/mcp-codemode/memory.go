@@ -14,11 +14,12 @@ import (
 // The process's memory policy (README, "Memory and garbage collection").
 //
 // Collector: unless GOGC is set, a gctune.Tuner sets the GC percent after
-// each collection so that a small heap may grow by up to
-// gctune.DefaultHeadroom before the next one (GC percent between 100 and
-// gctune.MaxPercent). The headroom stays within half of memory_limit_mb,
-// since the sandbox's watchdog counts an execution's garbage against its
-// limit until a collection.
+// each collection so that the heap may grow by up to
+// gctune.DefaultHeadroom (64 MB; a small heap by gctune.MaxPercent of its
+// size) before the next one, and never by less than with GOGC=100. The
+// headroom stays within half of memory_limit_mb, since the sandbox's
+// watchdog counts an execution's garbage against its limit until a
+// collection.
 //
 // Idle trim: when no execution has run for idleTrimAfter (and once after
 // startup), the garbage is collected and the free memory returned to the

@@ -25,8 +25,13 @@ import (
 )
 
 const (
-	// DefaultHeadroom is how much a small heap may grow between collections.
-	DefaultHeadroom = 16 << 20
+	// DefaultHeadroom is how much a heap may grow between collections. A
+	// small one grows by less: MaxPercent of its size. Under load, the
+	// runtimes of the executions in flight are live, and collecting them
+	// every 16 MB (GOGC=100 for a 16 MB heap) cost a fifth of the
+	// throughput over HTTP with 64 clients (1,820/s against 2,230/s with
+	// GOGC=400).
+	DefaultHeadroom = 64 << 20
 	// MaxPercent is the highest GC percent a Tuner sets.
 	MaxPercent = 400
 	// minHeap is the runtime's minimum heap goal at GOGC=100; it grows with

@@ -15,14 +15,16 @@ func TestPercent(t *testing.T) {
 		live, headroom int64
 		want           int
 	}{
-		{0, DefaultHeadroom, MaxPercent},      // before the first collection
-		{2 * mb, DefaultHeadroom, MaxPercent}, // small heap: capped
-		{8 * mb, DefaultHeadroom, 200},        // grows by the headroom
-		{16 * mb, DefaultHeadroom, 100},
-		{64 * mb, DefaultHeadroom, 100}, // large heap: as GOGC=100
-		{1 * mb, 5 * mb, 150},           // memory_limit_mb 10: the minimum heap (4 MB × percent) bounds it
-		{2 * mb, 2 * mb, 100},           // never below the default
-		{2 * mb, 8 * mb, 250},           // memory_limit_mb 16
+		{0, DefaultHeadroom, MaxPercent},       // before the first collection
+		{2 * mb, DefaultHeadroom, MaxPercent},  // small heap: capped
+		{16 * mb, DefaultHeadroom, MaxPercent}, // executions in flight: grows by 64 MB
+		{32 * mb, DefaultHeadroom, 200},        // grows by the headroom
+		{64 * mb, DefaultHeadroom, 100},
+		{256 * mb, DefaultHeadroom, 100}, // large heap: as GOGC=100
+		{8 * mb, 16 * mb, 200},
+		{1 * mb, 5 * mb, 150}, // memory_limit_mb 10: the minimum heap (4 MB × percent) bounds it
+		{2 * mb, 2 * mb, 100}, // never below the default
+		{2 * mb, 8 * mb, 250}, // memory_limit_mb 16
 	} {
 		if got := Percent(c.live, c.headroom); got != c.want {
 			t.Errorf("Percent(%d MB, %d MB) = %d, want %d", c.live/mb, c.headroom/mb, got, c.want)
@@ -62,14 +64,14 @@ func (f *fake) set() []int {
 // headroom, set before or after Start, bounds it.
 func TestAdjustAndHeadroom(t *testing.T) {
 	f := newFake()
-	f.live.Store(8 << 20)
+	f.live.Store(32 << 20)
 	f.SetHeadroom(DefaultHeadroom) // not started: nothing set
 	if got := f.set(); len(got) != 0 {
 		t.Fatalf("before Start: percents set %v", got)
 	}
 	f.adjust()
 	f.adjust() // unchanged: not set again
-	f.live.Store(64 << 20)
+	f.live.Store(256 << 20)
 	f.adjust()
 	if got, want := f.set(), []int{200, 100}; !slices.Equal(got, want) {
 		t.Errorf("percents set %v, want %v", got, want)
@@ -90,7 +92,7 @@ func TestStartTunesAfterCollections(t *testing.T) {
 	f := newFake()
 	f.Start()
 	defer f.Stop()
-	f.live.Store(8 << 20)
+	f.live.Store(32 << 20)
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		runtime.GC()
 		got := f.set()
@@ -110,7 +112,7 @@ func TestStartTunesAfterCollections(t *testing.T) {
 	if got := f.set(); got[n-1] != 100 {
 		t.Errorf("Stop restored %d, want 100 (what SetGCPercent returned)", got[n-1])
 	}
-	f.live.Store(64 << 20)
+	f.live.Store(256 << 20)
 	for range 3 {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
