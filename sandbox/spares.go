@@ -113,6 +113,9 @@ func (p *sparePool) take(opts Options) *execution {
 		p.awaited = true
 		p.waitFill(maxTakeWait)
 		p.awaited = false
+		if !sameSetup(p.want, opts) {
+			return nil // a run with other options came meanwhile: the spares are theirs
+		}
 	}
 	var x *execution
 	if n := len(p.ready); n > 0 {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,6 +118,36 @@ func TestSpares(t *testing.T) {
 	if x := spares.take(Options{Bindings: a}.withDefaults()); x != nil {
 		t.Error("a spare with spares off")
 	}
+}
+
+// TestSparesConcurrent: runs with two sets of bindings, at once, each get a
+// runtime set up with theirs.
+func TestSparesConcurrent(t *testing.T) {
+	binds := map[string][]Binding{"a": {{Object: "a", Method: "m", ID: "a"}}, "b": {{Object: "b", Method: "m", ID: "b"}}}
+	echo := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`"` + id + `"`), nil
+	})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				ns := "a"
+				if (g+i)%2 == 1 {
+					ns = "b"
+				}
+				res := Run(context.Background(), "[typeof a, typeof b, await "+ns+".m()]", echo, Options{Bindings: binds[ns]})
+				want := `["object","undefined","a"]`
+				if ns == "b" {
+					want = `["undefined","object","b"]`
+				}
+				if string(res.Value) != want {
+					t.Errorf("run with %s's bindings: %s, %v; want %s", ns, res.Value, res.Err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // waitSpare waits until the background goroutine has set a spare up.
