@@ -7,6 +7,7 @@
 	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
 	var getOwnPropertyNames = Object.getOwnPropertyNames, getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
+	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
 
 	function errorText(e) {
@@ -35,6 +36,7 @@
 	// objectValue replaces objects JSON.stringify would print as {} or as an
 	// index map by something meaningful.
 	function objectValue(v, lenient) {
+		if (isArray(v) || getPrototypeOf(v) === objectPrototype) return v; // most values: no instanceof
 		if (v instanceof _Map) return mapValue(v);
 		if (v instanceof _Set) return arrayFrom(v);
 		if (isView(v)) return arrayFrom(v);
@@ -43,13 +45,14 @@
 		return v;
 	}
 
+	// refused is what leafValue returns for a value JSON cannot hold.
+	var refused = {};
+
 	// leafValue handles the primitives JSON.stringify mangles or refuses.
-	function leafValue(v, lenient, fail) {
+	function leafValue(v, lenient) {
 		switch (typeof v) {
 		case "bigint":
-			if (lenient) return _String(v) + "n";
-			fail("a BigInt");
-			break;
+			return lenient ? _String(v) + "n" : refused;
 		case "number":
 			return lenient && !isFinite_(v) ? _String(v) : v;
 		case "function":
@@ -78,29 +81,33 @@
 			}
 			return p;
 		}
+		function fail(n, key, what) {
+			var p = path(n, key);
+			throw new _TypeError("the " + root + " cannot be serialised to JSON: " + what + (p === root ? "" : " at " + p));
+		}
 		return function (key, value) {
 			var n = holders.length;
 			while (n > 0 && holders[n - 1] !== this) n--;
 			holders.length = origins.length = keys.length = n;
-			var fail = function (what) {
-				var p = path(n, key);
-				throw new _TypeError("the " + root + " cannot be serialised to JSON: " + what + (p === root ? "" : " at " + p));
-			};
 			size += _String(key).length + 2 + (typeof value === "string" ? value.length : 4);
 			if (size > maxBytes) {
 				if (lenient) throw tooLarge;
 				throw new _RangeError("the " + root + " is larger than " + maxBytes + " bytes as JSON; return less, e.g. a summary or a slice");
 			}
-			if (typeof value !== "object" || value === null) return leafValue(value, lenient, fail);
+			if (typeof value !== "object" || value === null) {
+				var leaf = leafValue(value, lenient);
+				if (leaf === refused) fail(n, key, "a BigInt");
+				return leaf;
+			}
 			for (var i = 0; i < n; i++) {
 				if (origins[i] === value) {
 					if (lenient) return "[Circular]";
-					fail("a cyclic reference");
+					fail(n, key, "a cyclic reference");
 				}
 			}
 			if (n >= maxDepth) {
 				if (lenient) return isArray(value) ? "[Array]" : "[Object]";
-				fail("nesting deeper than " + maxDepth + " levels");
+				fail(n, key, "nesting deeper than " + maxDepth + " levels");
 			}
 			var c = objectValue(value, lenient);
 			holders[n] = c;
