@@ -22,7 +22,7 @@ import (
 // an agent thinking) starts each execution from a runtime already set up.
 
 // spares are the process's spare runtimes.
-var spares = newSparePool()
+var spares = &sparePool{count: 1}
 
 type sparePool struct {
 	mu      sync.Mutex
@@ -31,11 +31,6 @@ type sparePool struct {
 	ready   []*execution // set up for want, never run
 	filling bool         // a goroutine is setting up spares
 	awaited bool         // a run waits for the spare being set up
-}
-
-func newSparePool() *sparePool {
-	p := &sparePool{count: 1}
-	return p
 }
 
 // SetSpares sets how many runtimes are kept set up ahead of time, for the
