@@ -180,6 +180,10 @@ func (p *sparePool) stopFilling() {
 	p.mu.Unlock()
 }
 
+// setupTimeout bounds setting a spare up, which no run's deadline does: a
+// prelude that never ends would otherwise keep a goroutine busy for good.
+var setupTimeout = 10 * time.Second
+
 // prepare makes a runtime set up for opts.
 func prepare(opts Options) (x *execution, err error) {
 	defer func() {
@@ -188,6 +192,8 @@ func prepare(opts Options) (x *execution, err error) {
 		}
 	}()
 	x = newRuntime(opts)
+	t := time.AfterFunc(setupTimeout, func() { x.rt.Interrupt("setting a runtime up took too long") })
+	defer t.Stop()
 	if err := x.setup(); err != nil {
 		return nil, err
 	}

@@ -150,6 +150,24 @@ func TestSparesConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// TestSpareSetupTimeout: a prelude that never ends fails its run at the
+// run's deadline, and the spare set up after it is given up, not left
+// running.
+func TestSpareSetupTimeout(t *testing.T) {
+	defer func(d time.Duration) { setupTimeout = d }(setupTimeout)
+	setupTimeout = 50 * time.Millisecond
+	opts := Options{Prelude: []string{"for (;;) {}"}, Timeout: 100 * time.Millisecond}
+	if res := Run(context.Background(), "1", nil, opts); res.Err == nil || res.Err.Name != "TimeoutError" {
+		t.Fatalf("run with an endless prelude: %v; want a TimeoutError", res.Err)
+	}
+	if err := Prepare(opts); err == nil { // without the limit, it never returns
+		t.Fatal("Prepare set up a runtime whose prelude never ends")
+	}
+	if n := readySpares(); n != 0 {
+		t.Errorf("%d spares ready", n)
+	}
+}
+
 // waitSpare waits until the background goroutine has set a spare up.
 func waitSpare(t *testing.T) {
 	t.Helper()
