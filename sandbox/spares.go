@@ -22,7 +22,7 @@ import (
 // an agent thinking) starts each execution from a runtime already set up.
 
 // spares are the process's spare runtimes.
-var spares = &sparePool{count: 1}
+var spares = &sparePool{count: 1, setupTimeout: 10 * time.Second}
 
 type sparePool struct {
 	mu      sync.Mutex
@@ -31,6 +31,10 @@ type sparePool struct {
 	ready   []*execution // set up for want, never run
 	filling bool         // a goroutine is setting up spares
 	awaited bool         // a run waits for the spare being set up
+
+	// setupTimeout bounds setting a spare up, which no run's deadline does:
+	// a prelude that never ends would otherwise keep a goroutine busy for good.
+	setupTimeout time.Duration
 }
 
 // SetSpares sets how many runtimes are kept set up ahead of time, for the
@@ -65,8 +69,9 @@ func Prepare(opts Options) error {
 		return nil
 	}
 	p.filling = true // this goroutine is the one setting up, until stopFilling
+	timeout := p.setupTimeout
 	p.mu.Unlock()
-	x, err := prepare(opts)
+	x, err := prepare(opts, timeout)
 	p.mu.Lock()
 	if err == nil && sameSetup(p.want, opts) && len(p.ready) < p.count {
 		p.ready = append(p.ready, x)
@@ -135,13 +140,13 @@ func (p *sparePool) refill() {
 func (p *sparePool) fill() {
 	for {
 		p.mu.Lock()
-		want := p.want
+		want, timeout := p.want, p.setupTimeout
 		if len(p.ready) >= p.count {
 			p.stopFilling()
 			return
 		}
 		p.mu.Unlock()
-		x, err := prepare(want)
+		x, err := prepare(want, timeout)
 		p.mu.Lock()
 		if err != nil {
 			// The embedder's error (a prelude that throws): the run sets
@@ -180,19 +185,15 @@ func (p *sparePool) stopFilling() {
 	p.mu.Unlock()
 }
 
-// setupTimeout bounds setting a spare up, which no run's deadline does: a
-// prelude that never ends would otherwise keep a goroutine busy for good.
-var setupTimeout = 10 * time.Second
-
-// prepare makes a runtime set up for opts.
-func prepare(opts Options) (x *execution, err error) {
+// prepare makes a runtime set up for opts, interrupted after timeout.
+func prepare(opts Options, timeout time.Duration) (x *execution, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("setting a runtime up: %v", r)
 		}
 	}()
 	x = newRuntime(opts)
-	t := time.AfterFunc(setupTimeout, func() { x.rt.Interrupt("setting a runtime up took too long") })
+	t := time.AfterFunc(timeout, func() { x.rt.Interrupt("setting a runtime up took too long") })
 	defer t.Stop()
 	if err := x.setup(); err != nil {
 		return nil, err

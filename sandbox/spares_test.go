@@ -154,8 +154,14 @@ func TestSparesConcurrent(t *testing.T) {
 // run's deadline, and the spare set up after it is given up, not left
 // running.
 func TestSpareSetupTimeout(t *testing.T) {
-	defer func(d time.Duration) { setupTimeout = d }(setupTimeout)
-	setupTimeout = 50 * time.Millisecond
+	spares.mu.Lock()
+	defer func(d time.Duration) {
+		spares.mu.Lock()
+		spares.setupTimeout = d
+		spares.mu.Unlock()
+	}(spares.setupTimeout)
+	spares.setupTimeout = 50 * time.Millisecond
+	spares.mu.Unlock()
 	opts := Options{Prelude: []string{"for (;;) {}"}, Timeout: 100 * time.Millisecond}
 	if res := Run(context.Background(), "1", nil, opts); res.Err == nil || res.Err.Name != "TimeoutError" {
 		t.Fatalf("run with an endless prelude: %v; want a TimeoutError", res.Err)
