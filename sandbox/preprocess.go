@@ -37,9 +37,9 @@ var fenceLanguages = map[string]bool{"": true, "ts": true, "typescript": true, "
 // positions back to the code as it was sent.
 type script struct {
 	prog    *goja.Program
-	skipped int      // lines before the model's code (an opening fence)
-	last    int      // number of the code's last line
-	plain   []string // the lines goja compiled, when it compiled the code without esbuild
+	skipped int    // lines before the model's code (an opening fence)
+	last    int    // number of the code's last line
+	plain   string // the source goja compiled, when it compiled the code without esbuild
 }
 
 // errNoSourceMap refuses every source map that is not inline, so neither
@@ -57,7 +57,7 @@ func compile(code string, maxBytes int) (*script, *Error) {
 	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1}
 	if plainJS(body) {
 		if src := wrapperHead + body + wrapperTail; s.compileJS(src) {
-			s.plain = strings.Split(src, "\n")
+			s.plain = src
 			return s, nil
 		}
 	}
@@ -167,7 +167,7 @@ func (s *script) mapped(file string, line, col int) (int, int) {
 	if file != sourceName || line <= 0 {
 		return 0, 0
 	}
-	if s.plain != nil {
+	if s.plain != "" {
 		col = s.plainColumn(line, col)
 	}
 	return s.position(line, col)
@@ -178,7 +178,7 @@ func (s *script) mapped(file string, line, col int) (int, int) {
 // characters). goja places a call at its "(", which the source map maps
 // back to the start of the callee's name: so does this.
 func (s *script) plainColumn(line, col int) int {
-	text := s.plain[min(line, len(s.plain))-1]
+	text := sourceLine(s.plain, line)
 	col0 := min(max(col-1, 0), len(text))
 	if col0 < len(text) && text[col0] == '(' {
 		i := col0
@@ -341,6 +341,22 @@ func tryHasReturn(st *ast.TryStatement) bool {
 		return true
 	}
 	return st.Finally != nil && hasReturn(st.Finally.List)
+}
+
+// sourceLine returns line n (1-based) of src, or its last line past the
+// end. Only errors need it: the lines are not split up front.
+func sourceLine(src string, n int) string {
+	for ; n > 1; n-- {
+		i := strings.IndexByte(src, '\n')
+		if i < 0 {
+			break
+		}
+		src = src[i+1:]
+	}
+	if i := strings.IndexByte(src, '\n'); i >= 0 {
+		return src[:i]
+	}
+	return src
 }
 
 // plainJS reports whether code may skip esbuild when goja compiles it: the

@@ -40,7 +40,7 @@ func TestPlainJavaScript(t *testing.T) {
 			t.Fatalf("plainJS(%q) = false; the test needs plain code", code)
 		}
 		s, err := compile(code, DefaultMaxCodeBytes)
-		if err != nil || s.plain == nil {
+		if err != nil || s.plain == "" {
 			t.Fatalf("compile(%q): not compiled as plain JavaScript (%v)", code, err)
 		}
 		plain := run(t, code, tools)
