@@ -73,8 +73,8 @@ func Prepare(opts Options) error {
 	p.mu.Unlock()
 	x, err := prepare(opts, timeout)
 	p.mu.Lock()
-	if err == nil && sameSetup(p.want, opts) && len(p.ready) < p.count {
-		p.ready = append(p.ready, x)
+	if err == nil {
+		p.offer(x, opts)
 	}
 	p.stopFilling()
 	return err
@@ -154,10 +154,16 @@ func (p *sparePool) fill() {
 			p.stopFilling()
 			return
 		}
-		if sameSetup(p.want, want) && len(p.ready) < p.count {
-			p.ready = append(p.ready, x)
-		}
+		p.offer(x, want)
 		p.mu.Unlock()
+	}
+}
+
+// offer keeps x, set up for opts, as a spare if spares are still set up for
+// opts and one more is wanted; p.mu is held.
+func (p *sparePool) offer(x *execution, opts Options) {
+	if sameSetup(p.want, opts) && len(p.ready) < p.count {
+		p.ready = append(p.ready, x)
 	}
 }
 
