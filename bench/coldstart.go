@@ -49,7 +49,11 @@ func ColdStart(code string) error {
 	return nil
 }
 
-func coldOptions() sandbox.Options { return sandbox.Options{Bindings: Bindings(50)} }
+// coldBindings are made once, as the server makes its bindings once per
+// version of its API: building them is not part of an execution.
+var coldBindings = Bindings(50)
+
+func coldOptions() sandbox.Options { return sandbox.Options{Bindings: coldBindings} }
 
 // Start is where a cold start's runtime comes from.
 type Start int
