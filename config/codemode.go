@@ -9,6 +9,7 @@ import (
 var codemodeKeys = []string{
 	"timeout", "max_tool_calls", "max_output_bytes", "memory_limit_mb", "isolation", "network",
 	"auth", "allowed_origins", "allowed_hosts", "max_concurrent", "max_concurrent_per_session",
+	"max_concurrent_per_subject", "max_sessions", "max_sessions_per_subject",
 	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
 	"require_approval", "approve_destructive", "pin_tool_definitions",
 }
@@ -26,6 +27,9 @@ type rawCodemode struct {
 	AllowedHosts            []string        `json:"allowed_hosts"`
 	MaxConcurrent           int             `json:"max_concurrent"`
 	MaxConcurrentPerSession int             `json:"max_concurrent_per_session"`
+	MaxConcurrentPerSubject int             `json:"max_concurrent_per_subject"`
+	MaxSessions             int             `json:"max_sessions"`
+	MaxSessionsPerSubject   int             `json:"max_sessions_per_subject"`
 	SessionIdleTimeout      string          `json:"session_idle_timeout"`
 	Stateless               bool            `json:"stateless"`
 	DataDir                 string          `json:"data_dir"`
@@ -76,6 +80,8 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 		"max_tool_calls": r.MaxToolCalls, "max_output_bytes": r.MaxOutputBytes,
 		"memory_limit_mb": r.MemoryLimitMB, "max_concurrent": r.MaxConcurrent,
 		"max_concurrent_per_session": r.MaxConcurrentPerSession,
+		"max_concurrent_per_subject": r.MaxConcurrentPerSubject,
+		"max_sessions": r.MaxSessions, "max_sessions_per_subject": r.MaxSessionsPerSubject,
 		"description_budget_tokens":  r.DescriptionBudgetTokens,
 	} {
 		if v < 0 {
@@ -89,6 +95,7 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 	}
 	c.MaxToolCalls, c.MaxOutputBytes, c.MemoryLimitMB = r.MaxToolCalls, r.MaxOutputBytes, r.MemoryLimitMB
 	c.Isolation, c.MaxConcurrent, c.MaxConcurrentPerSession = r.Isolation, r.MaxConcurrent, r.MaxConcurrentPerSession
+	c.MaxConcurrentPerSubject, c.MaxSessions, c.MaxSessionsPerSubject = r.MaxConcurrentPerSubject, r.MaxSessions, r.MaxSessionsPerSubject
 	c.AllowedOrigins, c.AllowedHosts, c.Stateless, c.DataDir = r.AllowedOrigins, r.AllowedHosts, r.Stateless, r.DataDir
 	c.DescriptionBudgetTokens, c.RequireApproval = r.DescriptionBudgetTokens, r.RequireApproval
 	c.ApproveDestructive, c.PinToolDefinitions = r.ApproveDestructive, r.PinToolDefinitions
@@ -198,6 +205,9 @@ func (c *Codemode) setDefaults() {
 	setInt(&c.MemoryLimitMB, 128)
 	setInt(&c.MaxConcurrent, 64)
 	setInt(&c.MaxConcurrentPerSession, 8)
+	setInt(&c.MaxConcurrentPerSubject, 16)
+	setInt(&c.MaxSessions, 4096)
+	setInt(&c.MaxSessionsPerSubject, 32)
 	setDuration(&c.SessionIdleTimeout, 30*time.Minute)
 	setInt(&c.DescriptionBudgetTokens, 4000)
 	setInt(&c.Network.MaxRequests, 50)

@@ -63,6 +63,9 @@ type Codemode struct {
 	AllowedHosts            []string
 	MaxConcurrent           int           // [64]
 	MaxConcurrentPerSession int           // [8]
+	MaxConcurrentPerSubject int           // executions, snippet runs and workers of one subject [16]
+	MaxSessions             int           // legacy sessions in all [4096]
+	MaxSessionsPerSubject   int           // legacy sessions of one subject [32]
 	SessionIdleTimeout      time.Duration // [30m]
 	Stateless               bool
 	DataDir                 string
