@@ -81,8 +81,8 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 		"memory_limit_mb": r.MemoryLimitMB, "max_concurrent": r.MaxConcurrent,
 		"max_concurrent_per_session": r.MaxConcurrentPerSession,
 		"max_concurrent_per_subject": r.MaxConcurrentPerSubject,
-		"max_sessions": r.MaxSessions, "max_sessions_per_subject": r.MaxSessionsPerSubject,
-		"description_budget_tokens":  r.DescriptionBudgetTokens,
+		"max_sessions":               r.MaxSessions, "max_sessions_per_subject": r.MaxSessionsPerSubject,
+		"description_budget_tokens": r.DescriptionBudgetTokens,
 	} {
 		if v < 0 {
 			return p.errorf("codemode."+key, "is %d; use a positive number, or leave it out for the default", v)
