@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"slices"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
@@ -26,13 +27,16 @@ func newNetwork(n config.Network, log *slog.Logger) *egress.Client {
 }
 
 // withNetwork adds fetch to an execution when the policy allows something,
-// and returns the execution's network session (nil otherwise).
+// and returns the execution's network session (nil otherwise). The bindings
+// come from the API version, shared by every execution: they are copied,
+// since appending in place would write into their spare capacity from
+// several executions at once.
 func (s *Server) withNetwork(opts *sandbox.Options) *egress.Session {
 	if !s.net.Enabled() {
 		return nil
 	}
-	opts.Prelude = append(opts.Prelude, egress.Shim)
-	opts.Bindings = append(opts.Bindings, sandbox.Binding{Object: egress.BindingObject, Method: egress.BindingMethod, ID: fetchID})
+	opts.Prelude = slices.Concat(opts.Prelude, []string{egress.Shim})
+	opts.Bindings = slices.Concat(opts.Bindings, []sandbox.Binding{{Object: egress.BindingObject, Method: egress.BindingMethod, ID: fetchID}})
 	return s.net.Session()
 }
 

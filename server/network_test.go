@@ -10,12 +10,14 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -126,4 +128,31 @@ func TestFetchStats(t *testing.T) {
 	if f.Method != "GET" || f.URL != ts.URL+"/a?access_token=REDACTED" || f.Rule != "codemode.network.allow[0]" || f.Status != 200 || f.Bytes == 0 {
 		t.Errorf("audit %+v", f)
 	}
+}
+
+// TestFetchConcurrent runs fetch-enabled executions at once: each adds fetch
+// to its own copy of the API's bindings (they once appended to the shared
+// slice, which -race reported), and each gets its own answer.
+func TestFetchConcurrent(t *testing.T) {
+	ts, port := echoServer(t)
+	srv := networkServer(t, port, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	shared := srv.current().bindings()
+	opts := sandbox.Options{Bindings: shared}
+	srv.withNetwork(&opts)
+	if len(opts.Bindings) != len(shared)+1 || &opts.Bindings[0] == &shared[0] {
+		t.Fatalf("withNetwork appended to the API's bindings instead of a copy")
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := srv.Execute(context.Background(), `(await fetch("`+ts.URL+`/`+strconv.Itoa(i)+`")).json().then(j => j.path)`)
+			if want := `"/` + strconv.Itoa(i) + `"`; res.Err != nil || string(res.Value) != want {
+				t.Errorf("execution %d: got %s %v; want %s", i, res.Value, res.Err, want)
+			}
+		}()
+	}
+	wg.Wait()
 }
