@@ -44,15 +44,17 @@ func TestHostile(t *testing.T) {
 		runner server.Runner
 		only   map[string]bool // categories; nil: all
 	}{
-		{"inprocess", nil, map[string]bool{"escape": true, "tool": true, "output": true, "crosscall": true}},
+		{"inprocess", nil, map[string]bool{"escape": true, "tool": true, "output": true, "crosscall": true, "bundling": true}},
 		{"process", pool.Run, nil},
 	}
 	for _, l := range layers {
 		t.Run(l.name, func(t *testing.T) {
+			ws := tools.NewWorkspace() // one per layer: a case's next script sees its files
+			t.Cleanup(func() { ws.Close() })
 			servers := map[time.Duration]*server.Server{}
 			serverFor := func(timeout time.Duration) *server.Server {
 				if servers[timeout] == nil {
-					servers[timeout] = hostileServer(t, timeout, l.runner)
+					servers[timeout] = hostileServer(t, timeout, l.runner, ws)
 				}
 				return servers[timeout]
 			}
@@ -65,6 +67,7 @@ func TestHostile(t *testing.T) {
 				srv := serverFor(c.Timeout)
 				t.Run(c.Category+"/"+c.Name, func(t *testing.T) {
 					before := hostile.Settle()
+					writeFiles(t, ws, c.Files)
 					growth := runCase(t, srv, serverFor(hostile.Timeout), c) - before
 					if growth > worst {
 						worst, worstCase = growth, c.Category+"/"+c.Name
@@ -76,6 +79,16 @@ func TestHostile(t *testing.T) {
 			}
 			t.Logf("max RSS growth of this process in a case: %d MB (%s)", worst>>20, worstCase)
 		})
+	}
+}
+
+// writeFiles writes a case's workspace files, for the subject of a plain
+// context (Execute's).
+func writeFiles(t *testing.T, ws *tools.Workspace, files []hostile.File) {
+	for _, f := range files {
+		if err := ws.WriteFile(context.Background(), f.Path, f.Content); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -105,10 +118,14 @@ func runCase(t *testing.T, srv, plain *server.Server, c *hostile.Case) int64 {
 }
 
 // hostileServer is a server over the corpus's tools (namespace t, plus
-// t.secret, which returns the canary as a configured secret) with the
-// corpus's limits.
-func hostileServer(t testing.TB, timeout time.Duration, runner server.Runner) *server.Server {
+// t.secret, which returns the canary as a configured secret) and ws
+// (namespace workspace, and with it imports, codemode.save and
+// codemode.run), with the corpus's limits.
+func hostileServer(t testing.TB, timeout time.Duration, runner server.Runner, ws *tools.Workspace) *server.Server {
 	reg := tools.NewRegistry(tools.Options{Secrets: []string{hostile.Canary}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := reg.Add(ws.Tools()...); err != nil {
+		t.Fatal(err)
+	}
 	var list []tools.Tool
 	for name, f := range hostile.Tools {
 		list = append(list, tools.Tool{Server: "t", Name: name, Description: "hostile corpus tool", Handler: handler(f)})
@@ -155,7 +172,9 @@ func FuzzExecute(f *testing.F) {
 		}
 	}
 	hostile.PlantEnv()
-	srv := hostileServer(f, 200*time.Millisecond, nil)
+	ws := tools.NewWorkspace()
+	f.Cleanup(func() { ws.Close() })
+	srv := hostileServer(f, 200*time.Millisecond, nil, ws)
 	f.Fuzz(func(t *testing.T, code string) {
 		start := time.Now()
 		res := srv.Execute(context.Background(), code)

@@ -21,11 +21,23 @@
 //	next-result the expected JSON result of next
 //	timeout     the case's own timeout, e.g. "3s" (default: Timeout when a
 //	            TimeoutError is wanted, else SlowTimeout)
-//	layers      "server" when the case needs the MCP server (a redacting registry),
-//	            "direct" when it needs a Caller the server would not be (one
-//	            returning invalid JSON)
+//	layers      "server" when the case needs the MCP server (a redacting registry,
+//	            the workspace, snippets), "direct" when it needs a Caller the
+//	            server would not be (one returning invalid JSON)
 //	rss         in process, how many budgets the RSS may grow by (default 1;
 //	            always plus RSSSlack); the comment must say why
+//	file PATH   a workspace file written before the code runs (expanded as
+//	            the code is; needs layers: server), so that the code can
+//	            import one larger than a script could write
+//
+// Through the MCP server (server's TestHostile) a script has, besides the
+// corpus's tools (namespace t, and t.secret returning the canary as a
+// configured secret), the built-in workspace namespace on a fresh in-memory
+// workspace per server, and so imports ("./x.ts" from the workspace) and
+// snippets (codemode.save, codemode.run). A case's file sections are
+// written there before its code runs. The cases of one layer share one
+// workspace (the next script sees the files of its case): a case writes
+// under a path of its own, e.g. "<category>/<case>/...".
 package hostile
 
 import (
@@ -87,11 +99,15 @@ type Case struct {
 	Message            string
 	Forbid             []string
 	Timeout            time.Duration
-	ServerOnly         bool // needs the MCP server
-	DirectOnly         bool // needs a bare Caller
+	Files              []File // workspace files to write first
+	ServerOnly         bool   // needs the MCP server
+	DirectOnly         bool   // needs a bare Caller
 	RSSBudgets         int64
 	timeoutSet         bool
 }
+
+// File is a workspace file a case needs before its code runs.
+type File struct{ Path, Content string }
 
 // RSSSlack is how much beyond its memory budget(s) the process may grow in
 // any one case (the target: the budget plus 64 MB).
@@ -159,6 +175,9 @@ func load(path string) (*Case, error) {
 	if c.Code == "" || len(c.Want) == 0 {
 		return nil, fmt.Errorf("needs code and want")
 	}
+	if len(c.Files) > 0 && !c.ServerOnly {
+		return nil, fmt.Errorf("a file section needs layers: server (the workspace is the server's)")
+	}
 	if !c.timeoutSet && !contains(c.Want, "TimeoutError") {
 		c.Timeout = SlowTimeout
 	}
@@ -190,7 +209,13 @@ func (c *Case) set(section, text string) error {
 	case "rss":
 		_, err = fmt.Sscan(text, &c.RSSBudgets)
 	default:
-		err = fmt.Errorf("unknown section")
+		p, ok := strings.CutPrefix(section, "file ")
+		if !ok {
+			return fmt.Errorf("unknown section")
+		}
+		f := File{Path: strings.TrimSpace(p)}
+		f.Content, err = expand(text)
+		c.Files = append(c.Files, f)
 	}
 	return err
 }
