@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -105,7 +106,7 @@ type writer struct {
 func newWriter(w io.Writer) *writer { return &writer{w: bufio.NewWriter(w)} }
 
 func (w *writer) send(kind byte, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshal(v)
 	if err != nil {
 		return err
 	}
@@ -124,6 +125,21 @@ func (w *writer) send(kind byte, v any) error {
 		return err
 	}
 	return w.w.Flush()
+}
+
+// marshal is json.Marshal without HTML escaping. A result's JSON travels
+// in a json.RawMessage, which json.Marshal re-compacts with <, > and &
+// turned into \u003c, \u003e and \u0026: the parent would then show the
+// model `Promise\u003cunknown\u003e` where the script returned
+// `Promise<unknown>`. The trailing newline Encode adds is dropped.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // readFrame reads one frame.

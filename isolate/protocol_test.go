@@ -6,6 +6,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
@@ -66,5 +69,30 @@ func TestSameSetupFirst(t *testing.T) {
 	err := Serve(&in, &out, Limits{})
 	if err == nil || !strings.Contains(err.Error(), "same_setup") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestTextNotEscaped: <, > and & in a result, a log line, an error and a
+// tool call's arguments and reply come back from a worker as they went in,
+// byte for byte, as sandbox.Run gives them in process (json.Marshal would
+// have sent \u003c, which the server then showed the model).
+func TestTextNotEscaped(t *testing.T) {
+	p := newPool(t, Options{Size: 1})
+	for _, code := range []string{
+		`return "Promise<unknown> & a > b"`,
+		`return {"<k>": ["&amp;", "a<b"]}`,
+		`console.log("x < y && y > z"); return await t.echo({s: "<&>"})`,
+		`throw new TypeError("expected Array<string> & more")`,
+	} {
+		opts := sandbox.Options{Bindings: bindings, Timeout: 5 * time.Second}
+		want := sandbox.Run(context.Background(), code, echo, opts)
+		got := p.Run(context.Background(), code, echo, opts)
+		want.Stats, got.Stats = sandbox.Stats{}, sandbox.Stats{}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: (-in process +pool)\n%s", code, diff)
+		}
+		if bytes.Contains(got.Value, []byte(`\u00`)) {
+			t.Errorf("%s: value %s is escaped", code, got.Value)
+		}
 	}
 }

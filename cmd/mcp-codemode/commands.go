@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -228,13 +229,22 @@ func (e *env) report(res sandbox.Result) int {
 		fmt.Fprintln(e.stderr, res.Err.Error())
 		return exitFailed
 	}
-	var v any
-	out, err := json.MarshalIndent(json.RawMessage(res.Value), "", "  ")
-	if err != nil || json.Unmarshal(res.Value, &v) != nil {
-		out = res.Value
-	}
-	fmt.Fprintln(e.stdout, string(out))
+	fmt.Fprintln(e.stdout, pretty(res.Value))
 	return exitOK
+}
+
+// pretty indents a result's JSON. json.Indent keeps the text of strings as
+// it is: json.MarshalIndent would print <, > and & as \u003c, \u003e and
+// \u0026.
+func pretty(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
 }
 
 func (e *env) check(ctx context.Context, args []string) int {
