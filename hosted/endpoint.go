@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ type message struct {
 	id       string // the id's JSON, compacted; "" for a notification
 	method   string // "" for a response
 	cancelID string // params.requestId of notifications/cancelled, compacted
+	modern   bool   // params._meta names protocol version 2026-07-28 or later
 }
 
 func (m message) isRequest() bool { return m.id != "" && m.method != "" }
@@ -97,8 +100,65 @@ func (h *Handler) readMessage(w http.ResponseWriter, r *http.Request) (message, 
 		h.refuse(w, r, http.StatusBadRequest, "reading the request body: "+err.Error())
 		return message{}, false
 	}
+	m := parseMessage(body)
+	if m.method == string(mcp.MethodInitialize) {
+		if len(body) > maxInitializeBytes {
+			h.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the initialize request is %d bytes, over the "+
+				"%d this server accepts for one: a client's name, version and capabilities take a few hundred", len(body), maxInitializeBytes))
+			return message{}, false
+		}
+		body = slimInitialize(body)
+		m.raw = body
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return parseMessage(body), true
+	r.ContentLength = int64(len(body))
+	return m, true
+}
+
+// maxInitializeBytes caps the body of an initialize, well below the cap of
+// other requests: what a client says of itself is a few hundred bytes.
+const maxInitializeBytes = 64 << 10
+
+// maxClientField bounds each string of clientInfo a session keeps.
+const maxClientField = 256
+
+// slimInitialize rewrites an initialize to what a session keeps and this
+// server uses: the protocol version, clientInfo's name, version and title
+// (each cut to maxClientField bytes) and the standard capabilities, without
+// experimental and extensions, which nothing here reads. The transport
+// parses the rewritten message, so a session cannot keep more than that
+// for its idle timeout. A message this cannot parse is left as it is: the
+// transport cannot parse it either, and answers the error.
+func slimInitialize(body []byte) []byte {
+	var in struct {
+		ID     json.RawMessage `json:"id"`
+		Params struct {
+			ProtocolVersion string                 `json:"protocolVersion"`
+			Capabilities    mcp.ClientCapabilities `json:"capabilities"`
+			ClientInfo      mcp.Implementation     `json:"clientInfo"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return body
+	}
+	p := in.Params
+	p.Capabilities.Experimental, p.Capabilities.Extensions = nil, nil
+	p.ClientInfo = mcp.Implementation{Name: cut(p.ClientInfo.Name), Version: cut(p.ClientInfo.Version),
+		Title: cut(p.ClientInfo.Title)}
+	p.ProtocolVersion = cut(p.ProtocolVersion)
+	out, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": in.ID, "method": mcp.MethodInitialize, "params": p})
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// cut shortens s to maxClientField bytes, on a rune boundary.
+func cut(s string) string {
+	if len(s) <= maxClientField {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxClientField], "")
 }
 
 // parseMessage reads what routing needs from a message; anything it cannot
@@ -109,6 +169,7 @@ func parseMessage(body []byte) message {
 		Method string          `json:"method"`
 		Params struct {
 			RequestID json.RawMessage `json:"requestId"`
+			Meta      *mcp.Meta       `json:"_meta"`
 		} `json:"params"`
 	}
 	m := message{raw: body}
@@ -116,6 +177,7 @@ func parseMessage(body []byte) message {
 		return m
 	}
 	m.id, m.method, m.cancelID = compact(head.ID), head.Method, compact(head.Params.RequestID)
+	m.modern = mcp.IsModernProtocol(head.Params.Meta.ProtocolVersion())
 	return m
 }
 
@@ -130,6 +192,25 @@ func compact(raw json.RawMessage) string {
 func messageFrom(r *http.Request) message {
 	m, _ := r.Context().Value(messageKey{}).(message)
 	return m
+}
+
+// tooManySessions answers 429 to a request that would open a session over
+// a cap, saying which and how to free one. Retry-After is when the least
+// recently used session the cap counts expires, if it stays idle.
+func (h *Handler) tooManySessions(w http.ResponseWriter, r *http.Request, err error) {
+	var tm *tooManySessions
+	if !errors.As(err, &tm) {
+		h.refuse(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h.log.WarnContext(r.Context(), "session refused", "cap", tm.key, "limit", tm.limit)
+	free := "end one (DELETE /mcp with its Mcp-Session-Id header)"
+	if h.opts.Transport == SSE {
+		free = "end one (close its /sse stream)"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(tm.retryAfter.Seconds()))))
+	h.refuse(w, r, http.StatusTooManyRequests, fmt.Sprintf("%v; %s, or wait until one has been idle for %v "+
+		"(codemode.session_idle_timeout), or raise %s", tm, free, tm.idle, tm.key))
 }
 
 func shortID(id string) string {

@@ -34,9 +34,9 @@ type Options struct {
 	Started []tools.Status
 	// Transport is HTTP or SSE; "" means HTTP.
 	Transport string
-	// Config holds auth, allowed_origins, allowed_hosts, stateless and
-	// session_idle_timeout; the zero value means no authentication and the
-	// defaults.
+	// Config holds auth, allowed_origins, allowed_hosts, stateless,
+	// session_idle_timeout, max_sessions and max_sessions_per_subject; the
+	// zero value means no authentication and the defaults.
 	Config config.Codemode
 	// Loopback says the listener is on a loopback address: with no
 	// allowed_hosts and allowed_origins, only loopback names are then
@@ -118,7 +118,11 @@ func (h *Handler) configure() error {
 	}
 	h.auth = auth
 	h.guard = newGuard(c.AllowedHosts, c.AllowedOrigins, h.opts.Loopback)
-	h.sessions = newSessions(c.SessionIdleTimeout)
+	h.sessions = newSessions(c.SessionIdleTimeout, c.MaxSessionsPerSubject, c.MaxSessions)
+	if h.opts.Transport == HTTP {
+		mcp := h.opts.Server.MCP()
+		h.sessions.forget = func(id string) { mcp.UnregisterSession(context.Background(), id) }
+	}
 	h.metrics.watch(h.opts.Registry, h.sessions)
 	return nil
 }

@@ -38,12 +38,18 @@ type fixture struct {
 
 func newFixture(t *testing.T, c config.Codemode, transport string) *fixture {
 	t.Helper()
+	return newFixtureBody(t, c, transport, 64<<10)
+}
+
+// newFixtureBody is newFixture with a body cap of maxBody bytes.
+func newFixtureBody(t *testing.T, c config.Codemode, transport string, maxBody int64) *fixture {
+	t.Helper()
 	f := &fixture{started: make(chan struct{}, 100), cancelled: make(chan time.Time, 100)}
 	metrics := NewMetrics()
 	reg := stepRegistry(t, f)
 	srv := server.New(reg, server.Options{Limits: c, Observer: metrics, Logger: testLogger(t)})
 	h, err := New(Options{Server: srv, Registry: reg, Transport: transport, Config: c, Loopback: true,
-		Metrics: metrics, Logger: testLogger(t), MaxBodyBytes: 64 << 10})
+		Metrics: metrics, Logger: testLogger(t), MaxBodyBytes: maxBody})
 	if err != nil {
 		t.Fatal(err)
 	}

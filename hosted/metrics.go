@@ -52,7 +52,7 @@ func NewMetrics() *Metrics {
 	})
 	m.refusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mcp_codemode_http_refusals_total",
-		Help: "HTTP requests refused before reaching MCP, by status: 400, 401, 403, 404, 413, 503.",
+		Help: "HTTP requests refused before reaching MCP, by status: 400, 401, 403, 404, 413, 429, 503.",
 	}, []string{"status"})
 	m.reg.MustRegister(m.executions, m.duration, m.toolCalls, m.memoryStops, m.refusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -2,6 +2,7 @@ package hosted
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -10,11 +11,11 @@ import (
 // request, and expires idle, ending its stream, when swept or when used.
 func TestSessionTable(t *testing.T) {
 	now := time.Unix(0, 0)
-	tab := newSessions(time.Minute)
+	tab := newSessions(time.Minute, 0, 0)
 	tab.now = func() time.Time { return now }
 	ended := make(chan string, 2)
-	a := tab.create("alice", func() { ended <- "a" })
-	b := tab.create("bob", func() { ended <- "b" })
+	a, _ := tab.create("alice", func() { ended <- "a" })
+	b, _ := tab.create("bob", func() { ended <- "b" })
 	if _, err := tab.use(a.id, "bob"); !errors.Is(err, errOtherSubject) {
 		t.Errorf("bob using alice's session: %v", err)
 	}
@@ -35,11 +36,56 @@ func TestSessionTable(t *testing.T) {
 		t.Errorf("an idle session used: %v", err)
 	}
 	m := tab.ResolveSessionIdManager(nil) // mcp-go's sweeper asks without a request
-	id := tab.create("carol", nil).id
+	c, _ := tab.create("carol", nil)
+	id := c.id
 	if _, err := m.Terminate(id); err != nil || tab.count() != 0 {
 		t.Errorf("terminate: %v, %d left", err, tab.count())
 	}
 	if id1, id2 := newID(), newID(); len(id1) != 32 || id1 == id2 {
 		t.Error("session ids are not 128 random bits")
+	}
+}
+
+// TestSessionCaps: a subject gets max_sessions_per_subject sessions, the
+// server max_sessions; over a cap create names it and says when the least
+// recently used session it counts expires; idle sessions make room, and
+// so does one removed; the transport forgets what the table expires.
+func TestSessionCaps(t *testing.T) {
+	now := time.Unix(0, 0)
+	tab := newSessions(time.Minute, 2, 3)
+	tab.now = func() time.Time { return now }
+	var forgot []string
+	tab.forget = func(id string) { forgot = append(forgot, id) }
+	a1, _ := tab.create("alice", nil)
+	now = now.Add(10 * time.Second)
+	a2, _ := tab.create("alice", nil)
+	_, err := tab.create("alice", nil)
+	var tm *tooManySessions
+	if !errors.As(err, &tm) || tm.key != "codemode.max_sessions_per_subject" || tm.retryAfter != 50*time.Second {
+		t.Fatalf("alice's third session: %v (%+v); want max_sessions_per_subject, retry after 50s", err, tm)
+	}
+	if err.Error() != "too many sessions: this subject has 2 open, the most codemode.max_sessions_per_subject allows" {
+		t.Errorf("message: %q", err)
+	}
+	if _, err := tab.create("bob", nil); err != nil {
+		t.Fatalf("bob, while alice is at her cap: %v", err)
+	}
+	_, err = tab.create("carol", nil)
+	if !errors.As(err, &tm) || tm.key != "codemode.max_sessions" || tm.retryAfter != 50*time.Second {
+		t.Fatalf("carol, the server full: %v (%+v)", err, tm)
+	}
+	tab.remove(a2.id)
+	if _, err := tab.create("carol", nil); err != nil {
+		t.Fatalf("carol, after alice closed one: %v", err)
+	}
+	now = now.Add(61 * time.Second) // a1 idle 71 s, the others 61 s: all expire
+	if _, err := tab.create("alice", nil); err != nil || tab.count() != 1 {
+		t.Fatalf("alice, her sessions idle: %v, %d open; want 1", err, tab.count())
+	}
+	if len(forgot) != 3 || !slices.Contains(forgot, a1.id) {
+		t.Errorf("forgot %d sessions (%v), want the 3 expired", len(forgot), forgot)
+	}
+	if len(tab.bySubject) != 1 || tab.bySubject["alice"] != 1 {
+		t.Errorf("counts by subject: %v", tab.bySubject)
 	}
 }

@@ -40,11 +40,16 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ended := make(chan struct{})
-	sess := t.h.sessions.create(subjectOf(r), sync.OnceFunc(func() { close(ended) }))
+	sess, err := t.h.sessions.create(subjectOf(r), sync.OnceFunc(func() { close(ended) }))
+	if err != nil {
+		t.h.tooManySessions(w, r, err)
+		return
+	}
 	setSession(r, sess.id)
 	out := &sseWriter{w: w}
 	conn, err := t.h.opts.Server.NewConn(sess.id, out.event)
 	if err != nil {
+		t.h.sessions.remove(sess.id)
 		t.h.refuse(w, r, http.StatusInternalServerError, err.Error())
 		return
 	}

@@ -27,6 +27,16 @@ type sseClient struct {
 
 func (f *fixture) sse(t *testing.T, token string) *sseClient {
 	t.Helper()
+	c := sseStream(t, f, token)
+	c.post(initialize)
+	c.until(0)
+	c.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	return c
+}
+
+// sseStream opens a stream, not yet initialized.
+func sseStream(t *testing.T, f *fixture, token string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.srv.URL+"/sse", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -57,13 +67,18 @@ func (f *fixture) sse(t *testing.T, token string) *sseClient {
 		}
 		close(c.events)
 	}()
-	c.post(initialize)
-	c.until(0)
-	c.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	return c
 }
 
 func (c *sseClient) post(msg string) *http.Response {
+	c.t.Helper()
+	resp := c.postResp(msg)
+	resp.Body.Close()
+	return resp
+}
+
+// postResp posts msg and returns the response with its body to read.
+func (c *sseClient) postResp(msg string) *http.Response {
 	c.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.base+c.endpoint, strings.NewReader(msg))
 	req.Header.Set("Content-Type", "application/json")
@@ -72,7 +87,7 @@ func (c *sseClient) post(msg string) *http.Response {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	resp.Body.Close()
+	c.t.Cleanup(func() { resp.Body.Close() })
 	return resp
 }
 

@@ -37,9 +37,7 @@ func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
 	m := messageFrom(r)
 	switch {
 	case r.Method == http.MethodGet:
-		ctx, stop := mergeCancel(r.Context(), h.streams)
-		defer stop()
-		h.mcp.ServeHTTP(w, r.WithContext(ctx))
+		h.serveGet(w, r)
 	case m.isCancel():
 		h.cancels.cancel(cancelKey(r, m.cancelID))
 		w.WriteHeader(http.StatusAccepted)
@@ -50,12 +48,49 @@ func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serveGet serves a standalone GET stream. One without a session id makes
+// mcp-go open a session for as long as the stream lasts: it counts against
+// the caps, and is forgotten when the stream ends (its id was never told).
+func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request) {
+	ctx, stop := mergeCancel(r.Context(), h.streams)
+	defer stop()
+	r = r.WithContext(ctx)
+	if opens := r.Header.Get(mcpserver.HeaderKeySessionID) == ""; opens && h.stateful() {
+		var release func(bool)
+		if r, release = h.reserveSession(w, r); release == nil {
+			return
+		}
+		defer release(false)
+	}
+	h.mcp.ServeHTTP(w, r)
+}
+
+func (h *Handler) stateful() bool { return h.opts.Transport == HTTP && !h.opts.Config.Stateless }
+
+// reserveSession opens a session for a request that makes mcp-go open one,
+// or answers 429 over a cap (release is then nil).
+func (h *Handler) reserveSession(w http.ResponseWriter, r *http.Request) (*http.Request, func(keep bool)) {
+	r, release, err := h.sessions.reserve(r)
+	if err != nil {
+		h.tooManySessions(w, r, err)
+		return r, nil
+	}
+	return r, release
+}
+
 // serveRequest serves one posted JSON-RPC request. Up to protocol version
 // 2025-11-25 a dropped connection does not cancel the request (the spec
 // asks clients to send notifications/cancelled, and a tool call half done
 // should not be cut short by a network blip); from 2026-07-28 on, closing
 // the stream is how a client cancels.
 func (h *Handler) serveRequest(w http.ResponseWriter, r *http.Request, m message) {
+	if h.opensSession(r, m) {
+		var release func(bool)
+		if r, release = h.reserveSession(w, r); release == nil {
+			return
+		}
+		defer release(true)
+	}
 	base := r.Context()
 	if !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
 		base = context.WithoutCancel(base)
@@ -68,6 +103,13 @@ func (h *Handler) serveRequest(w http.ResponseWriter, r *http.Request, m message
 	sw := newStreamWriter(w, acceptsSSE(r), p.wasCancelled)
 	h.mcp.ServeHTTP(sw, r.WithContext(server.WithStream(ctx, sw)))
 	sw.finish(p.wasCancelled())
+}
+
+// opensSession says whether mcp-go will open a session for m: an
+// initialize of a protocol version that has sessions, on a stateful server.
+func (h *Handler) opensSession(r *http.Request, m message) bool {
+	return m.method == string(mcp.MethodInitialize) && h.stateful() && !m.modern &&
+		!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 }
 
 func acceptsSSE(r *http.Request) bool {
