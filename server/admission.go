@@ -12,33 +12,51 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
-// admission caps the executions running at once, in all and per session.
-// It never queues: an execution over a cap is turned away at once with a
+// admission caps what runs at once: in all (codemode.max_concurrent), per
+// session (max_concurrent_per_session) and per subject
+// (max_concurrent_per_subject, so that one token with many sessions cannot
+// take every slot from the others). An execution takes one slot of each,
+// and so does every snippet run it starts (codemode.run), since a snippet
+// run is a runtime, or a worker process, of its own (SPEC §5).
+//
+// It never queues: over a cap an execution is turned away at once with a
 // BusyError the model can act on, so load shows as fast errors rather than
-// as a queue that grows without bound.
+// as a queue that grows without bound. A snippet run over a cap throws the
+// same BusyError in the script instead of waiting: its execution already
+// holds a slot, so snippet runs that waited for slots their own executions
+// hold could wait for each other until the timeout.
 type admission struct {
-	max, perSession int
+	max, perSession, perSubject int
 
 	mu       sync.Mutex
-	running  int
+	running  int // executions and snippet runs
 	sessions map[string]int
+	subjects map[string]int
 	aborts   map[*context.CancelCauseFunc]struct{} // of the executions running
 }
 
-func newAdmission(max, perSession int) *admission {
-	return &admission{max: max, perSession: perSession, sessions: map[string]int{}, aborts: map[*context.CancelCauseFunc]struct{}{}}
+func newAdmission(max, perSession, perSubject int) *admission {
+	return &admission{max: max, perSession: perSession, perSubject: perSubject,
+		sessions: map[string]int{}, subjects: map[string]int{}, aborts: map[*context.CancelCauseFunc]struct{}{}}
 }
 
 // nameBusy is the error name of an execution turned away by admission.
 const nameBusy = "BusyError"
 
-// admit takes a slot for the session of ctx, or says why there is none.
-// The execution runs with the returned context, which Abort cancels.
+// Keys of the caps admission applies, as the errors name them.
+const (
+	keyMax        = "codemode.max_concurrent"
+	keyPerSession = "codemode.max_concurrent_per_session"
+	keyPerSubject = "codemode.max_concurrent_per_subject"
+)
+
+// admit takes a slot for an execution of ctx's session and subject, or
+// says why there is none. The execution runs with the returned context,
+// which Abort cancels.
 func (a *admission) admit(ctx context.Context) (context.Context, func(), *sandbox.Error) {
-	session := sessionKey(ctx)
-	release, busy := a.take(session)
-	if busy != nil {
-		return ctx, nil, busy
+	release, over := a.take(sessionKey(ctx), tools.Subject(ctx))
+	if over != "" {
+		return ctx, nil, &sandbox.Error{Name: nameBusy, Message: a.busyExecution(over)}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	a.mu.Lock()
@@ -53,31 +71,70 @@ func (a *admission) admit(ctx context.Context) (context.Context, func(), *sandbo
 	}, nil
 }
 
-// take takes a slot for session, or says why there is none.
-func (a *admission) take(session string) (release func(), busy *sandbox.Error) {
+// admitSnippet takes a slot for a snippet run of ctx's execution, or
+// returns the BusyError codemode.run(name) throws.
+func (a *admission) admitSnippet(ctx context.Context, name string) (func(), error) {
+	release, over := a.take(sessionKey(ctx), tools.Subject(ctx))
+	if over != "" {
+		return nil, &namedError{name: nameBusy, msg: a.busySnippet(name, over)}
+	}
+	return release, nil
+}
+
+// take takes a slot for session and subject, or names the cap that is
+// reached.
+func (a *admission) take(session, subject string) (release func(), over string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
 	case a.running >= a.max:
-		return nil, &sandbox.Error{Name: nameBusy, Message: fmt.Sprintf(
-			"the server is busy: %d executions are already running (codemode.max_concurrent); retry in a few seconds", a.max)}
+		return nil, keyMax
+	case a.subjects[subject] >= a.perSubject:
+		return nil, keyPerSubject
 	case a.sessions[session] >= a.perSession:
-		return nil, &sandbox.Error{Name: nameBusy, Message: fmt.Sprintf(
-			"busy: this session already runs %d executions at once (codemode.max_concurrent_per_session); "+
-				"wait for one to finish, then retry", a.perSession)}
+		return nil, keyPerSession
 	}
 	a.running++
 	a.sessions[session]++
-	return sync.OnceFunc(func() { a.release(session) }), nil
+	a.subjects[subject]++
+	return sync.OnceFunc(func() { a.release(session, subject) }), ""
 }
 
-func (a *admission) release(session string) {
+func (a *admission) release(session, subject string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.running--
 	if a.sessions[session]--; a.sessions[session] <= 0 {
 		delete(a.sessions, session)
 	}
+	if a.subjects[subject]--; a.subjects[subject] <= 0 {
+		delete(a.subjects, subject)
+	}
+}
+
+// busyExecution is the message of an execution turned away by cap key.
+func (a *admission) busyExecution(key string) string {
+	switch key {
+	case keyMax:
+		return fmt.Sprintf("the server is busy: %d executions are already running (%s); retry in a few seconds", a.max, key)
+	case keyPerSubject:
+		return fmt.Sprintf("busy: your executions and the snippets they run already take %d slots at once (%s), "+
+			"however many sessions they come from; wait for one to finish, then retry", a.perSubject, key)
+	}
+	return fmt.Sprintf("busy: this session already runs %d executions at once (%s); wait for one to finish, then retry", a.perSession, key)
+}
+
+// busySnippet is the message codemode.run(name) throws over cap key.
+func (a *admission) busySnippet(name, key string) string {
+	n, whose := a.perSession, "this session's executions and snippet runs"
+	switch key {
+	case keyMax:
+		n, whose = a.max, "the server's executions and snippet runs"
+	case keyPerSubject:
+		n, whose = a.perSubject, "your executions and snippet runs"
+	}
+	return fmt.Sprintf("codemode.run(%q): %s already take %d slots at once (%s); "+
+		"run fewer snippets at once: await them one after another, or in smaller batches", name, whose, n, key)
 }
 
 // Abort cancels every execution running now with cause: each ends with a

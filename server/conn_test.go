@@ -236,18 +236,18 @@ func TestAdmission(t *testing.T) {
 		t.Errorf("after a slot came back: %v", r)
 	}
 
-	adm := newAdmission(2, 2)
-	releaseA, _ := adm.take("a")
-	_, _ = adm.take("b")
-	if _, busy := adm.take("c"); busy == nil || !strings.Contains(busy.Message, "2 executions are already running (codemode.max_concurrent)") {
-		t.Errorf("over the global cap: %v", busy)
+	adm := newAdmission(2, 2, 2)
+	releaseA, _ := adm.take("a", "x")
+	_, _ = adm.take("b", "y")
+	if _, over := adm.take("c", "z"); over != keyMax {
+		t.Errorf("over the global cap: %q", over)
 	}
 	releaseA()
 	releaseA() // a second release is a no-op
-	if _, busy := adm.take("c"); busy != nil {
-		t.Errorf("after a release: %v", busy)
+	if _, over := adm.take("c", "z"); over != "" {
+		t.Errorf("after a release: %q", over)
 	}
-	if _, busy := adm.take("d"); busy == nil {
+	if _, over := adm.take("d", "w"); over == "" {
 		t.Error("a double release freed two slots")
 	}
 }

@@ -74,7 +74,7 @@ func New(reg *tools.Registry, opts Options) *Server {
 	if s.obs = opts.Observer; s.obs == nil {
 		s.obs = nopObserver{}
 	}
-	s.adm = newAdmission(s.limits.MaxConcurrent, s.limits.MaxConcurrentPerSession)
+	s.adm = newAdmission(s.limits.MaxConcurrent, s.limits.MaxConcurrentPerSession, s.limits.MaxConcurrentPerSubject)
 	s.mcp = mcpserver.NewMCPServer(Name, Version,
 		mcpserver.WithToolCapabilities(true),
 		mcpserver.WithRecovery(),
@@ -105,6 +105,9 @@ func withDefaults(c config.Codemode) config.Codemode {
 	}
 	if c.MaxConcurrentPerSession == 0 {
 		c.MaxConcurrentPerSession = d.MaxConcurrentPerSession
+	}
+	if c.MaxConcurrentPerSubject == 0 {
+		c.MaxConcurrentPerSubject = d.MaxConcurrentPerSubject
 	}
 	return c
 }

@@ -69,6 +69,11 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 	if c.depth >= maxSnippetDepth {
 		return nil, &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.run(%q): snippets may run snippets only %d deep", a.Name, maxSnippetDepth)}
 	}
+	release, err := c.s.adm.admitSnippet(ctx, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	s, err := c.snippet(ctx, a.Name)
 	if err != nil {
 		return nil, err
