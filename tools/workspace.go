@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -25,16 +24,21 @@ const WorkspaceNamespace = "workspace"
 // each subject's files apart: a call only ever sees the files of the
 // subject its context carries.
 type Workspace struct {
-	// MaxBytes bounds the total size of one subject's files; 0 means 100 MB.
+	// MaxBytes bounds the total size of one subject's files, each
+	// file and directory costing its path and its content; 0 means 100 MB.
 	MaxBytes int64
 	// MaxFiles bounds the number of one subject's files and directories;
 	// 0 means 10,000.
 	MaxFiles int
+	// MaxFileBytes bounds one file; 0 means 16 MiB, the largest result a
+	// sandbox takes (a larger file could only be read to be refused), and
+	// what one append or read costs the server at most.
+	MaxFileBytes int64
 
-	once sync.Once
-	db   *sql.DB
-	err  error
-	dir  string
+	once  sync.Once
+	store *store
+	err   error
+	dir   string
 }
 
 // NewWorkspace returns an empty in-memory workspace with the default limits.
@@ -51,15 +55,15 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 }
 
 // database opens the store on first use.
-func (w *Workspace) database() (*sql.DB, error) {
-	w.once.Do(func() { w.db, w.err = openDB(w.dir) })
-	return w.db, w.err
+func (w *Workspace) database() (*store, error) {
+	w.once.Do(func() { w.store, w.err = openStore(w.dir) })
+	return w.store, w.err
 }
 
 // Close closes the database; the workspace must not be used after.
 func (w *Workspace) Close() error {
-	if db, err := w.database(); err == nil {
-		return db.Close()
+	if s, err := w.database(); err == nil {
+		return s.close()
 	}
 	return nil
 }

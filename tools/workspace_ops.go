@@ -17,7 +17,7 @@ func (w *Workspace) read(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	var content string
-	err = w.inTx(ctx, func(t *tx) error {
+	err = w.view(ctx, func(t *tx) error {
 		e, err := t.get(p)
 		if err != nil {
 			return err
@@ -32,11 +32,7 @@ func (w *Workspace) read(ctx context.Context, a wsArgs) (any, error) {
 }
 
 func (w *Workspace) write(ctx context.Context, a wsArgs) (any, error) {
-	return w.put(ctx, a.Path, func(string) string { return a.Content })
-}
-
-func (w *Workspace) appendTo(ctx context.Context, a wsArgs) (any, error) {
-	return w.put(ctx, a.Path, func(old string) string { return old + a.Content })
+	return w.put(ctx, a.Path, a.Content)
 }
 
 func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
@@ -48,7 +44,7 @@ func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return w.put(ctx, a.Path, func(string) string { return string(data) + "\n" })
+	return w.put(ctx, a.Path, string(data)+"\n")
 }
 
 func (w *Workspace) readJSON(ctx context.Context, a wsArgs) (any, error) {
@@ -63,36 +59,59 @@ func (w *Workspace) readJSON(ctx context.Context, a wsArgs) (any, error) {
 	return raw, nil
 }
 
-// put writes the file at path with the content next makes of the old one
-// ("" when new), within the limits.
-func (w *Workspace) put(ctx context.Context, path string, next func(old string) string) (any, error) {
+// put creates or replaces the file at path, within the limits.
+func (w *Workspace) put(ctx context.Context, path, content string) (any, error) {
 	p, err := cleanPath(path)
+	if err == nil {
+		err = w.fits(p, int64(len(content)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = w.change(ctx, func(t *tx) error {
+		if _, err := t.writable(p); err != nil {
+			return err
+		}
+		return t.put(p, false, content, now())
+	})
+	return FileInfo{Path: p, Size: len(content)}, err
+}
+
+func (w *Workspace) appendTo(ctx context.Context, a wsArgs) (any, error) {
+	p, err := cleanPath(a.Path)
+	if err == nil {
+		err = w.fits(p, int64(len(a.Content)))
+	}
 	if err != nil {
 		return nil, err
 	}
 	var info FileInfo
-	err = w.inTx(ctx, func(t *tx) error {
+	err = w.change(ctx, func(t *tx) error {
 		old, err := t.writable(p)
-		if err != nil {
+		switch {
+		case err != nil:
+			return err
+		case old.size < 0:
+			info = FileInfo{Path: p, Size: len(a.Content)}
+			return t.put(p, false, a.Content, now())
+		}
+		size := old.size + int64(len(a.Content))
+		if err := w.fits(p, size); err != nil {
 			return err
 		}
-		content := next(old.content)
-		if err := w.checkLimits(t, old.size == -1, int64(len(content))-max(old.size, 0)); err != nil {
-			return err
-		}
-		info = FileInfo{Path: p, Size: len(content)}
-		return t.put(p, false, content, now())
+		info = FileInfo{Path: p, Size: int(size)}
+		return t.appendTo(p, a.Content, now())
 	})
 	return info, err
 }
 
-// writable returns the file at p (size -1 when there is none), failing when
-// p or one of its parents is in the way.
+// writable returns the metadata of the file at p (size -1 when there is
+// none), failing when p or one of its parents is in the way.
 func (t *tx) writable(p string) (entry, error) {
 	if err := t.parentsFree(p); err != nil {
 		return entry{}, err
 	}
-	e, err := t.get(p)
+	e, err := t.meta(p)
 	switch {
 	case err != nil:
 		return entry{}, err
@@ -106,8 +125,8 @@ func (t *tx) writable(p string) (entry, error) {
 
 // notDirectory fails when p is implied as a directory by files under it.
 func (t *tx) notDirectory(p string) error {
-	below, err := t.under(p)
-	if err == nil && len(below) > 0 {
+	s, err := t.summarize(p)
+	if err == nil && s.rows > 0 {
 		err = fmt.Errorf("%q is a directory; name a file inside it", p)
 	}
 	return err
@@ -116,7 +135,7 @@ func (t *tx) notDirectory(p string) error {
 // parentsFree fails when a parent of p is a file.
 func (t *tx) parentsFree(p string) error {
 	for i := strings.IndexByte(p, '/'); i >= 0; i = next(p, i) {
-		e, err := t.get(p[:i])
+		e, err := t.meta(p[:i])
 		if err != nil {
 			return err
 		}
@@ -136,25 +155,68 @@ func next(p string, i int) int {
 	return i + 1 + j
 }
 
-// checkLimits says whether the subject's files may grow by grow bytes (and
-// one entry when isNew).
-func (w *Workspace) checkLimits(t *tx, isNew bool, grow int64) error {
-	maxBytes, maxFiles := w.MaxBytes, w.MaxFiles
+// limits returns the workspace's limits, defaults applied.
+func (w *Workspace) limits() (maxBytes int64, maxFiles int, maxFile int64) {
+	maxBytes, maxFiles, maxFile = w.MaxBytes, w.MaxFiles, w.MaxFileBytes
 	if maxBytes <= 0 {
 		maxBytes = 100 << 20
 	}
 	if maxFiles <= 0 {
 		maxFiles = 10000
 	}
-	rows, size, err := t.usage()
-	if err != nil {
-		return err
+	if maxFile <= 0 {
+		maxFile = 16 << 20
 	}
-	if isNew && rows >= maxFiles {
+	return maxBytes, maxFiles, maxFile
+}
+
+// fits fails, before any work, when a file at p of size bytes could never
+// be kept: larger than a file may be, or than the whole quota.
+func (w *Workspace) fits(p string, size int64) error {
+	maxBytes, _, maxFile := w.limits()
+	switch {
+	case size > maxFile:
+		return fmt.Errorf("the file would be %d bytes; a file may hold at most %d bytes (split the data over several files)", size, maxFile)
+	case size+int64(len(p)) > maxBytes:
+		return w.full(maxBytes)
+	}
+	return nil
+}
+
+func (w *Workspace) full(maxBytes int64) error {
+	return fmt.Errorf("the workspace is full: this write would take it past %d bytes "+
+		"(each file and directory counts its path and its content); delete some files first", maxBytes)
+}
+
+// change runs fn in a write transaction and keeps it only when the
+// subject's files stay within the limits, or at least did not grow past
+// them. Checking after the change covers every way a change grows them
+// (a new file, a longer content, a move to a longer path) with one rule.
+func (w *Workspace) change(ctx context.Context, fn func(t *tx) error) error {
+	return w.update(ctx, func(t *tx) error {
+		before, err := t.usage()
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		after, err := t.usage()
+		if err != nil {
+			return err
+		}
+		return w.within(before, after)
+	})
+}
+
+// within says whether usage may go from before to after.
+func (w *Workspace) within(before, after usage) error {
+	maxBytes, maxFiles, _ := w.limits()
+	if after.entries > maxFiles && after.entries > before.entries {
 		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", maxFiles)
 	}
-	if grow > 0 && size+grow > maxBytes {
-		return fmt.Errorf("the workspace is full: this write would take it past %d bytes; delete some files first", maxBytes)
+	if after.bytes > maxBytes && after.bytes > before.bytes {
+		return w.full(maxBytes)
 	}
 	return nil
 }
@@ -165,15 +227,25 @@ func (w *Workspace) list(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	prefix := strings.TrimPrefix(a.Prefix, "/")
+	if err := checkLength("prefix", prefix); err != nil {
+		return nil, err
+	}
+	from := prefix
+	if g := globPrefix(a.Glob); len(g) > len(from) && strings.HasPrefix(g, from) {
+		from = g
+	}
 	out := []FileInfo{}
-	err = w.inTx(ctx, func(t *tx) error {
-		all, err := t.under("")
-		for _, e := range all {
+	n := 0
+	err = w.view(ctx, func(t *tx) error {
+		return t.under(from, func(e entry) error {
+			if n++; n%256 == 0 && ctx.Err() != nil {
+				return fmt.Errorf("workspace: %w", ctx.Err())
+			}
 			if !e.dir && strings.HasPrefix(e.path, prefix) && match(e.path) {
 				out = append(out, FileInfo{Path: e.path, Size: int(e.size)})
 			}
-		}
-		return err
+			return nil
+		})
 	})
 	return out, err
 }
@@ -184,7 +256,7 @@ func (w *Workspace) stat(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	st := Stat{Path: p}
-	err = w.inTx(ctx, func(t *tx) error {
+	err = w.view(ctx, func(t *tx) error {
 		st, err = t.stat(p)
 		return err
 	})
@@ -197,35 +269,32 @@ func (t *tx) stat(p string) (Stat, error) {
 	if p == "" {
 		return Stat{Path: "", Exists: true, Type: "directory"}, nil
 	}
-	e, err := t.get(p)
+	e, err := t.meta(p)
 	if err != nil {
 		return st, err
 	}
-	var below []entry
+	var s summary
 	if e == nil || e.dir {
-		if below, err = t.under(p); err != nil {
+		if s, err = t.summarize(p); err != nil {
 			return st, err
 		}
 	}
-	if e == nil && len(below) == 0 {
+	if e == nil && s.rows == 0 {
 		return st, nil
 	}
 	st.Exists, st.Type = true, "directory"
 	if e != nil && !e.dir {
 		st.Type = "file"
 	}
-	for _, b := range append(below, entryOrZero(e)...) {
-		st.Size += b.size
-		st.Created, st.Modified = earliest(st.Created, b.created), latest(st.Modified, b.modified)
+	if s.rows > 0 {
+		st.Size = s.size
+		st.Created, st.Modified = earliest("", time.UnixMilli(s.created)), latest("", time.UnixMilli(s.modified))
+	}
+	if e != nil {
+		st.Size += e.size
+		st.Created, st.Modified = earliest(st.Created, e.created), latest(st.Modified, e.modified)
 	}
 	return st, nil
-}
-
-func entryOrZero(e *entry) []entry {
-	if e == nil {
-		return nil
-	}
-	return []entry{*e}
 }
 
 func earliest(s string, t time.Time) string {
@@ -248,7 +317,7 @@ func (w *Workspace) mkdir(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	var st Stat
-	err = w.inTx(ctx, func(t *tx) error {
+	err = w.change(ctx, func(t *tx) error {
 		if st, err = t.stat(p); err != nil || st.Type == "directory" {
 			return err
 		}
@@ -256,9 +325,6 @@ func (w *Workspace) mkdir(ctx context.Context, a wsArgs) (any, error) {
 			return fmt.Errorf("%q is a file, not a directory", p)
 		}
 		if err := t.parentsFree(p); err != nil {
-			return err
-		}
-		if err := w.checkLimits(t, true, 0); err != nil {
 			return err
 		}
 		if err := t.put(p, true, "", now()); err != nil {
@@ -276,7 +342,7 @@ func (w *Workspace) delete(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	var info FileInfo
-	err = w.inTx(ctx, func(t *tx) error {
+	err = w.update(ctx, func(t *tx) error {
 		st, err := t.stat(p)
 		switch {
 		case err != nil:
@@ -301,7 +367,7 @@ func (w *Workspace) move(ctx context.Context, a wsArgs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = w.inTx(ctx, func(t *tx) error { return t.move(from, to, a.Overwrite) })
+	err = w.change(ctx, func(t *tx) error { return t.move(from, to, a.Overwrite) })
 	return map[string]string{"from": from, "to": to}, err
 }
 
@@ -334,21 +400,29 @@ func (t *tx) move(from, to string, overwrite bool) error {
 			return err
 		}
 	}
-	return t.rename(from, to)
+	if err := t.rename(from, to); err != nil {
+		return err
+	}
+	return t.pathsFit(from, to)
+}
+
+// pathsFit fails when a move from from to to made a path longer than a
+// path may be.
+func (t *tx) pathsFit(from, to string) error {
+	n, err := t.longestUnder(to)
+	if err == nil && n > maxPathBytes {
+		err = fmt.Errorf("moving %q to %q would make a path of %d bytes; a path may have at most %d bytes", from, to, n, maxPathBytes)
+	}
+	return err
 }
 
 // missing says a file does not exist and how many do.
 func (t *tx) missing(p string) error {
-	all, err := t.under("")
+	u, err := t.usage()
 	if err != nil {
 		return err
 	}
-	files := 0
-	for _, e := range all {
-		if !e.dir {
-			files++
-		}
-	}
+	files := u.files
 	if files == 0 {
 		return fmt.Errorf("no file %q: the workspace is empty", p)
 	}

@@ -73,10 +73,10 @@ func TestWorkspaceErrors(t *testing.T) {
 
 func TestWorkspaceByteLimit(t *testing.T) {
 	w := NewWorkspace()
-	w.MaxBytes = 10
+	w.MaxBytes = 11
 	r := workspaceRegistry(t, w)
 	mustCall(t, r, "workspace", "write_file", `{"path":"a","content":"123456"}`)
-	mustCall(t, r, "workspace", "write_file", `{"path":"a","content":"1234567890"}`) // replacing counts the difference
+	mustCall(t, r, "workspace", "write_file", `{"path":"a","content":"1234567890"}`) // replacing counts the difference; "a" costs 1
 	if _, err := call(t, r, "workspace", "write_file", `{"path":"b","content":"1"}`); err == nil {
 		t.Error("write past MaxBytes succeeded")
 	}
@@ -230,26 +230,97 @@ func TestWorkspacePersistence(t *testing.T) {
 }
 
 // TestWorkspaceQuotas: each subject's bytes and files, counting appends,
-// JSON and directories.
+// JSON, directories and paths: an entry costs its path and its content.
 func TestWorkspaceQuotas(t *testing.T) {
 	w := NewWorkspace()
-	w.MaxBytes, w.MaxFiles = 10, 3
+	w.MaxBytes, w.MaxFiles = 16, 3
 	r := workspaceRegistry(t, w)
 	ctx := context.Background()
-	must(t, w.WriteFile(ctx, "a", "12345"))
+	must(t, w.WriteFile(ctx, "a", "12345")) // 6 bytes
+	full := "the workspace is full: this write would take it past 16 bytes (each file and directory counts its path and its content); delete some files first"
 	tests := []toolCase{
-		{"append_file", `{"path":"a","content":"678901"}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
-		{"write_json", `{"path":"j","value":[1,2,3]}`, "the workspace is full: this write would take it past 10 bytes; delete some files first"},
-		{"append_file", `{"path":"a","content":"67890"}`, ""},
-		{"mkdir", `{"path":"d1"}`, ""},
-		{"mkdir", `{"path":"d2"}`, ""},
+		{"append_file", `{"path":"a","content":"6789012345X"}`, full},
+		{"write_json", `{"path":"j","value":[1,2,3]}`, full},  // 1 + 18
+		{"append_file", `{"path":"a","content":"67890"}`, ""}, // 11
+		{"mkdir", `{"path":"d1"}`, ""},                        // 13
+		{"mkdir", `{"path":"d2"}`, ""},                        // 15
 		{"mkdir", `{"path":"d3"}`, "the workspace is full: it holds the maximum of 3 files; delete some first"},
-		{"write_file", `{"path":"a","content":""}`, ""},
+		{"write_file", `{"path":"a","content":""}`, ""}, // 5
 		{"write_file", `{"path":"b","content":""}`, "the workspace is full: it holds the maximum of 3 files; delete some first"},
+		{"delete_file", `{"path":"d1","recursive":true}`, ""},               // 3
+		{"write_file", `{"path":"long-name-x","content":"123"}`, full},      // 3 + 14
+		{"move_file", `{"from":"d2","to":"a-much-longer-directory"}`, full}, // 1 + 23
+		{"write_file", `{"path":"long-name","content":"1234"}`, ""},         // 3 + 13
+		{"move_file", `{"from":"long-name","to":"long-name2"}`, full},       // 17
+		{"move_file", `{"from":"long-name","to":"longname"}`, ""},           // 15
+		{"write_file", `{"path":"a","content":"1"}`, ""},                    // 16
+		{"append_file", `{"path":"a","content":"2"}`, full},                 // 17
+		{"write_file", `{"path":"longname","content":"1"}`, ""},             // shrinking is always fine
 	}
 	checkToolErrors(t, r, tests)
 	other := WithSubject(ctx, "other")
-	must(t, w.WriteFile(other, "big", "1234567890")) // another subject has its own quota
+	must(t, w.WriteFile(other, "big", "1234567890123")) // another subject has its own quota
+}
+
+// TestWorkspacePaths: a path costs its bytes and is bounded, as names are
+// on common file systems; 100 empty files with 1 MB paths used to cost
+// nothing and take 200 MB.
+func TestWorkspacePaths(t *testing.T) {
+	w := NewWorkspace()
+	w.MaxBytes = 3500
+	r := workspaceRegistry(t, w)
+	name := strings.Repeat("n", 255)
+	long := strings.Repeat(name+"/", 3) + name[:254] + "/z" // 1024 bytes
+	huge := strings.Repeat("x", 1<<20)
+	tests := []toolCase{
+		{"write_file", `{"path":"` + huge + `","content":""}`,
+			`path "` + strings.Repeat("x", 60) + `"… is 1048576 bytes long; a path may have at most 1024 bytes (and 255 in one name between slashes)`},
+		{"write_file", `{"path":"` + name + `x","content":""}`,
+			`path "` + strings.Repeat("n", 60) + `"… has a name of 256 bytes; a name between slashes may have at most 255 bytes (and a path 1024)`},
+		{"read_file", `{"path":"` + huge + `"}`,
+			`path "` + strings.Repeat("x", 60) + `"… is 1048576 bytes long; a path may have at most 1024 bytes (and 255 in one name between slashes)`},
+		{"mkdir", `{"path":"a/` + name + `x"}`,
+			`path "a/` + strings.Repeat("n", 58) + `"… has a name of 256 bytes; a name between slashes may have at most 255 bytes (and a path 1024)`},
+		{"list_files", `{"glob":"` + huge + `"}`,
+			`glob "` + strings.Repeat("x", 60) + `"… is 1048576 bytes long; a path may have at most 1024 bytes (and 255 in one name between slashes)`},
+		{"list_files", `{"prefix":"` + huge + `"}`,
+			`prefix "` + strings.Repeat("x", 60) + `"… is 1048576 bytes long; a path may have at most 1024 bytes (and 255 in one name between slashes)`},
+		{"list_files", `{"glob":"` + strings.Repeat("a/**/", 33) + `"}`,
+			`glob "` + strings.Repeat("a/**/", 12) + `"… has 67 names; a glob may have at most 64`},
+		{"write_file", `{"path":"` + long + `","content":""}`, ""},
+		{"write_file", `{"path":"` + long[:1000] + `","content":""}`, ""},
+		{"write_file", `{"path":"` + long[:900] + `","content":"x"}`, ""},
+		{"write_file", `{"path":"` + long[:800] + `","content":"x"}`,
+			"the workspace is full: this write would take it past 3500 bytes (each file and directory counts its path and its content); delete some files first"},
+		{"mkdir", `{"path":"d"}`, ""},
+		{"move_file", `{"from":"` + long[:1000] + `","to":"d/` + long[:1000] + `"}`, ""},
+		{"move_file", `{"from":"d","to":"` + long[:30] + `"}`,
+			`moving "d" to "` + long[:30] + `" would make a path of 1031 bytes; a path may have at most 1024 bytes`},
+		{"move_file", `{"from":"d","to":"e"}`, ""},
+	}
+	checkToolErrors(t, r, tests)
+	if len(long) != 1024 {
+		t.Fatalf("the longest path is %d bytes", len(long))
+	}
+}
+
+// TestWorkspaceFileLimit: one file is bounded apart from the quota, before
+// anything is written; an append that would pass it is refused.
+func TestWorkspaceFileLimit(t *testing.T) {
+	w := NewWorkspace()
+	w.MaxFileBytes = 10
+	r := workspaceRegistry(t, w)
+	tests := []toolCase{
+		{"write_file", `{"path":"a","content":"12345678901"}`, "the file would be 11 bytes; a file may hold at most 10 bytes (split the data over several files)"},
+		{"write_file", `{"path":"a","content":"123456"}`, ""},
+		{"append_file", `{"path":"a","content":"12345"}`, "the file would be 11 bytes; a file may hold at most 10 bytes (split the data over several files)"},
+		{"append_file", `{"path":"a","content":"1234"}`, ""},
+		{"read_file", `{"path":"a"}`, ""},
+	}
+	checkToolErrors(t, r, tests)
+	if got := mustCall(t, r, "workspace", "read_file", `{"path":"a"}`); got != `"1234561234"` {
+		t.Errorf("after append: %s", got)
+	}
 }
 
 func TestGlob(t *testing.T) {
