@@ -25,9 +25,20 @@ type jwtVerifier struct {
 	client *http.Client
 	now    func() time.Time
 
+	wait time.Duration // how long a request waits for a refresh; jwksWait unless a test sets it
+
 	mu      sync.Mutex
 	keys    jose.JSONWebKeySet
-	fetched time.Time // when keys were fetched; zero before the first fetch
+	fetched time.Time // when keys were last fetched; zero before the first success
+	tried   time.Time // when the last fetch started: refreshes are at most jwksMinRefresh apart
+	refresh *refresh  // the fetch in flight, nil when none is
+}
+
+// refresh is one fetch of the JWKS, which every request that needs it
+// shares; done closes when it ends, err says how.
+type refresh struct {
+	done chan struct{}
+	err  error
 }
 
 // Asymmetric algorithms only: a symmetric key in a published JWKS would let
@@ -38,10 +49,12 @@ var jwtAlgorithms = []jose.SignatureAlgorithm{
 }
 
 const (
-	jwksMaxAge     = time.Hour        // keys are fetched again after this
-	jwksMinRefresh = 30 * time.Second // an unknown key id refetches at most this often
-	jwksMaxBytes   = 1 << 20
-	jwtLeeway      = time.Minute // clock skew allowed on exp and nbf
+	jwksMaxAge       = time.Hour        // keys are fetched again after this, in the background
+	jwksMinRefresh   = 30 * time.Second // a fetch starts at most this often (an unknown key id asks for one)
+	jwksWait         = 2 * time.Second  // the longest a request waits for a fetch
+	jwksFetchTimeout = 10 * time.Second // the longest a fetch takes
+	jwksMaxBytes     = 1 << 20
+	jwtLeeway        = time.Minute // clock skew allowed on exp and nbf
 )
 
 func newJWTVerifier(cfg config.JWT, client *http.Client) (*jwtVerifier, error) {
@@ -57,7 +70,7 @@ func newJWTVerifier(cfg config.JWT, client *http.Client) (*jwtVerifier, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &jwtVerifier{cfg: cfg, client: client, now: time.Now}, nil
+	return &jwtVerifier{cfg: cfg, client: client, now: time.Now, wait: jwksWait}, nil
 }
 
 // verify returns the subject of a valid token: "jwt:" and its sub claim.
@@ -100,46 +113,111 @@ func (v *jwtVerifier) claims(ctx context.Context, tok *jwt.JSONWebToken, dest *j
 	return fmt.Errorf("%w: no key of %s verifies its signature", errBadToken, v.cfg.JWKSURL)
 }
 
-// keySet returns the cached keys, fetching them when they are old or lack kid.
+// keySet returns the keys to check a token signed with kid. A hanging or
+// failing JWKS endpoint must not hold up requests whose key is known: they
+// are served from the cached set, and an old set is refreshed in the
+// background. A kid the set lacks (or no set yet) starts a refresh, at
+// most every jwksMinRefresh, which every request that needs it shares; a
+// request waits for it at most v.wait, and then goes on with what it has.
 func (v *jwtVerifier) keySet(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	age := v.now().Sub(v.fetched)
-	stale := v.fetched.IsZero() || age > jwksMaxAge
-	missing := kid != "" && len(v.keys.Key(kid)) == 0 && age > jwksMinRefresh
-	if stale || missing {
-		if err := v.fetch(ctx); err != nil && v.fetched.IsZero() {
-			return nil, err
+	known := !v.fetched.IsZero() && (kid == "" || len(v.keys.Key(kid)) > 0)
+	if known {
+		if v.now().Sub(v.fetched) > jwksMaxAge {
+			v.startRefresh()
 		}
+		keys := v.keys.Keys
+		v.mu.Unlock()
+		return keys, nil
+	}
+	ref := v.startRefresh()
+	v.mu.Unlock()
+	if ref != nil {
+		v.await(ctx, ref)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.fetched.IsZero() {
+		return nil, v.unavailable(ref)
 	}
 	return v.keys.Keys, nil
 }
 
-// fetch loads the JWKS; v.mu must be held. A failed fetch keeps the old
-// keys (and is retried after jwksMinRefresh).
-func (v *jwtVerifier) fetch(ctx context.Context) error {
-	v.fetched = v.now()
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, v.cfg.JWKSURL, nil)
+// startRefresh starts a fetch unless one is in flight or the last started
+// less than jwksMinRefresh ago, and returns the fetch in flight, if any;
+// v.mu must be held.
+func (v *jwtVerifier) startRefresh() *refresh {
+	if v.refresh != nil || !v.tried.IsZero() && v.now().Sub(v.tried) < jwksMinRefresh {
+		return v.refresh
+	}
+	v.tried = v.now()
+	ref := &refresh{done: make(chan struct{})}
+	v.refresh = ref
+	go v.run(ref)
+	return ref
+}
+
+// run fetches the JWKS for ref, within jwksFetchTimeout, whoever waits.
+func (v *jwtVerifier) run(ref *refresh) {
+	ctx, cancel := context.WithTimeout(context.Background(), jwksFetchTimeout)
+	defer cancel()
+	set, err := v.fetch(ctx)
+	v.mu.Lock()
+	if err == nil {
+		v.keys, v.fetched = set, v.now()
+	}
+	ref.err = err
+	v.refresh = nil
+	v.mu.Unlock()
+	close(ref.done)
+}
+
+// await waits for ref to end, at most v.wait and while ctx lasts.
+func (v *jwtVerifier) await(ctx context.Context, ref *refresh) {
+	t := time.NewTimer(v.wait)
+	defer t.Stop()
+	select {
+	case <-ref.done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// unavailable is the error of a request that found no key set: the last
+// fetch failed, or is still running; v.mu must be held.
+func (v *jwtVerifier) unavailable(ref *refresh) error {
+	if ref != nil {
+		select {
+		case <-ref.done:
+			return ref.err
+		default:
+		}
+	}
+	return fmt.Errorf("the JWKS %s has not answered yet; retry in a few seconds", v.cfg.JWKSURL)
+}
+
+// fetch loads the JWKS.
+func (v *jwtVerifier) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.cfg.JWKSURL, nil)
 	if err != nil {
-		return err
+		return set, err
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("fetching the JWKS: %w", err)
+		return set, fmt.Errorf("fetching the JWKS: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetching the JWKS %s: %s", v.cfg.JWKSURL, resp.Status)
+		return set, fmt.Errorf("fetching the JWKS %s: %s", v.cfg.JWKSURL, resp.Status)
 	}
-	var set jose.JSONWebKeySet
 	if err := json.NewDecoder(io.LimitReader(resp.Body, jwksMaxBytes)).Decode(&set); err != nil {
-		return fmt.Errorf("reading the JWKS %s: %w", v.cfg.JWKSURL, err)
+		return set, fmt.Errorf("reading the JWKS %s: %w", v.cfg.JWKSURL, err)
 	}
 	if len(set.Keys) == 0 {
-		return errors.New("the JWKS " + v.cfg.JWKSURL + " has no keys")
+		return set, errors.New("the JWKS " + v.cfg.JWKSURL + " has no keys")
 	}
-	v.keys = set
-	return nil
+	return set, nil
 }
 
 // resourceMetadata serves the OAuth 2.0 Protected Resource Metadata (RFC

@@ -199,3 +199,80 @@ func TestJWTConfig(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestJWKSHang: a JWKS endpoint that stops answering holds up no request
+// whose key is cached. Requests with a key id the set lacks share one
+// refresh and wait for it at most v.wait; another refresh starts at most
+// jwksMinRefresh after the last; an old set is refreshed in the background.
+func TestJWKSHang(t *testing.T) {
+	var fetches atomic.Int32
+	release := make(chan struct{})
+	k1, _ := rsa.GenerateKey(rand.Reader, 2048)
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k1.PublicKey, KeyID: "k1", Algorithm: string(jose.RS256), Use: "sig"}}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fetches.Add(1) > 1 {
+			<-release // every fetch but the first hangs until released
+		}
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(srv.Close)
+	var once sync.Once
+	unhang := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unhang) // before srv.Close, which waits for the hanging handlers
+	v, _ := newJWTVerifier(config.JWT{JWKSURL: srv.URL, Issuer: issuer, Audience: audience}, nil)
+	v.wait = 200 * time.Millisecond
+	var mu sync.Mutex
+	now := time.Now()
+	v.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	known := sign(t, k1, jose.RS256, "k1", claims("alice", 2*time.Hour))
+	k2, _ := rsa.GenerateKey(rand.Reader, 2048)
+	unknown := sign(t, k2, jose.RS256, "k2", claims("mallory", 2*time.Hour))
+	verify := func(tok string) (time.Duration, error) {
+		start := time.Now()
+		_, err := v.verify(t.Context(), tok)
+		return time.Since(start), err
+	}
+	if _, err := verify(known); err != nil {
+		t.Fatal(err)
+	}
+
+	advance(jwksMinRefresh + time.Second) // from now on the endpoint hangs
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := verify(unknown)
+			want := "the bearer token is not valid: no key of " + srv.URL + " verifies its signature"
+			if err == nil || err.Error() != want || d > v.wait+2*time.Second {
+				t.Errorf("an unknown key id while the JWKS hangs: %v after %v; want %q within about %v", err, d, want, v.wait)
+			}
+		}()
+	}
+	wg.Wait()
+	d, err := verify(known)
+	if err != nil || d > time.Second {
+		t.Errorf("a known key id while the JWKS hangs: %v after %v; want it served from the cache at once", err, d)
+	}
+	t.Logf("while the JWKS hangs: a known key id verified in %v", d)
+	advance(jwksMaxAge) // the set is old: refreshed in the background, still served
+	if d, err := verify(known); err != nil || d > time.Second {
+		t.Errorf("a known key id of an old set while the JWKS hangs: %v after %v", err, d)
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches, want 2: the unknown key ids share one refresh", n)
+	}
+
+	unhang()
+	waitFor(t, "the refresh to end", func() bool { v.mu.Lock(); defer v.mu.Unlock(); return v.refresh == nil })
+	for i, want := range []int32{3, 3} { // the last fetch started an hour ago; the next within jwksMinRefresh
+		if _, err := verify(unknown); err == nil || fetches.Load() != want {
+			t.Errorf("unknown key id %d after the refresh: %v, %d fetches; want %d", i+1, err, fetches.Load(), want)
+		}
+	}
+	advance(jwksMinRefresh + time.Second)
+	if _, err := verify(unknown); err == nil || fetches.Load() != 4 {
+		t.Errorf("an unknown key id jwksMinRefresh later: %v, %d fetches; want 4", err, fetches.Load())
+	}
+}
