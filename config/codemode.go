@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -51,7 +53,7 @@ func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
 	}
 	var r rawCodemode
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, p.errorf("codemode", "%s", typeMessage(err))
+		return nil, p.typeError("codemode", data, err)
 	}
 	if err := p.limits(&r, c); err != nil {
 		return nil, err
@@ -76,17 +78,15 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 			return err
 		}
 	}
-	for key, v := range map[string]int{
-		"max_tool_calls": r.MaxToolCalls, "max_output_bytes": r.MaxOutputBytes,
-		"memory_limit_mb": r.MemoryLimitMB, "max_concurrent": r.MaxConcurrent,
-		"max_concurrent_per_session": r.MaxConcurrentPerSession,
-		"max_concurrent_per_subject": r.MaxConcurrentPerSubject,
-		"max_sessions":               r.MaxSessions, "max_sessions_per_subject": r.MaxSessionsPerSubject,
-		"description_budget_tokens": r.DescriptionBudgetTokens,
-	} {
-		if v < 0 {
-			return p.errorf("codemode."+key, "is %d; use a positive number, or leave it out for the default", v)
-		}
+	if err := p.notNegative("codemode", map[string]int64{
+		"max_tool_calls": int64(r.MaxToolCalls), "max_output_bytes": int64(r.MaxOutputBytes),
+		"memory_limit_mb": int64(r.MemoryLimitMB), "max_concurrent": int64(r.MaxConcurrent),
+		"max_concurrent_per_session": int64(r.MaxConcurrentPerSession),
+		"max_concurrent_per_subject": int64(r.MaxConcurrentPerSubject),
+		"max_sessions":               int64(r.MaxSessions), "max_sessions_per_subject": int64(r.MaxSessionsPerSubject),
+		"description_budget_tokens": int64(r.DescriptionBudgetTokens),
+	}); err != nil {
+		return err
 	}
 	switch r.Isolation {
 	case "", "inprocess", "process":
@@ -117,7 +117,12 @@ func (p *parser) sections(r *rawCodemode, c *Codemode) error {
 			return err
 		}
 		if err := json.Unmarshal(r.Workspace, &c.Workspace); err != nil {
-			return p.errorf("codemode.workspace", "%s", typeMessage(err))
+			return p.typeError("codemode.workspace", r.Workspace, err)
+		}
+		if err := p.notNegative("codemode.workspace", map[string]int64{
+			"max_bytes": c.Workspace.MaxBytes, "max_files": int64(c.Workspace.MaxFiles),
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -129,7 +134,7 @@ func (p *parser) auth(data json.RawMessage, c *Codemode) error {
 	}
 	c.Auth = &Auth{}
 	if err := json.Unmarshal(data, c.Auth); err != nil {
-		return p.errorf("codemode.auth", "%s", typeMessage(err))
+		return p.typeError("codemode.auth", data, err)
 	}
 	for i, t := range c.Auth.Tokens {
 		v, err := p.exp.expand(fmt.Sprintf("codemode.auth.tokens[%d]", i), t)
@@ -157,7 +162,12 @@ func (p *parser) network(data json.RawMessage, n *Network) error {
 		Timeout          string            `json:"timeout"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return p.errorf(key, "%s", typeMessage(err))
+		return p.typeError(key, data, err)
+	}
+	if err := p.notNegative(key, map[string]int64{
+		"max_requests": int64(r.MaxRequests), "max_concurrent": int64(r.MaxConcurrent), "max_response_bytes": r.MaxResponseBytes,
+	}); err != nil {
+		return err
 	}
 	n.MaxRequests, n.MaxConcurrent, n.MaxResponseBytes = r.MaxRequests, r.MaxConcurrent, r.MaxResponseBytes
 	if r.Timeout != "" {
@@ -182,7 +192,10 @@ func (p *parser) rule(key string, data json.RawMessage) (NetworkRule, error) {
 		return rule, err
 	}
 	if err := json.Unmarshal(data, &rule); err != nil {
-		return rule, p.errorf(key, "%s", typeMessage(err))
+		return rule, p.typeError(key, data, err)
+	}
+	if err := p.methods(key+".methods", rule.Methods); err != nil {
+		return rule, err
 	}
 	if rule.Host == "" {
 		return rule, p.errorf(key+".host", `is missing; name the host to allow, e.g. "api.example.com" or "*.example.com"`)
@@ -195,6 +208,52 @@ func (p *parser) rule(key string, data json.RawMessage) (NetworkRule, error) {
 	var err error
 	rule.InjectHeaders, err = p.exp.expandMap(key+".inject_headers", rule.InjectHeaders)
 	return rule, p.wrap(err)
+}
+
+// notNegative refuses a negative number among the settings of the object
+// at key (0 means the default). The first in key order is reported, so the
+// message does not depend on map order.
+func (p *parser) notNegative(key string, settings map[string]int64) error {
+	names := make([]string, 0, len(settings))
+	for name := range settings {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if v := settings[name]; v < 0 {
+			return p.errorf(key+"."+name, "is %d; use a positive number, or leave it out for the default", v)
+		}
+	}
+	return nil
+}
+
+// UnmatchedApprovals returns the entries of require_approval that match no
+// tool, in the order written. An entry matches a tool by its server, its
+// namespace, server.tool or namespace.method; names holds those four for
+// every tool there is. A typo would otherwise remove the gate silently.
+func (c *Codemode) UnmatchedApprovals(names map[string]bool) []string {
+	var out []string
+	for _, entry := range c.RequireApproval {
+		if !names[entry] {
+			out = append(out, entry)
+		}
+	}
+	return out
+}
+
+// httpMethods are the methods a network rule may name: the ones fetch can
+// send (CONNECT, TRACE and TRACK it cannot).
+var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// methods refuses a method name no request will ever have: a typo such as
+// "GTE" would otherwise make the rule match nothing, silently.
+func (p *parser) methods(key string, methods []string) error {
+	for _, m := range methods {
+		if !contains(httpMethods, strings.ToUpper(m)) {
+			return p.errorf(key, "contains %q, not an HTTP method fetch can send; use %s", m, strings.Join(httpMethods, ", "))
+		}
+	}
+	return nil
 }
 
 // setDefaults fills the zero values with the documented defaults.

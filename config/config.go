@@ -158,10 +158,13 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Confi
 		MCPServers map[string]json.RawMessage `json:"mcpServers"`
 		Codemode   json.RawMessage            `json:"codemode"`
 	}
+	p := parser{path: path, exp: expander{lookup: lookup}}
 	if err := json.Unmarshal(data, &raw); err != nil {
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) {
+			return nil, p.typeError("", data, err)
+		}
 		return nil, &Error{Path: path, Msg: jsonMessage(data, err)}
 	}
-	p := parser{path: path, exp: expander{lookup: lookup}}
 	c := &Config{Path: path}
 	names := make([]string, 0, len(raw.MCPServers))
 	for name := range raw.MCPServers {
@@ -193,10 +196,6 @@ func jsonMessage(data []byte, err error) string {
 		// Offset counts the offending byte itself.
 		line, col := position(data, max(se.Offset-1, 0))
 		return fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
 	}
 	return fmt.Sprintf("invalid JSON: %v", err)
 }

@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 		{"bad reference", `{"mcpServers": {"x": {"url": "http://h/${a-b}"}}}`,
 			`config c.json: mcpServers.x.url: ${a-b} is not a valid variable reference; use ${NAME} with letters, digits and _`},
 		{"wrong type", `{"codemode": {"max_tool_calls": "many"}}`,
-			`config c.json: codemode: max_tool_calls: expected a number, got JSON string`},
+			`config c.json: codemode.max_tool_calls: is "many", a string; use a whole number, e.g. 10`},
 		{"negative", `{"codemode": {"max_tool_calls": -1}}`,
 			`config c.json: codemode.max_tool_calls: is -1; use a positive number, or leave it out for the default`},
 		{"bad isolation", `{"codemode": {"isolation": "vm"}}`,
@@ -127,7 +127,46 @@ func TestErrors(t *testing.T) {
 		{"rule without host", `{"codemode": {"network": {"allow": [{"methods": ["GET"]}]}}}`,
 			`config c.json: codemode.network.allow[0].host: is missing; name the host to allow, e.g. "api.example.com" or "*.example.com"`},
 		{"codemode not object", `{"codemode": 3}`,
-			`config c.json: codemode: expected an object, got 3`},
+			`config c.json: codemode: is 3, a number; use an object`},
+		// Type errors say the key, what is there and what to write, never a
+		// Go type ("Go struct field rawCodemode.timeout of type string").
+		{"number as a string", `{"codemode": {"max_tool_calls": "10"}}`,
+			`config c.json: codemode.max_tool_calls: is "10", a string; use a whole number, e.g. 10`},
+		{"fraction", `{"codemode": {"max_output_bytes": 1.5}}`,
+			`config c.json: codemode.max_output_bytes: is 1.5, a number; use a whole number, e.g. 2`},
+		{"too large", `{"codemode": {"max_tool_calls": 99999999999999999999}}`,
+			`config c.json: codemode.max_tool_calls: is 99999999999999999999, a number; use a whole number of at most 9223372036854775807`},
+		{"duration as a number", `{"codemode": {"timeout": 10}}`,
+			`config c.json: codemode.timeout: is 10, a number; use a duration, e.g. "30s"`},
+		{"server timeout as a number", `{"mcpServers": {"x": {"command": "a", "timeout": 5}}}`,
+			`config c.json: mcpServers.x.timeout: is 5, a number; use a duration, e.g. "30s"`},
+		{"boolean as a string", `{"codemode": {"stateless": "true"}}`,
+			`config c.json: codemode.stateless: is "true", a string; use true or false, e.g. true`},
+		{"string for an array", `{"codemode": {"require_approval": "memory"}}`,
+			`config c.json: codemode.require_approval: is "memory", a string; use an array of strings, e.g. ["memory"]`},
+		{"number in an array of strings", `{"codemode": {"require_approval": [1]}}`,
+			`config c.json: codemode.require_approval: has a number where a string belongs; use a string`},
+		{"args not an array", `{"mcpServers": {"x": {"command": "a", "args": "--verbose"}}}`,
+			`config c.json: mcpServers.x.args: is "--verbose", a string; use an array of strings, e.g. ["--verbose"]`},
+		{"command a number", `{"mcpServers": {"x": {"command": 1}}}`,
+			`config c.json: mcpServers.x.command: is 1, a number; use a string, e.g. "1"`},
+		{"workspace number", `{"codemode": {"workspace": {"max_bytes": "1MB"}}}`,
+			`config c.json: codemode.workspace.max_bytes: is "1MB", a string; use a whole number, e.g. 10`},
+		{"mcpServers an array", `{"mcpServers": [{"command": "a"}]}`,
+			`config c.json: mcpServers: is [{"command": "a"}], an array; use an object of servers by name, e.g. {"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}}`},
+		{"file an array", `[]`,
+			`config c.json: the file holds [], an array; it must be an object: {"mcpServers": {...}, "codemode": {...}}`},
+		// Settings that used to be accepted and then did nothing useful.
+		{"negative workspace bytes", `{"codemode": {"workspace": {"max_bytes": -1}}}`,
+			`config c.json: codemode.workspace.max_bytes: is -1; use a positive number, or leave it out for the default`},
+		{"negative workspace files", `{"codemode": {"workspace": {"max_files": -5}}}`,
+			`config c.json: codemode.workspace.max_files: is -5; use a positive number, or leave it out for the default`},
+		{"negative max_requests", `{"codemode": {"network": {"max_requests": -1}}}`,
+			`config c.json: codemode.network.max_requests: is -1; use a positive number, or leave it out for the default`},
+		{"negative max_response_bytes", `{"codemode": {"network": {"max_response_bytes": -1}}}`,
+			`config c.json: codemode.network.max_response_bytes: is -1; use a positive number, or leave it out for the default`},
+		{"unknown method", `{"codemode": {"network": {"allow": [{"host": "a.example", "methods": ["get", "GTE"]}]}}}`,
+			`config c.json: codemode.network.allow[0].methods: contains "GTE", not an HTTP method fetch can send; use GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,6 +178,21 @@ func TestErrors(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestUnmatchedApprovals: an entry of require_approval that names no tool
+// (a typo) is reported, in the order written; a server, a namespace,
+// server.tool and namespace.method all match.
+func TestUnmatchedApprovals(t *testing.T) {
+	c, err := Parse("c.json", []byte(`{"codemode": {"require_approval": ["memory", "memroy.delete", "gh_api.create_issue", "workspace.delet_file"]}}`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{"memory": true, "memory.delete": true, "gh-api": true, "gh_api": true,
+		"gh-api.create-issue": true, "gh_api.create_issue": true, "workspace": true, "workspace.delete_file": true}
+	if diff := cmp.Diff([]string{"memroy.delete", "workspace.delet_file"}, c.Codemode.UnmatchedApprovals(names)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

@@ -1,9 +1,14 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,7 +42,7 @@ func (p *parser) server(name string, data json.RawMessage) (*Server, error) {
 	key := "mcpServers." + name
 	var r rawServer
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, p.errorf(key, "%s", typeMessage(err))
+		return nil, p.typeError(key, data, err)
 	}
 	if r.Disabled {
 		return nil, nil
@@ -115,36 +120,173 @@ func (p *parser) duration(key, s string) (time.Duration, error) {
 	return d, nil
 }
 
-// typeMessage shortens encoding/json's type errors.
-func typeMessage(err error) string {
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
-		if te.Field != "" {
-			return fmt.Sprintf("%s: expected %s, got JSON %s", te.Field, jsonKind(te.Type.String()), te.Value)
-		}
-		return fmt.Sprintf("expected %s, got JSON %s", jsonKind(te.Type.String()), te.Value)
+// typeError turns encoding/json's type error in the object at key (data)
+// into the key, what is there and what to write instead:
+// `codemode.max_tool_calls: is "10", a string; use a whole number, e.g. 10`.
+// Go type names never show.
+func (p *parser) typeError(key string, data json.RawMessage, err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return p.errorf(key, "%v", err)
 	}
-	return err.Error()
+	full := joinKey(key, te.Field)
+	raw := lookup(data, te.Field)
+	got := kindOf(te.Value)
+	if raw == nil || kindOf(jsonKindOf(raw)) != got {
+		// An element of an array or a map: the field path does not reach it.
+		return p.errorf(full, "has %s where %s belongs; use %s", got, describeType(te.Type), example(full, te.Type, nil))
+	}
+	got = abbreviate(raw) + ", " + got
+	if full == "" {
+		return p.errorf("", `the file holds %s; it must be an object: {"mcpServers": {...}, "codemode": {...}}`, got)
+	}
+	return p.errorf(full, "is %s; use %s", got, example(full, te.Type, raw))
 }
 
-func jsonKind(goType string) string {
+// joinKey appends encoding/json's dotted field path to key.
+func joinKey(key, field string) string {
 	switch {
-	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "struct"), strings.HasPrefix(goType, "config."), strings.HasPrefix(goType, "*config."):
-		return "an object"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "true or false"
+	case field == "":
+		return key
+	case key == "":
+		return field
 	}
-	return "a number"
+	return key + "." + field
+}
+
+// lookup finds the value at a dotted field path of an object; nil when it
+// is not there (an array element: encoding/json's path has no index).
+func lookup(data json.RawMessage, field string) json.RawMessage {
+	if field == "" {
+		return data
+	}
+	for name := range strings.SplitSeq(field, ".") {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil || m[name] == nil {
+			return nil
+		}
+		data = m[name]
+	}
+	return data
+}
+
+// jsonKindOf is the JSON kind of a value as encoding/json names it.
+func jsonKindOf(raw json.RawMessage) string {
+	switch b := bytes.TrimSpace(raw); {
+	case len(b) == 0:
+		return ""
+	case b[0] == '"':
+		return "string"
+	case b[0] == '[':
+		return "array"
+	case b[0] == '{':
+		return "object"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	case b[0] == 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// kindOf names encoding/json's UnmarshalTypeError.Value ("string",
+// "number 1.5", "bool", ...) for a person.
+func kindOf(value string) string {
+	kind, _, _ := strings.Cut(value, " ")
+	switch kind {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "bool":
+		return "a boolean"
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	}
+	return kind
+}
+
+// describeType names what a Go type holds in JSON terms.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array of " + plural(describeType(t.Elem()))
+	}
+	return "an object"
+}
+
+func plural(s string) string {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "a "), "an ")
+	switch s {
+	case "true or false":
+		return "booleans"
+	case "whole number":
+		return "whole numbers"
+	}
+	return s + "s"
+}
+
+// example is what to write for key, a value of Go type t, keeping what
+// the user meant where raw shows it ("10" becomes 10).
+func example(key string, t reflect.Type, raw json.RawMessage) string {
+	var unquoted string
+	if json.Unmarshal(raw, &unquoted) != nil {
+		unquoted = string(bytes.TrimSpace(raw))
+	}
+	what := describeType(t)
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if f, err := strconv.ParseFloat(unquoted, 64); err == nil && !math.IsInf(f, 0) {
+			if f > math.MaxInt64 || f < math.MinInt64 {
+				return fmt.Sprintf("%s of at most %d", what, int64(math.MaxInt64))
+			}
+			return fmt.Sprintf("%s, e.g. %d", what, int64(math.Round(f)))
+		}
+		return what + ", e.g. 10"
+	case reflect.Float32, reflect.Float64:
+		return what + ", e.g. 10"
+	case reflect.String:
+		if strings.HasSuffix(key, "timeout") {
+			return `a duration, e.g. "30s"`
+		}
+		if unquoted != "" && jsonKindOf(raw) != "object" && jsonKindOf(raw) != "array" {
+			return fmt.Sprintf("%s, e.g. %q", what, unquoted)
+		}
+		return what
+	case reflect.Bool:
+		if unquoted == "true" || unquoted == "false" {
+			return what + ", e.g. " + unquoted
+		}
+		return what
+	case reflect.Slice, reflect.Array:
+		if k := jsonKindOf(raw); k != "" && k != "array" && k != "object" {
+			return fmt.Sprintf("%s, e.g. [%s]", what, bytes.TrimSpace(raw))
+		}
+		return what
+	}
+	if key == "mcpServers" {
+		return `an object of servers by name, e.g. {"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}}`
+	}
+	return what
 }
 
 // checkKeys rejects keys of a codemode object that are not in known.
 func (p *parser) checkKeys(key string, data json.RawMessage, known ...string) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
-		return p.errorf(key, "expected an object, got %s", abbreviate(data))
+		return p.errorf(key, "is %s, %s; use an object", abbreviate(data), kindOf(jsonKindOf(data)))
 	}
 	var unknown []string
 	for k := range m {
