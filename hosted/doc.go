@@ -28,7 +28,9 @@
 // Request id and logging, Host and Origin (403), authentication (401),
 // then for the MCP endpoints: the body cap (413), MCP-Protocol-Version
 // (400) and the session (404 for one that is unknown, expired or another
-// subject's). Streamable HTTP is mcp-go's transport; this package gives
+// subject's; 429 with Retry-After when opening one would pass
+// codemode.max_sessions_per_subject or codemode.max_sessions). An
+// initialize is capped at 64 KiB and rewritten to what a session keeps. Streamable HTTP is mcp-go's transport; this package gives
 // each POST its own Stream, so progress reaches the client on that POST,
 // before its response, and answers notifications/cancelled itself, so a
 // cancelled request is interrupted and its POST ends without a response
@@ -39,8 +41,10 @@
 //
 // # Concurrency and shutdown
 //
-// Handler is safe for concurrent use. Serve stops on ctx: /readyz turns
-// 503, new MCP requests are refused with 503, standalone streams end, and
+// Handler is safe for concurrent use. /readyz is 200 from start until
+// shutdown, whatever the upstreams do after start (a script can make one
+// exit: no tenant may take the replica out of rotation). Serve stops on
+// ctx: /readyz turns 503, new MCP requests are refused with 503, standalone streams end, and
 // requests in flight get the grace period to finish before their contexts
 // are cancelled.
 package hosted

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
 )
 
 // healthz is liveness: the process serves HTTP.
@@ -12,9 +14,17 @@ func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// readyz is readiness: 200 while every configured upstream is connected
-// and the server is not shutting down; 503 otherwise, with one line per
-// upstream saying which are down and why.
+// readyz is readiness: 200 from start until shutdown begins; 503 while
+// shutting down, or when an upstream failed to start (the configuration or
+// the host is wrong, which another replica may not be).
+//
+// An upstream whose connection broke later does not make the server
+// unready. A script can make an upstream exit, and no tenant may take a
+// replica out of rotation for everyone (nor flap it): the upstream is
+// restarted by the next call to it, and whoever calls it meanwhile gets
+// an error that says so. Such an upstream is listed as down here, without
+// the reason (this endpoint needs no token; the reason is in the logs),
+// and mcp_codemode_upstream_up reports it to /metrics.
 func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
 	lines, ready := h.readiness()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -38,12 +48,15 @@ func (h *Handler) readiness() ([]string, bool) {
 	}
 	if h.opts.Registry != nil {
 		for _, u := range h.opts.Registry.Health() {
-			if !u.Up {
-				ready = false
-				lines = append(lines, fmt.Sprintf("%s: down: %s", u.Server, u.Down))
-				continue
+			state := "up"
+			switch {
+			case u.Up:
+			case u.Transport == config.Stdio:
+				state = "down (restarted on its next call)"
+			default:
+				state = "down (reconnected on its next call)"
 			}
-			lines = append(lines, u.Server+": up")
+			lines = append(lines, u.Server+": "+state)
 		}
 	}
 	if !ready && lines[0] == "ready" {
