@@ -21,7 +21,7 @@ const instructions = "Use the execute tool to run TypeScript that calls the avai
 const executeOutputSchema = `{
   "type": "object",
   "properties": {
-    "result": {"description": "JSON value the code returned (null when it returned nothing)"},
+    "result": {"description": "JSON value the code returned (null when it returned nothing, or when it was larger than the output limit: then stats.truncated gives its size and the text shows its start)"},
     "logs": {"type": "array", "items": {"type": "string"}, "description": "console output, one entry per call"},
     "error": {
       "type": "object",
@@ -33,7 +33,7 @@ const executeOutputSchema = `{
       },
       "required": ["name", "message"]
     },
-    "truncated": {"type": "boolean", "description": "true when result or logs were cut to the output limit"},
+    "truncated": {"type": "boolean", "description": "true when result or logs were cut to the output limit (stats.truncated says how much)"},
     "stats": {
       "type": "object",
       "properties": {
@@ -43,6 +43,16 @@ const executeOutputSchema = `{
           "type": "array",
           "description": "each request fetch sent or refused: method, url, rule, status, bytes, duration_ms, error",
           "items": {"type": "object"}
+        },
+        "truncated": {
+          "type": "object",
+          "description": "what the output limit cut: bytes of the result's text (its pretty JSON, or the error's text) in all and shown; console lines in all and shown",
+          "properties": {
+            "result_bytes": {"type": "integer"},
+            "result_shown_bytes": {"type": "integer"},
+            "log_lines": {"type": "integer"},
+            "log_lines_shown": {"type": "integer"}
+          }
         }
       }
     }
@@ -132,4 +142,15 @@ func example(entries []tools.Entry) string {
 	}
 	e := entries[0]
 	return fmt.Sprintf("const [a, b] = await Promise.all([%s({ /* ... */ }), %s({ /* ... */ })]);\nreturn { a, b };\n", e.Path(), e.Path())
+}
+
+// ReservedServerName says what the namespace name already is when an
+// upstream may not take it, or "". An upstream named "snippets" would be
+// hidden by the saved scripts codemode.describe("snippets") lists and
+// search_tools ranks as snippets.NAME.
+func ReservedServerName(name string) string {
+	if name == snippetNamespace {
+		return `the saved scripts' namespace (codemode.describe("snippets"), snippets.NAME in search results)`
+	}
+	return ""
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
-// structured is the structuredContent of an execute result.
+// structured is the structuredContent of an execute result. Its shape is
+// executeOutputSchema's (describe.go), truncated or not: clients such as the
+// official TypeScript SDK reject a result that does not match it.
 type structured struct {
 	Result    any         `json:"result"`
-	Logs      []string    `json:"logs"`
+	Logs      []string    `json:"logs"` // never nil: the schema wants an array
 	Error     *errorShape `json:"error,omitempty"`
 	Truncated bool        `json:"truncated,omitempty"`
 	Stats     statsShape  `json:"stats"`
@@ -32,6 +34,16 @@ type statsShape struct {
 	ToolCalls  int             `json:"tool_calls"`
 	DurationMS float64         `json:"duration_ms"`
 	Fetches    []egress.Record `json:"fetches,omitempty"` // the audit of fetch, when it ran
+	Truncated  *truncation     `json:"truncated,omitempty"`
+}
+
+// truncation says what max_output_bytes cut: the result (or the error's
+// text) and the console lines, each as shown against in all.
+type truncation struct {
+	ResultBytes      int `json:"result_bytes"`
+	ResultShownBytes int `json:"result_shown_bytes"`
+	LogLines         int `json:"log_lines"`
+	LogLinesShown    int `json:"log_lines_shown"`
 }
 
 // Format turns a sandbox result into the execute tool's result (SPEC §4):
@@ -41,7 +53,10 @@ func Format(res sandbox.Result, maxBytes int) *mcp.CallToolResult {
 	return format(res, nil, maxBytes)
 }
 
-// format is Format with the run's fetch audit in stats.
+// format is Format with the run's fetch audit in stats. A result cut to
+// maxBytes is null in structuredContent: a prefix of its JSON is no JSON
+// value, and sent whole it would take the room the limit keeps. The text
+// shows the prefix; stats.truncated the sizes.
 func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.CallToolResult {
 	out := structured{
 		Logs:  res.Logs,
@@ -58,17 +73,19 @@ func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.Call
 		head = prettyJSON(res.Value)
 		out.Result = json.RawMessage(res.Value)
 	}
-	head, logs, cut := fit(head, out.Logs, maxBytes)
-	if cut {
-		out.Truncated = true
-		out.Logs = logs
-		if res.Err == nil && len(head) < len(prettyJSON(res.Value)) {
-			out.Result = head
+	f := fit(head, out.Logs, maxBytes)
+	if f.cut != nil {
+		out.Truncated, out.Stats.Truncated, out.Logs = true, f.cut, f.logs
+		if f.cut.ResultShownBytes < f.cut.ResultBytes {
+			out.Result = nil
+			if out.Error != nil {
+				out.Error.Message = truncate(out.Error.Message, f.cut.ResultShownBytes, "message").text
+			}
 		}
 	}
-	text := head
-	if len(logs) > 0 {
-		text += "\n\nConsole output:\n" + strings.Join(logs, "\n")
+	text := f.head
+	if len(f.logs) > 0 {
+		text += "\n\nConsole output:\n" + strings.Join(f.logs, "\n")
 	}
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text)},
@@ -97,50 +114,71 @@ func prettyJSON(raw json.RawMessage) string {
 	return b.String()
 }
 
+// fitted is what fit kept: the head and log lines to show, and what was
+// cut (nil when nothing was).
+type fitted struct {
+	head string
+	logs []string
+	cut  *truncation
+}
+
 // fit cuts head and logs so that together they take at most max bytes. The
 // head (result or error) gets priority, but logs keep at least a quarter of
 // the room when there are any.
-func fit(head string, logs []string, max int) (string, []string, bool) {
+func fit(head string, logs []string, max int) fitted {
 	logSize := 0
 	for _, l := range logs {
 		logSize += len(l) + 1
 	}
 	if len(head)+logSize <= max {
-		return head, logs, false
+		return fitted{head: head, logs: logs}
 	}
-	headRoom := max - min(logSize, max/4)
-	if len(head) > headRoom {
-		head = truncate(head, headRoom, "result")
+	cut := &truncation{ResultBytes: len(head), ResultShownBytes: len(head), LogLines: len(logs)}
+	shown := head
+	if headRoom := max - min(logSize, max/4); len(head) > headRoom {
+		t := truncate(head, headRoom, "result")
+		shown, cut.ResultShownBytes = t.text, t.kept
 	}
-	return head, cutLogs(logs, max-len(head)), true
+	kept, n := cutLogs(logs, max-len(shown))
+	cut.LogLinesShown = n
+	return fitted{head: shown, logs: kept, cut: cut}
 }
 
-// truncate keeps the first n bytes of s (on a rune boundary) and says how
-// large s was.
-func truncate(s string, n int, what string) string {
+// truncated is a string cut by truncate: its text with the marker, and how
+// many bytes of the original it kept.
+type truncated struct {
+	text string
+	kept int
+}
+
+// truncate keeps the first n bytes of s (on a rune boundary), marker
+// included, and says how large s was.
+func truncate(s string, n int, what string) truncated {
 	marker := fmt.Sprintf("\n… [%s truncated: %d bytes in total, limit %d]", what, len(s), n)
 	keep := max(n-len(marker), 0)
 	for keep > 0 && keep < len(s) && !utf8Start(s[keep]) {
 		keep--
 	}
-	return s[:keep] + marker
+	return truncated{text: s[:keep] + marker, kept: keep}
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
-func cutLogs(logs []string, room int) []string {
+// cutLogs keeps the lines that fit in room, then a line saying what was
+// left out; it returns them and how many of logs it kept.
+func cutLogs(logs []string, room int) ([]string, int) {
 	total := 0
 	for _, l := range logs {
 		total += len(l) + 1
 	}
-	var out []string
+	out := []string{}
 	used := 0
 	for i, l := range logs {
 		if used+len(l)+1 > room-80 {
-			return append(out, fmt.Sprintf("… [console output truncated: %d more lines, %d bytes in total]", len(logs)-i, total))
+			return append(out, fmt.Sprintf("… [console output truncated: %d more lines, %d bytes in total]", len(logs)-i, total)), i
 		}
 		out = append(out, l)
 		used += len(l) + 1
 	}
-	return out
+	return out, len(logs)
 }

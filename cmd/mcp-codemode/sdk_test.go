@@ -211,3 +211,76 @@ func compact(t *testing.T, raw json.RawMessage) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestSDKOutputLimit: the official SDK client, which validates
+// structuredContent against execute's outputSchema once it has listed the
+// tools, accepts a result cut to max_output_bytes, over stdio and HTTP (where
+// runs go to worker processes). The result alone over the limit used to
+// send "logs": null ("MCP error -32602 … data/logs must be array") and the
+// result's prefix as a string. Text from a worker keeps <, > and &.
+func TestSDKOutputLimit(t *testing.T) {
+	cfg := writeConfig(t, map[string]any{}, map[string]any{"max_output_bytes": 2000})
+	clients := map[string]func(*testing.T) *sdkClient{
+		"stdio": func(t *testing.T) *sdkClient { return startSDK(t, cfg) },
+		"http": func(t *testing.T) *sdkClient {
+			srv := startHosted(t, "http", cfg)
+			return startHTTPSDK(t, "http", srv.endpoint("http"), "")
+		},
+	}
+	for name, start := range clients {
+		t.Run(name, func(t *testing.T) {
+			c := start(t)
+			c.do(t, map[string]any{"op": "list"}) // the client now validates results
+			r := c.limited(t, `return { big: "x".repeat(10000) }`)
+			if r.IsError || string(r.StructuredContent.Result) != "null" || r.StructuredContent.Logs == nil {
+				t.Errorf("result %s, logs %v, isError %v", r.StructuredContent.Result, r.StructuredContent.Logs, r.IsError)
+			}
+			if want := (truncation{ResultBytes: 10015, ResultShownBytes: 1943}); !r.StructuredContent.Truncated || r.StructuredContent.Stats.Truncated != want {
+				t.Errorf("truncated %v, stats.truncated %+v, want %+v", r.StructuredContent.Truncated, r.StructuredContent.Stats.Truncated, want)
+			}
+			if !strings.HasPrefix(r.text(), "{\n  \"big\": \"xxx") || !strings.HasSuffix(r.text(), "[result truncated: 10015 bytes in total, limit 2000]") {
+				t.Errorf("text = %q", r.text())
+			}
+
+			r = c.limited(t, `for (let i = 0; i < 100; i++) console.log("line " + i); return [1]`)
+			if r.IsError || string(r.StructuredContent.Result) != "[1]" || r.StructuredContent.Stats.Truncated.LogLinesShown >= 100 {
+				t.Errorf("result %s, stats %+v, isError %v", r.StructuredContent.Result, r.StructuredContent.Stats, r.IsError)
+			}
+
+			r = c.limited(t, `return ["a < b && c > d", await codemode.describe("workspace.read_file")]`)
+			if text := r.text(); !strings.Contains(text, `"a < b && c > d"`) || !strings.Contains(text, "Promise<string>") {
+				t.Errorf("text = %q", text)
+			}
+		})
+	}
+}
+
+type truncation struct {
+	ResultBytes      int `json:"result_bytes"`
+	ResultShownBytes int `json:"result_shown_bytes"`
+	LogLines         int `json:"log_lines"`
+	LogLinesShown    int `json:"log_lines_shown"`
+}
+
+// limitedResult is an execute result with what the output limit cut.
+type limitedResult struct {
+	callResult
+	StructuredContent struct {
+		Result    json.RawMessage `json:"result"`
+		Logs      []string        `json:"logs"`
+		Truncated bool            `json:"truncated"`
+		Stats     struct {
+			Truncated truncation `json:"truncated"`
+		} `json:"stats"`
+	} `json:"structuredContent"`
+}
+
+func (c *sdkClient) limited(t *testing.T, code string) limitedResult {
+	t.Helper()
+	var r limitedResult
+	raw := c.do(t, map[string]any{"op": "call", "name": "execute", "arguments": map[string]any{"code": code}})
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("execute result %s: %v", raw, err)
+	}
+	return r
+}
