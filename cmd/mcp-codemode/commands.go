@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,7 +46,7 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 	}
 	ws, err := openWorkspace(cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, inConfig(cfg, err)
 	}
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
 		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: ws})
@@ -54,11 +55,73 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 		reg.Close()
 		return nil, nil, nil, err
 	}
+	if err := reserved(cfg, ws.Tools()); err != nil {
+		reg.Close()
+		return nil, nil, nil, err
+	}
 	statuses := reg.Connect(ctx, cfg.Servers)
+	warnApprovals(log, cfg, reg)
+	reg.OnChange(func() { warnApprovals(log, cfg, reg) })
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
 	so.Runner = policy.track(so.Runner, cfg.Codemode.MemoryLimitMB)
 	srv := server.New(reg, so)
 	return reg, srv, statuses, nil
+}
+
+// reserved refuses an upstream named like a namespace mcp-codemode serves
+// itself: the built-in tools' or the snippets'. The model could not tell the
+// two apart, and require_approval entries would gate the wrong one, so the
+// entry is renamed by the user rather than silently left out or renamed here.
+func reserved(cfg *config.Config, builtin []tools.Tool) error {
+	for _, s := range cfg.Servers {
+		why := server.ReservedServerName(s.Name)
+		for _, t := range builtin {
+			if t.Server == s.Name {
+				why = "the built-in " + t.Server + " tools"
+			}
+		}
+		if why != "" {
+			return &config.Error{Path: cfg.Path, Key: "mcpServers." + s.Name,
+				Msg: fmt.Sprintf("the name %q is taken by %s; rename this entry, e.g. to %q", s.Name, why, s.Name+"_server")}
+		}
+	}
+	return nil
+}
+
+// warnApprovals warns of require_approval entries that match no tool (a
+// typo, or a server not connected yet): nothing asks before those calls.
+// It runs at start and after every change of the tool set.
+func warnApprovals(log *slog.Logger, cfg *config.Config, reg *tools.Registry) {
+	names := map[string]bool{}
+	var namespaces []string
+	for _, e := range reg.Entries() {
+		names[e.Server], names[e.Namespace], names[e.Server+"."+e.Name], names[e.Path()] = true, true, true, true
+		if !slices.Contains(namespaces, e.Namespace) {
+			namespaces = append(namespaces, e.Namespace)
+		}
+	}
+	if miss := cfg.Codemode.UnmatchedApprovals(names); len(miss) > 0 {
+		log.Warn("codemode.require_approval: entries that match no tool, so no call is gated by them; "+
+			"name a server or namespace, or server.tool, as the declarations show it",
+			"config", cfg.Path, "unmatched", miss, "namespaces", strings.Join(namespaces, ", "))
+	}
+}
+
+// inConfig names the configuration file in an error about one of its
+// settings found after loading it (by the workspace, the worker pool or the
+// HTTP transport), as Load names it in its own errors.
+func inConfig(cfg *config.Config, err error) error {
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce):
+		if ce.Path == "" {
+			ce.Path = cfg.Path
+		}
+		return err
+	case cfg.Path == "":
+		return err
+	}
+	return fmt.Errorf("config %s: %w", cfg.Path, err)
 }
 
 // network compiles the fetch policy, whose responses are scrubbed of every
@@ -202,7 +265,7 @@ func (e *env) isolation(cfg *config.Config, transport string) (server.Runner, fu
 		Stderr:      e.stderr,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("codemode.isolation %q: %w", mode, err)
+		return nil, nil, inConfig(cfg, fmt.Errorf("codemode.isolation %q: %w", mode, err))
 	}
 	return pool.Run, func() { pool.Close() }, nil
 }

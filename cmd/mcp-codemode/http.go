@@ -78,7 +78,7 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 		Loopback: isLoopback(hostOf(ln.Addr().String())), Metrics: metrics, Logger: log,
 	})
 	if err != nil {
-		return e.usageError(err)
+		return e.usageError(inConfig(cfg, err))
 	}
 	log.Info("serving", "transport", f.transport, "address", ln.Addr().String(), "auth", cfg.Codemode.Auth != nil,
 		"isolation", isolationName(runner))
