@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/redact"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -92,6 +93,7 @@ func NewRegistry(opts Options) *Registry {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
+	r.log = slog.New(redact.Handler(r.log.Handler(), r.red)) // mcp-go's transports log through it too
 	if r.stderr.w == nil {
 		r.stderr.w = os.Stderr
 	}
@@ -147,7 +149,7 @@ func (r *Registry) SetDescription(server, description string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if st := r.servers[server]; st != nil {
-		st.description = description
+		st.description = r.red.String(description)
 		r.rebuild()
 	}
 }
@@ -170,6 +172,7 @@ func (r *Registry) compile(t Tool) *toolRec {
 // previous ones. Unchanged tools keep their compiled schemas; the version
 // bumps only when something changed.
 func (r *Registry) setUpstreamTools(u *upstream, description string, tools []Tool) {
+	description, tools = r.red.String(description), r.redactTools(u.name, tools)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.servers[u.name]

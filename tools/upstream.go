@@ -118,7 +118,7 @@ func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
 		st.Err = errors.New("registry closed while connecting")
 		return st
 	}
-	r.setUpstreamTools(u, description(c), tools)
+	r.setUpstreamTools(u, u.description(c), tools)
 	st.Tools = len(tools)
 	u.log.Info("upstream connected", "transport", st.Transport, "tools", st.Tools, "duration", st.Duration.Round(time.Millisecond))
 	return st
@@ -364,7 +364,7 @@ func (u *upstream) restart(ctx context.Context) error {
 	if !u.install(c) {
 		return fmt.Errorf("upstream %q is closed", u.name)
 	}
-	u.reg.setUpstreamTools(u, description(c), tools)
+	u.reg.setUpstreamTools(u, u.description(c), tools)
 	return nil
 }
 
@@ -405,7 +405,7 @@ func (u *upstream) refresh(c *conn) {
 	for i := range tools {
 		tools[i].Server, tools[i].Handler = u.name, u.handler(tools[i].Name)
 	}
-	u.reg.setUpstreamTools(u, description(c), tools)
+	u.reg.setUpstreamTools(u, u.description(c), tools)
 }
 
 func (u *upstream) close() {
@@ -420,9 +420,10 @@ func (u *upstream) close() {
 }
 
 // description is the namespace description an upstream gets: the first
-// line of its instructions.
-func description(c *conn) string {
-	return firstLine(c.info.Instructions, 200)
+// line of its instructions, redacted before it is cut so that no part of a
+// secret is left.
+func (u *upstream) description(c *conn) string {
+	return firstLine(u.reg.red.String(c.info.Instructions), 200)
 }
 
 // envList is the child's environment: inheritedEnv of ours plus the entry's, sorted so the
