@@ -1,8 +1,10 @@
 package hosted
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -41,6 +43,7 @@ func TestHostileSessions(t *testing.T) {
 		{"large initializes, each kept small", HTTP,
 			config.Codemode{MaxSessionsPerSubject: 1000}, largeInitializes},
 		{"large initializes, SSE: the session keeps what it uses", SSE, config.Codemode{}, slimClientInfo},
+		{"an SSE client that stops reading", SSE, config.Codemode{}, stopsReading},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +217,41 @@ func slimClientInfo(t *testing.T, f *fixture) {
 		t.Errorf("capabilities kept: experimental %d entries, elicitation %v, roots %v; want elicitation and roots, no experimental",
 			len(caps.Experimental), caps.Elicitation != nil, caps.Roots)
 	}
+}
+
+// stopsReading: a client that posts requests to its SSE session but no
+// longer reads the stream does not make their answers pile up in the
+// server: once a write to the stream has waited writeTimeout, the session
+// ends, and so do its requests.
+func stopsReading(t *testing.T, f *fixture) {
+	f.h.sse.writeTimeout = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.srv.URL+"/sse", nil)
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	c := &sseClient{t: t, base: f.srv.URL, token: tokenA}
+	sc := bufio.NewScanner(resp.Body)
+	for c.endpoint == "" && sc.Scan() {
+		if ep, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			c.endpoint = ep
+		}
+	}
+	c.post(initialize) // and the stream is never read again
+	const answer = 20_000
+	const most = 64 << 20 // bytes of answers posted for, whatever the machine's speed
+	for n := 1; n*answer < most; n++ {
+		r := c.post(executeReq(n, fmt.Sprintf(`return "x".repeat(%d)`, answer), ""))
+		if r.StatusCode == http.StatusNotFound {
+			t.Logf("the session ended after %d requests (%d MB of answers)", n-1, (n-1)*answer>>20)
+			return
+		}
+	}
+	t.Fatalf("the session of a client that stopped reading still takes requests after %d MB of answers", most>>20)
 }
 
 // bigInitialize is an initialize of about size bytes: mostly experimental

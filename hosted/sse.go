@@ -20,6 +20,10 @@ import (
 type sseTransport struct {
 	h *Handler
 
+	// writeTimeout bounds each write to a stream; sseWriteTimeout unless a
+	// test sets it.
+	writeTimeout time.Duration
+
 	mu    sync.Mutex
 	conns map[string]*server.Conn // by session id
 }
@@ -28,8 +32,14 @@ type sseTransport struct {
 // proxies do not close it.
 const keepAlive = 25 * time.Second
 
+// sseWriteTimeout is how long a write to a stream may wait for a client
+// that does not read. Past it the session ends: what its requests would
+// answer is not left to pile up in the server for a client that stopped
+// reading.
+const sseWriteTimeout = 30 * time.Second
+
 func newSSETransport(h *Handler) *sseTransport {
-	return &sseTransport{h: h, conns: map[string]*server.Conn{}}
+	return &sseTransport{h: h, conns: map[string]*server.Conn{}, writeTimeout: sseWriteTimeout}
 }
 
 // stream serves GET /sse: one session, for as long as the client listens,
@@ -40,13 +50,15 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ended := make(chan struct{})
-	sess, err := t.h.sessions.create(subjectOf(r), sync.OnceFunc(func() { close(ended) }))
+	end := sync.OnceFunc(func() { close(ended) })
+	sess, err := t.h.sessions.create(subjectOf(r), end)
 	if err != nil {
 		t.h.tooManySessions(w, r, err)
 		return
 	}
 	setSession(r, sess.id)
-	out := &sseWriter{w: w}
+	out := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: t.writeTimeout, stuck: end}
+	defer func() { _ = out.rc.SetWriteDeadline(time.Time{}) }() // the connection may serve another request
 	conn, err := t.h.opts.Server.NewConn(sess.id, out.event)
 	if err != nil {
 		t.h.sessions.remove(sess.id)
@@ -126,10 +138,15 @@ func (t *sseTransport) each() []*server.Conn {
 
 var errStreamClosed = errors.New("the SSE stream is closed")
 
-// sseWriter writes events to one stream, one at a time, until stopped.
+// sseWriter writes events to one stream, one at a time, until stopped. A
+// write that cannot finish within timeout (the client stopped reading)
+// calls stuck, which ends the session.
 type sseWriter struct {
 	mu      sync.Mutex
 	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	stuck   func()
 	stopped bool
 }
 
@@ -143,11 +160,16 @@ func (s *sseWriter) write(text string) error {
 	if s.stopped {
 		return errStreamClosed
 	}
-	if _, err := s.w.Write([]byte(text)); err != nil {
-		return err
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	_, err := s.w.Write([]byte(text))
+	if err == nil {
+		err = s.rc.Flush()
 	}
-	flush(s.w)
-	return nil
+	if err != nil {
+		s.stopped = true
+		s.stuck()
+	}
+	return err
 }
 
 // stop makes later writes fail: the handler that owns w is returning.
