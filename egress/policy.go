@@ -46,6 +46,7 @@ func compileRule(i int, c config.NetworkRule) (*rule, error) {
 	if r.prefix != "" && !strings.HasPrefix(r.prefix, "/") {
 		return nil, r.errorf("path_prefix", `is %q; start it with "/", e.g. "/v1/"`, c.PathPrefix)
 	}
+	r.prefix = decodeUnreserved(r.prefix)
 	return r, r.setInject(c.InjectHeaders)
 }
 
@@ -126,8 +127,11 @@ func (r *rule) check(method string, t *target) string {
 		return fmt.Sprintf("%s allows only port %s, not %d", r, joinInts(r.ports), t.port)
 	case len(r.methods) > 0 && !slices.Contains(r.methods, method):
 		return fmt.Sprintf("%s allows only %s, not %s", r, strings.Join(r.methods, ", "), method)
-	case !strings.HasPrefix(t.path, r.prefix):
+	case !strings.HasPrefix(t.matchPath(), r.prefix):
 		return fmt.Sprintf("%s allows only paths under %q, not %q", r, r.prefix, t.path)
+	case r.prefix != "" && t.ambiguous() != "":
+		return fmt.Sprintf("%s has path_prefix %q and refuses %q, whose path servers read differently: it has %s; write the path plainly",
+			r, r.prefix, t.path, t.ambiguous())
 	}
 	return ""
 }

@@ -1,6 +1,8 @@
 package egress
 
 import (
+	"context"
+	"encoding/json"
 	"net/netip"
 	"testing"
 
@@ -85,6 +87,46 @@ func TestParseTarget(t *testing.T) {
 		tg, err := parseTarget(in)
 		if err != nil || tg.String() != want {
 			t.Errorf("%s: %v %v; want %s", in, tg, err, want)
+		}
+	}
+}
+
+// TestPathPrefixAmbiguous (issue 12.10d): with path_prefix "/v1/", a path
+// that starts with it but that servers may resolve elsewhere is refused,
+// naming the rule, both from a script (through the shim) and past it; the
+// credential is never sent.
+func TestPathPrefixAmbiguous(t *testing.T) {
+	ts := testServer(t)
+	c, _ := apiClient(t, ts)
+	api := ts.base("api.test")
+	const rule = `codemode.network.allow[0] (api.test) has path_prefix "/v1/" and refuses `
+	tests := []struct{ path, want string }{
+		{"/v1/..;/admin", rule + `"/v1/..;/admin", whose path servers read differently: it has the dot segment "..;" with a ";" parameter; write the path plainly`},
+		{"/v1/..;jsessionid=x/admin", rule + `"/v1/..;jsessionid=x/admin", whose path servers read differently: it has the dot segment "..;jsessionid=x" with a ";" parameter; write the path plainly`},
+		{"/v1/.%2E;/admin", rule + `"/v1/.%2E;/admin", whose path servers read differently: it has the dot segment ".%2E;" with a ";" parameter; write the path plainly`},
+		{"/v1/%252e%252e/admin", rule + `"/v1/%252e%252e/admin", whose path servers read differently: it has a double-encoded character ("%25"); write the path plainly`},
+		{"/v1/%252E%252E%252Fadmin", rule + `"/v1/%252E%252E%252Fadmin", whose path servers read differently: it has a double-encoded character ("%25"); write the path plainly`},
+		{"/v1/a%2Fb", rule + `"/v1/a%2Fb", whose path servers read differently: it has an encoded slash ("%2F"); write the path plainly`},
+		{"/v1/a%5cb", rule + `"/v1/a%5cb", whose path servers read differently: it has an encoded backslash ("%5c"); write the path plainly`},
+		{"/v1/x%2e.json", rule + `"/v1/x%2e.json", whose path servers read differently: it has an encoded dot ("%2e"); write the path plainly`},
+	}
+	for _, tt := range tests {
+		want := "fetch: GET " + api + tt.path + " is not allowed: " + tt.want
+		if got := fetchOutcome(t, c, api+tt.path, ""); got != "TypeError: "+want {
+			t.Errorf("script, %s:\n got %s\nwant TypeError: %s", tt.path, got, want)
+		}
+		_, err := c.Session().Fetch(context.Background(), json.RawMessage(`{"url":`+jsString(api+tt.path)+`}`))
+		if err == nil || err.Error() != want {
+			t.Errorf("Go, %s:\n got %v\nwant %s", tt.path, err, want)
+		}
+	}
+	if n := len(ts.requests()); n != 0 {
+		t.Errorf("the server received %d requests", n)
+	}
+	// Plain paths, and unreserved characters however they are written, pass.
+	for _, p := range []string{"/v1/a;b=1/c", "/%76%31/echo", "/v1/%7Euser/x"} {
+		if got := fetchOutcome(t, c, api+p, ""); got != "200" {
+			t.Errorf("%s: %s", p, got)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -204,6 +205,81 @@ func checkSegment(s string) error {
 		}
 	}
 	return nil
+}
+
+// matchPath is the path a rule's path_prefix is matched against: the
+// percent-encoded unreserved characters decoded ("/%61pi/" is "/api/"), as
+// every server decodes them.
+func (t *target) matchPath() string { return decodeUnreserved(t.path) }
+
+// ambiguous says what in the path servers disagree about, or "": a dot
+// segment with a ";" parameter ("..;", which Tomcat and Spring read as
+// ".."), an encoded dot, slash or backslash (%2e, %2f, %5c: some servers
+// decode them before resolving dot segments, some after, some never), or
+// an encoded "%" (%25, decoded twice by some servers and proxies:
+// %252e%252e is ".."). A rule with a path_prefix refuses such a path, since
+// the prefix it matched may not be the path the server serves.
+func (t *target) ambiguous() string {
+	for _, seg := range strings.Split(t.path, "/") {
+		name, _, param := strings.Cut(seg, ";")
+		if param && (name == "." || name == ".." || isEncodedDots(name)) {
+			return fmt.Sprintf("the dot segment %q with a \";\" parameter", seg)
+		}
+	}
+	lower := strings.ToLower(t.path)
+	for _, enc := range []string{"%25", "%2e", "%2f", "%5c"} {
+		if i := strings.Index(lower, enc); i >= 0 {
+			what := map[string]string{"%25": "a double-encoded character", "%2e": "an encoded dot", "%2f": "an encoded slash", "%5c": "an encoded backslash"}[enc]
+			return fmt.Sprintf("%s (%q)", what, t.path[i:i+3])
+		}
+	}
+	return ""
+}
+
+// isEncodedDots reports whether s is "." or ".." with some dots encoded.
+func isEncodedDots(s string) bool {
+	d := strings.ReplaceAll(strings.ToLower(s), "%2e", ".")
+	return d == "." || d == ".."
+}
+
+// decodeUnreserved decodes the percent-encoded unreserved characters of an
+// escaped path (RFC 3986 letters, digits, "-", ".", "_", "~") and leaves
+// every other escape as it is, in upper case.
+func decodeUnreserved(p string) string {
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) && ishex(p[i+1]) && ishex(p[i+2]) {
+			c := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if isUnreserved(c) {
+				b.WriteByte(c)
+			} else {
+				b.WriteString(strings.ToUpper(p[i : i+3]))
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func ishex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // hostPort is the host as written in a URL: the port left out when it is
