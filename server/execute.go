@@ -117,7 +117,7 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 	case helperSearch:
 		return c.s.helperSearch(ctx, args)
 	case helperDescribe:
-		return c.s.helperDescribe(ctx, args)
+		return c.s.helperDescribe(ctx, c, args)
 	case helperSave:
 		return c.helperSave(ctx, args)
 	case helperRun:
@@ -127,8 +127,12 @@ func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (jso
 			return c.fetch.Fetch(ctx, args)
 		}
 	}
-	if err := c.approve(ctx, id, args); err != nil {
+	if err := c.approve(ctx, id, args, ""); err != nil {
 		return nil, err
 	}
-	return c.s.callTool(ctx, id, args)
+	out, err := c.s.callTool(ctx, id, args)
+	if err == nil {
+		c.s.snippetWritten(ctx, id, args)
+	}
+	return out, err
 }

@@ -33,21 +33,50 @@ func (s *Server) reporting(ctx context.Context, req mcp.CallToolRequest) hooks {
 			})
 		}
 	}
-	if wantsConsole(ctx) {
+	if min, ok := s.consoleLevel(ctx, req); ok {
 		h.onLog = func(line string) {
 			level, text := consoleLevel(line)
-			s.Notify(ctx, "notifications/message", map[string]any{"level": level, "logger": "console", "data": text})
+			if level.ShouldSendTo(min) {
+				s.Notify(ctx, "notifications/message", map[string]any{"level": level, "logger": "console", "data": text})
+			}
 		}
 	}
 	return h
 }
 
-// wantsConsole reports whether the client of ctx's session opted in to
-// console lines: it set the log level to info or debug (the default is
-// error, at which nothing is sent).
-func wantsConsole(ctx context.Context) bool {
+// consoleLevel is the least level of the console lines the client asked
+// for, and false when it asked for none: the request's own
+// io.modelcontextprotocol/logLevel in _meta (2026-07-28), else the level
+// its session set with logging/setLevel (earlier revisions). A session
+// that never set one gets none: mcp-go reports "error" for it, which
+// would send console.error lines to a client that did not ask.
+func (s *Server) consoleLevel(ctx context.Context, req mcp.CallToolRequest) (mcp.LoggingLevel, bool) {
+	if level := req.Params.Meta.LogLevel(); level != "" {
+		return level, true
+	}
 	sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithLogging)
-	return ok && mcp.LoggingLevelInfo.ShouldSendTo(sess.GetLogLevel())
+	if !ok {
+		return "", false
+	}
+	if _, set := s.levelSet.Load(sess.SessionID()); !set {
+		return "", false
+	}
+	return sess.GetLogLevel(), true
+}
+
+// loggingHooks remember which sessions set a log level, for as long as
+// the session lasts.
+func (s *Server) loggingHooks() *mcpserver.Hooks {
+	h := &mcpserver.Hooks{}
+	h.AddAfterSetLevel(func(ctx context.Context, _ any, _ *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		if sess := mcpserver.ClientSessionFromContext(ctx); sess != nil {
+			s.levelSet.Store(sess.SessionID(), struct{}{})
+		}
+	})
+	h.AddOnUnregisterSession(func(_ context.Context, sess mcpserver.ClientSession) {
+		s.levelSet.Delete(sess.SessionID())
+	})
+	return h
 }
 
 // consoleLevel maps a console line to a log level: console.warn and

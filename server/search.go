@@ -115,13 +115,13 @@ func (s *Server) helperSearch(ctx context.Context, args json.RawMessage) (json.R
 }
 
 // helperDescribe serves codemode.describe("ns.tool" | "ns"): the declarations.
-func (s *Server) helperDescribe(ctx context.Context, args json.RawMessage) (json.RawMessage, error) {
+func (s *Server) helperDescribe(ctx context.Context, c *caller, args json.RawMessage) (json.RawMessage, error) {
 	var name string
 	if err := json.Unmarshal(args, &name); err != nil || name == "" {
 		return nil, typeError(`codemode.describe(name): name must be a string like "memory" or "memory.read_graph"`)
 	}
 	if name == snippetNamespace || strings.HasPrefix(name, snippetNamespace+".") {
-		return s.describeSnippets(ctx, name)
+		return c.describeSnippets(ctx, name)
 	}
 	var found []tools.Entry
 	for _, e := range s.reg.Entries() {

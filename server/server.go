@@ -57,6 +57,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	cache *api // declarations of the registry version they were built from
+
+	snips snippetIndex // of the subjects' saved snippets
 }
 
 // New returns a server exposing reg's tools in code mode.

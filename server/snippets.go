@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -30,6 +31,13 @@ const (
 
 	// maxSnippetDepth bounds snippets running snippets.
 	maxSnippetDepth = 4
+
+	// maxSnippetDesc bounds a description codemode.save keeps, and
+	// maxSnippetFile a snippet's file: its code may be as large as the code
+	// of an execution (sandbox.DefaultMaxCodeBytes), and no larger, since
+	// it could not run.
+	maxSnippetDesc = 1000
+	maxSnippetFile = sandbox.DefaultMaxCodeBytes + len(snippetHeader) + maxSnippetDesc + 1
 )
 
 var snippetName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
@@ -48,8 +56,12 @@ func (c *caller) helperSave(ctx context.Context, args json.RawMessage) (json.Raw
 		return nil, typeError(`codemode.save(name, code, description): name must be letters, digits, "_" or "-" (at most 64, not starting with a digit) and code a non-empty string`)
 	}
 	desc := strings.Join(strings.Fields(a.Description), " ")
+	if err := checkSnippetSize(a.Name, a.Code, desc); err != nil {
+		return nil, err
+	}
 	content := snippetHeader + desc + "\n" + a.Code
-	out, err := c.workspace(ctx, "write_file", map[string]any{"path": snippetDir + a.Name + ".ts", "content": content})
+	out, err := c.workspaceVia(ctx, "codemode.save", "write_file", map[string]any{"path": snippetDir + a.Name + ".ts", "content": content})
+	c.s.snips.markStale(tools.Subject(ctx), a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +70,19 @@ func (c *caller) helperSave(ctx context.Context, args json.RawMessage) (json.Raw
 		return nil, err
 	}
 	return json.Marshal(map[string]any{"name": a.Name, "path": info.Path, "size": info.Size})
+}
+
+// checkSnippetSize refuses a snippet larger than one can be.
+func checkSnippetSize(name, code, desc string) error {
+	switch {
+	case len(code) > sandbox.DefaultMaxCodeBytes:
+		return &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.save(%q): the code is %s bytes, over the code-size limit of %s bytes; "+
+			"save it in parts (a snippet may import workspace modules or run other snippets)", name, thousands(len(code)), thousands(sandbox.DefaultMaxCodeBytes))}
+	case len(desc) > maxSnippetDesc:
+		return &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.save(%q): the description is %s bytes, over the limit of %s bytes; "+
+			"say in a sentence what the snippet does", name, thousands(len(desc)), thousands(maxSnippetDesc))}
+	}
+	return nil
 }
 
 // helperRun serves codemode.run(name, input).
@@ -74,7 +99,7 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 		return nil, err
 	}
 	defer release()
-	s, err := c.snippet(ctx, a.Name)
+	s, err := c.snippet(ctx, a.Name, "codemode.run")
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +153,28 @@ type snippet struct {
 	name, description, code string
 }
 
-func (c *caller) snippet(ctx context.Context, name string) (snippet, error) {
-	out, err := c.workspace(ctx, "read_file", map[string]any{"path": snippetDir + name + ".ts"})
+// snippet reads the saved snippet name for helper via (codemode.run,
+// codemode.describe), as a workspace.read_file of the script, once its size
+// says it can be a snippet at all.
+func (c *caller) snippet(ctx context.Context, name, via string) (snippet, error) {
+	p := snippetDir + name + ".ts"
+	var st tools.Stat
+	out, err := c.s.workspaceCall(ctx, "stat", map[string]any{"path": p})
+	if err == nil {
+		err = json.Unmarshal(out, &st)
+	}
+	switch {
+	case err != nil:
+		return snippet{}, err
+	case !st.Exists || st.Type != "file":
+		return snippet{}, &namedError{name: "ReferenceError", msg: fmt.Sprintf("%s: no snippet %q; codemode.save(name, code, description) saves one, codemode.search finds them", via, name)}
+	case st.Size > int64(maxSnippetFile):
+		return snippet{}, &namedError{name: "RangeError", msg: fmt.Sprintf("%s(%q): %s is %s bytes, over the code-size limit of %s bytes; save a smaller one",
+			via, name, p, thousands(int(st.Size)), thousands(sandbox.DefaultMaxCodeBytes))}
+	}
+	out, err = c.workspaceVia(ctx, via, "read_file", map[string]any{"path": p})
 	if err != nil {
-		return snippet{}, &namedError{name: "ReferenceError", msg: fmt.Sprintf("codemode.run: no snippet %q; codemode.save(name, code, description) saves one, codemode.search finds them", name)}
+		return snippet{}, err
 	}
 	var text string
 	if err := json.Unmarshal(out, &text); err != nil {
@@ -148,58 +191,113 @@ func parseSnippet(name, text string) snippet {
 	return snippet{name: name, description: strings.TrimPrefix(head, snippetHeader), code: code}
 }
 
-// snippets lists the subject's saved snippets as entries for search and
-// describe; none when there is no workspace.
+// snippets lists the subject's saved snippets as entries for search, from
+// the index: names and descriptions, never code. There are none when there
+// is no workspace, and none while reading workspace files needs the user's
+// approval (their names and descriptions are read from the files).
 func (s *Server) snippets(ctx context.Context) []tools.Entry {
-	c := &caller{s: s, api: s.current()}
-	out, err := c.workspace(ctx, "list_files", map[string]any{"glob": snippetDir + "*.ts"})
-	var files []tools.FileInfo
-	if err != nil || json.Unmarshal(out, &files) != nil {
+	if s.snippetsGated() != "" {
 		return nil
 	}
-	var entries []tools.Entry
-	for _, f := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(f.Path, snippetDir), ".ts")
-		if !snippetName.MatchString(name) {
-			continue
-		}
-		sn, err := c.snippet(ctx, name)
-		if err != nil {
-			continue
-		}
-		entries = append(entries, tools.Entry{
-			Tool:      tools.Tool{Server: snippetNamespace, Name: name, Description: sn.description + "\n" + sn.code},
-			ID:        "\x00snippet\x00" + name,
-			Namespace: snippetNamespace, Method: name,
-		})
+	metas, err := s.snippetsOf(ctx)
+	if err != nil {
+		return nil
+	}
+	entries := make([]tools.Entry, 0, len(metas))
+	for _, m := range metas {
+		entries = append(entries, snippetEntry(m))
 	}
 	return entries
 }
 
-// describeSnippets is codemode.describe of saved snippets: how to run them,
-// each one's description and code.
-func describeSnippets(entries []tools.Entry) string {
+func snippetEntry(m snippetMeta) tools.Entry {
+	return tools.Entry{
+		Tool:      tools.Tool{Server: snippetNamespace, Name: m.name, Description: m.description},
+		ID:        "\x00snippet\x00" + m.name,
+		Namespace: snippetNamespace, Method: m.name,
+	}
+}
+
+// snippetsGated names the setting that makes listing snippets need the
+// user's approval, or is "".
+func (s *Server) snippetsGated() string {
+	for _, tool := range []string{"read_file", "list_files"} {
+		if setting := s.gated(tool); setting != "" {
+			return setting
+		}
+	}
+	return ""
+}
+
+// snippetsHead opens every description of snippets.
+const snippetsHead = "// Saved snippets: run one with `await codemode.run(name, input)`; its code sees `input` and returns the result.\n"
+
+// listSnippets is codemode.describe("snippets"), and the snippets of a
+// search: each one's name, description and size, at most
+// describeSnippetsMax of them.
+func listSnippets(entries []tools.Entry, sizes map[string]int) string {
 	var b strings.Builder
-	b.WriteString("// Saved snippets: run one with `await codemode.run(name, input)`; its code sees `input` and returns the result.\n")
-	for _, e := range entries {
-		desc, code, _ := strings.Cut(e.Description, "\n")
-		fmt.Fprintf(&b, "\n// %s: %s\n%s\n", e.Method, desc, strings.TrimRight(code, "\n"))
+	b.WriteString(snippetsHead)
+	b.WriteString("// codemode.describe(\"snippets.NAME\") shows the code of one.\n")
+	for i, e := range entries {
+		if i == describeSnippetsMax {
+			fmt.Fprintf(&b, "\n// … and %d more, not listed: codemode.search(query) finds them\n", len(entries)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n// %s: %s", e.Method, e.Description)
+		if n, ok := sizes[e.Method]; ok {
+			fmt.Fprintf(&b, " (%s bytes)", thousands(n))
+		}
+	}
+	if len(entries) > 0 && len(entries) <= describeSnippetsMax {
+		b.WriteString("\n")
 	}
 	return b.String()
 }
 
-// workspace calls a built-in workspace tool for the subject of ctx.
+// showSnippet is codemode.describe("snippets.NAME"): its description and
+// code.
+func showSnippet(sn snippet) string {
+	return snippetsHead + fmt.Sprintf("\n// %s: %s\n%s\n", sn.name, sn.description, strings.TrimRight(sn.code, "\n"))
+}
+
+// workspace calls a built-in workspace tool for the script, which asks the
+// user first when the tool needs approval.
 func (c *caller) workspace(ctx context.Context, tool string, args map[string]any) (json.RawMessage, error) {
-	for _, e := range c.api.entries {
+	return c.workspaceVia(ctx, "", tool, args)
+}
+
+// workspaceVia is workspace for the helper via (codemode.save): the user is
+// asked as if the script called the tool, and told through which helper.
+func (c *caller) workspaceVia(ctx context.Context, via, tool string, args map[string]any) (json.RawMessage, error) {
+	id, raw, err := c.s.workspaceArgs(tool, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.approve(ctx, id, raw, via); err != nil {
+		return nil, err
+	}
+	return c.s.reg.Call(ctx, id, raw)
+}
+
+// workspaceCall calls a built-in workspace tool for the server itself,
+// for the subject of ctx: listing and sizing snippets, never asking.
+func (s *Server) workspaceCall(ctx context.Context, tool string, args map[string]any) (json.RawMessage, error) {
+	id, raw, err := s.workspaceArgs(tool, args)
+	if err != nil {
+		return nil, err
+	}
+	return s.reg.Call(ctx, id, raw)
+}
+
+func (s *Server) workspaceArgs(tool string, args map[string]any) (id string, raw json.RawMessage, err error) {
+	for _, e := range s.current().entries {
 		if e.Server == tools.WorkspaceNamespace && e.Name == tool {
 			raw, err := json.Marshal(args)
-			if err != nil {
-				return nil, err
-			}
-			return c.s.reg.Call(ctx, e.ID, raw)
+			return e.ID, raw, err
 		}
 	}
-	return nil, &namedError{name: "Error", msg: "snippets are kept in the built-in workspace, which this server does not have"}
+	return "", nil, &namedError{name: "Error", msg: "snippets are kept in the built-in workspace, which this server does not have"}
 }
 
 // countCall charges one call to the execution's budget, shared with the
@@ -218,17 +316,34 @@ func newBudget() *atomic.Int64 { return new(atomic.Int64) }
 
 // describeSnippets serves codemode.describe("snippets") and
 // codemode.describe("snippets.NAME").
-func (s *Server) describeSnippets(ctx context.Context, name string) (json.RawMessage, error) {
-	var found []tools.Entry
-	for _, e := range s.snippets(ctx) {
-		if name == snippetNamespace || e.Path() == name {
-			found = append(found, e)
+func (c *caller) describeSnippets(ctx context.Context, name string) (json.RawMessage, error) {
+	if one, ok := strings.CutPrefix(name, snippetNamespace+"."); ok {
+		if !snippetName.MatchString(one) {
+			return nil, typeError(fmt.Sprintf("codemode.describe: no snippet %q; codemode.describe(\"snippets\") lists them", one))
 		}
+		sn, err := c.snippet(ctx, one, "codemode.describe")
+		var ne *namedError
+		if errors.As(err, &ne) && ne.name == "ReferenceError" {
+			return nil, typeError(fmt.Sprintf("codemode.describe: no snippet %q; codemode.describe(\"snippets\") lists them", one))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(showSnippet(sn))
 	}
-	if len(found) == 0 && name != snippetNamespace {
-		return nil, typeError(fmt.Sprintf("codemode.describe: no snippet %q; codemode.describe(\"snippets\") lists them", strings.TrimPrefix(name, snippetNamespace+".")))
+	if setting := c.s.snippetsGated(); setting != "" {
+		return json.Marshal(snippetsHead + fmt.Sprintf("// They are not listed here: reading workspace files needs the user's approval (%s); "+
+			"codemode.describe(\"snippets.NAME\") asks for one.\n", setting))
 	}
-	return json.Marshal(describeSnippets(found))
+	metas, err := c.s.snippetsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entries, sizes := make([]tools.Entry, len(metas)), make(map[string]int, len(metas))
+	for i, m := range metas {
+		entries[i], sizes[m.name] = snippetEntry(m), m.size
+	}
+	return json.Marshal(listSnippets(entries, sizes))
 }
 
 // snippetsText describes the snippets among found, or is empty.
@@ -242,7 +357,7 @@ func snippetsText(found []tools.Entry) string {
 	if len(sn) == 0 {
 		return ""
 	}
-	return "\n" + describeSnippets(sn)
+	return "\n" + listSnippets(sn, nil)
 }
 
 // snippetsLine is the description's sentence on snippets.

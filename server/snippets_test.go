@@ -2,10 +2,18 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // TestSnippets saves snippets and runs them: input in, return value out,
@@ -58,4 +66,146 @@ return await codemode.run("many")`)
 	if res.Err == nil || res.Err.Name != "RangeError" || !strings.Contains(res.Err.Message, "too many tool calls: the limit is 6 per execution, counting the snippets it runs") {
 		t.Errorf("got %s %v", res.Value, res.Err)
 	}
+}
+
+// countingWorkspace is a server whose workspace counts the bytes read_file
+// returns.
+func countingWorkspace(t *testing.T) (*Server, *tools.Workspace, *atomic.Int64) {
+	t.Helper()
+	ws := tools.NewWorkspace()
+	var read atomic.Int64
+	list := ws.Tools()
+	for i := range list {
+		if list[i].Name != "read_file" {
+			continue
+		}
+		h := list[i].Handler
+		list[i].Handler = func(ctx context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+			res, err := h(ctx, args)
+			if err == nil {
+				for _, c := range res.Content {
+					if tc, ok := c.(mcp.TextContent); ok {
+						read.Add(int64(len(tc.Text)))
+					}
+				}
+			}
+			return res, err
+		}
+	}
+	reg := tools.NewRegistry(tools.Options{})
+	must(t, reg.Add(list...))
+	must(t, reg.Add(memoryTools(t)...))
+	return New(reg, Options{Limits: config.Codemode{MaxToolCalls: 1000}}), ws, &read
+}
+
+// snippetOf is a snippet file of about size bytes.
+func snippetOf(desc string, size int) string {
+	head := "// " + desc + "\nreturn 1;\n"
+	return head + "//" + strings.Repeat("x", size-len(head)-2)
+}
+
+// TestSnippetIndex: codemode.search reads a snippet once, not at every
+// search; the index follows writes, whoever makes them, and reads no
+// snippet larger than one can be.
+func TestSnippetIndex(t *testing.T) {
+	srv, ws, read := countingWorkspace(t)
+	ctx := context.Background()
+	const n, size = 16, 200 << 10
+	for i := range n {
+		must(t, ws.WriteFile(ctx, fmt.Sprintf("snippets/s%02d.ts", i), snippetOf(fmt.Sprintf("Snippet %d reticulates splines", i), size)))
+	}
+	search := `return (await Promise.all(Array.from({ length: 12 }, () => codemode.search("reticulates", { limit: 50 })))).map(h => h.length)`
+	if res := srv.Execute(ctx, search); res.Err != nil || compactJSON(t, res.Value) != "[16,16,16,16,16,16,16,16,16,16,16,16]" {
+		t.Fatalf("got %s %v", res.Value, res.Err)
+	}
+	first := read.Load()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 3 {
+		if res := srv.Execute(ctx, search); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	t.Logf("the first 12 searches read %d bytes of %d bytes of snippets; 36 more searches read %d bytes and allocated %d KB in all",
+		first, n*size, read.Load()-first, (after.TotalAlloc-before.TotalAlloc)>>10)
+	if first > n*size*2 || read.Load() != first {
+		t.Errorf("searches read %d bytes, then %d more; want each snippet read once (%d bytes)", first, read.Load()-first, n*size)
+	}
+	// Reading the snippets at each search allocated their size 36 times
+	// over (115 MB); what is left is the executions' own runtimes.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*n*size {
+		t.Errorf("36 searches allocated %d bytes, more than 4 times the snippets' %d", alloc, n*size)
+	}
+
+	steps := []struct{ code, want, err string }{
+		// A script's write of the same size is seen.
+		{`await workspace.write_file({ path: "/snippets/./s03.ts", content: ` + jsString(snippetOf("Snippet three now frobnicates", size)) + ` });
+		  return (await codemode.search("frobnicates")).map(h => h.description)`, `["Snippet three now frobnicates"]`, ""},
+		// So is a move onto a snippet, and codemode.save.
+		{`await workspace.write_file({ path: "tmp.ts", content: ` + jsString(snippetOf("Snippet four now defenestrates", size)) + ` });
+		  await workspace.move_file({ from: "tmp.ts", to: "snippets/s04.ts", overwrite: true });
+		  await codemode.save("s05", "return 5", "Snippet five now transmogrifies");
+		  return [(await codemode.search("defenestrates")).map(h => h.name), (await codemode.search("transmogrifies")).map(h => h.name)]`,
+			`[["snippets.s04"],["snippets.s05"]]`, ""},
+		// A deleted snippet is gone.
+		{`await workspace.delete_file({ path: "snippets/s06.ts" }); return (await codemode.search("Snippet 6")).filter(h => h.name === "snippets.s06").length`, `0`, ""},
+		{`return await codemode.save("huge", "//" + "x".repeat(300 << 10), "Too big")`, ``,
+			`RangeError: codemode.save("huge"): the code is 307,202 bytes, over the code-size limit of 262,144 bytes; save it in parts (a snippet may import workspace modules or run other snippets) (line 1, column 23)`},
+	}
+	for _, s := range steps {
+		res := srv.Execute(ctx, s.code)
+		got, err := "", ""
+		if res.Err != nil {
+			err = res.Err.Error()
+		} else {
+			got = compactJSON(t, res.Value)
+		}
+		if got != s.want || err != s.err {
+			t.Errorf("%.200s\n got %s %s\nwant %s %s", s.code, got, err, s.want, s.err)
+		}
+	}
+
+	// A file too large to be a snippet is listed, never read.
+	must(t, ws.WriteFile(ctx, "snippets/big.ts", snippetOf("Big", 1<<20)))
+	was := read.Load()
+	res := srv.Execute(ctx, `const d = await codemode.describe("snippets"); return d.split("\n").filter(l => l.startsWith("// big"))`)
+	if got, want := compactJSON(t, res.Value), `["// big: (1,048,576 bytes, over the code-size limit: codemode.run cannot run it) (1,048,576 bytes)"]`; got != want || read.Load() != was {
+		t.Errorf("describe: got %s %v, want %s; read %d bytes", got, res.Err, want, read.Load()-was)
+	}
+	res = srv.Execute(ctx, `await codemode.run("big")`)
+	want := `RangeError: codemode.run("big"): snippets/big.ts is 1,048,576 bytes, over the code-size limit of 262,144 bytes; save a smaller one (line 1, column 16)`
+	if res.Err == nil || res.Err.Error() != want || read.Load() != was {
+		t.Errorf("run: got %v, want %s; read %d bytes", res.Err, want, read.Load()-was)
+	}
+}
+
+// TestDescribeSnippetsBounded: codemode.describe("snippets") lists names,
+// descriptions and sizes, never code, and at most describeSnippetsMax.
+func TestDescribeSnippetsBounded(t *testing.T) {
+	srv, ws, _ := countingWorkspace(t)
+	ctx := context.Background()
+	for i := range describeSnippetsMax + 5 {
+		must(t, ws.WriteFile(ctx, fmt.Sprintf("snippets/s%03d.ts", i), fmt.Sprintf("// Snippet %d\nreturn %d /* body */", i, i)))
+	}
+	res := srv.Execute(ctx, `return await codemode.describe("snippets")`)
+	var text string
+	must(t, json.Unmarshal(res.Value, &text))
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	wantFirst := []string{
+		"// Saved snippets: run one with `await codemode.run(name, input)`; its code sees `input` and returns the result.",
+		`// codemode.describe("snippets.NAME") shows the code of one.`,
+		"",
+		"// s000: Snippet 0 (32 bytes)",
+	}
+	wantLast := "// … and 5 more, not listed: codemode.search(query) finds them"
+	if diff := cmp.Diff(wantFirst, lines[:4]); diff != "" || lines[len(lines)-1] != wantLast || strings.Contains(text, "body") {
+		t.Errorf("(-want +got)\n%s\nlast line %q, want %q\n%s", diff, lines[len(lines)-1], wantLast, text[:min(len(text), 300)])
+	}
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

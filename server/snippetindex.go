@@ -1,0 +1,260 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// The snippet index: what codemode.search and codemode.describe("snippets")
+// need of a subject's saved snippets (name, description, size), kept
+// between calls so that a search does not read every snippet again (30 MB
+// of snippets and 12 searches at once once cost the server 1.17 GB).
+//
+// Invariants:
+//   - Memory does not grow with the snippets' content: an entry keeps the
+//     name, at most snippetDescMax bytes of description and the size; a
+//     refresh reads one file at a time, and never one over the code-size
+//     limit (its description then says so).
+//   - One refresh at a time per subject: searches at once wait for it and
+//     share its result.
+//   - An entry is read again when the file's size changed (whoever wrote
+//     it), or when a script of this server wrote or moved it (a write of the
+//     same size): caller.Call and codemode.save mark it stale once the write
+//     is done, and a refresh takes the marks before it reads, so a write
+//     during a refresh is read by the next one.
+//   - The cache is bounded: past snippetCacheBytes the subjects used least
+//     recently are dropped (and indexed again when they come back).
+
+const (
+	snippetDescMax    = 300
+	snippetCacheBytes = 32 << 20
+	snippetEntryCost  = 96 // bytes an entry costs besides its strings
+	// describeSnippetsMax bounds the snippets codemode.describe("snippets")
+	// lists; search finds the others.
+	describeSnippetsMax = 200
+)
+
+// snippetMeta is what the index keeps of one snippet.
+type snippetMeta struct {
+	name, description string
+	size              int
+}
+
+type snippetIndex struct {
+	mu       sync.Mutex
+	subjects map[string]*subjectSnippets
+	tick     uint64 // orders uses, for eviction
+	bytes    int    // the sum of the subjects' costs
+}
+
+// subjectSnippets is the index of one subject's snippets.
+type subjectSnippets struct {
+	refresh sync.Mutex // held by the one refresh running
+
+	// Guarded by snippetIndex.mu:
+	byName   map[string]snippetMeta
+	built    bool            // byName was filled once
+	stale    map[string]bool // names written since they were read
+	allStale bool            // a write that may have touched any snippet
+	used     uint64
+	cost     int
+}
+
+// subject returns the index of subject, creating it empty.
+func (x *snippetIndex) subject(subject string) *subjectSnippets {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.subjects == nil {
+		x.subjects = map[string]*subjectSnippets{}
+	}
+	sub := x.subjects[subject]
+	if sub == nil {
+		sub = &subjectSnippets{stale: map[string]bool{}}
+		x.subjects[subject] = sub
+	}
+	x.tick++
+	sub.used = x.tick
+	return sub
+}
+
+// markStale records that a script wrote the snippet name ("" : any).
+func (x *snippetIndex) markStale(subject, name string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	sub := x.subjects[subject]
+	if sub == nil {
+		return // not indexed: nothing to correct
+	}
+	if name == "" {
+		sub.allStale = true
+		return
+	}
+	sub.stale[name] = true
+}
+
+// snippetsOf returns the index of ctx's subject, brought up to date with
+// the workspace: sorted by name.
+func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
+	subject := tools.Subject(ctx)
+	sub := s.snips.subject(subject)
+	sub.refresh.Lock()
+	defer sub.refresh.Unlock()
+	files, err := s.snippetFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.snips.mu.Lock()
+	old, stale, allStale := sub.byName, sub.stale, sub.allStale
+	sub.stale, sub.allStale = map[string]bool{}, false
+	s.snips.mu.Unlock()
+	next := make(map[string]snippetMeta, len(files))
+	cost := 0
+	for _, f := range files {
+		m, ok := old[f.name]
+		if !ok || m.size != f.size || stale[f.name] || allStale {
+			m = s.readSnippetMeta(ctx, f)
+		}
+		next[f.name] = m
+		cost += snippetEntryCost + len(m.name) + len(m.description)
+	}
+	s.snips.store(sub, next, cost)
+	return sortedMetas(next), nil
+}
+
+// store replaces a subject's entries and evicts the subjects used least
+// recently while the cache is over its bound.
+func (x *snippetIndex) store(sub *subjectSnippets, entries map[string]snippetMeta, cost int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	sub.byName, sub.built = entries, true
+	x.bytes += cost - sub.cost
+	sub.cost = cost
+	for x.bytes > snippetCacheBytes {
+		victim, key := (*subjectSnippets)(nil), ""
+		for k, v := range x.subjects {
+			if v != sub && v.built && (victim == nil || v.used < victim.used) {
+				victim, key = v, k
+			}
+		}
+		if victim == nil {
+			return
+		}
+		x.bytes -= victim.cost
+		delete(x.subjects, key)
+	}
+}
+
+func sortedMetas(m map[string]snippetMeta) []snippetMeta {
+	out := make([]snippetMeta, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// snippetFile is a file under snippets/ as the workspace lists it.
+type snippetFile struct {
+	name string
+	size int
+}
+
+// snippetFiles lists the subject's snippet files, without their content.
+func (s *Server) snippetFiles(ctx context.Context) ([]snippetFile, error) {
+	out, err := s.workspaceCall(ctx, "list_files", map[string]any{"glob": snippetDir + "*.ts"})
+	if err != nil {
+		return nil, err
+	}
+	var files []tools.FileInfo
+	if err := json.Unmarshal(out, &files); err != nil {
+		return nil, err
+	}
+	var sn []snippetFile
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f.Path, snippetDir), ".ts")
+		if snippetName.MatchString(name) {
+			sn = append(sn, snippetFile{name: name, size: f.Size})
+		}
+	}
+	return sn, nil
+}
+
+// readSnippetMeta reads one snippet's description, unless the file is
+// larger than a snippet can be.
+func (s *Server) readSnippetMeta(ctx context.Context, f snippetFile) snippetMeta {
+	m := snippetMeta{name: f.name, size: f.size}
+	if f.size > maxSnippetFile {
+		m.description = fmt.Sprintf("(%s bytes, over the code-size limit: codemode.run cannot run it)", thousands(f.size))
+		return m
+	}
+	out, err := s.workspaceCall(ctx, "read_file", map[string]any{"path": snippetDir + f.name + ".ts"})
+	var text string
+	if err != nil || json.Unmarshal(out, &text) != nil {
+		return m
+	}
+	m.description = cutDescription(parseSnippet(f.name, text).description)
+	return m
+}
+
+// cutDescription bounds a description kept in the index.
+func cutDescription(d string) string {
+	if len(d) <= snippetDescMax {
+		return d
+	}
+	cut := snippetDescMax
+	for cut > 0 && d[cut]&0xC0 == 0x80 { // not inside a UTF-8 sequence
+		cut--
+	}
+	return d[:cut] + "…"
+}
+
+// snippetWritten tells the index of a workspace call a script made, once
+// it succeeded, when it may have written a snippet.
+func (s *Server) snippetWritten(ctx context.Context, id string, args json.RawMessage) {
+	e, ok := s.reg.Lookup(id)
+	if !ok || e.Server != tools.WorkspaceNamespace {
+		return
+	}
+	var a struct{ Path, From, To string }
+	switch e.Name {
+	case "write_file", "append_file", "write_json", "move_file":
+		if json.Unmarshal(args, &a) != nil {
+			s.snips.markStale(tools.Subject(ctx), "")
+			return
+		}
+	default:
+		return // the others write no content, and the listing shows what they remove
+	}
+	for _, p := range []string{a.Path, a.From, a.To} {
+		if p == "" {
+			continue
+		}
+		if name, ok := snippetAt(p); ok && name != "" {
+			s.snips.markStale(tools.Subject(ctx), name)
+		} else if ok {
+			s.snips.markStale(tools.Subject(ctx), "")
+		}
+	}
+}
+
+// snippetAt says whether p may name a snippet (or a directory holding
+// them), and which one when it names exactly one. Cleaning only removes
+// segments, so a path without "snippets" in it never becomes one under
+// snippets/.
+func snippetAt(p string) (name string, maybe bool) {
+	if !strings.Contains(p, strings.TrimSuffix(snippetDir, "/")) {
+		return "", strings.Trim(p, "/.") == "" // the root
+	}
+	clean := strings.TrimPrefix(path.Clean("/"+p), "/")
+	if n, ok := strings.CutPrefix(clean, snippetDir); ok && strings.HasSuffix(n, ".ts") && snippetName.MatchString(strings.TrimSuffix(n, ".ts")) {
+		return strings.TrimSuffix(n, ".ts"), true
+	}
+	return "", true
+}
