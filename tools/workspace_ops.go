@@ -40,11 +40,15 @@ func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
 	if err := json.Unmarshal(a.Value, &v); err != nil {
 		return nil, fmt.Errorf("value is not JSON: %v", err)
 	}
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	// The file is read back as text: <, > and & stay as written, not \u003c.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return w.put(ctx, a.Path, string(data)+"\n")
+	return w.put(ctx, a.Path, b.String())
 }
 
 func (w *Workspace) readJSON(ctx context.Context, a wsArgs) (any, error) {
