@@ -55,6 +55,8 @@ type Server struct {
 	net    *egress.Client // nil or allowing nothing: no fetch
 	mcp    *mcpserver.MCPServer
 
+	levelSet sync.Map // session ids whose client set a log level (progress.go)
+
 	mu    sync.Mutex
 	cache *api // declarations of the registry version they were built from
 
@@ -81,6 +83,7 @@ func New(reg *tools.Registry, opts Options) *Server {
 		mcpserver.WithToolCapabilities(true),
 		mcpserver.WithRecovery(),
 		mcpserver.WithLogging(), // console lines as log messages, for clients that set a level
+		mcpserver.WithHooks(s.loggingHooks()),
 		mcpserver.WithInstructions(instructions),
 	)
 	s.mcp.AddTool(executeTool(s.current().description), s.handleExecute)
