@@ -26,15 +26,19 @@
 // # What each request goes through
 //
 // Request id and logging, Host and Origin (403), authentication (401),
-// then for the MCP endpoints: the body cap (413), MCP-Protocol-Version
-// (400) and the session (404 for one that is unknown, expired or another
-// subject's; 429 with Retry-After when opening one would pass
-// codemode.max_sessions_per_subject or codemode.max_sessions). An
-// initialize is capped at 64 KiB and rewritten to what a session keeps. Streamable HTTP is mcp-go's transport; this package gives
-// each POST its own Stream, so progress reaches the client on that POST,
-// before its response, and answers notifications/cancelled itself, so a
-// cancelled request is interrupted and its POST ends without a response
-// (mcp-go would cancel it but still send one). A dropped connection cancels
+// then for the MCP endpoints: the body cap (413), the bytes of bodies that
+// one subject's and all requests in flight may hold (4 and 32 times the
+// cap; 429), MCP-Protocol-Version (400) and the session (404 for one that
+// is unknown, expired or another subject's; 429 with Retry-After when
+// opening one would pass codemode.max_sessions_per_subject or
+// codemode.max_sessions). An initialize is capped at 64 KiB and rewritten
+// to what a session keeps.
+//
+// Streamable HTTP is mcp-go's transport; this package gives each POST its
+// own Stream, so progress reaches the client on that POST, before its
+// response, and answers notifications/cancelled itself, so a cancelled
+// request is interrupted and its POST ends without a response (mcp-go
+// would cancel it but still send one). A dropped connection cancels
 // a request only on protocol version 2026-07-28 and later: before, the
 // spec says it is not a cancel. SSE runs on server.Conn, which keeps the
 // same promises; the end of its stream ends the session and its requests.

@@ -53,7 +53,8 @@ func (h *Handler) mcpEndpoint(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		m, ok := h.readMessage(w, r)
+		m, release, ok := h.readMessage(w, r)
+		defer release()
 		if !ok {
 			return
 		}
@@ -84,35 +85,54 @@ func (h *Handler) useSession(w http.ResponseWriter, r *http.Request, id string) 
 // trickle one in to hold a connection.
 const bodyTimeout = 30 * time.Second
 
-// readMessage reads a POST body within the cap and parses its head.
-func (h *Handler) readMessage(w http.ResponseWriter, r *http.Request) (message, bool) {
+// readMessage reads a POST body within the cap and parses its head. The
+// body counts against the subject's and the server's budgets of bytes held
+// by requests in flight until release is called (429 when one is spent).
+func (h *Handler) readMessage(w http.ResponseWriter, r *http.Request) (_ message, release func(), _ bool) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	held := &heldBody{r: http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes), b: h.bodies, subject: subjectOf(r)}
+	body, err := io.ReadAll(held)
 	_ = rc.SetReadDeadline(time.Time{})
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
 		h.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf(
 			"the request body is over %d bytes, the most this server accepts", h.opts.MaxBodyBytes))
-		return message{}, false
+		return message{}, held.release, false
+	case errors.Is(err, errSubjectBodies) || errors.Is(err, errAllBodies):
+		h.tooManyBytes(w, r, err)
+		return message{}, held.release, false
 	case err != nil:
 		h.refuse(w, r, http.StatusBadRequest, "reading the request body: "+err.Error())
-		return message{}, false
+		return message{}, held.release, false
 	}
 	m := parseMessage(body)
 	if m.method == string(mcp.MethodInitialize) {
 		if len(body) > maxInitializeBytes {
 			h.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the initialize request is %d bytes, over the "+
 				"%d this server accepts for one: a client's name, version and capabilities take a few hundred", len(body), maxInitializeBytes))
-			return message{}, false
+			return message{}, held.release, false
 		}
 		body = slimInitialize(body)
 		m.raw = body
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	return m, true
+	return m, held.release, true
+}
+
+// tooManyBytes answers 429 to a request whose body would pass a budget of
+// bytes held by requests in flight.
+func (h *Handler) tooManyBytes(w http.ResponseWriter, r *http.Request, err error) {
+	limit, whose := h.bodies.perSubject, "one subject"
+	if errors.Is(err, errAllBodies) {
+		limit, whose = h.bodies.total, "all subjects"
+	}
+	h.log.WarnContext(r.Context(), "request body refused", "why", err)
+	w.Header().Set("Retry-After", "1")
+	h.refuse(w, r, http.StatusTooManyRequests, fmt.Sprintf("%v: the bodies of requests in flight may take %d bytes "+
+		"for %s (%d times the body cap); retry once some have finished", err, limit, whose, limit/h.opts.MaxBodyBytes))
 }
 
 // maxInitializeBytes caps the body of an initialize, well below the cap of

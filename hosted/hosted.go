@@ -61,6 +61,7 @@ type Handler struct {
 	auth     *authenticator // nil: no authentication
 	guard    guard
 	sessions *sessions
+	bodies   *bodies // bytes of request bodies held by requests in flight
 	metrics  *Metrics
 	mux      *http.ServeMux
 	root     http.Handler // mux, logged
@@ -89,6 +90,7 @@ func New(opts Options) (*Handler, error) {
 	if h.opts.MaxBodyBytes <= 0 {
 		h.opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	h.bodies = newBodies(h.opts.MaxBodyBytes)
 	if err := h.configure(); err != nil {
 		return nil, err
 	}

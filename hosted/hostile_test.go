@@ -51,6 +51,55 @@ func TestHostileSessions(t *testing.T) {
 			tt.run(t, f)
 		})
 	}
+	t.Run("slow uploads of one subject", func(t *testing.T) {
+		slowUploads(t, newFixtureBody(t, authConfig(config.Codemode{}), HTTP, 256<<10))
+	})
+}
+
+// slowUploads: request bodies being read or held by requests in flight
+// count against the subject's budget (4 times the body cap) and the
+// server's (32 times): a subject that uploads slowly, or many at once,
+// is refused 429 past its share; another subject is served.
+func slowUploads(t *testing.T, f *fixture) {
+	const part = 255 << 10
+	var pipes []*io.PipeWriter
+	for range 4 {
+		pr, pw := io.Pipe()
+		pipes = append(pipes, pw)
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/mcp", pr)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		go func() {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		go func() {
+			_, _ = pw.Write([]byte(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"pad":"` + strings.Repeat("x", part-60)))
+		}()
+	}
+	t.Cleanup(func() {
+		for _, pw := range pipes {
+			pw.CloseWithError(io.ErrUnexpectedEOF)
+		}
+	})
+	held := func() int64 { f.h.bodies.mu.Lock(); defer f.h.bodies.mu.Unlock(); return f.h.bodies.all }
+	waitFor(t, "the server to read alice's slow uploads", func() bool { return held() >= 4*(part-60) })
+	resp := f.client(t, tokenA).post(bigInitialize(40 << 10))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("alice, her uploads holding %d bytes: %s, Retry-After %q; want 429, 1", held(), resp.Status, resp.Header.Get("Retry-After"))
+	}
+	want := "this subject's requests in flight hold too many bytes: the bodies of requests in flight may take " +
+		"1048576 bytes for one subject (4 times the body cap); retry once some have finished"
+	if got := refusal(t, resp); got != want {
+		t.Errorf("message:\n got %q\nwant %q", got, want)
+	}
+	f.client(t, tokenB).initialize()
+	for _, pw := range pipes {
+		pw.CloseWithError(io.ErrUnexpectedEOF)
+	}
+	waitFor(t, "the uploads' bytes to be given back", func() bool { return held() == 0 })
+	f.client(t, tokenA).initialize()
 }
 
 const wantTooManyHTTP = "too many sessions: this subject has 3 open, the most codemode.max_sessions_per_subject allows; " +
