@@ -97,8 +97,19 @@ func errorText(content []mcp.Content) string {
 	if len(content) == 0 {
 		return "the tool reported an error without a message"
 	}
-	data, _ := json.Marshal(content)
-	return string(data)
+	return jsonText(content)
+}
+
+// jsonText is v's JSON for a message the model reads: <, > and & as they
+// are, where json.Marshal writes \u003c, \u003e and \u0026.
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // jsonString encodes s as a JSON string without HTML escaping.

@@ -280,13 +280,7 @@ func enumReason(want []any) string {
 }
 
 // display renders a schema value as JSON.
-func display(v any) string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(data)
-}
+func display(v any) string { return jsonText(v) }
 
 func rat(r *big.Rat) string {
 	if r.IsInt() {
