@@ -38,6 +38,7 @@ func TestHostileSessions(t *testing.T) {
 			config.Codemode{MaxSessionsPerSubject: 2, MaxSessions: 3}, serverFullSSE},
 		{"GET streams without a session id", HTTP,
 			config.Codemode{MaxSessionsPerSubject: 2}, sessionlessStreams},
+		{"GET streams of one session", HTTP, config.Codemode{}, sessionStreams},
 		{"an initialize of 1 MB", HTTP, config.Codemode{}, hugeInitialize},
 		{"an initialize of 1 MB, SSE", SSE, config.Codemode{}, hugeInitialize},
 		{"large initializes, each kept small", HTTP,
@@ -187,6 +188,44 @@ func sessionlessStreams(t *testing.T, f *fixture) {
 	}
 	waitFor(t, "the streams' sessions to be forgotten", func() bool { return f.h.sessions.count() == 0 })
 	f.client(t, tokenA).initialize()
+}
+
+// sessionStreams: a session listens on one GET stream at a time; another
+// gets 409 until the first ends.
+func sessionStreams(t *testing.T, f *fixture) {
+	c := f.client(t, tokenA).initialize()
+	c.header["Accept"] = "text/event-stream"
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Session-Id", c.session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /mcp: %v %v", resp, err)
+	}
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
+	second := c.do(http.MethodGet, "")
+	if second.StatusCode != http.StatusConflict {
+		t.Fatalf("a second stream: %s, want 409", second.Status)
+	}
+	if msg := refusal(t, second); msg != "this session already has a GET stream open; "+
+		"a session listens on one at a time: close the other first" {
+		t.Errorf("message %q", msg)
+	}
+	cancel()
+	waitFor(t, "the first stream to end", func() bool {
+		f.h.sessions.mu.Lock()
+		defer f.h.sessions.mu.Unlock()
+		return !f.h.sessions.byID[c.session].listening
+	})
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	t.Cleanup(cancel2)
+	again, err := http.DefaultClient.Do(req.Clone(ctx2))
+	if err != nil || again.StatusCode != http.StatusOK {
+		t.Fatalf("a stream after the first ended: %v %v", again, err)
+	}
+	again.Body.Close()
 }
 
 // hugeInitialize: an initialize over maxInitializeBytes (but within the

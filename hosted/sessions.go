@@ -42,6 +42,7 @@ type session struct {
 	id, subject string
 	last        time.Time
 	end         func() // ends the session's stream (SSE); nil for streamable HTTP
+	listening   bool   // a standalone GET stream is open (streamable HTTP)
 }
 
 // Why a session id was refused. Both mean 404 to the client: to another
@@ -159,6 +160,24 @@ func (t *sessions) use(id, subject string) (*session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// listen marks that session id has a standalone GET stream open, unless
+// it already has one: each would hold a connection, a goroutine and their
+// buffers for as long as the client likes. done unmarks it.
+func (t *sessions) listen(id string) (done func(), ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.byID[id]
+	if s == nil || s.listening {
+		return nil, false
+	}
+	s.listening = true
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		s.listening = false
+	}, true
 }
 
 // remove forgets a session its client or transport closed.

@@ -48,19 +48,31 @@ func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveGet serves a standalone GET stream. One without a session id makes
-// mcp-go open a session for as long as the stream lasts: it counts against
-// the caps, and is forgotten when the stream ends (its id was never told).
+// serveGet serves a standalone GET stream, one per session at a time (409
+// for another). One without a session id makes mcp-go open a session for
+// as long as the stream lasts: it counts against the caps, and is
+// forgotten when the stream ends (its id was never told).
 func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request) {
 	ctx, stop := mergeCancel(r.Context(), h.streams)
 	defer stop()
 	r = r.WithContext(ctx)
-	if opens := r.Header.Get(mcpserver.HeaderKeySessionID) == ""; opens && h.stateful() {
+	id := r.Header.Get(mcpserver.HeaderKeySessionID)
+	switch {
+	case !h.stateful():
+	case id == "":
 		var release func(bool)
 		if r, release = h.reserveSession(w, r); release == nil {
 			return
 		}
 		defer release(false)
+	default:
+		done, ok := h.sessions.listen(id)
+		if !ok {
+			h.refuse(w, r, http.StatusConflict, "this session already has a GET stream open; "+
+				"a session listens on one at a time: close the other first")
+			return
+		}
+		defer done()
 	}
 	h.mcp.ServeHTTP(w, r)
 }
