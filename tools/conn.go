@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"os/exec"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -26,6 +30,13 @@ type conn struct {
 
 	startDone chan struct{} // closed when client.Start has returned
 
+	// stdio only: the process is started here rather than by mcp-go, so
+	// that its stdout is read through a lineLimiter.
+	spawn  func() error  // starts the process and makes client; nil for other transports
+	stdout *os.File      // the read end of the process's stdout
+	lines  *lineLimiter  // reading stdout
+	exited chan struct{} // closed when the process has been waited for
+
 	mu  sync.Mutex
 	cmd *exec.Cmd // stdio only, once spawned
 
@@ -33,20 +44,78 @@ type conn struct {
 	why      error
 }
 
-// command builds the child process: our environment plus the entry's, its
-// cwd, and stderr forwarded line by line. stdout carries the protocol.
-func (c *conn) command(cfg config.Server) transport.CommandFunc {
-	return func(_ context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(command, args...)
+// stdio prepares the connection to a child process: our environment plus
+// the entry's, its cwd, and stderr forwarded line by line. stdout carries
+// the protocol, each message bounded by maxMessage bytes.
+func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts ...client.ClientOption) {
+	c.spawn = func() error {
+		cmd := exec.Command(cfg.Command, cfg.Args...)
 		cmd.Env = envList(cfg.Env)
 		cmd.Dir = cfg.Cwd
 		cmd.Stderr = c.stderr
 		cmd.WaitDelay = time.Second // grandchildren holding stderr open must not stall Wait
-		c.mu.Lock()
-		c.cmd = cmd
-		c.mu.Unlock()
-		return cmd, nil
+		stdin, err := c.startProcess(cmd)
+		if err != nil {
+			return err
+		}
+		c.lines = newLineLimiter(c.stdout, maxMessage, log)
+		t := transport.NewIO(c.lines, stdin, nil)
+		transport.WithCommandLogger(log)(t)
+		c.client = client.NewClient(t, opts...)
+		return nil
 	}
+}
+
+// startProcess starts cmd with its stdout on a pipe of ours: Wait does not
+// close it, so what the process wrote before it exited is still read.
+func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout = w
+	c.mu.Lock()
+	c.cmd = cmd
+	c.mu.Unlock()
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		stdin.Close()
+		return nil, fmt.Errorf("failed to start command: %w", err) // mcp-go's words, as before
+	}
+	c.stdout, c.exited = r, make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(c.exited)
+	}()
+	return stdin, nil
+}
+
+// stop ends the process once its stdin is closed: it has 2 s to exit, then
+// it is sent SIGTERM, then after 2 s more killed.
+func (c *conn) stop() {
+	if c.exited == nil {
+		return
+	}
+	for _, next := range []func(*os.Process) error{
+		func(p *os.Process) error { return p.Signal(syscall.SIGTERM) },
+		(*os.Process).Kill,
+	} {
+		select {
+		case <-c.exited:
+			c.stdout.Close()
+			return
+		case <-time.After(2 * time.Second):
+		}
+		next(c.cmd.Process)
+	}
+	<-c.exited
+	c.stdout.Close()
 }
 
 // open starts the transport for the lifetime of life, performs the
@@ -67,6 +136,11 @@ func (c *conn) open(ctx, life context.Context) ([]Tool, error) {
 // the process and the event stream to it) while waiting only as long as
 // ctx allows.
 func (c *conn) start(ctx, life context.Context) error {
+	if c.spawn != nil {
+		if err := c.spawn(); err != nil {
+			return err
+		}
+	}
 	c.startDone = make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -102,6 +176,11 @@ func (c *conn) fail(err error) error {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return
 		}
+		if c.lines != nil && c.lines.broken.Load() {
+			c.why = &messageError{msg: fmt.Sprintf("it sent a response of more than %d bytes, the most a tool result may be, "+
+				"with no id before its result; the connection was closed", c.lines.max), err: err}
+			return
+		}
 		if exit := c.exitDescription(); exit != "" {
 			c.why = &messageError{msg: exit, err: err}
 		}
@@ -115,7 +194,10 @@ func (c *conn) close() {
 	if c.startDone != nil {
 		<-c.startDone // Start is bounded for every transport; Close must not overlap it
 	}
-	_ = c.client.Close()
+	if c.client != nil {
+		_ = c.client.Close()
+	}
+	c.stop()
 	if c.stderr != nil {
 		c.stderr.Flush()
 	}

@@ -46,6 +46,9 @@ func serveFake() {
 	s := server.NewMCPServer("fake", "1.0.0", server.WithToolCapabilities(true),
 		server.WithInstructions("A fake upstream for tests.\nSecond line."))
 	addFakeTools(s)
+	if os.Getenv("FAKE_BIG") == "1" {
+		s.AddTool(bigTool())
+	}
 	if f := os.Getenv("FAKE_EXTRA"); f != "" {
 		if _, err := os.Stat(f); err == nil {
 			s.AddTool(mcp.NewTool("extra", mcp.WithDescription("Only there sometimes.")), textTool("extra"))

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,11 @@ type Options struct {
 	// Pins keeps the pins of tool definitions across restarts; nil keeps
 	// them in memory only.
 	Pins PinStore
+	// MaxResultBytes bounds one message read from an upstream (a result
+	// with its envelope): a larger one is dropped as it streams, never held
+	// whole, and the call fails. 0 means DefaultMaxResultBytes; a server
+	// passes the cap its sandbox puts on a result.
+	MaxResultBytes int
 }
 
 // Registry holds the tools the model can call: built-in tools added with
@@ -47,6 +53,8 @@ type Registry struct {
 	stderr *syncWriter
 	ctx    context.Context // lifetime of upstream connections
 	cancel context.CancelFunc
+
+	maxResult int // Options.MaxResultBytes, defaulted
 
 	// Tests shorten these.
 	startTimeout, minBackoff, maxBackoff time.Duration
@@ -89,6 +97,7 @@ func NewRegistry(opts Options) *Registry {
 		pins:         map[string]pin{},
 		pinDefs:      opts.PinToolDefinitions,
 		pinStore:     opts.Pins,
+		maxResult:    cmp.Or(opts.MaxResultBytes, DefaultMaxResultBytes),
 	}
 	if r.log == nil {
 		r.log = slog.Default()

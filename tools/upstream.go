@@ -183,24 +183,22 @@ func (u *upstream) dial() (*conn, error) {
 		c.client, _ = client.NewInProcessClient(u.srv)
 		c.client = client.NewClient(c.client.GetTransport(), opt)
 	case u.transportName() == config.HTTP:
-		t, err := transport.NewStreamableHTTP(u.cfg.URL,
-			transport.WithHTTPHeaders(u.cfg.Headers), transport.WithHTTPLogger(u.log))
+		t, err := transport.NewStreamableHTTP(u.cfg.URL, transport.WithHTTPHeaders(u.cfg.Headers),
+			transport.WithHTTPLogger(u.log), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)))
 		if err != nil {
 			return nil, err
 		}
 		c.client = client.NewClient(t, opt)
 	case u.transportName() == config.SSE:
-		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers),
-			transport.WithSSELogger(u.log), transport.WithEndpointTimeout(u.reg.startTimeout))
+		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers), transport.WithSSELogger(u.log),
+			transport.WithEndpointTimeout(u.reg.startTimeout), transport.WithMaxMessageBytes(int64(u.reg.maxResult)))
 		if err != nil {
 			return nil, err
 		}
 		c.client = client.NewClient(t, opt)
 	default:
 		c.stderr = newLineWriter(u.reg.stderr, u.name, u.reg.red)
-		t := transport.NewStdioWithOptions(u.cfg.Command, nil, u.cfg.Args,
-			transport.WithCommandFunc(c.command(u.cfg)), transport.WithCommandLogger(u.log))
-		c.client = client.NewClient(t, opt)
+		c.stdio(u.cfg, u.reg.maxResult, u.log, opt)
 	}
 	return c, nil
 }
@@ -236,6 +234,9 @@ func (u *upstream) call(ctx context.Context, tool string, args json.RawMessage) 
 func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, err error) error {
 	var terr *transport.Error
 	switch {
+	case isTooLarge(err):
+		return u.errorf(tool, err, "upstream %q: the result of %s is larger than %d bytes, the most a script can take; "+
+			"it was dropped unread (ask the tool for less: a page, a filter, fewer fields)", u.name, tool, u.reg.maxResult)
 	case ctx.Err() != nil:
 		return u.errorf(tool, ctx.Err(), "upstream %q: the call was cancelled (%v)", u.name, ctx.Err())
 	case cctx.Err() != nil:
