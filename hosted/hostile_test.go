@@ -45,6 +45,7 @@ func TestHostileSessions(t *testing.T) {
 			config.Codemode{MaxSessionsPerSubject: 1000}, largeInitializes},
 		{"large initializes, SSE: the session keeps what it uses", SSE, config.Codemode{}, slimClientInfo},
 		{"an SSE client that stops reading", SSE, config.Codemode{}, stopsReading},
+		{"an SSE client that posts faster than it reads", SSE, config.Codemode{}, postsUnread},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,6 +314,44 @@ func slimClientInfo(t *testing.T, f *fixture) {
 // ends, and so do its requests.
 func stopsReading(t *testing.T, f *fixture) {
 	f.h.sse.writeTimeout = 300 * time.Millisecond
+	c := unreadSSE(t, f)
+	const answer = 20_000
+	const most = 64 << 20 // bytes of answers posted for, whatever the machine's speed
+	for n := 1; n*answer < most; n++ {
+		r := c.post(executeReq(n, fmt.Sprintf(`return "x".repeat(%d)`, answer), ""))
+		if r.StatusCode == http.StatusNotFound {
+			t.Logf("the session ended after %d requests (%d MB of answers)", n-1, (n-1)*answer>>20)
+			return
+		}
+	}
+	t.Fatalf("the session of a client that stopped reading still takes requests after %d MB of answers", most>>20)
+}
+
+// postsUnread: before that, requests whose answers wait for the stream
+// are capped at maxUnanswered: one more gets 429.
+func postsUnread(t *testing.T, f *fixture) {
+	c := unreadSSE(t, f)
+	const answer = 20_000
+	const most = 64 << 20
+	for n := 1; n*answer < most; n++ {
+		r := c.postResp(executeReq(n, fmt.Sprintf(`return "x".repeat(%d)`, answer), ""))
+		if r.StatusCode == http.StatusTooManyRequests {
+			t.Logf("refused after %d requests (%d MB of answers)", n-1, (n-1)*answer>>20)
+			want := "this session has 64 requests unanswered, the most an SSE session may have: " +
+				"read their answers from its /sse stream before posting more"
+			if got := refusal(t, r); got != want || r.Header.Get("Retry-After") != "1" {
+				t.Errorf("429 with Retry-After %q, message %q; want 1, %q", r.Header.Get("Retry-After"), got, want)
+			}
+			return
+		}
+		r.Body.Close()
+	}
+	t.Fatalf("a client that does not read still posts requests after %d MB of answers", most>>20)
+}
+
+// unreadSSE opens an SSE session, initializes it, and never reads its
+// stream again.
+func unreadSSE(t *testing.T, f *fixture) *sseClient {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.srv.URL+"/sse", nil)
@@ -329,17 +368,8 @@ func stopsReading(t *testing.T, f *fixture) {
 			c.endpoint = ep
 		}
 	}
-	c.post(initialize) // and the stream is never read again
-	const answer = 20_000
-	const most = 64 << 20 // bytes of answers posted for, whatever the machine's speed
-	for n := 1; n*answer < most; n++ {
-		r := c.post(executeReq(n, fmt.Sprintf(`return "x".repeat(%d)`, answer), ""))
-		if r.StatusCode == http.StatusNotFound {
-			t.Logf("the session ended after %d requests (%d MB of answers)", n-1, (n-1)*answer>>20)
-			return
-		}
-	}
-	t.Fatalf("the session of a client that stopped reading still takes requests after %d MB of answers", most>>20)
+	c.post(initialize)
+	return c
 }
 
 // bigInitialize is an initialize of about size bytes: mostly experimental

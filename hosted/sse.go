@@ -25,7 +25,13 @@ type sseTransport struct {
 	writeTimeout time.Duration
 
 	mu    sync.Mutex
-	conns map[string]*server.Conn // by session id
+	conns map[string]*sseConn // by session id
+}
+
+// sseConn is one session's Conn and the stream it answers on.
+type sseConn struct {
+	conn *server.Conn
+	out  *sseWriter
 }
 
 // keepAlive is how often an idle stream gets a comment line, so that
@@ -39,7 +45,7 @@ const keepAlive = 25 * time.Second
 const sseWriteTimeout = 30 * time.Second
 
 func newSSETransport(h *Handler) *sseTransport {
-	return &sseTransport{h: h, conns: map[string]*server.Conn{}, writeTimeout: sseWriteTimeout}
+	return &sseTransport{h: h, conns: map[string]*sseConn{}, writeTimeout: sseWriteTimeout}
 }
 
 // stream serves GET /sse: one session, for as long as the client listens,
@@ -57,7 +63,8 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSession(r, sess.id)
-	out := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: t.writeTimeout, stuck: end}
+	out := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: t.writeTimeout, stuck: end,
+		unanswered: map[string]struct{}{}}
 	defer func() { _ = out.rc.SetWriteDeadline(time.Time{}) }() // the connection may serve another request
 	conn, err := t.h.opts.Server.NewConn(sess.id, out.event)
 	if err != nil {
@@ -65,7 +72,7 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 		t.h.refuse(w, r, http.StatusInternalServerError, err.Error())
 		return
 	}
-	t.add(sess.id, conn)
+	t.add(sess.id, &sseConn{conn, out})
 	defer t.close(sess.id, conn, out)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -90,7 +97,7 @@ func (t *sseTransport) wait(ctx context.Context, ended <-chan struct{}, out *sse
 	}
 }
 
-func (t *sseTransport) add(id string, c *server.Conn) {
+func (t *sseTransport) add(id string, c *sseConn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.conns[id] = c
@@ -108,7 +115,10 @@ func (t *sseTransport) close(id string, c *server.Conn, out *sseWriter) {
 }
 
 // message serves POST /message?sessionId=ID: the message goes to the
-// session's Conn and is answered on its stream; the POST gets 202.
+// session's Conn and is answered on its stream; the POST gets 202. A
+// request over maxUnanswered gets 429: the POST returns before the answer
+// exists, so without this a client that posts faster than it reads would
+// make answers pile up in the server.
 func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("sessionId")
 	if !t.h.useSession(w, r, id) {
@@ -121,7 +131,17 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		t.h.refuse(w, r, http.StatusNotFound, errNoSession.Error())
 		return
 	}
-	c.Handle(r.Context(), messageFrom(r).raw)
+	m := messageFrom(r)
+	switch {
+	case m.isRequest() && !c.out.expect(m.id):
+		w.Header().Set("Retry-After", "1")
+		t.h.refuse(w, r, http.StatusTooManyRequests, fmt.Sprintf("this session has %d requests unanswered, the most "+
+			"an SSE session may have: read their answers from its /sse stream before posting more", maxUnanswered))
+		return
+	case m.isCancel():
+		c.out.answered(m.cancelID) // a cancelled request gets no answer
+	}
+	c.conn.Handle(r.Context(), m.raw)
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -131,7 +151,7 @@ func (t *sseTransport) each() []*server.Conn {
 	defer t.mu.Unlock()
 	out := make([]*server.Conn, 0, len(t.conns))
 	for _, c := range t.conns {
-		out = append(out, c)
+		out = append(out, c.conn)
 	}
 	return out
 }
@@ -148,10 +168,39 @@ type sseWriter struct {
 	timeout time.Duration
 	stuck   func()
 	stopped bool
+
+	umu        sync.Mutex          // not mu: a POST must not wait for a blocked write
+	unanswered map[string]struct{} // ids of the requests posted and not yet answered
+}
+
+// maxUnanswered bounds the requests of an SSE session whose answers have
+// not been written to its stream yet.
+const maxUnanswered = 64
+
+// expect records a posted request id, unless maxUnanswered are waiting.
+func (s *sseWriter) expect(id string) bool {
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	if _, dup := s.unanswered[id]; !dup && len(s.unanswered) >= maxUnanswered {
+		return false
+	}
+	s.unanswered[id] = struct{}{}
+	return true
+}
+
+// answered forgets a request id: its answer is out, or it was cancelled.
+func (s *sseWriter) answered(id string) {
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	delete(s.unanswered, id)
 }
 
 func (s *sseWriter) event(msg []byte) error {
-	return s.write("event: message\ndata: " + string(msg) + "\n\n")
+	err := s.write("event: message\ndata: " + string(msg) + "\n\n")
+	if m := parseMessage(msg); m.method == "" && m.id != "" {
+		s.answered(m.id)
+	}
+	return err
 }
 
 func (s *sseWriter) write(text string) error {
