@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 func TestBindingArgs(t *testing.T) {
@@ -173,7 +175,7 @@ func TestBindingObjects(t *testing.T) {
 		return json.Marshal(id)
 	})
 	res := Run(context.Background(), "[Object.keys(memory).sort(), await console.log(), typeof memory.read({})?.then]", caller,
-		Options{Bindings: bindings, Timeout: time.Second})
+		Options{Bindings: bindings, Timeout: testenv.Within(time.Second)})
 	if got, want := string(res.Value), `[["read","write"],"shadow","function"]`; got != want || res.Err != nil {
 		t.Errorf("got %s, %v; want %s", got, res.Err, want)
 	}

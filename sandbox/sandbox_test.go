@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // fakeTool is what the fake Caller does for one binding ID.
@@ -104,11 +106,12 @@ type toolError struct{ name, msg string }
 func (e toolError) Error() string     { return e.msg }
 func (e toolError) ErrorName() string { return e.name }
 
-// run runs code against tools with a short timeout.
+// run runs code against tools with a timeout that only bounds a test gone
+// wrong.
 func run(t *testing.T, code string, tools map[string]fakeTool) Result {
 	t.Helper()
 	f := newFake(tools)
-	return Run(context.Background(), code, f, Options{Bindings: f.bindings(), Timeout: 2 * time.Second})
+	return Run(context.Background(), code, f, Options{Bindings: f.bindings(), Timeout: testenv.Within(2 * time.Second)})
 }
 
 // errText is e.Error(), or "" for nil.
@@ -160,7 +163,7 @@ func runScenario(t *testing.T, s map[string]string) {
 		}
 	}
 	f := newFake(tools)
-	res := Run(context.Background(), strings.TrimSuffix(s["code"], "\n"), f, Options{Bindings: f.bindings(), Timeout: 2 * time.Second})
+	res := Run(context.Background(), strings.TrimSuffix(s["code"], "\n"), f, Options{Bindings: f.bindings(), Timeout: testenv.Within(2 * time.Second)})
 	if diff := cmp.Diff(strings.TrimSpace(s["error"]), errText(res.Err)); diff != "" {
 		t.Errorf("error (-want +got):\n%s", diff)
 	}
@@ -277,7 +280,7 @@ func FuzzRun(f *testing.F) {
 			if res.Err != nil && res.Err.Name == nameInternal {
 				t.Errorf("internal error: %v", res.Err)
 			}
-		case <-time.After(2 * time.Second):
+		case <-time.After(testenv.Within(2 * time.Second)):
 			t.Fatalf("Run did not return")
 		}
 	})
