@@ -46,3 +46,6 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// One patch (a bound on the strings + builds): see third_party/goja/PATCHES.md.
+replace github.com/dop251/goja => ./third_party/goja

@@ -15,8 +15,12 @@
 // matches it: scheme (https unless the rule says http), host (exact, or
 // "*.example.com" for every subdomain, not example.com itself), port (the
 // rule's ports, else the scheme's default), method (the rule's, else any)
-// and path prefix (a plain string prefix of the normalised, still escaped
-// path). Every redirect hop is checked again, up to 10.
+// and path prefix (a plain string prefix of the normalised path, dot
+// segments resolved and escaped unreserved characters decoded). A rule with
+// a path prefix refuses a path servers read differently: a dot segment with
+// a ";" parameter ("..;"), an encoded dot, slash or backslash, or an
+// encoded "%" (double encoding). Every redirect hop is checked again, up
+// to 10.
 //
 // # Credentials
 //
@@ -26,7 +30,9 @@
 // Authorization and Cookie are dropped when a redirect leaves the origin.
 // Injected values and the configured secrets are replaced by "[redacted]"
 // in everything the script or the model can see: response bodies, headers,
-// URLs, errors and the audit.
+// URLs, errors and the audit, in every encoding package redact catches
+// (percent-encoding, JSON and JavaScript escapes, HTML references, UTF-16,
+// base64), as for tool results.
 //
 // # Addresses
 //

@@ -91,7 +91,7 @@ func canonicalHost(h string, bracketed bool) (string, error) {
 		return ip.Unmap().String(), nil
 	}
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
-	if h == "" || strings.HasPrefix(h, ".") || strings.Contains(h, "..") {
+	if h == "" || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") {
 		return "", typeError("%q is not a valid host name", h)
 	}
 	for _, c := range []byte(h) {

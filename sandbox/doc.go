@@ -134,6 +134,11 @@
 //     values would not fit is refused the same way. Limits are fractions of
 //     the budget (limits.go). Wrapped methods also stop once the run is
 //     stopped, so native loops through them end at the deadline.
+//   - The + operator and template literals, which are instructions rather
+//     than calls, refuse to build a string longer than the guards' string
+//     limit with the same kind of RangeError: goja is patched for it
+//     (third_party/goja/PATCHES.md), since one s += s copies twice the
+//     string in a step nothing interrupts.
 //   - A watchdog (Memory) samples the process heap every 2ms and stops an
 //     execution over its limit with a MemoryLimitError, after a forced
 //     collection confirmed it (at once when over 1.25 times). Go cannot
@@ -148,10 +153,11 @@
 //
 // A regular expression that needs backtracking (goja runs those on
 // regexp2) gives up after 500ms on one match; the wrapped exec and test
-// turn that into a RangeError rather than goja's silent non-match. One
-// native step that is not guarded (s += s on a string near the budget) can
-// still take a few budgets for an instant: the process layer (package
-// isolate) bounds what the in-process guards cannot.
+// turn that into a RangeError rather than goja's silent non-match. A
+// native step the guards do not bound is at most the doubling of a slice or
+// map the script built step by step (an array or a Map growing), which the
+// watchdog sees coming; the process layer (package isolate) bounds what the
+// in-process guards cannot.
 //
 // # Errors
 //

@@ -70,7 +70,19 @@ func (x *execution) installGuards() error {
 	}
 	x.wrapIterator(x.path("String.prototype"), "String.prototype[Symbol.iterator]", checkStringIterator)
 	x.guardRegExp()
+	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
 	return x.runGuardScript()
+}
+
+// stringTooLong is the error of + or a template literal building a string
+// over limits.maxString. It is not a call the guards could wrap but one
+// instruction, which goja (patched: third_party/goja/PATCHES.md) checks: one
+// s += s allocates twice the string in a native step nothing interrupts, and
+// several executions doing it at once took the process past 3 GB before the
+// watchdog could run.
+func (x *execution) stringTooLong(length int) goja.Value {
+	return x.newError("RangeError", fmt.Sprintf("string concatenation: the result would be %d characters; "+
+		"the limit is %d (a quarter of the memory limit): work on less data at a time", length, x.limits.maxString))
 }
 
 // path returns a built-in object such as "String.prototype".

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // TestGuardsKeepSemantics: ordinary uses of every guarded built-in behave
@@ -51,7 +53,7 @@ func TestGuardsKeepSemantics(t *testing.T) {
 		{"const a = [3, 1, 2]; a.sort(); [a, a.indexOf(2), a.includes(3), a.at(-1), a.reverse()]", `[[3,2,1],1,true,3,[3,2,1]]`},
 	}
 	for _, tt := range tests {
-		res := Run(context.Background(), tt.code, nil, Options{Timeout: 5 * time.Second})
+		res := Run(context.Background(), tt.code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
 		if res.Err != nil || string(res.Value) != tt.want {
 			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
 		}
@@ -72,7 +74,7 @@ func TestGuardErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code := "try { " + tt.code + " } catch (e) { e.name + ': ' + e.message }"
-		res := Run(context.Background(), code, nil, Options{Timeout: 5 * time.Second})
+		res := Run(context.Background(), code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
 		if got := strings.Trim(string(res.Value), `"`); res.Err != nil || got != tt.want {
 			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
 		}
@@ -129,7 +131,7 @@ func TestGuardEdges(t *testing.T) {
 		{"new Array(100000).fill([1]).flat(Infinity).length", `100000`},
 	}
 	for _, tt := range tests {
-		res := Run(context.Background(), tt.code, nil, Options{Timeout: 5 * time.Second})
+		res := Run(context.Background(), tt.code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
 		if res.Err != nil || string(res.Value) != tt.want {
 			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
 		}
@@ -168,5 +170,31 @@ func TestMemoryConcurrent(t *testing.T) {
 	}
 	if hogs != 1 {
 		t.Errorf("the hog was not stopped")
+	}
+}
+
+// TestStringLimit: + and template literals, which are instructions rather
+// than calls the guards could wrap, refuse to build a string longer than a
+// quarter of the memory limit (in UTF-16 units) with a catchable RangeError,
+// before allocating it.
+func TestStringLimit(t *testing.T) {
+	const msg = "RangeError: string concatenation: the result would be 67108864 characters; " +
+		"the limit is 33554432 (a quarter of the memory limit): work on less data at a time"
+	tests := []struct{ code, want string }{
+		{"let s = 'y'; for (;;) s += s", msg + " (line 1, column 28)"},
+		{"let s = 'y'; for (;;) s = `${s}${s}`", msg + " (line 1, column 34)"},
+		{"let s = 'é'; for (;;) s = s + s", msg + " (line 1, column 27)"},
+	}
+	for _, tt := range tests {
+		res := Run(context.Background(), tt.code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+		if got := errText(res.Err); got != tt.want {
+			t.Errorf("%s\n got %s\nwant %s", tt.code, got, tt.want)
+		}
+	}
+	// Caught, the error leaves the string as it was; up to the limit, + works.
+	code := "let s = 'y'; try { for (;;) s += s } catch (e) { }; s += 'x'.repeat((2 ** 25) - s.length); s.length"
+	res := Run(context.Background(), code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+	if res.Err != nil || string(res.Value) != "33554432" {
+		t.Errorf("caught: got %s, %v; want 33554432", res.Value, res.Err)
 	}
 }
