@@ -27,6 +27,7 @@ import (
 // hold could wait for each other until the timeout.
 type admission struct {
 	max, perSession, perSubject int
+	memory                      memoryShare // in process only
 
 	mu       sync.Mutex
 	running  int // executions and snippet runs
@@ -38,6 +39,37 @@ type admission struct {
 func newAdmission(max, perSession, perSubject int) *admission {
 	return &admission{max: max, perSession: perSession, perSubject: perSubject,
 		sessions: map[string]int{}, subjects: map[string]int{}, aborts: map[*context.CancelCauseFunc]struct{}{}}
+}
+
+// memoryShare is the part of the sandbox's process memory budget one
+// subject may hold in process. There every execution and snippet run
+// reserves its memory limit in one budget (sandbox.DefaultMemory), which
+// admits budget/limit of them and makes the others wait for their turn: a
+// subject that held them all would make every other subject wait up to
+// its timeout, whatever max_concurrent_per_subject allows. So in process a
+// subject holds at most half of them. Subject "" is exempt: it is the only
+// subject of stdio, and of a hosted server without authentication.
+type memoryShare struct {
+	slots  int   // runs the budget admits; 0: not in process
+	limit  int64 // memory limit of a run
+	budget int64
+}
+
+// shareMemory makes admission keep each subject's runs within half of
+// what a process budget of budget bytes admits at limit bytes a run.
+func (a *admission) shareMemory(budget, limit int64) {
+	if limit <= 0 || budget <= 0 {
+		return
+	}
+	a.memory = memoryShare{slots: int(max(budget/limit, 1)), limit: limit, budget: budget}
+}
+
+// subjectCap is how many slots subject may hold at once.
+func (a *admission) subjectCap(subject string) int {
+	if a.memory.slots == 0 || subject == "" {
+		return a.perSubject
+	}
+	return min(a.perSubject, max(a.memory.slots/2, 1))
 }
 
 // nameBusy is the error name of an execution turned away by admission.
@@ -54,9 +86,10 @@ const (
 // says why there is none. The execution runs with the returned context,
 // which Abort cancels.
 func (a *admission) admit(ctx context.Context) (context.Context, func(), *sandbox.Error) {
-	release, over := a.take(sessionKey(ctx), tools.Subject(ctx))
+	subject := tools.Subject(ctx)
+	release, over := a.take(sessionKey(ctx), subject)
 	if over != "" {
-		return ctx, nil, &sandbox.Error{Name: nameBusy, Message: a.busyExecution(over)}
+		return ctx, nil, &sandbox.Error{Name: nameBusy, Message: a.busyExecution(over, subject)}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	a.mu.Lock()
@@ -74,9 +107,10 @@ func (a *admission) admit(ctx context.Context) (context.Context, func(), *sandbo
 // admitSnippet takes a slot for a snippet run of ctx's execution, or
 // returns the BusyError codemode.run(name) throws.
 func (a *admission) admitSnippet(ctx context.Context, name string) (func(), error) {
-	release, over := a.take(sessionKey(ctx), tools.Subject(ctx))
+	subject := tools.Subject(ctx)
+	release, over := a.take(sessionKey(ctx), subject)
 	if over != "" {
-		return nil, &namedError{name: nameBusy, msg: a.busySnippet(name, over)}
+		return nil, &namedError{name: nameBusy, msg: a.busySnippet(name, over, subject)}
 	}
 	return release, nil
 }
@@ -89,7 +123,7 @@ func (a *admission) take(session, subject string) (release func(), over string) 
 	switch {
 	case a.running >= a.max:
 		return nil, keyMax
-	case a.subjects[subject] >= a.perSubject:
+	case a.subjects[subject] >= a.subjectCap(subject):
 		return nil, keyPerSubject
 	case a.sessions[session] >= a.perSession:
 		return nil, keyPerSession
@@ -112,29 +146,40 @@ func (a *admission) release(session, subject string) {
 	}
 }
 
-// busyExecution is the message of an execution turned away by cap key.
-func (a *admission) busyExecution(key string) string {
+// busyExecution is the message of an execution of subject turned away by
+// cap key.
+func (a *admission) busyExecution(key, subject string) string {
 	switch key {
 	case keyMax:
 		return fmt.Sprintf("the server is busy: %d executions are already running (%s); retry in a few seconds", a.max, key)
 	case keyPerSubject:
 		return fmt.Sprintf("busy: your executions and the snippets they run already take %d slots at once (%s), "+
-			"however many sessions they come from; wait for one to finish, then retry", a.perSubject, key)
+			"however many sessions they come from; wait for one to finish, then retry", a.subjectCap(subject), a.subjectKey(subject))
 	}
 	return fmt.Sprintf("busy: this session already runs %d executions at once (%s); wait for one to finish, then retry", a.perSession, key)
 }
 
 // busySnippet is the message codemode.run(name) throws over cap key.
-func (a *admission) busySnippet(name, key string) string {
-	n, whose := a.perSession, "this session's executions and snippet runs"
+func (a *admission) busySnippet(name, key, subject string) string {
+	n, whose, why := a.perSession, "this session's executions and snippet runs", key
 	switch key {
 	case keyMax:
 		n, whose = a.max, "the server's executions and snippet runs"
 	case keyPerSubject:
-		n, whose = a.perSubject, "your executions and snippet runs"
+		n, whose, why = a.subjectCap(subject), "your executions and snippet runs", a.subjectKey(subject)
 	}
 	return fmt.Sprintf("codemode.run(%q): %s already take %d slots at once (%s); "+
-		"run fewer snippets at once: await them one after another, or in smaller batches", name, whose, n, key)
+		"run fewer snippets at once: await them one after another, or in smaller batches", name, whose, n, why)
+}
+
+// subjectKey names what sets subject's cap: the key, or, when the memory
+// share is smaller, how it follows from the memory budget.
+func (a *admission) subjectKey(subject string) string {
+	if a.subjectCap(subject) == a.perSubject {
+		return keyPerSubject
+	}
+	return fmt.Sprintf("%s, and in process at most half of the %d runs that the sandbox's %d MB memory budget holds at codemode.memory_limit_mb %d; "+
+		`codemode.isolation "process" lifts this`, keyPerSubject, a.memory.slots, a.memory.budget>>20, a.memory.limit>>20)
 }
 
 // Abort cancels every execution running now with cause: each ends with a

@@ -206,3 +206,48 @@ return { ran: runs.length - errors.length, busy: errors.length, first: errors[0]
 		t.Errorf("got %d ran, %d busy (other errors: %q), first %q\nwant 15 ran, 135 busy, first %q", got.Ran, got.Busy, got.Other, got.First, want)
 	}
 }
+
+// TestSubjectFairnessInProcess: in process every run reserves its memory
+// limit in the sandbox's one budget (8 runs of 128 MB in 1 GB), and a run
+// past it waits. One subject spinning in 72 executions holds at most half
+// of it, so another subject's execution starts at once instead of waiting
+// for the first one's timeout.
+func TestSubjectFairnessInProcess(t *testing.T) {
+	reg := tools.NewRegistry(tools.Options{})
+	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	srv := New(reg, Options{Limits: config.Codemode{Timeout: hostile.SlowTimeout, Isolation: "inprocess"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	var busy atomic.Int64
+	var firstBusy atomic.Value
+	for s := range 9 {
+		sess := &fakeSession{id: fmt.Sprintf("a%d", s)}
+		for range 8 {
+			wg.Go(func() {
+				req := mcp.CallToolRequest{}
+				req.Params.Arguments = map[string]any{"code": `for (;;) {}`}
+				res, _ := srv.handleExecute(srv.mcp.WithContext(tools.WithSubject(ctx, "tenant-a"), sess), req)
+				if text := res.Content[0].(mcp.TextContent).Text; strings.HasPrefix(text, "BusyError") {
+					busy.Add(1)
+					firstBusy.CompareAndSwap(nil, text)
+				}
+			})
+		}
+	}
+	until(t, "subject A to take its slots", func() bool { return busy.Load() == 68 && srv.Running() == 4 })
+	want := "BusyError: busy: your executions and the snippets they run already take 4 slots at once (codemode.max_concurrent_per_subject, " +
+		"and in process at most half of the 8 runs that the sandbox's 1024 MB memory budget holds at codemode.memory_limit_mb 128; " +
+		`codemode.isolation "process" lifts this), however many sessions they come from; wait for one to finish, then retry`
+	if got, _ := firstBusy.Load().(string); !strings.HasPrefix(got, want) {
+		t.Errorf("turned away with\n%s\nwant\n%s", got, want)
+	}
+	start := time.Now()
+	text, isErr := callExecute(t, srv, (&fakeSession{id: "b"}).as(srv, "tenant-b"), `return 1 + 1`)
+	took := time.Since(start)
+	t.Logf("subject B's execution while A spins in 4 runs: %v", took)
+	if isErr || !strings.HasPrefix(text, "2") || took > hostile.SlowTimeout/2 {
+		t.Errorf("subject B while A spins: %s after %v", text, took)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -79,6 +80,9 @@ func New(reg *tools.Registry, opts Options) *Server {
 		s.obs = nopObserver{}
 	}
 	s.adm = newAdmission(s.limits.MaxConcurrent, s.limits.MaxConcurrentPerSession, s.limits.MaxConcurrentPerSubject)
+	if s.limits.Isolation == "inprocess" {
+		s.adm.shareMemory(sandbox.DefaultProcessMemory, cmp.Or(int64(s.limits.MemoryLimitMB)<<20, sandbox.DefaultMemoryLimit))
+	}
 	s.mcp = mcpserver.NewMCPServer(Name, Version,
 		mcpserver.WithToolCapabilities(true),
 		mcpserver.WithRecovery(),
