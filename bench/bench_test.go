@@ -15,6 +15,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 
+	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
@@ -127,7 +128,8 @@ func BenchmarkHTTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := hosted.New(hosted.Options{Server: s, Loopback: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := hosted.New(hosted.Options{Server: s, Loopback: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config: config.Codemode{MaxSessionsPerSubject: 64}}) // the clients are one subject
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -49,10 +49,11 @@ func (e Env) NewServers(upstream []string) (*Servers, error) {
 }
 
 // writeConfig writes a configuration with the upstream and codemode
-// settings: up to 256 executions at once (in all and per session), and the
-// rest of codemode.
+// settings: up to 256 executions at once (in all and per session), 256
+// sessions for the clients' one subject, and the rest of codemode.
 func (s *Servers) writeConfig(path string, codemode map[string]any) error {
 	codemode["max_concurrent"], codemode["max_concurrent_per_session"] = 256, 256
+	codemode["max_sessions_per_subject"] = 256
 	codemode["data_dir"] = filepath.Join(s.dir, "data")
 	cfg := map[string]any{
 		"mcpServers": map[string]any{"bench": map[string]any{"command": s.Upstream[0], "args": s.Upstream[1:]}},

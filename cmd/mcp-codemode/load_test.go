@@ -89,7 +89,8 @@ func rssKB(t testing.TB, pid int) int {
 // no failure. Requests per second, p50, p99 and the server's RSS before and
 // after are logged, not asserted: they belong to the machine.
 func TestLoad(t *testing.T) {
-	codemode := map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}}}
+	codemode := map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}},
+		"max_sessions_per_subject": 64} // the 64 clients are one subject
 	if *loadIsolate != "" {
 		codemode["isolation"] = *loadIsolate
 	}
