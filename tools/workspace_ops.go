@@ -36,6 +36,10 @@ func (w *Workspace) write(ctx context.Context, a wsArgs) (any, error) {
 }
 
 func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
+	if _, _, maxFile := w.limits(); indentedSize(a.Value) > maxFile {
+		return nil, fmt.Errorf("the value indented would be more than %d bytes, the most a file may hold; "+
+			"write JSON.stringify(value) with write_file for a compact file, or split the value", maxFile)
+	}
 	var v any
 	if err := json.Unmarshal(a.Value, &v); err != nil {
 		return nil, fmt.Errorf("value is not JSON: %v", err)
@@ -49,6 +53,35 @@ func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
 		return nil, err
 	}
 	return w.put(ctx, a.Path, b.String())
+}
+
+// indentedSize is about the size of JSON raw indented by two spaces a
+// level, as write_json writes it, counted without building it: deep
+// nesting makes the indentation quadratic (5,000 nested arrays, 10 KB,
+// indent to 50 MB).
+func indentedSize(raw []byte) int64 {
+	var n, depth int64
+	inString, escaped := false, false
+	for _, c := range raw {
+		n++
+		switch {
+		case inString:
+			escaped, inString = !escaped && c == '\\', inString && (escaped || c != '"')
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			n += 1 + 2*depth
+		case c == '}' || c == ']':
+			depth--
+			n += 1 + 2*depth
+		case c == ',':
+			n += 1 + 2*depth
+		case c == ':':
+			n++
+		}
+	}
+	return n
 }
 
 func (w *Workspace) readJSON(ctx context.Context, a wsArgs) (any, error) {
@@ -242,7 +275,7 @@ func (w *Workspace) list(ctx context.Context, a wsArgs) (any, error) {
 	n := 0
 	err = w.view(ctx, func(t *tx) error {
 		return t.under(from, func(e entry) error {
-			if n++; n%256 == 0 && ctx.Err() != nil {
+			if n++; n%16 == 0 && ctx.Err() != nil { // a glob can take 2 ms a path
 				return fmt.Errorf("workspace: %w", ctx.Err())
 			}
 			if !e.dir && strings.HasPrefix(e.path, prefix) && match(e.path) {

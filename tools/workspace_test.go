@@ -369,3 +369,31 @@ func checkToolErrors(t *testing.T, r *Registry, tests []toolCase) {
 		}
 	}
 }
+
+// TestWriteJSONIndentBound: 5,000 nested arrays are 10 KB of JSON and
+// would indent to 50 MB; write_json refuses them from their size, before
+// indenting. indentedSize is never below the size written.
+func TestWriteJSONIndentBound(t *testing.T) {
+	w := NewWorkspace()
+	r := workspaceRegistry(t, w)
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	var err error
+	n := allocated(func() { _, err = call(t, r, "workspace", "write_json", `{"path":"deep.json","value":`+deep+`}`) })
+	want := "the value indented would be more than 16777216 bytes, the most a file may hold; " +
+		"write JSON.stringify(value) with write_file for a compact file, or split the value"
+	var te *ToolError
+	if !errors.As(err, &te) || te.Message != want {
+		t.Errorf("write_json of 5,000 nested arrays: %v\nwant %s", err, want)
+	}
+	if n > 16<<20 {
+		t.Errorf("write_json of 5,000 nested arrays allocated %d MB", n>>20)
+	}
+	for _, v := range []string{`{"a":[1,2,{"b":"x\"]}{,"}],"c":{}}`, `[[[[1]]],[],{}]`, `"s"`, `{"k\\":"[,"}`, strings.Repeat("[", 50) + strings.Repeat("]", 50)} {
+		var x any
+		must(t, json.Unmarshal([]byte(v), &x))
+		out, _ := json.MarshalIndent(x, "", "  ")
+		if got := indentedSize([]byte(v)); got < int64(len(out)) || got > 2*int64(len(out))+8 {
+			t.Errorf("indentedSize(%s) = %d; indented it is %d bytes", v, got, len(out))
+		}
+	}
+}
