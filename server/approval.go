@@ -31,7 +31,8 @@ import (
 // Every path to a gated action is gated. A rule naming a workspace tool
 // names the workspace tools that do the same under another name
 // (workspaceAliases: a write_file rule gates append_file, write_json and
-// move_file), and the server's own workspace calls for a script ask as the
+// move_file; move_file, which removes its source, is destructive as
+// delete_file is), and the server's own workspace calls for a script ask as the
 // tool they call would: codemode.save as workspace.write_file, codemode.run,
 // codemode.describe("snippets.NAME") and imports as workspace.read_file.
 // While reading workspace files needs approval, codemode.search and
@@ -77,7 +78,8 @@ func (s *Server) needsApproval(e tools.Entry) string {
 			return "codemode.require_approval"
 		}
 	}
-	if s.limits.ApproveDestructive && e.Annotations.DestructiveHint != nil && *e.Annotations.DestructiveHint {
+	if s.limits.ApproveDestructive && (e.Annotations.DestructiveHint != nil && *e.Annotations.DestructiveHint ||
+		e.Server == tools.WorkspaceNamespace && slices.Contains(workspaceAliases[e.Name], "delete_file")) {
 		return "codemode.approve_destructive"
 	}
 	return ""

@@ -38,6 +38,16 @@ func TestNeedsApproval(t *testing.T) {
 		{nil, true, entry("fs", "ls", "fs", &no), ""},
 		{nil, true, entry("fs", "touch", "fs", nil), ""}, // no hint: not counted, though MCP's default is true
 		{nil, false, entry("fs", "rm", "fs", &yes), ""},
+		// A rule naming a workspace tool gates those that do the same.
+		{[]string{"workspace.write_file"}, false, entry("workspace", "append_file", "workspace", nil), "codemode.require_approval"},
+		{[]string{"workspace.write_file"}, false, entry("workspace", "write_json", "workspace", nil), "codemode.require_approval"},
+		{[]string{"workspace.write_file"}, false, entry("workspace", "move_file", "workspace", nil), "codemode.require_approval"},
+		{[]string{"workspace.delete_file"}, false, entry("workspace", "move_file", "workspace", nil), "codemode.require_approval"},
+		{[]string{"workspace.read_file"}, false, entry("workspace", "read_json", "workspace", nil), "codemode.require_approval"},
+		{[]string{"workspace.write_file"}, false, entry("workspace", "read_file", "workspace", nil), ""},
+		{[]string{"workspace.append_file"}, false, entry("workspace", "write_file", "workspace", nil), ""},
+		{nil, true, entry("workspace", "move_file", "workspace", nil), "codemode.approve_destructive"}, // removes its source
+		{nil, true, entry("workspace", "write_file", "workspace", nil), ""},
 	}
 	for i, tt := range tests {
 		s := &Server{limits: config.Codemode{RequireApproval: tt.rules, ApproveDestructive: tt.destructive}}
