@@ -44,7 +44,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	if bundled, err := c.bundle(ctx, code); err != nil {
 		res = sandbox.Result{Err: err, Logs: []string{}}
 	} else {
-		res = settle(ctx, s.run(ctx, bundled, c, opts))
+		res = settle(ctx, s.run(ctx, bundled, c, c.opts)) // c.opts: what bundling left of the timeout
 	}
 	s.logRun(ctx, res, time.Since(started))
 	return res, fetch.Records()
