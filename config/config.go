@@ -23,6 +23,16 @@ type Config struct {
 	// Secrets are the values that ${VAR} expansion produced. They must never
 	// reach the sandbox, the model or a log: results are scrubbed of them.
 	Secrets []string
+	// Unavailable are the enabled servers left out because a ${VAR} of
+	// theirs is not set (SPEC §3): the other servers work. Sorted by name.
+	Unavailable []Unavailable
+}
+
+// Unavailable is a server entry that cannot be started as configured.
+type Unavailable struct {
+	Name string
+	Type string // Stdio, HTTP or SSE
+	Err  error  // an *Error naming the file, the key and the variable
 }
 
 // Transport kinds of an upstream server.
@@ -172,11 +182,13 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Confi
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		s, err := p.server(name, raw.MCPServers[name])
-		if err != nil {
+		s, unset, err := p.server(name, raw.MCPServers[name])
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if s != nil {
+		case unset != nil:
+			c.Unavailable = append(c.Unavailable, Unavailable{Name: name, Type: s.Type, Err: unset})
+		case s != nil:
 			c.Servers = append(c.Servers, *s)
 		}
 	}

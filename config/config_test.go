@@ -112,12 +112,8 @@ func TestErrors(t *testing.T) {
 			`config c.json: codemode.timeout: "30" is not a positive duration; write it like "30s", "500ms" or "2m"`},
 		{"bad server timeout", `{"mcpServers": {"x": {"command": "a", "timeout": "-1s"}}}`,
 			`config c.json: mcpServers.x.timeout: "-1s" is not a positive duration; write it like "30s", "500ms" or "2m"`},
-		{"missing variable", `{"mcpServers": {"x": {"command": "a", "env": {"T": "${NOPE}"}}}}`,
-			`config c.json: mcpServers.x.env.T: environment variable NOPE is not set; export it before starting, or write the value in the file`},
-		{"missing variable in args", `{"mcpServers": {"x": {"command": "a", "args": ["--t=${NOPE}"]}}}`,
-			`config c.json: mcpServers.x.args[0]: environment variable NOPE is not set; export it before starting, or write the value in the file`},
-		{"bad reference", `{"mcpServers": {"x": {"url": "http://h/${a-b}"}}}`,
-			`config c.json: mcpServers.x.url: ${a-b} is not a valid variable reference; use ${NAME} with letters, digits and _`},
+		{"missing variable under codemode", `{"codemode": {"auth": {"tokens": ["${NOPE}"]}}}`,
+			`config c.json: codemode.auth.tokens[0]: environment variable NOPE is not set; export it before starting, or write the value in the file`},
 		{"wrong type", `{"codemode": {"max_tool_calls": "many"}}`,
 			`config c.json: codemode.max_tool_calls: is "many", a string; use a whole number, e.g. 10`},
 		{"negative", `{"codemode": {"max_tool_calls": -1}}`,
@@ -193,6 +189,34 @@ func TestUnmatchedApprovals(t *testing.T) {
 		"gh-api.create-issue": true, "gh_api.create_issue": true, "workspace": true, "workspace.delete_file": true}
 	if diff := cmp.Diff([]string{"memroy.delete", "workspace.delet_file"}, c.Codemode.UnmatchedApprovals(names)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestUnavailable: a server whose ${VAR} is not set is left out with an
+// error naming the variable; the other servers work (SPEC §3).
+func TestUnavailable(t *testing.T) {
+	c, err := Parse("c.json", []byte(`{"mcpServers": {
+  "env": {"command": "a", "env": {"T": "${NOPE}"}},
+  "args": {"command": "a", "args": ["--t=${NOPE}"]},
+  "ref": {"url": "http://h/${a-b}", "type": "sse"},
+  "ok": {"command": "b"}}}`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range c.Unavailable {
+		got = append(got, u.Name+" "+u.Type+": "+u.Err.Error())
+	}
+	want := []string{
+		`args stdio: config c.json: mcpServers.args.args[0]: environment variable NOPE is not set; export it before starting, or write the value in the file`,
+		`env stdio: config c.json: mcpServers.env.env.T: environment variable NOPE is not set; export it before starting, or write the value in the file`,
+		`ref sse: config c.json: mcpServers.ref.url: ${a-b} is not a valid variable reference; use ${NAME} with letters, digits and _`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("unavailable (-want +got):\n%s", diff)
+	}
+	if len(c.Servers) != 1 || c.Servers[0].Name != "ok" {
+		t.Errorf("servers = %+v, want ok alone", c.Servers)
 	}
 }
 

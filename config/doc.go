@@ -18,7 +18,9 @@
 // # Variables and secrets
 //
 // ${VAR} in env, headers, url, args, auth.tokens and inject_headers is
-// expanded at load time; a missing variable is an error naming it, never an
-// empty string. Every expanded value is collected in Config.Secrets so that
+// expanded at load time, never to an empty string. A missing variable in a
+// server entry leaves that server out (Config.Unavailable, with an error
+// naming the variable) and the others work; under "codemode" it is an
+// error. Every expanded value is collected in Config.Secrets so that
 // the tools layer can scrub it from anything the model sees.
 package config

@@ -37,30 +37,29 @@ type rawServer struct {
 	Timeout  string            `json:"timeout"`
 }
 
-// server validates one entry; it returns nil for a disabled server.
-func (p *parser) server(name string, data json.RawMessage) (*Server, error) {
+// server validates one entry; it returns nil for a disabled server. A
+// ${VAR} that cannot be expanded is unset, not err: that server is left
+// out and the others work (SPEC §3), where a malformed entry is a mistake
+// in the file.
+func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, err error) {
 	key := "mcpServers." + name
 	var r rawServer
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, p.typeError(key, data, err)
+		return nil, nil, p.typeError(key, data, err)
 	}
 	if r.Disabled {
-		return nil, nil
+		return nil, nil, nil
 	}
-	s := &Server{Name: name, Command: r.Command, Cwd: r.Cwd, Timeout: 60 * time.Second}
-	var err error
+	s = &Server{Name: name, Command: r.Command, Cwd: r.Cwd, Timeout: 60 * time.Second}
 	if s.Type, err = p.serverType(key, r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.Timeout != "" {
 		if s.Timeout, err = p.duration(key+".timeout", r.Timeout); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if err := p.expandServer(key, r, s); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, p.expandServer(key, r, s), nil
 }
 
 func (p *parser) serverType(key string, r rawServer) (string, error) {

@@ -59,7 +59,8 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 		reg.Close()
 		return nil, nil, nil, err
 	}
-	statuses := reg.Connect(ctx, cfg.Servers)
+	statuses := append(reg.Connect(ctx, cfg.Servers), unavailable(log, cfg)...)
+	slices.SortStableFunc(statuses, func(a, b tools.Status) int { return strings.Compare(a.Server, b.Server) })
 	warnApprovals(log, cfg, reg)
 	reg.OnChange(func() { warnApprovals(log, cfg, reg) })
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
@@ -86,6 +87,18 @@ func reserved(cfg *config.Config, builtin []tools.Tool) error {
 		}
 	}
 	return nil
+}
+
+// unavailable reports the servers the configuration left out (a ${VAR} of
+// theirs is not set) as failed starts: logged with the reason, printed by
+// check, and not ready like a server whose command fails (SPEC §3).
+func unavailable(log *slog.Logger, cfg *config.Config) []tools.Status {
+	var out []tools.Status
+	for _, u := range cfg.Unavailable {
+		log.Error("upstream not connected", "upstream", u.Name, "transport", u.Type, "err", u.Err)
+		out = append(out, tools.Status{Server: u.Name, Transport: u.Type, Err: u.Err})
+	}
+	return out
 }
 
 // warnApprovals warns of require_approval entries that match no tool (a
