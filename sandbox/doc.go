@@ -146,7 +146,8 @@
 //     executions running JavaScript at the time, which is exact for one
 //     execution and an estimate for several; then one is stopped alone
 //     only at twice its limit, or as the largest when together they pass
-//     the sum of their limits (after a collection). Admission bounds the sum:
+//     the sum of their limits (after a collection, or at once past 1.25
+//     times the sum or the process budget). Admission bounds the sum:
 //     an execution waits (until its timeout) while the budgets of those
 //     running would exceed the process budget (DefaultProcessMemory, 1 GiB,
 //     unless Options.Memory says otherwise).

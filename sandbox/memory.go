@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,10 +181,11 @@ func (m *Memory) sample() bool {
 		m.stopAll(m.offenders(used, 1, true))
 		return true
 	}
-	// Not confirmed yet: only an execution far over its own limit. The sum
-	// waits for the collection, since it may be the garbage of executions
-	// that already ended.
+	// Not confirmed yet: only an execution far over its own limit, or the
+	// executions far over the sum of their limits (overBudget). The sum of
+	// the limits itself waits for the collection, since it may be garbage.
 	m.stopAll(m.offenders(used, farLimit, false))
+	m.stopAll(m.overBudget(used))
 	if !m.collecting && time.Since(m.lastGC) >= forceGCEvery {
 		m.collecting = true
 		go m.collect()
@@ -284,6 +287,41 @@ func (m *Memory) offenders(used int64, factor float64, sum bool) []*reservation 
 	}
 	if sum && len(out) == 0 && float64(used-m.base) > factor*float64(limits) && largest != nil {
 		out = append(out, largest)
+	}
+	return out
+}
+
+// overBudget returns the executions to stop when the heap grew by more than
+// farLimit times the sum of the limits of the executions in flight (or
+// than the process's budget): the largest shares, until they and those
+// already stopped account for the excess. Each execution alone is stopped
+// only at twice farLimit when several run (see offenders), and confirming
+// the sum waits for a forced collection, which takes seconds on a heap of a
+// gigabyte: four executions growing a Map at once took 1.4 GB and 7 s.
+func (m *Memory) overBudget(used int64) []*reservation {
+	var limits, held int64
+	var running []*reservation
+	for r := range m.active {
+		limits += r.limit
+		switch {
+		case r.stopped:
+			held += r.share
+		case r.stop != nil:
+			running = append(running, r)
+		}
+	}
+	excess := float64(used-m.base) - min(farLimit*float64(limits), float64(m.total))
+	if excess <= 0 {
+		return nil
+	}
+	slices.SortFunc(running, func(a, b *reservation) int { return cmp.Compare(b.share, a.share) })
+	var out []*reservation
+	for _, r := range running {
+		if float64(held) >= excess {
+			break
+		}
+		out = append(out, r)
+		held += r.share
 	}
 	return out
 }
