@@ -21,6 +21,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
+	"github.com/mcp-codemode/mcp-codemode/redact"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
@@ -32,7 +33,11 @@ func (e *env) loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	return config.Load(path, e.lookup)
+	cfg, err := config.Load(path, e.lookup)
+	if err == nil {
+		e.secrets = redact.New(cfg.Secrets) // every log line from now on is scrubbed
+	}
+	return cfg, err
 }
 
 // start opens the workspace, registers the built-in tools and connects every

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
+	"github.com/mcp-codemode/mcp-codemode/redact"
 )
 
 // Exit statuses (SPEC §2).
@@ -59,6 +60,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookup         func(string) (string, bool)
+	secrets        *redact.Redactor // of the configuration loaded; logger scrubs with it
 }
 
 // run is main without the process: it is what the tests call.
@@ -144,7 +146,8 @@ func (e *env) usageError(err error) int {
 
 // logger logs to stderr at MCP_CODEMODE_LOG_LEVEL (default info), as
 // text or, with MCP_CODEMODE_LOG_FORMAT=json, one JSON object per line.
-// Lines logged for an HTTP request carry its request_id.
+// Lines logged for an HTTP request carry its request_id. Every line is
+// scrubbed of the configuration's secrets, whoever logs it.
 func (e *env) logger() *slog.Logger {
 	level := slog.LevelInfo
 	if v, _ := e.lookup("MCP_CODEMODE_LOG_LEVEL"); v != "" {
@@ -155,5 +158,5 @@ func (e *env) logger() *slog.Logger {
 	if v, _ := e.lookup("MCP_CODEMODE_LOG_FORMAT"); strings.EqualFold(v, "json") {
 		h = slog.NewJSONHandler(e.stderr, opts)
 	}
-	return slog.New(hosted.LogHandler(h))
+	return slog.New(hosted.LogHandler(redact.Handler(h, e.secrets)))
 }
