@@ -24,18 +24,33 @@ const (
 func starts(b []byte) bool { return bytes.IndexAny(b, "%\\&\x00") >= 0 }
 
 // decodeLayer decodes every unit of in once. more reports whether a decoded
-// unit produced a character that may start another unit.
+// character starts a unit of the output, so that another layer would
+// decode more. Runs of plain bytes are copied whole.
 func decodeLayer(in []byte) (out []byte, more bool) {
 	out = make([]byte, 0, len(in))
+	var decodedStarts []int // where in out a decoded '%', '\', '&' or NUL is
 	for i := 0; i < len(in); {
-		kind, v, n := unitAt(in, i)
-		out = appendUnit(out, kind, v, in[i])
-		if kind != literal && kind != dropped && v < utf8.RuneSelf && isStart(byte(v)) {
-			more = true
+		if !isStart(in[i]) {
+			j := i + 1
+			for j < len(in) && !isStart(in[j]) {
+				j++
+			}
+			out, i = append(out, in[i:j]...), j
+			continue
 		}
+		kind, v, n := unitAt(in, i)
+		if kind != literal && kind != dropped && v < utf8.RuneSelf && isStart(byte(v)) {
+			decodedStarts = append(decodedStarts, len(out))
+		}
+		out = appendUnit(out, kind, v, in[i])
 		i += n
 	}
-	return out, more
+	for _, p := range decodedStarts {
+		if kind, _, _ := unitAt(out, p); kind != literal {
+			return out, true
+		}
+	}
+	return out, false
 }
 
 func isStart(c byte) bool { return c == '%' || c == '\\' || c == '&' || c == 0 }
@@ -158,20 +173,26 @@ func backslash(in []byte, i int) (int, rune, int) {
 	if j == len(in) {
 		return dropped, 0, j - i
 	}
-	switch c := in[j]; c {
+	switch in[j] {
 	case 'u':
 		return unicodeEscape(in, i, j)
 	case 'x':
 		if isHex(in[j+1:], 2) {
 			return decRune, hexVal(in[j+1 : j+3]), j + 3 - i
 		}
-	case 'n', 'r', 't', 'b', 'f':
-		return decRune, rune(controlEscapes[c]), j + 1 - i
+	case 'n':
+		return decRune, '\n', j + 1 - i
+	case 'r':
+		return decRune, '\r', j + 1 - i
+	case 't':
+		return decRune, '\t', j + 1 - i
+	case 'b':
+		return decRune, '\b', j + 1 - i
+	case 'f':
+		return decRune, '\f', j + 1 - i
 	}
 	return dropped, 0, j - i
 }
-
-var controlEscapes = map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}
 
 // unicodeEscape decodes \uXXXX or \u{X..} at in[j] ('u'), the backslashes
 // starting at in[i].
