@@ -2,6 +2,7 @@ package hosted
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -179,6 +180,7 @@ const maxUnanswered = 64
 
 // expect records a posted request id, unless maxUnanswered are waiting.
 func (s *sseWriter) expect(id string) bool {
+	id = idKey(id)
 	s.umu.Lock()
 	defer s.umu.Unlock()
 	if _, dup := s.unanswered[id]; !dup && len(s.unanswered) >= maxUnanswered {
@@ -190,9 +192,24 @@ func (s *sseWriter) expect(id string) bool {
 
 // answered forgets a request id: its answer is out, or it was cancelled.
 func (s *sseWriter) answered(id string) {
+	id = idKey(id)
 	s.umu.Lock()
 	defer s.umu.Unlock()
 	delete(s.unanswered, id)
+}
+
+// idKey is a JSON-RPC id as the answer writes it: "\u0041" and "A", or
+// 1.0 and 1, are one id.
+func idKey(id string) string {
+	var v any
+	if json.Unmarshal([]byte(id), &v) != nil {
+		return id
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return id
+	}
+	return string(b)
 }
 
 func (s *sseWriter) event(msg []byte) error {

@@ -183,3 +183,13 @@ func TestSSERefusesStateless(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestIDKey: the ids an SSE session counts as unanswered are matched with
+// their answers however the client spelled them.
+func TestIDKey(t *testing.T) {
+	for in, want := range map[string]string{`"\u0041"`: `"A"`, `1.0`: `1`, `1`: `1`, `"a"`: `"a"`, `1e2`: `100`, `{`: `{`} {
+		if got := idKey(in); got != want {
+			t.Errorf("idKey(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
