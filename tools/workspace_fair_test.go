@@ -19,10 +19,18 @@ import (
 // went from 4 ms to 100 ms here, 20 ms to 415 ms in the review). Now A's
 // writes queue at A's own gate, and B's write waits for the one A write
 // in flight, at most two. The assertion counts A's writes, not time, so a
-// slow or busy machine cannot fail it; the times are logged.
+// slow or busy machine cannot fail it; the times are logged. In memory
+// (one connection for reads and writes) the same holds.
 func TestWorkspaceFairness(t *testing.T) {
-	w, err := OpenWorkspace(t.TempDir())
-	must(t, err)
+	t.Run("data directory", func(t *testing.T) {
+		w, err := OpenWorkspace(t.TempDir())
+		must(t, err)
+		checkFairness(t, w)
+	})
+	t.Run("in memory", func(t *testing.T) { checkFairness(t, NewWorkspace()) })
+}
+
+func checkFairness(t *testing.T, w *Workspace) {
 	t.Cleanup(func() { w.Close() })
 	w.MaxBytes = 1 << 30
 	a, b := WithSubject(context.Background(), "a"), WithSubject(context.Background(), "b")
