@@ -60,9 +60,11 @@
 //
 // The Workspace keeps files in SQLite (modernc.org/sqlite, pure Go): one
 // database file in a data directory, or in memory. One connection
-// serialises every transaction, so a quota check and the write it admits
-// never interleave. Paths are keys, never host paths. Each subject
-// (WithSubject) has its own files and quota.
+// serialises every change, checked against the quota inside its
+// transaction; reads have a pool of their own with a data directory.
+// Paths are keys, never host paths, and count against the quota. Each
+// subject (WithSubject) has its own files, quota and gate: one subject's
+// calls queue behind its own, not another's (see workspace_db.go).
 //
 // # Search and pinning
 //
