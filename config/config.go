@@ -24,7 +24,8 @@ type Config struct {
 	// reach the sandbox, the model or a log: results are scrubbed of them.
 	Secrets []string
 	// Unavailable are the enabled servers left out because a ${VAR} of
-	// theirs is not set (SPEC §3): the other servers work. Sorted by name.
+	// theirs is not set, or because they would start mcp-codemode itself
+	// (SPEC §3): the other servers work. Sorted by name.
 	Unavailable []Unavailable
 }
 

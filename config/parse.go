@@ -38,9 +38,9 @@ type rawServer struct {
 }
 
 // server validates one entry; it returns nil for a disabled server. A
-// ${VAR} that cannot be expanded is unset, not err: that server is left
-// out and the others work (SPEC §3), where a malformed entry is a mistake
-// in the file.
+// ${VAR} that cannot be expanded, or an entry that would start
+// mcp-codemode itself, is unset, not err: that server is left out and the
+// others work (SPEC §3), where a malformed entry is a mistake in the file.
 func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, err error) {
 	key := "mcpServers." + name
 	var r rawServer
@@ -59,7 +59,24 @@ func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, er
 			return nil, nil, err
 		}
 	}
-	return s, p.expandServer(key, r, s), nil
+	if unset := p.expandServer(key, r, s); unset != nil {
+		return s, unset, nil
+	}
+	return s, p.self(key, s), nil
+}
+
+// self refuses an entry that would start mcp-codemode itself (SPEC §3):
+// one pointed at the Claude Desktop file that launches it would start
+// copies of itself without end. The entry is left out like one whose
+// ${VAR} is not set; a wrapper the check cannot see through is caught at
+// run time (ParentEnv).
+func (p *parser) self(key string, s *Server) error {
+	why := selfSpawn(s)
+	if why == "" {
+		return nil
+	}
+	return p.errorf(key, "%s; mcp-codemode never runs itself as an upstream (it would start copies of itself "+
+		"without end): remove this entry from the file you give mcp-codemode", why)
 }
 
 func (p *parser) serverType(key string, r rawServer) (string, error) {
