@@ -7,17 +7,30 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 )
 
 var stdioConns atomic.Int64
 
+// drainSlack is how much longer than an execution's timeout the requests
+// still running when stdin ends may take to finish: a request waiting on
+// the client (an approval) gets no answer once the client has gone.
+const drainSlack = 5 * time.Second
+
 // ServeStdio serves MCP on in and out until in ends or ctx is cancelled:
 // one JSON-RPC message per line each way. Only MCP messages are written to
 // out; errlog gets the transport's own complaints. Requests run
-// concurrently (see Conn); when in ends, the requests still running are
-// cancelled.
+// concurrently (see Conn). When in ends, the requests still running finish
+// and their answers are written before ServeStdio returns (a client may
+// close stdin right after its last request, as `echo ... | mcp-codemode`
+// does); when ctx is cancelled, they are cancelled.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, errlog io.Writer) error {
+	flushed := make(chan struct{})
 	c, err := s.NewConn(fmt.Sprintf("stdio-%d", stdioConns.Add(1)), func(msg []byte) error {
+		if len(msg) == 0 { // the marker drain queued: everything before it is written
+			close(flushed)
+			return nil
+		}
 		_, err := out.Write(append(msg, '\n'))
 		return err
 	})
@@ -32,16 +45,45 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, er
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				if err := <-readErr; err != nil {
+				err := <-readErr
+				if err != nil {
 					fmt.Fprintf(errlog, "mcp-codemode: reading standard input: %v\n", err)
-					return err
 				}
-				return nil
+				c.drain(ctx, s.limits.Timeout+drainSlack, flushed)
+				return err
 			}
 			c.Handle(ctx, line)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// drain waits, at most max or until ctx ends, for the requests in flight to
+// finish and for their responses to be written: an empty message queued
+// behind them reaches send (which closes flushed) once everything before
+// it has been written.
+func (c *Conn) drain(ctx context.Context, max time.Duration, flushed <-chan struct{}) {
+	ctx, cancel := context.WithTimeout(ctx, max)
+	defer cancel()
+	finished := make(chan struct{})
+	go func() {
+		c.wg.Wait() // each request has queued its response when it is done
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case c.out <- []byte{}:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-flushed:
+	case <-ctx.Done():
 	}
 }
 
