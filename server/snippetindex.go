@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,6 +49,8 @@ type snippetMeta struct {
 }
 
 type snippetIndex struct {
+	limit int // bytes the cache may hold; 0 means snippetCacheBytes
+
 	mu       sync.Mutex
 	subjects map[string]*subjectSnippets
 	tick     uint64 // orders uses, for eviction
@@ -115,28 +118,38 @@ func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 	sub.stale, sub.allStale = map[string]bool{}, false
 	s.snips.mu.Unlock()
 	next := make(map[string]snippetMeta, len(files))
+	var unread []string // read again next time: reading failed (a cancelled call)
 	cost := 0
 	for _, f := range files {
 		m, ok := old[f.name]
 		if !ok || m.size != f.size || stale[f.name] || allStale {
-			m = s.readSnippetMeta(ctx, f)
+			if m, ok = s.readSnippetMeta(ctx, f); !ok {
+				unread = append(unread, f.name)
+			}
 		}
 		next[f.name] = m
 		cost += snippetEntryCost + len(m.name) + len(m.description)
 	}
-	s.snips.store(sub, next, cost)
+	s.snips.store(subject, sub, next, cost, unread)
 	return sortedMetas(next), nil
 }
 
-// store replaces a subject's entries and evicts the subjects used least
-// recently while the cache is over its bound.
-func (x *snippetIndex) store(sub *subjectSnippets, entries map[string]snippetMeta, cost int) {
+// store replaces a subject's entries, marks those that could not be read,
+// and evicts the subjects used least recently while the cache is over its
+// bound.
+func (x *snippetIndex) store(subject string, sub *subjectSnippets, entries map[string]snippetMeta, cost int, unread []string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.subjects[subject] != sub { // evicted during the refresh: its cost went with it
+		x.subjects[subject], sub.cost = sub, 0
+	}
 	sub.byName, sub.built = entries, true
+	for _, name := range unread {
+		sub.stale[name] = true
+	}
 	x.bytes += cost - sub.cost
 	sub.cost = cost
-	for x.bytes > snippetCacheBytes {
+	for x.bytes > cmp.Or(x.limit, snippetCacheBytes) {
 		victim, key := (*subjectSnippets)(nil), ""
 		for k, v := range x.subjects {
 			if v != sub && v.built && (victim == nil || v.used < victim.used) {
@@ -187,20 +200,20 @@ func (s *Server) snippetFiles(ctx context.Context) ([]snippetFile, error) {
 }
 
 // readSnippetMeta reads one snippet's description, unless the file is
-// larger than a snippet can be.
-func (s *Server) readSnippetMeta(ctx context.Context, f snippetFile) snippetMeta {
-	m := snippetMeta{name: f.name, size: f.size}
+// larger than a snippet can be; ok is false when it could not be read.
+func (s *Server) readSnippetMeta(ctx context.Context, f snippetFile) (m snippetMeta, ok bool) {
+	m = snippetMeta{name: f.name, size: f.size}
 	if f.size > maxSnippetFile {
 		m.description = fmt.Sprintf("(%s bytes, over the code-size limit: codemode.run cannot run it)", thousands(f.size))
-		return m
+		return m, true
 	}
 	out, err := s.workspaceCall(ctx, "read_file", map[string]any{"path": snippetDir + f.name + ".ts"})
 	var text string
 	if err != nil || json.Unmarshal(out, &text) != nil {
-		return m
+		return m, false
 	}
 	m.description = cutDescription(parseSnippet(f.name, text).description)
-	return m
+	return m, true
 }
 
 // cutDescription bounds a description kept in the index.
