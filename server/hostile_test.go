@@ -44,7 +44,7 @@ func TestHostile(t *testing.T) {
 		runner server.Runner
 		only   map[string]bool // categories; nil: all
 	}{
-		{"inprocess", nil, map[string]bool{"escape": true, "tool": true, "output": true, "crosscall": true, "bundling": true}},
+		{"inprocess", nil, map[string]bool{"escape": true, "tool": true, "output": true, "crosscall": true, "bundling": true, "encodings": true}},
 		{"process", pool.Run, nil},
 	}
 	for _, l := range layers {

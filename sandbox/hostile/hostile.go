@@ -341,6 +341,9 @@ var Tools = map[string]func(ctx context.Context, args json.RawMessage) (json.Raw
 	},
 	"big": big,
 	"bad": func(context.Context, json.RawMessage) (json.RawMessage, error) { return json.RawMessage(`{"a":`), nil },
+	// the canary encoded (encodings.go): cases of layer "server" only
+	"secret_as":    secretAs,
+	"secret_error": secretError,
 }
 
 // big returns {"items": [...n objects]}; n from the arguments, at most 1e6.
