@@ -19,7 +19,7 @@ func FuzzBundle(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, code string) {
-		out, err := Bundle(context.Background(), code, lib.load)
+		out, err := Bundle(context.Background(), code, lib, 0)
 		if err == nil && strings.Count(out, "\n") != strings.Count(code, "\n") {
 			t.Errorf("line count %d → %d for %q", strings.Count(code, "\n"), strings.Count(out, "\n"), code)
 		}

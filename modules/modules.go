@@ -8,11 +8,21 @@ import (
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
-// Loader returns the content of a workspace file by its normalised path
-// ("lib/util.ts"), or an error when there is none.
-type Loader func(ctx context.Context, path string) (string, error)
+// Workspace is where Bundle reads the imported files: the workspace of
+// the execution's subject, never the host's file system. Paths are
+// normalised ("lib/util.ts").
+type Workspace interface {
+	// Size returns the size of the file at path in bytes, or an error
+	// when there is no such file. Bundle asks before reading, so that it
+	// never reads a file over its limit.
+	Size(ctx context.Context, path string) (int64, error)
+	// Read returns the content of the file at path.
+	Read(ctx context.Context, path string) (string, error)
+}
 
 // Error is a failed import: what went wrong, on which line of the code.
 type Error struct {
@@ -35,9 +45,19 @@ const GlobalName = "__codemode_imports"
 var importDecl = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+(?:([^;'"()]*?)[ \t\r\n]*from[ \t\r\n]*)?(["'])([^"'\r\n]*)["'][ \t]*;?`)
 
 // Bundle returns code with its imports of workspace files bundled in, and
-// code itself when it imports nothing. A file that cannot be resolved,
-// read or compiled is an *Error.
-func Bundle(ctx context.Context, code string, load Loader) (string, error) {
+// code itself when it imports nothing. maxBytes is the code size limit
+// (0 means sandbox.DefaultMaxCodeBytes): the code and every file it
+// imports together stay within it, a file over it is not read, and every
+// text passes sandbox.CheckSource before esbuild parses it. A file that
+// cannot be resolved, read or compiled, or that breaks a limit, is an
+// *Error; when ctx ends first, the error is ctx's.
+func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (string, error) {
+	if maxBytes <= 0 {
+		maxBytes = sandbox.DefaultMaxCodeBytes
+	}
+	if err := sandbox.CheckSource(code, maxBytes); err != nil {
+		return "", &Error{Line: err.Line, Message: err.Message}
+	}
 	decls := findImports(code)
 	if len(decls) == 0 {
 		return code, nil
@@ -56,8 +76,15 @@ func Bundle(ctx context.Context, code string, load Loader) (string, error) {
 		}
 		d.module = mods[p]
 	}
-	bundle, err := build(ctx, order, mods, load)
-	if err != nil {
+	b := &budget{limit: maxBytes, code: len(code)}
+	bundle, err := build(ctx, order, mods, &loader{ws: ws, budget: b})
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case err != nil:
+		return "", &Error{Line: decls[0].line, Message: err.Error()}
+	}
+	if err := b.output(len(bundle)); err != nil {
 		return "", &Error{Line: decls[0].line, Message: err.Error()}
 	}
 	return rewrite(code, decls, bundle)
@@ -112,13 +139,14 @@ func resolve(importer, spec string) (string, error) {
 }
 
 // build bundles the modules into one line of JavaScript defining
-// GlobalName, whose property mN is the namespace of module N.
-func build(ctx context.Context, order []string, mods map[string]string, load Loader) (string, error) {
+// GlobalName, whose property mN is the namespace of module N. The build is
+// cancelled when ctx ends.
+func build(ctx context.Context, order []string, mods map[string]string, l *loader) (string, error) {
 	var entry strings.Builder
 	for _, p := range order {
 		fmt.Fprintf(&entry, "export * as %s from %q;\n", mods[p], "/"+p)
 	}
-	res := api.Build(api.BuildOptions{
+	bc, cerr := api.Context(api.BuildOptions{
 		Stdin:             &api.StdinOptions{Contents: entry.String(), Sourcefile: "imports.ts", Loader: api.LoaderTS},
 		Bundle:            true,
 		Write:             false,
@@ -132,10 +160,16 @@ func build(ctx context.Context, order []string, mods map[string]string, load Loa
 		Charset:           api.CharsetUTF8,
 		LogLevel:          api.LogLevelSilent,
 		AbsWorkingDir:     "/",
-		Plugins:           []api.Plugin{workspacePlugin(ctx, load)},
+		Plugins:           []api.Plugin{workspacePlugin(ctx, l)},
 		TreeShaking:       api.TreeShakingFalse,
 		IgnoreAnnotations: true,
 	})
+	if cerr != nil {
+		return "", buildError(cerr.Errors[0])
+	}
+	defer bc.Dispose()
+	defer context.AfterFunc(ctx, bc.Cancel)()
+	res := bc.Rebuild()
 	if len(res.Errors) > 0 {
 		return "", buildError(res.Errors[0])
 	}
@@ -158,8 +192,8 @@ func buildError(m api.Message) error {
 }
 
 // workspacePlugin resolves every import to a workspace file and loads it
-// through load: esbuild never reads the host's file system.
-func workspacePlugin(ctx context.Context, load Loader) api.Plugin {
+// through l: esbuild never reads the host's file system.
+func workspacePlugin(ctx context.Context, l *loader) api.Plugin {
 	return api.Plugin{Name: "workspace", Setup: func(b api.PluginBuild) {
 		b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
 			importer := ""
@@ -173,29 +207,17 @@ func workspacePlugin(ctx context.Context, load Loader) api.Plugin {
 			return api.OnResolveResult{Path: p, Namespace: "workspace"}, nil
 		})
 		b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: "workspace"}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
-			text, p, err := loadWithExtension(ctx, load, a.Path)
+			text, p, err := l.load(ctx, a.Path)
 			if err != nil {
 				return api.OnLoadResult{}, err
 			}
-			return api.OnLoadResult{Contents: &text, Loader: loaderFor(p)}, nil
+			ld := api.LoaderJS // compiled by load
+			if loaderFor(p) == api.LoaderJSON {
+				ld = api.LoaderJSON
+			}
+			return api.OnLoadResult{Contents: &text, Loader: ld}, nil
 		})
 	}}
-}
-
-// loadWithExtension loads p, else p.ts, else p.js.
-func loadWithExtension(ctx context.Context, load Loader, p string) (string, string, error) {
-	text, err := load(ctx, p)
-	if err == nil {
-		return text, p, nil
-	}
-	if path.Ext(p) == "" {
-		for _, ext := range []string{".ts", ".js"} {
-			if text, err2 := load(ctx, p+ext); err2 == nil {
-				return text, p + ext, nil
-			}
-		}
-	}
-	return "", "", fmt.Errorf("cannot import %q: %v", p, err)
 }
 
 func loaderFor(p string) api.Loader {

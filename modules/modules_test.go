@@ -13,7 +13,14 @@ import (
 // files is an in-memory workspace.
 type files map[string]string
 
-func (f files) load(_ context.Context, p string) (string, error) {
+func (f files) Size(_ context.Context, p string) (int64, error) {
+	if text, ok := f[p]; ok {
+		return int64(len(text)), nil
+	}
+	return 0, fmt.Errorf("no file %q", p)
+}
+
+func (f files) Read(_ context.Context, p string) (string, error) {
 	if text, ok := f[p]; ok {
 		return text, nil
 	}
@@ -36,19 +43,34 @@ var lib = files{
 // as the body of a function.
 func run(t *testing.T, code string) (string, error) {
 	t.Helper()
-	out, err := Bundle(context.Background(), code, lib.load)
+	out, err := Bundle(context.Background(), code, lib, 0)
 	if err != nil {
 		return "", err
 	}
 	if got, want := strings.Count(out, "\n"), strings.Count(code, "\n"); got != want {
 		t.Errorf("the bundle changed the line count from %d to %d:\n%s", want, got, out)
 	}
+	return evaluateErr(out)
+}
+
+// evaluateErr evaluates bundled code in goja as the body of a function.
+func evaluateErr(out string) (string, error) {
 	vm := goja.New()
 	v, err := vm.RunString("(function () {\n" + out + "\n})()")
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprint(v.Export()), nil
+}
+
+// evaluate is evaluateErr for code that must not throw.
+func evaluate(t *testing.T, out string) string {
+	t.Helper()
+	v, err := evaluateErr(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func TestBundle(t *testing.T) {
@@ -91,7 +113,7 @@ func TestBundleErrors(t *testing.T) {
 		{"import { x } from \"./lib/\";", `import "./lib/" names a directory; name a file such as "./lib/util.ts" (line 1)`},
 	}
 	for _, tt := range tests {
-		_, err := Bundle(context.Background(), tt.code, lib.load)
+		_, err := Bundle(context.Background(), tt.code, lib, 0)
 		var e *Error
 		if !errors.As(err, &e) || err.Error() != tt.want {
 			t.Errorf("%q: %v\nwant %s", tt.code, err, tt.want)

@@ -12,6 +12,18 @@ import (
 // dozen levels.
 const maxNesting = 500
 
+// MaxNesting is how deeply source text may nest (see CheckSource).
+const MaxNesting = maxNesting
+
+// CheckSource is the check every source text passes before it reaches a
+// parser (esbuild, goja, regexp2): at most maxBytes, and nested at most
+// MaxNesting levels, since a parser recursing too deep is a fatal error
+// that kills the process. Run applies it to the code and to code built at
+// run time; text parsed on a script's behalf outside Run (the workspace
+// files a bundler reads) must pass it too. The error is a SyntaxError,
+// with the line where the nesting went too deep.
+func CheckSource(src string, maxBytes int) *Error { return checkSource(src, maxBytes) }
+
 // checkSource is run on every piece of source text before it reaches a
 // parser: the model's code, and code built at run time (eval, the Function
 // constructors). It bounds the size and the nesting; the error is a

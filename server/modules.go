@@ -4,34 +4,73 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // bundle lets code import .ts (and .js, .json) files of the workspace of
 // ctx's subject (see package modules): the imports are bundled in, on the
 // lines they were, so positions in the code stay right. A failed import is
 // a SyntaxError at its line, before anything runs.
+//
+// Bundling is part of the execution: the code and the files it imports
+// stay within the code size limit together, and the time it takes comes
+// out of the execution's timeout (c.opts.Timeout is what is left for the
+// run).
 func (c *caller) bundle(ctx context.Context, code string) (string, *sandbox.Error) {
 	if !strings.Contains(code, "import") {
 		return code, nil
 	}
-	out, err := modules.Bundle(ctx, code, c.readFile)
+	timeout := c.opts.Timeout
+	if timeout <= 0 {
+		timeout = sandbox.DefaultTimeout
+	}
+	start := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := modules.Bundle(bctx, code, workspaceFiles{c}, c.opts.MaxCodeBytes)
+	c.opts.Timeout = timeout - time.Since(start).Truncate(time.Millisecond)
 	var me *modules.Error
 	switch {
 	case errors.As(err, &me):
 		return "", &sandbox.Error{Name: "SyntaxError", Message: me.Message, Line: me.Line}
+	case bctx.Err() != nil && ctx.Err() == nil:
+		return "", &sandbox.Error{Name: "TimeoutError", Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout)}
 	case err != nil:
 		return "", &sandbox.Error{Name: "SyntaxError", Message: err.Error()}
 	}
 	return out, nil
 }
 
-// readFile reads a workspace file for modules.Bundle.
-func (c *caller) readFile(ctx context.Context, path string) (string, error) {
-	raw, err := c.workspace(ctx, "read_file", map[string]any{"path": path})
+// workspaceFiles is the workspace of the execution's subject, as
+// modules.Bundle reads it.
+type workspaceFiles struct{ c *caller }
+
+// Size asks the workspace's stat, so that a file is measured before it is
+// read.
+func (w workspaceFiles) Size(ctx context.Context, path string) (int64, error) {
+	raw, err := w.c.workspace(ctx, "stat", map[string]any{"path": path})
+	if err != nil {
+		return 0, err
+	}
+	var st tools.Stat
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return 0, err
+	}
+	if !st.Exists || st.Type != "file" {
+		return 0, fmt.Errorf("no file %q in the workspace; workspace.list_files() shows the files there are", path)
+	}
+	return st.Size, nil
+}
+
+// Read reads a workspace file.
+func (w workspaceFiles) Read(ctx context.Context, path string) (string, error) {
+	raw, err := w.c.workspace(ctx, "read_file", map[string]any{"path": path})
 	if err != nil {
 		return "", err
 	}

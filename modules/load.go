@@ -1,0 +1,199 @@
+package modules
+
+// Loading the imported files under the execution's limits.
+//
+// esbuild parses what the workspace plugin hands it inside the server
+// process, by recursion, and holds every file and its syntax tree in
+// memory: a file of 200,000 nested "[" is a fatal stack overflow no recover
+// catches, and a 20 MB file costs more than a gigabyte. So every file is
+// checked before esbuild sees it:
+//
+//   - its size is asked first, and a file that would take the code and
+//     its imports past the code size limit is never read;
+//   - what was read is measured again (the file may have grown since);
+//   - its text passes sandbox.CheckSource (the nesting pre-scan the
+//     sandbox applies to the code itself);
+//   - at most maxFiles files are imported, however small;
+//   - it is compiled to JavaScript alone first (esbuild's Transform:
+//     linear), and the bundler gets that JavaScript, whose statements
+//     esbuild prints one to a line; there "export * from" is refused and
+//     the names of import and export clauses are counted.
+//
+// The last step bounds esbuild's linker, which runs after every file is
+// loaded and cannot be cancelled: it follows each "export * from" along
+// every path through the files (a lattice of 50 files that each
+// export * from the next two is 2^50 paths: it never ends), and each
+// re-exported name along the whole chain of files re-exporting it
+// (100 files re-exporting the same 500 names, 240 KB: 4 s). Without
+// export * and with at most maxNames names and maxFiles files it stays
+// within about 0.3 s (a chain of 100 files re-exporting 10
+// names each: 0.25 s).
+//
+// esbuild calls the plugin from several goroutines: the budget is shared
+// under a lock.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
+)
+
+// maxFiles bounds the files one execution imports: an empty file costs
+// nothing against the size limit, but a workspace read, esbuild's
+// bookkeeping and a link in a chain the linker follows.
+const maxFiles = 100
+
+// maxNames bounds the names in the import and export clauses of the
+// imported files ({ a, b as c }), which the linker follows from file to
+// file.
+const maxNames = 1000
+
+// loader reads the imported files for the workspace plugin.
+type loader struct {
+	ws     Workspace
+	budget *budget
+}
+
+// load reads p, else p.ts, else p.js, within the budget, and returns its
+// text and the path it was found at.
+func (l *loader) load(ctx context.Context, p string) (string, string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	p, size, err := l.find(ctx, p)
+	if err != nil {
+		return "", "", err
+	}
+	if err := l.budget.take(p, size, 0); err != nil {
+		return "", "", err
+	}
+	text, err := l.ws.Read(ctx, p)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot import %q: %w", p, err)
+	}
+	if n := int64(len(text)); n > size {
+		if err := l.budget.take(p, n, size); err != nil {
+			return "", "", err
+		}
+	}
+	if err := sandbox.CheckSource(text, math.MaxInt); err != nil {
+		return "", "", fmt.Errorf("cannot import %q: its line %d nests more than %d levels deep; flatten it", p, err.Line, sandbox.MaxNesting)
+	}
+	if loaderFor(p) == api.LoaderJSON {
+		return text, p, nil
+	}
+	js, err := l.compile(p, text)
+	return js, p, err
+}
+
+var (
+	exportStar = regexp.MustCompile(`(?m)^export \* from `)
+	clause     = regexp.MustCompile(`(?m)^(?:import|export) (?:[\p{L}\p{N}$_]+, )?\{([^}]*)\}`)
+)
+
+// compile compiles the file at p to JavaScript on its own and checks what
+// the linker would do with it (see the top of this file).
+func (l *loader) compile(p, text string) (string, error) {
+	res := api.Transform(text, api.TransformOptions{
+		Loader: loaderFor(p), Sourcefile: p, Charset: api.CharsetUTF8, LogLevel: api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return "", buildError(res.Errors[0])
+	}
+	js := string(res.Code)
+	if exportStar.MatchString(js) {
+		return "", fmt.Errorf("cannot import %q: export * from another file is not supported in imported files; re-export by name (export { a, b } from \"./x.ts\") or as a namespace (export * as x from \"./x.ts\")", p)
+	}
+	names := 0
+	for _, m := range clause.FindAllStringSubmatch(js, -1) {
+		names += strings.Count(m[1], ",") + 1
+	}
+	return js, l.budget.names(p, names)
+}
+
+// find returns the path of the file p names (p, else p.ts, else p.js when
+// p has no extension) and its size.
+func (l *loader) find(ctx context.Context, p string) (string, int64, error) {
+	size, err := l.ws.Size(ctx, p)
+	if err == nil {
+		return p, size, nil
+	}
+	if path.Ext(p) == "" {
+		for _, ext := range []string{".ts", ".js"} {
+			if size, err2 := l.ws.Size(ctx, p+ext); err2 == nil {
+				return p + ext, size, nil
+			}
+		}
+	}
+	return "", 0, fmt.Errorf("cannot import %q: %w", p, err)
+}
+
+// budget is the code size limit shared by the code and the files it
+// imports.
+type budget struct {
+	limit, code int // bytes
+
+	mu          sync.Mutex
+	taken       int64 // bytes of the files read or about to be
+	files       int
+	clauseNames int
+}
+
+// take charges the file at p at size bytes, held of which it was charged
+// before (it grew after its size was asked), or says which limit it breaks.
+func (b *budget) take(p string, size, held int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if held == 0 {
+		b.files++
+	}
+	if b.files > maxFiles {
+		return fmt.Errorf("cannot import %q: the code imports more than %d files; put them together in fewer", p, maxFiles)
+	}
+	if size > int64(b.limit) {
+		return fmt.Errorf("cannot import %q: it is %s, over the code size limit of %s (the code and the files it imports together)", p, sizeText(size), sizeText(int64(b.limit)))
+	}
+	if total := int64(b.code) + b.taken - held + size; total > int64(b.limit) {
+		return fmt.Errorf("cannot import %q (%s): the code and the files it imports come to %s, over the code size limit of %s; import fewer or smaller files", p, sizeText(size), sizeText(total), sizeText(int64(b.limit)))
+	}
+	b.taken += size - held
+	return nil
+}
+
+// names charges n names of import and export clauses of the file at p.
+func (b *budget) names(p string, n int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.clauseNames += n; b.clauseNames > maxNames {
+		return fmt.Errorf("cannot import %q: the imported files import and export more than %d names in { } clauses; import a namespace (import * as x from \"./x.ts\") instead", p, maxNames)
+	}
+	return nil
+}
+
+// output checks the size of the bundle esbuild made of the files taken, on
+// top of the code.
+func (b *budget) output(n int) error {
+	if total := b.code + n; total > b.limit {
+		return fmt.Errorf("the imported files bundle to %s, which with the code is %s, over the code size limit of %s; import fewer or smaller files", sizeText(int64(n)), sizeText(int64(total)), sizeText(int64(b.limit)))
+	}
+	return nil
+}
+
+// sizeText is a size as the model reads it: "812 bytes", "256.0 KB", "20.0 MB".
+func sizeText(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
