@@ -99,11 +99,12 @@
 // # Redaction
 //
 // Every value in Options.Secrets (at least 4 bytes long) is replaced by
-// "[redacted]" in: every result (matched in the decoded JSON strings, keys
-// included, so escaped occurrences are caught, and the output stays valid
-// JSON with its key order), the messages of ToolError, UpstreamError and
-// ArgumentError, Status.Err, the forwarded stderr of upstreams, and this
-// package's own log lines about upstream failures. It is not applied to
-// what the causes of errors (Unwrap) say, nor to logs written by mcp-go
-// itself.
+// "[redacted]", as package redact finds it (the value and every encoding of
+// it a script could undo), in: every result (the output stays valid JSON),
+// the messages of ToolError, UpstreamError and ArgumentError, Status.Err,
+// the forwarded stderr of upstreams, every string of an upstream's
+// instructions and tool definitions (a tool whose name holds a secret is
+// left out), and every line logged through Options.Logger, mcp-go's
+// transports included. It is not applied to what the causes of errors
+// (Unwrap) say.
 package tools
