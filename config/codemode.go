@@ -132,6 +132,13 @@ func (p *parser) auth(data json.RawMessage, c *Codemode) error {
 	if err := p.checkKeys("codemode.auth", data, "tokens", "jwt"); err != nil {
 		return err
 	}
+	if jwt := lookup(data, "jwt"); jwt != nil && string(jwt) != "null" {
+		// A misspelt key ("jwks_uri") would otherwise be dropped, and the
+		// key it meant reported missing.
+		if err := p.checkKeys("codemode.auth.jwt", jwt, "jwks_url", "issuer", "audience"); err != nil {
+			return err
+		}
+	}
 	c.Auth = &Auth{}
 	if err := json.Unmarshal(data, c.Auth); err != nil {
 		return p.typeError("codemode.auth", data, err)

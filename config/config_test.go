@@ -152,6 +152,10 @@ func TestErrors(t *testing.T) {
 			`config c.json: mcpServers: is [{"command": "a"}], an array; use an object of servers by name, e.g. {"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}}`},
 		{"file an array", `[]`,
 			`config c.json: the file holds [], an array; it must be an object: {"mcpServers": {...}, "codemode": {...}}`},
+		{"unknown jwt key", `{"codemode": {"auth": {"jwt": {"jwks_uri": "https://a.example/jwks", "issuer": "i", "audience": "a"}}}}`,
+			`config c.json: codemode.auth.jwt.jwks_uri: unknown key; the known keys here are jwks_url, issuer, audience`},
+		{"jwt not an object", `{"codemode": {"auth": {"jwt": "https://a.example/jwks"}}}`,
+			`config c.json: codemode.auth.jwt: is "https://a.example/jwks", a string; use an object`},
 		// Settings that used to be accepted and then did nothing useful.
 		{"negative workspace bytes", `{"codemode": {"workspace": {"max_bytes": -1}}}`,
 			`config c.json: codemode.workspace.max_bytes: is -1; use a positive number, or leave it out for the default`},
