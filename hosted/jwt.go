@@ -32,13 +32,13 @@ type jwtVerifier struct {
 	fetched time.Time // when keys were last fetched; zero before the first success
 	tried   time.Time // when the last fetch started: refreshes are at most jwksMinRefresh apart
 	refresh *refresh  // the fetch in flight, nil when none is
+	failed  error     // why the last fetch failed; nil after a success
 }
 
 // refresh is one fetch of the JWKS, which every request that needs it
-// shares; done closes when it ends, err says how.
+// shares; done closes when it ends.
 type refresh struct {
 	done chan struct{}
-	err  error
 }
 
 // Asymmetric algorithms only: a symmetric key in a published JWKS would let
@@ -138,7 +138,7 @@ func (v *jwtVerifier) keySet(ctx context.Context, kid string) ([]jose.JSONWebKey
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.fetched.IsZero() {
-		return nil, v.unavailable(ref)
+		return nil, v.unavailable()
 	}
 	return v.keys.Keys, nil
 }
@@ -166,7 +166,7 @@ func (v *jwtVerifier) run(ref *refresh) {
 	if err == nil {
 		v.keys, v.fetched = set, v.now()
 	}
-	ref.err = err
+	v.failed = err
 	v.refresh = nil
 	v.mu.Unlock()
 	close(ref.done)
@@ -183,15 +183,11 @@ func (v *jwtVerifier) await(ctx context.Context, ref *refresh) {
 	}
 }
 
-// unavailable is the error of a request that found no key set: the last
-// fetch failed, or is still running; v.mu must be held.
-func (v *jwtVerifier) unavailable(ref *refresh) error {
-	if ref != nil {
-		select {
-		case <-ref.done:
-			return ref.err
-		default:
-		}
+// unavailable is the error of a request that found no key set: why the
+// last fetch failed, or that it has not ended; v.mu must be held.
+func (v *jwtVerifier) unavailable() error {
+	if v.failed != nil {
+		return v.failed
 	}
 	return fmt.Errorf("the JWKS %s has not answered yet; retry in a few seconds", v.cfg.JWKSURL)
 }

@@ -276,3 +276,41 @@ func TestJWKSHang(t *testing.T) {
 		t.Errorf("an unknown key id jwksMinRefresh later: %v, %d fetches; want 4", err, fetches.Load())
 	}
 }
+
+// TestJWKSDownAtStart: with no key set yet, a request waits for the fetch
+// at most v.wait and says why it has no key: the fetch has not ended, or
+// how the last one failed (also while the next waits for jwksMinRefresh).
+func TestJWKSDownAtStart(t *testing.T) {
+	release := make(chan struct{})
+	var fail atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	v, _ := newJWTVerifier(config.JWT{JWKSURL: srv.URL, Issuer: issuer, Audience: audience}, nil)
+	v.wait = 100 * time.Millisecond
+	k, _ := rsa.GenerateKey(rand.Reader, 2048)
+	tok := sign(t, k, jose.RS256, "k1", claims("alice", time.Hour))
+	start := time.Now()
+	_, err := v.verify(t.Context(), tok)
+	if want := "the JWKS " + srv.URL + " has not answered yet; retry in a few seconds"; err == nil || err.Error() != want {
+		t.Errorf("the JWKS hanging: %v, want %q", err, want)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("waited %v for a hanging JWKS", d)
+	}
+
+	fail.Store(true)
+	v2, _ := newJWTVerifier(config.JWT{JWKSURL: srv.URL, Issuer: issuer, Audience: audience}, nil)
+	for range 2 { // the second within jwksMinRefresh: no fetch, the same story
+		_, err = v2.verify(t.Context(), tok)
+		if want := "fetching the JWKS " + srv.URL + ": 500 Internal Server Error"; err == nil || err.Error() != want {
+			t.Errorf("the JWKS failing: %v, want %q", err, want)
+		}
+	}
+}
