@@ -9,44 +9,70 @@ import (
 type span struct{ start, end int }
 
 // matcher finds every occurrence of a set of patterns (at least 2 bytes
-// each) in one pass: a bit per possible first two bytes says whether any
-// pattern starts so, and only then are the patterns of that first byte
-// compared.
+// each) in one pass, looking at one position in (shortest pattern - 1):
+// every occurrence has, at exactly one such position, one of the 2-grams
+// the patterns have in their first (shortest - 1) positions (a bit in
+// grams). Only there are the positions it could start at checked: the bit
+// of their first two bytes in pairs, then the patterns of their first byte.
 type matcher struct {
-	pairs [256][4]uint64 // bit b of pairs[a] is set when a pattern starts with a, b
+	grams [256][4]uint64 // bit b of grams[a]: some pattern has a, b at an offset < shortest-1
+	pairs [256][4]uint64 // bit b of pairs[a]: some pattern starts with a, b
 	first [256][][]byte  // patterns by first byte
-	empty bool
+	short int            // length of the shortest pattern; 0 when there is none
 }
 
 func newMatcher(patterns [][]byte) *matcher {
-	m := &matcher{empty: true}
+	m := &matcher{}
 	for _, p := range patterns {
 		if len(p) < 2 || slices.ContainsFunc(m.first[p[0]], func(q []byte) bool { return bytes.Equal(p, q) }) {
 			continue
 		}
-		m.pairs[p[0]][p[1]>>6] |= 1 << (p[1] & 63)
+		setBit(&m.pairs, p[0], p[1])
 		m.first[p[0]] = append(m.first[p[0]], p)
-		m.empty = false
+		if m.short == 0 || len(p) < m.short {
+			m.short = len(p)
+		}
+	}
+	for _, list := range m.first {
+		for _, p := range list {
+			for i := 0; i < m.short-1; i++ {
+				setBit(&m.grams, p[i], p[i+1])
+			}
+		}
 	}
 	return m
 }
 
+func setBit(set *[256][4]uint64, a, b byte) { set[a][b>>6] |= 1 << (b & 63) }
+
+func hasBit(set *[256][4]uint64, a, b byte) bool { return set[a][b>>6]&(1<<(b&63)) != 0 }
+
 // find returns the spans of every occurrence, merged where they overlap,
 // in order; nil when there is none.
 func (m *matcher) find(text []byte) []span {
-	if m.empty {
+	if m.short == 0 || len(text) < m.short {
 		return nil
 	}
 	var out []span
-	for i := 0; i+1 < len(text); i++ {
-		a, b := text[i], text[i+1]
-		if m.pairs[a][b>>6]&(1<<(b&63)) == 0 {
+	stride := m.short - 1
+	for k := 0; k+1 < len(text); k += stride {
+		if !hasBit(&m.grams, text[k], text[k+1]) {
 			continue
 		}
-		for _, p := range m.first[a] {
-			if bytes.HasPrefix(text[i:], p) {
-				out = addSpan(out, span{i, i + len(p)})
+		for i := max(0, k-stride+1); i <= k && i+1 < len(text); i++ {
+			if hasBit(&m.pairs, text[i], text[i+1]) {
+				out = m.at(text, i, out)
 			}
+		}
+	}
+	return out
+}
+
+// at adds the occurrences starting at text[i].
+func (m *matcher) at(text []byte, i int, out []span) []span {
+	for _, p := range m.first[text[i]] {
+		if bytes.HasPrefix(text[i:], p) {
+			out = addSpan(out, span{i, i + len(p)})
 		}
 	}
 	return out
