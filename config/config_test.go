@@ -156,6 +156,10 @@ func TestErrors(t *testing.T) {
 			`config c.json: codemode.auth.jwt.jwks_uri: unknown key; the known keys here are jwks_url, issuer, audience`},
 		{"jwt not an object", `{"codemode": {"auth": {"jwt": "https://a.example/jwks"}}}`,
 			`config c.json: codemode.auth.jwt: is "https://a.example/jwks", a string; use an object`},
+		{"url without scheme", `{"mcpServers": {"x": {"url": "localhost:3000/mcp"}}}`,
+			`config c.json: mcpServers.x.url: is not an http or https URL with a host; write it like "https://example.com/mcp" or "http://127.0.0.1:3000/mcp"`},
+		{"url of another scheme", `{"mcpServers": {"x": {"url": "ws://h/mcp"}}}`,
+			`config c.json: mcpServers.x.url: is not an http or https URL with a host; write it like "https://example.com/mcp" or "http://127.0.0.1:3000/mcp"`},
 		// Settings that used to be accepted and then did nothing useful.
 		{"negative workspace bytes", `{"codemode": {"workspace": {"max_bytes": -1}}}`,
 			`config c.json: codemode.workspace.max_bytes: is -1; use a positive number, or leave it out for the default`},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
@@ -62,7 +63,24 @@ func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, er
 	if unset := p.expandServer(key, r, s); unset != nil {
 		return s, unset, nil
 	}
+	if err := p.checkURL(key+".url", s.URL); err != nil {
+		return nil, nil, err
+	}
 	return s, p.self(key, s), nil
+}
+
+// checkURL refuses a url that no request can go to ("localhost:3000/mcp"
+// parses as scheme "localhost"), which would fail only when connecting.
+// The URL is not quoted back: it may hold a token.
+func (p *parser) checkURL(key, s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
+	}
+	return p.errorf(key, `is not an http or https URL with a host; write it like "https://example.com/mcp" or "http://127.0.0.1:3000/mcp"`)
 }
 
 // self refuses an entry that would start mcp-codemode itself (SPEC §3):
