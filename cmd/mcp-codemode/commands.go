@@ -95,8 +95,9 @@ func reserved(cfg *config.Config, builtin []tools.Tool) error {
 }
 
 // unavailable reports the servers the configuration left out (a ${VAR} of
-// theirs is not set) as failed starts: logged with the reason, printed by
-// check, and not ready like a server whose command fails (SPEC §3).
+// theirs is not set, or they would start mcp-codemode itself) as failed
+// starts: logged with the reason, printed by check, and not ready like a
+// server whose command fails (SPEC §3).
 func unavailable(log *slog.Logger, cfg *config.Config) []tools.Status {
 	var out []tools.Status
 	for _, u := range cfg.Unavailable {
