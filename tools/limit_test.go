@@ -158,3 +158,33 @@ func streamBig(w http.ResponseWriter, id json.RawMessage, n int) {
 	}
 	io.WriteString(w, `"}]}}`)
 }
+
+// FuzzLineLimiter: whatever an upstream writes, no line handed to the
+// transport is longer than the bound (a reply for a dropped response is
+// bounded by its head), and a stream of short lines passes unchanged.
+func FuzzLineLimiter(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"result":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}`+"\n"), 16)
+	f.Add([]byte(`{"id":{"a":[1,2]},"error":"`+strings.Repeat("y", 100)+"\"}\n{}\n"), 20)
+	f.Add([]byte("\n\n\n"+strings.Repeat("z", 50)), 1)
+	f.Fuzz(func(t *testing.T, in []byte, max int) {
+		max = 1 + max&0xff
+		l := newLineLimiter(iotest.OneByteReader(bytes.NewReader(in)), max, slog.New(slog.DiscardHandler))
+		out, _ := io.ReadAll(l)
+		for line := range bytes.Lines(out) {
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			if len(line) > max && !bytes.HasPrefix(line, []byte(`{"error":{"code":-32099,`)) {
+				t.Fatalf("a line of %d bytes passed a bound of %d: %.80q", len(line), max, line)
+			}
+			if len(line) > max+headBytes+200 {
+				t.Fatalf("a reply of %d bytes", len(line))
+			}
+		}
+		short := true
+		for line := range bytes.Lines(in) {
+			short = short && len(bytes.TrimSuffix(line, []byte("\n"))) <= max
+		}
+		if short && !bytes.Equal(out, in) {
+			t.Fatalf("short lines changed:\n in %q\nout %q", in, out)
+		}
+	})
+}
