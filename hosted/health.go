@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/mcp-codemode/mcp-codemode/config"
 )
 
 // healthz is liveness: the process serves HTTP.
@@ -20,11 +18,11 @@ func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
 //
 // An upstream whose connection broke later does not make the server
 // unready. A script can make an upstream exit, and no tenant may take a
-// replica out of rotation for everyone (nor flap it): the upstream is
-// restarted by the next call to it, and whoever calls it meanwhile gets
-// an error that says so. Such an upstream is listed as down here, without
-// the reason (this endpoint needs no token; the reason is in the logs),
-// and mcp_codemode_upstream_up reports it to /metrics.
+// replica out of rotation for everyone (nor flap it): the registry starts
+// the upstream again, and whoever calls it meanwhile gets an error that
+// says so. Such an upstream is listed as down here, without the reason
+// (this endpoint needs no token, and a script may have chosen the words;
+// the reason is in the logs), and mcp_codemode_upstream_up reports it.
 func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
 	lines, ready := h.readiness()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -49,12 +47,8 @@ func (h *Handler) readiness() ([]string, bool) {
 	if h.opts.Registry != nil {
 		for _, u := range h.opts.Registry.Health() {
 			state := "up"
-			switch {
-			case u.Up:
-			case u.Transport == config.Stdio:
-				state = "down (restarted on its next call)"
-			default:
-				state = "down (reconnected on its next call)"
+			if !u.Up {
+				state = "down"
 			}
 			lines = append(lines, u.Server+": "+state)
 		}
