@@ -29,6 +29,7 @@ type Memory struct {
 	sampling bool
 	base     int64 // heap bytes when sampling started: what the executions did not allocate
 	last     int64 // heap bytes at the previous sample
+	heldBase int64 // bytes the process held (heldBytes) when sampling started, or since then the least
 
 	lastGC     time.Time // when the last forced collection ended
 	collecting bool      // a forced collection is running
@@ -96,6 +97,7 @@ func (m *Memory) admit(ctx context.Context, limit int64, deadline time.Time) (*r
 	if !m.sampling {
 		m.sampling = true
 		m.base, m.last = heapBytes(), heapBytes()
+		m.heldBase = heldBytes()
 		go m.watch()
 	}
 	return r, nil
@@ -185,7 +187,7 @@ func (m *Memory) sample() bool {
 	// executions far over the sum of their limits (overBudget). The sum of
 	// the limits itself waits for the collection, since it may be garbage.
 	m.stopAll(m.offenders(used, farLimit, false))
-	m.stopAll(m.overBudget(used))
+	m.stopAll(m.overBudget(used, heldBytes()))
 	if !m.collecting && time.Since(m.lastGC) >= forceGCEvery {
 		m.collecting = true
 		go m.collect()
@@ -292,13 +294,17 @@ func (m *Memory) offenders(used int64, factor float64, sum bool) []*reservation 
 }
 
 // overBudget returns the executions to stop when the heap grew by more than
-// farLimit times the sum of the limits of the executions in flight (or
-// than the process's budget): the largest shares, until they and those
-// already stopped account for the excess. Each execution alone is stopped
-// only at twice farLimit when several run (see offenders), and confirming
-// the sum waits for a forced collection, which takes seconds on a heap of a
-// gigabyte: four executions growing a Map at once took 1.4 GB and 7 s.
-func (m *Memory) overBudget(used int64) []*reservation {
+// farLimit times the sum of the limits of the executions in flight (or than
+// the process's budget), or what the process holds from the system
+// (process, see heldBytes) grew by more than the budget: the largest shares,
+// until they and those already stopped account for the excess. Each
+// execution alone is stopped only at twice farLimit when several run (see
+// offenders), and confirming the sum waits for a forced collection, which
+// takes seconds on a heap of a gigabyte: four executions growing a Map at
+// once took 1.4 GB and 7 s. The heap's objects are not all a process holds
+// (free pages not yet returned, the collector's own): eight such Maps held
+// 1.4 GB for 1 GB of objects.
+func (m *Memory) overBudget(used, process int64) []*reservation {
 	var limits, held int64
 	var running []*reservation
 	for r := range m.active {
@@ -310,7 +316,8 @@ func (m *Memory) overBudget(used int64) []*reservation {
 			running = append(running, r)
 		}
 	}
-	excess := float64(used-m.base) - min(farLimit*float64(limits), float64(m.total))
+	m.heldBase = min(m.heldBase, process)
+	excess := max(float64(used-m.base)-min(farLimit*float64(limits), float64(m.total)), float64(process-m.heldBase-m.total))
 	if excess <= 0 {
 		return nil
 	}
@@ -330,6 +337,11 @@ func (m *Memory) overBudget(used int64) []*reservation {
 // swept. Reading runtime/metrics does not stop the world.
 var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 
+// heldSample reads what the Go runtime holds from the system: all it mapped
+// but what it returned. Free pages not returned yet count, as they do in the
+// RSS, which the process budget is about.
+var heldSample = []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+
 var heapMu sync.Mutex
 
 func heapBytes() int64 {
@@ -337,6 +349,13 @@ func heapBytes() int64 {
 	defer heapMu.Unlock()
 	metrics.Read(heapSample)
 	return int64(heapSample[0].Value.Uint64())
+}
+
+func heldBytes() int64 {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heldSample)
+	return int64(heldSample[0].Value.Uint64() - heldSample[1].Value.Uint64())
 }
 
 // Active is the number of admitted executions whose runtime has not ended

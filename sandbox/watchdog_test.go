@@ -1,0 +1,44 @@
+package sandbox
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestOverBudget: without waiting for a collection, the watchdog stops the
+// largest executions once their heap growth passes 1.25 times the sum of
+// their limits, or what the process holds grows past its budget, and only
+// as many as account for the excess.
+func TestOverBudget(t *testing.T) {
+	const mb = 1 << 20
+	tests := []struct {
+		name          string
+		shares        []int64 // MB, of executions with a 128 MB limit
+		stopped       int     // how many of the first are already stopped
+		heap, process int64   // MB grown since sampling started
+		want          []int64 // shares of those to stop
+	}{
+		{"within 1.25 times the sum", []int64{150, 150, 150, 150}, 0, 640, 700, nil},
+		{"past it: the largest", []int64{150, 170, 160, 150}, 0, 700, 760, []int64{170}},
+		{"the excess needs two", []int64{150, 170, 160, 150}, 0, 900, 960, []int64{170, 160}},
+		{"those stopped account for it", []int64{170, 150, 160, 150}, 1, 700, 760, nil},
+		{"the process past its budget", []int64{100, 100, 120, 100}, 0, 420, 1100, []int64{120}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewMemory(1 << 30)
+			for i, s := range tt.shares {
+				r := &reservation{limit: 128 * mb, share: s * mb, stop: func(*Error) {}, stopped: i < tt.stopped}
+				m.active[r] = struct{}{}
+			}
+			var got []int64
+			for _, r := range m.overBudget(tt.heap*mb, tt.process*mb) {
+				got = append(got, r.share/mb)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("stopped (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
