@@ -162,22 +162,30 @@ func (t *sessions) use(id, subject string) (*session, error) {
 	return s, nil
 }
 
+// errListening refuses a second GET stream of a session.
+var errListening = errors.New("this session already has a GET stream open; " +
+	"a session listens on one at a time: close the other first")
+
 // listen marks that session id has a standalone GET stream open, unless
-// it already has one: each would hold a connection, a goroutine and their
-// buffers for as long as the client likes. done unmarks it.
-func (t *sessions) listen(id string) (done func(), ok bool) {
+// it already has one (errListening): each would hold a connection, a
+// goroutine and their buffers for as long as the client likes. done
+// unmarks it.
+func (t *sessions) listen(id string) (done func(), err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.byID[id]
-	if s == nil || s.listening {
-		return nil, false
+	switch {
+	case s == nil:
+		return nil, errNoSession
+	case s.listening:
+		return nil, errListening
 	}
 	s.listening = true
 	return func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		s.listening = false
-	}, true
+	}, nil
 }
 
 // remove forgets a session its client or transport closed.

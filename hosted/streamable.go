@@ -2,6 +2,7 @@ package hosted
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -66,10 +67,13 @@ func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request) {
 		}
 		defer release(false)
 	default:
-		done, ok := h.sessions.listen(id)
-		if !ok {
-			h.refuse(w, r, http.StatusConflict, "this session already has a GET stream open; "+
-				"a session listens on one at a time: close the other first")
+		done, err := h.sessions.listen(id)
+		if err != nil {
+			status := http.StatusConflict
+			if errors.Is(err, errNoSession) {
+				status = http.StatusNotFound
+			}
+			h.refuse(w, r, status, err.Error())
 			return
 		}
 		defer done()
