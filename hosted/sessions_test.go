@@ -89,3 +89,25 @@ func TestSessionCaps(t *testing.T) {
 		t.Errorf("counts by subject: %v", tab.bySubject)
 	}
 }
+
+// TestSessionListen: one GET stream per session; none for a session gone.
+func TestSessionListen(t *testing.T) {
+	tab := newSessions(time.Minute, 0, 0)
+	s, _ := tab.create("alice", nil)
+	done, err := tab.listen(s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.listen(s.id); !errors.Is(err, errListening) {
+		t.Errorf("a second stream: %v", err)
+	}
+	done()
+	if done, err = tab.listen(s.id); err != nil {
+		t.Errorf("a stream after the first ended: %v", err)
+	}
+	done()
+	tab.remove(s.id)
+	if _, err := tab.listen(s.id); !errors.Is(err, errNoSession) {
+		t.Errorf("a stream of a closed session: %v", err)
+	}
+}
