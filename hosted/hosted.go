@@ -47,7 +47,9 @@ type Options struct {
 	Metrics *Metrics
 	// Logger receives access and error logs; nil means slog.Default().
 	Logger *slog.Logger
-	// MaxBodyBytes caps a request body; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes caps a request body; 0 means DefaultMaxBodyBytes. The
+	// bodies that one subject's requests in flight hold are capped at 4
+	// times it, all subjects' at 32 times.
 	MaxBodyBytes int64
 	// HTTPClient fetches the JWKS of auth.jwt; nil means a client with a
 	// 10 s timeout.
