@@ -279,7 +279,7 @@ func largeInitializes(t *testing.T, f *fixture) {
 	if f.h.sessions.count() != n {
 		t.Fatalf("%d sessions open, want %d", f.h.sessions.count(), n)
 	}
-	if grown > sent/4 {
+	if grown > sent/3 { // sessions keeping their initialize grow it by more than sent
 		t.Errorf("the heap grew by %d bytes for %d sessions opened with %d bytes: sessions keep their initialize", grown, n, sent)
 	}
 }
