@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -155,7 +156,10 @@ func Default() *Config {
 
 // Load reads and validates a configuration file. lookup resolves ${VAR}
 // references; pass os.LookupEnv.
+// A leading "~/" in path is the user's home directory: a path written in a
+// client's configuration reaches us without a shell to expand it.
 func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	path = expandHome(path)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
@@ -167,14 +171,21 @@ func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
 func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var raw struct {
 		MCPServers map[string]json.RawMessage `json:"mcpServers"`
+		Servers    map[string]json.RawMessage `json:"servers"` // VS Code's .vscode/mcp.json
 		Codemode   json.RawMessage            `json:"codemode"`
 	}
-	p := parser{path: path, exp: expander{lookup: lookup}}
+	p := parser{path: path, exp: expander{lookup: lookup}, serversKey: "mcpServers"}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) {
 			return nil, p.typeError("", data, err)
 		}
 		return nil, &Error{Path: path, Msg: jsonMessage(data, err)}
+	}
+	switch {
+	case raw.Servers != nil && raw.MCPServers != nil:
+		return nil, p.errorf("servers", `the file has both "mcpServers" and "servers" (VS Code's name for it); keep one of them`)
+	case raw.Servers != nil:
+		raw.MCPServers, p.serversKey = raw.Servers, "servers"
 	}
 	c := &Config{Path: path}
 	names := make([]string, 0, len(raw.MCPServers))
@@ -200,6 +211,18 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Confi
 	c.Codemode = *cm
 	c.Secrets = p.exp.secrets()
 	return c, nil
+}
+
+// expandHome replaces a leading "~" or "~/" of path with the home directory.
+func expandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path
+	}
+	return filepath.Join(home, path[1:])
 }
 
 // jsonMessage turns a JSON syntax error into "invalid JSON at line L, column C: ...".

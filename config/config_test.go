@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,12 @@ func TestErrors(t *testing.T) {
 			`config c.json: mcpServers.x: has both "command" and "url"; keep "command" for a local (stdio) server or "url" for a remote one`},
 		{"bad type", `{"mcpServers": {"x": {"url": "http://b", "type": "websocket"}}}`,
 			`config c.json: mcpServers.x.type: is "websocket"; use "http" (streamable HTTP) or "sse"`},
+		{"servers and mcpServers", `{"mcpServers": {}, "servers": {"x": {"command": "a"}}}`,
+			`config c.json: servers: the file has both "mcpServers" and "servers" (VS Code's name for it); keep one of them`},
+		{"vscode bad type", `{"servers": {"x": {"type": "http", "command": "a"}}}`,
+			`config c.json: servers.x.type: is "http" but the server has a "command"; use "stdio" or remove "type"`},
+		{"numeric server timeout", `{"mcpServers": {"x": {"command": "a", "timeout": 30}}}`,
+			`config c.json: mcpServers.x.timeout: is 30, a number; use a duration, e.g. "30s"`},
 		{"bad duration", `{"codemode": {"timeout": "30"}}`,
 			`config c.json: codemode.timeout: "30" is not a positive duration; write it like "30s", "500ms" or "2m"`},
 		{"bad server timeout", `{"mcpServers": {"x": {"command": "a", "timeout": "-1s"}}}`,
@@ -262,5 +269,47 @@ func TestShortValuesAreNotSecrets(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a-long-secret"}, c.Secrets); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// VS Code's .vscode/mcp.json keeps its servers under "servers", with
+// ${env:NAME} and ${input:NAME} references (issue 20.14).
+func TestVSCodeServers(t *testing.T) {
+	c, err := Parse("mcp.json", []byte(`{
+  "inputs": [{"type": "promptString", "id": "token", "password": true}],
+  "servers": {
+    "fs": {"type": "stdio", "command": "npx", "args": ["-y", "fs", "${env:HOME_DIR}"]},
+    "web": {"type": "http", "url": "https://example.com/mcp"},
+    "gh": {"type": "http", "url": "https://example.com/gh", "headers": {"Authorization": "Bearer ${input:token}"}}}}`),
+		env(map[string]string{"HOME_DIR": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range c.Servers {
+		got = append(got, s.Name+" "+s.Type+" "+s.Command+" "+s.URL+" "+strings.Join(s.Args, " "))
+	}
+	want := []string{"fs stdio npx  -y fs /home/u", "web http  https://example.com/mcp "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+	if len(c.Unavailable) != 1 || c.Unavailable[0].Err.Error() != `config mcp.json: servers.gh.headers.Authorization: ${input:token} is a VS Code input, which mcp-codemode cannot prompt for; use ${NAME} of an environment variable set before starting` {
+		t.Errorf("unavailable = %+v", c.Unavailable)
+	}
+}
+
+// A "~/" path reaches Load unexpanded from a client's configuration.
+func TestLoadExpandsHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if err := os.WriteFile(filepath.Join(home, "c.json"), []byte(`{"mcpServers": {"x": {"command": "a"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("~/c.json", os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != filepath.Join(home, "c.json") || len(c.Servers) != 1 {
+		t.Errorf("Load(~/c.json) = path %q, %d servers", c.Path, len(c.Servers))
 	}
 }

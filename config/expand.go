@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // varRef matches ${NAME}. A bare $NAME is left alone: shells and commands in
@@ -20,7 +21,8 @@ type expander struct {
 func (x *expander) expand(key, s string) (string, error) {
 	var missing error
 	out := varRef.ReplaceAllStringFunc(s, func(ref string) string {
-		name := ref[2 : len(ref)-1]
+		// VS Code writes ${env:NAME} for what Claude Desktop writes ${NAME}.
+		name := strings.TrimPrefix(ref[2:len(ref)-1], "env:")
 		v, ok := "", false
 		if x.lookup != nil && validName(name) {
 			v, ok = x.lookup(name)
@@ -35,6 +37,10 @@ func (x *expander) expand(key, s string) (string, error) {
 }
 
 func (x *expander) missing(key, name string) error {
+	if strings.HasPrefix(name, "input:") {
+		return &Error{Key: key, Msg: fmt.Sprintf("${%s} is a VS Code input, which mcp-codemode cannot prompt for; "+
+			"use ${NAME} of an environment variable set before starting", name)}
+	}
 	if !validName(name) {
 		return &Error{Key: key, Msg: fmt.Sprintf("${%s} is not a valid variable reference; use ${NAME} with letters, digits and _", name)}
 	}

@@ -18,6 +18,9 @@ import (
 type parser struct {
 	path string
 	exp  expander
+	// serversKey is the key the servers are under: "mcpServers", or
+	// "servers" in VS Code's file.
+	serversKey string
 }
 
 func (p *parser) errorf(key, format string, args ...any) error {
@@ -43,7 +46,7 @@ type rawServer struct {
 // mcp-codemode itself, is unset, not err: that server is left out and the
 // others work (SPEC §3), where a malformed entry is a mistake in the file.
 func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, err error) {
-	key := "mcpServers." + name
+	key := p.serversKey + "." + name
 	var r rawServer
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, nil, p.typeError(key, data, err)
