@@ -25,24 +25,32 @@ const minBase64Len = 8
 type Redactor struct {
 	raw  *matcher // the secrets as they are, searched in the text itself
 	view *matcher // their decoded forms, searched in the text's view
+	dec  *decoder
 }
 
 // New returns a Redactor of secrets; values shorter than MinSecretLen are
 // ignored.
 func New(secrets []string) *Redactor {
-	var raw, decoded [][]byte
+	var keep []string
+	dec := newDecoder()
 	for _, s := range secrets {
-		if len(s) < MinSecretLen {
-			continue
+		if len(s) >= MinSecretLen {
+			keep = append(keep, s)
+			full, _, _ := decodeAll.view([]byte(s), false)
+			dec.add([]byte(s))
+			dec.add(full)
 		}
-		b64 := base64Forms(s)
-		raw = append(append(raw, []byte(s)), b64...)
-		decoded = append(append(decoded, decodedForms(s)...), b64...)
 	}
-	if len(raw) == 0 {
+	if len(keep) == 0 {
 		return &Redactor{}
 	}
-	return &Redactor{raw: newMatcher(raw), view: newMatcher(decoded)}
+	var raw, decoded [][]byte
+	for _, s := range keep {
+		b64 := base64Forms(s)
+		raw = append(append(raw, []byte(s)), b64...)
+		decoded = append(append(decoded, dec.decodedForms(s)...), b64...)
+	}
+	return &Redactor{raw: newMatcher(raw), view: newMatcher(decoded), dec: dec}
 }
 
 // Empty reports whether r scrubs nothing.
@@ -51,14 +59,14 @@ func (r *Redactor) Empty() bool { return r == nil || r.raw == nil }
 // decodedForms are what s looks like in a view: s decoded as any text is
 // (so s itself matches however it is written), and with "+" for spaces
 // (form encoding).
-func decodedForms(s string) [][]byte {
+func (d *decoder) decodedForms(s string) [][]byte {
 	var out [][]byte
 	forms := []string{s}
 	if strings.Contains(s, " ") {
 		forms = append(forms, strings.ReplaceAll(s, " ", "+"))
 	}
 	for _, f := range forms {
-		if v, _, _ := view([]byte(f), false); len(v) >= MinSecretLen {
+		if v, _, _ := d.view([]byte(f), false); len(v) >= MinSecretLen {
 			out = append(out, v)
 		}
 	}
@@ -89,7 +97,7 @@ func base64Forms(s string) [][]byte {
 // spans are the byte ranges of text to replace, sorted and disjoint; nil
 // when text holds no secret.
 func (r *Redactor) spans(text []byte) []span {
-	v, decoded, _ := view(text, false)
+	v, decoded, _ := r.dec.view(text, false)
 	found := r.view.find(v)
 	if !decoded {
 		return found // text is its view, and every raw secret is a view form
@@ -98,9 +106,9 @@ func (r *Redactor) spans(text []byte) []span {
 	if len(found) == 0 {
 		return raw
 	}
-	_, _, layers := view(text, true)
+	_, _, layers := r.dec.view(text, true)
 	for i := len(layers) - 1; i >= 0; i-- {
-		found = mapSpans(layers[i], found)
+		found = r.dec.mapSpans(layers[i], found)
 	}
 	return merge(found, raw)
 }

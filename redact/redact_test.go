@@ -123,7 +123,7 @@ func TestEncodings(t *testing.T) {
 // decodesTo reports whether a decoding of text (the view, or base64 of it)
 // holds s.
 func decodesTo(text, s string) bool {
-	v, _, _ := view([]byte(text), false)
+	v, _, _ := decodeAll.view([]byte(text), false)
 	if bytes.Contains(v, []byte(s)) {
 		return true
 	}
@@ -144,10 +144,29 @@ func TestExactReplacement(t *testing.T) {
 		{`%61bcd %61%62%63%64 %2561bcd`, "[redacted] [redacted] [redacted]"},
 		{`a\u0062cd a\\u0062cd`, "[redacted] [redacted]"},
 		{"&#97;bcd &amp;#97;bcd a&#x62;cd", "[redacted] [redacted] [redacted]"},
-		{"%deadbeef99", "%[redacted]"}, // "%de" reads as a byte, the literal is caught anyway
+		{"%deadbeef99", "%[redacted]"},   // "%de" could read as a byte
+		{"%de%61dbeef99", "%[redacted]"}, // and a part of the secret encoded
+		{"%C3%A9abcd %E2%82%AC", "%C3%A9[redacted] %E2%82%AC"},
 		{"100% abcd &amp; \\n", "100% [redacted] &amp; \\n"},
 		{"a\x00b\x00c\x00d\x00!\x00", "[\x00r\x00e\x00d\x00a\x00c\x00t\x00e\x00d\x00]\x00!\x00"},
 		{"\x00a\x00b\x00c\x00d\x00!", "\x00[\x00r\x00e\x00d\x00a\x00c\x00t\x00e\x00d\x00]\x00!"},
+	}
+	for _, tt := range tests {
+		if got := r.String(tt.in); got != tt.want {
+			t.Errorf("String(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestAmbiguousPrefix: a character before the secret that could start an
+// escape with the secret's first characters does not hide it, since only
+// characters some secret holds are decoded.
+func TestAmbiguousPrefix(t *testing.T) {
+	r := New([]string{"bearer-tok", "CANARY-5d1f"})
+	tests := []struct{ in, want string }{
+		{`\b%65arer-tok \\u0062earer-tok`, `\[redacted] [redacted]`}, // "\b" could read as a backspace
+		{"%CA%4EARY-5d1f", "%[redacted]"},                            // "%CA" could read as a byte
+		{"&#x" + "CA%4eARY-5d1f", "&#x[redacted]"},                   // and "&#xCA" as a character
 	}
 	for _, tt := range tests {
 		if got := r.String(tt.in); got != tt.want {

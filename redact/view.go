@@ -14,11 +14,61 @@ const maxLayers = 4
 
 // unit kinds: what one unit of the text decodes to.
 const (
-	literal = iota // the byte itself
-	decByte        // one byte, from %XX
-	decRune        // a character, written as UTF-8
-	dropped        // nothing: a NUL (UTF-16), or backslashes before a plain character
+	literal  = iota // the byte itself
+	decByte         // one byte, from %XX
+	decRune         // a character, written as UTF-8
+	dropped         // nothing: a NUL (UTF-16), or backslashes before a plain character
+	verbatim        // its bytes as they are: an encoding of a character no secret holds
 )
+
+// decoder decodes a unit only into a character that some secret holds, or
+// that starts another unit: another unit is left as it is, so that its
+// characters stay visible. ("%" right before a secret starting with two hex
+// digits, "%CA%4E...", would otherwise be read as one byte 0xCA, and the
+// rest of the secret would no longer match.)
+type decoder struct {
+	all   bool          // decode every unit
+	bytes [256]bool     // bytes of the secrets' UTF-8, for %XX
+	runes map[rune]bool // characters of the secrets
+}
+
+// decodeAll decodes every unit: the view of a secret itself.
+var decodeAll = &decoder{all: true}
+
+func newDecoder() *decoder {
+	d := &decoder{runes: map[rune]bool{}}
+	for _, c := range []byte("%\\&\x00") {
+		d.bytes[c], d.runes[rune(c)] = true, true
+	}
+	return d
+}
+
+// add makes d decode every character of s.
+func (d *decoder) add(s []byte) {
+	for _, c := range s {
+		d.bytes[c] = true
+	}
+	for _, r := range string(s) {
+		d.runes[r] = true
+	}
+}
+
+// unit is unitAt, but an encoding of a character no secret holds is read as
+// its first byte (a run of backslashes as the run), not decoded.
+func (d *decoder) unit(in []byte, i int) (kind int, v rune, n int) {
+	kind, v, n = unitAt(in, i)
+	if d.all || kind == decByte && d.bytes[byte(v)] || kind == decRune && d.runes[v] || kind == literal || kind == dropped {
+		return kind, v, n
+	}
+	if in[i] != '\\' {
+		return literal, 0, 1
+	}
+	j := i
+	for j < len(in) && in[j] == '\\' {
+		j++
+	}
+	return verbatim, 0, j - i
+}
 
 // starts reports whether a text may hold an encoded unit at all.
 func starts(b []byte) bool { return bytes.IndexAny(b, "%\\&\x00") >= 0 }
@@ -26,7 +76,7 @@ func starts(b []byte) bool { return bytes.IndexAny(b, "%\\&\x00") >= 0 }
 // decodeLayer decodes every unit of in once. more reports whether a decoded
 // character starts a unit of the output, so that another layer would
 // decode more. Runs of plain bytes are copied whole.
-func decodeLayer(in []byte) (out []byte, more bool) {
+func (d *decoder) decodeLayer(in []byte) (out []byte, more bool) {
 	out = make([]byte, 0, len(in))
 	var decodedStarts []int // where in out a decoded '%', '\', '&' or NUL is
 	for i := 0; i < len(in); {
@@ -38,15 +88,15 @@ func decodeLayer(in []byte) (out []byte, more bool) {
 			out, i = append(out, in[i:j]...), j
 			continue
 		}
-		kind, v, n := unitAt(in, i)
-		if kind != literal && kind != dropped && v < utf8.RuneSelf && isStart(byte(v)) {
+		kind, v, n := d.unit(in, i)
+		if (kind == decByte || kind == decRune) && v < utf8.RuneSelf && isStart(byte(v)) {
 			decodedStarts = append(decodedStarts, len(out))
 		}
-		out = appendUnit(out, kind, v, in[i])
+		out = appendUnit(out, kind, v, in[i:i+n])
 		i += n
 	}
 	for _, p := range decodedStarts {
-		if kind, _, _ := unitAt(out, p); kind != literal {
+		if kind, _, _ := d.unit(out, p); kind != literal && kind != verbatim {
 			return out, true
 		}
 	}
@@ -55,10 +105,10 @@ func decodeLayer(in []byte) (out []byte, more bool) {
 
 func isStart(c byte) bool { return c == '%' || c == '\\' || c == '&' || c == 0 }
 
-func appendUnit(out []byte, kind int, v rune, c byte) []byte {
+func appendUnit(out []byte, kind int, v rune, unit []byte) []byte {
 	switch kind {
-	case literal:
-		return append(out, c)
+	case literal, verbatim:
+		return append(out, unit...)
 	case decByte:
 		return append(out, byte(v))
 	case decRune:
@@ -70,7 +120,7 @@ func appendUnit(out []byte, kind int, v rune, c byte) []byte {
 // view is text decoded until no layer finds anything more to decode, at
 // most maxLayers times; decoded is false when text is its own view. With
 // keep, layers holds each layer's input, to map matches back.
-func view(text []byte, keep bool) (v []byte, decoded bool, layers [][]byte) {
+func (d *decoder) view(text []byte, keep bool) (v []byte, decoded bool, layers [][]byte) {
 	v = text
 	for range maxLayers {
 		if !starts(v) {
@@ -80,7 +130,7 @@ func view(text []byte, keep bool) (v []byte, decoded bool, layers [][]byte) {
 			layers = append(layers, v)
 		}
 		var more bool
-		v, more = decodeLayer(v)
+		v, more = d.decodeLayer(v)
 		decoded = true
 		if !more {
 			break
@@ -91,12 +141,12 @@ func view(text []byte, keep bool) (v []byte, decoded bool, layers [][]byte) {
 
 // mapSpans maps spans of decodeLayer(in) to spans of in: each covers the
 // whole units its bytes were decoded from.
-func mapSpans(in []byte, spans []span) []span {
+func (d *decoder) mapSpans(in []byte, spans []span) []span {
 	out := make([]span, 0, len(spans))
 	k, pos, from := 0, 0, -1
 	for i := 0; i < len(in) && k < len(spans); {
-		kind, v, n := unitAt(in, i)
-		m := outLen(kind, v)
+		kind, v, n := d.unit(in, i)
+		m := outLen(kind, v, n)
 		for m > 0 && k < len(spans) {
 			s := spans[k]
 			if from < 0 {
@@ -117,10 +167,12 @@ func mapSpans(in []byte, spans []span) []span {
 }
 
 // outLen is how many bytes a unit decodes to.
-func outLen(kind int, v rune) int {
+func outLen(kind int, v rune, n int) int {
 	switch kind {
 	case literal, decByte:
 		return 1
+	case verbatim:
+		return n
 	case decRune:
 		if n := utf8.RuneLen(v); n > 0 {
 			return n
