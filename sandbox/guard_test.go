@@ -65,9 +65,9 @@ func TestGuardsKeepSemantics(t *testing.T) {
 func TestGuardErrors(t *testing.T) {
 	tests := []struct{ code, want string }{
 		{"'x'.repeat(2 ** 30)", "RangeError: String.prototype.repeat: the result would be 1073741824 characters; the limit is 33554432"},
-		{"new Array(1e8).fill(0)", "RangeError: Array.prototype.fill: filling 100000000 elements; the limit is 4194304"},
-		{"const a = []; a.length = 1e9; a.map(x => x)", "RangeError: Array.prototype.map: the array has 1000000000 elements (holes count); the limit is 4194304"},
-		{"new Uint8Array(2 ** 30)", "RangeError: Uint8Array: length 1073741824; the limit is 4194304"},
+		{"new Array(1e8).fill(0)", "RangeError: Array.prototype.fill: filling 100000000 elements; the limit is 2097152"},
+		{"const a = []; a.length = 1e9; a.map(x => x)", "RangeError: Array.prototype.map: the array has 1000000000 elements (holes count); the limit is 2097152"},
+		{"new Uint8Array(2 ** 30)", "RangeError: Uint8Array: length 1073741824; the limit is 2097152"},
 		{"JSON.parse('['.repeat(600) + ']'.repeat(600))", "RangeError: JSON.parse: the text nests more than 500 levels deep"},
 		{"eval('('.repeat(600) + ')'.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 1 of the code given to eval or Function)"},
 		{"new RegExp('('.repeat(600) + ')'.repeat(600))", "SyntaxError: RegExp: the pattern's groups nest more than 500 levels deep"},

@@ -11,7 +11,12 @@ type limits struct {
 	maxString int64
 
 	// maxElements is the longest array a guarded built-in may create or
-	// walk, holes included (each element takes 16 bytes or more).
+	// walk, holes included. An element takes 16 bytes in a dense array,
+	// but building one costs more (a sparse array filled, growth, the
+	// copy when it turns dense): new Array(4e6).fill(0) took 200 MB, and
+	// eight such calls at once (one native step each, which the watchdog
+	// cannot interrupt) 1.7 GB. A sixty-fourth of the budget keeps one
+	// call within about the budget.
 	maxElements int64
 
 	// maxStringElements bounds the elements made from one string (split,
@@ -32,7 +37,7 @@ func newLimits(o Options) limits {
 	return limits{
 		memory:            o.MemoryLimit,
 		maxString:         o.MemoryLimit / 4,
-		maxElements:       max(o.MemoryLimit/32, minElements),
+		maxElements:       max(o.MemoryLimit/64, minElements),
 		maxStringElements: max(o.MemoryLimit/128, minElements),
 		maxBuffer:         o.MemoryLimit / 2,
 		maxCode:           o.MaxCodeBytes,
