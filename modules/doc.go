@@ -5,13 +5,13 @@
 //	return slugify("Hello World");
 //
 // Bundle rewrites the code's import declarations in place and bundles the
-// imported files with esbuild's Build API, reading them through a Loader
-// (the workspace of the execution's subject), never from the host's file
-// system:
+// imported files with esbuild's Build API, reading them through a
+// Workspace (the workspace of the execution's subject), never from the
+// host's file system:
 //
-//	code, err := modules.Bundle(ctx, code, func(ctx context.Context, path string) (string, error) {
-//		return ws.ReadFile(ctx, path)
-//	})
+//	code, err := modules.Bundle(ctx, code, ws, maxCodeBytes)
+//
+// where ws is a Workspace (a file's size, a file's content).
 //
 // # Line numbers
 //
@@ -31,4 +31,16 @@
 // or rooted ("/"); a file may leave out its extension (.ts, then .js). The
 // imported files may import each other the same way. Package imports
 // ("lodash"), dynamic import() and `..` above the workspace root are errors.
+// So is `export * from` in an imported file (`export * as ns from` and
+// re-exports by name are fine): see Limits.
+//
+// # Limits
+//
+// esbuild runs in the server's process, on the server's stack, for the
+// script: what it costs counts against the execution (load.go's header
+// has the measurements). The code and the files it imports stay within
+// the code size limit together, a file is sized before it is read, every
+// text passes sandbox.CheckSource before esbuild parses it, at most 100
+// files and 1,000 names of import and export clauses are imported, and
+// bundling ends with ctx (the execution's deadline).
 package modules

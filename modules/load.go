@@ -25,9 +25,11 @@ package modules
 // export * from the next two is 2^50 paths: it never ends), and each
 // re-exported name along the whole chain of files re-exporting it
 // (100 files re-exporting the same 500 names, 240 KB: 4 s). Without
-// export * and with at most maxNames names and maxFiles files it stays
-// within about 0.3 s (a chain of 100 files re-exporting 10
-// names each: 0.25 s).
+// export * and with at most maxNames names and maxFiles files the worst
+// shape measured, a chain of 100 files re-exporting 10 names each, links
+// in 0.11 s (TestBundleLinkerBound); property accesses of a namespace
+// import are resolved once per name (20,000 of them on such a chain:
+// 0.12 s).
 //
 // esbuild calls the plugin from several goroutines: the budget is shared
 // under a lock.
