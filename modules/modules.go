@@ -66,6 +66,9 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 	var order []string
 	for i := range decls {
 		d := &decls[i]
+		if typeOnly(d.clause) {
+			continue // TypeScript erases it: the file need not exist
+		}
 		p, err := rootPath(d.spec)
 		if err != nil {
 			return "", &Error{Line: d.line, Message: err.Error()}
@@ -75,6 +78,9 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 			order = append(order, p)
 		}
 		d.module = mods[p]
+	}
+	if len(order) == 0 {
+		return rewrite(code, decls, "")
 	}
 	b := &budget{limit: maxBytes, code: len(code)}
 	bundle, err := build(ctx, order, mods, &loader{ws: ws, budget: b})
@@ -109,6 +115,25 @@ func findImports(code string) []decl {
 		out = append(out, d)
 	}
 	return out
+}
+
+// typeOnly reports whether an import clause imports only types
+// ("type { A }", "{ type A, type B }"), which import nothing at run time.
+func typeOnly(clause string) bool {
+	clause = strings.Join(strings.Fields(clause), " ")
+	if clause == "type" || strings.HasPrefix(clause, "type ") {
+		return !defaultRe().MatchString(clause) // else a default import named type
+	}
+	m := named.FindStringSubmatch(clause)
+	if m == nil || strings.TrimSpace(m[1]) == "" {
+		return false
+	}
+	for _, s := range strings.Split(m[1], ",") {
+		if s = strings.TrimSpace(s); s != "" && !strings.HasPrefix(s, "type ") {
+			return false
+		}
+	}
+	return true
 }
 
 // rootPath resolves a specifier of the model's code, which sits at the

@@ -83,6 +83,9 @@ func TestBundle(t *testing.T) {
 		{"import type { Num } from \"./lib/math.ts\";\nconst n = 1;\nreturn n", "1"},
 		{"import \"./side.js\";\nreturn globalThis.sideEffect", "ran"},
 		{"import { four } from \"./lib/math\";\nreturn four", "4"},
+		// TypeScript erases type-only imports: the file need not exist (issue 13.6).
+		{"import type { Nope } from \"./nope.ts\";\nimport { type A, type B } from './gone';\nreturn 5", "5"},
+		{"import type Nope from \"./nope.ts\";\nimport { four } from \"./lib/math\";\nreturn four", "4"},
 	}
 	for _, tt := range tests {
 		got, err := run(t, tt.code)

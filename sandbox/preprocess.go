@@ -8,6 +8,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
+	"github.com/dop251/goja/token"
 	"github.com/evanw/esbuild/pkg/api"
 )
 
@@ -40,6 +41,7 @@ type script struct {
 	skipped int    // lines before the model's code (an opening fence)
 	last    int    // number of the code's last line
 	plain   string // the source goja compiled, when it compiled the code without esbuild
+	head    int    // lines before the code in the source positions refer to
 }
 
 // errNoSourceMap refuses every source map that is not inline, so neither
@@ -54,7 +56,7 @@ func compile(code string, maxBytes int) (*script, *Error) {
 		return nil, err
 	}
 	body, skipped := stripFence(code)
-	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1}
+	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1, head: wrapperLines}
 	if plainJS(body) {
 		if src := wrapperHead + body + wrapperTail; s.compileJS(src) {
 			s.plain = src
@@ -108,13 +110,66 @@ func (s *script) transform(body string) (string, *Error) {
 		LogLevel:       api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
+		if js, err, ok := s.transformModule(body); ok {
+			return js, err
+		}
 		return "", s.esbuildError(res.Errors[0])
 	}
-	sm, err := inlineSourceMap(res.Map)
+	sm, err := inlineSourceMap(res.Map, 0)
 	if err != nil {
 		return "", internalError(err)
 	}
 	return string(res.Code) + sm, nil
+}
+
+// transformModule strips types from the code as a module, where
+// TypeScript allows what it refuses in a function body: `namespace X {}`
+// and `export {}` (which marks a file a module and is dropped). It is
+// tried only after the code failed in the wrapper, and fails when the
+// code needs the wrapper (a top-level return, in a module with await),
+// or leaves a statement goja cannot run in a function (an export of a
+// declaration): the wrapper's error is then the one reported, but for a
+// return, which the model can fix, and in code with a namespace, where the
+// wrapper's error is only that namespace is not allowed. The wrapper
+// goes around esbuild's output, so the source map maps the code's lines
+// themselves (s.head is 0).
+func (s *script) transformModule(body string) (string, *Error, bool) {
+	if !containsWord(body, "namespace") && !containsWord(body, "module") && !containsWord(body, "export") {
+		return "", nil, false
+	}
+	res := api.Transform(body, api.TransformOptions{
+		Loader:         api.LoaderTS,
+		Format:         api.FormatESModule,
+		Target:         api.ESNext,
+		Supported:      unsupported,
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentExclude,
+		Sourcefile:     sourceName,
+		LegalComments:  api.LegalCommentsNone,
+		LogLevel:       api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		m := res.Errors[0]
+		switch {
+		case strings.HasPrefix(m.Text, "Top-level return cannot be used"):
+			m.Text = "a top-level return cannot be used with namespace or export, which make TypeScript read the code " +
+				"as a module; end the code with the value as its last expression instead"
+		case !containsWord(body, "namespace"):
+			return "", nil, false
+		} // else the error is in the code, which the wrapper made unreadable at the namespace
+		s.head = 0
+		return "", s.esbuildError(m), true
+	}
+	src := wrapperHead + string(res.Code) + wrapperTail
+	if _, err := parser.ParseFile(nil, generatedName, src, 0, parser.WithSourceMapLoader(denySourceMap)); err != nil {
+		return "", nil, false
+	}
+	sm, err := inlineSourceMap(res.Map, wrapperLines)
+	if err != nil {
+		return "", nil, false
+	}
+	s.head = 0
+	return src + sm, nil, true
 }
 
 // esbuildError reports an esbuild message as a SyntaxError at the model's
@@ -150,7 +205,7 @@ func (s *script) goSyntaxError(err error) *Error {
 // the model's own code (both 1-based). Lines inside the wrapper's head or
 // tail are clamped to the code.
 func (s *script) position(line, col0 int) (int, int) {
-	line = line - wrapperLines + s.skipped
+	line = line - s.head + s.skipped
 	switch {
 	case line < s.skipped+1:
 		return s.skipped + 1, 1
@@ -215,9 +270,59 @@ func completeBody(prg *ast.Program) {
 		}
 		return
 	}
-	if !hasReturn(list) {
-		list[len(list)-1] = returnLast(list[len(list)-1])
+	if hasReturn(list) {
+		return
 	}
+	n := len(list)
+	for n > 0 && declaration(list[n-1]) {
+		n--
+	}
+	switch {
+	case n == 0:
+	case n == len(list) || onlyEmpty(list[n:]):
+		list[n-1] = returnLast(list[n-1])
+	default:
+		fn.Body.List = keepValue(list, n-1)
+	}
+}
+
+// lastValue holds the value of the last expression statement when
+// declarations follow it: they still run, then the value is returned.
+const lastValue = "__codemode_last"
+
+// declaration reports whether a statement has no completion value of its
+// own: `x; const y = 1;` and `x;;` have x's value (SPEC §4).
+func declaration(st ast.Statement) bool {
+	switch st.(type) {
+	case *ast.EmptyStatement, *ast.VariableStatement, *ast.LexicalDeclaration,
+		*ast.FunctionDeclaration, *ast.ClassDeclaration:
+		return true
+	}
+	return false
+}
+
+func onlyEmpty(list []ast.Statement) bool {
+	for _, st := range list {
+		if _, ok := st.(*ast.EmptyStatement); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// keepValue makes the expression statement list[i] assign its value to
+// lastValue, and returns it after the declarations that follow run.
+func keepValue(list []ast.Statement, i int) []ast.Statement {
+	es, ok := list[i].(*ast.ExpressionStatement)
+	if !ok {
+		return list
+	}
+	at := es.Idx0()
+	es.Expression = &ast.AssignExpression{Operator: token.ASSIGN,
+		Left: &ast.Identifier{Name: lastValue, Idx: at}, Right: es.Expression}
+	decl := &ast.VariableStatement{Var: at, List: []*ast.Binding{{Target: &ast.Identifier{Name: lastValue, Idx: at}}}}
+	ret := &ast.ReturnStatement{Return: at, Argument: &ast.Identifier{Name: lastValue, Idx: at}}
+	return append(list, decl, ret)
 }
 
 // returnLast makes an expression statement a return statement, looking

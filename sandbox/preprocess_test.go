@@ -77,6 +77,15 @@ func TestPreprocessing(t *testing.T) {
 		{"optional chaining", "const o: any = {}; o?.a?.b ?? 18", "18"},
 		{"using is lowered", "{ using r = null; }\n19", "19"},
 		{"this at top level", "typeof this", `"object"`},
+		// The last expression statement's value, past declarations (issue 13.8).
+		{"declaration after the last expression", "1 + 2; const y = 3;", "3"},
+		{"empty statements after the last expression", "1 + 2;;", "3"},
+		{"declarations after run", "let a = 1; a + 1; a = 5; let b = globalThis.b = a; function f() {}", "5"},
+		{"types after the last expression", "const z = 20; z; interface I {}\ntype T = number;", "20"},
+		// Common TypeScript that needs a module (issue 13.6).
+		{"namespace", "namespace X { export const a = 21 }\nX.a", "21"},
+		{"export {}", "export {};\nconst v = await Promise.resolve(22);\nv", "22"},
+		{"namespace and await", "namespace N { export const f = () => 23 }\nawait N.f()", "23"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +108,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"characters, not bytes", `const s = "ééé"; let = ;`, `SyntaxError: Unexpected ";" (line 1, column 24)`},
 		{"unclosed brace", "if (true) {\n  1", `SyntaxError: Unexpected ")" (line 2)`},
 		{"import", "import fs from 'fs'", `SyntaxError: Unexpected "fs" (line 1, column 8)`},
+		{"namespace and a return", "namespace X {}\nawait 1;\nreturn 1", "SyntaxError: a top-level return cannot be used with namespace or export, which make TypeScript read the code as a module; end the code with the value as its last expression instead (line 3, column 1)"},
+		{"export of a declaration", "export const b = 2;\nb", `SyntaxError: Unexpected "export" (line 1, column 1)`},
+		{"error in a namespace", "namespace X {\n  export const a = ;\n}", `SyntaxError: Unexpected ";" (line 2, column 20)`},
 		{"RegExp flag goja lacks", "/a/d.test('a')", "SyntaxError: Invalid flags supplied to RegExp constructor 'd' (line 1, column 1)"},
 	}
 	for _, tt := range tests {

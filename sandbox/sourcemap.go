@@ -13,13 +13,16 @@ import (
 // column where the map (and the go-sourcemap package) count from 0, so every
 // lookup would land one character late: on the ")" of a call rather than its
 // start. Shifting every mapping one column right cancels that out.
-func inlineSourceMap(sourceMap []byte) (string, error) {
+//
+// skipLines generated lines come before the code esbuild generated (a
+// wrapper put around its output): the mappings start with as many empty lines.
+func inlineSourceMap(sourceMap []byte, skipLines int) (string, error) {
 	var m map[string]any
 	if err := json.Unmarshal(sourceMap, &m); err != nil {
 		return "", err
 	}
 	if s, ok := m["mappings"].(string); ok {
-		m["mappings"] = shiftMappings(s)
+		m["mappings"] = strings.Repeat(";", skipLines) + shiftMappings(s)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

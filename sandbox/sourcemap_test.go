@@ -38,7 +38,7 @@ func TestShiftMappings(t *testing.T) {
 }
 
 func TestInlineSourceMap(t *testing.T) {
-	got, err := inlineSourceMap([]byte(`{"version":3,"sources":["code.ts"],"mappings":"AAAA"}`))
+	got, err := inlineSourceMap([]byte(`{"version":3,"sources":["code.ts"],"mappings":"AAAA"}`), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestInlineSourceMap(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil || m.Mappings != "CAAA" {
 		t.Errorf("mappings = %q (%v); want CAAA", m.Mappings, err)
 	}
-	if _, err := inlineSourceMap([]byte("{")); err == nil {
+	if _, err := inlineSourceMap([]byte("{"), 0); err == nil {
 		t.Error("bad JSON: no error")
 	}
 }
