@@ -67,6 +67,18 @@ var workspaceAliases = map[string][]string{
 // needsApproval says why e needs the user's approval: the setting that
 // asks for it, or "".
 func (s *Server) needsApproval(e tools.Entry) string {
+	if s.approvalRule(e) != "" {
+		return "codemode.require_approval"
+	}
+	if s.limits.ApproveDestructive && (e.Annotations.DestructiveHint != nil && *e.Annotations.DestructiveHint ||
+		e.Server == tools.WorkspaceNamespace && slices.Contains(workspaceAliases[e.Name], "delete_file")) {
+		return "codemode.approve_destructive"
+	}
+	return ""
+}
+
+// approvalRule is the entry of require_approval that gates e, or "".
+func (s *Server) approvalRule(e tools.Entry) string {
 	names := []string{e.Server, e.Namespace, e.Server + "." + e.Name, e.Path()}
 	if e.Server == tools.WorkspaceNamespace {
 		for _, alias := range workspaceAliases[e.Name] {
@@ -75,12 +87,8 @@ func (s *Server) needsApproval(e tools.Entry) string {
 	}
 	for _, name := range names {
 		if slices.Contains(s.limits.RequireApproval, name) {
-			return "codemode.require_approval"
+			return name
 		}
-	}
-	if s.limits.ApproveDestructive && (e.Annotations.DestructiveHint != nil && *e.Annotations.DestructiveHint ||
-		e.Server == tools.WorkspaceNamespace && slices.Contains(workspaceAliases[e.Name], "delete_file")) {
-		return "codemode.approve_destructive"
 	}
 	return ""
 }
@@ -133,8 +141,12 @@ func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, s
 		what += " (for " + via + ")"
 	}
 	if !canElicit(ctx) {
+		rule := e.Path()
+		if r := s.approvalRule(e); r != "" && setting == "codemode.require_approval" {
+			rule = r // the entry to take out, which may name another tool (an alias) or the namespace
+		}
 		return false, approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
-			"use a client that does, or take %s out of %s", what, setting, e.Path(), setting)
+			"use a client that does, or take %s out of %s", what, setting, rule, setting)
 	}
 	res, err := s.mcp.RequestElicitation(ctx, approvalRequest(e, args, setting, via))
 	switch {

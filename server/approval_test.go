@@ -57,6 +57,27 @@ func TestNeedsApproval(t *testing.T) {
 	}
 }
 
+// TestApprovalWithoutClientNamesRule: the error names the entry of
+// require_approval to take out, which may name another tool than the one
+// called.
+func TestApprovalWithoutClientNamesRule(t *testing.T) {
+	reg := tools.NewRegistry(tools.Options{})
+	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	srv := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"workspace.write_file"}}})
+	res := srv.Execute(context.Background(), `await codemode.save("x", "return 1", "One")`)
+	want := "ApprovalError: workspace.write_file (for codemode.save) needs the user's approval (codemode.require_approval), but this client cannot be asked: " +
+		"it does not support MCP elicitation; use a client that does, or take workspace.write_file out of codemode.require_approval (line 1, column 16)"
+	if res.Err == nil || res.Err.Error() != want {
+		t.Errorf("got %v\nwant %s", res.Err, want)
+	}
+	res = srv.Execute(context.Background(), `await workspace.append_file({ path: "a.txt", content: "x" })`)
+	want = "ApprovalError: workspace.append_file needs the user's approval (codemode.require_approval), but this client cannot be asked: " +
+		"it does not support MCP elicitation; use a client that does, or take workspace.write_file out of codemode.require_approval (line 1, column 17)"
+	if res.Err == nil || res.Err.Error() != want {
+		t.Errorf("got %v\nwant %s", res.Err, want)
+	}
+}
+
 // TestApprovalWithoutClient: `mcp-codemode run` has no client to ask, so a
 // tool that needs approval fails with the setting named, and is not called.
 func TestApprovalWithoutClient(t *testing.T) {
@@ -69,7 +90,7 @@ func TestApprovalWithoutClient(t *testing.T) {
 	srv := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"bank"}}})
 	res := srv.Execute(context.Background(), `await bank.pay({})`)
 	want := "ApprovalError: bank.pay needs the user's approval (codemode.require_approval), but this client cannot be asked: " +
-		"it does not support MCP elicitation; use a client that does, or take bank.pay out of codemode.require_approval (line 1, column 12)"
+		"it does not support MCP elicitation; use a client that does, or take bank out of codemode.require_approval (line 1, column 12)"
 	if res.Err == nil || res.Err.Error() != want || called {
 		t.Errorf("got %v (called %v)\nwant %s", res.Err, called, want)
 	}
