@@ -156,7 +156,11 @@ func network(cfg *config.Config, log *slog.Logger) (*egress.Client, error) {
 
 func (e *env) serve(ctx context.Context, args []string) int {
 	var f flags
-	if _, err := e.parse("serve", args, &f, "config", "transport", "listen"); err != nil {
+	fs, err := e.parse("serve", args, &f, commandFlags["serve"]...)
+	if err == nil {
+		err = e.noArgs(fs)
+	}
+	if err != nil {
 		return e.usageError(err)
 	}
 	cfg, err := e.loadConfig(f.config)
@@ -189,12 +193,12 @@ func (e *env) serve(ctx context.Context, args []string) int {
 
 func (e *env) types(ctx context.Context, args []string) int {
 	var f flags
-	fs, err := e.parse("types", args, &f, "config", "tools", "namespace")
+	fs, err := e.parse("types", args, &f, commandFlags["types"]...)
+	if err == nil {
+		err = e.noArgs(fs)
+	}
 	if err != nil {
 		return e.usageError(err)
-	}
-	if fs.NArg() > 0 {
-		return e.usageError(fmt.Errorf("types takes no arguments, got %q", fs.Args()))
 	}
 	if f.tools != "" {
 		return e.typesFromFile(f.tools, f.namespace)
@@ -235,7 +239,8 @@ func (e *env) typesFromFile(path, namespace string) int {
 
 func (e *env) runScript(ctx context.Context, args []string) int {
 	var f flags
-	fs, err := e.parse("run", args, &f, "config")
+	e.logLevel = slog.LevelWarn
+	fs, err := e.parse("run", args, &f, commandFlags["run"]...)
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -331,7 +336,11 @@ func pretty(raw json.RawMessage) string {
 
 func (e *env) check(ctx context.Context, args []string) int {
 	var f flags
-	if _, err := e.parse("check", args, &f, "config"); err != nil {
+	fs, err := e.parse("check", args, &f, commandFlags["check"]...)
+	if err == nil {
+		err = e.noArgs(fs)
+	}
+	if err != nil {
 		return e.usageError(err)
 	}
 	cfg, err := e.loadConfig(f.config)
@@ -366,6 +375,10 @@ func (e *env) printStatuses(statuses []tools.Status) int {
 }
 
 func (e *env) version(args []string) int {
+	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "-help") {
+		fmt.Fprint(e.stdout, commandUsage["version"])
+		return exitOK
+	}
 	if len(args) > 0 {
 		return e.usageError(fmt.Errorf("version takes no arguments"))
 	}

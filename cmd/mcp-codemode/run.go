@@ -53,7 +53,43 @@ MCP_CODEMODE_SHUTDOWN_GRACE (default 30s) is how long HTTP requests in
 flight may finish after SIGTERM.
 
 Exit status: 0 success, 1 script or server failure, 2 usage or configuration error.
+'mcp-codemode COMMAND --help' describes one command.
 `
+
+// commandUsage is each command's --help: what it does, its flags (appended
+// by parse) and its environment.
+var commandUsage = map[string]string{
+	"serve": `Usage: mcp-codemode [serve] [--config FILE] [--transport stdio|http|sse] [--listen ADDR]
+
+Serve MCP: one execute tool whose description is the TypeScript API of every
+configured server's tools. stdio (the default) is what Claude Desktop runs;
+stdout then carries only MCP messages and every log line goes to stderr.
+--transport http serves streamable HTTP at /mcp, --transport sse serves /sse
+and /message; both also serve /healthz, /readyz and /metrics. A --listen
+address other than loopback needs codemode.auth in the configuration.
+`,
+	"types": `Usage: mcp-codemode types [--config FILE] [--tools FILE [--namespace NAME]]
+
+Print the TypeScript declarations the model sees: of every configured server,
+or with --tools of a tools/list result ({"tools": [...]}) read from FILE.
+`,
+	"run": `Usage: mcp-codemode run [--config FILE] SCRIPT|-
+
+Run one script (a file, or - for standard input) as execute would. The
+result's JSON goes to stdout; console output and the script's error go to
+stderr. Log lines below warn are left out unless MCP_CODEMODE_LOG_LEVEL is
+set. Exit status 1 when the script fails.
+`,
+	"check": `Usage: mcp-codemode check [--config FILE]
+
+Connect to every configured server and print one line per server: its tool
+count, or why it could not be reached (exit status 1).
+`,
+	"version": `Usage: mcp-codemode version (or --version)
+
+Print the version and the Go release it was built with.
+`,
+}
 
 // env is the process environment the command reads flags and ${VAR} from.
 type env struct {
@@ -61,6 +97,9 @@ type env struct {
 	stdout, stderr io.Writer
 	lookup         func(string) (string, bool)
 	secrets        *redact.Redactor // of the configuration loaded; logger scrubs with it
+	// logLevel is the level logged without MCP_CODEMODE_LOG_LEVEL: info,
+	// but warn for run, whose stderr is the script's console and error.
+	logLevel slog.Level
 }
 
 // run is main without the process: it is what the tests call.
@@ -71,8 +110,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func (e *env) run(ctx context.Context, args []string) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) == 0:
+	case !strings.HasPrefix(args[0], "-"):
 		cmd, args = args[0], args[1:]
+	case args[0] == "--version" || args[0] == "-version":
+		cmd, args = "version", args[1:]
+	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
 	}
 	switch cmd {
 	case "serve":
@@ -86,8 +132,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 	case "version":
 		return e.version(args)
 	case "help":
-		fmt.Fprint(e.stdout, usage)
-		return exitOK
+		return e.help(args)
 	case isolate.WorkerCommand:
 		// Hidden: a sandbox worker process, started by a pool (isolate's init
 		// usually takes it first; this serves one started by hand).
@@ -95,6 +140,31 @@ func (e *env) run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, version\n", cmd)
 	return exitUsage
+}
+
+// help prints the usage, or one command's with its flags.
+func (e *env) help(args []string) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	case len(args) > 1 || commandUsage[args[0]] == "":
+		return e.usageError(fmt.Errorf("help takes one command: serve, types, run, check or version"))
+	}
+	if args[0] == "version" {
+		return e.version([]string{"--help"})
+	}
+	var f flags
+	_, err := e.parse(args[0], []string{"--help"}, &f, commandFlags[args[0]]...)
+	return e.usageError(err)
+}
+
+// commandFlags are the flags each command takes.
+var commandFlags = map[string][]string{
+	"serve": {"config", "transport", "listen"},
+	"types": {"config", "tools", "namespace"},
+	"run":   {"config"},
+	"check": {"config"},
 }
 
 // flags is every flag of every command; each command registers those it takes.
@@ -126,13 +196,32 @@ func (e *env) parse(name string, args []string, f *flags, which ...string) (*fla
 	}
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(e.stdout, usage)
+		e.commandHelp(fs)
 		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v; see mcp-codemode --help", name, err)
 	}
 	return fs, nil
+}
+
+// commandHelp prints the usage of fs's command and its flags.
+func (e *env) commandHelp(fs *flag.FlagSet) {
+	fmt.Fprint(e.stdout, commandUsage[fs.Name()])
+	fmt.Fprintln(e.stdout, "\nFlags:")
+	fs.SetOutput(e.stdout)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// noArgs refuses the arguments left after a command's flags, which a
+// command that takes none would otherwise ignore (a typo, or a flag after
+// a misspelt one).
+func (e *env) noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s takes no arguments, got %q; see mcp-codemode %s --help", fs.Name(), fs.Args(), fs.Name())
 }
 
 // usageError prints err (unless it is a help request) and gives the status.
@@ -144,12 +233,12 @@ func (e *env) usageError(err error) int {
 	return exitUsage
 }
 
-// logger logs to stderr at MCP_CODEMODE_LOG_LEVEL (default info), as
+// logger logs to stderr at MCP_CODEMODE_LOG_LEVEL (default e.logLevel), as
 // text or, with MCP_CODEMODE_LOG_FORMAT=json, one JSON object per line.
 // Lines logged for an HTTP request carry its request_id. Every line is
 // scrubbed of the configuration's secrets, whoever logs it.
 func (e *env) logger() *slog.Logger {
-	level := slog.LevelInfo
+	level := e.logLevel
 	if v, _ := e.lookup("MCP_CODEMODE_LOG_LEVEL"); v != "" {
 		_ = level.UnmarshalText([]byte(v))
 	}
