@@ -236,11 +236,10 @@ func workspacePlugin(ctx context.Context, l *loader) api.Plugin {
 			if err != nil {
 				return api.OnLoadResult{}, err
 			}
-			ld := api.LoaderJS // compiled by load
-			if loaderFor(p) == api.LoaderJSON {
-				ld = api.LoaderJSON
-			}
-			return api.OnLoadResult{Contents: &text, Loader: ld}, nil
+			// A TypeScript file is compiled by load, but still loaded as
+			// TypeScript: its JavaScript parses the same, and esbuild lets
+			// a TypeScript file re-export a name it does not find (a type).
+			return api.OnLoadResult{Contents: &text, Loader: loaderFor(p)}, nil
 		})
 	}}
 }
