@@ -36,6 +36,9 @@ var lib = files{
 	"bad.ts":            "export const x = ;\n",
 	"escape.ts":         "import { x } from \"../../etc/passwd\";\nexport const y = x;\n",
 	"pkg.ts":            "import _ from \"lodash\";\nexport const y = _;\n",
+	"types.ts":          "export type T = number;\nexport interface I { a: number }\nexport const v = 1;\n",
+	"re.ts":             "export { T, I, v } from \"./types.ts\";\nimport { T as U } from \"./types.ts\";\nexport { U };\nexport const w: U = 2;\n",
+	"enum.ts":           "export const enum E { A = 1, B = 2 }\nexport enum F { X = 3 }\n",
 }
 
 // run bundles code, strips its TypeScript the way the sandbox would (here:
@@ -86,6 +89,10 @@ func TestBundle(t *testing.T) {
 		// TypeScript erases type-only imports: the file need not exist (issue 13.6).
 		{"import type { Nope } from \"./nope.ts\";\nimport { type A, type B } from './gone';\nreturn 5", "5"},
 		{"import type Nope from \"./nope.ts\";\nimport { four } from \"./lib/math\";\nreturn four", "4"},
+		// A TypeScript file may re-export types, which its JavaScript
+		// (see load.go) no longer has.
+		{"import { v, w, T } from \"./re.ts\";\nreturn v + w", "3"},
+		{"import { E, F } from \"./enum.ts\";\nreturn E.B + F.X", "5"},
 	}
 	for _, tt := range tests {
 		got, err := run(t, tt.code)
