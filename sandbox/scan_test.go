@@ -126,3 +126,27 @@ func FuzzNesting(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckSource: the check exported for text parsed outside Run (the
+// files a bundler imports) says what Run would say of the same code.
+func TestCheckSource(t *testing.T) {
+	deep := "const a = 1;\nexport const x = " + strings.Repeat("[", 600) + strings.Repeat("]", 600)
+	tests := []struct {
+		src  string
+		max  int
+		want string
+	}{
+		{"export const x = [[1]];", 100, ""},
+		{deep, 2000, "SyntaxError: the code nests more than 500 levels deep; flatten it (line 2)"},
+		{strings.Repeat("x", 101), 100, "SyntaxError: the code is 101 bytes; the limit is 100 bytes"},
+	}
+	for _, tt := range tests {
+		got := ""
+		if err := CheckSource(tt.src, tt.max); err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("%.30q: %q; want %q", tt.src, got, tt.want)
+		}
+	}
+}
