@@ -70,23 +70,23 @@ func TestNamingAndOrder(t *testing.T) {
 	want := []string{
 		"_9lives._2fast ← 9lives/2fast",
 		"console_.log ← console/log",
-		"my_server.delete ← my-server/delete",
-		"my_server.get_sum ← my-server/get-sum",
-		"my_server.get_sum_2 ← my-server/get_sum",
-		"my_server_2.b ← my_server/b",
+		"my_server.b ← my_server/b",
+		"my_server_2.delete ← my-server/delete",
+		"my_server_2.get_sum ← my-server/get_sum",
+		"my_server_2.get_sum_2 ← my-server/get-sum",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got)\n%s", diff)
 	}
-	e, ok := r.Lookup(toolID("my-server", "get_sum"))
-	if !ok || e.Path() != "my_server.get_sum_2" {
+	e, ok := r.Lookup(toolID("my-server", "get-sum"))
+	if !ok || e.Path() != "my_server_2.get_sum_2" {
 		t.Errorf("Lookup = %v, %v", e.Path(), ok)
 	}
 	var ns []string
 	for _, n := range r.Namespaces() {
 		ns = append(ns, n.Name+":"+n.Tools[0].Name)
 	}
-	if diff := cmp.Diff([]string{"_9lives:_2fast", "console_:log", "my_server:delete", "my_server_2:b"}, ns); diff != "" {
+	if diff := cmp.Diff([]string{"_9lives:_2fast", "console_:log", "my_server:b", "my_server_2:delete"}, ns); diff != "" {
 		t.Errorf("namespaces (-want +got)\n%s", diff)
 	}
 }

@@ -71,11 +71,12 @@ func groupNamespaces(entries []Entry, servers map[string]*serverTools) []typegen
 	var out []typegen.Namespace
 	for _, e := range entries {
 		if len(out) == 0 || out[len(out)-1].Name != e.Namespace {
-			out = append(out, typegen.Namespace{Name: e.Namespace, Description: servers[e.Server].description})
+			out = append(out, typegen.Namespace{Name: e.Namespace, Original: e.Server, Description: servers[e.Server].description})
 		}
 		ns := &out[len(out)-1]
 		ns.Tools = append(ns.Tools, typegen.Tool{
 			Name:         e.Method,
+			Original:     e.Name,
 			Description:  e.Description,
 			InputSchema:  e.inputSchema(),
 			OutputSchema: e.OutputSchema,

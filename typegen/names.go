@@ -70,8 +70,9 @@ func NamespaceNames(raw []string) []string {
 // reserved words are kept, since github.delete(...) is valid JavaScript, but
 // "__proto__" gets a trailing '_' because assigning it would replace the
 // namespace object's prototype. Names that collide after sanitising are
-// disambiguated independently of input order: the colliding raw names are
-// sorted, the first keeps the identifier and the others get _2, _3, ...,
+// disambiguated independently of input order: a raw name that is the
+// identifier itself keeps it, the other colliding raw names are sorted, the
+// first keeps the identifier if still free and the others get _2, _3, ...,
 // skipping any suffixed name that is already taken.
 func MethodNames(raw []string) []string {
 	return uniqueNames(raw, func(s string) string {
@@ -103,7 +104,17 @@ func uniqueNames(raw []string, base func(string) string) []string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		idx := groups[k]
-		slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(raw[a], raw[b]) })
+		slices.SortStableFunc(idx, func(a, b int) int {
+			// The name that needs no change keeps it: list_items stays
+			// list_items when list-items also wants it.
+			if ka, kb := raw[a] == k, raw[b] == k; ka != kb {
+				if ka {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(raw[a], raw[b])
+		})
 		n := 2
 		for _, i := range idx[1:] {
 			for taken[k+"_"+strconv.Itoa(n)] {

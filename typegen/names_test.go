@@ -46,7 +46,7 @@ func TestNamespaceNames(t *testing.T) {
 		{"globals are case-sensitive", []string{"json", "math"}, []string{"json", "math"}},
 		{"collision", []string{"my-server", "my.server", "my server"}, []string{"my_server_2", "my_server_3", "my_server"}},
 		{"collision skips taken suffix", []string{"a-b", "a.b", "a_b_2"}, []string{"a_b", "a_b_3", "a_b_2"}},
-		{"collision with reserved suffix", []string{"console", "console_"}, []string{"console_", "console__2"}},
+		{"collision with reserved suffix", []string{"console", "console_"}, []string{"console__2", "console_"}},
 		{"identical raw names", []string{"x", "x"}, []string{"x", "x_2"}},
 		{"empty", nil, []string{}},
 	}
@@ -67,7 +67,9 @@ func TestMethodNames(t *testing.T) {
 		{"reserved words kept", []string{"delete", "new", "class", "console"}, []string{"delete", "new", "class", "console"}},
 		{"sanitised", []string{"get-env", "list.files", "2fa"}, []string{"get_env", "list_files", "_2fa"}},
 		{"prototype", []string{"__proto__"}, []string{"__proto___"}},
-		{"collision", []string{"list_issues", "list-issues"}, []string{"list_issues_2", "list_issues"}},
+		// The name that needs no change keeps it (issue 20.12).
+		{"collision", []string{"list_issues", "list-issues"}, []string{"list_issues", "list_issues_2"}},
+		{"collision, valid name sorted last", []string{"list-items", "list_items", "list.items"}, []string{"list_items_2", "list_items", "list_items_3"}},
 		{"different case is no collision", []string{"list_issues", "listIssues"}, []string{"list_issues", "listIssues"}},
 	}
 	for _, tt := range tests {
@@ -105,5 +107,28 @@ func TestNamesIndependentOfOrder(t *testing.T) {
 				t.Fatalf("%q is not a usable global name", n)
 			}
 		}
+	}
+}
+
+// TestRenamedDoc: a declaration names the server and tool as they are
+// called upstream when their identifiers differ (issue 13.8, 20.12).
+func TestRenamedDoc(t *testing.T) {
+	got := Declarations([]Namespace{{Name: "my_srv", Original: "my-srv", Tools: []Tool{
+		{Name: "list_items", Original: "list_items", Description: "Underscore."},
+		{Name: "list_items_2", Original: "list-items", Description: "Dash."},
+		{Name: "get", Original: "get*/x"},
+	}}}, Options{})
+	want := `/** (server "my-srv") */
+declare const my_srv: {
+/** Underscore. */
+list_items(args?: {}): Promise<unknown>;
+/** Dash. (tool "list-items") */
+list_items_2(args?: {}): Promise<unknown>;
+/** (tool "get*\/x") */
+get(args?: {}): Promise<unknown>;
+};
+`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Declarations (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,7 @@ import (
 // Tool is one function to declare.
 type Tool struct {
 	Name         string          // final method identifier (made unique by the caller with MethodNames)
+	Original     string          // the tool's own name, shown when it differs from Name
 	Description  string          // shown as JSDoc above the method
 	InputSchema  json.RawMessage // JSON Schema of the arguments object; nil or empty: no arguments
 	OutputSchema json.RawMessage // JSON Schema of the result; nil or empty: Promise<unknown>
@@ -18,6 +19,7 @@ type Tool struct {
 // Namespace is one global object whose methods are tools.
 type Namespace struct {
 	Name        string // final global identifier (made unique by the caller with NamespaceNames)
+	Original    string // the server's name, shown when it differs from Name
 	Description string // optional; shown as JSDoc above the declaration
 	Tools       []Tool
 }
@@ -137,7 +139,7 @@ func (g *gen) namespace(b *strings.Builder, n Namespace) {
 	}
 	body := &g.body
 	body.Reset()
-	jsdoc(body, cleanText(n.Description, g.maxDesc), 0)
+	jsdoc(body, joinDoc(cleanText(n.Description, g.maxDesc), renamed("server", n.Original, name)), 0)
 	body.WriteString("declare const " + name + ": {")
 	if len(n.Tools) > 0 {
 		body.WriteByte('\n')
@@ -194,7 +196,7 @@ func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
 func method(b writer, p prepared, maxDesc int) {
 	in, optional := renderInput(p.in, p.inErr)
 	out := renderOutput(p.out, p.outErr, 0)
-	jsdoc(b, cleanText(p.tool.Description, maxDesc), 0)
+	jsdoc(b, joinDoc(cleanText(p.tool.Description, maxDesc), renamed("tool", p.tool.Original, p.tool.Name)), 0)
 	b.WriteString(methodName(p.tool.Name))
 	b.WriteString("(args")
 	if optional {
@@ -292,4 +294,14 @@ func (g *gen) writeDefs(b *strings.Builder) {
 		b.WriteString(";\n")
 	}
 	g.defs = g.defs[:0]
+}
+
+// renamed names what a server or tool is called upstream when its
+// identifier differs ("(server \"my-srv\")"): the model and the user
+// read both, and two names that sanitise alike are told apart.
+func renamed(what, original, name string) string {
+	if original == "" || original == name {
+		return ""
+	}
+	return cleanText("("+what+" "+strconv.Quote(original)+")", 0)
 }
