@@ -24,7 +24,9 @@ import (
 //     refresh reads one file at a time, and never one over the code-size
 //     limit (its description then says so).
 //   - One refresh at a time per subject: searches at once wait for it and
-//     share its result.
+//     share its result (a refresh that started after a search came in and
+//     has completed serves it), and one whose execution ends while it waits
+//     is dropped.
 //   - An entry is read again when the file's size changed (whoever wrote
 //     it), or when a script of this server wrote or moved it (a write of the
 //     same size): caller.Call and codemode.save mark it stale once the write
@@ -59,7 +61,8 @@ type snippetIndex struct {
 
 // subjectSnippets is the index of one subject's snippets.
 type subjectSnippets struct {
-	refresh sync.Mutex // held by the one refresh running
+	refreshing chan struct{} // holds the one refresh running
+	searching  chan struct{} // holds the one search of the subject that runs (Server.search)
 
 	// Guarded by snippetIndex.mu:
 	byName   map[string]snippetMeta
@@ -68,10 +71,13 @@ type subjectSnippets struct {
 	allStale bool            // a write that may have touched any snippet
 	used     uint64
 	cost     int
+	started  uint64 // refreshes started
+	fresh    uint64 // the number of the last refresh that completed
 }
 
-// subject returns the index of subject, creating it empty.
-func (x *snippetIndex) subject(subject string) *subjectSnippets {
+// subject returns the index of subject, creating it empty, and how many
+// refreshes of it had started.
+func (x *snippetIndex) subject(subject string) (*subjectSnippets, uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.subjects == nil {
@@ -79,12 +85,23 @@ func (x *snippetIndex) subject(subject string) *subjectSnippets {
 	}
 	sub := x.subjects[subject]
 	if sub == nil {
-		sub = &subjectSnippets{stale: map[string]bool{}}
+		sub = &subjectSnippets{stale: map[string]bool{}, refreshing: make(chan struct{}, 1), searching: make(chan struct{}, 1)}
 		x.subjects[subject] = sub
 	}
 	x.tick++
 	sub.used = x.tick
-	return sub
+	return sub, sub.started
+}
+
+// since returns the entries of a refresh that started after the
+// (arrived+1)th, when one completed.
+func (x *snippetIndex) since(sub *subjectSnippets, arrived uint64) ([]snippetMeta, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !sub.built || sub.fresh <= arrived {
+		return nil, false
+	}
+	return sortedMetas(sub.byName), true
 }
 
 // markStale records that a script wrote the snippet name ("" : any).
@@ -106,9 +123,20 @@ func (x *snippetIndex) markStale(subject, name string) {
 // the workspace: sorted by name.
 func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 	subject := tools.Subject(ctx)
-	sub := s.snips.subject(subject)
-	sub.refresh.Lock()
-	defer sub.refresh.Unlock()
+	sub, arrived := s.snips.subject(subject)
+	select {
+	case sub.refreshing <- struct{}{}:
+		defer func() { <-sub.refreshing }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if metas, ok := s.snips.since(sub, arrived); ok {
+		return metas, nil
+	}
+	s.snips.mu.Lock()
+	sub.started++
+	number := sub.started
+	s.snips.mu.Unlock()
 	files, err := s.snippetFiles(ctx)
 	if err != nil {
 		return nil, err
@@ -130,16 +158,17 @@ func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 		next[f.name] = m
 		cost += snippetEntryCost + len(m.name) + len(m.description)
 	}
-	s.snips.store(subject, sub, next, cost, unread)
+	s.snips.store(subject, sub, next, cost, unread, number)
 	return sortedMetas(next), nil
 }
 
 // store replaces a subject's entries, marks those that could not be read,
 // and evicts the subjects used least recently while the cache is over its
 // bound.
-func (x *snippetIndex) store(subject string, sub *subjectSnippets, entries map[string]snippetMeta, cost int, unread []string) {
+func (x *snippetIndex) store(subject string, sub *subjectSnippets, entries map[string]snippetMeta, cost int, unread []string, number uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	sub.fresh = number
 	if x.subjects[subject] != sub { // evicted during the refresh: its cost went with it
 		x.subjects[subject], sub.cost = sub, 0
 	}

@@ -2,10 +2,16 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -15,13 +21,14 @@ import (
 func TestSnippetIndexEviction(t *testing.T) {
 	x := &snippetIndex{limit: 1000}
 	entries := map[string]snippetMeta{"a": {name: "a"}}
-	a, b := x.subject("a"), x.subject("b")
-	x.store("a", a, entries, 600, nil)
-	x.store("b", b, entries, 600, nil) // over: a goes
+	a, _ := x.subject("a")
+	b, _ := x.subject("b")
+	x.store("a", a, entries, 600, nil, 1)
+	x.store("b", b, entries, 600, nil, 1) // over: a goes
 	if _, ok := x.subjects["a"]; ok || x.bytes != 600 {
 		t.Fatalf("after b: subjects %v, %d bytes; want only b, 600", len(x.subjects), x.bytes)
 	}
-	x.store("a", a, entries, 300, []string{"a"}) // a refreshed after it was dropped
+	x.store("a", a, entries, 300, []string{"a"}, 2) // a refreshed after it was dropped
 	if x.subjects["a"] != a || x.subjects["b"] != b || x.bytes != 900 || !a.stale["a"] {
 		t.Errorf("a back: %d subjects, %d bytes (want 2, 900), stale %v", len(x.subjects), x.bytes, a.stale)
 	}
@@ -55,5 +62,48 @@ func TestSnippetIndexSubjects(t *testing.T) {
 	res := srv.Execute(tools.WithSubject(context.Background(), "x"), `return (await codemode.search("belongs", { limit: 50 })).map(h => h.name)`)
 	if got := compactJSON(t, res.Value); got != `["snippets.mine_x"]` {
 		t.Errorf("subject x finds %s", got)
+	}
+}
+
+// TestSearchesTakeTurns: with snippets each search builds an index over
+// every tool, so a script's searches at once take turns, and those still
+// waiting when the execution ends are dropped instead of computed (400
+// searches over 2,000 tools kept both cores busy for 1.8 s after the
+// execution's end; now at most the one search running finishes).
+func TestSearchesTakeTurns(t *testing.T) {
+	reg := tools.NewRegistry(tools.Options{})
+	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	var list []tools.Tool
+	for i := range 2000 {
+		list = append(list, tools.NewTool("big", fmt.Sprintf("tool_%d", i),
+			fmt.Sprintf("Does thing %d with the widgets, gadgets and sprockets of the account; returns a page of results, "+
+				"filtered by owner, label, state and date, sorted by any field, with the totals of each group and a cursor", i),
+			json.RawMessage(`{"type":"object","properties":{"query":{"type":"string"},"page":{"type":"integer"}}}`),
+			func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText("1"), nil
+			}))
+	}
+	must(t, reg.Add(list...))
+	srv := New(reg, Options{Limits: config.Codemode{MaxToolCalls: 1000, Timeout: 300 * time.Millisecond}})
+	ctx := context.Background()
+	if res := srv.Execute(ctx, `return await codemode.save("x", "return 1", "A snippet")`); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	before := runtime.NumGoroutine()
+	res := srv.Execute(ctx, `await Promise.all(Array.from({ length: 400 }, () => codemode.search("widgets sprockets")))`)
+	if res.Err == nil || res.Err.Name != "TimeoutError" {
+		t.Fatalf("400 searches over 2,000 tools in 300 ms: %s %v, want a TimeoutError", res.Value, res.Err)
+	}
+	ended := time.Now()
+	until(t, "the searches to stop", func() bool { return runtime.NumGoroutine() <= before+2 })
+	t.Logf("the searches stopped %v after the execution", time.Since(ended))
+	// One search takes 10-20 ms here, several times that under the race
+	// detector.
+	bound := 600 * time.Millisecond
+	if hostile.RaceEnabled {
+		bound = 4 * time.Second
+	}
+	if d := time.Since(ended); d > bound {
+		t.Errorf("the searches went on for %v after the execution ended", d)
 	}
 }
