@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,35 +31,45 @@ type conn struct {
 
 	startDone chan struct{} // closed when client.Start has returned
 
+	// http and sse only: the transport, which the client sees wrapped in
+	// cancelling.
+	remote transport.Interface
+
 	// stdio only: the process is started here rather than by mcp-go, so
 	// that its stdout is read through a lineLimiter.
 	spawn  func() error  // starts the process and makes client; nil for other transports
 	stdout *os.File      // the read end of the process's stdout
 	lines  *lineLimiter  // reading stdout
+	junk   *junkWatch    // what on stdout is not JSON-RPC
 	exited chan struct{} // closed when the process has been waited for
 
-	mu  sync.Mutex
-	cmd *exec.Cmd // stdio only, once spawned
+	mu   sync.Mutex
+	cmd  *exec.Cmd // stdio only, once spawned
+	hung bool      // it did not answer in time: stop gives it no grace
 
 	failOnce sync.Once
 	why      error
 }
 
 // stdio prepares the connection to a child process: our environment plus
-// the entry's, its cwd, and stderr forwarded line by line. stdout carries
-// the protocol, each message bounded by maxMessage bytes.
+// the entry's and config.ParentEnv, its cwd, and stderr forwarded line by
+// line. stdout carries the protocol, each message bounded by maxMessage
+// bytes. The process leads a process group of its own, so that what it
+// started (npx's node, a shell's children) is stopped with it.
 func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts ...client.ClientOption) {
 	c.spawn = func() error {
 		cmd := exec.Command(cfg.Command, cfg.Args...)
-		cmd.Env = envList(cfg.Env)
+		cmd.Env = append(envList(cfg.Env), config.ParentEnv+"="+strconv.Itoa(os.Getpid()))
 		cmd.Dir = cfg.Cwd
 		cmd.Stderr = c.stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.WaitDelay = time.Second // grandchildren holding stderr open must not stall Wait
 		stdin, err := c.startProcess(cmd)
 		if err != nil {
 			return err
 		}
-		c.lines = newLineLimiter(c.stdout, maxMessage, log)
+		c.junk = &junkWatch{r: c.stdout, start: true}
+		c.lines = newLineLimiter(c.junk, maxMessage, log)
 		t := transport.NewIO(c.lines, stdin, nil)
 		transport.WithCommandLogger(log)(t)
 		c.client = client.NewClient(t, opts...)
@@ -96,26 +107,44 @@ func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
 	return stdin, nil
 }
 
-// stop ends the process once its stdin is closed: it has 2 s to exit, then
-// it is sent SIGTERM, then after 2 s more killed.
+// stop ends the process once its stdin is closed: it has 2 s to exit (none
+// when it was abandoned), then its process group is sent SIGTERM, then
+// after 2 s more killed. What is
+// left of the group when the process has exited is killed: a wrapper (sh,
+// npx) that was stopped leaves the server it started running otherwise.
 func (c *conn) stop() {
 	if c.exited == nil {
 		return
 	}
-	for _, next := range []func(*os.Process) error{
-		func(p *os.Process) error { return p.Signal(syscall.SIGTERM) },
-		(*os.Process).Kill,
-	} {
+	group := -c.cmd.Process.Pid
+	defer func() {
+		_ = syscall.Kill(group, syscall.SIGKILL)
+		c.stdout.Close()
+	}()
+	c.mu.Lock()
+	grace := 2 * time.Second
+	if c.hung {
+		grace = 0
+	}
+	c.mu.Unlock()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		select {
 		case <-c.exited:
-			c.stdout.Close()
 			return
-		case <-time.After(2 * time.Second):
+		case <-time.After(grace):
 		}
-		next(c.cmd.Process)
+		_ = syscall.Kill(group, sig)
+		grace = 2 * time.Second
 	}
 	<-c.exited
-	c.stdout.Close()
+}
+
+// abandon marks c as not answering: it is stopped without waiting for it
+// to exit by itself.
+func (c *conn) abandon() {
+	c.mu.Lock()
+	c.hung = true
+	c.mu.Unlock()
 }
 
 // open starts the transport for the lifetime of life, performs the
@@ -129,6 +158,9 @@ func (c *conn) open(ctx, life context.Context) ([]Tool, error) {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
 	c.info = *info
+	if h, ok := c.remote.(transport.HTTPConnection); ok {
+		h.SetProtocolVersion(info.ProtocolVersion) // as the client would, had it seen the transport (cancel.go)
+	}
 	return listTools(ctx, c.client)
 }
 
@@ -195,11 +227,32 @@ func (c *conn) close() {
 		<-c.startDone // Start is bounded for every transport; Close must not overlap it
 	}
 	if c.client != nil {
-		_ = c.client.Close()
+		c.closeClient()
 	}
 	c.stop()
 	if c.stderr != nil {
 		c.stderr.Flush()
+	}
+}
+
+// closeWait bounds how long closing a remote connection waits: streamable
+// HTTP ends its session with a DELETE that mcp-go gives 5 s, and a hung
+// server must not hold up shutdown for that long. The DELETE carries on.
+const closeWait = 500 * time.Millisecond
+
+func (c *conn) closeClient() {
+	if c.remote == nil {
+		_ = c.client.Close()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = c.client.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
 	}
 }
 

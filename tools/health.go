@@ -13,18 +13,12 @@ type Health struct {
 	Down      string // why it is down, redacted; "" while up
 }
 
-// Health reports every upstream the registry holds, sorted by name. An
-// upstream that failed at Connect is not held (its Status said so); one
-// whose connection broke later is reported down until a call restarts it.
+// Health reports every upstream the registry holds, sorted by name: one
+// still connecting, or failing and retried in the background, or left out
+// (LeaveOut) is down with why; one whose connection broke later is down
+// until it is reconnected.
 func (r *Registry) Health() []Health {
-	r.mu.Lock()
-	var ups []*upstream
-	for _, st := range r.servers {
-		if st.up != nil {
-			ups = append(ups, st.up)
-		}
-	}
-	r.mu.Unlock()
+	ups := r.upstreams()
 	out := make([]Health, 0, len(ups))
 	for _, u := range ups {
 		out = append(out, u.health())
@@ -40,7 +34,7 @@ func (u *upstream) health() Health {
 	if !h.Up {
 		h.Down = u.down
 		if h.Down == "" {
-			h.Down = "not connected"
+			h.Down = "connecting"
 		}
 	}
 	return h

@@ -35,8 +35,9 @@ type Status struct {
 }
 
 // upstream is one upstream MCP server: its configuration and, while it is
-// up, its connection. A broken connection is dropped and replaced on the
-// next call, subject to backoff.
+// up, its connection. It is connected in the background (start.go); a
+// broken connection is dropped and replaced on the next call, subject to
+// backoff, or at once in the background for a remote server.
 type upstream struct {
 	reg  *Registry
 	name string
@@ -51,6 +52,13 @@ type upstream struct {
 	retryAt  time.Time     // no restart before this
 	down     string        // why it is down, redacted
 	closed   bool
+
+	first    chan struct{} // closed when the first attempt to connect has ended
+	status   Status        // of the first attempt
+	everUp   bool          // connected once: its tools are declared
+	leftOut  bool          // never started: its entry is refused (down says why)
+	reviving bool          // a background loop is reconnecting it
+	shown    string        // what Unavailable last published for it
 }
 
 func (u *upstream) transportName() string {
@@ -65,6 +73,9 @@ func (u *upstream) transportName() string {
 	return config.Stdio
 }
 
+// timeout bounds each call, and each attempt to connect: a server that
+// needs long to start (a first npx -y download) has its entry's timeout
+// raised, not a fixed start timeout of ours.
 func (u *upstream) timeout() time.Duration {
 	if u.cfg.Timeout > 0 {
 		return u.cfg.Timeout
@@ -72,37 +83,23 @@ func (u *upstream) timeout() time.Duration {
 	return defaultCallTimeout
 }
 
-// Connect connects to every server concurrently, each bounded by a start
-// timeout (30 s) and ctx. A server that fails is logged, reported in its
-// Status and left out; the others work. Statuses are in input order; when
-// two entries share a name, the first one wins.
-func (r *Registry) Connect(ctx context.Context, servers []config.Server) []Status {
-	out := make([]Status, len(servers))
-	var wg sync.WaitGroup
-	for i, s := range servers {
-		u := &upstream{reg: r, name: s.Name, cfg: s, log: r.log.With("upstream", s.Name)}
-		if err := r.claim(u); err != nil {
-			out[i] = Status{Server: s.Name, Transport: u.transportName(), Err: err}
-			continue
-		}
-		wg.Go(func() { out[i] = r.connectUpstream(ctx, u) })
-	}
-	wg.Wait()
-	return out
-}
-
 // AddMCPServer hands over the tools of an in-process mcp-go server under
 // namespace name.
 func (r *Registry) AddMCPServer(ctx context.Context, name string, s *server.MCPServer) error {
-	u := &upstream{reg: r, name: name, srv: s, log: r.log.With("upstream", name)}
+	u := r.newUpstream(config.Server{Name: name})
+	u.srv = s
 	if err := r.claim(u); err != nil {
 		return err
 	}
 	return r.connectUpstream(ctx, u).Err
 }
 
-// connectUpstream connects a claimed upstream and installs its tools; on
-// failure the namespace is released.
+func (r *Registry) newUpstream(s config.Server) *upstream {
+	return &upstream{reg: r, name: s.Name, cfg: s, log: r.log.With("upstream", s.Name), first: make(chan struct{})}
+}
+
+// connectUpstream connects a claimed in-process upstream and installs its
+// tools; on failure the namespace is released.
 func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
 	st := Status{Server: u.name, Transport: u.transportName()}
 	start := time.Now()
@@ -147,10 +144,11 @@ func (r *Registry) release(u *upstream) {
 	}
 }
 
-// connect starts a connection and lists the tools, within the start
-// timeout. Its error is redacted and, for a process that died, says how.
+// connect starts a connection and lists the tools, within the server's
+// timeout. Its error is redacted and says what happened and what to check
+// (explain.go).
 func (u *upstream) connect(ctx context.Context) (*conn, []Tool, error) {
-	ctx, cancel := context.WithTimeout(ctx, u.reg.startTimeout)
+	ctx, cancel := context.WithTimeout(ctx, u.timeout())
 	defer cancel()
 	c, err := u.dial()
 	if err != nil {
@@ -158,7 +156,10 @@ func (u *upstream) connect(ctx context.Context) (*conn, []Tool, error) {
 	}
 	tools, err := c.open(ctx, u.reg.ctx)
 	if err != nil {
-		return nil, nil, u.reg.red.Error(c.fail(err))
+		if ctx.Err() != nil {
+			c.abandon() // its timeout is all it gets
+		}
+		return nil, nil, u.reg.red.Error(u.explain(c, c.fail(err)))
 	}
 	for i := range tools {
 		tools[i].Server = u.name
@@ -183,19 +184,26 @@ func (u *upstream) dial() (*conn, error) {
 		c.client, _ = client.NewInProcessClient(u.srv)
 		c.client = client.NewClient(c.client.GetTransport(), opt)
 	case u.transportName() == config.HTTP:
+		// The listening GET stream carries tools/list_changed between calls.
 		t, err := transport.NewStreamableHTTP(u.cfg.URL, transport.WithHTTPHeaders(u.cfg.Headers),
-			transport.WithHTTPLogger(u.log), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)))
+			transport.WithHTTPLogger(u.log), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)),
+			transport.WithContinuousListening(), transport.WithContinuousListeningBackoff(retryFirst, retryMax))
 		if err != nil {
 			return nil, err
 		}
-		c.client = client.NewClient(t, opt)
+		c.remote = t
+		c.client = client.NewClient(cancelling{t}, opt)
 	case u.transportName() == config.SSE:
 		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers), transport.WithSSELogger(u.log),
-			transport.WithEndpointTimeout(u.reg.startTimeout), transport.WithMaxMessageBytes(int64(u.reg.maxResult)))
+			transport.WithEndpointTimeout(u.timeout()), transport.WithMaxMessageBytes(int64(u.reg.maxResult)))
 		if err != nil {
 			return nil, err
 		}
-		c.client = client.NewClient(t, opt)
+		// Calls in flight fail at once when the event stream that carries
+		// their answers ends, not at their timeout.
+		t.SetConnectionLostHandler(func(err error) { go u.lost(c, err) })
+		c.remote = t
+		c.client = client.NewClient(cancelling{t}, opt)
 	default:
 		c.stderr = newLineWriter(u.reg.stderr, u.name, u.reg.red)
 		c.stdio(u.cfg, u.reg.maxResult, u.log, opt)
@@ -211,22 +219,37 @@ func (u *upstream) handler(tool string) Handler {
 	}
 }
 
+// call calls tool on the live connection. A remote server that no longer
+// knows our session (it restarted) never saw the call: it is reconnected
+// and the call made again, once, rather than failed.
 func (u *upstream) call(ctx context.Context, tool string, args json.RawMessage) (*mcp.CallToolResult, error) {
+	res, retry, err := u.callOnce(ctx, tool, args)
+	if retry {
+		res, _, err = u.callOnce(ctx, tool, args)
+	}
+	return res, err
+}
+
+func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessage) (*mcp.CallToolResult, bool, error) {
 	c, err := u.get(ctx)
 	if err != nil {
-		return nil, u.errorf(tool, err, "%s", err.Error())
+		return nil, false, u.errorf(tool, err, "%s", err.Error())
 	}
 	cctx, cancel := context.WithTimeout(ctx, u.timeout())
 	defer cancel()
 	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args}}
 	res, err := c.client.CallTool(cctx, req)
+	if errors.Is(err, transport.ErrSessionTerminated) {
+		u.forget(c)
+		return nil, true, err
+	}
 	if err != nil {
-		return nil, u.callFailed(ctx, cctx, c, tool, err)
+		return nil, false, u.callFailed(ctx, cctx, c, tool, err)
 	}
 	u.mu.Lock()
 	u.failures = 0
 	u.mu.Unlock()
-	return res, nil
+	return res, false, nil
 }
 
 // callFailed tells a cancelled call, a timeout, a broken connection and an
@@ -240,10 +263,14 @@ func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, e
 	case ctx.Err() != nil:
 		return u.errorf(tool, ctx.Err(), "upstream %q: the call was cancelled (%v)", u.name, ctx.Err())
 	case cctx.Err() != nil:
+		if junk := c.junk.String(); junk != "" {
+			return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned; %s",
+				u.name, u.timeout(), junk)
+		}
 		return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned "+
 			`(raise "timeout" in its mcpServers entry if it needs longer)`, u.name, u.timeout())
 	case errors.As(err, &terr):
-		return u.errorf(tool, err, "upstream %q is not available: %s", u.name, u.broken(c, err))
+		return u.errorf(tool, err, "upstream %q is not available: %s", u.name, u.broken(c, u.explain(c, err)))
 	}
 	return u.errorf(tool, err, "upstream %q answered with an error: %v", u.name, err)
 }
@@ -267,6 +294,19 @@ func (u *upstream) broken(c *conn, err error) string {
 		u.log.Warn("upstream connection lost", "err", u.down, "failures", u.failures)
 	}
 	return why + "; " + u.whenRetry()
+}
+
+// forget drops c, whose session the server no longer knows (it restarted,
+// or the session expired). That is no failure of the server's: the next
+// attempt is at once and the backoff does not grow.
+func (u *upstream) forget(c *conn) {
+	c.fail(errors.New("the server no longer knows our session (it restarted, or the session expired)"))
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn == c {
+		u.conn, u.retryAt = nil, time.Time{}
+		u.down = "its session ended"
+	}
 }
 
 // noteFailure counts a failure and schedules the next attempt: at once
@@ -337,46 +377,59 @@ func (u *upstream) check() (*conn, chan struct{}, error) {
 	return nil, nil, nil
 }
 
-// restartOnce restarts the server unless another call got there first.
+// restartOnce restarts the server unless another call got there first,
+// and says why a restart that failed did.
 func (u *upstream) restartOnce(ctx context.Context) error {
-	u.mu.Lock()
-	if u.conn != nil || u.starting != nil {
-		u.mu.Unlock()
+	if _, ran, err := u.attempt(ctx); !ran || err == nil {
 		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+}
+
+// attempt connects once, unless u is up, closed, left out or being
+// connected already (ran is false then). A failure is counted and kept as
+// why u is down; a success installs the connection and its tools, and
+// tells the model's description that u is no longer missing.
+func (u *upstream) attempt(ctx context.Context) (tools int, ran bool, err error) {
+	u.mu.Lock()
+	if u.conn != nil || u.starting != nil || u.closed || u.leftOut {
+		u.mu.Unlock()
+		return 0, false, nil
 	}
 	ch := make(chan struct{})
 	u.starting = ch
+	again := u.everUp
 	u.mu.Unlock()
-	err := u.restart(ctx)
+	connected, failed, prefix := "upstream connected", "upstream not connected", ""
+	if again {
+		connected, failed, prefix = "upstream restarted", "upstream restart failed", "restart failed: "
+		u.log.Info("restarting upstream")
+	}
+	start := time.Now()
+	c, list, err := u.connect(ctx)
+	if err == nil && !u.install(c) {
+		err = fmt.Errorf("upstream %q is closed", u.name)
+	}
 	u.mu.Lock()
 	u.starting = nil
 	close(ch)
-	u.mu.Unlock()
-	return err
-}
-
-// restart reconnects; a changed tool list updates the registry.
-func (u *upstream) restart(ctx context.Context) error {
-	u.log.Info("restarting upstream")
-	c, tools, err := u.connect(ctx)
 	if err != nil {
-		return u.restartFailed(err)
+		u.noteFailure(prefix + err.Error())
 	}
-	if !u.install(c) {
-		return fmt.Errorf("upstream %q is closed", u.name)
-	}
-	u.reg.setUpstreamTools(u, u.description(c), tools)
-	return nil
-}
-
-func (u *upstream) restartFailed(err error) error {
-	u.mu.Lock()
-	u.noteFailure("restart failed: " + err.Error())
-	msg := fmt.Errorf("upstream %q is not available: %s; %s", u.name, u.down, u.whenRetry())
+	u.everUp = u.everUp || err == nil
 	failures := u.failures
 	u.mu.Unlock()
-	u.log.Error("upstream restart failed", "err", err, "failures", failures)
-	return msg
+	if err != nil {
+		u.log.Error(failed, "transport", u.transportName(), "err", err, "failures", failures)
+		u.publish()
+		return 0, true, err
+	}
+	u.reg.setUpstreamTools(u, u.description(c), list)
+	u.log.Info(connected, "transport", u.transportName(), "tools", len(list), "duration", time.Since(start).Round(time.Millisecond))
+	u.publish()
+	return len(list), true, nil
 }
 
 // install makes c the live connection, unless the upstream was closed
@@ -396,7 +449,7 @@ func (u *upstream) install(c *conn) bool {
 
 // refresh re-lists the tools after a list_changed notification.
 func (u *upstream) refresh(c *conn) {
-	ctx, cancel := context.WithTimeout(u.reg.ctx, u.reg.startTimeout)
+	ctx, cancel := context.WithTimeout(u.reg.ctx, u.timeout())
 	defer cancel()
 	tools, err := listTools(ctx, c.client)
 	if err != nil {

@@ -1,0 +1,389 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/mcp-codemode/mcp-codemode/config"
+)
+
+// fastRetry shortens the background retries for one test.
+func fastRetry(t *testing.T) {
+	first, most := retryFirst, retryMax
+	retryFirst, retryMax = 50*time.Millisecond, 200*time.Millisecond
+	t.Cleanup(func() { retryFirst, retryMax = first, most })
+}
+
+// eventually polls cond for up to 10 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func shell(name, script string, timeout time.Duration) config.Server {
+	return config.Server{Name: name, Type: config.Stdio, Command: "sh", Args: []string{"-c", script}, Timeout: timeout}
+}
+
+// TestStartDoesNotWait (issue 20.10, 13.5): Start returns at once with an
+// upstream that hangs at start; the other upstream's tools arrive as it
+// connects, announced by OnChange; the hanging one is listed as
+// unavailable, first connecting, then with why once its own timeout (not
+// a fixed 30 s) has passed.
+func TestStartDoesNotWait(t *testing.T) {
+	fastRetry(t)
+	r := newTestRegistry(t, Options{})
+	changed := make(chan struct{}, 100)
+	r.OnChange(func() { changed <- struct{}{} })
+	began := time.Now()
+	r.Start([]config.Server{shell("hang", "sleep 300", 400*time.Millisecond), fakeServer("good", nil)})
+	took := time.Since(began)
+	t.Logf("Start returned after %v", took)
+	if took > 100*time.Millisecond {
+		t.Errorf("Start took %v; it must not wait on upstreams", took)
+	}
+	if got := strings.Join(r.Unavailable(), "\n"); got != "good (connecting)\nhang (connecting)" {
+		t.Errorf("unavailable at start:\n%s", got)
+	}
+	eventually(t, "good's tools", func() bool { _, ok := r.Lookup(toolID("good", "echo")); return ok })
+	if len(changed) == 0 {
+		t.Error("no OnChange when good's tools arrived")
+	}
+	mustCall(t, r, "good", "echo", `{"text":"x"}`)
+	want := `hang (not connected: no answer to initialize within 400ms (the entry's "timeout"); check that the command ` +
+		`starts an MCP server on stdin and stdout (run it by hand: it should wait for input without printing), or raise ` +
+		`"timeout" if it is slow to start (a first npx -y download can take minutes); retried in the background)`
+	eventually(t, "hang listed as not connected", func() bool {
+		u := r.Unavailable()
+		return len(u) == 1 && u[0] == want
+	})
+	h := r.Health()
+	if len(h) != 2 || h[0].Server != "good" || !h[0].Up || h[1].Up || !strings.HasPrefix(h[1].Down, "no answer to initialize") {
+		t.Errorf("health = %+v", h)
+	}
+}
+
+// TestConnectWaitsEachItsTimeout: Connect (run, check, types) waits for
+// the first attempts in parallel, each at most its own timeout.
+func TestConnectWaitsEachItsTimeout(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	began := time.Now()
+	sts := r.Connect(context.Background(), []config.Server{
+		shell("a", "sleep 300", 300*time.Millisecond), shell("b", "sleep 300", 300*time.Millisecond),
+		shell("c", "sleep 300", 300*time.Millisecond), fakeServer("good", nil),
+	})
+	took := time.Since(began)
+	t.Logf("Connect took %v", took)
+	if took > 3*time.Second { // three timeouts in a row would be 0.9 s plus stopping each (2 s)
+		t.Errorf("Connect took %v", took)
+	}
+	for _, st := range sts[:3] {
+		if st.Err == nil || !strings.HasPrefix(st.Err.Error(), "no answer to initialize within 300ms") {
+			t.Errorf("%s: %v", st.Server, st.Err)
+		}
+	}
+	if sts[3].Err != nil || sts[3].Tools == 0 {
+		t.Errorf("good: %+v", sts[3])
+	}
+}
+
+// TestRetryUntilUp (issue 13.5): an upstream that fails at start is
+// retried in the background and its tools are added when it comes up.
+func TestRetryUntilUp(t *testing.T) {
+	fastRetry(t)
+	r := newTestRegistry(t, Options{})
+	refuse := filepath.Join(t.TempDir(), "refuse")
+	must(t, os.WriteFile(refuse, nil, 0o600))
+	st := r.Connect(context.Background(), []config.Server{fakeServer("late", map[string]string{"FAKE_REFUSE": refuse})})[0]
+	if st.Err == nil {
+		t.Fatal("the first attempt succeeded")
+	}
+	want := `late (not connected: process exited (status 1), last stderr line: "refusing to start on purpose"; retried in the background)`
+	if u := r.Unavailable(); len(u) != 1 || u[0] != want {
+		t.Errorf("unavailable = %q", u)
+	}
+	v := r.Version()
+	must(t, os.Remove(refuse))
+	eventually(t, "late's tools", func() bool { _, ok := r.Lookup(toolID("late", "echo")); return ok })
+	if r.Version() == v || len(r.Unavailable()) != 0 {
+		t.Errorf("version %d -> %d, unavailable %q", v, r.Version(), r.Unavailable())
+	}
+	mustCall(t, r, "late", "echo", `{"text":"x"}`)
+}
+
+// TestHungStartKillsGroup (issue 20.10): a server started through a
+// wrapper that hangs at start is stopped with what it started.
+func TestHungStartKillsGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	r := newTestRegistry(t, Options{})
+	st := r.Connect(context.Background(), []config.Server{
+		shell("wrapped", "sleep 300 & echo $! > "+pidFile+"; wait", 300*time.Millisecond)})[0]
+	if st.Err == nil {
+		t.Fatal("connected")
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	eventually(t, fmt.Sprintf("the wrapper's child %d gone", pid), func() bool { return !alive(pid) })
+}
+
+// alive says whether pid runs (a zombie does not).
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && !strings.Contains(string(stat), ") Z ")
+}
+
+// TestJunkOnStdout (issue 20.11): a server that writes logs to stdout
+// never answers; the error says what it wrote.
+func TestJunkOnStdout(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	st := r.Connect(context.Background(), []config.Server{
+		shell("noisy", `echo "Server listening on port 3000"; echo '{"not": "an answer"}'; echo "ready"; sleep 300`, 300*time.Millisecond)})[0]
+	want := `no answer to initialize within 300ms (the entry's "timeout"); it wrote 2 line(s) to stdout that are not ` +
+		`JSON-RPC messages, the first: "Server listening on port 3000"; a stdio server must write only protocol ` +
+		`messages to stdout (its logs belong on stderr)`
+	if st.Err == nil || st.Err.Error() != want {
+		t.Errorf("got:  %v\nwant: %s", st.Err, want)
+	}
+}
+
+// TestWrongURLPath (issue 20.11): a streamable HTTP url with the wrong
+// path says to check the path, not only "likely a legacy SSE server".
+func TestWrongURLPath(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(ts.Close)
+	r := newTestRegistry(t, Options{})
+	st := r.Connect(context.Background(), []config.Server{{Name: "web", Type: config.HTTP, URL: ts.URL + "/wrong", Timeout: 5 * time.Second}})[0]
+	want := ts.URL + `/wrong answered initialize with an HTTP 4xx status: check the url's path (streamable HTTP servers ` +
+		`are usually at /mcp), and for a server of the older HTTP+SSE transport set "type": "sse"`
+	if st.Err == nil || st.Err.Error() != want {
+		t.Errorf("got:  %v\nwant: %s", st.Err, want)
+	}
+}
+
+// TestLeaveOut: a refused entry is listed with why and never started.
+func TestLeaveOut(t *testing.T) {
+	r := newTestRegistry(t, Options{Secrets: []string{"ghp_secret123"}})
+	st := r.LeaveOut("github", config.Stdio, errors.New("environment variable GITHUB_TOKEN is not set (ghp_secret123)"))
+	if st.Err == nil || st.Err.Error() != "environment variable GITHUB_TOKEN is not set ([redacted])" {
+		t.Errorf("status = %+v", st)
+	}
+	if u := r.Unavailable(); len(u) != 1 || u[0] != "github (left out: environment variable GITHUB_TOKEN is not set ([redacted]))" {
+		t.Errorf("unavailable = %q", u)
+	}
+	if h := r.Health(); len(h) != 1 || h[0].Up {
+		t.Errorf("health = %+v", h)
+	}
+}
+
+// TestRefusedAtRunTime (issue 20.2): a wrapper that starts mcp-codemode
+// passes the static check; the child refuses (config.ParentEnv) and the
+// entry is left out for good, not retried.
+func TestRefusedAtRunTime(t *testing.T) {
+	fastRetry(t)
+	count := filepath.Join(t.TempDir(), "count")
+	r := newTestRegistry(t, Options{})
+	script := `echo x >> ` + count + `; [ -n "$` + config.ParentEnv + `" ] && echo "mcp-codemode: ` + config.SelfSpawnRefusal + ` (pid $` + config.ParentEnv + `)" >&2; exit 2`
+	st := r.Connect(context.Background(), []config.Server{shell("loop", script, 5*time.Second)})[0]
+	if st.Err == nil || !strings.Contains(st.Err.Error(), config.SelfSpawnRefusal+" (pid "+strconv.Itoa(os.Getpid())+")") {
+		t.Fatalf("status: %v", st.Err)
+	}
+	eventually(t, "left out", func() bool {
+		u := r.Unavailable()
+		return len(u) == 1 && strings.HasPrefix(u[0], "loop (left out: it starts mcp-codemode itself (through a wrapper)")
+	})
+	time.Sleep(4 * retryMax)
+	if b, _ := os.ReadFile(count); strings.Count(string(b), "x") != 1 {
+		t.Errorf("started %d times, want once", strings.Count(string(b), "x"))
+	}
+}
+
+// remote is an mcp-go server over streamable HTTP or SSE on loopback,
+// with a tool "block" that waits until its call is cancelled and reports
+// that on cancelled.
+type remote struct {
+	ts        *httptest.Server
+	mcp       *server.MCPServer
+	started   chan struct{}
+	cancelled chan struct{}
+}
+
+func newRemote(t *testing.T, transport string) *remote {
+	rm := &remote{mcp: server.NewMCPServer("remote", "1.0.0", server.WithToolCapabilities(true)),
+		started: make(chan struct{}, 10), cancelled: make(chan struct{}, 10)}
+	addFakeTools(rm.mcp)
+	rm.mcp.AddTool(mcp.NewTool("block"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		rm.started <- struct{}{}
+		select {
+		case <-ctx.Done():
+			rm.cancelled <- struct{}{}
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Second):
+			return mcp.NewToolResultText("not cancelled"), nil
+		}
+	})
+	var h http.Handler
+	rm.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(rm.ts.Close)
+	if transport == config.SSE {
+		h = server.NewSSEServer(rm.mcp, server.WithBaseURL(rm.ts.URL))
+	} else {
+		h = server.NewStreamableHTTPServer(rm.mcp)
+	}
+	return rm
+}
+
+func (rm *remote) entry(transport string) config.Server {
+	path := "/mcp"
+	if transport == config.SSE {
+		path = "/sse"
+	}
+	return config.Server{Name: "remote", Type: transport, URL: rm.ts.URL + path, Timeout: 30 * time.Second}
+}
+
+// TestRemoteCancel (issue 20.6): a cancelled call reaches an HTTP or SSE
+// upstream as notifications/cancelled: its handler's context ends.
+func TestRemoteCancel(t *testing.T) {
+	for _, tr := range []string{config.HTTP, config.SSE} {
+		t.Run(tr, func(t *testing.T) {
+			rm := newRemote(t, tr)
+			r := newTestRegistry(t, Options{})
+			mustConnect(t, r, rm.entry(tr))
+			ctx, cancel := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := r.Call(ctx, toolID("remote", "block"), nil)
+				errc <- err
+			}()
+			<-rm.started
+			cancel()
+			sent := time.Now()
+			select {
+			case <-rm.cancelled:
+				t.Logf("the upstream saw the cancellation %v after it", time.Since(sent))
+			case <-time.After(5 * time.Second):
+				t.Fatal("the upstream was not told the call was cancelled")
+			}
+			if err := <-errc; err == nil || !strings.Contains(err.Error(), "the call was cancelled") {
+				t.Errorf("call: %v", err)
+			}
+		})
+	}
+}
+
+// TestSSEDiesMidCall (issue 20.3): calls in flight on an SSE upstream
+// whose event stream ends fail at once, naming the server, not at their
+// timeout (30 s here); the next call finds it reconnected.
+func TestSSEDiesMidCall(t *testing.T) {
+	rm := newRemote(t, config.SSE)
+	r := newTestRegistry(t, Options{})
+	mustConnect(t, r, rm.entry(config.SSE))
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Call(context.Background(), toolID("remote", "block"), nil)
+		errc <- err
+	}()
+	<-rm.started
+	rm.ts.CloseClientConnections()
+	died := time.Now()
+	select {
+	case err := <-errc:
+		t.Logf("failed %v after the stream ended: %v", time.Since(died), err)
+		var ue *UpstreamError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), `remote.block: upstream "remote" is not available: its SSE event stream ended (`) {
+			t.Errorf("call: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call in flight still waits 5 s after the stream ended")
+	}
+	if got := mustCall(t, r, "remote", "echo", `{"text":"back"}`); got != `"back"` {
+		t.Errorf("after the stream ended: %s", got)
+	}
+}
+
+// TestRemoteRestartNoFailedCall (issue 20.13): a streamable HTTP server
+// that restarted (our session is gone) costs no failed call: the call
+// reconnects and is made again.
+func TestRemoteRestartNoFailedCall(t *testing.T) {
+	var h http.Handler = server.NewStreamableHTTPServer(headerServer())
+	var mu = make(chan struct{}, 1)
+	mu <- struct{}{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-mu
+		cur := h
+		mu <- struct{}{}
+		cur.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	r := newTestRegistry(t, Options{})
+	mustConnect(t, r, config.Server{Name: "remote", Type: config.HTTP, URL: ts.URL + "/mcp"})
+	mustCall(t, r, "remote", "echo", `{"text":"a"}`)
+	<-mu
+	h = server.NewStreamableHTTPServer(headerServer()) // restarted: it knows no session
+	mu <- struct{}{}
+	if got := mustCall(t, r, "remote", "echo", `{"text":"b"}`); got != `"b"` {
+		t.Errorf("after the restart: %s", got)
+	}
+}
+
+// TestHTTPToolListChanged (issue 20.7): a streamable HTTP upstream's
+// tools/list_changed, sent between calls, is followed.
+func TestHTTPToolListChanged(t *testing.T) {
+	rm := newRemote(t, config.HTTP)
+	r := newTestRegistry(t, Options{})
+	mustConnect(t, r, rm.entry(config.HTTP))
+	time.Sleep(100 * time.Millisecond) // the listening stream opens after initialize
+	rm.mcp.AddTool(mcp.NewTool("added"), textTool(`"added"`))
+	eventually(t, "the added tool", func() bool { _, ok := r.Lookup(toolID("remote", "added")); return ok })
+	if got := mustCall(t, r, "remote", "added", `{}`); got != `"added"` {
+		t.Errorf("added = %s", got)
+	}
+}
+
+// TestCloseDoesNotStall (issue 20.6): closing a streamable HTTP upstream
+// whose server does not answer the session's DELETE takes at most
+// closeWait, not mcp-go's 5 s.
+func TestCloseDoesNotStall(t *testing.T) {
+	inner := server.NewStreamableHTTPServer(headerServer())
+	hang := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			<-hang
+			return
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(hang) }) // before ts.Close, which waits for the DELETE
+	r := NewRegistry(Options{Logger: testLogger(t)})
+	mustConnect(t, r, config.Server{Name: "remote", Type: config.HTTP, URL: ts.URL + "/mcp"})
+	began := time.Now()
+	r.Close()
+	took := time.Since(began)
+	t.Logf("Close took %v", took)
+	if took > 2*time.Second {
+		t.Errorf("Close took %v", took)
+	}
+}
