@@ -1,9 +1,12 @@
 package tools
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -228,11 +231,12 @@ type remote struct {
 	mcp       *server.MCPServer
 	started   chan struct{}
 	cancelled chan struct{}
+	notes     chan string // the method of every notification posted
 }
 
 func newRemote(t *testing.T, transport string) *remote {
 	rm := &remote{mcp: server.NewMCPServer("remote", "1.0.0", server.WithToolCapabilities(true)),
-		started: make(chan struct{}, 10), cancelled: make(chan struct{}, 10)}
+		started: make(chan struct{}, 10), cancelled: make(chan struct{}, 10), notes: make(chan string, 100)}
 	addFakeTools(rm.mcp)
 	rm.mcp.AddTool(mcp.NewTool("block"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		rm.started <- struct{}{}
@@ -245,7 +249,23 @@ func newRemote(t *testing.T, transport string) *remote {
 		}
 	})
 	var h http.Handler
-	rm.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	rm.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			var msg struct {
+				ID     any    `json:"id"`
+				Method string `json:"method"`
+			}
+			if json.Unmarshal(body, &msg) == nil && msg.ID == nil {
+				select {
+				case rm.notes <- msg.Method:
+				default:
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(rm.ts.Close)
 	if transport == config.SSE {
 		h = server.NewSSEServer(rm.mcp, server.WithBaseURL(rm.ts.URL))
@@ -288,6 +308,20 @@ func TestRemoteCancel(t *testing.T) {
 			}
 			if err := <-errc; err == nil || !strings.Contains(err.Error(), "the call was cancelled") {
 				t.Errorf("call: %v", err)
+			}
+			// Over HTTP the request's end cancels it in mcp-go's server;
+			// other servers (a legacy session of the TypeScript SDK's) go
+			// by the notification only.
+			for deadline := time.After(5 * time.Second); ; {
+				select {
+				case m := <-rm.notes:
+					if m != "notifications/cancelled" {
+						continue
+					}
+				case <-deadline:
+					t.Fatal("no notifications/cancelled was posted")
+				}
+				break
 			}
 		})
 	}
