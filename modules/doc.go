@@ -41,6 +41,8 @@
 // has the measurements). The code and the files it imports stay within
 // the code size limit together, a file is sized before it is read, every
 // text passes sandbox.CheckSource before esbuild parses it, at most 100
-// files and 1,000 names of import and export clauses are imported, and
-// bundling ends with ctx (the execution's deadline).
+// files and 1,000 names of import and export clauses are imported, a
+// build of more than 8 KB of files waits for one of a few slots of the
+// process (as many as CPUs, at least 2), and bundling ends with ctx (the
+// execution's deadline).
 package modules

@@ -31,6 +31,14 @@ package modules
 // import are resolved once per name (20,000 of them on such a chain:
 // 0.12 s).
 //
+// Within the limits a build still takes up to about 60 MB and 0.2 s of
+// CPU (234 KB of arrow functions), and more builds at once than there are
+// CPUs finish no sooner, they only add memory (16 at once: +726 MB). So a
+// build holds one of a few slots of the process once its files pass
+// smallBuild bytes, and waits for one, within its deadline, if there is
+// none free; smaller builds (most of them) never wait, and a build waits
+// at most once, holding nothing else another build needs.
+//
 // esbuild calls the plugin from several goroutines: the budget is shared
 // under a lock.
 
@@ -40,6 +48,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -52,6 +61,13 @@ import (
 // nothing against the size limit, but a workspace read, esbuild's
 // bookkeeping and a link in a chain the linker follows.
 const maxFiles = 100
+
+// slots are the large builds in flight in the process.
+var slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// smallBuild is how many bytes of files a build may parse without a slot:
+// such a build takes a few MB.
+const smallBuild = 8 << 10
 
 // maxNames bounds the names in the import and export clauses of the
 // imported files ({ a, b as c }), which the linker follows from file to
@@ -74,7 +90,7 @@ func (l *loader) load(ctx context.Context, p string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := l.budget.take(p, size, 0); err != nil {
+	if err := l.budget.take(ctx, p, size, 0); err != nil {
 		return "", "", err
 	}
 	text, err := l.ws.Read(ctx, p)
@@ -82,7 +98,7 @@ func (l *loader) load(ctx context.Context, p string) (string, string, error) {
 		return "", "", fmt.Errorf("cannot import %q: %w", p, err)
 	}
 	if n := int64(len(text)); n > size {
-		if err := l.budget.take(p, n, size); err != nil {
+		if err := l.budget.take(ctx, p, n, size); err != nil {
 			return "", "", err
 		}
 	}
@@ -147,11 +163,13 @@ type budget struct {
 	taken       int64 // bytes of the files read or about to be
 	files       int
 	clauseNames int
+	slot        bool // holds one of slots
 }
 
 // take charges the file at p at size bytes, held of which it was charged
-// before (it grew after its size was asked), or says which limit it breaks.
-func (b *budget) take(p string, size, held int64) error {
+// before (it grew after its size was asked), or says which limit it
+// breaks; past smallBuild bytes it waits for a slot.
+func (b *budget) take(ctx context.Context, p string, size, held int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if held == 0 {
@@ -167,7 +185,26 @@ func (b *budget) take(p string, size, held int64) error {
 		return fmt.Errorf("cannot import %q (%s): the code and the files it imports come to %s, over the code size limit of %s; import fewer or smaller files", p, sizeText(size), sizeText(total), sizeText(int64(b.limit)))
 	}
 	b.taken += size - held
-	return nil
+	if b.taken <= smallBuild || b.slot {
+		return nil
+	}
+	select {
+	case slots <- struct{}{}:
+		b.slot = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives back the build's slot, if it took one.
+func (b *budget) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.slot {
+		<-slots
+		b.slot = false
+	}
 }
 
 // names charges n names of import and export clauses of the file at p.

@@ -255,3 +255,25 @@ func chain(form string, n, per int) (files, []string) {
 	ws[fmt.Sprintf("c/%d.ts", n-1)] = "export const " + strings.Join(names, " = 0, ") + " = 0;\n"
 	return ws, names
 }
+
+// TestBundleSlots: while every slot is taken, a small build goes on, and
+// a large one waits for a slot until its deadline.
+func TestBundleSlots(t *testing.T) {
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	defer func() {
+		for range cap(slots) {
+			<-slots
+		}
+	}()
+	ws := files{"small.ts": "export const s = 1;\n", "large.ts": "export const s = \"" + strings.Repeat("x", smallBuild) + "\";\n"}
+	if _, err := Bundle(context.Background(), "import { s } from \"./small.ts\";", ws, 0); err != nil {
+		t.Errorf("small: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := Bundle(ctx, "import { s } from \"./large.ts\";", ws, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("large: %v; want it to wait for a slot until its deadline", err)
+	}
+}

@@ -83,6 +83,7 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 		return rewrite(code, decls, "")
 	}
 	b := &budget{limit: maxBytes, code: len(code)}
+	defer b.release()
 	bundle, err := build(ctx, order, mods, &loader{ws: ws, budget: b})
 	switch {
 	case ctx.Err() != nil:
