@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,7 +204,130 @@ func (x *execution) errorFromValue(v goja.Value) *Error {
 		}
 	}
 	e.locate(x.script.framesFromString(stack))
+	x.suggest(e)
 	return e
+}
+
+var (
+	noMember   = regexp.MustCompile(`^Object has no member '([^']*)'$`)
+	notDefined = regexp.MustCompile(`^([\p{L}\p{Nl}$_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$_]*) is not defined$`)
+)
+
+// suggest adds the closest binding to an error a misspelt one causes:
+// "Object has no member 'create_isue'; did you mean github.create_issue?",
+// "githb is not defined; did you mean github?". goja does not say which
+// object lacked the member, so every namespace's methods are candidates.
+func (x *execution) suggest(e *Error) {
+	var want string
+	var names []string
+	switch m := noMember.FindStringSubmatch(e.Message); {
+	case e.Name == "TypeError" && m != nil:
+		want = m[1]
+		for _, b := range x.opts.Bindings {
+			names = append(names, b.Method)
+		}
+	default:
+		m = notDefined.FindStringSubmatch(e.Message)
+		if e.Name != "ReferenceError" || m == nil {
+			return
+		}
+		want = m[1]
+		for _, b := range x.opts.Bindings {
+			names = append(names, b.Object)
+		}
+	}
+	var paths []string
+	for _, n := range Closest(want, names, 3) {
+		for _, b := range x.opts.Bindings {
+			p := b.Object
+			switch {
+			case e.Name == "ReferenceError" && b.Object == n:
+			case e.Name == "TypeError" && b.Method == n:
+				p += "." + b.Method
+			default:
+				continue
+			}
+			if len(paths) < 3 && !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) > 0 {
+		e.Message += "; did you mean " + strings.Join(paths, ", ") + "?"
+	}
+}
+
+// Closest returns up to n of names nearest to want by edit distance
+// (ignoring case), nearest first: those at most one further than the
+// nearest, and none too far to be a misspelling (more than a third of
+// want's length, and at least 1, away; but never all of it).
+func Closest(want string, names []string, n int) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	limit := max(1, len([]rune(want))/3)
+	if len([]rune(want)) <= limit {
+		limit = len([]rune(want)) - 1 // "f" is no misspelling of "a"
+	}
+	lw := strings.ToLower(want)
+	var out []scored
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] || name == want {
+			continue
+		}
+		seen[name] = true
+		if d := editDistance(lw, strings.ToLower(name), limit); d <= limit {
+			out = append(out, scored{name, d})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b scored) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	names = nil
+	for _, s := range out {
+		if len(names) == n || s.d > out[0].d+1 {
+			break // the nearest, and those about as near
+		}
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// editDistance is the Levenshtein distance between a and b, or limit+1
+// once it is sure to exceed limit (names can be long: the rows stay short
+// work when they are far apart).
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 // errorFromGoOnce converts an error met while converting an error, without

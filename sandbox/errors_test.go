@@ -141,3 +141,34 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestDidYouMean: a misspelt tool or namespace gets the nearest binding,
+// nearest first (issue 13.8).
+func TestDidYouMean(t *testing.T) {
+	tools := map[string]fakeTool{}
+	for _, id := range []string{"github.create_issue", "github.create_pull_request", "github.list_issues", "gitlab.create_issue", "memory.read_graph"} {
+		tools[id] = fakeTool{Result: json.RawMessage(`1`)}
+	}
+	tests := []struct{ code, want string }{
+		{"await github.create_isue({})", "TypeError: Object has no member 'create_isue'; did you mean github.create_issue, gitlab.create_issue? (line 1, column 14)"},
+		{"await githb.create_issue({})", "ReferenceError: githb is not defined; did you mean github? (line 1, column 7)"},
+		{"await memory.read_grahp({})", "TypeError: Object has no member 'read_grahp'; did you mean memory.read_graph? (line 1, column 14)"},
+		{"await memory.something_else({})", "TypeError: Object has no member 'something_else' (line 1, column 14)"},
+		{"nope", "ReferenceError: nope is not defined (line 1, column 1)"},
+	}
+	for _, tt := range tests {
+		if got := errText(run(t, tt.code, tools).Err); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.code, got, tt.want)
+		}
+	}
+}
+
+func TestClosest(t *testing.T) {
+	names := []string{"create_pull_request", "list_issues", "create_issue", "create_issues", "get_issue"}
+	if got, want := Closest("create_isue", names, 3), []string{"create_issue", "create_issues"}; !cmp.Equal(got, want) {
+		t.Errorf("Closest = %q, want %q", got, want)
+	}
+	if got := Closest("zzz", names, 3); len(got) != 0 {
+		t.Errorf("Closest(zzz) = %q, want none", got)
+	}
+}
