@@ -49,7 +49,6 @@ import (
 	"path"
 	"regexp"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -113,8 +112,8 @@ func (l *loader) load(ctx context.Context, p string) (string, string, error) {
 }
 
 var (
-	exportStar = regexp.MustCompile(`(?m)^export \* from `)
-	clause     = regexp.MustCompile(`(?m)^(?:import|export) (?:[\p{L}\p{N}$_]+, )?\{([^}]*)\}`)
+	exportStar  = regexp.MustCompile(`(?m)^export \* from `)
+	clauseStart = regexp.MustCompile(`(?m)^(?:import|export) (?:[\p{L}\p{N}$_]+, )?\{`)
 )
 
 // compile compiles the file at p to JavaScript on its own and checks what
@@ -130,11 +129,59 @@ func (l *loader) compile(p, text string) (string, error) {
 	if exportStar.MatchString(js) {
 		return "", fmt.Errorf("cannot import %q: export * from another file is not supported in imported files; re-export by name (export { a, b } from \"./x.ts\") or as a namespace (export * as x from \"./x.ts\")", p)
 	}
-	names := 0
-	for _, m := range clause.FindAllStringSubmatch(js, -1) {
-		names += strings.Count(m[1], ",") + 1
+	return js, l.budget.names(p, clauseNames(js))
+}
+
+// clauseNames counts the names of the import and export clauses of
+// compiled JavaScript, { a, b as c, d as "e}" }. It scans each clause to
+// its closing brace, skipping quoted names, and no text twice.
+func clauseNames(js string) int {
+	names, end := 0, 0
+	for _, m := range clauseStart.FindAllStringIndex(js, -1) {
+		if m[0] < end {
+			continue // within the clause scanned last
+		}
+		n, length := namesIn(js[m[1]:])
+		names += n
+		end = m[1] + length
 	}
-	return js, l.budget.names(p, names)
+	return names
+}
+
+// namesIn counts the names of the clause s starts (after its "{"), and
+// returns how long it is: commas between names, plus one unless empty.
+func namesIn(s string) (names, length int) {
+	commas, empty := 0, true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '}':
+			if empty {
+				return 0, i + 1
+			}
+			return commas + 1, i + 1
+		case c == ',':
+			commas++
+		case c == '"' || c == '\'':
+			i = skipQuoted(s, i)
+			empty = false
+		case c != ' ' && c != '\n' && c != '\t' && c != '\r':
+			empty = false
+		}
+	}
+	return commas + 1, len(s)
+}
+
+// skipQuoted returns the index of the quote closing the string s[i]
+// opens, or of the end of its line: esbuild prints no line break in a
+// string, so a quote in other text (a template's) skips no other line.
+func skipQuoted(s string, i int) int {
+	q := s[i]
+	for i++; i < len(s) && s[i] != q && s[i] != '\n'; i++ {
+		if s[i] == '\\' && i+1 < len(s) && s[i+1] != '\n' {
+			i++
+		}
+	}
+	return i
 }
 
 // find returns the path of the file p names (p, else p.ts, else p.js when

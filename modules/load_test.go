@@ -277,3 +277,25 @@ func TestBundleSlots(t *testing.T) {
 		t.Errorf("large: %v; want it to wait for a slot until its deadline", err)
 	}
 }
+
+// TestClauseNames: names are counted however they are quoted.
+func TestClauseNames(t *testing.T) {
+	tests := []struct {
+		js   string
+		want int
+	}{
+		{"import { a, b as c } from \"./x\";\nexport { a };\nexport {};\n", 3},
+		{"import d, { a } from \"./x\";\nimport * as ns from \"./y\";\n", 1},
+		{"export {\n  a,\n  b\n} from \"./x\";\n", 2},
+		{"export { x as \"}\", a, b as \"\\\"},\", c } from \"./x\";\n", 4},
+		// Text of a template may count, and never hides a clause.
+		{"const s = `\nexport { a, b`;\nexport { c };\n", 2},
+		{"const s = `\nexport { \"`;\nexport { c, d, e } from \"./x\";\n", 3},
+		{"const s = `\nexport { \"\\\n`;\nexport { c, d, e } from \"./x\";\n", 3},
+	}
+	for _, tt := range tests {
+		if got := clauseNames(tt.js); got != tt.want {
+			t.Errorf("%q: %d names; want %d", tt.js, got, tt.want)
+		}
+	}
+}
