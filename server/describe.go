@@ -8,6 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -153,4 +154,34 @@ func ReservedServerName(name string) string {
 		return `the saved scripts' namespace (codemode.describe("snippets"), snippets.NAME in search results)`
 	}
 	return ""
+}
+
+// wholeDescription is the description length codemode.describe allows:
+// it shows a tool's description whole, where the declarations in the
+// execute description and search results cut it at 500 characters.
+const wholeDescription = 1 << 30
+
+// describeMatches are the entries codemode.describe(name) shows: a
+// namespace or a tool, named as the declarations name it ("my_srv",
+// "my_srv.list_items_2") or as upstream does ("my-srv",
+// "my-srv.list-items", or "my_srv.list-items").
+func describeMatches(entries []tools.Entry, name string) []tools.Entry {
+	var found []tools.Entry
+	for _, e := range entries {
+		switch name {
+		case e.Namespace, e.Server, e.Path(), e.Server + "." + e.Name, e.Namespace + "." + e.Name:
+			found = append(found, e)
+		}
+	}
+	return found
+}
+
+// nearestNames are the namespaces and tools nearest to name by edit
+// distance, nearest first.
+func nearestNames(entries []tools.Entry, name string) []string {
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Namespace, e.Path())
+	}
+	return sandbox.Closest(name, names, 3)
 }

@@ -238,7 +238,7 @@ func TestCodemodeSearch(t *testing.T) {
 		{`try { await codemode.describe("nope") } catch (e) { return e.name + ": " + e.message.slice(0, 67) }`,
 			`"TypeError: codemode.describe: no tool or namespace \"nope\"; the namespaces are:"`},
 		{`try { await codemode.describe("github.open_issue") } catch (e) { return e.message.split("?")[0] }`,
-			`"codemode.describe: no tool or namespace \"github.open_issue\"; did you mean github.create_issue, github.add_issue_comment, github.get_issue"`},
+			`"codemode.describe: no tool or namespace \"github.open_issue\"; did you mean github.get_issue, github.create_issue, github.add_issue_comment"`},
 	}
 	for _, tt := range tests {
 		res := srv.Execute(context.Background(), tt.code)
@@ -282,5 +282,42 @@ func TestSearchToolsResult(t *testing.T) {
 		`{"name":"twilio_eu.sendSms","namespace":"twilio_eu","description":"Send an SMS or MMS to a phone number from one of your Twilio numbers."}]}`
 	if string(got) != want {
 		t.Errorf("structuredContent\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestDescribeNames: codemode.describe takes the upstream's own names of a
+// server and its tools, shows a long description whole, and its "did you
+// mean" puts the nearest name first (issue 20.12).
+func TestDescribeNames(t *testing.T) {
+	long := strings.Repeat("word ", 150) + "END"
+	reg := tools.NewRegistry(tools.Options{})
+	ok := func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("ok"), nil
+	}
+	must(t, reg.Add(
+		tools.NewTool("my-srv", "list-items", long, nil, ok),
+		tools.NewTool("my-srv", "list_items", "Underscore.", nil, ok),
+		tools.NewTool("github", "create_issue", "Create.", nil, ok),
+		tools.NewTool("github", "create_pull_request_review", "Review.", nil, ok),
+		tools.NewTool("github", "get_issue", "Get.", nil, ok),
+	))
+	srv := New(reg, Options{})
+	tests := []struct{ code, want string }{
+		{`return await codemode.describe("my-srv.list-items")`,
+			`"/** (server \"my-srv\") */\ndeclare const my_srv: {\n/** ` + strings.TrimSpace(strings.Repeat("word ", 150)) + ` END (tool \"list-items\") */\nlist_items_2(args?: {}): Promise\u003cunknown\u003e;\n};\n"`},
+		{`return (await codemode.describe("my_srv.list-items")).includes("list_items_2(")`, `true`},
+		{`const d = await codemode.describe("my-srv"); return [d.includes("list_items("), d.includes("list_items_2(")]`, `[true,true]`},
+		{`try { await codemode.describe("github.create_isue") } catch (e) { return e.message.split("?")[0] }`,
+			`"codemode.describe: no tool or namespace \"github.create_isue\"; did you mean github.create_issue, github.create_pull_request_review, github.get_issue"`},
+	}
+	for _, tt := range tests {
+		res := srv.Execute(context.Background(), tt.code)
+		if res.Err != nil {
+			t.Errorf("%s: %v", tt.code, res.Err)
+			continue
+		}
+		if got := compactJSON(t, res.Value); got != tt.want {
+			t.Errorf("%s\n got %s\nwant %s", tt.code, got, tt.want)
+		}
 	}
 }
