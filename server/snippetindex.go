@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -51,7 +52,8 @@ type snippetMeta struct {
 }
 
 type snippetIndex struct {
-	limit int // bytes the cache may hold; 0 means snippetCacheBytes
+	limit    int          // bytes the cache may hold; 0 means snippetCacheBytes
+	searches atomic.Int64 // searches with snippets waiting or running (Server.search)
 
 	mu       sync.Mutex
 	subjects map[string]*subjectSnippets

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -89,13 +88,12 @@ func TestSearchesTakeTurns(t *testing.T) {
 	if res := srv.Execute(ctx, `return await codemode.save("x", "return 1", "A snippet")`); res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	before := runtime.NumGoroutine()
 	res := srv.Execute(ctx, `await Promise.all(Array.from({ length: 400 }, () => codemode.search("widgets sprockets")))`)
 	if res.Err == nil || res.Err.Name != "TimeoutError" {
 		t.Fatalf("400 searches over 2,000 tools in 300 ms: %s %v, want a TimeoutError", res.Value, res.Err)
 	}
 	ended := time.Now()
-	until(t, "the searches to stop", func() bool { return runtime.NumGoroutine() <= before+2 })
+	until(t, "the searches to stop", func() bool { return srv.snips.searches.Load() == 0 })
 	t.Logf("the searches stopped %v after the execution", time.Since(ended))
 	// One search takes 10-20 ms here, several times that under the race
 	// detector.
