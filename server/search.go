@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,7 +40,7 @@ func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mc
 	for i, e := range found {
 		hits[i] = hitOf(e)
 	}
-	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found)+snippetsText(found)), nil
+	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found, typegen.Options{})+snippetsText(found)), nil
 }
 
 func hitOf(e tools.Entry) searchHit {
@@ -54,7 +55,7 @@ func clampLimit(n int) int {
 }
 
 // declare renders the declarations of some entries only.
-func (s *Server) declare(entries []tools.Entry) string {
+func (s *Server) declare(entries []tools.Entry, opts typegen.Options) string {
 	want := map[string]bool{}
 	for _, e := range entries {
 		want[e.ID] = true
@@ -76,7 +77,7 @@ func (s *Server) declare(entries []tools.Entry) string {
 			out = append(out, kept)
 		}
 	}
-	return typegen.Declarations(out, typegen.Options{})
+	return typegen.Declarations(out, opts)
 }
 
 func (s *Server) namespaces() []string {
@@ -154,16 +155,11 @@ func (s *Server) helperDescribe(ctx context.Context, c *caller, args json.RawMes
 	if name == snippetNamespace || strings.HasPrefix(name, snippetNamespace+".") {
 		return c.describeSnippets(ctx, name)
 	}
-	var found []tools.Entry
-	for _, e := range s.reg.Entries() {
-		if e.Namespace == name || e.Path() == name {
-			found = append(found, e)
-		}
-	}
+	found := describeMatches(s.reg.Entries(), name)
 	if len(found) == 0 {
 		return nil, typeError(fmt.Sprintf("codemode.describe: no tool or namespace %q;%s the namespaces are: %s", name, s.didYouMean(name), strings.Join(s.namespaces(), ", ")))
 	}
-	return json.Marshal(s.declare(found))
+	return json.Marshal(s.declare(found, typegen.Options{MaxDescription: wholeDescription}))
 }
 
 func firstLine(s string) string {
@@ -185,12 +181,15 @@ func (e *namedError) ErrorName() string { return e.name }
 
 func typeError(msg string) error { return &namedError{name: "TypeError", msg: msg} }
 
-// didYouMean names the tools that search finds for a name describe did not
-// know, or nothing.
+// didYouMean names what describe knows nearest to a name it did not
+// know: the namespaces and tools nearest by edit distance first (a typo),
+// then those search finds (other words for it); up to three, or nothing.
 func (s *Server) didYouMean(name string) string {
-	var paths []string
+	paths := nearestNames(s.reg.Entries(), name)
 	for _, e := range s.reg.Search(name, 3) {
-		paths = append(paths, e.Path())
+		if len(paths) < 3 && !slices.Contains(paths, e.Path()) {
+			paths = append(paths, e.Path())
+		}
 	}
 	if len(paths) == 0 {
 		return ""
