@@ -13,7 +13,7 @@ var codemodeKeys = []string{
 	"auth", "allowed_origins", "allowed_hosts", "max_concurrent", "max_concurrent_per_session",
 	"max_concurrent_per_subject", "max_sessions", "max_sessions_per_subject",
 	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
-	"require_approval", "approve_destructive", "pin_tool_definitions",
+	"require_approval", "approve_destructive", "pin_tool_definitions", "max_media_bytes",
 }
 
 // rawCodemode is the codemode section as written; durations are strings.
@@ -21,6 +21,7 @@ type rawCodemode struct {
 	Timeout                 string          `json:"timeout"`
 	MaxToolCalls            int             `json:"max_tool_calls"`
 	MaxOutputBytes          int             `json:"max_output_bytes"`
+	MaxMediaBytes           int             `json:"max_media_bytes"`
 	MemoryLimitMB           int             `json:"memory_limit_mb"`
 	Isolation               string          `json:"isolation"`
 	Network                 json.RawMessage `json:"network"`
@@ -85,6 +86,7 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 		"max_concurrent_per_subject": int64(r.MaxConcurrentPerSubject),
 		"max_sessions":               int64(r.MaxSessions), "max_sessions_per_subject": int64(r.MaxSessionsPerSubject),
 		"description_budget_tokens": int64(r.DescriptionBudgetTokens),
+		"max_media_bytes":           int64(r.MaxMediaBytes),
 	}); err != nil {
 		return err
 	}
@@ -94,6 +96,7 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 		return p.errorf("codemode.isolation", `is %q; use "inprocess" or "process"`, r.Isolation)
 	}
 	c.MaxToolCalls, c.MaxOutputBytes, c.MemoryLimitMB = r.MaxToolCalls, r.MaxOutputBytes, r.MemoryLimitMB
+	c.MaxMediaBytes = r.MaxMediaBytes
 	c.Isolation, c.MaxConcurrent, c.MaxConcurrentPerSession = r.Isolation, r.MaxConcurrent, r.MaxConcurrentPerSession
 	c.MaxConcurrentPerSubject, c.MaxSessions, c.MaxSessionsPerSubject = r.MaxConcurrentPerSubject, r.MaxSessions, r.MaxSessionsPerSubject
 	c.AllowedOrigins, c.AllowedHosts, c.Stateless, c.DataDir = r.AllowedOrigins, r.AllowedHosts, r.Stateless, r.DataDir
@@ -268,6 +271,7 @@ func (c *Codemode) setDefaults() {
 	setDuration(&c.Timeout, 30*time.Second)
 	setInt(&c.MaxToolCalls, 200)
 	setInt(&c.MaxOutputBytes, 24000)
+	setInt(&c.MaxMediaBytes, 5<<20)
 	setInt(&c.MemoryLimitMB, 128)
 	setInt(&c.MaxConcurrent, 64)
 	setInt(&c.MaxConcurrentPerSession, 8)

@@ -65,6 +65,7 @@ type Codemode struct {
 	Timeout        time.Duration // wall time per execution [30s]
 	MaxToolCalls   int           // tool calls per execution [200]
 	MaxOutputBytes int           // result + logs shown to the model [24000]
+	MaxMediaBytes  int           // images and audio of a result, sent as content blocks [5 MB]
 	MemoryLimitMB  int           // memory per execution [128]
 	Isolation      string        // "inprocess" | "process"; "" when unset [inprocess on stdio, process on HTTP/SSE]
 

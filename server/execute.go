@@ -32,7 +32,9 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		// The model sees max_output_bytes of the result: serialising much
 		// more only costs memory and time (and `run` prints what execute
 		// would return).
-		MaxResultBytes: max(64*s.limits.MaxOutputBytes, 1<<20),
+		// Images and audio leave the result for content blocks: their
+		// base64 (4/3 of max_media_bytes) comes on top.
+		MaxResultBytes: max(64*s.limits.MaxOutputBytes, 1<<20) + mediaLimit(s.limits.MaxMediaBytes)/3*4,
 		Prelude:        []string{codemodePrelude},
 	}
 	h := hooksFrom(ctx)
@@ -75,7 +77,7 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 	}
 	defer release()
 	res, fetches := s.execute(withHooks(ctx, s.reporting(ctx, req)), code)
-	return format(res, fetches, s.limits.MaxOutputBytes), nil
+	return format(res, fetches, s.limits.MaxOutputBytes, s.limits.MaxMediaBytes), nil
 }
 
 // bindings are the global methods the sandbox defines for this API.

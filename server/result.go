@@ -2,8 +2,11 @@ package server
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -49,15 +52,33 @@ type truncation struct {
 // Format turns a sandbox result into the execute tool's result (SPEC §4):
 // text for the model, structuredContent for programs. Result and logs
 // together are kept within maxBytes; what is cut is marked with its size.
+// Images and audio in the result are sent as content blocks, up to
+// defaultMaxMedia bytes.
 func Format(res sandbox.Result, maxBytes int) *mcp.CallToolResult {
-	return format(res, nil, maxBytes)
+	return format(res, nil, maxBytes, 0)
+}
+
+// defaultMaxMedia is codemode.max_media_bytes when left zero.
+const defaultMaxMedia = 5 << 20
+
+// mediaLimit is codemode.max_media_bytes, or its default when zero.
+func mediaLimit(n int) int {
+	if n <= 0 {
+		return defaultMaxMedia
+	}
+	return n
 }
 
 // format is Format with the run's fetch audit in stats. A result cut to
 // maxBytes is null in structuredContent: a prefix of its JSON is no JSON
 // value, and sent whole it would take the room the limit keeps. The text
 // shows the prefix; stats.truncated the sizes.
-func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.CallToolResult {
+//
+// Images and audio (objects {type: "image"|"audio", mimeType, data}, at
+// any depth) leave the result for content blocks after the text, up to
+// maxMedia bytes decoded: base64 counts neither against maxBytes nor as
+// text the model reads.
+func format(res sandbox.Result, fetches []egress.Record, maxBytes, maxMedia int) *mcp.CallToolResult {
 	out := structured{
 		Logs:  res.Logs,
 		Stats: statsShape{ToolCalls: res.Stats.ToolCalls, DurationMS: float64(res.Stats.Duration.Microseconds()) / 1000, Fetches: fetches},
@@ -66,12 +87,15 @@ func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.Call
 		out.Logs = []string{}
 	}
 	var head string
+	var media []mcp.Content
 	if res.Err != nil {
 		out.Error = &errorShape{Name: res.Err.Name, Message: res.Err.Message, Line: res.Err.Line, Column: res.Err.Column}
 		head = errorText(res.Err)
 	} else {
-		head = prettyJSON(res.Value)
-		out.Result = json.RawMessage(res.Value)
+		value, m := takeMedia(res.Value, maxMedia)
+		media = m
+		head = prettyJSON(value)
+		out.Result = value
 	}
 	f := fit(head, out.Logs, maxBytes)
 	if f.cut != nil {
@@ -88,7 +112,7 @@ func format(res sandbox.Result, fetches []egress.Record, maxBytes int) *mcp.Call
 		text += "\n\nConsole output:\n" + strings.Join(f.logs, "\n")
 	}
 	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(text)},
+		Content:           append([]mcp.Content{mcp.NewTextContent(text)}, media...),
 		StructuredContent: out,
 		IsError:           res.Err != nil,
 	}
@@ -181,4 +205,83 @@ func cutLogs(logs []string, room int) ([]string, int) {
 		used += len(l) + 1
 	}
 	return out, len(logs)
+}
+
+// takeMedia replaces every image or audio object of a result by
+// {type, mimeType, bytes} and returns the objects as content blocks, in
+// the order they appear, while their decoded sizes stay within maxMedia
+// bytes in all; those past it stay out of both, marked omitted. A result
+// without any is returned as it is (key order kept).
+func takeMedia(raw json.RawMessage, maxMedia int) (json.RawMessage, []mcp.Content) {
+	maxMedia = mediaLimit(maxMedia)
+	if !bytes.Contains(raw, []byte(`"mimeType"`)) {
+		return raw, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw, nil
+	}
+	m := &mediaTaker{room: maxMedia, max: maxMedia}
+	v = m.walk(v)
+	if m.found == 0 {
+		return raw, nil
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return raw, nil
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), m.content
+}
+
+// mediaTaker walks a decoded result for takeMedia.
+type mediaTaker struct {
+	room, max int
+	found     int
+	content   []mcp.Content
+}
+
+func (m *mediaTaker) walk(v any) any {
+	switch v := v.(type) {
+	case []any:
+		for i := range v {
+			v[i] = m.walk(v[i])
+		}
+	case map[string]any:
+		if r, ok := m.take(v); ok {
+			return r
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) { // the order the JSON shows them
+			v[k] = m.walk(v[k])
+		}
+	}
+	return v
+}
+
+// take replaces one media object, or reports that o is none.
+func (m *mediaTaker) take(o map[string]any) (map[string]any, bool) {
+	kind, _ := o["type"].(string)
+	mime, _ := o["mimeType"].(string)
+	data, ok := o["data"].(string)
+	if kind != "image" && kind != "audio" || mime == "" || !ok {
+		return nil, false
+	}
+	m.found++
+	size := base64.StdEncoding.DecodedLen(len(data)) - strings.Count(data[max(len(data)-2, 0):], "=")
+	out := map[string]any{"type": kind, "mimeType": mime, "bytes": size}
+	if size > m.room {
+		out["omitted"] = fmt.Sprintf("the %s is not sent: the images and audio of one result are limited to "+
+			"%d bytes in all (codemode.max_media_bytes), %d were left", kind, m.max, m.room)
+		return out, true
+	}
+	m.room -= size
+	if kind == "image" {
+		m.content = append(m.content, mcp.NewImageContent(data, mime))
+	} else {
+		m.content = append(m.content, mcp.NewAudioContent(data, mime))
+	}
+	return out, true
 }

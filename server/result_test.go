@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -10,7 +12,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // TestFormatKeepsSchema: whatever max_output_bytes cuts, structuredContent
@@ -99,4 +103,73 @@ func decode(t *testing.T, raw []byte) any {
 		t.Fatalf("%s: %v", raw, err)
 	}
 	return v
+}
+
+// TestMediaContent: images and audio a tool returns leave the script's
+// result for MCP content blocks after the text, replaced in the JSON by
+// their size; base64 never counts against max_output_bytes, and what
+// passes codemode.max_media_bytes is left out, saying so (issue 20.13).
+func TestMediaContent(t *testing.T) {
+	png := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 10_000)) // 40,000 bytes
+	wav := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("RIFF"), 2_500))               // 10,000 bytes
+	reg := tools.NewRegistry(tools.Options{})
+	must(t, reg.Add(
+		tools.NewTool("browser", "screenshot", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("shot"), mcp.NewImageContent(png, "image/png")}}, nil
+		}),
+		tools.NewTool("browser", "record", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewAudioContent(wav, "audio/wav")}}, nil
+		}),
+	))
+	srv := New(reg, Options{Limits: config.Codemode{MaxOutputBytes: 2000, MaxMediaBytes: 60_000}})
+	res := executeResult(t, srv, `const [shot, sound] = await Promise.all([browser.screenshot(), browser.record()]);
+const again = await browser.screenshot();
+return { shot: shot[1], sound: sound[0], again: again[1], caption: shot[0].text }`)
+	if res.IsError || len(res.Content) != 3 {
+		t.Fatalf("isError %v, %d content blocks; want 3: %+v", res.IsError, len(res.Content), res.Content)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	want := `{
+  "again": {
+    "bytes": 40000,
+    "mimeType": "image/png",
+    "type": "image"
+  },
+  "caption": "shot",
+  "shot": {
+    "bytes": 40000,
+    "mimeType": "image/png",
+    "omitted": "the image is not sent: the images and audio of one result are limited to 60000 bytes in all (codemode.max_media_bytes), 20000 were left",
+    "type": "image"
+  },
+  "sound": {
+    "bytes": 10000,
+    "mimeType": "audio/wav",
+    "type": "audio"
+  }
+}`
+	if diff := cmp.Diff(want, text); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+	if img, ok := res.Content[1].(mcp.ImageContent); !ok || img.Data != png || img.MIMEType != "image/png" {
+		t.Errorf("content[1] = %T, want the screenshot as image content", res.Content[1])
+	}
+	if a, ok := res.Content[2].(mcp.AudioContent); !ok || a.Data != wav || a.MIMEType != "audio/wav" {
+		t.Errorf("content[2] = %T, want the recording as audio content", res.Content[2])
+	}
+	if st := encode(t, res.StructuredContent); bytes.Contains(st, []byte(png[:100])) || bytes.Contains(st, []byte(`"truncated"`)) {
+		t.Errorf("structuredContent holds base64 or was truncated: %.300s", st)
+	}
+}
+
+func executeResult(t *testing.T, srv *Server, code string) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "execute"
+	req.Params.Arguments = map[string]any{"code": code}
+	res, err := srv.handleExecute(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
