@@ -124,6 +124,9 @@ func (x *snippetIndex) markStale(subject, name string) {
 // snippetsOf returns the index of ctx's subject, brought up to date with
 // the workspace: sorted by name.
 func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
+	if _, _, err := s.workspaceArgs("list_files", nil); err != nil {
+		return nil, err // no workspace: nothing to index, and no entry made for the subject
+	}
 	subject := tools.Subject(ctx)
 	sub, arrived := s.snips.subject(subject)
 	select {
@@ -148,8 +151,8 @@ func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 	sub.stale, sub.allStale = map[string]bool{}, false
 	s.snips.mu.Unlock()
 	next := make(map[string]snippetMeta, len(files))
-	var unread []string // read again next time: reading failed (a cancelled call)
-	cost := 0
+	var unread []string          // read again next time: reading failed (a cancelled call)
+	cost := 4 * snippetEntryCost // the subject's own, so that subjects without snippets are evicted too
 	for _, f := range files {
 		m, ok := old[f.name]
 		if !ok || m.size != f.size || stale[f.name] || allStale {
@@ -183,7 +186,7 @@ func (x *snippetIndex) store(subject string, sub *subjectSnippets, entries map[s
 	for x.bytes > cmp.Or(x.limit, snippetCacheBytes) {
 		victim, key := (*subjectSnippets)(nil), ""
 		for k, v := range x.subjects {
-			if v != sub && v.built && (victim == nil || v.used < victim.used) {
+			if v != sub && (victim == nil || v.used < victim.used) {
 				victim, key = v, k
 			}
 		}
