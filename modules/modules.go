@@ -97,6 +97,21 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 	return rewrite(code, decls, bundle)
 }
 
+// Stub returns code with its import declarations replaced, line for
+// line, by the bindings Bundle would make, without reading or bundling
+// the files: code to compile, not to run (the bindings read an undefined
+// variable).
+func Stub(code string) (string, error) {
+	decls := findImports(code)
+	if len(decls) == 0 {
+		return code, nil
+	}
+	for i := range decls {
+		decls[i].module = "m0"
+	}
+	return rewrite(code, decls, "")
+}
+
 // decl is one import declaration of the code.
 type decl struct {
 	start, end int // byte offsets in the code

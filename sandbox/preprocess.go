@@ -78,6 +78,14 @@ func compile(code string, maxBytes int) (*script, *Error) {
 	return s, nil
 }
 
+// Compile checks code as Run would before running it (size, nesting,
+// types stripped, parsed and compiled by goja) and returns its first
+// error, or nil: for code kept to run later, such as a saved snippet.
+func Compile(code string, maxBytes int) *Error {
+	_, err := compile(code, maxBytes)
+	return err
+}
+
 // stripFence removes a markdown code fence around the code and reports how
 // many lines it removed before the code.
 func stripFence(code string) (body string, skipped int) {

@@ -41,7 +41,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map)}
+	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map), checking: make(chan struct{}, 1)}
 	var res sandbox.Result
 	if bundled, err := c.bundle(ctx, code); err != nil {
 		res = sandbox.Result{Err: err, Logs: []string{}}
@@ -109,6 +109,9 @@ type caller struct {
 	// approved holds the tools the user allowed for the rest of the
 	// execution (shared with its snippets); nil only in a zero caller.
 	approved *sync.Map
+	// checking is held while codemode.save compiles a snippet: one at a
+	// time per execution, its snippets included (see checkSnippetCode).
+	checking chan struct{}
 }
 
 func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {

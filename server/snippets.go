@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
+	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -59,6 +61,9 @@ func (c *caller) helperSave(ctx context.Context, args json.RawMessage) (json.Raw
 	if err := checkSnippetSize(a.Name, a.Code, desc); err != nil {
 		return nil, err
 	}
+	if err := c.checkSnippetCode(ctx, a.Name, a.Code); err != nil {
+		return nil, err
+	}
 	content := snippetHeader + desc + "\n" + a.Code
 	out, err := c.workspaceVia(ctx, "codemode.save", "write_file", map[string]any{"path": snippetDir + a.Name + ".ts", "content": content})
 	c.s.snips.markStale(tools.Subject(ctx), a.Name)
@@ -83,6 +88,48 @@ func checkSnippetSize(name, code, desc string) error {
 			"say in a sentence what the snippet does", name, thousands(len(desc)), thousands(maxSnippetDesc))}
 	}
 	return nil
+}
+
+// checkSnippetCode compiles a snippet as codemode.run would, its imports
+// stubbed (the files they name may come later): code that cannot run is
+// refused, with the error where it is, rather than saved. Like the rest
+// of save, it counts as one of the execution's tool calls.
+//
+// The compiling is work the server does for the script (a 250 KB snippet:
+// about 130 ms and 5 MB), so an execution compiles one snippet at a time,
+// and the process at most compileSlots at once: 30 saves at once made the
+// server hold 270 MB. Waiting ends with the execution.
+func (c *caller) checkSnippetCode(ctx context.Context, name, code string) error {
+	for _, slot := range []chan struct{}{c.checking, compileSlots} {
+		if slot == nil {
+			continue
+		}
+		select {
+		case slot <- struct{}{}:
+			defer func() { <-slot }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return checkSnippetCode(name, code)
+}
+
+// compileSlots bounds the snippets codemode.save compiles at once in the
+// process, whatever the executions.
+var compileSlots = make(chan struct{}, max(1, runtime.NumCPU()/2))
+
+func checkSnippetCode(name, code string) error {
+	stubbed, err := modules.Stub(code)
+	if err != nil {
+		return &namedError{name: "SyntaxError", msg: fmt.Sprintf("codemode.save(%q): nothing saved: %v", name, err)}
+	}
+	program := snippetProgram(stubbed, json.RawMessage("null"))
+	e := sandbox.Compile(program, sandbox.DefaultMaxCodeBytes+len(program)-len(stubbed))
+	if e == nil {
+		return nil
+	}
+	where := strings.TrimPrefix(snippetError(name, e).Error(), fmt.Sprintf("snippet %q: ", name))
+	return &namedError{name: e.Name, msg: fmt.Sprintf("codemode.save(%q): nothing saved, the code does not compile: %s", name, where)}
 }
 
 // helperRun serves codemode.run(name, input).
@@ -145,7 +192,7 @@ func snippetError(name string, e *sandbox.Error) error {
 func (c *caller) child() *caller {
 	opts := c.opts
 	opts.OnCall, opts.OnLog = nil, nil
-	return &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1, approved: c.approved}
+	return &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1, approved: c.approved, checking: c.checking}
 }
 
 // snippet is one saved snippet.

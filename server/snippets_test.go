@@ -45,6 +45,11 @@ func TestSnippets(t *testing.T) {
 		{`return await workspace.read_file({ path: "snippets/double.ts" })`, `"// Doubles input.n\nconst n: number = input.n;\nreturn { twice: n * 2 };"`, ""},
 		{`await codemode.run("nothing")`, ``, `ReferenceError: codemode.run: no snippet "nothing"; codemode.save(name, code, description) saves one, codemode.search finds them (line 1, column 16)`},
 		{`await codemode.save("bad name!", "return 1", "")`, ``, `TypeError: codemode.save(name, code, description): name must be letters, digits, "_" or "-" (at most 64, not starting with a digit) and code a non-empty string (line 1, column 16)`},
+		// Code that cannot run is not saved (issue 13.8); its imports need not exist yet.
+		{`await codemode.save("typo", "const a = 1;\nconst b = a +;", "Broken")`, ``,
+			`SyntaxError: codemode.save("typo"): nothing saved, the code does not compile: Unexpected ";" (snippet line 2, column 14) (line 1, column 16)`},
+		{`try { await codemode.run("typo") } catch (e) { return e.name }`, `"ReferenceError"`, ""},
+		{`return (await codemode.save("later", "import { f } from './lib/later.ts';\nreturn f(input)", "Uses a module")).name`, `"later"`, ""},
 		{`await codemode.save("loop", "return await codemode.run('loop', input)", "Runs itself")
 		  await codemode.run("loop")`, ``, `RangeError: snippet "loop": snippet "loop": snippet "loop": snippet "loop": codemode.run("loop"): snippets may run snippets only 4 deep (snippet line 1, column 23) (snippet line 1, column 23) (snippet line 1, column 23) (snippet line 1, column 23) (line 2, column 20)`},
 	}
