@@ -90,7 +90,9 @@ func fuzzClient(t testing.TB) (*Client, *recordingDialer) {
 }
 
 // serverPath is the path a lenient server would serve for an escaped path:
-// decoded once, "\" as "/", ";" parameters dropped, dot segments resolved.
+// decoded once, "\" as "/", ";" parameters and trailing spaces and NULs
+// dropped, a segment of two dots or more read as "..", dot segments
+// resolved.
 func serverPath(escaped string) string {
 	p, err := url.PathUnescape(escaped)
 	if err != nil {
@@ -99,9 +101,10 @@ func serverPath(escaped string) string {
 	var out []string
 	for _, seg := range strings.Split(strings.ReplaceAll(p, `\`, "/"), "/")[1:] {
 		seg, _, _ = strings.Cut(seg, ";")
-		switch seg {
-		case ".":
-		case "..":
+		seg = strings.TrimRight(seg, " \t\x00")
+		switch {
+		case seg == ".":
+		case len(seg) > 1 && strings.Trim(seg, ".") == "":
 			if len(out) > 0 {
 				out = out[:len(out)-1]
 			}

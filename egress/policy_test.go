@@ -109,6 +109,9 @@ func TestPathPrefixAmbiguous(t *testing.T) {
 		{"/v1/a%2Fb", rule + `"/v1/a%2Fb", whose path servers read differently: it has an encoded slash ("%2F"); write the path plainly`},
 		{"/v1/a%5cb", rule + `"/v1/a%5cb", whose path servers read differently: it has an encoded backslash ("%5c"); write the path plainly`},
 		{"/v1/x%2e.json", rule + `"/v1/x%2e.json", whose path servers read differently: it has an encoded dot ("%2e"); write the path plainly`},
+		{"/v1/..%00/admin", rule + `"/v1/..%00/admin", whose path servers read differently: it has the segment "..%00", which servers may read as a dot segment; write the path plainly`},
+		{"/v1/..%20/admin", rule + `"/v1/..%20/admin", whose path servers read differently: it has the segment "..%20", which servers may read as a dot segment; write the path plainly`},
+		{"/v1/.../admin", rule + `"/v1/.../admin", whose path servers read differently: it has the segment "...", which servers may read as a dot segment; write the path plainly`},
 	}
 	for _, tt := range tests {
 		want := "fetch: GET " + api + tt.path + " is not allowed: " + tt.want

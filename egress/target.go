@@ -214,7 +214,8 @@ func (t *target) matchPath() string { return decodeUnreserved(t.path) }
 
 // ambiguous says what in the path servers disagree about, or "": a dot
 // segment with a ";" parameter ("..;", which Tomcat and Spring read as
-// ".."), an encoded dot, slash or backslash (%2e, %2f, %5c: some servers
+// ".."), a segment of dots that some server trims to ".." ("..%00",
+// "..%20", "..."), an encoded dot, slash or backslash (%2e, %2f, %5c: some servers
 // decode them before resolving dot segments, some after, some never), or
 // an encoded "%" (%25, decoded twice by some servers and proxies:
 // %252e%252e is ".."). A rule with a path_prefix refuses such a path, since
@@ -222,8 +223,11 @@ func (t *target) matchPath() string { return decodeUnreserved(t.path) }
 func (t *target) ambiguous() string {
 	for _, seg := range strings.Split(t.path, "/") {
 		name, _, param := strings.Cut(seg, ";")
-		if param && (name == "." || name == ".." || isEncodedDots(name)) {
+		switch {
+		case param && dotsOnly(name):
 			return fmt.Sprintf("the dot segment %q with a \";\" parameter", seg)
+		case dotsOnly(name):
+			return fmt.Sprintf("the segment %q, which servers may read as a dot segment", seg)
 		}
 	}
 	lower := strings.ToLower(t.path)
@@ -236,10 +240,17 @@ func (t *target) ambiguous() string {
 	return ""
 }
 
-// isEncodedDots reports whether s is "." or ".." with some dots encoded.
-func isEncodedDots(s string) bool {
-	d := strings.ReplaceAll(strings.ToLower(s), "%2e", ".")
-	return d == "." || d == ".."
+// dotsOnly reports whether a segment is dots once decoded, whatever
+// trails them that some servers trim (spaces, tabs, NULs): "..;", ".%2e",
+// "..%00", "..%20", "...". (Plain "." and ".." never get here: cleanPath
+// resolved them.)
+func dotsOnly(seg string) bool {
+	d, err := url.PathUnescape(seg)
+	if err != nil {
+		return false
+	}
+	d = strings.TrimRight(d, " \t\x00")
+	return d != "" && strings.Trim(d, ".") == ""
 }
 
 // decodeUnreserved decodes the percent-encoded unreserved characters of an
