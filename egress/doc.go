@@ -18,8 +18,9 @@
 // and path prefix (a plain string prefix of the normalised path, dot
 // segments resolved and escaped unreserved characters decoded). A rule with
 // a path prefix refuses a path servers read differently: a dot segment with
-// a ";" parameter ("..;"), an encoded dot, slash or backslash, or an
-// encoded "%" (double encoding). Every redirect hop is checked again, up
+// a ";" parameter ("..;"), a segment of dots a server may trim to ".."
+// ("..%00", "..."), an encoded dot, slash or backslash, or an encoded "%"
+// (double encoding). Every redirect hop is checked again, up
 // to 10.
 //
 // # Credentials
