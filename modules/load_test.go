@@ -30,13 +30,17 @@ func (r *reads) Read(ctx context.Context, p string) (string, error) {
 // TestBundleDeepNesting: a file nesting deeper than the sandbox allows is
 // refused before esbuild parses it (200,000 "[" were a fatal stack
 // overflow of the whole process), imported directly or through another
-// file, as TypeScript or as JSON.
+// file, as TypeScript or as JSON; so is one with an expression too long
+// for goja's compiler, or too many template substitutions for esbuild to
+// lower.
 func TestBundleDeepNesting(t *testing.T) {
 	bomb := strings.Repeat("[", 200_000) + strings.Repeat("]", 200_000)
 	ws := files{
-		"bomb.ts":   "export const x = 1;\nexport const y = " + bomb + ";\n",
-		"bomb.json": bomb,
-		"via.ts":    "export { y } from \"./bomb.ts\";\n",
+		"bomb.ts":     "export const x = 1;\nexport const y = " + bomb + ";\n",
+		"bomb.json":   bomb,
+		"via.ts":      "export { y } from \"./bomb.ts\";\n",
+		"long.ts":     "export const a = 1;\nexport const z = a" + strings.Repeat(" + a", 501) + ";\n",
+		"template.ts": "export const t = `" + strings.Repeat("${1}", 1001) + "`;\n",
 	}
 	tests := []struct{ code, want string }{
 		{"import { y } from \"./bomb.ts\";\nreturn y",
@@ -47,6 +51,10 @@ func TestBundleDeepNesting(t *testing.T) {
 			`via.ts:1:19: cannot import "bomb.ts": its line 2 nests more than 500 levels deep; flatten it (line 1)`},
 		{"import { y } from \"./via.ts\";\nreturn " + strings.Repeat("(", 600) + "1" + strings.Repeat(")", 600),
 			`the code nests more than 500 levels deep; flatten it (line 2)`},
+		{"import { z } from \"./long.ts\";",
+			`cannot import "long.ts": its line 2 has an expression of more than 500 operators; split it (line 1)`},
+		{"import { t } from \"./template.ts\";",
+			`cannot import "template.ts": the imported files have more than 1000 substitutions ${…} in template literals; build long strings with join (line 1)`},
 	}
 	for _, tt := range tests {
 		_, err := Bundle(context.Background(), tt.code, ws, 1<<20)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
@@ -147,6 +148,53 @@ func TestCheckSource(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("%.30q: %q; want %q", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestLongExpressions: an expression of more operators than maxOperators
+// is refused before parsing (goja's compiler takes quadratic time in
+// them, uninterruptibly: the 120,000 "+1" within the size limit took
+// 100 s), however its operators are spelled; at the limit each shape
+// compiles quickly, and statements or lists of any length are fine.
+func TestLongExpressions(t *testing.T) {
+	shapes := map[string]string{"plus": "+x", "minus": "-1", "concat": "+'a'", "and": "&&x", "optional": "?.a", "parens": "+(x)", "newlines": "\n+ x"}
+	for name, op := range shapes {
+		over := "let x = 1;\nreturn x" + strings.Repeat(op, maxOperators+1)
+		want := "SyntaxError: the code has an expression of more than 500 operators; split it (line 2)"
+		if name == "newlines" {
+			want = "SyntaxError: the code has an expression of more than 500 operators; split it (line 503)"
+		}
+		if err := checkSource(over, DefaultMaxCodeBytes); err == nil || err.Error() != want {
+			t.Errorf("%s over the limit: %v; want %s", name, err, want)
+		}
+		at := "(function () { let x = 1; return x" + strings.Repeat(op, maxOperators) + " })()"
+		if err := checkSource(at, DefaultMaxCodeBytes); err != nil {
+			t.Errorf("%s at the limit: %v", name, err)
+			continue
+		}
+		prg, err := parser.ParseFile(nil, "x.js", at, 0)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		start := time.Now()
+		if _, err := goja.CompileAST(prg, false); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if d := time.Since(start); d > testenv.Within(100*time.Millisecond) {
+			t.Errorf("%s at the limit: compiling took %v", name, d)
+		}
+	}
+	for name, src := range map[string]string{
+		"statements": strings.Repeat("x + 1;\n", 2*maxOperators),
+		"asi":        strings.Repeat("x + 1\n", 2*maxOperators),
+		"list":       "f(" + strings.Repeat("a + 1, ", 2*maxOperators) + "0)",
+		"array":      "[" + strings.Repeat("a + 1, ", 2*maxOperators) + "]",
+		"nested":     strings.Repeat("x + (1 + 2) + ", maxOperators/3) + "x",
+	} {
+		if err := checkSource(src, DefaultMaxCodeBytes); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
