@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -28,6 +29,7 @@ var encodings = map[string]func(s string) string{
 	"percent_after_percent": func(s string) string { return "%" + s[:2] + everyOther(s[2:], "%%%02X") },
 	"html_decimal":          func(s string) string { return eachChar(s, "&#%d;") },
 	"html_hex":              func(s string) string { return everyOther(s, "&#x%x;") },
+	"base64":                func(s string) string { return base64.StdEncoding.EncodeToString([]byte("user:" + s)) },
 	"utf16le":               func(s string) string { return utf16Text(s, false) },
 	"utf16be_bom":           func(s string) string { return "\xfe\xff" + utf16Text(s, true) },
 }
