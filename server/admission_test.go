@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -236,17 +237,20 @@ func TestSubjectFairnessInProcess(t *testing.T) {
 			})
 		}
 	}
-	until(t, "subject A to take its slots", func() bool { return busy.Load() == 68 && srv.Running() == 4 })
-	want := "BusyError: busy: your executions and the snippets they run already take 4 slots at once (codemode.max_concurrent_per_subject, " +
-		"and in process at most half of the 8 runs that the sandbox's 1024 MB memory budget holds at codemode.memory_limit_mb 128; " +
-		`codemode.isolation "process" lifts this), however many sessions they come from; wait for one to finish, then retry`
+	slots := int(sandbox.DefaultProcessMemory / sandbox.DefaultMemoryLimit) // 8 of 128 MB in 1 GB
+	share := max(slots/2, 1)
+	until(t, "subject A to take its slots", func() bool { return busy.Load() == int64(72-share) && srv.Running() == share })
+	want := fmt.Sprintf("BusyError: busy: your executions and the snippets they run already take %d slots at once (codemode.max_concurrent_per_subject, "+
+		"and in process at most half of the %d runs that the sandbox's %d MB memory budget holds at codemode.memory_limit_mb %d; "+
+		`codemode.isolation "process" lifts this), however many sessions they come from; wait for one to finish, then retry`,
+		share, slots, sandbox.DefaultProcessMemory>>20, sandbox.DefaultMemoryLimit>>20)
 	if got, _ := firstBusy.Load().(string); !strings.HasPrefix(got, want) {
 		t.Errorf("turned away with\n%s\nwant\n%s", got, want)
 	}
 	start := time.Now()
 	text, isErr := callExecute(t, srv, (&fakeSession{id: "b"}).as(srv, "tenant-b"), `return 1 + 1`)
 	took := time.Since(start)
-	t.Logf("subject B's execution while A spins in 4 runs: %v", took)
+	t.Logf("subject B's execution while A spins in %d runs: %v", share, took)
 	if isErr || !strings.HasPrefix(text, "2") || took > hostile.SlowTimeout/2 {
 		t.Errorf("subject B while A spins: %s after %v", text, took)
 	}
