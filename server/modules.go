@@ -40,7 +40,7 @@ func (c *caller) bundle(ctx context.Context, code string) (string, *sandbox.Erro
 	case errors.As(err, &me):
 		return "", &sandbox.Error{Name: "SyntaxError", Message: me.Message, Line: me.Line}
 	case bctx.Err() != nil && ctx.Err() == nil:
-		return "", &sandbox.Error{Name: "TimeoutError", Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout)}
+		return "", &sandbox.Error{Name: "TimeoutError", Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout.Round(time.Millisecond))}
 	case err != nil:
 		return "", &sandbox.Error{Name: "SyntaxError", Message: err.Error()}
 	}
