@@ -23,9 +23,11 @@ import (
 
 // Options configures a Registry.
 type Options struct {
-	// Secrets are scrubbed to "[redacted]" from every result and error text
-	// before it reaches the script, and from forwarded upstream stderr.
-	// Values shorter than 4 bytes are ignored. Nil means nothing is scrubbed.
+	// Secrets are scrubbed to "[redacted]", in every encoding package redact
+	// finds, from every result and error text before it reaches the script,
+	// from upstreams' instructions and tool definitions, from forwarded
+	// upstream stderr and from every line logged through Logger. Values
+	// shorter than 4 bytes are ignored. Nil means nothing is scrubbed.
 	Secrets []string
 	// Logger receives the registry's own logs. Nil means slog.Default().
 	Logger *slog.Logger
