@@ -216,6 +216,9 @@ func (x *execution) setup() error {
 	if err := x.installGuards(); err != nil {
 		return err
 	}
+	if err := x.installWeb(); err != nil {
+		return err
+	}
 	x.installBindings()
 	for _, src := range x.opts.Prelude {
 		if _, err := x.rt.RunProgram(compilePrelude(src)); err != nil {

@@ -211,7 +211,7 @@ func TestFreshRuntime(t *testing.T) {
 }
 
 func TestGlobals(t *testing.T) {
-	res := run(t, `["require", "process", "module", "exports", "GoError", "fetch", "setInterval", "window"]
+	res := run(t, `["require", "process", "module", "exports", "GoError", "fetch", "window"]
 		.filter(n => n in globalThis)`, nil)
 	if got := string(res.Value); got != "[]" {
 		t.Errorf("unexpected globals: %s (err %v)", got, res.Err)

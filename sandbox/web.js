@@ -1,0 +1,119 @@
+// The small web globals scripts expect (atob, btoa, TextEncoder,
+// TextDecoder, structuredClone), defined once per runtime after the guards,
+// so that what they build goes through the guarded built-ins. g holds the
+// Go functions that do the byte work within the guards' limits (web.go).
+(function (g) {
+	"use strict";
+	var _TypeError = TypeError, _RangeError = RangeError, _Error = Error, _String = String;
+	var _Map = Map, _Set = Set, _Date = Date, _RegExp = RegExp, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
+	var isArray = Array.isArray, isView = ArrayBuffer.isView, keys = Object.keys;
+	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype, defineProperty = Object.defineProperty;
+	var sliceBuffer = Function.prototype.call.bind(ArrayBuffer.prototype.slice);
+	var forEachMap = Function.prototype.call.bind(Map.prototype.forEach);
+	var forEachSet = Function.prototype.call.bind(Set.prototype.forEach);
+	var getTime = Function.prototype.call.bind(Date.prototype.getTime);
+	var mapSet = Function.prototype.call.bind(Map.prototype.set), mapGet = Function.prototype.call.bind(Map.prototype.get);
+	var setAdd = Function.prototype.call.bind(Set.prototype.add);
+
+	function define(name, value) {
+		defineProperty(globalThis, name, { value: value, writable: true, enumerable: false, configurable: true });
+	}
+
+	// bytesOf checks a BufferSource; Go reads its bytes (web.go bufferBytes).
+	function bytesOf(input, label) {
+		if (input === undefined || input instanceof _ArrayBuffer) return input;
+		if (isView(input)) return [input.buffer, input.byteOffset, input.byteLength];
+		throw new _TypeError(label + ": the input must be an ArrayBuffer, a typed array or a DataView");
+	}
+
+	function TextEncoder() {
+		if (!new.target) throw new _TypeError("TextEncoder must be called with new");
+	}
+	defineProperty(TextEncoder.prototype, "encoding", { get: function () { return "utf-8"; } });
+	TextEncoder.prototype.encode = function encode(s) {
+		return g.encode(s === undefined ? "" : _String(s));
+	};
+
+	var labels = { "utf-8": true, "utf8": true, "unicode-1-1-utf-8": true };
+	function TextDecoder(label, options) {
+		if (!new.target) throw new _TypeError("TextDecoder must be called with new");
+		label = label === undefined ? "utf-8" : _String(label).trim().toLowerCase();
+		if (!labels[label]) throw new _RangeError("TextDecoder: the encoding \"" + label + "\" is not supported; only utf-8 is");
+		this._fatal = !!(options && options.fatal);
+		this._ignoreBOM = !!(options && options.ignoreBOM);
+	}
+	defineProperty(TextDecoder.prototype, "encoding", { get: function () { return "utf-8"; } });
+	defineProperty(TextDecoder.prototype, "fatal", { get: function () { return this._fatal; } });
+	defineProperty(TextDecoder.prototype, "ignoreBOM", { get: function () { return this._ignoreBOM; } });
+	TextDecoder.prototype.decode = function decode(input) {
+		return g.decode(bytesOf(input, "TextDecoder.decode"), this._fatal, this._ignoreBOM);
+	};
+
+	function cloneError(what) {
+		var e = new _Error("structuredClone: " + what + " cannot be cloned");
+		e.name = "DataCloneError";
+		return e;
+	}
+
+	// clone copies what the structured clone algorithm copies: primitives,
+	// arrays, plain objects, Date, RegExp, Map, Set, ArrayBuffer, typed
+	// arrays, DataView and errors, keeping shared and cyclic references.
+	// Functions and symbols throw a DataCloneError; other objects are
+	// copied as plain objects of their own enumerable properties.
+	function clone(v, seen) {
+		if (typeof v === "function" || typeof v === "symbol") throw cloneError("a " + typeof v);
+		if (typeof v !== "object" || v === null) return v;
+		var done = mapGet(seen, v);
+		if (done !== undefined) return done;
+		var out;
+		if (isArray(v)) {
+			out = [];
+			mapSet(seen, v, out);
+			for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen);
+			return out;
+		}
+		if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
+		if (v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
+		if (v instanceof _ArrayBuffer) return remember(seen, v, sliceBuffer(v, 0));
+		if (isView(v)) {
+			var buffer = clone(v.buffer, seen);
+			var Ctor = v instanceof _DataView ? _DataView : getPrototypeOf(v).constructor;
+			var n = v instanceof _DataView ? v.byteLength : v.length;
+			return remember(seen, v, new Ctor(buffer, v.byteOffset, n));
+		}
+		if (v instanceof _Map) {
+			out = remember(seen, v, new _Map());
+			forEachMap(v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
+			return out;
+		}
+		if (v instanceof _Set) {
+			out = remember(seen, v, new _Set());
+			forEachSet(v, function (val) { setAdd(out, clone(val, seen)); });
+			return out;
+		}
+		if (v instanceof _Error) {
+			out = remember(seen, v, new _Error(_String(v.message)));
+			out.name = _String(v.name);
+			return out;
+		}
+		out = remember(seen, v, {});
+		var ks = keys(v);
+		for (var j = 0; j < ks.length; j++) out[ks[j]] = clone(v[ks[j]], seen);
+		return out;
+	}
+
+	function remember(seen, v, out) {
+		mapSet(seen, v, out);
+		return out;
+	}
+
+	function structuredClone(value) {
+		return clone(value, new _Map());
+	}
+
+	define("atob", g.atob);
+	define("btoa", g.btoa);
+	define("TextEncoder", TextEncoder);
+	define("TextDecoder", TextDecoder);
+	define("structuredClone", structuredClone);
+})
