@@ -65,7 +65,16 @@ func TestStartDoesNotWait(t *testing.T) {
 	if got := strings.Join(r.Unavailable(), "\n"); got != "good (connecting)\nhang (connecting)" {
 		t.Errorf("unavailable at start:\n%s", got)
 	}
-	eventually(t, "good's tools", func() bool { _, ok := r.Lookup(toolID("good", "echo")); return ok })
+	began = time.Now()
+	if r.AwaitFirst(context.Background(), `return 1`) || time.Since(began) > 50*time.Millisecond {
+		t.Errorf("AwaitFirst waited for code that names no upstream")
+	}
+	if !r.AwaitFirst(context.Background(), `return await good.echo({text: "x"})`) {
+		t.Error("AwaitFirst did not wait for good")
+	}
+	if _, ok := r.Lookup(toolID("good", "echo")); !ok {
+		t.Fatal("good's tools are not there after AwaitFirst")
+	}
 	if len(changed) == 0 {
 		t.Error("no OnChange when good's tools arrived")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
 // Background attempts to connect an upstream that is not up: the first
@@ -253,4 +254,30 @@ func (u *upstream) publish() {
 	if u.reg.ctx.Err() == nil {
 		u.reg.rebuild()
 	}
+}
+
+// AwaitFirst waits until each upstream that code mentions (by its
+// namespace's identifier) and whose first attempt to connect is still
+// running has connected or failed, or ctx ends. A client that runs code
+// right after start gets the tools it names instead of a ReferenceError,
+// and code that names none of them waits for nothing. It reports whether
+// it waited.
+func (r *Registry) AwaitFirst(ctx context.Context, code string) (waited bool) {
+	for _, u := range r.upstreams() {
+		select {
+		case <-u.first:
+			continue
+		default:
+		}
+		if !strings.Contains(code, typegen.Identifier(u.name)) {
+			continue
+		}
+		waited = true
+		select {
+		case <-u.first:
+		case <-ctx.Done():
+			return waited
+		}
+	}
+	return waited
 }

@@ -101,6 +101,7 @@ func (r *Registry) newUpstream(s config.Server) *upstream {
 // connectUpstream connects a claimed in-process upstream and installs its
 // tools; on failure the namespace is released.
 func (r *Registry) connectUpstream(ctx context.Context, u *upstream) Status {
+	defer close(u.first) // nobody waits: the caller does
 	st := Status{Server: u.name, Transport: u.transportName()}
 	start := time.Now()
 	c, tools, err := u.connect(ctx)
