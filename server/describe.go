@@ -119,6 +119,7 @@ func describeFull(a *api, limits config.Codemode, network string) string {
 		"%s"+
 		"Limits: %s and %d tool calls per run.\n\n", networkLine(network), limits.Timeout, limits.MaxToolCalls)
 	b.WriteString("```ts\n")
+	b.WriteString(unavailableLines(a))
 	b.WriteString(a.declarations)
 	if !strings.HasSuffix(a.declarations, "\n") {
 		b.WriteByte('\n')
@@ -126,6 +127,19 @@ func describeFull(a *api, limits config.Codemode, network string) string {
 	b.WriteString("```\n\nExample:\n```ts\n")
 	b.WriteString(example(a.entries))
 	b.WriteString("```")
+	return b.String()
+}
+
+// unavailableLines tells the model, one comment each, which servers'
+// tools are missing and why (connecting, failing and retried, or left out
+// of the configuration), so that it neither calls them nor concludes that
+// they do not exist. Their tools are added, and the description changes,
+// when they connect.
+func unavailableLines(a *api) string {
+	var b strings.Builder
+	for _, line := range a.unavailable {
+		fmt.Fprintf(&b, "// unavailable: %s\n", line)
+	}
 	return b.String()
 }
 

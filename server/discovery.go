@@ -146,5 +146,6 @@ func describeIndex(a *api, limits config.Codemode, network string, budget int) s
 		"const hits = await codemode.search(\"send an email\", { limit: 3 });\n" +
 		"return { hits, api: await codemode.describe(hits[0].name) };\n```"
 	head.WriteString("```ts\n")
+	head.WriteString(unavailableLines(a))
 	return head.String() + compactIndex(a.namespaces, head.String(), tail, budget) + tail
 }

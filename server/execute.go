@@ -22,10 +22,11 @@ func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
 
 // execute is Execute that also returns the audit of the run's fetches.
 func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []egress.Record) {
+	waited := s.awaitUpstreams(ctx, code)
 	a := s.current()
 	opts := sandbox.Options{
 		Bindings:     a.bindings(),
-		Timeout:      s.limits.Timeout,
+		Timeout:      s.limits.Timeout - min(waited, s.limits.Timeout-time.Millisecond),
 		MaxToolCalls: s.limits.MaxToolCalls,
 		MaxLogBytes:  max(s.limits.MaxOutputBytes*4, 64<<10),
 		MemoryLimit:  int64(s.limits.MemoryLimitMB) << 20,

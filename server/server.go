@@ -131,6 +131,7 @@ type api struct {
 	description  string
 	entries      []tools.Entry
 	namespaces   []typegen.Namespace
+	unavailable  []string          // servers whose tools are missing, and why (tools.Registry.Unavailable)
 	binds        []sandbox.Binding // built once per version: every execution shares them, read-only
 }
 
@@ -145,7 +146,7 @@ func (s *Server) current() *api {
 		defer s.mu.Unlock()
 		return s.cache
 	}
-	a := &api{version: v, entries: s.reg.Entries(), namespaces: s.reg.Namespaces()}
+	a := &api{version: v, entries: s.reg.Entries(), namespaces: s.reg.Namespaces(), unavailable: s.reg.Unavailable()}
 	a.binds = a.newBindings()
 	a.declarations = typegen.Declarations(a.namespaces, typegen.Options{})
 	a.description = describe(a, s.limits, s.net.Summary())
