@@ -40,10 +40,29 @@ func (e *env) loadConfig(path string) (*config.Config, error) {
 	return cfg, err
 }
 
-// start opens the workspace, registers the built-in tools and connects every
-// upstream of cfg. Failed upstreams are logged and left out. so may set the
-// server's Observer and Runner; the limits, logger and network come from cfg.
+// start opens the workspace, registers the built-in tools and the
+// upstreams of cfg, and waits until each upstream's first attempt to
+// connect has ended (in parallel, each within its timeout): for the
+// commands that need the tools before they go on (run, check, types).
+// Upstreams that fail are logged and retried; entries cfg left out are
+// reported. so may set the server's Observer and Runner; the limits,
+// logger and network come from cfg.
 func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
+	return e.boot(ctx, cfg, so, true)
+}
+
+// startServing is start without the wait: a server answers its client at
+// once, and each upstream's tools arrive as it connects, announced with
+// tools/list_changed (SPEC §6). The statuses are those of the entries cfg
+// left out.
+func (e *env) startServing(ctx context.Context, cfg *config.Config, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
+	return e.boot(ctx, cfg, so, false)
+}
+
+func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, wait bool) (*tools.Registry, *server.Server, []tools.Status, error) {
+	if err := e.notUpstream(); err != nil {
+		return nil, nil, nil, err
+	}
 	log := e.logger()
 	net, err := network(cfg, log)
 	if err != nil {
@@ -64,14 +83,46 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 		reg.Close()
 		return nil, nil, nil, err
 	}
-	statuses := append(reg.Connect(ctx, cfg.Servers), unavailable(log, cfg)...)
-	slices.SortStableFunc(statuses, func(a, b tools.Status) int { return strings.Compare(a.Server, b.Server) })
-	warnApprovals(log, cfg, reg)
 	reg.OnChange(func() { warnApprovals(log, cfg, reg) })
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
 	so.Runner = policy.track(so.Runner, cfg.Codemode.MemoryLimitMB)
 	srv := server.New(reg, so)
+	statuses := leaveOut(reg, cfg)
+	if wait || len(cfg.Servers) == 0 {
+		statuses = append(statuses, reg.Connect(ctx, cfg.Servers)...)
+		warnApprovals(log, cfg, reg)
+	} else {
+		reg.Start(cfg.Servers) // warnApprovals runs as their tools arrive
+	}
+	slices.SortStableFunc(statuses, func(a, b tools.Status) int { return strings.Compare(a.Server, b.Server) })
 	return reg, srv, statuses, nil
+}
+
+// notUpstream refuses to start an mcp-codemode that another one started as
+// its upstream (config.ParentEnv): an entry that runs mcp-codemode through
+// a wrapper the configuration check cannot see through (sh -c, npx, env)
+// would start copies of itself without end. The parent shows this line as
+// that server's error and stops retrying it.
+func (e *env) notUpstream() error {
+	pid, ok := e.lookup(config.ParentEnv)
+	if !ok || pid == "" {
+		return nil
+	}
+	return fmt.Errorf("%s (pid %s) as one of its upstream servers, which would start copies of itself without end; "+
+		"remove the mcpServers entry that runs mcp-codemode (directly, or through npx, sh or env) from that "+
+		"mcp-codemode's configuration", config.SelfSpawnRefusal, pid)
+}
+
+// leaveOut registers the servers the configuration left out (a ${VAR} of
+// theirs is not set, or they would start mcp-codemode itself): logged
+// with the reason, printed by check, listed in the execute description,
+// and not ready like a server whose command fails (SPEC §3).
+func leaveOut(reg *tools.Registry, cfg *config.Config) []tools.Status {
+	var out []tools.Status
+	for _, u := range cfg.Unavailable {
+		out = append(out, reg.LeaveOut(u.Name, u.Type, u.Err))
+	}
+	return out
 }
 
 // reserved refuses an upstream named like a namespace mcp-codemode serves
@@ -92,19 +143,6 @@ func reserved(cfg *config.Config, builtin []tools.Tool) error {
 		}
 	}
 	return nil
-}
-
-// unavailable reports the servers the configuration left out (a ${VAR} of
-// theirs is not set, or they would start mcp-codemode itself) as failed
-// starts: logged with the reason, printed by check, and not ready like a
-// server whose command fails (SPEC §3).
-func unavailable(log *slog.Logger, cfg *config.Config) []tools.Status {
-	var out []tools.Status
-	for _, u := range cfg.Unavailable {
-		log.Error("upstream not connected", "upstream", u.Name, "transport", u.Type, "err", u.Err)
-		out = append(out, tools.Status{Server: u.Name, Transport: u.Type, Err: u.Err})
-	}
-	return out
 }
 
 // warnApprovals warns of require_approval entries that match no tool (a
@@ -178,7 +216,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return e.usageError(err)
 	}
 	defer stop()
-	reg, srv, _, err := e.start(ctx, cfg, server.Options{Runner: runner})
+	reg, srv, _, err := e.startServing(ctx, cfg, server.Options{Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -67,7 +67,7 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 	}
 	defer stop()
 	metrics := hosted.NewMetrics()
-	reg, srv, statuses, err := e.start(ctx, cfg, server.Options{Observer: metrics, Runner: runner})
+	reg, srv, statuses, err := e.startServing(ctx, cfg, server.Options{Observer: metrics, Runner: runner})
 	if err != nil {
 		return e.usageError(err)
 	}

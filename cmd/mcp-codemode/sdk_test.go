@@ -24,8 +24,15 @@ func TestSDKEndToEnd(t *testing.T) {
 				OutputSchema json.RawMessage `json:"outputSchema"`
 			} `json:"tools"`
 		}
-		if err := json.Unmarshal(c.do(t, map[string]any{"op": "list"}), &list); err != nil {
-			t.Fatal(err)
+		// The upstreams connect in the background: their declarations
+		// arrive with tools/list_changed, as a real client sees it.
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if err := json.Unmarshal(c.do(t, map[string]any{"op": "list"}), &list); err != nil {
+				t.Fatal(err)
+			}
+			if len(list.Tools) == 0 || !strings.Contains(list.Tools[0].Description, "// unavailable:") || time.Now().After(deadline) {
+				break
+			}
 		}
 		var names []string
 		for _, tool := range list.Tools {

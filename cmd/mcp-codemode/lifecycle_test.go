@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// TestInitializeDoesNotWait (issue 20.10, 13.5): the built binary answers
+// initialize at once while an upstream hangs at start (it waited for every
+// upstream, 30 s for a hanging one); the test upstream's tools arrive
+// with tools/list_changed, and the execute description names the hanging
+// server as unavailable.
+func TestInitializeDoesNotWait(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, map[string]any{
+		"hang":   map[string]any{"command": "sh", "args": []string{"-c", "sleep 300"}, "timeout": "30s"},
+		"testup": map[string]any{"command": self, "env": map[string]string{upstreamEnv: "1"}},
+	}, map[string]any{"data_dir": t.TempDir()})
+	c := mcpgo.NewClient(transport.NewStdio(binary(t), nil, "--config", cfg))
+	changed := make(chan struct{}, 10)
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == mcp.MethodNotificationToolsListChanged {
+			changed <- struct{}{}
+		}
+	})
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
+	began := time.Now()
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+	t.Logf("initialize answered after %v", took)
+	if took > 5*time.Second {
+		t.Errorf("initialize took %v with an upstream hanging at start", took)
+	}
+	describe := func() string {
+		res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tool := range res.Tools {
+			if tool.Name == "execute" {
+				return tool.Description
+			}
+		}
+		t.Fatal("no execute tool")
+		return ""
+	}
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(describe(), "declare const testup") {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("testup's tools never arrived:\n%s", describe())
+		}
+	}
+	if d := describe(); !strings.Contains(d, "// unavailable: hang (connecting)") {
+		t.Errorf("the description does not list hang as unavailable:\n%s", d)
+	}
+}
