@@ -9,7 +9,8 @@ import (
 )
 
 // rewriteJSON re-encodes data token by token, scrubbing every string (keys
-// included) after decoding it; key order, numbers and literals are kept.
+// included) after decoding it, and every number holding a secret (as the
+// string "[redacted]"); key order, other numbers and literals are kept.
 func (r *Redactor) rewriteJSON(data []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -53,7 +54,11 @@ func (w *jsonWriter) token(tok json.Token, more bool) {
 			return
 		}
 	case json.Number:
-		w.buf.WriteString(t.String())
+		if w.r.Contains(t.String()) { // a secret of digits: the number becomes the placeholder string
+			w.string(t.String())
+		} else {
+			w.buf.WriteString(t.String())
+		}
 	case bool:
 		w.buf.WriteString(strconv.FormatBool(t))
 	case nil:

@@ -176,7 +176,7 @@ func TestAmbiguousPrefix(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	r := New([]string{"s3cr3t-value", `quo"te\back`, "abcd", "abcdef", "no", "", `xy":1`})
+	r := New([]string{"s3cr3t-value", `quo"te\back`, "abcd", "abcdef", "no", "", `xy":1`, "99887766"})
 	tests := []struct {
 		name, in, want string
 	}{
@@ -194,6 +194,7 @@ func TestJSON(t *testing.T) {
 		{"double-encoded", `{"inner":"{\"t\":\"\\u0061bcd\"}"}`, `{"inner":"{\"t\":\"[redacted]\"}"}`},
 		{"only inside strings", `{"x":"quo","te\\back":1, "y":"quo\"te\\back"}`, `{"x":"quo","te\\back":1, "y":"[redacted]"}`},
 		{"secret across syntax", `{"xy":1, "a":"abcd"}`, `{"xy":1,"a":"[redacted]"}`},
+		{"secret of digits in a number", `{"pin":[99887766,1.5]}`, `{"pin":["[redacted]",1.5]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
