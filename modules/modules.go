@@ -52,6 +52,13 @@ var importDecl = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+(?:([^;'"()]*?)[ \t\
 // cannot be resolved, read or compiled, or that breaks a limit, is an
 // *Error; when ctx ends first, the error is ctx's.
 func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (string, error) {
+	return BundleAt(ctx, code, "", ws, maxBytes)
+}
+
+// BundleAt is Bundle for code kept in the workspace file at file (a saved
+// snippet, "snippets/x.ts"): its relative imports are resolved from that
+// file's directory, as they would be from the file itself ("../lib/u.ts").
+func BundleAt(ctx context.Context, code, file string, ws Workspace, maxBytes int) (string, error) {
 	if maxBytes <= 0 {
 		maxBytes = sandbox.DefaultMaxCodeBytes
 	}
@@ -69,7 +76,7 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 		if typeOnly(d.clause) {
 			continue // TypeScript erases it: the file need not exist
 		}
-		p, err := rootPath(d.spec)
+		p, err := resolve(file, d.spec)
 		if err != nil {
 			return "", &Error{Line: d.line, Message: err.Error()}
 		}
@@ -150,12 +157,6 @@ func typeOnly(clause string) bool {
 		}
 	}
 	return true
-}
-
-// rootPath resolves a specifier of the model's code, which sits at the
-// workspace root.
-func rootPath(spec string) (string, error) {
-	return resolve("", spec)
 }
 
 // resolve resolves spec imported from the file at importer ("" for the

@@ -130,3 +130,32 @@ func TestBundleErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleAt: code kept in a workspace file resolves its imports from
+// that file's directory, as the file itself would (issue 13.8: a snippet's
+// "../lib/util.ts" was refused as leaving the workspace).
+func TestBundleAt(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"import { twice } from \"../lib/deep/twice.ts\";\nreturn twice(4)", "8"},
+		{"import { twice } from \"./deep/twice\";\nreturn twice(5)", "10"},
+		{"import { four } from \"/lib/math.ts\";\nreturn four", "4"},
+	}
+	for i, tt := range tests {
+		file := "snippets/s.ts"
+		if i == 1 {
+			file = "lib/s.ts"
+		}
+		out, err := BundleAt(context.Background(), tt.code, file, lib, 0)
+		if err != nil {
+			t.Errorf("%q from %s: %v", tt.code, file, err)
+			continue
+		}
+		if got := evaluate(t, out); got != tt.want {
+			t.Errorf("%q from %s = %q, want %q", tt.code, file, got, tt.want)
+		}
+	}
+	_, err := BundleAt(context.Background(), "import { x } from \"../../x.ts\";", "snippets/s.ts", lib, 0)
+	if want := `import "../../x.ts" leaves the workspace: ".." cannot climb above its root (line 1)`; err == nil || err.Error() != want {
+		t.Errorf("climbing out: %v, want %s", err, want)
+	}
+}

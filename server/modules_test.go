@@ -24,7 +24,8 @@ func TestImports(t *testing.T) {
 	setup := srv.Execute(context.Background(), `
 await workspace.write_file({ path: "lib/util.ts", content: "export const slugify = (s: string): string => s.toLowerCase().replace(/ /g, '-');\n" });
 await workspace.write_file({ path: "lib/graph.ts", content: "export async function names(): Promise<string[]> { return [(await memory.read_graph()).called]; }\n" });
-await codemode.save("slug", "import { slugify } from './lib/util.ts';\nreturn slugify(input);", "Slugifies a title");
+await codemode.save("slug", "import { slugify } from '../lib/util.ts';\nreturn slugify(input);", "Slugifies a title");
+await codemode.save("rooted", "import { slugify } from '/lib/util.ts';\nreturn slugify(input);", "Slugifies a title");
 await codemode.save("broken", "import { nope } from './lib/nope.ts';\nreturn nope;", "Imports a missing file");`)
 	if setup.Err != nil {
 		t.Fatal(setup.Err)
@@ -36,7 +37,9 @@ await codemode.save("broken", "import { nope } from './lib/nope.ts';\nreturn nop
 			"Error: a-b (line 6, column 7)"},
 		{"const a = 1;\nimport { nope } from \"./lib/nope.ts\";\nreturn a;", "",
 			`SyntaxError: cannot import "lib/nope.ts": no file "lib/nope.ts" in the workspace; workspace.list_files() shows the files there are (line 2)`},
+		// A snippet's imports are relative to snippets/NAME.ts, its file (issue 13.8).
 		{"return await codemode.run(\"slug\", \"My Title\")", `"my-title"`, ""},
+		{"return await codemode.run(\"rooted\", \"A B\")", `"a-b"`, ""},
 		{"try { await codemode.run(\"broken\") } catch (e) { return e.name + \": \" + e.message }", "",
 			""},
 	}
@@ -53,7 +56,7 @@ await codemode.save("broken", "import { nope } from './lib/nope.ts';\nreturn nop
 		}
 	}
 	res := srv.Execute(context.Background(), tests[len(tests)-1].code)
-	want := `"SyntaxError: snippet \"broken\": cannot import \"lib/nope.ts\": no file \"lib/nope.ts\" in the workspace; workspace.list_files() shows the files there are (snippet line 1)"`
+	want := `"SyntaxError: snippet \"broken\": cannot import \"snippets/lib/nope.ts\": no file \"snippets/lib/nope.ts\" in the workspace; workspace.list_files() shows the files there are (snippet line 1)"`
 	if res.Err != nil || compactJSON(t, res.Value) != want {
 		t.Errorf("snippet import: %s %v\nwant %s", res.Value, res.Err, want)
 	}
@@ -71,7 +74,7 @@ func TestImportLimits(t *testing.T) {
 	setup := srv.Execute(context.Background(), `
 await workspace.write_file({ path: "bomb.ts", content: "export const x = " + "[".repeat(2e5) + "]".repeat(2e5) + ";\n" });
 await workspace.write_file({ path: "deep.ts", content: "export const x = " + "[".repeat(12e4) + "]".repeat(12e4) + ";\n" });
-await codemode.save("deep", "import { x } from './deep.ts';\nreturn x;", "imports a deep file");
+await codemode.save("deep", "import { x } from '../deep.ts';\nreturn x;", "imports a deep file");
 await workspace.write_file({ path: "big.ts", content: "export const s = [" });
 const chunk = "1,".repeat(1 << 19);
 for (let i = 0; i < 15; i++) await workspace.append_file({ path: "big.ts", content: chunk });

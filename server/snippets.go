@@ -154,7 +154,7 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 		a.Input = json.RawMessage("null")
 	}
 	child := c.child()
-	code, berr := child.bundle(ctx, s.code)
+	code, berr := child.bundleAt(ctx, s.code, snippetDir+a.Name+".ts")
 	if berr != nil {
 		return nil, snippetError(a.Name, &sandbox.Error{Name: berr.Name, Message: berr.Message, Line: berr.Line + 1})
 	}
