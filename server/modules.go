@@ -23,6 +23,12 @@ import (
 // out of the execution's timeout (c.opts.Timeout is what is left for the
 // run).
 func (c *caller) bundle(ctx context.Context, code string) (string, *sandbox.Error) {
+	return c.bundleAt(ctx, code, "")
+}
+
+// bundleAt is bundle for code kept in the workspace file at file (a
+// snippet): its imports are resolved from that file's directory.
+func (c *caller) bundleAt(ctx context.Context, code, file string) (string, *sandbox.Error) {
 	if !strings.Contains(code, "import") {
 		return code, nil
 	}
@@ -33,7 +39,7 @@ func (c *caller) bundle(ctx context.Context, code string) (string, *sandbox.Erro
 	start := time.Now()
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := modules.Bundle(bctx, code, workspaceFiles{c}, c.opts.MaxCodeBytes)
+	out, err := modules.BundleAt(bctx, code, file, workspaceFiles{c}, c.opts.MaxCodeBytes)
 	// What is left for the run: never 0, which the sandbox takes for its default.
 	c.opts.Timeout = timeout - time.Since(start).Truncate(time.Millisecond)
 	var me *modules.Error
