@@ -199,3 +199,27 @@ func nearestNames(entries []tools.Entry, name string) []string {
 	}
 	return sandbox.Closest(name, names, 3)
 }
+
+// warnBudget warns when even the most compact description is over
+// codemode.description_budget_tokens, naming the smallest budget it fits:
+// the model is then sent more than the user asked for (a budget of 300
+// gave 493 tokens without a word).
+func (s *Server) warnBudget(desc string) {
+	budget := s.limits.DescriptionBudgetTokens
+	if budget <= 0 {
+		budget = defaultBudget
+	}
+	if fits(desc, budget) {
+		return
+	}
+	tokens := estimateTokens(desc)
+	s.log.Warn(fmt.Sprintf("the execute description takes about %d tokens, over codemode.description_budget_tokens (%d) "+
+		"even as the most compact index; set it to at least %d", tokens, budget, smallestBudget(tokens)),
+		"description_tokens", tokens, "budget", budget)
+}
+
+// smallestBudget is the least description_budget_tokens a description of
+// tokens fits (see fits).
+func smallestBudget(tokens int) int {
+	return (tokens*100 + estimateMargin - 1) / estimateMargin
+}

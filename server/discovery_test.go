@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -319,5 +321,28 @@ func TestDescribeNames(t *testing.T) {
 		if got := compactJSON(t, res.Value); got != tt.want {
 			t.Errorf("%s\n got %s\nwant %s", tt.code, got, tt.want)
 		}
+	}
+}
+
+// TestBudgetWarning: a description budget too small for even the most
+// compact index is logged as a warning naming the key and the least budget
+// that fits (issue 13.8: 300 gave 493 tokens without a word).
+func TestBudgetWarning(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := New(bigRegistry(t), Options{Limits: config.Codemode{DescriptionBudgetTokens: 300}, Logger: log})
+	tokens := estimateTokens(srv.Description())
+	want := fmt.Sprintf("the execute description takes about %d tokens, over codemode.description_budget_tokens (300) "+
+		"even as the most compact index; set it to at least %d", tokens, smallestBudget(tokens))
+	if !strings.Contains(logs.String(), strconv.Quote(want)) {
+		t.Errorf("log lacks the warning %q:\n%s", want, logs.String())
+	}
+	if fits(srv.Description(), 300) || !fits(srv.Description(), smallestBudget(tokens)) || fits(srv.Description(), smallestBudget(tokens)-1) {
+		t.Errorf("%d tokens: smallest budget %d is wrong", tokens, smallestBudget(tokens))
+	}
+	logs.Reset()
+	New(bigRegistry(t), Options{Limits: config.Codemode{DescriptionBudgetTokens: smallestBudget(tokens)}, Logger: log})
+	if logs.Len() != 0 {
+		t.Errorf("warned at the smallest budget that fits:\n%s", logs.String())
 	}
 }

@@ -150,6 +150,7 @@ func (s *Server) current() *api {
 	a.binds = a.newBindings()
 	a.declarations = typegen.Declarations(a.namespaces, typegen.Options{})
 	a.description = describe(a, s.limits, s.net.Summary())
+	s.warnBudget(a.description)
 	changed := s.cache != nil && s.cache.description != a.description
 	s.cache = a
 	s.mu.Unlock()
