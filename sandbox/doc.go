@@ -107,10 +107,12 @@
 // RangeError "Maximum call stack size exceeded" that ends the run (goja
 // makes it uncatchable).
 //
-// Options.MaxCodeBytes (256 KiB), and nesting deeper than 500 levels
+// Options.MaxCodeBytes (256 KiB), nesting deeper than 500 levels
 // (brackets, and chains a parser recurses on: `!!!…`, `a?b:c?…`, `a=>b=>…`),
-// are a SyntaxError before any parser runs (scan.go): esbuild, goja's
-// parser and regexp2 recurse on the Go stack, where an overflow is fatal.
+// and an expression of more than 500 binary operators or `?.` are a
+// SyntaxError before any parser runs (scan.go): esbuild, goja's parser and
+// regexp2 recurse on the Go stack, where an overflow is fatal, and goja's
+// compiler takes time quadratic in the operators of one expression.
 // The same check applies to code built at run time — eval (which is then
 // always indirect: global scope), Function and the generator and async
 // function constructors — and RegExp patterns. Source maps are read only
