@@ -430,3 +430,27 @@ func TestCloseDoesNotStall(t *testing.T) {
 		t.Errorf("Close took %v", took)
 	}
 }
+
+// TestSSETooLarge: a result over the bound on an SSE upstream closes its
+// event stream (mcp-go drops it as it streams); the call fails at once
+// naming the bound, not at its timeout, and the next call reconnects.
+func TestSSETooLarge(t *testing.T) {
+	rm := newRemote(t, config.SSE)
+	rm.mcp.AddTool(bigTool())
+	r := newTestRegistry(t, Options{MaxResultBytes: 1 << 20})
+	mustConnect(t, r, rm.entry(config.SSE))
+	began := time.Now()
+	_, err := call(t, r, "remote", "big", `{"bytes":4000000}`)
+	t.Logf("failed after %v: %v", time.Since(began), err)
+	want := `remote.big: upstream "remote": the result of big is larger than 1048576 bytes, the most a script can take; ` +
+		`it was dropped unread, and the connection with it (ask the tool for less: a page, a filter, fewer fields)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got:  %v\nwant: %s", err, want)
+	}
+	if time.Since(began) > 10*time.Second {
+		t.Errorf("took %v", time.Since(began))
+	}
+	if got := mustCall(t, r, "remote", "echo", `{"text":"small"}`); got != `"small"` {
+		t.Errorf("after: %s", got)
+	}
+}

@@ -184,7 +184,11 @@ func (u *upstream) lost(c *conn, err error) {
 	u.mu.Lock()
 	live := u.conn == c
 	u.mu.Unlock()
-	u.broken(c, &messageError{msg: fmt.Sprintf("its SSE event stream ended (%v)", err), err: err})
+	msg := fmt.Sprintf("its SSE event stream ended (%v)", err)
+	if isTooLarge(err) {
+		msg = fmt.Sprintf("it sent a message larger than %d bytes on its SSE event stream, which was closed", u.reg.maxResult)
+	}
+	u.broken(c, &messageError{msg: msg, err: err})
 	if live {
 		u.revive(true)
 	}

@@ -271,7 +271,13 @@ func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, e
 		return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned "+
 			`(raise "timeout" in its mcpServers entry if it needs longer)`, u.name, u.timeout())
 	case errors.As(err, &terr):
-		return u.errorf(tool, err, "upstream %q is not available: %s", u.name, u.broken(c, u.explain(c, err)))
+		why := u.broken(c, u.explain(c, err))
+		if isTooLarge(c.fail(err)) { // the SSE stream that carried the result was closed for it
+			return u.errorf(tool, err, "upstream %q: the result of %s is larger than %d bytes, the most a script can take; "+
+				"it was dropped unread, and the connection with it (ask the tool for less: a page, a filter, fewer fields)",
+				u.name, tool, u.reg.maxResult)
+		}
+		return u.errorf(tool, err, "upstream %q is not available: %s", u.name, why)
 	}
 	return u.errorf(tool, err, "upstream %q answered with an error: %v", u.name, err)
 }
