@@ -426,7 +426,7 @@ func TestCloseDoesNotStall(t *testing.T) {
 	r.Close()
 	took := time.Since(began)
 	t.Logf("Close took %v", took)
-	if took > 2*time.Second {
+	if took > 4*time.Second { // 0.5 s, and the machine may be busy; mcp-go alone waits 5 s
 		t.Errorf("Close took %v", took)
 	}
 }
