@@ -172,3 +172,33 @@ func TestClosest(t *testing.T) {
 		t.Errorf("Closest(zzz) = %q, want none", got)
 	}
 }
+
+// TestScriptStack: Error.stack as the script reads it names the code's own
+// lines, in JavaScript and TypeScript (issue 13.8: one too high, the
+// wrapper's head was a line of its own).
+func TestScriptStack(t *testing.T) {
+	for _, code := range []string{
+		"function g() {\n  return new Error('x').stack;\n}\n\ng()",
+		"function g(): string {\n  return new Error('x').stack!;\n}\n\ng()",
+	} {
+		res := run(t, code, nil)
+		var stack string
+		if res.Err != nil || json.Unmarshal(res.Value, &stack) != nil {
+			t.Fatalf("%s: %v %s", code, res.Err, res.Value)
+		}
+		want, caller := "at g (code.ts:2:", "at code.ts:5:"
+		if !strings.Contains(stack, want) || !strings.Contains(stack, caller) {
+			t.Errorf("%s: stack %q lacks %q and %q", code, stack, want, caller)
+		}
+	}
+}
+
+// TestDynamicImport: import() is refused at its own line and column with
+// what to write instead, not at a line of the generated code.
+func TestDynamicImport(t *testing.T) {
+	res := run(t, "const a = 1;\nconst m = await import(\"./lib/u.ts\");\nm.f()", nil)
+	want := `SyntaxError: dynamic import() is not supported; import the file statically at the top of the code, e.g. import * as util from "./lib/util.ts" (line 2, column 17)`
+	if got := errText(res.Err); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -12,12 +13,16 @@ import (
 	"github.com/evanw/esbuild/pkg/api"
 )
 
-// The model's code becomes the body of this function. The head is one line,
-// so line L of the wrapped source is line L-1 of the code.
+// The model's code becomes the body of this function. The head is on the
+// code's first line, so line L of the wrapped source is line L of the code
+// (and goja's Error.stack says so); columns of the first line are
+// len(wrapperHead) further right, which positions take back (headCols).
 const (
-	wrapperHead  = "(async function () {\n"
-	wrapperTail  = "\n})"
-	wrapperLines = 1
+	wrapperHead = "(async function () {"
+	wrapperTail = "\n})"
+	// moduleHead goes around esbuild's output of the code as a module, on
+	// a line of its own: the source map then maps the code's lines.
+	moduleHead = wrapperHead + "\n"
 
 	sourceName    = "code.ts"     // the model's code, as named by the source map
 	generatedName = "codemode.js" // esbuild's output, as run by goja
@@ -37,11 +42,11 @@ var fenceLanguages = map[string]bool{"": true, "ts": true, "typescript": true, "
 // script is the model's code compiled for goja, with what is needed to map
 // positions back to the code as it was sent.
 type script struct {
-	prog    *goja.Program
-	skipped int    // lines before the model's code (an opening fence)
-	last    int    // number of the code's last line
-	plain   string // the source goja compiled, when it compiled the code without esbuild
-	head    int    // lines before the code in the source positions refer to
+	prog     *goja.Program
+	skipped  int    // lines before the model's code (an opening fence)
+	last     int    // number of the code's last line
+	plain    string // the source goja compiled, when it compiled the code without esbuild
+	headCols int    // characters before the code on its first line in the source positions refer to
 }
 
 // errNoSourceMap refuses every source map that is not inline, so neither
@@ -56,7 +61,7 @@ func compile(code string, maxBytes int) (*script, *Error) {
 		return nil, err
 	}
 	body, skipped := stripFence(code)
-	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1, head: wrapperLines}
+	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1, headCols: len(wrapperHead)}
 	if plainJS(body) {
 		if src := wrapperHead + body + wrapperTail; s.compileJS(src) {
 			s.plain = src
@@ -69,6 +74,9 @@ func compile(code string, maxBytes int) (*script, *Error) {
 	}
 	prg, perr := parser.ParseFile(nil, generatedName, js, 0, parser.WithSourceMapLoader(denySourceMap))
 	if perr != nil {
+		if e := s.dynamicImport(body); e != nil {
+			return nil, e
+		}
 		return nil, s.goSyntaxError(perr)
 	}
 	completeBody(prg)
@@ -140,7 +148,7 @@ func (s *script) transform(body string) (string, *Error) {
 // return, which the model can fix, and in code with a namespace, where the
 // wrapper's error is only that namespace is not allowed. The wrapper
 // goes around esbuild's output, so the source map maps the code's lines
-// themselves (s.head is 0).
+// themselves (s.headCols is 0).
 func (s *script) transformModule(body string) (string, *Error, bool) {
 	if !containsWord(body, "namespace") && !containsWord(body, "module") && !containsWord(body, "export") {
 		return "", nil, false
@@ -165,18 +173,18 @@ func (s *script) transformModule(body string) (string, *Error, bool) {
 		case !containsWord(body, "namespace"):
 			return "", nil, false
 		} // else the error is in the code, which the wrapper made unreadable at the namespace
-		s.head = 0
+		s.headCols = 0
 		return "", s.esbuildError(m), true
 	}
-	src := wrapperHead + string(res.Code) + wrapperTail
+	src := moduleHead + string(res.Code) + wrapperTail
 	if _, err := parser.ParseFile(nil, generatedName, src, 0, parser.WithSourceMapLoader(denySourceMap)); err != nil {
 		return "", nil, false
 	}
-	sm, err := inlineSourceMap(res.Map, wrapperLines)
+	sm, err := inlineSourceMap(res.Map, 1)
 	if err != nil {
 		return "", nil, false
 	}
-	s.head = 0
+	s.headCols = 0
 	return src + sm, nil, true
 }
 
@@ -191,6 +199,28 @@ func (s *script) esbuildError(m api.Message) *Error {
 		}
 		e.Line, e.Column = s.position(loc.Line, utf8.RuneCountInString(loc.LineText[:col]))
 	}
+	return e
+}
+
+// dynamicImportCall matches import( not preceded by a dot or an
+// identifier character.
+var dynamicImportCall = regexp.MustCompile(`(?:^|[^.\w$])(import)\s*\(`)
+
+// dynamicImport is the error for code goja refused because it calls
+// import(), which esbuild passes through and goja cannot parse: without
+// it goja names a line of its generated file ("codemode.js: Line 3:19
+// Unexpected reserved word"). Nil when the code has no such call.
+func (s *script) dynamicImport(body string) *Error {
+	m := dynamicImportCall.FindStringSubmatchIndex(body)
+	if m == nil {
+		return nil
+	}
+	at := m[2]
+	line := 1 + strings.Count(body[:at], "\n")
+	col := utf8.RuneCountInString(body[strings.LastIndexByte(body[:at], '\n')+1 : at])
+	e := &Error{Name: "SyntaxError", Message: "dynamic import() is not supported; import the file statically at the top " +
+		"of the code, e.g. import * as util from \"./lib/util.ts\""}
+	e.Line, e.Column = line+s.skipped, col+1
 	return e
 }
 
@@ -213,7 +243,10 @@ func (s *script) goSyntaxError(err error) *Error {
 // the model's own code (both 1-based). Lines inside the wrapper's head or
 // tail are clamped to the code.
 func (s *script) position(line, col0 int) (int, int) {
-	line = line - s.head + s.skipped
+	if line == 1 {
+		col0 = max(col0-s.headCols, 0)
+	}
+	line += s.skipped
 	switch {
 	case line < s.skipped+1:
 		return s.skipped + 1, 1
