@@ -15,7 +15,7 @@
 //	_ = reg.Add(tools.NewWorkspace().Tools()...)
 //	for _, st := range reg.Connect(ctx, cfg.Servers) {
 //		if st.Err != nil {
-//			log.Printf("%s: %v", st.Server, st.Err) // left out; the others work
+//			log.Printf("%s: %v", st.Server, st.Err) // retried in the background; the others work
 //		}
 //	}
 //	decls := typegen.Declarations(reg.Namespaces(), typegen.Options{})
@@ -50,9 +50,10 @@
 // one connection: mcp-go matches responses to requests by id. Built-in
 // handlers run on the caller's goroutine and must be safe for concurrent
 // calls. A panicking handler is recovered in Call and becomes a ToolError.
-// Goroutines the package starts: one per server during Connect, mcp-go's
-// readers per connection, and one re-listing the tools when a server sends
-// notifications/tools/list_changed.
+// Goroutines the package starts: one per server while it is not up (its
+// first attempt to connect, then the retries), mcp-go's readers per
+// connection (and the listening GET stream of streamable HTTP), and one
+// re-listing the tools when a server sends notifications/tools/list_changed.
 //
 // OnChange hooks run on a goroutine of their own after each new snapshot.
 //
@@ -76,8 +77,12 @@
 //
 // # Upstreams, restarts and backoff
 //
-// Connect starts every server at once, each bounded by a 30 s start timeout
-// and ctx; a server that fails is reported in its Status and left out. The
+// Start registers every server and connects them in the background, at
+// once; Connect does the same and waits for the first attempts, each
+// bounded by the server's timeout and ctx. A server that fails is reported
+// in its Status, listed by Unavailable with why, and retried in the
+// background (1 s, doubling to 60 s, ±20 %) until it comes up; its tools
+// are added then. LeaveOut registers an entry the configuration refused. The
 // client pins the legacy protocol (2025-11-25) so that start-up does not
 // wait on a server/discover probe that older servers never answer. A stdio
 // server runs with our environment plus its entry's env, in its cwd; its
@@ -86,11 +91,15 @@
 // secrets. Nothing is ever written to our stdout.
 //
 // Each call is bounded by the server's timeout (60 s unless its entry sets
-// one); a call that runs out is abandoned (notifications/cancelled is sent)
-// and the server is kept. A connection that breaks (the process exits, the
-// stream ends, an HTTP session is gone) is dropped and the call fails with
-// an UpstreamError saying how, for a process its exit status and last stderr
-// line. The next call restarts (reconnects) the server. Consecutive failures
+// one); a call that runs out or is cancelled is abandoned and
+// notifications/cancelled is sent, on every transport (cancel.go), and the
+// server is kept. A connection that breaks (the process exits, the SSE
+// stream ends) is dropped and the calls on it fail at once with an
+// UpstreamError saying how, for a process its exit status and last stderr
+// line. The next call restarts (reconnects) the server; an SSE server is
+// reconnected in the background at once, and a call that finds an HTTP
+// session gone reconnects and is made again. A stdio server leads its own
+// process group, stopped with it. Consecutive failures
 // back off: the first retry is immediate, then 0.5 s, 1 s, 2 s ... up to
 // 30 s; within the backoff window calls fail fast with an UpstreamError that
 // says when the next attempt happens. A successful call resets the count.
