@@ -36,7 +36,7 @@ func checkFairness(t *testing.T, w *Workspace) {
 	a, b := WithSubject(context.Background(), "a"), WithSubject(context.Background(), "b")
 	big := strings.Repeat("x", 256<<10)
 
-	alone := medianOf(10, func() { smallWrite(t, w, b) })
+	alone := medianOf(10, func() { smallWrite(t, w, b, func() {}) })
 	var done atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -59,14 +59,13 @@ func checkFairness(t *testing.T, w *Workspace) {
 	var during []int64
 	loaded := medianOf(15, func() {
 		before := done.Load()
-		smallWrite(t, w, b)
-		during = append(during, done.Load()-before)
+		smallWrite(t, w, b, func() { during = append(during, done.Load()-before) })
 	})
 	close(stop)
 	wg.Wait()
 
 	slices.Sort(during)
-	t.Logf("subject B's small write: median %v alone, %v while A floods; A's writes completed during each: %v", alone, loaded, during)
+	t.Logf("subject B's small write and read: median %v alone, %v while A floods; A's writes completed during each write: %v", alone, loaded, during)
 	if m := during[len(during)/2]; m > 3 {
 		t.Errorf("B's small write waited for a median of %d of A's writes; want at most 3 (the one in flight, and slack)", m)
 	}
@@ -74,10 +73,13 @@ func checkFairness(t *testing.T, w *Workspace) {
 
 var smallN atomic.Int64
 
-// smallWrite writes a small file and reads it back.
-func smallWrite(t *testing.T, w *Workspace, ctx context.Context) {
+// smallWrite writes a small file, calls written, and reads it back. (A
+// read in WAL mode may sleep a few milliseconds when it meets a
+// checkpoint, not waiting for any subject: so only the write is counted.)
+func smallWrite(t *testing.T, w *Workspace, ctx context.Context, written func()) {
 	text := fmt.Sprint(smallN.Add(1))
 	must(t, w.WriteFile(ctx, "small.txt", text))
+	written()
 	if got, err := w.ReadFile(ctx, "small.txt"); err != nil || got != text {
 		t.Fatalf("read back %q, %v", got, err)
 	}
