@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,46 @@ func TestInitializeDoesNotWait(t *testing.T) {
 	}
 	if d := describe(); !strings.Contains(d, "// unavailable: hang (connecting)") {
 		t.Errorf("the description does not list hang as unavailable:\n%s", d)
+	}
+}
+
+// TestSelfSpawnBinary (issue 20.2): with the built binary, an entry that
+// runs it (as a Claude Desktop file that launches mcp-codemode does) is
+// left out by the configuration check, and one that runs it through sh
+// with its path in env is refused by the child; check reports both, once
+// each, and exits.
+func TestSelfSpawnBinary(t *testing.T) {
+	bin := binary(t)
+	cfg := writeConfig(t, map[string]any{
+		"direct":  map[string]any{"command": bin, "args": []string{"serve"}},
+		"wrapped": map[string]any{"command": "sh", "args": []string{"-c", `exec "$BIN" serve`}, "env": map[string]string{"BIN": bin}},
+	}, map[string]any{"data_dir": t.TempDir()})
+	cmd := exec.Command(bin, "check", "--config", cfg)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	done := make(chan error, 1)
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("check still runs after 30 s; stderr:\n%s", stderr.String())
+	}
+	t.Logf("check took %v\n%s", time.Since(began), stdout.String())
+	var lines []string // with tabwriter's padding made one space
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		lines = append(lines, strings.Join(strings.Fields(l), " "))
+	}
+	if len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "direct stdio error: config "+cfg+": mcpServers.direct: runs "+bin+", which is this mcp-codemode; mcp-codemode never runs itself as an upstream") ||
+		!strings.HasPrefix(lines[1], `wrapped stdio error: process exited (status 2), last stderr line: "mcp-codemode: refusing to start: this mcp-codemode was started by mcp-codemode (pid `) {
+		t.Errorf("check printed:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "[wrapped] mcp-codemode: refusing to start"); n != 1 {
+		t.Errorf("the wrapped copy started %d times, want once; stderr:\n%s", n, stderr.String())
 	}
 }
