@@ -117,6 +117,9 @@ func (s *scanner) scan() {
 		case c == '"' || c == '\'':
 			s.quoted(c)
 		case c == '`':
+			if s.operand {
+				s.postfix() // a tagged template
+			}
 			s.pos++
 			s.template()
 		case c == '/':
@@ -176,6 +179,15 @@ func (s *scanner) endChain() {
 	s.operand = false
 }
 
+// postfix counts a member access, call, index or tag on an operand: the
+// parsers build them left-deep and recurse once per level (a chain of
+// 130,000 ".a" held 935 MB of esbuild's stack) as for a right-recursive
+// chain, so it counts the same until the end of the expression.
+func (s *scanner) postfix() {
+	s.levels[len(s.levels)-1].chain++
+	s.deeper(1)
+}
+
 // binary counts a binary operator (or ?.) of the expression at this level.
 func (s *scanner) binary() {
 	s.operand = false
@@ -188,8 +200,18 @@ func (s *scanner) binary() {
 func (s *scanner) punct(c byte) {
 	s.pos++
 	switch c {
-	case '(', '[', '{':
+	case '(', '[':
+		if s.operand {
+			s.postfix() // a call or an index
+		}
 		s.push(c)
+	case '{':
+		s.push(c)
+	case '.':
+		if s.operand && (s.pos == len(s.src) || s.src[s.pos] != '.') {
+			s.postfix() // a member access
+		}
+		s.operand = false
 	case ')', ']':
 		s.pop()
 	case '}':
@@ -251,19 +273,30 @@ var unaryWords = map[string]bool{"typeof": true, "new": true, "delete": true, "v
 
 func (s *scanner) word() {
 	start := s.pos
-	for s.pos < len(s.src) && isWordByte(s.src[s.pos]) {
-		s.pos++
+	s.skipWord()
+	if isDigit(s.src[start]) && s.pos < len(s.src) && s.src[s.pos] == '.' {
+		s.pos++ // a fraction: 1.5, not a member access
+		s.skipWord()
 	}
 	w := s.src[start:s.pos]
 	switch {
 	case unaryWords[w]:
 		s.chain()
-	case prefixWords[w]:
+	case prefixWords[w], statementWords[w]:
 		s.operand = false
 	default:
 		s.operand = true
 	}
 }
+
+func (s *scanner) skipWord() {
+	for s.pos < len(s.src) && isWordByte(s.src[s.pos]) {
+		s.pos++
+	}
+}
+
+// statementWords are keywords followed by a parenthesised head, not a call.
+var statementWords = map[string]bool{"if": true, "while": true, "for": true, "switch": true, "catch": true, "with": true}
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
