@@ -108,7 +108,8 @@
 // makes it uncatchable).
 //
 // Options.MaxCodeBytes (256 KiB), nesting deeper than 500 levels
-// (brackets, and chains a parser recurses on: `!!!…`, `a?b:c?…`, `a=>b=>…`),
+// (brackets, and chains a parser recurses on: `!!!…`, `a?b:c?…`, `a=>b=>…`,
+// `a.b.c…`, `f()()…`),
 // and an expression of more than 500 binary operators or `?.` are a
 // SyntaxError before any parser runs (scan.go): esbuild, goja's parser and
 // regexp2 recurse on the Go stack, where an overflow is fatal, and goja's
