@@ -59,15 +59,23 @@ func Bundle(ctx context.Context, code string, ws Workspace, maxBytes int) (strin
 // snippet, "snippets/x.ts"): its relative imports are resolved from that
 // file's directory, as they would be from the file itself ("../lib/u.ts").
 func BundleAt(ctx context.Context, code, file string, ws Workspace, maxBytes int) (string, error) {
+	out, _, err := BundleMapped(ctx, code, file, ws, maxBytes)
+	return out, err
+}
+
+// BundleMapped is BundleAt that also returns the Origins of the bundle,
+// to place errors thrown inside the imported files (nil when the code
+// imports nothing).
+func BundleMapped(ctx context.Context, code, file string, ws Workspace, maxBytes int) (string, *Origins, error) {
 	if maxBytes <= 0 {
 		maxBytes = sandbox.DefaultMaxCodeBytes
 	}
 	if err := sandbox.CheckSource(code, maxBytes); err != nil {
-		return "", &Error{Line: err.Line, Message: err.Message}
+		return "", nil, &Error{Line: err.Line, Message: err.Message}
 	}
 	decls := findImports(code)
 	if len(decls) == 0 {
-		return code, nil
+		return code, nil, nil
 	}
 	mods := map[string]string{} // workspace path → module variable
 	var order []string
@@ -78,7 +86,7 @@ func BundleAt(ctx context.Context, code, file string, ws Workspace, maxBytes int
 		}
 		p, err := resolve(file, d.spec)
 		if err != nil {
-			return "", &Error{Line: d.line, Message: err.Error()}
+			return "", nil, &Error{Line: d.line, Message: err.Error()}
 		}
 		if _, ok := mods[p]; !ok {
 			mods[p] = fmt.Sprintf("m%d", len(order))
@@ -87,21 +95,26 @@ func BundleAt(ctx context.Context, code, file string, ws Workspace, maxBytes int
 		d.module = mods[p]
 	}
 	if len(order) == 0 {
-		return rewrite(code, decls, "")
+		out, err := rewrite(code, decls, "")
+		return out, nil, err
 	}
 	b := &budget{limit: maxBytes, code: len(code)}
 	defer b.release()
-	bundle, err := build(ctx, order, mods, &loader{ws: ws, budget: b})
+	bundle, sourceMap, err := build(ctx, order, mods, &loader{ws: ws, budget: b})
 	switch {
 	case ctx.Err() != nil:
-		return "", ctx.Err()
+		return "", nil, ctx.Err()
 	case err != nil:
-		return "", &Error{Line: decls[0].line, Message: err.Error()}
+		return "", nil, &Error{Line: decls[0].line, Message: err.Error()}
 	}
 	if err := b.output(len(bundle)); err != nil {
-		return "", &Error{Line: decls[0].line, Message: err.Error()}
+		return "", nil, &Error{Line: decls[0].line, Message: err.Error()}
 	}
-	return rewrite(code, decls, bundle)
+	out, err := rewrite(code, decls, bundle)
+	if err != nil {
+		return "", nil, err
+	}
+	return out, newOrigins(out, decls[0].start, bundle, sourceMap), nil
 }
 
 // Stub returns code with its import declarations replaced, line for
@@ -183,7 +196,7 @@ func resolve(importer, spec string) (string, error) {
 // build bundles the modules into one line of JavaScript defining
 // GlobalName, whose property mN is the namespace of module N. The build is
 // cancelled when ctx ends.
-func build(ctx context.Context, order []string, mods map[string]string, l *loader) (string, error) {
+func build(ctx context.Context, order []string, mods map[string]string, l *loader) (string, []byte, error) {
 	var entry strings.Builder
 	for _, p := range order {
 		fmt.Fprintf(&entry, "export * as %s from %q;\n", mods[p], "/"+p)
@@ -205,25 +218,43 @@ func build(ctx context.Context, order []string, mods map[string]string, l *loade
 		Plugins:           []api.Plugin{workspacePlugin(ctx, l)},
 		TreeShaking:       api.TreeShakingFalse,
 		IgnoreAnnotations: true,
+		// The map places errors in the imported files (Origins); the
+		// files' own inline maps (loader.compile) lead it back to their
+		// TypeScript.
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentExclude,
+		Outfile:        bundleFile,
 	})
 	if cerr != nil {
-		return "", buildError(cerr.Errors[0])
+		return "", nil, buildError(cerr.Errors[0])
 	}
 	defer bc.Dispose()
 	defer context.AfterFunc(ctx, bc.Cancel)()
 	res := bc.Rebuild()
 	if len(res.Errors) > 0 {
-		return "", buildError(res.Errors[0])
+		return "", nil, buildError(res.Errors[0])
 	}
-	if len(res.OutputFiles) != 1 {
-		return "", fmt.Errorf("bundling the imports produced %d files", len(res.OutputFiles))
+	var js, sourceMap []byte
+	for _, f := range res.OutputFiles {
+		switch f.Path {
+		case "/" + bundleFile:
+			js = f.Contents
+		case "/" + bundleFile + ".map":
+			sourceMap = f.Contents
+		default:
+			return "", nil, fmt.Errorf("bundling the imports produced an unexpected file %s", f.Path)
+		}
 	}
-	out := strings.TrimRight(string(res.OutputFiles[0].Contents), "\n")
+	out := strings.TrimRight(string(js), "\n")
 	if strings.ContainsAny(out, "\n\r\u2028\u2029") {
-		return "", fmt.Errorf("the imported files cannot be bundled on one line (a line break esbuild keeps)")
+		return "", nil, fmt.Errorf("the imported files cannot be bundled on one line (a line break esbuild keeps)")
 	}
-	return out, nil
+	return out, sourceMap, nil
 }
+
+// bundleFile names the bundle for esbuild, which writes nothing (Write is
+// false): the source map needs an output file.
+const bundleFile = "bundle.js"
 
 // buildError says what esbuild refused, and where in which file.
 func buildError(m api.Message) error {

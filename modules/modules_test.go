@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // files is an in-memory workspace.
@@ -157,5 +161,35 @@ func TestBundleAt(t *testing.T) {
 	_, err := BundleAt(context.Background(), "import { x } from \"../../x.ts\";", "snippets/s.ts", lib, 0)
 	if want := `import "../../x.ts" leaves the workspace: ".." cannot climb above its root (line 1)`; err == nil || err.Error() != want {
 		t.Errorf("climbing out: %v, want %s", err, want)
+	}
+}
+
+// TestOrigins: an error thrown inside an imported file is placed in that
+// file, at its TypeScript line and column, not at the first import's line
+// and a column deep in the bundle (issue 13.8: "line 1, column 927").
+func TestOrigins(t *testing.T) {
+	ws := files{
+		"lib/u.ts":     "type N = number;\nexport function f(x: N): N {\n  if (x > 1)\n    throw new Error(\"too big\");\n  return x;\n}\n",
+		"lib/other.ts": "export const g = (s: string) => s.length;\n",
+	}
+	code := "  import { g } from \"./lib/other.ts\";\nimport { f } from \"./lib/u.ts\";\nf(5)"
+	out, o, err := BundleMapped(context.Background(), code, "", ws, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(out, "throw new Error")
+	col := utf8.RuneCountInString(out[strings.LastIndexByte(out[:at], '\n')+1:at]) + 1
+	e := &sandbox.Error{Name: "Error", Message: "too big", Line: 1, Column: col,
+		Stack: fmt.Sprintf("at f (line 1, column %d)\nat line 3, column 1", col)}
+	o.Place(e)
+	want := &sandbox.Error{Name: "Error", Message: "too big (at lib/u.ts:4:5)", Line: 1,
+		Stack: "at f (lib/u.ts:4:5)\nat line 3, column 1"}
+	if diff := cmp.Diff(want, e); diff != "" {
+		t.Errorf("placed (-want +got):\n%s", diff)
+	}
+	other := &sandbox.Error{Name: "Error", Message: "x", Line: 2, Column: 3}
+	o.Place(other)
+	if other.Message != "x" || other.Column != 3 {
+		t.Errorf("an error on another line was moved: %+v", other)
 	}
 }

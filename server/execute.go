@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/egress"
+	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -48,6 +49,7 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		res = sandbox.Result{Err: err, Logs: []string{}}
 	} else {
 		res = settle(ctx, s.run(ctx, bundled, c, c.opts)) // c.opts: what bundling left of the timeout
+		c.origins.Place(res.Err)                          // an error inside an imported file
 	}
 	s.logRun(ctx, res, time.Since(started))
 	return res, fetch.Records()
@@ -113,6 +115,8 @@ type caller struct {
 	// checking is held while codemode.save compiles a snippet: one at a
 	// time per execution, its snippets included (see checkSnippetCode).
 	checking chan struct{}
+	// origins places errors in the files the code imports (set by bundle).
+	origins *modules.Origins
 }
 
 func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {

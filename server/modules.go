@@ -39,7 +39,8 @@ func (c *caller) bundleAt(ctx context.Context, code, file string) (string, *sand
 	start := time.Now()
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := modules.BundleAt(bctx, code, file, workspaceFiles{c}, c.opts.MaxCodeBytes)
+	out, origins, err := modules.BundleMapped(bctx, code, file, workspaceFiles{c}, c.opts.MaxCodeBytes)
+	c.origins = origins
 	// What is left for the run: never 0, which the sandbox takes for its default.
 	c.opts.Timeout = timeout - time.Since(start).Truncate(time.Millisecond)
 	var me *modules.Error

@@ -23,6 +23,7 @@ func TestImports(t *testing.T) {
 	srv := newTestServer(t, config.Codemode{})
 	setup := srv.Execute(context.Background(), `
 await workspace.write_file({ path: "lib/util.ts", content: "export const slugify = (s: string): string => s.toLowerCase().replace(/ /g, '-');\n" });
+await workspace.write_file({ path: "lib/throws.ts", content: "type T = string;\nexport function boom(): T {\n  throw new Error('inside');\n}\n" });
 await workspace.write_file({ path: "lib/graph.ts", content: "export async function names(): Promise<string[]> { return [(await memory.read_graph()).called]; }\n" });
 await codemode.save("slug", "import { slugify } from '../lib/util.ts';\nreturn slugify(input);", "Slugifies a title");
 await codemode.save("rooted", "import { slugify } from '/lib/util.ts';\nreturn slugify(input);", "Slugifies a title");
@@ -35,6 +36,8 @@ await codemode.save("broken", "import { nope } from './lib/nope.ts';\nreturn nop
 		{"import { names } from \"./lib/graph.ts\";\nreturn await names();", `["read_graph"]`, ""},
 		{"import {\n  slugify,\n} from \"./lib/util.ts\";\n\nconst x: number = 1;\nthrow new Error(slugify(\"A B\"));", "",
 			"Error: a-b (line 6, column 7)"},
+		// An error inside an imported file names the file, line and column (issue 13.8).
+		{"import { boom } from \"./lib/throws.ts\";\nboom()", "", "Error: inside (at lib/throws.ts:3:9) (line 1)"},
 		{"const a = 1;\nimport { nope } from \"./lib/nope.ts\";\nreturn a;", "",
 			`SyntaxError: cannot import "lib/nope.ts": no file "lib/nope.ts" in the workspace; workspace.list_files() shows the files there are (line 2)`},
 		// A snippet's imports are relative to snippets/NAME.ts, its file (issue 13.8).

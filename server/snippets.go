@@ -159,6 +159,7 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 		return nil, snippetError(a.Name, &sandbox.Error{Name: berr.Name, Message: berr.Message, Line: berr.Line + 1})
 	}
 	res := c.s.run(ctx, snippetProgram(code, a.Input), child, child.opts)
+	child.origins.Below(1).Place(res.Err) // the program's head is a line of its own
 	if res.Err != nil {
 		return nil, snippetError(a.Name, res.Err)
 	}
