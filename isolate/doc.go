@@ -44,7 +44,19 @@
 // than Options.Computing (GOMAXPROCS) run script code: executions beyond
 // wait for a worker to be released, so that CPU-bound load runs on a few
 // warm processes; a run waiting in a tool call, or computing for over a
-// second, does not count. Workers beyond Size that stay idle for
+// second, does not count.
+//
+// The pool is fair between subjects (Options.Subject: the authenticated
+// subject, over HTTP): a free worker goes to the waiting execution whose
+// subject holds the fewest workers, and a subject computing in fewer than
+// its share of Computing (Computing over the subjects that compute or
+// wait) may start a worker beyond it, so one subject's computations never
+// make another's execution wait for them to end. A worker whose script
+// has computed for a second, or computes while its subject holds more
+// than its share and another subject wants the CPU, runs at the lowest
+// CPU priority (nice 19) until its run ends; it gets its priority back for
+// the next run or, where raising a priority is not allowed (no
+// CAP_SYS_NICE), is replaced. Workers beyond Size that stay idle for
 // Options.IdleTimeout (3s) are stopped. A worker is sent the bindings and
 // prelude only when they differ from its previous run's. OnLog and OnCall
 // are called on the goroutine of Pool.Run, never after it returns.

@@ -72,7 +72,13 @@ func statm(path string, i int) int64 {
 	return pages * int64(os.Getpagesize())
 }
 
-// sysProcAttr kills the worker with its parent.
+// setNice sets the nice value of every thread of worker pid, which leads
+// its own process group (sysProcAttr); setpriority on the process would set
+// only its main thread's.
+func setNice(pid, nice int) error { return syscall.Setpriority(syscall.PRIO_PGRP, pid, nice) }
+
+// sysProcAttr kills the worker with its parent, and makes it lead a process
+// group of its own.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 }

@@ -14,4 +14,6 @@ func rssOf(pid int) int64 { return 0 }
 
 func dataBytes() int64 { return 0 }
 
+func setNice(pid, nice int) error { return nil }
+
 func sysProcAttr() *syscall.SysProcAttr { return nil }

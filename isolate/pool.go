@@ -65,6 +65,14 @@ type Options struct {
 	// Stderr receives the workers' stderr, each line prefixed with
 	// "[sandbox-worker PID] ". Nil means os.Stderr.
 	Stderr io.Writer
+
+	// Subject names whom an execution runs for (the authenticated subject
+	// its ctx carries), so that the pool shares its workers fairly between
+	// subjects: a free worker goes to the waiting execution whose subject
+	// holds the fewest, and a subject that computes less than its share of
+	// Computing may start a worker beyond it. Nil puts every execution in
+	// one subject.
+	Subject func(context.Context) string
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -106,19 +114,27 @@ func (o Options) withDefaults() (Options, error) {
 // Pool runs executions in worker processes. It is safe for concurrent use.
 type Pool struct {
 	opts  Options
-	idle  chan *worker  // started, ready, unused
+	idle  chan *worker  // started, ready, unused; empty while executions wait
 	slots chan struct{} // one token per live worker, at most Max
 
-	mu       sync.Mutex
-	closed   bool
-	live     map[*worker]struct{}
-	lastErr  error // why the last start failed
-	runs     map[*run]struct{}
-	starting int           // workers being started
-	waiting  int           // executions waiting for a worker
-	changed  chan struct{} // closed (and replaced) when a run stops computing while executions wait
-	quit     chan struct{} // closed by Close: the reaper returns
-	wg       sync.WaitGroup
+	mu          sync.Mutex
+	closed      bool
+	live        map[*worker]struct{}
+	lastErr     error // why the last start failed
+	runs        map[*run]struct{}
+	queue       []*waiter      // executions waiting for a worker, oldest first
+	held        map[string]int // workers held by each subject's executions
+	starting    int            // workers being started
+	startingFor map[string]int // of which started for each subject's waiting executions
+	changed     chan struct{}  // closed (and replaced) when a run stops computing while executions wait
+	quit        chan struct{}  // closed by Close: the reaper returns
+	wg          sync.WaitGroup
+}
+
+// waiter is an execution waiting for a worker.
+type waiter struct {
+	subject string
+	got     chan *worker // the worker handed to it; buffered
 }
 
 // NewPool starts Options.Size workers and returns when the first is ready
@@ -129,10 +145,11 @@ func NewPool(opts Options) (*Pool, error) {
 		return nil, err
 	}
 	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{},
-		runs: map[*run]struct{}{}, changed: make(chan struct{}), quit: make(chan struct{})}
+		runs: map[*run]struct{}{}, held: map[string]int{}, startingFor: map[string]int{},
+		changed: make(chan struct{}), quit: make(chan struct{})}
 	p.slots <- struct{}{}
 	p.starting++
-	if err := p.spawn(); err != nil {
+	if err := p.spawn("", false); err != nil {
 		return nil, err
 	}
 	for i := 1; i < o.Size; i++ {
@@ -164,7 +181,7 @@ func (p *Pool) reaper() {
 func (p *Pool) reap(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.waiting > 0 {
+	if p.closed || len(p.queue) > 0 {
 		return
 	}
 	for range len(p.idle) {
@@ -189,41 +206,76 @@ func (p *Pool) reap(now time.Time) {
 }
 
 // grow starts one more worker in the background, if a slot is free.
-func (p *Pool) grow() bool { return p.start(false) }
+func (p *Pool) grow() bool { return p.start("", false) }
 
-// growForRun starts one more worker for an execution that found none idle,
-// if a slot is free and fewer than Options.Computing workers compute or
-// are starting.
-func (p *Pool) growForRun() bool { return p.start(true) }
+// growFor starts one more worker for an execution of subject that found
+// none idle, if a slot is free and mayStart allows it.
+func (p *Pool) growFor(subject string) bool { return p.start(subject, true) }
 
-func (p *Pool) start(capped bool) bool {
+func (p *Pool) start(subject string, forRun bool) bool {
 	select {
 	case p.slots <- struct{}{}:
 	default:
 		return false
 	}
 	p.mu.Lock()
-	if capped && p.computing(time.Now())+p.starting >= p.opts.Computing {
+	if forRun && !p.mayStart(subject, time.Now()) {
 		p.mu.Unlock()
 		<-p.slots
 		return false
 	}
 	p.starting++
+	if forRun {
+		p.startingFor[subject]++
+	}
 	p.mu.Unlock()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		_ = p.spawn()
+		_ = p.spawn(subject, forRun)
 	}()
 	return true
 }
 
-// spawn starts a worker for a slot already taken, and makes it idle.
-func (p *Pool) spawn() error {
+// mayStart reports whether an execution of subject that waits for a worker
+// may start one: while fewer than Options.Computing workers compute or are
+// starting, or while subject computes (or starts workers for) less than
+// its share of Computing among the subjects that compute or wait. The
+// share is what makes the gate fair: a subject that keeps Computing
+// workers busy cannot make another one, which computes nothing, wait for
+// its computations to end. p.mu must be held.
+func (p *Pool) mayStart(subject string, now time.Time) bool {
+	if p.computing(now)+p.starting < p.opts.Computing {
+		return true
+	}
+	subjects := map[string]bool{subject: true}
+	for _, wt := range p.queue {
+		subjects[wt.subject] = true
+	}
+	mine := p.startingFor[subject]
+	for r := range p.runs {
+		if r.computes(now) {
+			subjects[r.subject] = true
+			if r.subject == subject {
+				mine++
+			}
+		}
+	}
+	return mine < max(p.opts.Computing/len(subjects), 1)
+}
+
+// spawn starts a worker for a slot already taken (for subject's waiting
+// executions when forRun), and hands it off.
+func (p *Pool) spawn(subject string, forRun bool) error {
 	w, err := startWorker(&p.opts)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.starting--
+	if forRun {
+		if p.startingFor[subject]--; p.startingFor[subject] <= 0 {
+			delete(p.startingFor, subject)
+		}
+	}
 	if err != nil {
 		p.lastErr = err
 		<-p.slots
@@ -235,53 +287,98 @@ func (p *Pool) spawn() error {
 		return errClosed
 	}
 	p.live[w] = struct{}{}
-	w.idleSince = time.Now()
-	p.idle <- w
+	p.handOff(w)
 	return nil
+}
+
+// handOff gives a worker that is free to the waiting execution whose
+// subject holds the fewest workers (the oldest of them), or makes it idle
+// when none waits. p.mu must be held.
+func (p *Pool) handOff(w *worker) {
+	if len(p.queue) == 0 {
+		w.idleSince = time.Now()
+		p.idle <- w
+		return
+	}
+	next := 0
+	for i, wt := range p.queue {
+		if p.held[wt.subject] < p.held[p.queue[next].subject] {
+			next = i
+		}
+	}
+	wt := p.queue[next]
+	p.queue = slices.Delete(p.queue, next, next+1)
+	p.held[wt.subject]++
+	wt.got <- w
 }
 
 var errClosed = errors.New("the sandbox pool is closed")
 
-// acquire takes an idle worker, starting one when none is idle, fewer than
-// Max are alive and fewer than Computing compute, or waits for one until
-// the deadline.
-func (p *Pool) acquire(ctx context.Context, deadline time.Time) (*worker, *sandbox.Error) {
+// acquire takes an idle worker for an execution of subject, or waits in
+// the queue for one to be handed off (see handOff), starting one when
+// fewer than Max are alive and mayStart allows it, until the deadline.
+func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string) (*worker, *sandbox.Error) {
+	p.mu.Lock()
 	select {
-	case w := <-p.idle:
+	case w := <-p.idle: // none is idle while executions wait
+		p.held[subject]++
+		p.mu.Unlock()
 		return w, nil
 	default:
 	}
-	p.growForRun()
+	wt := &waiter{subject: subject, got: make(chan *worker, 1)}
+	p.queue = append(p.queue, wt)
+	p.share(time.Now())
+	p.mu.Unlock()
+	defer p.leave(wt)
+	p.growFor(subject)
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	// Looking again now and then starts a worker when a start that failed
 	// freed its slot, or when a run has been computing for long.
 	retry := time.NewTicker(100 * time.Millisecond)
 	defer retry.Stop()
-	p.mu.Lock()
-	p.waiting++
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.waiting--
-		p.mu.Unlock()
-	}()
 	for {
 		p.mu.Lock()
 		changed := p.changed
 		p.mu.Unlock()
 		select {
-		case w := <-p.idle:
+		case w := <-wt.got:
 			return w, nil
 		case <-changed:
-			p.growForRun()
+			p.growFor(subject)
 		case <-retry.C:
-			p.growForRun()
+			p.growFor(subject)
 		case <-ctx.Done():
 			return nil, cancelError(ctx)
 		case <-timer.C:
 			return nil, p.unavailable()
 		}
+	}
+}
+
+// leave takes wt out of the queue; a worker handed to it after it stopped
+// waiting goes to the next.
+func (p *Pool) leave(wt *waiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.queue, wt); i >= 0 {
+		p.queue = slices.Delete(p.queue, i, i+1)
+		return
+	}
+	select {
+	case w := <-wt.got:
+		p.drop(wt.subject)
+		p.handBack(w)
+	default:
+	}
+}
+
+// drop notes that an execution of subject let its worker go; p.mu must be
+// held.
+func (p *Pool) drop(subject string) {
+	if p.held[subject]--; p.held[subject] <= 0 {
+		delete(p.held, subject)
 	}
 }
 
@@ -296,22 +393,33 @@ func (p *Pool) unavailable() *sandbox.Error {
 	return &sandbox.Error{Name: "InternalError", Message: msg}
 }
 
-// release returns a healthy worker to the idle set.
-func (p *Pool) release(w *worker) {
+// release hands a healthy worker that ran an execution of subject off to
+// the next execution, or to the idle set. Subject still counts as holding
+// it meanwhile, so that between subjects that hold as many workers, it
+// goes to another subject's execution: with one worker, subjects take
+// turns.
+func (p *Pool) release(w *worker, subject string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.handBack(w)
+	p.drop(subject)
+}
+
+// handBack hands off a worker that ran an execution; p.mu must be held.
+func (p *Pool) handBack(w *worker) {
 	if p.closed {
 		go w.stop(time.Second)
 		return
 	}
-	w.idleSince = time.Now()
-	p.idle <- w
+	p.handOff(w)
 }
 
-// discard kills a worker and starts its replacement.
-func (p *Pool) discard(w *worker) {
+// discard kills a worker that ran an execution of subject and starts its
+// replacement.
+func (p *Pool) discard(w *worker, subject string) {
 	w.kill()
 	p.mu.Lock()
+	p.drop(subject)
 	delete(p.live, w)
 	closed := p.closed
 	p.mu.Unlock()
@@ -385,27 +493,78 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 		return sandbox.Result{Err: cancelError(ctx)}
 	}
 	deadline := start.Add(opts.Timeout)
-	w, err := p.acquire(ctx, deadline)
+	subject := p.subject(ctx)
+	w, err := p.acquire(ctx, deadline, subject)
 	if err != nil {
 		return sandbox.Result{Err: err}
 	}
-	r := &run{pool: p, w: w, caller: caller, opts: opts}
+	r := &run{pool: p, w: w, subject: subject, caller: caller, opts: opts}
 	r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
 	p.track(r)
 	res, healthy := r.do(ctx, code)
 	p.untrack(r)
+	if healthy && w.lowered {
+		healthy = p.restore(w)
+	}
 	if healthy {
-		p.release(w)
+		p.release(w, subject)
 	} else {
-		p.discard(w)
+		p.discard(w, subject)
 	}
 	return res
 }
 
+// subject is whom an execution with ctx runs for (Options.Subject).
+func (p *Pool) subject(ctx context.Context) string {
+	if p.opts.Subject == nil {
+		return ""
+	}
+	return p.opts.Subject(ctx)
+}
+
 // hogAfter is how long a run may compute before it no longer counts
-// against Options.Computing: executions that wait behind a long computation
-// get a worker of their own.
+// against Options.Computing, and its worker's CPU priority is lowered to
+// hogNice: executions that wait behind a long computation get a worker of
+// their own, and the CPU before it.
 const hogAfter = time.Second
+
+// hogNice is the nice value of a worker whose run computed for hogAfter:
+// the lowest priority, so that the long computations of one subject, which
+// may keep as many workers spinning as it has slots, take the CPU only
+// from each other while short executions wait for it.
+const hogNice = 19
+
+// setPriority sets the nice value of a worker's process group (all its
+// threads); a variable for tests.
+var setPriority = setNice
+
+// lower lowers the CPU priority of r's worker once its script has computed
+// for hogAfter without a pause in a tool call, or computes while its
+// subject computes on more than its share (see share).
+func (r *run) lower(now time.Time) {
+	if r.w.lowered {
+		return
+	}
+	r.pool.mu.Lock()
+	hog := r.inCalls == 0 && (r.overShare || now.Sub(r.since) >= hogAfter)
+	r.pool.mu.Unlock()
+	if hog {
+		r.w.lowered = true
+		_ = setPriority(r.w.pid, hogNice)
+	}
+}
+
+// restore gives a worker whose priority was lowered its priority back for
+// its next execution. Raising a priority takes CAP_SYS_NICE (or an
+// RLIMIT_NICE that allows it): without, it reports false, and the worker
+// retires.
+func (p *Pool) restore(w *worker) bool {
+	if setPriority(w.pid, 0) != nil {
+		return false
+	}
+	w.lowered = false
+	return true
+}
 
 // track counts r as computing from now.
 func (p *Pool) track(r *run) {
@@ -413,6 +572,34 @@ func (p *Pool) track(r *run) {
 	defer p.mu.Unlock()
 	r.since = time.Now()
 	p.runs[r] = struct{}{}
+	p.share(r.since)
+}
+
+// share marks for lowering (see run.lower) the computing runs of each
+// subject that computes in more workers than its share of
+// Options.Computing, while another subject computes or waits: the share is
+// Computing over the number of those subjects, at least one. So a subject
+// that arrives while another keeps every core busy gets the CPU before the
+// other's runs, be they long or just started. p.mu must be held.
+func (p *Pool) share(now time.Time) {
+	busy := map[string]int{}
+	for _, wt := range p.queue {
+		busy[wt.subject] += 0
+	}
+	for r := range p.runs {
+		if r.inCalls == 0 {
+			busy[r.subject]++
+		}
+	}
+	if len(busy) < 2 {
+		return
+	}
+	share := max(p.opts.Computing/len(busy), 1)
+	for r := range p.runs {
+		if r.inCalls == 0 && busy[r.subject] > share {
+			r.overShare = true
+		}
+	}
 }
 
 func (p *Pool) untrack(r *run) {
@@ -427,11 +614,17 @@ func (p *Pool) untrack(r *run) {
 func (p *Pool) computing(now time.Time) int {
 	n := len(p.live) - len(p.idle)
 	for r := range p.runs {
-		if r.inCalls > 0 || now.Sub(r.since) >= hogAfter {
+		if !r.computes(now) {
 			n--
 		}
 	}
 	return n
+}
+
+// computes reports whether r's script computes and has not for hogAfter
+// yet; pool.mu must be held.
+func (r *run) computes(now time.Time) bool {
+	return r.inCalls == 0 && now.Sub(r.since) < hogAfter
 }
 
 // callStarted notes that r's script waits in a tool call: it no longer
@@ -443,7 +636,7 @@ func (r *run) callStarted() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if r.inCalls++; r.inCalls == 1 && p.waiting > 0 {
+	if r.inCalls++; r.inCalls == 1 && len(p.queue) > 0 {
 		close(p.changed)
 		p.changed = make(chan struct{})
 	}
@@ -529,17 +722,19 @@ func (p *Pool) rssLimit() int64 {
 
 // run is one execution on one worker, seen from the parent.
 type run struct {
-	pool     *Pool
-	w        *worker
-	caller   sandbox.Caller
-	opts     sandbox.Options
-	timeout  time.Duration // given to the worker
-	deadline time.Time     // when the worker should have answered
-	logs     []string
-	calls    sync.WaitGroup
-	peak     int64     // the highest RSS sampled
-	inCalls  int       // tool calls in flight; guarded by pool.mu
-	since    time.Time // when the script last started computing; guarded by pool.mu
+	pool      *Pool
+	w         *worker
+	subject   string // whom it runs for (Options.Subject)
+	caller    sandbox.Caller
+	opts      sandbox.Options
+	timeout   time.Duration // given to the worker
+	deadline  time.Time     // when the worker should have answered
+	logs      []string
+	calls     sync.WaitGroup
+	peak      int64     // the highest RSS sampled
+	inCalls   int       // tool calls in flight; guarded by pool.mu
+	overShare bool      // to be lowered: see Pool.share; guarded by pool.mu
+	since     time.Time // when the script last started computing; guarded by pool.mu
 }
 
 // do sends the run to the worker and serves its calls until it is done. It
@@ -575,7 +770,8 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 				return r.result(cancelError(ctx)), false
 			}
 			return r.result(timeoutError(r.timeout)), false
-		case <-rss.C:
+		case now := <-rss.C:
+			r.lower(now)
 			rss := rssOf(r.w.pid)
 			r.peak = max(r.peak, rss)
 			if rss > r.pool.rssLimit() {

@@ -35,6 +35,10 @@ type worker struct {
 	bindings  []sandbox.Binding
 	prelude   []string
 
+	// lowered is set while its CPU priority is lowered (see hogNice); only
+	// the run holding the worker uses it.
+	lowered bool
+
 	idleSince time.Time // when it last went idle; guarded by Pool.mu
 }
 
