@@ -325,6 +325,7 @@ func (e *env) isolation(cfg *config.Config, transport string) (server.Runner, fu
 		Max:         min(cfg.Codemode.MaxConcurrent, 64),
 		MemoryLimit: int64(cfg.Codemode.MemoryLimitMB) << 20,
 		Stderr:      e.stderr,
+		Subject:     tools.Subject, // shares the workers fairly between subjects
 	})
 	if err != nil {
 		return nil, nil, inConfig(cfg, fmt.Errorf("codemode.isolation %q: %w", mode, err))
