@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"iter"
 	"maps"
 	"math"
 	"slices"
@@ -26,30 +27,33 @@ const (
 type searchIndex struct {
 	docs   []searchDoc
 	df     map[string]int
-	avgLen float64
+	total  float64  // the docs' lengths summed
+	avgLen float64  // total over the docs
 	vocab  []string // every term, sorted
+	long   []string // the terms long enough to split (see splitCompounds)
 }
 
 type searchDoc struct {
 	entry  Entry
 	tf     map[string]float64 // weighted term frequency
 	length float64            // weighted length
+	splits [][2]string        // the parts splitCompounds added
+}
+
+// indexed is the snapshot's search index, built on first use.
+func (s *snapshot) indexed() *searchIndex {
+	s.indexOnce.Do(func() { s.index = newSearchIndex(s.entries) })
+	return s.index
 }
 
 func (s *snapshot) search(query string, limit int) []Entry {
-	s.indexOnce.Do(func() { s.index = newSearchIndex(s.entries) })
-	return s.index.search(query, limit)
+	return s.indexed().search(query, limit)
 }
 
 func newSearchIndex(entries []Entry) *searchIndex {
 	idx := &searchIndex{df: map[string]int{}}
-	total := 0.0
 	for _, e := range entries {
-		d := searchDoc{entry: e, tf: map[string]float64{}}
-		d.add(terms(e.Namespace+" "+e.Server+" "+e.Name+" "+e.Title), weightName)
-		d.add(terms(strings.Join(paramNames(e.InputSchema), " ")), weightParams)
-		d.add(terms(e.Description), weightDesc)
-		idx.docs = append(idx.docs, d)
+		idx.docs = append(idx.docs, newSearchDoc(e))
 	}
 	vocab := map[string]bool{}
 	for _, d := range idx.docs {
@@ -59,35 +63,69 @@ func newSearchIndex(entries []Entry) *searchIndex {
 	}
 	for i := range idx.docs {
 		d := &idx.docs[i]
-		d.splitCompounds(vocab)
+		d.splitCompounds(func(t string) bool { return vocab[t] })
 		for t := range d.tf {
 			idx.df[t]++
 		}
-		total += d.length
+		idx.total += d.length
 	}
 	if len(idx.docs) > 0 {
-		idx.avgLen = total / float64(len(idx.docs))
+		idx.avgLen = idx.total / float64(len(idx.docs))
 	}
+	// Splitting adds only words of the vocabulary: it is the same before
+	// and after.
 	idx.vocab = slices.Sorted(maps.Keys(idx.df))
+	for _, t := range idx.vocab {
+		if len(t) >= minCompound {
+			idx.long = append(idx.long, t)
+		}
+	}
 	return idx
 }
 
+// newSearchDoc is e's document before splitCompounds.
+func newSearchDoc(e Entry) searchDoc {
+	d := searchDoc{entry: e, tf: map[string]float64{}}
+	d.add(terms(e.Namespace+" "+e.Server+" "+e.Name+" "+e.Title), weightName)
+	d.add(terms(strings.Join(paramNames(e.InputSchema), " ")), weightParams)
+	d.add(terms(e.Description), weightDesc)
+	return d
+}
+
+// minCompound is the length of the shortest word splitCompounds splits.
+const minCompound = 6
+
 // splitCompounds adds the parts of a name's run-together words at half
-// weight, when both parts are words of the index: "worklog" is also "work"
-// and "log", "freebusy" also "free" and "busy".
-func (d *searchDoc) splitCompounds(vocab map[string]bool) {
+// weight, when both parts are words of the index (inVocab): "worklog" is
+// also "work" and "log", "freebusy" also "free" and "busy".
+func (d *searchDoc) splitCompounds(inVocab func(string) bool) {
 	for _, t := range slices.Sorted(maps.Keys(d.tf)) {
-		if len(t) < 6 || d.tf[t] < weightName {
+		if len(t) < minCompound || d.tf[t] < weightName {
 			continue
 		}
 		for i := 3; i <= len(t)-3; i++ {
-			a, b := t[:i], t[i:]
-			if vocab[a] && vocab[stem(b)] {
-				d.add([]string{a, stem(b)}, weightName/2)
+			a, b := t[:i], stem(t[i:])
+			if inVocab(a) && inVocab(b) {
+				d.add([]string{a, b}, weightName/2)
+				d.splits = append(d.splits, [2]string{a, b})
 				break
 			}
 		}
 	}
+}
+
+// unsplit is d as it was before splitCompounds.
+func (d searchDoc) unsplit() searchDoc {
+	u := searchDoc{entry: d.entry, tf: maps.Clone(d.tf), length: d.length}
+	for _, s := range d.splits {
+		for _, t := range s {
+			if u.tf[t] -= weightName / 2; u.tf[t] == 0 { // exact: all weights are halves
+				delete(u.tf, t)
+			}
+			u.length -= weightName / 2
+		}
+	}
+	return u
 }
 
 func (d *searchDoc) add(ts []string, w float64) {
@@ -100,14 +138,27 @@ func (d *searchDoc) add(ts []string, w float64) {
 // search returns the best limit entries (all matching ones when limit <= 0),
 // ties broken by path so the order is deterministic.
 func (idx *searchIndex) search(query string, limit int) []Entry {
-	q := idx.expand(terms(query))
+	q := expand(terms(query), idx.extensions)
+	weigh(q, func(t string) int { return idx.df[t] }, len(idx.docs))
+	return rank(q, idx.avgLen, limit, func(yield func(searchDoc) bool) {
+		for _, d := range idx.docs {
+			if !yield(d) {
+				return
+			}
+		}
+	})
+}
+
+// rank scores docs for q, with the average length avgLen of the documents
+// q was weighed over, and returns the best limit entries.
+func rank(q []queryTerm, avgLen float64, limit int, docs iter.Seq[searchDoc]) []Entry {
 	type scored struct {
 		e     Entry
 		score float64
 	}
 	var hits []scored
-	for _, d := range idx.docs {
-		if s := idx.score(d, q); s > 0 {
+	for d := range docs {
+		if s := score(d, q, avgLen); s > 0 {
 			hits = append(hits, scored{d.entry, s})
 		}
 	}
@@ -127,19 +178,24 @@ func (idx *searchIndex) search(query string, limit int) []Entry {
 	return out
 }
 
-func (idx *searchIndex) score(d searchDoc, q []queryTerm) float64 {
-	n := float64(len(idx.docs))
-	norm := 1 - bm25B + bm25B*d.length/max(idx.avgLen, 1)
+// weigh sets the inverse document frequency of q's terms among n
+// documents, df giving how many of them hold a term.
+func weigh(q []queryTerm, df func(string) int, n int) {
+	for i := range q {
+		df := float64(df(q[i].term))
+		q[i].idf = math.Log(1 + (float64(n)-df+0.5)/(df+0.5))
+	}
+}
+
+func score(d searchDoc, q []queryTerm, avgLen float64) float64 {
+	norm := 1 - bm25B + bm25B*d.length/max(avgLen, 1)
 	s := 0.0
 	for _, qt := range q {
-		t, w := qt.term, qt.weight
-		tf := d.tf[t]
+		tf := d.tf[qt.term]
 		if tf == 0 {
 			continue
 		}
-		df := float64(idx.df[t])
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		s += w * idf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
+		s += qt.weight * qt.idf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 	}
 	return s
 }
@@ -150,13 +206,13 @@ func (idx *searchIndex) score(d searchDoc, q []queryTerm) float64 {
 // exact word.
 // The terms come out sorted, so scores are summed in the same order every
 // time and equal scores stay exactly equal.
-func (idx *searchIndex) expand(q []string) []queryTerm {
+func expand(q []string, extensions func(string) []string) []queryTerm {
 	w := map[string]float64{}
 	for _, t := range q {
 		w[t] = 1
 	}
 	for _, t := range q {
-		for _, rel := range slices.Concat(synonyms[t], idx.extensions(t)) {
+		for _, rel := range slices.Concat(synonyms[t], extensions(t)) {
 			if _, ok := w[rel]; !ok {
 				w[rel] = synonymWeight
 			}
@@ -164,22 +220,26 @@ func (idx *searchIndex) expand(q []string) []queryTerm {
 	}
 	out := make([]queryTerm, 0, len(w))
 	for _, t := range slices.Sorted(maps.Keys(w)) {
-		out = append(out, queryTerm{t, w[t]})
+		out = append(out, queryTerm{term: t, weight: w[t]})
 	}
 	return out
 }
 
 // extensions are the words of the index that t is a proper prefix of, for
 // t of at least minPrefix letters.
-func (idx *searchIndex) extensions(t string) []string {
+func (idx *searchIndex) extensions(t string) []string { return extensionsIn(idx.vocab, t) }
+
+// extensionsIn are the words of vocab (sorted) that t is a proper prefix
+// of, for t of at least minPrefix letters.
+func extensionsIn(vocab []string, t string) []string {
 	if len(t) < minPrefix {
 		return nil
 	}
 	var out []string
-	i, _ := slices.BinarySearch(idx.vocab, t)
-	for ; i < len(idx.vocab) && strings.HasPrefix(idx.vocab[i], t); i++ {
-		if idx.vocab[i] != t {
-			out = append(out, idx.vocab[i])
+	i, _ := slices.BinarySearch(vocab, t)
+	for ; i < len(vocab) && strings.HasPrefix(vocab[i], t); i++ {
+		if vocab[i] != t {
+			out = append(out, vocab[i])
 		}
 	}
 	return out
@@ -190,6 +250,7 @@ const minPrefix = 4
 type queryTerm struct {
 	term   string
 	weight float64
+	idf    float64 // set by weigh
 }
 
 const synonymWeight = 0.5
@@ -424,10 +485,134 @@ func setOf(words ...string) map[string]bool {
 }
 
 // SearchWith ranks the registry's tools together with extra entries that
-// the registry does not hold (a subject's saved snippets), as Search does.
+// the registry does not hold (a subject's saved snippets), as Search does
+// over an index of both: it layers the extra entries on the registry's
+// index (see layer), so that a search costs what it costs without them
+// plus their own share.
 func (r *Registry) SearchWith(extra []Entry, query string, limit int) []Entry {
 	if len(extra) == 0 {
 		return r.Search(query, limit)
 	}
-	return newSearchIndex(slices.Concat(r.snap.Load().entries, extra)).search(query, limit)
+	return r.snap.Load().indexed().layer(extra).search(query, limit)
+}
+
+// layered is a searchIndex with more documents, built without copying the
+// index: its statistics are the index's plus the differences the added
+// documents make, and it ranks exactly as an index built over all of them.
+type layered struct {
+	base     *searchIndex
+	docs     []searchDoc       // the added documents
+	replaced map[int]searchDoc // base documents split otherwise (see layer)
+	df       map[string]int    // the differences from base.df
+	vocab    []string          // the words base does not hold, sorted
+	avgLen   float64
+}
+
+// layer adds the documents of extra to idx. Their words count in the
+// statistics, and may split a compound name of idx's documents where
+// idx's own words did not (a snippet that says "work" splits a tool's
+// "worklog"): those documents are split anew, which only a word idx does
+// not hold can cause.
+func (idx *searchIndex) layer(extra []Entry) *layered {
+	l := &layered{base: idx, replaced: map[int]searchDoc{}, df: map[string]int{}}
+	added := map[string]bool{} // the words of extra that idx does not hold
+	for _, e := range extra {
+		d := newSearchDoc(e)
+		for t := range d.tf {
+			if _, ok := idx.df[t]; !ok {
+				added[t] = true
+			}
+		}
+		l.docs = append(l.docs, d)
+	}
+	inVocab := func(t string) bool {
+		_, ok := idx.df[t]
+		return ok || added[t]
+	}
+	total := idx.total
+	for i, d := range idx.resplit(added, inVocab) {
+		old := idx.docs[i]
+		d.splitCompounds(inVocab)
+		l.replaced[i] = d
+		for t := range old.tf {
+			l.df[t]--
+		}
+		for t := range d.tf {
+			l.df[t]++
+		}
+		total += d.length - old.length
+	}
+	for i := range l.docs {
+		d := &l.docs[i]
+		d.splitCompounds(inVocab)
+		for t := range d.tf {
+			l.df[t]++
+		}
+		total += d.length
+	}
+	l.vocab = slices.Sorted(maps.Keys(added))
+	l.avgLen = total / float64(len(idx.docs)+len(l.docs))
+	return l
+}
+
+// resplit returns, unsplit, the documents of idx that hold a word which
+// the added words split somewhere idx's own words did not: with both parts
+// (a prefix, and the stem of the rest) in the vocabulary inVocab, and one
+// among added. Splits possible before stay so: the others split as before.
+func (idx *searchIndex) resplit(added map[string]bool, inVocab func(string) bool) map[int]searchDoc {
+	if len(added) == 0 {
+		return nil
+	}
+	var words []string
+	for _, t := range idx.long {
+		for i := 3; i <= len(t)-3; i++ {
+			a, b := t[:i], stem(t[i:])
+			if (added[a] || added[b]) && inVocab(a) && inVocab(b) {
+				words = append(words, t)
+				break
+			}
+		}
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	docs := map[int]searchDoc{}
+	for i, d := range idx.docs {
+		for _, t := range words {
+			if d.tf[t] > 0 {
+				docs[i] = d.unsplit()
+				break
+			}
+		}
+	}
+	return docs
+}
+
+func (l *layered) freq(t string) int { return l.base.df[t] + l.df[t] }
+
+// extensions are those of the base that some document still holds, and
+// those among the added words.
+func (l *layered) extensions(t string) []string {
+	out := slices.DeleteFunc(l.base.extensions(t), func(w string) bool { return l.freq(w) == 0 })
+	return append(out, extensionsIn(l.vocab, t)...)
+}
+
+func (l *layered) search(query string, limit int) []Entry {
+	q := expand(terms(query), l.extensions)
+	weigh(q, l.freq, len(l.base.docs)+len(l.docs))
+	return rank(q, l.avgLen, limit, func(yield func(searchDoc) bool) {
+		for i, d := range l.base.docs {
+			if r, ok := l.replaced[i]; ok {
+				d = r
+			}
+			if !yield(d) {
+				return
+			}
+		}
+		for _, d := range l.docs {
+			if !yield(d) {
+				return
+			}
+		}
+	})
 }

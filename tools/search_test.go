@@ -1,7 +1,9 @@
 package tools
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -121,4 +123,112 @@ func TestSearchWordForms(t *testing.T) {
 			t.Errorf("Search(%q) = %v, want [%s]", tt.query, got, tt.want)
 		}
 	}
+}
+
+// snippetEntries are entries as the server makes of saved snippets: words
+// the tools share, words of their own, and parts that split a compound
+// word of a tool's name which the tools' own words do not split.
+func snippetEntries(t testing.TB, r *Registry) []Entry {
+	t.Helper()
+	snip := func(name, desc string) Entry {
+		return Entry{Tool: Tool{Server: "snippets", Name: name, Description: desc}, ID: "\x00snippet\x00" + name,
+			Namespace: "snippets", Method: name}
+	}
+	extra := []Entry{
+		snip("weekly_report", "Lists the issues closed this week and writes a report file to the workspace"),
+		snip("sync_calendar", "Reads the team calendar and creates a meeting for every free slot"),
+		snip("triage", "Labels new github issues and comments on pull requests with a checklist"),
+		snip("zorbulate_frobnitz", "Zorbulates the frobnitz quuxes"),
+	}
+	idx := r.snap.Load().indexed()
+	for _, w := range idx.long {
+		if splits(w, func(t string) bool { _, ok := idx.df[t]; return ok }) {
+			continue
+		}
+		// A prefix the tools lack, with a stem of the rest: the snippet's
+		// words split w.
+		a, b := w[:3], stem(w[3:])
+		if _, ok := idx.df[a]; ok || len(terms(a+" "+b)) != 2 {
+			continue
+		}
+		extra = append(extra, snip("split_"+w, "About "+a+" and "+b))
+		break
+	}
+	if len(extra) == 4 {
+		t.Fatal("no word of the tools that a snippet's words could split")
+	}
+	return extra
+}
+
+// splits reports whether splitCompounds splits w with the vocabulary inVocab.
+func splits(w string, inVocab func(string) bool) bool {
+	for i := 3; i <= len(w)-3; i++ {
+		if inVocab(w[:i]) && inVocab(stem(w[i:])) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSearchWithLayered: SearchWith, which layers the snippets on the
+// registry's index, ranks every query of the discovery evaluation exactly
+// as an index built over the tools and the snippets together, including a
+// tool whose compound name the snippets' words split.
+func TestSearchWithLayered(t *testing.T) {
+	r := evalRegistry(t)
+	extra := snippetEntries(t, r)
+	full := newSearchIndex(slices.Concat(r.snap.Load().entries, extra))
+	l := r.snap.Load().indexed().layer(extra)
+	if len(l.replaced) == 0 {
+		t.Errorf("no tool's document split anew for the snippet %s", extra[len(extra)-1].Description)
+	}
+	queries := []string{"zorbulate", "frobnitz quux", "weekly report", "free meeting slot", "triage checklist",
+		extra[len(extra)-1].Description, strings.TrimPrefix(extra[len(extra)-1].Method, "split_")}
+	for _, set := range evalSets {
+		for _, q := range evalQueries(t, set.file) {
+			queries = append(queries, q.Query)
+		}
+	}
+	for _, q := range queries {
+		want, got := paths(full.search(q, 0)), paths(r.SearchWith(extra, q, 0))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("SearchWith(%q): (-one index +layered)\n%s", q, diff)
+		}
+	}
+	if got := paths(r.SearchWith(extra, "zorbulate the frobnitz", 1)); !slices.Equal(got, []string{"snippets.zorbulate_frobnitz"}) {
+		t.Errorf("a snippet's own words find %v", got)
+	}
+}
+
+// BenchmarkSearchWith measures a search of 1,000 tools and 20 snippets,
+// and one without the snippets. Run with:
+// go test -run '^$' -bench SearchWith -benchmem -benchtime 50x ./tools
+func BenchmarkSearchWith(b *testing.B) {
+	r := evalRegistry(b)
+	for i := 0; len(r.Entries()) < 1000; i++ {
+		must(b, r.Add(NewTool(fmt.Sprintf("bulk%d", i/50), fmt.Sprintf("tool_%d_items", i),
+			fmt.Sprintf("Lists the items of collection %d, with paging and filters", i), nil, echoHandler)))
+	}
+	extra := snippetEntries(b, r)
+	for i := range 16 {
+		extra = append(extra, Entry{Tool: Tool{Server: "snippets", Name: fmt.Sprintf("snippet_%d", i),
+			Description: fmt.Sprintf("Collects report %d from the issues and writes it to the workspace", i)},
+			Namespace: "snippets", Method: fmt.Sprintf("snippet_%d", i)})
+	}
+	r.Search("warm", 5)
+	b.Run("tools", func(b *testing.B) {
+		for b.Loop() {
+			r.Search("create an issue", 5)
+		}
+	})
+	b.Run("with snippets", func(b *testing.B) {
+		for b.Loop() {
+			r.SearchWith(extra, "create an issue", 5)
+		}
+	})
+	b.Run("one index", func(b *testing.B) { // how SearchWith searched before
+		for b.Loop() {
+			newSearchIndex(slices.Concat(r.snap.Load().entries, extra)).search("create an issue", 5)
+		}
+	})
 }
