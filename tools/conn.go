@@ -221,13 +221,18 @@ func (c *conn) fail(err error) error {
 }
 
 // close shuts the connection down: for stdio, stdin is closed, then the
-// child is sent SIGTERM, then killed (mcp-go's schedule).
+// child is sent SIGTERM, then killed (stop). A remote transport is closed
+// before its Start has returned: mcp-go's SSE Start waits for the server's
+// answer to its GET, which a hung server never sends, until it is closed.
 func (c *conn) close() {
-	if c.startDone != nil {
-		<-c.startDone // Start is bounded for every transport; Close must not overlap it
-	}
-	if c.client != nil {
+	if c.remote != nil {
 		c.closeClient()
+	}
+	if c.startDone != nil {
+		<-c.startDone
+	}
+	if c.remote == nil && c.client != nil {
+		c.closeClient() // stdio and in-process: not while Start runs
 	}
 	c.stop()
 	if c.stderr != nil {

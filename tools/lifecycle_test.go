@@ -454,3 +454,59 @@ func TestSSETooLarge(t *testing.T) {
 		t.Errorf("after: %s", got)
 	}
 }
+
+// TestRemoteHung: a call an HTTP or SSE upstream never answers is
+// abandoned at the entry's timeout, saying so, and the upstream is told
+// (notifications/cancelled); a server that never answers initialize is
+// reported after the timeout with what to check.
+func TestRemoteHung(t *testing.T) {
+	for _, tr := range []string{config.HTTP, config.SSE} {
+		t.Run(tr, func(t *testing.T) {
+			rm := newRemote(t, tr)
+			r := newTestRegistry(t, Options{})
+			e := rm.entry(tr)
+			e.Timeout = 300 * time.Millisecond
+			mustConnect(t, r, e)
+			_, err := call(t, r, "remote", "block", `{}`)
+			want := `remote.block: upstream "remote" did not answer within 300ms; the call was abandoned ` +
+				`(raise "timeout" in its mcpServers entry if it needs longer)`
+			if err == nil || err.Error() != want {
+				t.Errorf("got:  %v\nwant: %s", err, want)
+			}
+			select {
+			case <-rm.cancelled:
+			case <-time.After(5 * time.Second):
+				t.Error("the upstream was not told the call was abandoned")
+			}
+
+			hang := make(chan struct{})
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-hang:
+				case <-r.Context().Done():
+				}
+			}))
+			t.Cleanup(ts.Close)
+			t.Cleanup(func() { close(hang) })
+			st := r.Connect(context.Background(), []config.Server{{Name: "mute", Type: tr, URL: ts.URL + "/mcp", Timeout: 300 * time.Millisecond}})[0]
+			want = `no answer to initialize within 300ms (the entry's "timeout"); check that the url is the server's MCP ` +
+				`endpoint and that the server is up, or raise "timeout"`
+			if st.Err == nil || st.Err.Error() != want {
+				t.Errorf("hung at start: %v", st.Err)
+			}
+			t.Logf("hung at start: %v", st.Err)
+		})
+	}
+}
+
+// TestSSEToolListChanged: an SSE upstream's tools/list_changed is followed.
+func TestSSEToolListChanged(t *testing.T) {
+	rm := newRemote(t, config.SSE)
+	r := newTestRegistry(t, Options{})
+	mustConnect(t, r, rm.entry(config.SSE))
+	rm.mcp.AddTool(mcp.NewTool("added"), textTool(`"added"`))
+	eventually(t, "the added tool", func() bool { _, ok := r.Lookup(toolID("remote", "added")); return ok })
+	if got := mustCall(t, r, "remote", "added", `{}`); got != `"added"` {
+		t.Errorf("added = %s", got)
+	}
+}

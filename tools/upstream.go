@@ -196,7 +196,8 @@ func (u *upstream) dial() (*conn, error) {
 		c.client = client.NewClient(cancelling{t}, opt)
 	case u.transportName() == config.SSE:
 		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers), transport.WithSSELogger(u.log),
-			transport.WithEndpointTimeout(u.timeout()), transport.WithMaxMessageBytes(int64(u.reg.maxResult)))
+			transport.WithEndpointTimeout(u.timeout()), transport.WithMaxMessageBytes(int64(u.reg.maxResult)),
+			transport.WithResponseTimeout(u.timeout()+time.Minute)) // callContext times calls out, not the transport
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +237,7 @@ func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessa
 	if err != nil {
 		return nil, false, u.errorf(tool, err, "%s", err.Error())
 	}
-	cctx, cancel := context.WithTimeout(ctx, u.timeout())
+	cctx, cancel := u.callContext(ctx)
 	defer cancel()
 	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args}}
 	res, err := c.client.CallTool(cctx, req)
@@ -253,6 +254,23 @@ func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessa
 	return res, false, nil
 }
 
+// callContext is what a call runs under: ctx without its deadline,
+// cancelled when ctx ends or after the server's timeout (its cause is then
+// context.DeadlineExceeded). mcp-go's SSE transport times a request out
+// at its context's deadline by itself, as a failure of the connection,
+// which was dropped, and told the server nothing; cancelled, the client
+// sends notifications/cancelled and the connection stays.
+func (u *upstream) callContext(ctx context.Context) (context.Context, func()) {
+	cctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	timer := time.AfterFunc(u.timeout(), func() { cancel(context.DeadlineExceeded) })
+	return cctx, func() {
+		timer.Stop()
+		stop()
+		cancel(nil)
+	}
+}
+
 // callFailed tells a cancelled call, a timeout, a broken connection and an
 // error the server answered apart. Only a broken connection is dropped.
 func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, err error) error {
@@ -265,10 +283,10 @@ func (u *upstream) callFailed(ctx, cctx context.Context, c *conn, tool string, e
 		return u.errorf(tool, ctx.Err(), "upstream %q: the call was cancelled (%v)", u.name, ctx.Err())
 	case cctx.Err() != nil:
 		if junk := c.junk.String(); junk != "" {
-			return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned; %s",
+			return u.errorf(tool, context.Cause(cctx), "upstream %q did not answer within %s; the call was abandoned; %s",
 				u.name, u.timeout(), junk)
 		}
-		return u.errorf(tool, cctx.Err(), "upstream %q did not answer within %s; the call was abandoned "+
+		return u.errorf(tool, context.Cause(cctx), "upstream %q did not answer within %s; the call was abandoned "+
 			`(raise "timeout" in its mcpServers entry if it needs longer)`, u.name, u.timeout())
 	case errors.As(err, &terr):
 		why := u.broken(c, u.explain(c, err))
