@@ -211,10 +211,11 @@ func cutLogs(logs []string, room int) ([]string, int) {
 // {type, mimeType, bytes} and returns the objects as content blocks, in
 // the order they appear, while their decoded sizes stay within maxMedia
 // bytes in all; those past it stay out of both, marked omitted. A result
-// without any is returned as it is (key order kept).
+// without any, or of more than maxMediaObjects objects, is returned as it
+// is (key order kept).
 func takeMedia(raw json.RawMessage, maxMedia int) (json.RawMessage, []mcp.Content) {
 	maxMedia = mediaLimit(maxMedia)
-	if !bytes.Contains(raw, []byte(`"mimeType"`)) {
+	if !bytes.Contains(raw, []byte(`"mimeType"`)) || bytes.Count(raw, []byte("{")) > maxMediaObjects {
 		return raw, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -236,6 +237,16 @@ func takeMedia(raw json.RawMessage, maxMedia int) (json.RawMessage, []mcp.Conten
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), m.content
 }
+
+// maxMediaBlocks bounds the content blocks of one result, whatever their
+// size: 100,000 empty images fit in the result-size cap. maxMediaObjects
+// bounds the objects of a result takeMedia decodes (in the server, for
+// the script): one of 8 MB of small objects would take ten times that as
+// Go maps; such a result is left as it is, its text cut as any other.
+const (
+	maxMediaBlocks  = 100
+	maxMediaObjects = 10_000
+)
 
 // mediaTaker walks a decoded result for takeMedia.
 type mediaTaker struct {
@@ -272,9 +283,13 @@ func (m *mediaTaker) take(o map[string]any) (map[string]any, bool) {
 	m.found++
 	size := base64.StdEncoding.DecodedLen(len(data)) - strings.Count(data[max(len(data)-2, 0):], "=")
 	out := map[string]any{"type": kind, "mimeType": mime, "bytes": size}
-	if size > m.room {
+	switch {
+	case size > m.room:
 		out["omitted"] = fmt.Sprintf("the %s is not sent: the images and audio of one result are limited to "+
 			"%d bytes in all (codemode.max_media_bytes), %d were left", kind, m.max, m.room)
+		return out, true
+	case len(m.content) == maxMediaBlocks:
+		out["omitted"] = fmt.Sprintf("the %s is not sent: one result sends at most %d images and audio", kind, maxMediaBlocks)
 		return out, true
 	}
 	m.room -= size

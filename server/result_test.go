@@ -173,3 +173,19 @@ func executeResult(t *testing.T, srv *Server, code string) *mcp.CallToolResult {
 	}
 	return res
 }
+
+// TestMediaBlocksBounded: empty images cost no bytes, so their number is
+// bounded too.
+func TestMediaBlocksBounded(t *testing.T) {
+	items := make([]string, 150)
+	for i := range items {
+		items[i] = `{"type":"image","mimeType":"image/png","data":""}`
+	}
+	res := Format(sandbox.Result{Value: json.RawMessage("[" + strings.Join(items, ",") + "]")}, 1<<20)
+	if len(res.Content) != 1+maxMediaBlocks {
+		t.Errorf("%d content blocks, want %d", len(res.Content), 1+maxMediaBlocks)
+	}
+	if text := res.Content[0].(mcp.TextContent).Text; strings.Count(text, "one result sends at most 100 images and audio") != 50 {
+		t.Errorf("the text does not mark the 50 left out:\n%.500s", text)
+	}
+}
