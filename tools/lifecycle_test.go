@@ -66,11 +66,16 @@ func TestStartDoesNotWait(t *testing.T) {
 		t.Errorf("unavailable at start:\n%s", got)
 	}
 	began = time.Now()
-	if r.AwaitFirst(context.Background(), `return 1`) || time.Since(began) > 50*time.Millisecond {
+	if waited, _ := r.AwaitFirst(context.Background(), `return 1`); waited || time.Since(began) > 50*time.Millisecond {
 		t.Errorf("AwaitFirst waited for code that names no upstream")
 	}
-	if !r.AwaitFirst(context.Background(), `return await good.echo({text: "x"})`) {
-		t.Error("AwaitFirst did not wait for good")
+	if waited, connecting := r.AwaitFirst(context.Background(), `return await good.echo({text: "x"})`); !waited || connecting != nil {
+		t.Errorf("AwaitFirst for good: waited %v, still connecting %q", waited, connecting)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if waited, connecting := r.AwaitFirst(ctx, `await hang.x()`); !waited || len(connecting) != 1 || connecting[0] != "hang" {
+		t.Errorf("AwaitFirst for hang: waited %v, still connecting %q", waited, connecting)
 	}
 	if _, ok := r.Lookup(toolID("good", "echo")); !ok {
 		t.Fatal("good's tools are not there after AwaitFirst")

@@ -265,8 +265,8 @@ func (u *upstream) publish() {
 // running has connected or failed, or ctx ends. A client that runs code
 // right after start gets the tools it names instead of a ReferenceError,
 // and code that names none of them waits for nothing. It reports whether
-// it waited.
-func (r *Registry) AwaitFirst(ctx context.Context, code string) (waited bool) {
+// it waited, and the servers still connecting when ctx ended.
+func (r *Registry) AwaitFirst(ctx context.Context, code string) (waited bool, connecting []string) {
 	for _, u := range r.upstreams() {
 		select {
 		case <-u.first:
@@ -280,8 +280,9 @@ func (r *Registry) AwaitFirst(ctx context.Context, code string) (waited bool) {
 		select {
 		case <-u.first:
 		case <-ctx.Done():
-			return waited
+			connecting = append(connecting, u.name)
 		}
 	}
-	return waited
+	slices.Sort(connecting)
+	return waited, connecting
 }

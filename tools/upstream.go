@@ -443,7 +443,6 @@ func (u *upstream) attempt(ctx context.Context) (tools int, ran bool, err error)
 	if err != nil {
 		u.noteFailure(prefix + err.Error())
 	}
-	u.everUp = u.everUp || err == nil
 	failures := u.failures
 	u.mu.Unlock()
 	if err != nil {
@@ -452,6 +451,9 @@ func (u *upstream) attempt(ctx context.Context) (tools int, ran bool, err error)
 		return 0, true, err
 	}
 	u.reg.setUpstreamTools(u, u.description(c), list)
+	u.mu.Lock()
+	u.everUp = true // only now: Unavailable lists u until its tools are in
+	u.mu.Unlock()
 	u.log.Info(connected, "transport", u.transportName(), "tools", len(list), "duration", time.Since(start).Round(time.Millisecond))
 	u.publish()
 	return len(list), true, nil
