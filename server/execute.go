@@ -23,7 +23,7 @@ func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
 
 // execute is Execute that also returns the audit of the run's fetches.
 func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []egress.Record) {
-	waited := s.awaitUpstreams(ctx, code)
+	waited, werr := s.awaitUpstreams(ctx, code)
 	a := s.current()
 	opts := sandbox.Options{
 		Bindings:     a.bindings(),
@@ -45,7 +45,9 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	started := time.Now()
 	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map), checking: make(chan struct{}, 1)}
 	var res sandbox.Result
-	if bundled, err := c.bundle(ctx, code); err != nil {
+	if werr != nil {
+		res = sandbox.Result{Err: werr, Logs: []string{}}
+	} else if bundled, err := c.bundle(ctx, code); err != nil {
 		res = sandbox.Result{Err: err, Logs: []string{}}
 	} else {
 		res = settle(ctx, s.run(ctx, bundled, c, c.opts)) // c.opts: what bundling left of the timeout

@@ -61,6 +61,9 @@ type Server struct {
 	mu    sync.Mutex
 	cache *api // declarations of the registry version they were built from
 
+	announceMu sync.Mutex
+	announced  string // the execute description clients were last given (upstreams.go)
+
 	snips snippetIndex // of the subjects' saved snippets
 }
 
@@ -90,7 +93,8 @@ func New(reg *tools.Registry, opts Options) *Server {
 		mcpserver.WithHooks(s.loggingHooks()),
 		mcpserver.WithInstructions(instructions),
 	)
-	s.mcp.AddTool(executeTool(s.current().description), s.handleExecute)
+	s.announced = s.current().description
+	s.mcp.AddTool(executeTool(s.announced), s.handleExecute)
 	s.mcp.AddTool(searchTool(), s.handleSearch)
 	// Re-announce execute as soon as the tool set changes (an upstream's
 	// tools/list_changed), not at the next call: clients learn of it at once.
@@ -155,7 +159,7 @@ func (s *Server) current() *api {
 	s.cache = a
 	s.mu.Unlock()
 	if changed {
-		s.mcp.AddTool(executeTool(a.description), s.handleExecute)
+		s.announce()
 	}
 	return a
 }
