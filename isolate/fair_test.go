@@ -107,6 +107,11 @@ func TestFairStart(t *testing.T) {
 		p.runs[&run{w: w, subject: subject, since: now}] = struct{}{}
 	}
 	compute("a")
+	p.starting = 1 // a replacement, started for no one
+	if p.mayStart("a", now) {
+		t.Error("subject A alone, computing in 1 worker while another starts, may start one beyond Computing 2")
+	}
+	p.starting = 0
 	compute("a")
 	for _, c := range []struct {
 		subject string

@@ -240,10 +240,10 @@ func (p *Pool) start(subject string, forRun bool) bool {
 // mayStart reports whether an execution of subject that waits for a worker
 // may start one: while fewer than Options.Computing workers compute or are
 // starting, or while subject computes (or starts workers for) less than
-// its share of Computing among the subjects that compute or wait. The
-// share is what makes the gate fair: a subject that keeps Computing
-// workers busy cannot make another one, which computes nothing, wait for
-// its computations to end. p.mu must be held.
+// its share of Computing among the subjects that compute or wait, when
+// there are several. The share is what makes the gate fair: a subject
+// that keeps Computing workers busy cannot make another one, which
+// computes nothing, wait for its computations to end. p.mu must be held.
 func (p *Pool) mayStart(subject string, now time.Time) bool {
 	if p.computing(now)+p.starting < p.opts.Computing {
 		return true
@@ -261,7 +261,7 @@ func (p *Pool) mayStart(subject string, now time.Time) bool {
 			}
 		}
 	}
-	return mine < max(p.opts.Computing/len(subjects), 1)
+	return len(subjects) > 1 && mine < max(p.opts.Computing/len(subjects), 1)
 }
 
 // spawn starts a worker for a slot already taken (for subject's waiting
