@@ -280,9 +280,9 @@ func (s *scanner) word() {
 	}
 	w := s.src[start:s.pos]
 	switch {
-	case unaryWords[w]:
+	case unaryWords[w], statementWords[w]:
 		s.chain()
-	case prefixWords[w], statementWords[w]:
+	case prefixWords[w]:
 		s.operand = false
 	default:
 		s.operand = true
@@ -295,7 +295,9 @@ func (s *scanner) skipWord() {
 	}
 }
 
-// statementWords are keywords followed by a parenthesised head, not a call.
+// statementWords are keywords followed by a parenthesised head, not a
+// call, and by a statement the parsers recurse into: if(x)if(x)… nests
+// (20,000 of them, 97 KB, took esbuild and goja 84 s).
 var statementWords = map[string]bool{"if": true, "while": true, "for": true, "switch": true, "catch": true, "with": true}
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

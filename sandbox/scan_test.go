@@ -46,12 +46,13 @@ func TestNesting(t *testing.T) {
 		{"return /[/]((x))/", 2},
 		{"new new new X", 3},
 		{"a ** b ** c", 2},
-		{"for (const a of b) { if (a) { c() } }", 4},
+		{"for (const a of b) { if (a) { c() } }", 6}, // a statement head counts too
 		{"a.b.c.d", 3},
 		{"a.b(c).d[e]`f`", 5},
 		{"x = 1.5 + 2.5", 1},
 		{"f(...a)", 2},
-		{"if (a) b()\nelse if (c) d()\nelse if (e) f()", 2},
+		{"if (a) b()\nelse if (c) d()\nelse if (e) f()", 3},
+		{"if (a) if (b) if (c) d()", 5},
 	}
 	for _, tt := range tests {
 		if got := peakNesting(tt.src); got != tt.want {
@@ -89,6 +90,10 @@ func deepSources(n int) map[string]string {
 		"power":     strings.Repeat("2**", n/3) + "1",
 		"template":  strings.Repeat("`${", n/3) + strings.Repeat("}`", n/3),
 		"functions": strings.Repeat("function f(){", n/13) + strings.Repeat("}", n/13),
+		"ifs":       strings.Repeat("if(x)", n/5) + ";",
+		"whiles":    strings.Repeat("while(x)", n/8) + ";",
+		"members":   "x" + strings.Repeat(".a", n/2),
+		"calls":     "x" + strings.Repeat("(1)", n/3),
 		"regexp":    "/" + strings.Repeat("(", n/2) + strings.Repeat(")", n/2) + "/",
 	}
 }
