@@ -185,7 +185,7 @@ func TestSnippetsHosted(t *testing.T) {
 	srv := startHosted(t, "http", cfg, "ALICE="+tokenAlice)
 	c := startDriver(t, "testdata/agent.mjs", "--url", "http", srv.endpoint("http"), tokenAlice)
 	r := c.execute(t, `await workspace.write_file({ path: "lib/names.ts", content: "export const upper = (xs: string[]) => xs.map(x => x.toUpperCase());\n" });
-await codemode.save("entity_names", "import { upper } from './lib/names.ts';\nconst g = await memory.read_graph();\nreturn upper(g.entities.map((e: any) => e.name).concat(input));", "Names of the knowledge graph's entities");
+await codemode.save("entity_names", "import { upper } from '../lib/names.ts';\nconst g = await memory.read_graph();\nreturn upper(g.entities.map((e: any) => e.name).concat(input));", "Names of the knowledge graph's entities");
 return "saved"`)
 	if r.IsError {
 		t.Fatalf("saving: %s", r.text())
