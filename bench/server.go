@@ -53,7 +53,7 @@ func (e Env) NewServers(upstream []string) (*Servers, error) {
 // sessions for the clients' one subject, and the rest of codemode.
 func (s *Servers) writeConfig(path string, codemode map[string]any) error {
 	codemode["max_concurrent"], codemode["max_concurrent_per_session"] = 256, 256
-	codemode["max_sessions_per_subject"] = 256
+	codemode["max_sessions_per_subject"], codemode["max_concurrent_per_subject"] = 256, 256
 	codemode["data_dir"] = filepath.Join(s.dir, "data")
 	cfg := map[string]any{
 		"mcpServers": map[string]any{"bench": map[string]any{"command": s.Upstream[0], "args": s.Upstream[1:]}},

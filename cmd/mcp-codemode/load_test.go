@@ -90,7 +90,8 @@ func rssKB(t testing.TB, pid int) int {
 // after are logged, not asserted: they belong to the machine.
 func TestLoad(t *testing.T) {
 	codemode := map[string]any{"auth": map[string]any{"tokens": []string{"${TOKEN}"}},
-		"max_sessions_per_subject": 64} // the 64 clients are one subject
+		// the 64 clients are one subject
+		"max_sessions_per_subject": 64, "max_concurrent_per_subject": 64}
 	if *loadIsolate != "" {
 		codemode["isolation"] = *loadIsolate
 	}
