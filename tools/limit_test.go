@@ -14,10 +14,12 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // bigTool answers with a text of the given number of bytes.
@@ -78,7 +80,9 @@ func allocated(fn func()) uint64 {
 // on: the next call is answered by the same process.
 func TestStdioResultBound(t *testing.T) {
 	r := newTestRegistry(t, Options{MaxResultBytes: 1 << 20})
-	mustConnect(t, r, fakeServer("fake", map[string]string{"FAKE_BIG": "1"}))
+	srv := fakeServer("fake", map[string]string{"FAKE_BIG": "1"})
+	srv.Timeout = testenv.Within(15 * time.Second) // 32 MB through a pipe, on a busy machine
+	mustConnect(t, r, srv)
 	want := `fake.big: upstream "fake": the result of big is larger than 1048576 bytes, the most a script can take; ` +
 		`it was dropped unread (ask the tool for less: a page, a filter, fewer fields)`
 	var err error
