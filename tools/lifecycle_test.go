@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -513,5 +514,28 @@ func TestSSEToolListChanged(t *testing.T) {
 	eventually(t, "the added tool", func() bool { _, ok := r.Lookup(toolID("remote", "added")); return ok })
 	if got := mustCall(t, r, "remote", "added", `{}`); got != `"added"` {
 		t.Errorf("added = %s", got)
+	}
+}
+
+// TestHTTPWithoutListening: a streamable HTTP server that offers no
+// listening stream (405 to GET, as stateless servers answer) works, and
+// that is logged at debug level, not as an error.
+func TestHTTPWithoutListening(t *testing.T) {
+	inner := server.NewStreamableHTTPServer(headerServer())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	logs := &lockedBuffer{}
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	mustConnect(t, r, config.Server{Name: "remote", Type: config.HTTP, URL: ts.URL + "/mcp"})
+	mustCall(t, r, "remote", "echo", `{"text":"x"}`)
+	time.Sleep(100 * time.Millisecond) // the GET goes out after initialize
+	if strings.Contains(logs.String(), "listening") {
+		t.Errorf("logged:\n%s", logs.String())
 	}
 }

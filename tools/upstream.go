@@ -187,7 +187,7 @@ func (u *upstream) dial() (*conn, error) {
 	case u.transportName() == config.HTTP:
 		// The listening GET stream carries tools/list_changed between calls.
 		t, err := transport.NewStreamableHTTP(u.cfg.URL, transport.WithHTTPHeaders(u.cfg.Headers),
-			transport.WithHTTPLogger(u.log), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)),
+			transport.WithHTTPLogger(quietListen(u.log)), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)),
 			transport.WithContinuousListening(), transport.WithContinuousListeningBackoff(retryFirst, retryMax))
 		if err != nil {
 			return nil, err
