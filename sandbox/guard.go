@@ -51,6 +51,11 @@ var guards = []struct {
 	{"Reflect", "apply", checkApply(2)},
 	{"Reflect", "construct", checkApply(1)},
 	{"RegExp.prototype", "compile", checkCompile},
+	// A string pattern given to these becomes a RegExp inside goja, past
+	// the guarded constructor: its pattern is checked the same way.
+	{"String.prototype", "match", checkCompile},
+	{"String.prototype", "matchAll", checkCompile},
+	{"String.prototype", "search", checkCompile},
 }
 
 // unguardedArrayMethods run in constant time; every other method of
