@@ -140,10 +140,17 @@ func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, s
 	if via != "" {
 		what += " (for " + via + ")"
 	}
-	if !canElicit(ctx) {
+	if mcpserver.IsModernRequest(ctx) || !canElicit(ctx) {
 		rule := e.Path()
 		if r := s.approvalRule(e); r != "" && setting == "codemode.require_approval" {
 			rule = r // the entry to take out, which may name another tool (an alias) or the namespace
+		}
+		if mcpserver.IsModernRequest(ctx) {
+			// 2026-07-28 has no server requests in the middle of a call;
+			// asking there takes multi round-trip requests, not built yet.
+			return false, approvalError("%s needs the user's approval (%s), but this client speaks MCP 2026-07-28, "+
+				"where mcp-codemode cannot ask yet; the user can take %s out of %s in mcp-codemode's configuration, "+
+				"or set the client to MCP 2025-11-25, where it is asked", what, setting, rule, setting)
 		}
 		return false, approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
 			"use a client that does, or take %s out of %s", what, setting, rule, setting)

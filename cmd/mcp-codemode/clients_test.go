@@ -93,12 +93,12 @@ func connectMCPGo(t *testing.T, transportName, target, token, rev string) goClie
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []mcpgo.ClientOption{}
+	ev := &clientEvents{}
+	opts := []mcpgo.ClientOption{mcpgo.WithElicitationHandler(accepter{ev})}
 	if rev != rev20260728 {
 		opts = append(opts, mcpgo.WithProtocolVersion(rev))
 	}
 	c := mcpgo.NewClient(tr, opts...)
-	ev := &clientEvents{}
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		switch n.Method {
 		case "notifications/progress":
@@ -171,6 +171,15 @@ func resultEvent(isError bool, text string) string {
 	return "result " + text
 }
 
+// accepter is mcp-go's elicitation handler: it notes the question as an
+// event "asked" and accepts.
+type accepter struct{ events *clientEvents }
+
+func (a accepter) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	a.events.add("asked")
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}, nil
+}
+
 // --- the official Go SDK's client ---
 
 type gosdkClient struct {
@@ -197,6 +206,10 @@ func connectGoSDK(t *testing.T, transportName, target, token, rev string) goClie
 		},
 		LoggingMessageHandler: func(_ context.Context, r *gosdk.LoggingMessageRequest) {
 			ev.add(fmt.Sprintf("log %s %v", r.Params.Level, r.Params.Data))
+		},
+		ElicitationHandler: func(context.Context, *gosdk.ElicitRequest) (*gosdk.ElicitResult, error) {
+			ev.add("asked")
+			return &gosdk.ElicitResult{Action: "accept"}, nil
 		},
 	})
 	hc := &http.Client{Transport: bearer{token}}
@@ -267,8 +280,10 @@ func (g *gosdkClient) call(ctx context.Context, name string, args map[string]any
 // asked for them, from the level it asked for (console.warn at "warning").
 func TestGoClients(t *testing.T) {
 	servers := map[string]any{"testup": upstreams(t)["testup"]}
-	stdioConfig := writeConfig(t, servers, nil)
-	hostedConfig := writeConfig(t, servers, map[string]any{"auth": map[string]any{"tokens": []string{"${ALICE}"}}})
+	gate := []string{"testup.noise"}
+	stdioConfig := writeConfig(t, servers, map[string]any{"require_approval": gate})
+	hostedConfig := writeConfig(t, servers, map[string]any{"require_approval": gate,
+		"auth": map[string]any{"tokens": []string{"${ALICE}"}}})
 	hosted := map[string]*hostedServer{}
 	for _, tr := range []string{"http", "sse"} {
 		hosted[tr] = startHosted(t, tr, hostedConfig, "ALICE="+tokenAlice)
@@ -346,8 +361,52 @@ func clientSuite(t *testing.T, c goClient, rev string) {
 	if err != nil || !strings.HasPrefix(got, "error RangeError: nope") {
 		t.Errorf("a script error: %q, %v", got, err)
 	}
+	if !asksNothing(c) {
+		approvalSuite(t, c, rev)
+	}
 	got, err = c.call(ctx, "search_tools", map[string]any{"query": "process id"})
 	if err != nil || !strings.Contains(got, "pid(args?: {}): Promise<unknown>") {
 		t.Errorf("search_tools: %q, %v", got, err)
+	}
+}
+
+// asksNothing: mcp-go's SSE client transport has no handler for requests
+// from the server (it is not a transport.BidirectionalInterface), so it
+// declares elicitation but never answers one, and a gated call waits for
+// its execution's timeout. The README's client table says so.
+func asksNothing(c goClient) bool {
+	m, ok := c.(*mcpgoClient)
+	if !ok {
+		return false
+	}
+	_, answers := m.c.GetTransport().(transport.BidirectionalInterface)
+	return !answers
+}
+
+// approvalSuite: a call that needs approval asks a client before
+// 2026-07-28 (elicitation/create in the middle of the call), and in
+// 2026-07-28, where mcp-codemode cannot ask yet, fails with an
+// ApprovalError saying what the user can do.
+func approvalSuite(t *testing.T, c goClient, rev string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	got, err := c.call(ctx, "execute", map[string]any{"code": `return await testup.noise()`})
+	if err != nil {
+		t.Fatalf("execute: %v", err)
+	}
+	if rev >= rev20260728 {
+		want := "error ApprovalError: testup.noise needs the user's approval (codemode.require_approval), " +
+			"but this client speaks MCP 2026-07-28, where mcp-codemode cannot ask yet; the user can take testup.noise " +
+			"out of codemode.require_approval in mcp-codemode's configuration, or set the client to MCP 2025-11-25, where it is asked"
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("a gated call:\n got %q\nwant %q", got, want)
+		}
+		return
+	}
+	if got != `result "ok"` {
+		t.Errorf("a gated call: %q", got)
+	}
+	if diff := cmp.Diff([]string{"asked", "progress 1/1 tool calls"}, c.notifications(2)); diff != "" {
+		t.Errorf("a gated call: the client was not asked (-want +got):\n%s", diff)
 	}
 }
