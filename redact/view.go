@@ -71,7 +71,7 @@ func (d *decoder) unit(in []byte, i int) (kind int, v rune, n int) {
 }
 
 // starts reports whether a text may hold an encoded unit at all.
-func starts(b []byte) bool { return bytes.IndexAny(b, "%\\&\x00") >= 0 }
+func starts(b []byte) bool { return bytes.ContainsAny(b, "%\\&\x00") }
 
 // decodeLayer decodes every unit of in once. more reports whether a decoded
 // character starts a unit of the output, so that another layer would

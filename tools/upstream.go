@@ -186,9 +186,12 @@ func (u *upstream) dial() (*conn, error) {
 		c.client = client.NewClient(c.client.GetTransport(), opt)
 	case u.transportName() == config.HTTP:
 		// The listening GET stream carries tools/list_changed between calls.
-		t, err := transport.NewStreamableHTTP(u.cfg.URL, transport.WithHTTPHeaders(u.cfg.Headers),
-			transport.WithHTTPLogger(quietListen(u.log)), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult)),
-			transport.WithContinuousListening(), transport.WithContinuousListeningBackoff(retryFirst, retryMax))
+		// Upstreams are spoken to in 2025-11-25, which has that stream;
+		// subscriptions/listen (2026-07-28) is what replaces it.
+		//lint:ignore SA1019 the legacy GET stream is the one our upstream sessions have
+		listen := []transport.StreamableHTTPCOption{transport.WithContinuousListening(), transport.WithContinuousListeningBackoff(retryFirst, retryMax)}
+		t, err := transport.NewStreamableHTTP(u.cfg.URL, append([]transport.StreamableHTTPCOption{transport.WithHTTPHeaders(u.cfg.Headers),
+			transport.WithHTTPLogger(quietListen(u.log)), transport.WithHTTPMaxMessageBytes(int64(u.reg.maxResult))}, listen...)...)
 		if err != nil {
 			return nil, err
 		}

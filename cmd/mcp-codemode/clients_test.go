@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the clients are tested on the logging feature that 2026-07-28 deprecates and still carries
+
 package main
 
 import (
