@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // startAgent runs testdata/agent.mjs (the official TypeScript SDK client,
@@ -61,7 +63,16 @@ func TestUpstreamListChanged(t *testing.T) {
 	if got := c.changes(t, "wait_changes", before); got <= before {
 		t.Fatal("no notifications/tools/list_changed reached the client")
 	}
-	if desc := c.executeDescription(t); !strings.Contains(desc, "fresh_tool(args?: {}): Promise<unknown>;") {
+	// The upstream connects in the background, so the first change the
+	// client sees may be its tools arriving, before grow's: wait for the
+	// declaration, as a client re-listing on each change would.
+	const want = "fresh_tool(args?: {}): Promise<unknown>;"
+	desc := c.executeDescription(t)
+	for deadline := time.Now().Add(testenv.Within(5 * time.Second)); !strings.Contains(desc, want) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		desc = c.executeDescription(t)
+	}
+	if !strings.Contains(desc, want) {
 		t.Errorf("execute's description does not declare the new tool:\n%s", desc)
 	}
 	r := c.execute(t, `return await testup.fresh_tool()`)
