@@ -19,6 +19,16 @@ const maxNesting = 500
 // limit took 100 s. Real code chains a few dozen.
 const maxOperators = 500
 
+// maxSequence bounds the expressions of one comma operator sequence
+// (`a, b, c` as an expression, not the items of a list). esbuild's printer
+// takes time quadratic in their number with either loader: it builds the
+// sequence left-deep and, printing each comma, walks all of its left side
+// again looking for calls to inline (js_printer's simplifyUnusedExpr); no
+// timeout interrupts it. 16,000 took 3 s, the 128,000 within the size
+// limit minutes. Lists (arguments, arrays, objects, parameters,
+// declarators) are kept flat and are not bounded.
+const maxSequence = 500
+
 // CheckSource is the check every source text passes before it reaches a
 // parser (esbuild, goja, regexp2): at most maxBytes, and no problem
 // SourceProblem finds. Run applies it to the code and to code built at run
@@ -34,11 +44,13 @@ func CheckSource(src string, maxBytes int) *Error { return checkSource(src, maxB
 // subject ("nests more than 500 levels deep; flatten it"), with its line;
 // "" when there is none.
 func SourceProblem(src string) (problem string, line int) {
-	s := &scanner{src: src, max: maxNesting, line: 1, levels: []level{{}}}
+	s := &scanner{src: src, max: maxNesting, line: 1, levels: []level{{}}, blockNext: true}
 	s.scan()
 	switch {
 	case s.long:
 		return fmt.Sprintf("has an expression of more than %d operators; split it", maxOperators), s.line
+	case s.sequence:
+		return fmt.Sprintf("has a comma sequence of more than %d expressions; split it", maxSequence), s.line
 	case s.over:
 		return fmt.Sprintf("nests more than %d levels deep; flatten it", maxNesting), s.line
 	}
@@ -64,7 +76,7 @@ func checkSource(src string, maxBytes int) *Error {
 // (and maxOperators operators an expression), and otherwise the line where
 // it went over. See scanner.
 func nestingWithin(src string, max int) (line int, ok bool) {
-	s := &scanner{src: src, max: max, line: 1, levels: []level{{}}}
+	s := &scanner{src: src, max: max, line: 1, levels: []level{{}}, blockNext: true}
 	s.scan()
 	return s.line, !s.over
 }
@@ -75,7 +87,18 @@ func nestingWithin(src string, max int) (line int, ok bool) {
 type level struct {
 	open  byte // '(', '[', '{' or '`' for a template's ${; 0 at the top
 	chain int
+	post  int // postfix operations on the current operand
 	ops   int // binary operators since the last separator at this level
+	// list is whether a comma here separates the items of a list
+	// (arguments, parameters, an array or object literal) rather than the
+	// expressions of a comma operator.
+	list   bool
+	decl   bool // a var, let or const statement: its commas separate declarators
+	commas int  // commas of the comma operator in the current statement
+	// overLine is the line where a parenthesised sequence went over
+	// maxSequence: refused when the ")" is not followed by "=>" (the
+	// parentheses were not the parameters of an arrow function).
+	overLine int
 }
 
 // scanner measures nesting the way a recursive-descent parser would recurse:
@@ -93,12 +116,25 @@ type scanner struct {
 	levels []level
 	depth  int  // brackets plus chains on the path from the top
 	peak   int  // the greatest depth seen
-	over   bool // depth exceeded max, or long
+	over   bool // depth exceeded max, or long, or sequence
 	long   bool // an expression has more than maxOperators operators
+	// sequence: a comma operator sequence has more than maxSequence
+	// expressions
+	sequence bool
 	// operand is whether the last token ends an operand (so a "/" divides
 	// and a newline may end the statement).
 	operand bool
 	newline bool // a newline came after the last token
+	// blockNext is whether a "{" after the last token opens a block
+	// (after an operand, ";", "=>", else, a TypeScript return type...)
+	// rather than an object literal (where an expression is expected:
+	// after an operator, "(", ",", return...); block is its value before
+	// the current token.
+	blockNext, block bool
+	// listBrace: after import, export, enum or interface, the next "{"
+	// opens a list of names or members, unless "(", an operator, function,
+	// class, namespace or module came first.
+	listBrace bool
 }
 
 func (s *scanner) scan() {
@@ -113,6 +149,7 @@ func (s *scanner) scan() {
 			continue
 		}
 		s.statementEnd(c)
+		s.block, s.blockNext = s.blockNext, false
 		switch {
 		case c == '"' || c == '\'':
 			s.quoted(c)
@@ -137,13 +174,13 @@ func (s *scanner) scan() {
 // another (c is the first byte of the next token).
 func (s *scanner) statementEnd(c byte) {
 	if s.newline && s.operand && (isWordByte(c) || c == '"' || c == '\'' || c == '`') {
-		s.endChain()
+		s.endStatement()
 	}
 	s.newline = false
 }
 
-func (s *scanner) push(open byte) {
-	s.levels = append(s.levels, level{open: open})
+func (s *scanner) push(open byte, list bool) {
+	s.levels = append(s.levels, level{open: open, list: list})
 	s.deeper(1)
 	s.operand = false
 }
@@ -153,9 +190,13 @@ func (s *scanner) pop() {
 		return // unbalanced: the parser will say so
 	}
 	top := s.levels[len(s.levels)-1]
-	s.depth -= 1 + top.chain
+	s.depth -= 1 + top.chain + top.post
 	s.levels = s.levels[:len(s.levels)-1]
 	s.operand = true
+	if top.overLine > 0 && !strings.HasPrefix(strings.TrimLeft(s.src[s.pos:], " \t\r\n"), "=>") {
+		s.line = top.overLine
+		s.over, s.sequence = true, true
+	}
 }
 
 func (s *scanner) deeper(n int) {
@@ -174,17 +215,66 @@ func (s *scanner) chain() {
 
 func (s *scanner) endChain() {
 	top := &s.levels[len(s.levels)-1]
+	s.endOperand()
 	s.depth -= top.chain
 	top.chain, top.ops = 0, 0
 	s.operand = false
 }
 
+// endOperand ends the postfix operations of the current operand: the next
+// operand of the expression is a sibling of it, not nested in it.
+func (s *scanner) endOperand() {
+	top := &s.levels[len(s.levels)-1]
+	s.depth -= top.post
+	top.post = 0
+}
+
+// endStatement ends the statement at this level: its chain, its comma
+// sequence and its declarators.
+func (s *scanner) endStatement() {
+	s.endChain()
+	top := &s.levels[len(s.levels)-1]
+	if top.overLine > 0 { // a for head's sequence: not arrow parameters
+		s.line = top.overLine
+		s.over, s.sequence = true, true
+	}
+	top.commas, top.decl, top.overLine = 0, false, 0
+	s.listBrace = false
+}
+
+// comma counts a comma of a comma operator sequence; commas of a list or
+// of declarators do not count. See maxSequence.
+func (s *scanner) comma() {
+	top := &s.levels[len(s.levels)-1]
+	if top.list || top.decl {
+		return
+	}
+	if top.commas++; top.commas < maxSequence {
+		return
+	}
+	if top.open == '(' {
+		if top.overLine == 0 {
+			top.overLine = s.line // maybe arrow parameters: decided at ")"
+		}
+		return
+	}
+	s.over, s.sequence = true, true
+}
+
+// statementLevel is whether the current level holds statements (the top or
+// a block), where a ":" ends a label or a case and a "{" opens a block.
+func (s *scanner) statementLevel() bool {
+	top := s.levels[len(s.levels)-1]
+	return top.open == 0 || top.open == '{' && !top.list
+}
+
 // postfix counts a member access, call, index or tag on an operand: the
 // parsers build them left-deep and recurse once per level (a chain of
-// 130,000 ".a" held 935 MB of esbuild's stack) as for a right-recursive
-// chain, so it counts the same until the end of the expression.
+// 130,000 ".a" held 935 MB of esbuild's stack), so it counts as nesting
+// until the operand ends at an operator (`f(a) ? g(b) : …` does not nest
+// the calls: prettier's TypeScript plugin has a conditional of 160 calls).
 func (s *scanner) postfix() {
-	s.levels[len(s.levels)-1].chain++
+	s.levels[len(s.levels)-1].post++
 	s.deeper(1)
 }
 
@@ -201,12 +291,20 @@ func (s *scanner) punct(c byte) {
 	s.pos++
 	switch c {
 	case '(', '[':
-		if s.operand {
+		call := s.operand
+		if call {
 			s.postfix() // a call or an index
 		}
-		s.push(c)
+		// The arguments of a call (or parameters after a function's name)
+		// are a list, as are the items of an array literal; an index or
+		// parenthesised expression holds an expression.
+		s.push(c, call == (c == '('))
+		s.listBrace = s.listBrace && c != '('
 	case '{':
-		s.push(c)
+		list := s.listBrace || !s.block
+		s.listBrace = false
+		s.push(c, list)
+		s.blockNext = !list
 	case '.':
 		if s.operand && (s.pos == len(s.src) || s.src[s.pos] != '.') {
 			s.postfix() // a member access
@@ -214,6 +312,7 @@ func (s *scanner) punct(c byte) {
 		s.operand = false
 	case ')', ']':
 		s.pop()
+		s.blockNext = true // a body after a head or a TypeScript return type
 	case '}':
 		if s.levels[len(s.levels)-1].open == '`' {
 			s.pop()
@@ -221,10 +320,20 @@ func (s *scanner) punct(c byte) {
 			return
 		}
 		s.pop()
-	case ';', ',':
+		s.blockNext = true
+	case ';':
+		s.endStatement()
+		s.blockNext = true
+	case ',':
 		s.endChain()
+		s.comma()
+	case ':':
+		s.endOperand()
+		s.operand = false
+		s.blockNext = s.statementLevel() // a label or a case
 	case '!', '~', '?', '=', '+', '-', '*', '<', '>', '&', '|', '^', '%':
 		s.operator(c)
+		s.listBrace = false
 	default:
 		s.operand = false
 	}
@@ -245,12 +354,19 @@ func (s *scanner) operator(c byte) {
 		s.binary()
 		return
 	}
+	if op == "!" && s.operand {
+		return // TypeScript's non-null assertion: the operand goes on
+	}
+	s.endOperand()
 	switch {
 	case !s.operand, op == "?", strings.HasSuffix(op, "=") && !isComparison(op), op == "=>", op == "**":
 		s.chain()
 	default:
 		s.binary()
 	}
+	// An arrow's body, or a TypeScript return type's closing ">"
+	// (`): Promise<void> {`).
+	s.blockNext = op == "=>" || op == ">" || op == ">>" || op == ">>>"
 }
 
 func isComparison(op string) bool {
@@ -272,6 +388,11 @@ var prefixWords = map[string]bool{
 var unaryWords = map[string]bool{"typeof": true, "new": true, "delete": true, "void": true, "yield": true, "await": true}
 
 func (s *scanner) word() {
+	if s.operand {
+		// A word after an operand starts another (`}function f(){}`, after
+		// a declaration) or is an operator (in, as): the operand ended.
+		s.endOperand()
+	}
 	start := s.pos
 	s.skipWord()
 	if isDigit(s.src[start]) && s.pos < len(s.src) && s.src[s.pos] == '.' {
@@ -287,6 +408,27 @@ func (s *scanner) word() {
 	default:
 		s.operand = true
 	}
+	// A "{" after a word opens a block (a body after a TypeScript return
+	// type, try, else...), but an object after return, typeof, in...
+	s.blockNext = !prefixWords[w] || w == "else" || w == "do" || w == "void"
+	switch w {
+	case "var", "let", "const":
+		if s.declarationFollows() {
+			s.levels[len(s.levels)-1].decl = true
+			s.operand, s.blockNext = false, false // a pattern may follow
+		}
+	case "import", "export", "enum", "interface":
+		s.listBrace = true
+	case "function", "class", "namespace", "module":
+		s.listBrace = false
+	}
+}
+
+// declarationFollows is whether a name or a pattern follows: `let` may be
+// a name itself (`let, g(), …` is a comma sequence).
+func (s *scanner) declarationFollows() bool {
+	rest := strings.TrimLeft(s.src[s.pos:], " \t\r\n")
+	return rest != "" && (isWordByte(rest[0]) || rest[0] == '[' || rest[0] == '{')
 }
 
 func (s *scanner) skipWord() {
@@ -319,7 +461,7 @@ func (s *scanner) quoted(q byte) {
 		case '\\':
 			s.escape()
 		case q:
-			s.operand = true
+			s.operand, s.blockNext = true, true
 			return
 		case '\n':
 			s.line++
@@ -350,11 +492,11 @@ func (s *scanner) template() {
 		case c == '\n':
 			s.line++
 		case c == '`':
-			s.operand = true
+			s.operand, s.blockNext = true, true
 			return
 		case c == '$' && s.pos < len(s.src) && s.src[s.pos] == '{':
 			s.pos++
-			s.push('`')
+			s.push('`', false)
 			return
 		}
 	}
@@ -417,7 +559,7 @@ func (s *scanner) regexp() {
 			for s.pos < len(s.src) && isWordByte(s.src[s.pos]) {
 				s.pos++ // flags
 			}
-			s.operand = true
+			s.operand, s.blockNext = true, true
 			return
 		}
 	}

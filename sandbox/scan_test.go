@@ -1,6 +1,10 @@
 package sandbox
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,11 +218,23 @@ func TestLongExpressions(t *testing.T) {
 // chain of 130,000 ".a", within the size limit, held 935 MB of esbuild's
 // stack and took 0.9 s); method chains of real code stay far below.
 func TestLongPostfixChains(t *testing.T) {
-	for name, op := range map[string]string{"member": ".a", "index": "[0]", "call": "()", "tag": "``", "mixed": ".a(1)[0]"} {
+	for name, op := range map[string]string{"member": ".a", "index": "[0]", "call": "()", "tag": "``", "mixed": ".a(1)[0]", "non-null": ".a!"} {
 		src := "let x: any = {};\nx" + strings.Repeat(op, maxNesting+1)
 		want := "SyntaxError: the code nests more than 500 levels deep; flatten it (line 2)"
 		if err := checkSource(src, DefaultMaxCodeBytes); err == nil || err.Error() != want {
 			t.Errorf("%s: %v; want %s", name, err, want)
+		}
+	}
+	// The operands of an expression do not nest in each other: a
+	// conditional of calls (prettier's TypeScript plugin has one of 160),
+	// and consecutive declarations (478 functions in one block).
+	for name, src := range map[string]string{
+		"conditional":  strings.Repeat("f(a.b) ? g(a.c) : ", maxNesting/2) + "h(a)",
+		"functions":    strings.Repeat("function f(a) { return a.b }", maxNesting),
+		"declarations": strings.Repeat("function f() {}\nx.a.b.c;\n", maxNesting),
+	} {
+		if err := checkSource(src, DefaultMaxCodeBytes); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 	real := "const rows = (await t.list({})).items.filter((r) => r.ok).map((r) => ({ id: r.id, name: r.name.trim() })).slice(0, 10);\n" +
@@ -226,4 +242,144 @@ func TestLongPostfixChains(t *testing.T) {
 	if p := peakNesting(real); p > 20 {
 		t.Errorf("real code nests %d", p)
 	}
+}
+
+// sequence is n expressions joined by commas, each made by item(i).
+func sequence(n int, item func(i int) string) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = item(i)
+	}
+	return strings.Join(items, ", ")
+}
+
+// TestCommaSequences: a comma operator sequence of more than maxSequence
+// expressions is refused wherever an expression may hold one (esbuild's
+// printer takes time quadratic in its length, with either loader: 16,000
+// took 3 s); at the limit each is accepted.
+func TestCommaSequences(t *testing.T) {
+	shapes := map[string]func(seq string) string{
+		"statement": func(seq string) string { return seq + ";" },
+		"parens":    func(seq string) string { return "const v: number = (" + seq + ");" },
+		"body":      func(seq string) string { return "function f(): void { " + seq + " }" },
+		"generic":   func(seq string) string { return "async function f(): Promise<void> { " + seq + " }" },
+		"method":    func(seq string) string { return "class A { m(a: number) { " + seq + " } }" },
+		"arrow":     func(seq string) string { return "const f = () => { " + seq + " };" },
+		"export":    func(seq string) string { return "export function f() { " + seq + " }" },
+		"export-arrow": func(seq string) string {
+			return "export const f = (x: number) => { " + seq + " };"
+		},
+		"namespace": func(seq string) string { return "namespace N { " + seq + " }" },
+		"if":        func(seq string) string { return "if (" + seq + ") {}" },
+		"if-body":   func(seq string) string { return "if (x) " + seq + ";" },
+		"else":      func(seq string) string { return "if (x) {} else { " + seq + " }" },
+		"for":       func(seq string) string { return "for (let i = 0; i < 1; " + seq + ") {}" },
+		"for-init":  func(seq string) string { return "for (" + seq + "; ;) {}" },
+		"case":      func(seq string) string { return "switch (x) { case 1: { " + seq + " } }" },
+		"label":     func(seq string) string { return "l: { " + seq + " }" },
+		"index":     func(seq string) string { return "x[" + seq + "];" },
+		"template":  func(seq string) string { return "`${" + seq + "}`;" },
+		"argument":  func(seq string) string { return "f((" + seq + "));" },
+		"return":    func(seq string) string { return "function f() { return " + seq + " }" },
+		"object":    func(seq string) string { return "x = { a: (" + seq + ") };" },
+	}
+	items := map[string]func(int) string{"names": func(int) string { return "x" }, "calls": func(int) string { return "g()" }}
+	for name, shape := range shapes {
+		for kind, item := range items {
+			over := "let x = 1;\n" + shape(sequence(maxSequence+1, item))
+			want := "SyntaxError: the code has a comma sequence of more than 500 expressions; split it (line 2)"
+			if err := checkSource(over, DefaultMaxCodeBytes); err == nil || err.Error() != want {
+				t.Errorf("%s of %s over the limit: %v; want %s", name, kind, err, want)
+			}
+			if err := checkSource("let x = 1;\n"+shape(sequence(maxSequence, item)), DefaultMaxCodeBytes); err != nil {
+				t.Errorf("%s of %s at the limit: %v", name, kind, err)
+			}
+		}
+	}
+	seq := sequence(maxSequence+1, func(int) string { return "x" })
+	for name, src := range map[string]string{
+		"let-name":     "let, " + seq,                   // let is a name here, not a declaration
+		"after-string": "x = 'a'\n{ " + seq + " }",      // a block after automatic semicolon insertion
+		"after-regexp": "x = /a/\n{ " + seq + " }",      // the same
+		"directive":    "'use strict'\n{ " + seq + " }", // the same
+	} {
+		if err := checkSource(src, DefaultMaxCodeBytes); err == nil || !strings.Contains(err.Error(), "comma sequence") {
+			t.Errorf("%s: %v; want a comma sequence refused", name, err)
+		}
+	}
+}
+
+// TestLists: the items of a list are no comma sequence (esbuild keeps them
+// flat: 16,000 arguments or array items take milliseconds), however many.
+func TestLists(t *testing.T) {
+	n := 4 * maxSequence
+	name := func(i int) string { return "a" + strconv.Itoa(i) }
+	lists := map[string]string{
+		"arguments":      "f(" + sequence(n, name) + ");",
+		"new":            "new F(" + sequence(n, name) + ");",
+		"array":          "x = [" + sequence(n, name) + "];",
+		"object":         "x = {" + sequence(n, name) + "};",
+		"object-values":  "x = {" + sequence(n, func(i int) string { return name(i) + ": " + name(i) }) + "};",
+		"return-object":  "function f() { return {" + sequence(n, name) + "} }",
+		"arrow-object":   "const f = () => ({" + sequence(n, name) + "});",
+		"nested-object":  "x = { a: {" + sequence(n, name) + "} };",
+		"ternary-object": "x = y ? {" + sequence(n, name) + "} : {};",
+		"parameters":     "function f(" + sequence(n, name) + ") {}",
+		"anonymous":      "x = function (" + sequence(n, name) + ") {};",
+		"method":         "class A { m(" + sequence(n, name) + ") {} }",
+		"arrow":          "const f = (" + sequence(n, name) + ") => 1;",
+		"typed-arrow":    "const f = (" + sequence(n, func(i int) string { return name(i) + ": number" }) + ") => 1;",
+		"declarators":    "let " + sequence(n, func(i int) string { return name(i) + " = 1" }) + ";",
+		"var-asi":        "var " + sequence(n, func(i int) string { return name(i) + " = f()" }) + "\nx = 1",
+		"for-let":        "for (let " + sequence(n, func(i int) string { return name(i) + " = 0" }) + "; ;) {}",
+		"array-pattern":  "const [" + sequence(n, name) + "] = x;",
+		"object-pattern": "const {" + sequence(n, name) + "} = x;",
+		"import":         "import { " + sequence(n, name) + " } from './m.ts';",
+		"export":         "export { " + sequence(n, name) + " };",
+		"export-default": "export default { " + sequence(n, name) + " };",
+		"enum":           "enum E { " + sequence(n, name) + " }",
+		"export-enum":    "export enum E { " + sequence(n, name) + " }",
+		"interface":      "interface I { " + sequence(n, func(i int) string { return name(i) + ": number" }) + " }",
+		"statements":     strings.Repeat("x, y;\n", n),
+	}
+	for name, src := range lists {
+		if err := checkSource(src, DefaultMaxCodeBytes); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestRealCodeAccepted: no JavaScript file of npm/node_modules (3,705 of
+// them: TypeScript, prettier's plugins, lodash, minified bundles) is refused
+// by the pre-scan; the longest comma sequence among them is TypeScript's
+// SyntaxKind enum, compiled and minified in prettier's TypeScript plugin
+// (397 expressions).
+func TestRealCodeAccepted(t *testing.T) {
+	if n := checkTree(t, testenv.NodeModules(t)); n < 1000 {
+		t.Fatalf("%d JavaScript files in npm/node_modules: run `npm ci --prefix npm` first", n)
+	}
+}
+
+// checkTree reports each JavaScript file under dir that checkSource
+// refuses, and returns how many it checked.
+func checkTree(t *testing.T, dir string) int {
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".js") && !strings.HasSuffix(path, ".mjs") && !strings.HasSuffix(path, ".cjs") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		if problem, line := SourceProblem(string(src)); problem != "" {
+			t.Errorf("%s: line %d %s", path, line, problem)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
