@@ -128,6 +128,7 @@ var (
 func (l *loader) compile(p, text string) (string, error) {
 	res := api.Transform(text, api.TransformOptions{
 		Loader: loaderFor(p), Sourcefile: p, Charset: api.CharsetUTF8, LogLevel: api.LogLevelSilent,
+		LogOverride: sandbox.QuietWarnings, // built even unshown, in quadratic time
 		// Build reads the map, so that the bundle's maps to the TypeScript.
 		Sourcemap: api.SourceMapInline, SourcesContent: api.SourcesContentExclude,
 	})

@@ -214,6 +214,7 @@ func build(ctx context.Context, order []string, mods map[string]string, l *loade
 		LegalComments:     api.LegalCommentsNone,
 		Charset:           api.CharsetUTF8,
 		LogLevel:          api.LogLevelSilent,
+		LogOverride:       sandbox.QuietWarnings,
 		AbsWorkingDir:     "/",
 		Plugins:           []api.Plugin{workspacePlugin(ctx, l)},
 		TreeShaking:       api.TreeShakingFalse,

@@ -113,15 +113,16 @@ func stripFence(code string) (body string, skipped int) {
 	return body, strings.Count(code[:start+nl+1], "\n")
 }
 
-// quietWarnings silences every warning esbuild reports on JavaScript and
+// QuietWarnings silences every warning esbuild reports on JavaScript and
 // TypeScript. None reaches the model (LogLevel is silent), but esbuild
 // builds each one anyway, finding its line and column by scanning the
 // source from where it last looked; a warning whose note points back to an
 // earlier place ("duplicate-case": the original case is there) scans back
 // and forth each time, in time quadratic in the code: 36,000 duplicate
 // cases (252 KB) took 19 s, uninterruptibly. A silenced warning is never
-// built. (Errors cannot be silenced; see the report of issue 12.)
-var quietWarnings = map[string]api.LogLevel{
+// built. Every esbuild call on a script's behalf passes it, the
+// bundler's too. (Errors cannot be silenced.)
+var QuietWarnings = map[string]api.LogLevel{
 	"assert-to-with": api.LogLevelSilent, "assert-type-json": api.LogLevelSilent,
 	"assign-to-constant": api.LogLevelSilent, "assign-to-define": api.LogLevelSilent,
 	"assign-to-import": api.LogLevelSilent, "bigint": api.LogLevelSilent,
@@ -139,6 +140,13 @@ var quietWarnings = map[string]api.LogLevel{
 	"this-is-undefined-in-esm": api.LogLevelSilent, "unsupported-dynamic-import": api.LogLevelSilent,
 	"unsupported-jsx-comment": api.LogLevelSilent, "unsupported-regexp": api.LogLevelSilent,
 	"unsupported-require-call": api.LogLevelSilent, "tsconfig.json": api.LogLevelSilent,
+	// the bundler's
+	"ambiguous-reexport": api.LogLevelSilent, "different-path-case": api.LogLevelSilent,
+	"empty-glob": api.LogLevelSilent, "ignored-bare-import": api.LogLevelSilent,
+	"ignored-dynamic-import": api.LogLevelSilent, "import-is-undefined": api.LogLevelSilent,
+	"require-resolve-not-external": api.LogLevelSilent, "invalid-source-mappings": api.LogLevelSilent,
+	"missing-source-map": api.LogLevelSilent, "unsupported-source-map-comment": api.LogLevelSilent,
+	"package.json": api.LogLevelSilent,
 }
 
 // transform strips types with esbuild, wrapping the code in an async function.
@@ -152,7 +160,7 @@ func (s *script) transform(body string) (string, *Error) {
 		Sourcefile:     sourceName,
 		LegalComments:  api.LegalCommentsNone,
 		LogLevel:       api.LogLevelSilent,
-		LogOverride:    quietWarnings,
+		LogOverride:    QuietWarnings,
 	})
 	if len(res.Errors) > 0 {
 		if js, err, ok := s.transformModule(body); ok {
@@ -192,7 +200,7 @@ func (s *script) transformModule(body string) (string, *Error, bool) {
 		Sourcefile:     sourceName,
 		LegalComments:  api.LegalCommentsNone,
 		LogLevel:       api.LogLevelSilent,
-		LogOverride:    quietWarnings,
+		LogOverride:    QuietWarnings,
 	})
 	if len(res.Errors) > 0 {
 		m := res.Errors[0]
