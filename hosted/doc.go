@@ -43,6 +43,13 @@
 // spec says it is not a cancel. SSE runs on server.Conn, which keeps the
 // same promises; the end of its stream ends the session and its requests.
 //
+// A JSON-RPC batch (a POST whose body is an array) is taken on a session
+// of protocol version 2025-03-26, the one revision that has them: each of
+// its messages (at most 64) goes through the same handling as one posted
+// alone, requests at once, and the answers come back as one JSON array in
+// the order of the requests (202 when none asks for one; on SSE, on the
+// stream). On other revisions a batch is refused 400, saying so.
+//
 // # Concurrency and shutdown
 //
 // Handler is safe for concurrent use. /readyz is 200 from start until

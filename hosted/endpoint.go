@@ -2,7 +2,6 @@ package hosted
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +35,8 @@ type messageKey struct{}
 // sees it: not shutting down (503), a body within the cap (413), a
 // supported MCP-Protocol-Version (400) and, on streamable HTTP, a session
 // id of this subject's (404). A POST's body is read here, once; the
-// transport finds it with messageFrom.
+// transport finds it with messageFrom. A batch is split by serveBatch,
+// each of its messages handled as if posted alone.
 func (h *Handler) mcpEndpoint(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v := r.Header.Get(mcp.HeaderProtocolVersion); v != "" && !mcp.IsValidProtocolVersion(v) {
@@ -58,12 +58,11 @@ func (h *Handler) mcpEndpoint(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		if h.draining.Load() && m.isRequest() {
-			w.Header().Set("Retry-After", "1")
-			h.refuse(w, r, http.StatusServiceUnavailable, "the server is shutting down; retry on another")
+		if isBatch(m.raw) {
+			h.serveBatch(w, r, m.raw, next)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), messageKey{}, m)))
+		h.dispatch(w, r, m, next)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/tools"
@@ -43,6 +44,7 @@ type session struct {
 	last        time.Time
 	end         func() // ends the session's stream (SSE); nil for streamable HTTP
 	listening   bool   // a standalone GET stream is open (streamable HTTP)
+	version     string // the protocol version its initialize negotiated; "" before
 }
 
 // Why a session id was refused. Both mean 404 to the client: to another
@@ -188,6 +190,26 @@ func (t *sessions) listen(id string) (done func(), err error) {
 	}, nil
 }
 
+// setVersion records the protocol version session id negotiated.
+func (t *sessions) setVersion(id, version string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.byID[id]; s != nil {
+		s.version = version
+	}
+}
+
+// version is the protocol version subject's session id negotiated, or ""
+// when it has none recorded (or is not subject's).
+func (t *sessions) version(id, subject string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.byID[id]; s != nil && s.subject == subject {
+		return s.version
+	}
+	return ""
+}
+
 // remove forgets a session its client or transport closed.
 func (t *sessions) remove(id string) {
 	t.mu.Lock()
@@ -326,6 +348,9 @@ func (t *sessions) reserve(r *http.Request) (_ *http.Request, release func(keep 
 		return r, nil, err
 	}
 	res := &reservation{id: s.id}
+	if m := messageFrom(r); m.method == string(mcp.MethodInitialize) {
+		t.setVersion(s.id, negotiated(m.raw))
+	}
 	release = func(keep bool) {
 		if _, unused := res.take(); unused || !keep {
 			t.remove(s.id)

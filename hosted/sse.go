@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/mcp-codemode/mcp-codemode/server"
 )
 
@@ -141,6 +143,9 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		return
 	case m.isCancel():
 		c.out.answered(m.cancelID) // a cancelled request gets no answer
+	}
+	if m.method == string(mcp.MethodInitialize) {
+		t.h.sessions.setVersion(id, negotiated(m.raw))
 	}
 	c.conn.Handle(r.Context(), m.raw)
 	w.WriteHeader(http.StatusAccepted)
