@@ -39,8 +39,9 @@ func CheckSource(src string, maxBytes int) *Error { return checkSource(src, maxB
 
 // SourceProblem is what no parser may be given, whatever the size: nesting
 // deeper than maxNesting (parsers recurse once per level, and too deep a
-// recursion is a fatal error that kills the process) or an expression of
-// more than maxOperators operators. The problem is phrased to follow a
+// recursion is a fatal error that kills the process), an expression of
+// more than maxOperators operators, or a comma sequence of more than
+// maxSequence expressions. The problem is phrased to follow a
 // subject ("nests more than 500 levels deep; flatten it"), with its line;
 // "" when there is none.
 func SourceProblem(src string) (problem string, line int) {
