@@ -45,7 +45,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body []byte
 		h.dispatch(w, r, message{raw: body}, next)
 		return
 	}
-	if v := h.versionOf(r); v != batchVersion {
+	if v := h.versionOf(r, items); v != batchVersion {
 		h.refuse(w, r, http.StatusBadRequest, fmt.Sprintf("JSON-RPC batches are not part of MCP %s, the protocol "+
 			"version of this session (only %s has them): post each message on its own", v, batchVersion))
 		return
@@ -181,10 +181,16 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, m message, ne
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), messageKey{}, m)))
 }
 
-// versionOf is the protocol version of the request's session: the one its
-// initialize negotiated, else the MCP-Protocol-Version header, else
-// 2025-03-26, which the spec says to assume when nothing tells.
-func (h *Handler) versionOf(r *http.Request) string {
+// versionOf is the protocol version of a batch: the one a member declares
+// in its _meta (2026-07-28 and later have no sessions), else the one the
+// session's initialize negotiated, else the MCP-Protocol-Version header,
+// else 2025-03-26, which the spec says to assume when nothing tells.
+func (h *Handler) versionOf(r *http.Request, items []json.RawMessage) string {
+	for _, raw := range items {
+		if v := declaredVersion(raw); mcp.IsModernProtocol(v) {
+			return v
+		}
+	}
 	id := r.Header.Get(mcpserver.HeaderKeySessionID)
 	if h.opts.Transport == SSE {
 		id = r.URL.Query().Get("sessionId")
@@ -208,6 +214,19 @@ func negotiated(initialize []byte) string {
 	}
 	_ = json.Unmarshal(initialize, &in)
 	return mcp.NegotiateLegacyVersion(in.Params.ProtocolVersion)
+}
+
+// declaredVersion is the protocol version a message's params._meta names.
+func declaredVersion(raw json.RawMessage) string {
+	var m struct {
+		Params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	return m.Params.Meta.ProtocolVersion()
 }
 
 func isObject(raw json.RawMessage) bool {

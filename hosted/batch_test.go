@@ -136,6 +136,9 @@ func TestBatchRefused(t *testing.T) {
 			"(only 2025-03-26 has them): post each message on its own"},
 		{"stateless 2025-11-25", stateless, batch(pings[:2]...), "JSON-RPC batches are not part of MCP 2025-11-25, the protocol version " +
 			"of this session (only 2025-03-26 has them): post each message on its own"},
+		{"2026-07-28", c, batch(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`),
+			"JSON-RPC batches are not part of MCP 2026-07-28, the protocol version of this session (only 2025-03-26 has them): " +
+				"post each message on its own"},
 	} {
 		r := tc.c.post(tc.body)
 		var m map[string]any
