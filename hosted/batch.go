@@ -79,7 +79,8 @@ type answer struct {
 // runBatch handles each message in the order of the batch: notifications
 // and responses before the next message starts, requests each on its own
 // goroutine (as separate POSTs would run at once). It returns once every
-// request is answered.
+// request is answered (on SSE, once each is started: its answer goes to
+// the stream).
 func (h *Handler) runBatch(r *http.Request, items []json.RawMessage, next http.Handler) []*answer {
 	answers := make([]*answer, len(items))
 	var wg sync.WaitGroup
@@ -93,7 +94,7 @@ func (h *Handler) runBatch(r *http.Request, items []json.RawMessage, next http.H
 		case m.method == string(mcp.MethodInitialize):
 			a.fail(http.StatusBadRequest, mcp.INVALID_REQUEST,
 				"initialize must not be part of a JSON-RPC batch (MCP 2025-03-26): post it on its own")
-		case m.isRequest():
+		case m.isRequest() && h.opts.Transport != SSE: // SSE's Conn starts it and returns
 			wg.Go(func() { h.dispatch(a, subRequest(r, m), m, next) })
 		default:
 			h.dispatch(a, subRequest(r, m), m, next)

@@ -231,3 +231,34 @@ func TestSSEBatch(t *testing.T) {
 		t.Errorf("batch on a 2025-06-18 SSE session: %s %s", resp.Status, errorOf(m))
 	}
 }
+
+// TestSSEBatchUnanswered: SSE's cap of unanswered requests counts each
+// request of a batch: past it, the ones refused are answered on the POST
+// (429, their errors in an array) and the rest on the stream.
+func TestSSEBatchUnanswered(t *testing.T) {
+	f := newFixture(t, authConfig(config.Codemode{}), SSE)
+	c := sseStream(t, f, tokenA)
+	c.post(strings.Replace(initialize, "2025-06-18", "2025-03-26", 1))
+	c.until(0)
+	id := strings.TrimPrefix(c.endpoint, "/message?sessionId=")
+	f.h.sse.mu.Lock()
+	out := f.h.sse.conns[id].out
+	f.h.sse.mu.Unlock()
+	for i := range maxUnanswered - 1 { // as if that many answers were still to write
+		out.expect(fmt.Sprintf(`"pending %d"`, i))
+	}
+	resp := c.postResp(batch(`{"jsonrpc":"2.0","id":1,"method":"ping"}`, `{"jsonrpc":"2.0","id":2,"method":"ping"}`))
+	var got []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusTooManyRequests || len(got) != 1 {
+		t.Fatalf("batch past the cap: %s %v %v", resp.Status, got, err)
+	}
+	want := "-32600 this session has 64 requests unanswered, the most an SSE session may have: " +
+		"read their answers from its /sse stream before posting more"
+	if e := errorOf(got[0]); e != want || (got[0]["id"] != float64(1) && got[0]["id"] != float64(2)) {
+		t.Errorf("the refused request: %v", got[0])
+	}
+	accepted := 3 - got[0]["id"].(float64)
+	if m := c.until(accepted); m[len(m)-1]["result"] == nil {
+		t.Errorf("the accepted request: %v", m)
+	}
+}
