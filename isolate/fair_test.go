@@ -171,6 +171,20 @@ func TestLowerPriority(t *testing.T) {
 		go func() {
 			done <- p.Run(context.Background(), "while (true) {}", echo, sandbox.Options{Timeout: hogAfter + 500*time.Millisecond})
 		}()
+		// Another execution waits for the worker: a long run is lowered
+		// only while someone else wants the CPU (TestAloneNotLowered).
+		waitUntil(t, "the spinning run", func() bool {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return len(p.runs) == 1
+		})
+		waiting := make(chan sandbox.Result, 1)
+		go func() { waiting <- p.Run(context.Background(), "1", echo, sandbox.Options{Timeout: 30 * time.Second}) }()
+		defer func() {
+			if res := <-waiting; res.Err != nil {
+				t.Errorf("the execution that waited: %v", res.Err)
+			}
+		}()
 		for {
 			select {
 			case res := <-done:
@@ -288,5 +302,30 @@ func TestFairUnderLoad(t *testing.T) {
 	if worst > bound {
 		t.Errorf("subject B's execution took up to %v beside A's 16 spinning executions, over %v (10 times its %v on an idle pool, plus slack); all: %v",
 			worst, bound, idle, took)
+	}
+}
+
+// TestAloneNotLowered: a run computing past hogAfter with nothing else in
+// the pool keeps its priority: there is nobody in the pool to yield to,
+// and at nice 19 it would crawl behind whatever else the machine runs.
+func TestAloneNotLowered(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	p := newPool(t, Options{Size: 1, Max: 1})
+	pid := p.Workers()[0]
+	done := make(chan sandbox.Result, 1)
+	go func() {
+		done <- p.Run(context.Background(), "while (true) {}", echo, sandbox.Options{Timeout: hogAfter + 500*time.Millisecond})
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(20 * time.Millisecond):
+			if nice := niceOf(t, pid); slices.Contains(nice, hogNice) {
+				t.Fatalf("a run alone in the pool was lowered: nice %v", nice)
+			}
+		}
 	}
 }

@@ -539,14 +539,19 @@ const hogNice = 19
 var setPriority = setNice
 
 // lower lowers the CPU priority of r's worker once its script has computed
-// for hogAfter without a pause in a tool call, or computes while its
-// subject computes on more than its share (see share).
+// for hogAfter without a pause in a tool call while another execution
+// computes or waits, or computes while its subject computes on more than
+// its share (see share).
 func (r *run) lower(now time.Time) {
 	if r.w.lowered {
 		return
 	}
 	r.pool.mu.Lock()
-	hog := r.inCalls == 0 && (r.overShare || now.Sub(r.since) >= hogAfter)
+	// A long run is lowered only while another execution computes or
+	// waits in the pool: alone, there is nobody here to yield to, and at
+	// nice 19 it would crawl behind whatever else the machine runs.
+	contended := len(r.pool.queue) > 0 || len(r.pool.runs) > 1
+	hog := r.inCalls == 0 && (r.overShare || now.Sub(r.since) >= hogAfter && contended)
 	r.pool.mu.Unlock()
 	if hog {
 		r.w.lowered = true
