@@ -141,19 +141,7 @@ func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, s
 		what += " (for " + via + ")"
 	}
 	if mcpserver.IsModernRequest(ctx) || !canElicit(ctx) {
-		rule := e.Path()
-		if r := s.approvalRule(e); r != "" && setting == "codemode.require_approval" {
-			rule = r // the entry to take out, which may name another tool (an alias) or the namespace
-		}
-		if mcpserver.IsModernRequest(ctx) {
-			// 2026-07-28 has no server requests in the middle of a call;
-			// asking there takes multi round-trip requests, not built yet.
-			return false, approvalError("%s needs the user's approval (%s), but this client speaks MCP 2026-07-28, "+
-				"where mcp-codemode cannot ask yet; the user can take %s out of %s in mcp-codemode's configuration, "+
-				"or set the client to MCP 2025-11-25, where it is asked", what, setting, rule, setting)
-		}
-		return false, approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
-			"use a client that does, or take %s out of %s", what, setting, rule, setting)
+		return false, s.cannotAsk(ctx, e, what, setting)
 	}
 	res, err := s.mcp.RequestElicitation(ctx, approvalRequest(e, args, setting, via))
 	switch {
@@ -171,6 +159,24 @@ func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, s
 		return false, approvalError("the user declined the call of %s", e.Path())
 	}
 	return false, approvalError("the user dismissed the approval of %s without allowing it", e.Path())
+}
+
+// cannotAsk is the ApprovalError of a call whose client cannot be asked,
+// saying what the user can do instead.
+func (s *Server) cannotAsk(ctx context.Context, e tools.Entry, what, setting string) error {
+	rule := e.Path()
+	if r := s.approvalRule(e); r != "" && setting == "codemode.require_approval" {
+		rule = r // the entry to take out, which may name another tool (an alias) or the namespace
+	}
+	if mcpserver.IsModernRequest(ctx) {
+		// 2026-07-28 has no server requests in the middle of a call;
+		// asking there takes multi round-trip requests, not built yet.
+		return approvalError("%s needs the user's approval (%s), but this client speaks MCP 2026-07-28, "+
+			"where mcp-codemode cannot ask yet; the user can take %s out of %s in mcp-codemode's configuration, "+
+			"or set the client to MCP 2025-11-25, where it is asked", what, setting, rule, setting)
+	}
+	return approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
+		"use a client that does, or take %s out of %s", what, setting, rule, setting)
 }
 
 // rememberField is the form's one field: allow the tool for the rest of
