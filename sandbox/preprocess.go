@@ -149,10 +149,12 @@ var QuietWarnings = map[string]api.LogLevel{
 	"package.json": api.LogLevelSilent,
 }
 
-// transform strips types with esbuild, wrapping the code in an async function.
-func (s *script) transform(body string) (string, *Error) {
-	res := api.Transform(wrapperHead+body+wrapperTail, api.TransformOptions{
+// transformOptions are esbuild's options for the model's code, in the
+// wrapper (api.FormatDefault) or as a module.
+func transformOptions(format api.Format) api.TransformOptions {
+	return api.TransformOptions{
 		Loader:         api.LoaderTS,
+		Format:         format,
 		Target:         api.ESNext,
 		Supported:      unsupported,
 		Sourcemap:      api.SourceMapExternal,
@@ -161,7 +163,12 @@ func (s *script) transform(body string) (string, *Error) {
 		LegalComments:  api.LegalCommentsNone,
 		LogLevel:       api.LogLevelSilent,
 		LogOverride:    QuietWarnings,
-	})
+	}
+}
+
+// transform strips types with esbuild, wrapping the code in an async function.
+func (s *script) transform(body string) (string, *Error) {
+	res := api.Transform(wrapperHead+body+wrapperTail, transformOptions(api.FormatDefault))
 	if len(res.Errors) > 0 {
 		if js, err, ok := s.transformModule(body); ok {
 			return js, err
@@ -190,18 +197,7 @@ func (s *script) transformModule(body string) (string, *Error, bool) {
 	if !containsWord(body, "namespace") && !containsWord(body, "module") && !containsWord(body, "export") {
 		return "", nil, false
 	}
-	res := api.Transform(body, api.TransformOptions{
-		Loader:         api.LoaderTS,
-		Format:         api.FormatESModule,
-		Target:         api.ESNext,
-		Supported:      unsupported,
-		Sourcemap:      api.SourceMapExternal,
-		SourcesContent: api.SourcesContentExclude,
-		Sourcefile:     sourceName,
-		LegalComments:  api.LegalCommentsNone,
-		LogLevel:       api.LogLevelSilent,
-		LogOverride:    QuietWarnings,
-	})
+	res := api.Transform(body, transformOptions(api.FormatESModule))
 	if len(res.Errors) > 0 {
 		m := res.Errors[0]
 		switch {
