@@ -802,7 +802,7 @@ func (r *run) request(code string) runRequest {
 	req := runRequest{
 		Code: code, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
 		MaxCodeBytes: o.MaxCodeBytes, MaxLogBytes: o.MaxLogBytes, MemoryLimit: o.MemoryLimit,
-		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil,
+		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil, Replay: o.Replay,
 	}
 	w := r.w
 	if w.setupSent && slices.Equal(w.bindings, o.Bindings) && slices.Equal(w.prelude, o.Prelude) {
@@ -844,7 +844,7 @@ func (r *run) handle(ctx context.Context, f frame) (res sandbox.Result, finished
 		if !decode(f, &d) {
 			return r.broken(), true, false
 		}
-		return sandbox.Result{Value: d.Value, Logs: r.logs, Err: d.Err, Stats: sandbox.Stats{ToolCalls: d.ToolCalls}}, true, !d.Retire
+		return sandbox.Result{Value: d.Value, Logs: r.logs, Err: d.Err, Stats: sandbox.Stats{ToolCalls: d.ToolCalls}, Times: d.Times}, true, !d.Retire
 	}
 	return sandbox.Result{}, false, true
 }
@@ -876,6 +876,9 @@ func (r *run) safeCall(ctx context.Context, c callRequest) (res json.RawMessage,
 			res, err = nil, &callError{Name: "InternalError", Message: fmt.Sprintf("internal error in %s: the tool crashed", r.name(c.ID))}
 		}
 	}()
+	if c.Seq > 0 {
+		ctx = sandbox.WithCallSeq(ctx, c.Seq)
+	}
 	return r.caller.Call(ctx, c.ID, c.Args)
 }
 

@@ -419,3 +419,35 @@ func TestIdleWorkersStop(t *testing.T) {
 		t.Errorf("after the idle workers stopped: %s, %v", res.Value, res.Err)
 	}
 }
+
+// TestReplayCrosses: a worker replays Math.random and the clock as a run
+// in process does, reports the clock values it handed out, and each call
+// reaches the parent's Caller with the order the script started it in.
+func TestReplayCrosses(t *testing.T) {
+	p := newPool(t, Options{Size: 1})
+	const code = `const a = t.echo(Math.random()); const b = t.echo(Date.now());
+		return [await a, await b, new Date().getTime()]`
+	var seqs []int
+	var mu sync.Mutex
+	caller := sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		n, _ := sandbox.CallSeq(ctx)
+		mu.Lock()
+		seqs = append(seqs, n)
+		mu.Unlock()
+		return args, nil
+	})
+	opts := sandbox.Options{Bindings: bindings, Timeout: 5 * time.Second, Replay: &sandbox.Replay{Seed: 7, Times: []int64{5, 6}}}
+	want := sandbox.Run(context.Background(), code, caller, opts)
+	seqs = nil
+	got := p.Run(context.Background(), code, caller, opts)
+	if got.Err != nil {
+		t.Fatal(got.Err)
+	}
+	if string(got.Value) != string(want.Value) || !slices.Equal(got.Times, want.Times) {
+		t.Errorf("in a worker: %s, times %v; in process: %s, times %v", got.Value, got.Times, want.Value, want.Times)
+	}
+	slices.Sort(seqs)
+	if !slices.Equal(seqs, []int{1, 2}) {
+		t.Errorf("call orders seen by the parent: %v, want [1 2]", seqs)
+	}
+}

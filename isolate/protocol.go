@@ -44,6 +44,7 @@ type runRequest struct {
 	Prelude        []string          `json:"prelude,omitempty"`
 	StreamLogs     bool              `json:"stream_logs,omitempty"`
 	StreamCalls    bool              `json:"stream_calls,omitempty"`
+	Replay         *sandbox.Replay   `json:"replay,omitempty"`
 	// SameSetup leaves Bindings and Prelude out: they are those of the
 	// worker's previous run.
 	SameSetup bool `json:"same_setup,omitempty"`
@@ -55,7 +56,8 @@ type cancelRequest struct {
 }
 
 type callRequest struct {
-	N    int             `json:"n"` // numbers the calls of one run
+	N    int             `json:"n"`             // numbers the calls of one run
+	Seq  int             `json:"seq,omitempty"` // sandbox.CallSeq: the order the script started it in
 	ID   string          `json:"id"`
 	Args json.RawMessage `json:"args"`
 }
@@ -86,6 +88,7 @@ type runResult struct {
 	Err       *sandbox.Error  `json:"error,omitempty"`
 	ToolCalls int             `json:"tool_calls"`
 	Duration  time.Duration   `json:"duration"`
+	Times     []int64         `json:"times,omitempty"` // sandbox.Result.Times
 	// Retire asks the parent to replace the worker: a runtime was abandoned
 	// in a native call and still runs, or the worker used much of its CPU.
 	Retire bool `json:"retire,omitempty"`

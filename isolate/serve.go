@@ -261,6 +261,7 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		MemoryLimit:    req.MemoryLimit,
 		MaxResultBytes: req.MaxResultBytes,
 		Prelude:        req.Prelude,
+		Replay:         req.Replay,
 	}
 	if req.StreamLogs {
 		opts.OnLog = func(line string) { _ = s.out.send(kindLog, line) }
@@ -278,6 +279,7 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		Err:       res.Err,
 		ToolCalls: res.Stats.ToolCalls,
 		Duration:  res.Stats.Duration,
+		Times:     res.Times,
 		// A runtime abandoned in a native call still runs: replace the worker.
 		Retire: abandoned(),
 	}
@@ -372,7 +374,8 @@ func (c *workerCaller) Call(ctx context.Context, id string, args json.RawMessage
 	c.pending[n] = reply
 	c.mu.Unlock()
 	defer c.forget(n)
-	if err := c.out.send(kindCall, callRequest{N: n, ID: id, Args: args}); err != nil {
+	seq, _ := sandbox.CallSeq(ctx)
+	if err := c.out.send(kindCall, callRequest{N: n, Seq: seq, ID: id, Args: args}); err != nil {
 		return nil, err
 	}
 	select {

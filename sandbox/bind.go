@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,10 +52,10 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 			must(reject(jsErr))
 			return x.rt.ToValue(p)
 		}
-		x.started.Add(1)
+		seq := int(x.started.Add(1))
 		x.loop.pending++
 		at := x.callSite()
-		go x.callTool(b.ID, name, args, func(res json.RawMessage, err error) error {
+		go x.callTool(WithCallSeq(x.callCtx, seq), b.ID, name, args, func(res json.RawMessage, err error) error {
 			return x.settleCall(name, at, res, err, resolve, reject)
 		})
 		return x.rt.ToValue(p)
@@ -95,19 +96,19 @@ func (x *execution) callSite() frame {
 
 // callTool runs on its own goroutine: it calls the Caller, turning a panic
 // into an error, and posts the settlement to the runtime goroutine.
-func (x *execution) callTool(id, name string, args json.RawMessage, settle func(json.RawMessage, error) error) {
-	res, err := x.safeCall(id, name, args)
+func (x *execution) callTool(ctx context.Context, id, name string, args json.RawMessage, settle func(json.RawMessage, error) error) {
+	res, err := x.safeCall(ctx, id, name, args)
 	x.loop.post(func() error { return settle(res, err) })
 }
 
-func (x *execution) safeCall(id, name string, args json.RawMessage) (res json.RawMessage, err error) {
+func (x *execution) safeCall(ctx context.Context, id, name string, args json.RawMessage) (res json.RawMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// The panic value stays on this side: it may hold anything.
 			res, err = nil, &namedError{name: nameInternal, msg: fmt.Sprintf("internal error in %s: the tool crashed", name)}
 		}
 	}()
-	return x.caller.Call(x.callCtx, id, args)
+	return x.caller.Call(ctx, id, args)
 }
 
 // settleCall runs on the runtime goroutine: it resolves the call's promise

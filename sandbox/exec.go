@@ -38,6 +38,7 @@ type execution struct {
 	started atomic.Int64 // binding calls started
 	limits  limits
 	mem     *reservation // released when the runtime goroutine ends
+	clock   *clock       // with Options.Replay: the clock the run sees
 
 	ready   bool                    // set up (a spare); else setup runs first on the runtime goroutine
 	helpers *helpers                // runtime goroutine
@@ -80,6 +81,7 @@ func (x *execution) begin(ctx context.Context, s *script, caller Caller, opts Op
 	x.stopped = make(chan struct{})
 	x.done = make(chan outcome, 1)
 	x.callCtx, x.cancel = context.WithCancel(ctx)
+	x.replay(opts.Replay)
 	x.loop.jobs, x.loop.stopped, x.loop.busy = make(chan func() error), x.stopped, &mem.busy
 	opts.Memory.attach(mem, x.stop)
 	return x
@@ -105,6 +107,7 @@ func (x *execution) wait(deadline time.Time) Result {
 		Err:   out.err,
 		Logs:  x.journal.close(),
 		Stats: Stats{ToolCalls: int(x.started.Load())},
+		Times: x.clock.times(),
 	}
 }
 

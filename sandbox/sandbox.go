@@ -78,6 +78,10 @@ type Options struct {
 	// MaxResultBytes caps the JSON of the result; a larger result is a
 	// RangeError. Zero means 16 MiB.
 	MaxResultBytes int
+
+	// Replay, if set, seeds Math.random and replays the clock (see Replay);
+	// the result then carries the clock values the run saw (Result.Times).
+	Replay *Replay
 }
 
 // Defaults applied by Run to zero Options fields.
@@ -122,6 +126,9 @@ type Result struct {
 	Logs  []string        // console lines, in order; never nil
 	Err   *Error          // nil on success
 	Stats Stats
+	// Times are the clock values (Unix ms) the run saw, in order, with
+	// Options.Replay set (see Replay); else nil.
+	Times []int64
 }
 
 // Stats describe one execution.
