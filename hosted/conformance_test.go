@@ -18,6 +18,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // TestConformance runs the official MCP conformance suite, every server
@@ -34,7 +35,7 @@ func TestConformance(t *testing.T) {
 	suite := filepath.Join(testenv.Package(t, "@modelcontextprotocol/conformance"), "dist", "index.js")
 	reg := tools.NewRegistry(tools.Options{Logger: testLogger(t)})
 	defer reg.Close()
-	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+	if err := reg.Add(workspace.New().Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	srv := server.New(reg, server.Options{Logger: testLogger(t)})

@@ -19,6 +19,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 const (
@@ -64,7 +65,7 @@ func stepRegistry(t *testing.T, f *fixture) *tools.Registry {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{Logger: testLogger(t)})
 	t.Cleanup(func() { reg.Close() })
-	err := reg.Add(append(tools.NewWorkspace().Tools(),
+	err := reg.Add(append(workspace.New().Tools(),
 		tools.Tool{Server: "step", Name: "ok", Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultText(`"ok"`), nil
 		}},

@@ -16,6 +16,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // fakeSession is a client session of a test: an id, and, when ask is set,
@@ -105,7 +106,7 @@ func until(t *testing.T, what string, cond func() bool) {
 func gatedServer(t *testing.T, g *gate, limits config.Codemode) *Server {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	must(t, reg.Add(workspace.New().Tools()...))
 	must(t, reg.Add(g.tool()))
 	// In process, the sandbox admits runs against a memory budget of its
 	// own (sandbox.DefaultProcessMemory): small limits let every run the
@@ -215,7 +216,7 @@ return { ran: runs.length - errors.length, busy: errors.length, first: errors[0]
 // for the first one's timeout.
 func TestSubjectFairnessInProcess(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	must(t, reg.Add(workspace.New().Tools()...))
 	srv := New(reg, Options{Limits: config.Codemode{Timeout: hostile.SlowTimeout, Isolation: "inprocess"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

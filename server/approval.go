@@ -16,6 +16,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // Approvals: a tool named by codemode.require_approval ("ns" or "ns.tool",
@@ -71,7 +72,7 @@ func (s *Server) needsApproval(e tools.Entry) string {
 		return "codemode.require_approval"
 	}
 	if s.limits.ApproveDestructive && (e.Annotations.DestructiveHint != nil && *e.Annotations.DestructiveHint ||
-		e.Server == tools.WorkspaceNamespace && slices.Contains(workspaceAliases[e.Name], "delete_file")) {
+		e.Server == workspace.Namespace && slices.Contains(workspaceAliases[e.Name], "delete_file")) {
 		return "codemode.approve_destructive"
 	}
 	return ""
@@ -80,7 +81,7 @@ func (s *Server) needsApproval(e tools.Entry) string {
 // approvalRule is the entry of require_approval that gates e, or "".
 func (s *Server) approvalRule(e tools.Entry) string {
 	names := []string{e.Server, e.Namespace, e.Server + "." + e.Name, e.Path()}
-	if e.Server == tools.WorkspaceNamespace {
+	if e.Server == workspace.Namespace {
 		for _, alias := range workspaceAliases[e.Name] {
 			names = append(names, e.Namespace+"."+alias)
 		}
@@ -127,7 +128,7 @@ func (s *Server) approve(ctx context.Context, id string, args json.RawMessage, v
 // gated says which setting makes a workspace tool need approval, or "".
 func (s *Server) gated(tool string) string {
 	for _, e := range s.current().entries {
-		if e.Server == tools.WorkspaceNamespace && e.Name == tool {
+		if e.Server == workspace.Namespace && e.Name == tool {
 			return s.needsApproval(e)
 		}
 	}

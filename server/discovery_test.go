@@ -21,6 +21,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // corpusFiles are the tools/list results of the shared corpus and of the
@@ -41,7 +42,7 @@ func corpusFiles(t testing.TB) []string {
 func bigRegistry(t testing.TB) *tools.Registry {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	must(t, reg.Add(workspace.New().Tools()...))
 	for _, f := range corpusFiles(t) {
 		ns, _, _ := strings.Cut(filepath.Base(f), ".")
 		copies := []string{ns}
@@ -176,7 +177,7 @@ func TestDescriptionBudget(t *testing.T) {
 // namespaces alone, and finally only as many namespaces as fit.
 func TestDescriptionLevels(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	must(t, reg.Add(workspace.New().Tools()...))
 	for _, f := range corpusFiles(t)[:5] {
 		ns, _, _ := strings.Cut(filepath.Base(f), ".")
 		must(t, reg.Add(readList(t, f, ns)...))

@@ -17,6 +17,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // TestHostile runs the hostile corpus (sandbox/testdata/hostile) through
@@ -49,7 +50,7 @@ func TestHostile(t *testing.T) {
 	}
 	for _, l := range layers {
 		t.Run(l.name, func(t *testing.T) {
-			ws := tools.NewWorkspace() // one per layer: a case's next script sees its files
+			ws := workspace.New() // one per layer: a case's next script sees its files
 			t.Cleanup(func() { ws.Close() })
 			servers := map[time.Duration]*server.Server{}
 			serverFor := func(timeout time.Duration) *server.Server {
@@ -84,7 +85,7 @@ func TestHostile(t *testing.T) {
 
 // writeFiles writes a case's workspace files, for the subject of a plain
 // context (Execute's).
-func writeFiles(t *testing.T, ws *tools.Workspace, files []hostile.File) {
+func writeFiles(t *testing.T, ws *workspace.Workspace, files []hostile.File) {
 	for _, f := range files {
 		if err := ws.WriteFile(context.Background(), f.Path, f.Content); err != nil {
 			t.Fatal(err)
@@ -121,7 +122,7 @@ func runCase(t *testing.T, srv, plain *server.Server, c *hostile.Case) int64 {
 // t.secret, which returns the canary as a configured secret) and ws
 // (namespace workspace, and with it imports, codemode.save and
 // codemode.run), with the corpus's limits.
-func hostileServer(t testing.TB, timeout time.Duration, runner server.Runner, ws *tools.Workspace) *server.Server {
+func hostileServer(t testing.TB, timeout time.Duration, runner server.Runner, ws *workspace.Workspace) *server.Server {
 	reg := tools.NewRegistry(tools.Options{Secrets: []string{hostile.Canary}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := reg.Add(ws.Tools()...); err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func FuzzExecute(f *testing.F) {
 		}
 	}
 	hostile.PlantEnv()
-	ws := tools.NewWorkspace()
+	ws := workspace.New()
 	f.Cleanup(func() { ws.Close() })
 	srv := hostileServer(f, 200*time.Millisecond, nil, ws)
 	f.Fuzz(func(t *testing.T, code string) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
-	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // bundle lets code import .ts (and .js, .json) files of the workspace of
@@ -66,7 +66,7 @@ func (w workspaceFiles) Size(ctx context.Context, path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var st tools.Stat
+	var st workspace.Stat
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return 0, err
 	}

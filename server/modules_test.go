@@ -14,6 +14,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // TestImports: the model's code imports .ts files of the workspace, errors
@@ -153,10 +154,10 @@ func slowWorkspace(files map[string]string, delay time.Duration) []tools.Tool {
 		}
 	}
 	return []tools.Tool{
-		tools.NewTool(tools.WorkspaceNamespace, "stat", "", schema, serve(func(text string, ok bool) any {
-			return tools.Stat{Exists: ok, Type: "file", Size: int64(len(text))}
+		tools.NewTool(workspace.Namespace, "stat", "", schema, serve(func(text string, ok bool) any {
+			return workspace.Stat{Exists: ok, Type: "file", Size: int64(len(text))}
 		})),
-		tools.NewTool(tools.WorkspaceNamespace, "read_file", "", schema, serve(func(text string, _ bool) any { return text })),
+		tools.NewTool(workspace.Namespace, "read_file", "", schema, serve(func(text string, _ bool) any { return text })),
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 const apiToken = "tok-3f9a1c77e2"
@@ -44,7 +45,7 @@ func networkServer(t *testing.T, port int, log *slog.Logger) *Server {
 		t.Fatal(err)
 	}
 	reg := tools.NewRegistry(tools.Options{Secrets: []string{apiToken}})
-	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+	if err := reg.Add(workspace.New().Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	return New(reg, Options{Limits: config.Codemode{Network: n}, Network: net, Logger: log})

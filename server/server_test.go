@@ -15,6 +15,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/internal/golden"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // memoryTools reads the real tools/list of server-memory; calling one
@@ -41,7 +42,7 @@ func memoryTools(t *testing.T) []tools.Tool {
 func newTestServer(t *testing.T, limits config.Codemode) *Server {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	if err := reg.Add(tools.NewWorkspace().Tools()...); err != nil {
+	if err := reg.Add(workspace.New().Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	if err := reg.Add(memoryTools(t)...); err != nil {

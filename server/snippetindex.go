@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // The snippet index: what codemode.search and codemode.describe("snippets")
@@ -219,7 +220,7 @@ func (s *Server) snippetFiles(ctx context.Context) ([]snippetFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []tools.FileInfo
+	var files []workspace.FileInfo
 	if err := json.Unmarshal(out, &files); err != nil {
 		return nil, err
 	}
@@ -266,7 +267,7 @@ func cutDescription(d string) string {
 // it succeeded, when it may have written a snippet.
 func (s *Server) snippetWritten(ctx context.Context, id string, args json.RawMessage) {
 	e, ok := s.reg.Lookup(id)
-	if !ok || e.Server != tools.WorkspaceNamespace {
+	if !ok || e.Server != workspace.Namespace {
 		return
 	}
 	var a struct{ Path, From, To string }

@@ -12,6 +12,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // TestSnippetIndexEviction: past its bound the cache drops the subjects
@@ -71,7 +72,7 @@ func TestSnippetIndexSubjects(t *testing.T) {
 // execution's end; now at most the one search running finishes).
 func TestSearchesTakeTurns(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(tools.NewWorkspace().Tools()...))
+	must(t, reg.Add(workspace.New().Tools()...))
 	var list []tools.Tool
 	for i := range 2000 {
 		list = append(list, tools.NewTool("big", fmt.Sprintf("tool_%d", i),

@@ -13,6 +13,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // Snippets (skills): codemode.save(name, code, description) stores a script
@@ -70,7 +71,7 @@ func (c *caller) helperSave(ctx context.Context, args json.RawMessage) (json.Raw
 	if err != nil {
 		return nil, err
 	}
-	var info tools.FileInfo
+	var info workspace.FileInfo
 	if err := json.Unmarshal(out, &info); err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ type snippet struct {
 // says it can be a snippet at all.
 func (c *caller) snippet(ctx context.Context, name, via string) (snippet, error) {
 	p := snippetDir + name + ".ts"
-	var st tools.Stat
+	var st workspace.Stat
 	out, err := c.s.workspaceCall(ctx, "stat", map[string]any{"path": p})
 	if err == nil {
 		err = json.Unmarshal(out, &st)
@@ -340,7 +341,7 @@ func (s *Server) workspaceCall(ctx context.Context, tool string, args map[string
 
 func (s *Server) workspaceArgs(tool string, args map[string]any) (id string, raw json.RawMessage, err error) {
 	for _, e := range s.current().entries {
-		if e.Server == tools.WorkspaceNamespace && e.Name == tool {
+		if e.Server == workspace.Namespace && e.Name == tool {
 			raw, err := json.Marshal(args)
 			return e.ID, raw, err
 		}

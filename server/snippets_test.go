@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // TestSnippets saves snippets and runs them: input in, return value out,
@@ -75,9 +76,9 @@ return await codemode.run("many")`)
 
 // countingWorkspace is a server whose workspace counts the bytes read_file
 // returns.
-func countingWorkspace(t *testing.T) (*Server, *tools.Workspace, *atomic.Int64) {
+func countingWorkspace(t *testing.T) (*Server, *workspace.Workspace, *atomic.Int64) {
 	t.Helper()
-	ws := tools.NewWorkspace()
+	ws := workspace.New()
 	var read atomic.Int64
 	list := ws.Tools()
 	for i := range list {

@@ -12,7 +12,7 @@
 //
 //	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets})
 //	defer reg.Close()
-//	_ = reg.Add(tools.NewWorkspace().Tools()...)
+//	_ = reg.Add(workspace.New().Tools()...)
 //	for _, st := range reg.Connect(ctx, cfg.Servers) {
 //		if st.Err != nil {
 //			log.Printf("%s: %v", st.Server, st.Err) // retried in the background; the others work
@@ -57,15 +57,12 @@
 //
 // OnChange hooks run on a goroutine of their own after each new snapshot.
 //
-// # Workspace
+// # Built-in tools
 //
-// The Workspace keeps files in SQLite (modernc.org/sqlite, pure Go): one
-// database file in a data directory, or in memory. One connection
-// serialises every change, checked against the quota inside its
-// transaction; reads have a pool of their own with a data directory.
-// Paths are keys, never host paths, and count against the quota. Each
-// subject (WithSubject) has its own files, quota and gate: one subject's
-// calls queue behind its own, not another's (see workspace_db.go).
+// Built-in tools are Tools with a Go handler, added like any other: the
+// workspace's file tools come from package workspace, which imports this
+// one; the registry knows nothing of them but their namespace and
+// annotations. Handlers read the caller's subject with Subject.
 //
 // # Search and pinning
 //

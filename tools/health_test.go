@@ -10,7 +10,7 @@ import (
 // process died, and up again once a call restarted it.
 func TestHealth(t *testing.T) {
 	r := newTestRegistry(t, Options{})
-	must(t, r.Add(NewWorkspace().Tools()...))
+	must(t, r.Add(loadCorpus(t, "workspace")...)) // built-in tools have no health
 	mustConnect(t, r, fakeServer("fake", nil))
 	up := []Health{{Server: "fake", Transport: "stdio", Up: true}}
 	if diff := cmp.Diff(up, r.Health()); diff != "" {

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -69,17 +70,14 @@ func TestOnChange(t *testing.T) {
 	}
 }
 
-// TestPinsSurviveRestart: the pins live in the workspace's database, so a
-// definition that changed while the server was down (a new release of the
-// upstream) is caught at the next start.
+// TestPinsSurviveRestart: with a PinStore the pins outlive the registry,
+// so a definition that changed while the server was down (a new release of
+// the upstream) is caught at the next start.
 func TestPinsSurviveRestart(t *testing.T) {
-	dir := t.TempDir()
+	pins := memoryPins{}
 	start := func(desc string, refuse bool) (*Registry, *lockedBuffer) {
-		ws, err := OpenWorkspace(dir)
-		must(t, err)
 		var logs lockedBuffer
-		r := newTestRegistry(t, Options{Pins: ws, PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		r.OnClose(ws.Close)
+		r := newTestRegistry(t, Options{Pins: pins, PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
 		up.AddTool(mcp.NewTool("lookup", mcp.WithDescription(desc)), textTool(`"ok"`))
 		must(t, r.AddMCPServer(context.Background(), "shifty", up))
@@ -103,4 +101,14 @@ func TestPinsSurviveRestart(t *testing.T) {
 	if _, ok := r.Lookup(toolID("shifty", "lookup")); !ok || strings.Contains(logs.String(), "changed") {
 		t.Errorf("the accepted definition is refused:\n%s", logs.String())
 	}
+}
+
+// memoryPins is a PinStore in a map, outliving the registries of a test.
+type memoryPins map[string][2]string
+
+func (m memoryPins) LoadPins() (map[string][2]string, error) { return maps.Clone(m), nil }
+
+func (m memoryPins) SavePin(id, hash, description string) error {
+	m[id] = [2]string{hash, description}
+	return nil
 }

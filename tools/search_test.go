@@ -12,10 +12,9 @@ import (
 func corpusRegistry(t testing.TB) *Registry {
 	t.Helper()
 	r := newTestRegistry(t, Options{})
-	for _, name := range []string{"memory", "filesystem", "everything", "github", "sequential-thinking"} {
+	for _, name := range []string{"memory", "filesystem", "everything", "github", "sequential-thinking", "workspace"} {
 		must(t, r.Add(loadCorpus(t, name)...))
 	}
-	must(t, r.Add(NewWorkspace().Tools()...))
 	return r
 }
 

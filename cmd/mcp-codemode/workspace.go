@@ -7,18 +7,18 @@ import (
 	"strings"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
-	"github.com/mcp-codemode/mcp-codemode/tools"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // openWorkspace opens the built-in workspace: stored in codemode.data_dir
 // when it is set, else in memory. Its database also keeps the pins of tool
 // definitions.
-func openWorkspace(cfg *config.Config) (*tools.Workspace, error) {
+func openWorkspace(cfg *config.Config) (*workspace.Workspace, error) {
 	dir, err := dataDir(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := tools.OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	if err != nil {
 		return nil, &config.Error{Path: cfg.Path, Key: "codemode.data_dir", Msg: err.Error() + "; name a directory mcp-codemode may create and write"}
 	}

@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // TestWorkspaceFairness: subject A floods the store with 16 concurrent
@@ -23,17 +25,17 @@ import (
 // (one connection for reads and writes) the same holds.
 func TestWorkspaceFairness(t *testing.T) {
 	t.Run("data directory", func(t *testing.T) {
-		w, err := OpenWorkspace(t.TempDir())
+		w, err := Open(t.TempDir())
 		must(t, err)
 		checkFairness(t, w)
 	})
-	t.Run("in memory", func(t *testing.T) { checkFairness(t, NewWorkspace()) })
+	t.Run("in memory", func(t *testing.T) { checkFairness(t, New()) })
 }
 
 func checkFairness(t *testing.T, w *Workspace) {
 	t.Cleanup(func() { w.Close() })
 	w.MaxBytes = 1 << 30
-	a, b := WithSubject(context.Background(), "a"), WithSubject(context.Background(), "b")
+	a, b := tools.WithSubject(context.Background(), "a"), tools.WithSubject(context.Background(), "b")
 	big := strings.Repeat("x", 256<<10)
 
 	alone := medianOf(10, func() { smallWrite(t, w, b, func() {}) })

@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 import (
 	"context"
@@ -10,18 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
-func workspaceRegistry(t *testing.T, w *Workspace) *Registry {
-	t.Helper()
-	r := newTestRegistry(t, Options{})
-	must(t, r.Add(w.Tools()...))
-	return r
-}
-
-func TestWorkspaceFiles(t *testing.T) {
-	r := workspaceRegistry(t, NewWorkspace())
-	ws := func(tool, args string) string { return mustCall(t, r, "workspace", tool, args) }
+func TestFiles(t *testing.T) {
+	r := workspaceRegistry(t, New())
+	ws := func(tool, args string) string { return mustCall(t, r, tool, args) }
 
 	if got := ws("write_file", `{"path":"/notes//todo.md","content":"buy milk"}`); got != `{"path":"notes/todo.md","size":8}` {
 		t.Errorf("write_file = %s", got)
@@ -49,7 +44,7 @@ func TestWorkspaceFiles(t *testing.T) {
 }
 
 func TestWorkspaceErrors(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	w.MaxFiles = 2
 	r := workspaceRegistry(t, w)
 	tests := []toolCase{
@@ -65,28 +60,28 @@ func TestWorkspaceErrors(t *testing.T) {
 		{"delete_file", `{"path":"zzz"}`, `no file "zzz" in the workspace; list_files shows the 2 that exist`},
 	}
 	checkToolErrors(t, r, tests)
-	_, err := call(t, r, "workspace", "write_file", `{"path":"x"}`)
+	_, err := call(t, r, "write_file", `{"path":"x"}`)
 	if err == nil || err.Error() != "workspace.write_file: content: required" {
 		t.Errorf("missing content: %v", err)
 	}
 }
 
 func TestWorkspaceByteLimit(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	w.MaxBytes = 11
 	r := workspaceRegistry(t, w)
-	mustCall(t, r, "workspace", "write_file", `{"path":"a","content":"123456"}`)
-	mustCall(t, r, "workspace", "write_file", `{"path":"a","content":"1234567890"}`) // replacing counts the difference; "a" costs 1
-	if _, err := call(t, r, "workspace", "write_file", `{"path":"b","content":"1"}`); err == nil {
+	mustCall(t, r, "write_file", `{"path":"a","content":"123456"}`)
+	mustCall(t, r, "write_file", `{"path":"a","content":"1234567890"}`) // replacing counts the difference; "a" costs 1
+	if _, err := call(t, r, "write_file", `{"path":"b","content":"1"}`); err == nil {
 		t.Error("write past MaxBytes succeeded")
 	}
-	mustCall(t, r, "workspace", "delete_file", `{"path":"a"}`)
-	mustCall(t, r, "workspace", "write_file", `{"path":"b","content":"1"}`)
+	mustCall(t, r, "delete_file", `{"path":"a"}`)
+	mustCall(t, r, "write_file", `{"path":"b","content":"1"}`)
 }
 
-// TestWorkspaceFileAPI walks through every workspace tool.
-func TestWorkspaceFileAPI(t *testing.T) {
-	r := workspaceRegistry(t, NewWorkspace())
+// TestFileAPI walks through every workspace tool.
+func TestFileAPI(t *testing.T) {
+	r := workspaceRegistry(t, New())
 	tests := []struct{ tool, args, want string }{
 		{"append_file", `{"path":"log.txt","content":"one\n"}`, `{"path":"log.txt","size":4}`},
 		{"append_file", `{"path":"log.txt","content":"two\n"}`, `{"path":"log.txt","size":8}`},
@@ -114,7 +109,7 @@ func TestWorkspaceFileAPI(t *testing.T) {
 		{"list_files", `{}`, `[{"path":"data/state.json","size":38}]`},
 	}
 	for _, tt := range tests {
-		if got := mustCall(t, r, "workspace", tt.tool, tt.args); got != tt.want {
+		if got := mustCall(t, r, tt.tool, tt.args); got != tt.want {
 			t.Errorf("%s(%s)\n got %s\nwant %s", tt.tool, tt.args, got, tt.want)
 		}
 	}
@@ -127,9 +122,9 @@ func init() {
 // TestWorkspaceRefusals: conflicts between files and directories, moves
 // onto existing paths, JSON that is not.
 func TestWorkspaceRefusals(t *testing.T) {
-	r := workspaceRegistry(t, NewWorkspace())
-	mustCall(t, r, "workspace", "write_file", `{"path":"a/b.txt","content":"x"}`)
-	mustCall(t, r, "workspace", "write_file", `{"path":"plain.txt","content":"not json"}`)
+	r := workspaceRegistry(t, New())
+	mustCall(t, r, "write_file", `{"path":"a/b.txt","content":"x"}`)
+	mustCall(t, r, "write_file", `{"path":"plain.txt","content":"not json"}`)
 	tests := []toolCase{
 		{"write_file", `{"path":"a","content":"x"}`, `"a" is a directory; name a file inside it`},
 		{"write_file", `{"path":"a/b.txt/c","content":"x"}`, `cannot use "a/b.txt/c": "a/b.txt" is a file, not a directory`},
@@ -151,7 +146,7 @@ func TestWorkspaceRefusals(t *testing.T) {
 func TestWorkspaceTraversal(t *testing.T) {
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "data")
-	w, err := OpenWorkspace(dataDir)
+	w, err := Open(dataDir)
 	must(t, err)
 	t.Cleanup(func() { w.Close() })
 	r := workspaceRegistry(t, w)
@@ -166,7 +161,7 @@ func TestWorkspaceTraversal(t *testing.T) {
 	}
 	for p, want := range refused {
 		args, _ := json.Marshal(map[string]string{"path": p, "content": "x"})
-		_, err := call(t, r, "workspace", "write_file", string(args))
+		_, err := call(t, r, "write_file", string(args))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("write_file(%q) = %v, want an error with %q", p, err, want)
 		}
@@ -183,11 +178,11 @@ func TestWorkspaceTraversal(t *testing.T) {
 	for p, key := range kept {
 		args, _ := json.Marshal(map[string]string{"path": p, "content": "x"})
 		want := fmt.Sprintf(`{"path":%q,"size":1}`, key)
-		if got := mustCall(t, r, "workspace", "write_file", string(args)); got != want {
+		if got := mustCall(t, r, "write_file", string(args)); got != want {
 			t.Errorf("write_file(%q) = %s, want %s", p, got, want)
 		}
 	}
-	if _, err := call(t, r, "workspace", "move_file", `{"from":"/etc/passwd","to":"../../moved"}`); err == nil {
+	if _, err := call(t, r, "move_file", `{"from":"/etc/passwd","to":"../../moved"}`); err == nil {
 		t.Error("move_file to ../../moved succeeded")
 	}
 	var hostFiles []string
@@ -198,7 +193,7 @@ func TestWorkspaceTraversal(t *testing.T) {
 		return nil
 	})
 	for _, f := range hostFiles {
-		if !strings.HasPrefix(f, "/data/"+WorkspaceFile) {
+		if !strings.HasPrefix(f, "/data/"+File) {
 			t.Errorf("the workspace created a host file %s", f)
 		}
 	}
@@ -209,14 +204,14 @@ func TestWorkspaceTraversal(t *testing.T) {
 // still apart.
 func TestWorkspacePersistence(t *testing.T) {
 	dir := t.TempDir()
-	alice, bob := WithSubject(context.Background(), "alice"), WithSubject(context.Background(), "bob")
-	w, err := OpenWorkspace(dir)
+	alice, bob := tools.WithSubject(context.Background(), "alice"), tools.WithSubject(context.Background(), "bob")
+	w, err := Open(dir)
 	must(t, err)
 	must(t, w.WriteFile(alice, "notes/todo.md", "alice's"))
 	must(t, w.WriteFile(bob, "notes/todo.md", "bob's"))
 	must(t, w.Close())
 
-	w, err = OpenWorkspace(dir)
+	w, err = Open(dir)
 	must(t, err)
 	defer w.Close()
 	for ctx, want := range map[context.Context]string{alice: "alice's", bob: "bob's"} {
@@ -232,7 +227,7 @@ func TestWorkspacePersistence(t *testing.T) {
 // TestWorkspaceQuotas: each subject's bytes and files, counting appends,
 // JSON, directories and paths: an entry costs its path and its content.
 func TestWorkspaceQuotas(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	w.MaxBytes, w.MaxFiles = 16, 3
 	r := workspaceRegistry(t, w)
 	ctx := context.Background()
@@ -258,7 +253,7 @@ func TestWorkspaceQuotas(t *testing.T) {
 		{"write_file", `{"path":"longname","content":"1"}`, ""},             // shrinking is always fine
 	}
 	checkToolErrors(t, r, tests)
-	other := WithSubject(ctx, "other")
+	other := tools.WithSubject(ctx, "other")
 	must(t, w.WriteFile(other, "big", "1234567890123")) // another subject has its own quota
 }
 
@@ -266,7 +261,7 @@ func TestWorkspaceQuotas(t *testing.T) {
 // on common file systems; 100 empty files with 1 MB paths used to cost
 // nothing and take 200 MB.
 func TestWorkspacePaths(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	w.MaxBytes = 3500
 	r := workspaceRegistry(t, w)
 	name := strings.Repeat("n", 255)
@@ -304,10 +299,10 @@ func TestWorkspacePaths(t *testing.T) {
 	}
 }
 
-// TestWorkspaceFileLimit: one file is bounded apart from the quota, before
+// TestFileLimit: one file is bounded apart from the quota, before
 // anything is written; an append that would pass it is refused.
-func TestWorkspaceFileLimit(t *testing.T) {
-	w := NewWorkspace()
+func TestFileLimit(t *testing.T) {
+	w := New()
 	w.MaxFileBytes = 10
 	r := workspaceRegistry(t, w)
 	tests := []toolCase{
@@ -318,7 +313,7 @@ func TestWorkspaceFileLimit(t *testing.T) {
 		{"read_file", `{"path":"a"}`, ""},
 	}
 	checkToolErrors(t, r, tests)
-	if got := mustCall(t, r, "workspace", "read_file", `{"path":"a"}`); got != `"1234561234"` {
+	if got := mustCall(t, r, "read_file", `{"path":"a"}`); got != `"1234561234"` {
 		t.Errorf("after append: %s", got)
 	}
 }
@@ -356,11 +351,11 @@ func TestGlob(t *testing.T) {
 // an empty want means the call must succeed.
 type toolCase struct{ tool, args, want string }
 
-func checkToolErrors(t *testing.T, r *Registry, tests []toolCase) {
+func checkToolErrors(t *testing.T, r *tools.Registry, tests []toolCase) {
 	t.Helper()
 	for _, tt := range tests {
-		_, err := call(t, r, "workspace", tt.tool, tt.args)
-		var te *ToolError
+		_, err := call(t, r, tt.tool, tt.args)
+		var te *tools.ToolError
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s(%s): %v", tt.tool, tt.args, err)
@@ -374,14 +369,14 @@ func checkToolErrors(t *testing.T, r *Registry, tests []toolCase) {
 // would indent to 50 MB; write_json refuses them from their size, before
 // indenting. indentedSize is never below the size written.
 func TestWriteJSONIndentBound(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	r := workspaceRegistry(t, w)
 	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
 	var err error
-	n := allocated(func() { _, err = call(t, r, "workspace", "write_json", `{"path":"deep.json","value":`+deep+`}`) })
+	n := allocated(func() { _, err = call(t, r, "write_json", `{"path":"deep.json","value":`+deep+`}`) })
 	want := "the value indented would be more than 16777216 bytes, the most a file may hold; " +
 		"write JSON.stringify(value) with write_file for a compact file, or split the value"
-	var te *ToolError
+	var te *tools.ToolError
 	if !errors.As(err, &te) || te.Message != want {
 		t.Errorf("write_json of 5,000 nested arrays: %v\nwant %s", err, want)
 	}

@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 import (
 	"context"
@@ -7,20 +7,21 @@ import (
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
-// WorkspaceNamespace is the namespace of the built-in workspace tools.
-const WorkspaceNamespace = "workspace"
+// Namespace is the namespace of the built-in workspace tools.
+const Namespace = "workspace"
 
 // Workspace is a file store for scripts: they keep data and code there
 // between executions without passing it through the model. Files live in
-// SQLite: one database file in a data directory (OpenWorkspace), so they
-// survive restarts, or in memory (NewWorkspace). Paths are virtual:
+// SQLite: one database file in a data directory (Open), so they
+// survive restarts, or in memory (New). Paths are virtual:
 // "notes/todo.md", with or without a leading "/", never leaving the
 // workspace root; no host path, symlink or ".." above the root can be named.
 // It is safe for concurrent use.
 //
-// Each subject (see WithSubject) has its own files, and the limits apply to
+// Each subject (see tools.WithSubject) has its own files, and the limits apply to
 // each subject's files apart: a call only ever sees the files of the
 // subject its context carries.
 type Workspace struct {
@@ -42,11 +43,11 @@ type Workspace struct {
 }
 
 // NewWorkspace returns an empty in-memory workspace with the default limits.
-func NewWorkspace() *Workspace { return &Workspace{} }
+func New() *Workspace { return &Workspace{} }
 
 // OpenWorkspace returns the workspace stored in dir/workspace.db, creating
 // both when missing. An empty dir means in memory, as NewWorkspace.
-func OpenWorkspace(dir string) (*Workspace, error) {
+func Open(dir string) (*Workspace, error) {
 	w := &Workspace{dir: dir}
 	if _, err := w.database(); err != nil {
 		return nil, err
@@ -87,7 +88,7 @@ type Stat struct {
 // Tools returns the workspace tools, namespace "workspace". Reading tools
 // are annotated readOnlyHint, delete_file destructiveHint (so that
 // codemode.approve_destructive covers it).
-func (w *Workspace) Tools() []Tool {
+func (w *Workspace) Tools() []tools.Tool {
 	ts := w.tools()
 	yes := true
 	for i := range ts {
@@ -101,8 +102,8 @@ func (w *Workspace) Tools() []Tool {
 	return ts
 }
 
-func (w *Workspace) tools() []Tool {
-	return []Tool{
+func (w *Workspace) tools() []tools.Tool {
+	return []tools.Tool{
 		w.tool("read_file", "Read a workspace file and return its content as a string. Fails when the file does not exist.",
 			object(`"path":`+pathProp, "path"), `{"type":"string","description":"The file's content."}`, w.read),
 		w.tool("write_file", "Create or overwrite a workspace file (parent directories are implied). Files persist between executions.",
@@ -148,8 +149,8 @@ const (
 		`"type":{"enum":["file","directory"]},"size":{"type":"integer"},"created":{"type":"string"},"modified":{"type":"string"}},"required":["path","exists"]}`
 )
 
-func (w *Workspace) tool(name, desc, in, out string, fn func(ctx context.Context, args wsArgs) (any, error)) Tool {
-	t := NewTool(WorkspaceNamespace, name, desc, json.RawMessage(in), func(ctx context.Context, raw json.RawMessage) (*mcp.CallToolResult, error) {
+func (w *Workspace) tool(name, desc, in, out string, fn func(ctx context.Context, args wsArgs) (any, error)) tools.Tool {
+	t := tools.NewTool(Namespace, name, desc, json.RawMessage(in), func(ctx context.Context, raw json.RawMessage) (*mcp.CallToolResult, error) {
 		var args wsArgs
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return mcp.NewToolResultError("invalid arguments: " + err.Error()), nil
@@ -222,5 +223,5 @@ func (w *Workspace) String() string {
 	if w.dir == "" {
 		return "in memory"
 	}
-	return fmt.Sprintf("%s/%s", w.dir, WorkspaceFile)
+	return fmt.Sprintf("%s/%s", w.dir, File)
 }

@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // schemaV0 is the first schema of workspace.db, as commit 8fc3f5c and
@@ -38,17 +40,17 @@ INSERT INTO pins VALUES ('srv' || char(0) || 'tool', 'h1', 'a tool', 17673230450
 // what the rows take, paths included.
 func TestWorkspaceMigration(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, WorkspaceFile))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, File))
 	must(t, err)
 	_, err = db.Exec(schemaV0)
 	must(t, err)
 	must(t, db.Close())
 
 	for range 2 { // the second opening finds the new schema
-		w, err := OpenWorkspace(dir)
+		w, err := Open(dir)
 		must(t, err)
 		w.MaxBytes = 30
-		alice := WithSubject(context.Background(), "alice")
+		alice := tools.WithSubject(context.Background(), "alice")
 		if got, err := w.ReadFile(alice, "notes/todo.md"); got != "buy milk" || err != nil {
 			t.Errorf("read after migration: %q, %v", got, err)
 		}
@@ -56,7 +58,7 @@ func TestWorkspaceMigration(t *testing.T) {
 			t.Errorf("read after migration: %q, %v", got, err)
 		}
 		r := workspaceRegistry(t, w)
-		if got := mustCall(t, r, "workspace", "stat", `{"path":"empty"}`); got != `{"path":"empty","exists":false}` {
+		if got := mustCall(t, r, "stat", `{"path":"empty"}`); got != `{"path":"empty","exists":false}` {
 			t.Errorf("another subject's directory: %s", got) // the registry calls as the stdio subject ""
 		}
 		// alice has 13 + 8 and 5 bytes: 26 of 30, 28 the second time.
@@ -82,7 +84,7 @@ func TestWorkspaceMigration(t *testing.T) {
 // TestWorkspaceUsageCounters: after every kind of change the counters
 // equal what the rows take.
 func TestWorkspaceUsageCounters(t *testing.T) {
-	w := NewWorkspace()
+	w := New()
 	r := workspaceRegistry(t, w)
 	for _, c := range []struct{ tool, args string }{
 		{"write_file", `{"path":"a/b/c.txt","content":"hello"}`},
@@ -95,7 +97,7 @@ func TestWorkspaceUsageCounters(t *testing.T) {
 		{"move_file", `{"from":"x","to":"z"}`},
 		{"delete_file", `{"path":"z","recursive":true}`},
 	} {
-		mustCall(t, r, "workspace", c.tool, c.args)
+		mustCall(t, r, c.tool, c.args)
 		var want, got usage
 		must(t, w.store.read.QueryRow(`SELECT COUNT(*), COALESCE(SUM(kind = 'f'), 0), COALESCE(SUM(length(CAST(path AS BLOB)) + size), 0) FROM entries WHERE subject = ''`).
 			Scan(&want.entries, &want.files, &want.bytes))

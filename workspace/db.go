@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 // The workspace's files live in SQLite. The design, for the limits and
 // for fairness between subjects:
@@ -38,6 +38,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mcp-codemode/mcp-codemode/tools"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
 
@@ -75,7 +76,7 @@ CREATE TRIGGER IF NOT EXISTS entries_update AFTER UPDATE OF path, kind, size ON 
     bytes = bytes - length(CAST(old.path AS BLOB)) - old.size + length(CAST(new.path AS BLOB)) + new.size
     WHERE subject = new.subject;
 END;
-CREATE TABLE IF NOT EXISTS pins (          -- tool-definition pins (pin.go), of every subject
+CREATE TABLE IF NOT EXISTS pins (          -- tool-definition pins (tools/pin.go), of every subject
   id          TEXT    NOT NULL PRIMARY KEY, -- server NUL tool
   hash        TEXT    NOT NULL,
   description TEXT    NOT NULL,
@@ -92,8 +93,8 @@ INSERT INTO entries (subject, path, kind, size, created, modified, content)
 DROP TABLE files;
 `
 
-// WorkspaceFile is the name of the workspace's database in a data directory.
-const WorkspaceFile = "workspace.db"
+// File is the name of the workspace's database in a data directory.
+const File = "workspace.db"
 
 // readConns is the number of connections reads share with a data
 // directory; changes have one of their own.
@@ -122,7 +123,7 @@ func openStore(dir string) (*store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	dsn := "file:" + filepath.Join(dir, WorkspaceFile) + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + filepath.Join(dir, File) + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	w, err := openDB(dsn+"&_pragma=journal_mode(WAL)&_txlock=immediate", 1)
 	if err != nil {
 		return nil, err
@@ -221,7 +222,7 @@ func (w *Workspace) inTx(ctx context.Context, write bool, fn func(t *tx) error) 
 	if err != nil {
 		return err
 	}
-	subject := Subject(ctx)
+	subject := tools.Subject(ctx)
 	release, err := s.gates.enter(ctx, subject, write)
 	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
@@ -425,7 +426,7 @@ func (t *tx) rename(from, to string) error {
 	return nil
 }
 
-// LoadPins returns the stored tool-definition pins (PinStore).
+// LoadPins returns the stored tool-definition pins (tools.PinStore).
 func (w *Workspace) LoadPins() (map[string][2]string, error) {
 	s, err := w.database()
 	if err != nil {
@@ -447,7 +448,7 @@ func (w *Workspace) LoadPins() (map[string][2]string, error) {
 	return out, rows.Err()
 }
 
-// SavePin stores a tool-definition pin (PinStore).
+// SavePin stores a tool-definition pin (tools.PinStore).
 func (w *Workspace) SavePin(id, hash, description string) error {
 	s, err := w.database()
 	if err != nil {
