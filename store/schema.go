@@ -19,6 +19,7 @@ type migration struct {
 // migrations are applied in order, each in one transaction.
 var migrations = []migration{
 	{version: 1, sqlite: sqliteV1, postgres: postgresV1},
+	{version: 2, sqlite: runsV2, postgres: runsV2},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -156,4 +157,40 @@ CREATE TABLE bus (
   created BIGINT NOT NULL
 );
 CREATE INDEX bus_created ON bus (created);
+`
+
+// runsV2 holds the run records (package runs), the same text on both. A
+// run's calls are deleted with it by package runs (SQLite enforces no
+// foreign keys unless asked to). result is for a resumed run to be
+// answered from (issue 15, approvals by replay); nothing writes it yet.
+const runsV2 = `
+CREATE TABLE runs (
+  id            TEXT    PRIMARY KEY,
+  subject       TEXT    NOT NULL,
+  started       BIGINT  NOT NULL,           -- Unix milliseconds
+  ended         BIGINT  NOT NULL,
+  code          TEXT    NOT NULL,           -- secrets redacted
+  calls         INTEGER NOT NULL,
+  result_bytes  BIGINT  NOT NULL,
+  outcome       TEXT    NOT NULL,
+  error_name    TEXT    NOT NULL DEFAULT '',
+  error_message TEXT    NOT NULL DEFAULT '', -- secrets redacted
+  trace_id      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_started ON runs (started);
+CREATE INDEX runs_subject_started ON runs (subject, started);
+CREATE TABLE run_calls (
+  run_id      TEXT    NOT NULL,
+  ordinal     INTEGER NOT NULL,             -- 1, 2, …: the order the script made its calls in
+  kind        TEXT    NOT NULL,             -- tool, fetch, snippet, codemode
+  name        TEXT    NOT NULL,
+  args_bytes  BIGINT  NOT NULL,
+  args_sha256 TEXT    NOT NULL,
+  outcome     TEXT    NOT NULL,
+  error_name  TEXT    NOT NULL DEFAULT '',
+  start_us    BIGINT  NOT NULL,             -- from the run's start, microseconds
+  duration_us BIGINT  NOT NULL,
+  result      TEXT,                         -- NULL: not kept
+  PRIMARY KEY (run_id, ordinal)
+);
 `
