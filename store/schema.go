@@ -20,6 +20,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, sqlite: sqliteV1, postgres: postgresV1},
 	{version: 2, sqlite: runsV2, postgres: runsV2},
+	{version: 3, sqlite: approvalsV3, postgres: approvalsV3},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -192,5 +193,25 @@ CREATE TABLE run_calls (
   duration_us BIGINT  NOT NULL,
   result      TEXT,                         -- NULL: not kept
   PRIMARY KEY (run_id, ordinal)
+);
+`
+
+// approvalsV3 holds the runs paused on an approval (package server,
+// replay.go: journal is the JSON of what the run did before it paused,
+// round the answers given so far), and secrets, the values every replica
+// must share, made once by whichever replica needs one first (the key
+// requestStates are signed with). The same text on both.
+const approvalsV3 = `
+CREATE TABLE approvals (
+  run     TEXT    PRIMARY KEY,
+  subject TEXT    NOT NULL,
+  round   INTEGER NOT NULL,
+  expires BIGINT  NOT NULL, -- Unix milliseconds
+  journal TEXT    NOT NULL
+);
+CREATE INDEX approvals_expires ON approvals (expires);
+CREATE TABLE secrets (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 );
 `
