@@ -14,6 +14,7 @@ var codemodeKeys = []string{
 	"max_concurrent_per_subject", "max_sessions", "max_sessions_per_subject",
 	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
 	"require_approval", "approve_destructive", "pin_tool_definitions", "max_media_bytes",
+	"runs",
 }
 
 // rawCodemode is the codemode section as written; durations are strings.
@@ -41,6 +42,7 @@ type rawCodemode struct {
 	RequireApproval         []string        `json:"require_approval"`
 	ApproveDestructive      bool            `json:"approve_destructive"`
 	PinToolDefinitions      bool            `json:"pin_tool_definitions"`
+	Runs                    json.RawMessage `json:"runs"`
 }
 
 func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
@@ -115,6 +117,9 @@ func (p *parser) sections(r *rawCodemode, c *Codemode) error {
 			return err
 		}
 	}
+	if err := p.runs(r.Runs, &c.Runs); err != nil {
+		return err
+	}
 	if len(r.Workspace) > 0 && string(r.Workspace) != "null" {
 		if err := p.checkKeys("codemode.workspace", r.Workspace, "max_bytes", "max_files"); err != nil {
 			return err
@@ -129,6 +134,43 @@ func (p *parser) sections(r *rawCodemode, c *Codemode) error {
 		}
 	}
 	return nil
+}
+
+// runs parses codemode.runs: {"retention": "7d"}.
+func (p *parser) runs(data json.RawMessage, r *Runs) error {
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	if err := p.checkKeys("codemode.runs", data, "retention"); err != nil {
+		return err
+	}
+	var raw struct {
+		Retention string `json:"retention"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return p.typeError("codemode.runs", data, err)
+	}
+	if raw.Retention == "" {
+		return nil
+	}
+	d, err := days(raw.Retention)
+	if err != nil || d <= 0 {
+		return p.errorf("codemode.runs.retention", `%q is not a positive duration; write it like "7d", "36h" or "90m"`, raw.Retention)
+	}
+	r.Retention = d
+	return nil
+}
+
+// days is time.ParseDuration that also reads a whole number of days ("7d").
+func days(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var d int64
+		if _, err := fmt.Sscanf(n, "%d", &d); err != nil || fmt.Sprint(d) != n || d > 100*365 {
+			return 0, fmt.Errorf("not a number of days: %q", s)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func (p *parser) auth(data json.RawMessage, c *Codemode) error {
@@ -290,6 +332,7 @@ func (c *Codemode) setDefaults() {
 		c.Workspace.MaxBytes = 100 << 20
 	}
 	setInt(&c.Workspace.MaxFiles, 10000)
+	setDuration(&c.Runs.Retention, 7*24*time.Hour)
 	// Isolation stays "" when unset: its default depends on the transport.
 }
 

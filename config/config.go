@@ -87,6 +87,12 @@ type Codemode struct {
 	RequireApproval         []string
 	ApproveDestructive      bool
 	PinToolDefinitions      bool
+	Runs                    Runs
+}
+
+// Runs configures the records of executions (SPEC §8).
+type Runs struct {
+	Retention time.Duration // how long a record is kept [7d]
 }
 
 // Network is the outbound HTTP policy of fetch in the sandbox.
