@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // maxRedirects is how many redirects one fetch follows, as in Go's client.
@@ -48,8 +50,9 @@ func (s *Session) follow(ctx context.Context, req *request) (json.RawMessage, er
 	}
 }
 
-// send makes one HTTP request: the script's headers, then the rule's,
-// which override them. Only this function ever sees injected values.
+// send makes one HTTP request: the script's headers, the trace context,
+// then the rule's, which override them. Only this function ever sees
+// injected values.
 func (s *Session) send(ctx context.Context, r *rule, req *request) (*http.Response, error) {
 	var body io.Reader = http.NoBody
 	if req.body != nil {
@@ -67,6 +70,9 @@ func (s *Session) send(ctx context.Context, r *rule, req *request) (*http.Respon
 	if hr.Header.Get("Accept") == "" {
 		hr.Header.Set("Accept", "*/*")
 	}
+	// The trace context of the fetch's span (tracing on): it replaces a
+	// traceparent the script set, and a rule's inject_headers replace it.
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(hr.Header))
 	for _, h := range r.inject {
 		hr.Header.Set(h[0], h[1])
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Transport of servers handed over with AddMCPServer.
@@ -242,7 +244,7 @@ func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessa
 	}
 	cctx, cancel := u.callContext(ctx)
 	defer cancel()
-	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args}}
+	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args, Meta: traceMeta(ctx)}}
 	res, err := c.client.CallTool(cctx, req)
 	if errors.Is(err, transport.ErrSessionTerminated) {
 		u.forget(c)
@@ -255,6 +257,22 @@ func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessa
 	u.failures = 0
 	u.mu.Unlock()
 	return res, false, nil
+}
+
+// traceMeta is the _meta of a tools/call that carries the trace context
+// of ctx's span (traceparent and tracestate, SEP-414), or nil without one
+// (tracing off).
+func traceMeta(ctx context.Context) *mcp.Meta {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return nil
+	}
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	meta := &mcp.Meta{AdditionalFields: map[string]any{}}
+	for k, v := range carrier {
+		meta.AdditionalFields[k] = v
+	}
+	return meta
 }
 
 // callContext is what a call runs under: ctx without its deadline,
