@@ -141,6 +141,9 @@ func (s *Server) ask(ctx context.Context, e tools.Entry, args json.RawMessage, s
 	if via != "" {
 		what += " (for " + via + ")"
 	}
+	if d, key := durableFrom(ctx); d != nil && key != "" {
+		return d.ask(key, e, args, approvalRequest(e, args, setting, via)) // 2026-07-28: pause, or the answer
+	}
 	if mcpserver.IsModernRequest(ctx) || !canElicit(ctx) {
 		return false, s.cannotAsk(ctx, e, what, setting)
 	}
