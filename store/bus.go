@@ -18,18 +18,18 @@ import (
 )
 
 // Publish sends payload to every subscriber of channel: this process's at
-// once and, on PostgreSQL, every other replica's through the database. A
-// channel name may not hold a newline or a NUL.
+// once and, on PostgreSQL, every other replica's through the database. An
+// error (a *[Error] when the database is down) means the other replicas
+// may not receive it; this process's subscribers do. A channel name may
+// not hold a newline or a NUL.
 func (s *Store) Publish(ctx context.Context, channel string, payload []byte) error {
 	if channel == "" || strings.ContainsAny(channel, "\n\x00") {
 		return errors.New("store: a bus channel name must be non-empty, without newline or NUL")
 	}
-	if s.listener != nil {
-		if err := s.listener.publish(ctx, channel, payload); err != nil {
-			return err
-		}
-	}
 	s.bus.deliver(channel, payload)
+	if s.listener != nil {
+		return s.listener.publish(ctx, channel, payload)
+	}
 	return nil
 }
 
