@@ -14,7 +14,7 @@ var codemodeKeys = []string{
 	"max_concurrent_per_subject", "max_sessions", "max_sessions_per_subject",
 	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
 	"require_approval", "approve_destructive", "pin_tool_definitions", "max_media_bytes",
-	"runs",
+	"runs", "database_url", "database_max_conns", "database_connect_timeout",
 }
 
 // rawCodemode is the codemode section as written; durations are strings.
@@ -43,6 +43,9 @@ type rawCodemode struct {
 	ApproveDestructive      bool            `json:"approve_destructive"`
 	PinToolDefinitions      bool            `json:"pin_tool_definitions"`
 	Runs                    json.RawMessage `json:"runs"`
+	DatabaseURL             string          `json:"database_url"`
+	DatabaseMaxConns        int             `json:"database_max_conns"`
+	DatabaseConnectTimeout  string          `json:"database_connect_timeout"`
 }
 
 func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
@@ -62,6 +65,9 @@ func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
 		return nil, err
 	}
 	if err := p.sections(&r, c); err != nil {
+		return nil, err
+	}
+	if err := p.database(&r, c); err != nil {
 		return nil, err
 	}
 	c.setDefaults()
@@ -333,6 +339,8 @@ func (c *Codemode) setDefaults() {
 	}
 	setInt(&c.Workspace.MaxFiles, 10000)
 	setDuration(&c.Runs.Retention, 7*24*time.Hour)
+	setInt(&c.DatabaseMaxConns, 10)
+	setDuration(&c.DatabaseConnectTimeout, 5*time.Second)
 	// Isolation stays "" when unset: its default depends on the transport.
 }
 

@@ -88,6 +88,13 @@ type Codemode struct {
 	ApproveDestructive      bool
 	PinToolDefinitions      bool
 	Runs                    Runs
+
+	// DatabaseURL is a postgres:// or postgresql:// URL: with it, everything
+	// durable lives in PostgreSQL (SPEC §7); "" keeps it under DataDir, or in
+	// memory. A secret: never logged, scrubbed like ${VAR} values.
+	DatabaseURL            string
+	DatabaseMaxConns       int           // connections in the PostgreSQL pool [10]
+	DatabaseConnectTimeout time.Duration // each attempt to connect to PostgreSQL [5s]
 }
 
 // Runs configures the records of executions (SPEC §8).
