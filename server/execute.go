@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,18 +12,21 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/modules"
+	"github.com/mcp-codemode/mcp-codemode/runs"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // Execute runs code as the execute tool would and returns the sandbox's
 // result. It never returns a Go error: whatever the code did is in the result.
 func (s *Server) Execute(ctx context.Context, code string) sandbox.Result {
-	res, _ := s.execute(ctx, code)
+	res, _, _ := s.execute(ctx, code)
 	return res
 }
 
-// execute is Execute that also returns the audit of the run's fetches.
-func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []egress.Record) {
+// execute is Execute that also returns the audit of the run's fetches and
+// the id of its record ("" when runs are not recorded).
+func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []egress.Record, string) {
+	ctx, run, span := s.beginRun(ctx, code)
 	waited, werr := s.awaitUpstreams(ctx, code)
 	a := s.current()
 	opts := sandbox.Options{
@@ -43,7 +47,15 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog
 	fetch := s.withNetwork(&opts)
 	started := time.Now()
-	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map), checking: make(chan struct{}, 1)}
+	d, _ := durableFrom(ctx)
+	if d != nil {
+		opts.Replay = d.replay("")
+		d.request = ctx
+		ctx, d.stop = context.WithCancelCause(ctx)
+		defer d.stop(nil)
+	}
+	c := &caller{s: s, api: a, fetch: fetch, opts: opts, budget: newBudget(), approved: new(sync.Map), checking: make(chan struct{}, 1), durable: d}
+	c.run = run
 	var res sandbox.Result
 	if werr != nil {
 		res = sandbox.Result{Err: werr, Logs: []string{}}
@@ -52,22 +64,30 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 	} else {
 		res = settle(ctx, s.run(ctx, bundled, c, c.opts)) // c.opts: what bundling left of the timeout
 		c.origins.Place(res.Err)                          // an error inside an imported file
+		res = d.settle(res)
 	}
-	s.logRun(ctx, res, time.Since(started))
-	return res, fetch.Records()
+	outcome := s.logRun(ctx, res, time.Since(started), run.ID())
+	endRun(run, span, res, outcome)
+	return res, fetch.Records(), run.ID()
 }
 
-func (s *Server) logRun(ctx context.Context, res sandbox.Result, d time.Duration) {
+// logRun logs and counts an execution and returns its outcome.
+func (s *Server) logRun(ctx context.Context, res sandbox.Result, d time.Duration, runID string) string {
 	outcome := Outcome(res)
 	if outcome == "error" && ctx.Err() != nil {
 		outcome = "cancelled" // what the script made of its cancelled calls is beside the point
 	}
 	s.obs.Executed(outcome, d)
-	if res.Err != nil {
-		s.log.InfoContext(ctx, "execute", "outcome", outcome, "error", res.Err.Name, "tool_calls", res.Stats.ToolCalls, "duration", d)
-		return
+	attrs := []any{"outcome", outcome, "tool_calls", res.Stats.ToolCalls, "duration", d}
+	if runID != "" {
+		attrs = append(attrs, "run_id", runID)
 	}
-	s.log.DebugContext(ctx, "execute", "outcome", "ok", "tool_calls", res.Stats.ToolCalls, "duration", d)
+	if res.Err != nil {
+		s.log.InfoContext(ctx, "execute", append(attrs, "error", res.Err.Name)...)
+		return outcome
+	}
+	s.log.DebugContext(ctx, "execute", attrs...)
+	return outcome
 }
 
 func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -81,8 +101,16 @@ func (s *Server) handleExecute(ctx context.Context, req mcp.CallToolRequest) (*m
 		return Format(sandbox.Result{Err: busy, Logs: []string{}}, s.limits.MaxOutputBytes), nil
 	}
 	defer release()
-	res, fetches := s.execute(withHooks(ctx, s.reporting(ctx, req)), code)
-	return format(res, fetches, s.limits.MaxOutputBytes, s.limits.MaxMediaBytes), nil
+	ctx = s.tr().withRemoteParent(ctx, req.Params.Meta)
+	d, refused := s.durableRun(ctx, req, code)
+	if refused != nil {
+		return refused, nil
+	}
+	res, fetches, runID := s.execute(withHooks(withDurable(ctx, d, ""), s.reporting(ctx, req)), code)
+	if p, journal := d.paused(); p != nil {
+		return s.pauseResult(ctx, d, p, journal), nil
+	}
+	return withRunID(format(res, fetches, s.limits.MaxOutputBytes, s.limits.MaxMediaBytes), runID), nil
 }
 
 // bindings are the global methods the sandbox defines for this API.
@@ -119,17 +147,39 @@ type caller struct {
 	checking chan struct{}
 	// origins places errors in the files the code imports (set by bundle).
 	origins *modules.Origins
+	// durable journals the calls of a run that may pause for an approval,
+	// and answers them again when it resumes (replay.go); nil otherwise.
+	durable *durable
+	prefix  string // of the keys of this caller's calls: "" the script's, "3/" a snippet's
+	// run is the execution's record, its snippets' calls included; nil
+	// when runs are not recorded (record.go).
+	run *runs.Run
 }
 
-func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+func (c *caller) Call(ctx context.Context, id string, args json.RawMessage) (out json.RawMessage, err error) {
 	if err := c.countCall(); err != nil {
 		return nil, err
 	}
+	ctx, o := c.s.observe(ctx, c.run, id, args)
+	defer func() { o.end(out, err) }()
 	switch id {
 	case helperSearch:
 		return c.s.helperSearch(ctx, args)
 	case helperDescribe:
 		return c.s.helperDescribe(ctx, c, args)
+	}
+	if seq, ok := sandbox.CallSeq(ctx); ok && c.durable != nil {
+		key := c.prefix + strconv.Itoa(seq)
+		return c.durable.call(ctx, key, id, args, c.approved, func(ctx context.Context) (json.RawMessage, error) {
+			return c.call(ctx, id, args)
+		})
+	}
+	return c.call(ctx, id, args)
+}
+
+// call makes one call of the script (search and describe aside).
+func (c *caller) call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	switch id {
 	case helperSave:
 		return c.helperSave(ctx, args)
 	case helperRun:

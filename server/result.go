@@ -37,6 +37,7 @@ type statsShape struct {
 	ToolCalls  int             `json:"tool_calls"`
 	DurationMS float64         `json:"duration_ms"`
 	Fetches    []egress.Record `json:"fetches,omitempty"` // the audit of fetch, when it ran
+	RunID      string          `json:"run_id,omitempty"`  // of the run's record (package runs), when runs are recorded
 	Truncated  *truncation     `json:"truncated,omitempty"`
 }
 
@@ -116,6 +117,15 @@ func format(res sandbox.Result, fetches []egress.Record, maxBytes, maxMedia int)
 		StructuredContent: out,
 		IsError:           res.Err != nil,
 	}
+}
+
+// withRunID puts the id of the run's record in an execute result's stats.
+func withRunID(res *mcp.CallToolResult, id string) *mcp.CallToolResult {
+	if st, ok := res.StructuredContent.(structured); ok && id != "" {
+		st.Stats.RunID = id
+		res.StructuredContent = st
+	}
+	return res
 }
 
 // errorText is "Name: message" and, when known, where in the model's code.

@@ -7,9 +7,11 @@ import (
 	"sync"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
+	"github.com/mcp-codemode/mcp-codemode/runs"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
@@ -39,6 +41,16 @@ type Options struct {
 	// it with egress.New to pass config.Config.Secrets, which are then
 	// scrubbed from responses too.
 	Network *egress.Client
+	// Runs records every execution (package runs, SPEC §8); nil means none
+	// is recorded.
+	Runs *runs.Recorder
+	// Tracing exports a span per execution, tool call, fetch and snippet
+	// run (trace.go); nil means tracing is off and costs nothing.
+	Tracing trace.TracerProvider
+	// Pauses keeps the runs paused on an approval for 2026-07-28 clients
+	// (see replay.go); nil means this process's memory, with a key of its
+	// own: a retry must then come back to this process.
+	Pauses PauseStore
 }
 
 // Runner runs code as sandbox.Run does: same arguments, same guarantees.
@@ -65,6 +77,11 @@ type Server struct {
 	announced  string // the execute description clients were last given (upstreams.go)
 
 	snips snippetIndex // of the subjects' saved snippets
+
+	runs   *runs.Recorder // nil: no records
+	tracer trace.Tracer   // nil: tracing is off
+
+	pauses PauseStore // runs paused on an approval (replay.go)
 }
 
 // New returns a server exposing reg's tools in code mode.
@@ -81,6 +98,12 @@ func New(reg *tools.Registry, opts Options) *Server {
 	}
 	if s.obs = opts.Observer; s.obs == nil {
 		s.obs = nopObserver{}
+	}
+	if s.runs = opts.Runs; opts.Tracing != nil {
+		s.tracer = opts.Tracing.Tracer("github.com/mcp-codemode/mcp-codemode/server")
+	}
+	if s.pauses = opts.Pauses; s.pauses == nil {
+		s.pauses = newMemoryPauses()
 	}
 	s.adm = newAdmission(s.limits.MaxConcurrent, s.limits.MaxConcurrentPerSession, s.limits.MaxConcurrentPerSubject)
 	if s.limits.Isolation == "inprocess" {

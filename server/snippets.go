@@ -154,12 +154,15 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 	if len(a.Input) == 0 {
 		a.Input = json.RawMessage("null")
 	}
-	child := c.child()
+	child := c.child(ctx)
 	code, berr := child.bundleAt(ctx, s.code, snippetDir+a.Name+".ts")
 	if berr != nil {
 		return nil, snippetError(a.Name, &sandbox.Error{Name: berr.Name, Message: berr.Message, Line: berr.Line + 1})
 	}
 	res := c.s.run(ctx, snippetProgram(code, a.Input), child, child.opts)
+	if child.durable != nil {
+		child.durable.ran(child.prefix, res.Times)
+	}
 	child.origins.Below(1).Place(res.Err) // the program's head is a line of its own
 	if res.Err != nil {
 		return nil, snippetError(a.Name, res.Err)
@@ -191,10 +194,17 @@ func snippetError(name string, e *sandbox.Error) error {
 // child is the caller of a snippet's run: the same tools, options, network
 // session and call budget, one level deeper. The execution's progress hooks
 // stay with the execution's own runtime.
-func (c *caller) child() *caller {
+func (c *caller) child(ctx context.Context) *caller {
 	opts := c.opts
 	opts.OnCall, opts.OnLog = nil, nil
-	return &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1, approved: c.approved, checking: c.checking}
+	child := &caller{s: c.s, api: c.api, fetch: c.fetch, opts: opts, budget: c.budget, depth: c.depth + 1, approved: c.approved, checking: c.checking}
+	child.run = c.run // its calls are the execution's
+	if d, key := durableFrom(ctx); d != nil && key != "" {
+		// Journalled below the codemode.run call that runs it (replay.go).
+		child.durable, child.prefix = d, key+"/"
+		child.opts.Replay = d.replay(child.prefix)
+	}
+	return child
 }
 
 // snippet is one saved snippet.
