@@ -139,6 +139,7 @@ type durable struct {
 	question mcp.ElicitationParams
 	diverged error
 	inflight sync.WaitGroup
+	request  context.Context         // the request's: ends the calls of a paused run too
 	stop     context.CancelCauseFunc // stops the run
 }
 
@@ -242,12 +243,32 @@ func (d *durable) call(ctx context.Context, key, tool string, args json.RawMessa
 	d.inflight.Add(1)
 	d.mu.Unlock()
 	defer d.inflight.Done()
+	ctx, cancel := d.detach(ctx)
+	defer cancel()
 	out, err := do(withDurable(ctx, d, key))
 	if errors.Is(err, errPaused) {
 		return nil, err
 	}
 	d.record(key, tool, argsDigest, out, err)
 	return out, err
+}
+
+// detach returns the context a journalled call runs in: cancelled with
+// the run's, unless the run paused — then the call finishes, so that its
+// outcome is journalled and the retry need not make it again — and in any
+// case when the request ends.
+func (d *durable) detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		paused := d.pause != nil
+		d.mu.Unlock()
+		if !paused {
+			cancel()
+		}
+	})
+	stopReq := context.AfterFunc(d.request, cancel)
+	return out, func() { stop(); stopReq(); cancel() }
 }
 
 func (d *durable) answerFor(key string) (answer, bool) {
@@ -336,6 +357,7 @@ func (d *durable) paused() (*asked, []byte) {
 	if d == nil {
 		return nil, nil
 	}
+	d.inflight.Wait() // the calls in flight at the pause are journalled
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.pause == nil || d.diverged != nil {

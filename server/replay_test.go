@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -23,6 +24,8 @@ type counted struct {
 	mu    sync.Mutex
 	calls map[string]int
 	args  map[string][]string
+	// slowStarted is closed when t.slow is called; t.wait waits for it.
+	slowStarted chan struct{}
 }
 
 func (c *counted) count(name string, args json.RawMessage) {
@@ -40,15 +43,22 @@ func (c *counted) n(name string) int {
 
 func replayServer(t *testing.T, pauses PauseStore) (*Server, *counted) {
 	t.Helper()
-	c := &counted{calls: map[string]int{}, args: map[string][]string{}}
+	c := &counted{calls: map[string]int{}, args: map[string][]string{}, slowStarted: make(chan struct{})}
 	tool := func(name string) tools.Tool {
 		return tools.Tool{Server: "t", Name: name, Handler: func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+			switch name {
+			case "slow":
+				close(c.slowStarted)
+				time.Sleep(50 * time.Millisecond) // still in flight when the run pauses
+			case "wait":
+				<-c.slowStarted
+			}
 			c.count(name, args)
 			return mcp.NewToolResultText(fmt.Sprintf(`{"tool":%q,"n":%d}`, name, c.n(name))), nil
 		}}
 	}
 	reg := tools.NewRegistry(tools.Options{})
-	if err := reg.Add(tool("read"), tool("send"), tool("stamp")); err != nil {
+	if err := reg.Add(tool("read"), tool("send"), tool("stamp"), tool("slow"), tool("wait")); err != nil {
 		t.Fatal(err)
 	}
 	return New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"t.send"}}, Pauses: pauses}), c
@@ -267,5 +277,30 @@ func TestApprovalAcrossServers(t *testing.T) {
 				t.Errorf("the same retry again: %s", got)
 			}
 		})
+	}
+}
+
+// TestPauseWithCallsInFlight: a call in flight when the run pauses
+// finishes and is journalled (the retry does not make it again); a call
+// the script starts after the pause is not made.
+func TestPauseWithCallsInFlight(t *testing.T) {
+	s, c := replayServer(t, nil)
+	const code = `const slow = t.slow({}); await t.wait({});
+		const sent = await t.send({}).catch(e => "not sent");
+		await t.read({});
+		return {slow: await slow, sent}`
+	first := call(t, s, code, "", nil)
+	if first["resultType"] != "input_required" {
+		t.Fatalf("first answer: %v", first)
+	}
+	if c.n("slow") != 1 || c.n("wait") != 1 || c.n("read") != 0 || c.n("send") != 0 {
+		t.Errorf("before the answer: %v; want slow finished, read and send not made", c.calls)
+	}
+	res := call(t, s, code, first["requestState"].(string), map[string]any{"action": "accept"})
+	if res["isError"] == true {
+		t.Fatalf("after the answer: %s", text(res))
+	}
+	if c.n("slow") != 1 || c.n("wait") != 1 || c.n("read") != 1 || c.n("send") != 1 {
+		t.Errorf("after the answer: %v; want each call made once", c.calls)
 	}
 }
