@@ -27,6 +27,9 @@ type message struct {
 
 func (m message) isRequest() bool { return m.id != "" && m.method != "" }
 
+// isResponse says whether m is a client's answer to a server request.
+func (m message) isResponse() bool { return m.id != "" && m.method == "" }
+
 func (m message) isCancel() bool { return m.method == string(mcp.MethodNotificationCancelled) }
 
 type messageKey struct{}
@@ -66,15 +69,25 @@ func (h *Handler) mcpEndpoint(next http.Handler) http.Handler {
 	})
 }
 
-// useSession checks that session id is open and the subject's.
+// useSession checks that session id is open and the subject's. A session
+// another replica opened is restored into mcp-go first (restore.go).
 func (h *Handler) useSession(w http.ResponseWriter, r *http.Request, id string) bool {
-	sess, err := h.sessions.use(id, subjectOf(r))
-	if err != nil {
-		if errors.Is(err, errOtherSubject) {
-			h.log.WarnContext(r.Context(), "session id presented by another subject", "session", shortID(id))
-		}
+	sess, err := h.sessions.use(r.Context(), id, subjectOf(r))
+	switch {
+	case errors.Is(err, errOtherSubject):
+		h.log.WarnContext(r.Context(), "session id presented by another subject", "session", shortID(id))
+		fallthrough
+	case errors.Is(err, errNoSession):
 		h.refuse(w, r, http.StatusNotFound, errNoSession.Error())
 		return false
+	case err != nil:
+		h.log.WarnContext(r.Context(), "session lookup failed", "err", err)
+		w.Header().Set("Retry-After", "1")
+		h.refuse(w, r, http.StatusServiceUnavailable, "looking up the session: "+err.Error())
+		return false
+	}
+	if sess.remote && h.opts.Transport == HTTP {
+		sess.restore.Do(func() { h.restore(r.Context(), sess) })
 	}
 	setSession(r, sess.id)
 	return true

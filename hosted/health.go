@@ -1,9 +1,11 @@
 package hosted
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // healthz is liveness: the process serves HTTP.
@@ -23,14 +25,41 @@ func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
 // says so. Such an upstream is listed as down here, without the reason
 // (this endpoint needs no token, and a script may have chosen the words;
 // the reason is in the logs), and mcp_codemode_upstream_up reports it.
-func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	lines, ready := h.readiness()
+	if line, ok := h.storeReady(r.Context()); !ok {
+		lines, ready = append(lines, line), false
+		if lines[0] == "ready" {
+			lines[0] = "not ready"
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	fmt.Fprint(w, strings.Join(lines, "\n")+"\n")
 }
+
+// storeReady asks Options.Ready (the database answers). Unlike an
+// upstream, the database is no tenant's to break, and a replica without it
+// cannot serve what needs it: 503 until it answers again (the load
+// balancer then sends its requests to replicas that can).
+func (h *Handler) storeReady(ctx context.Context) (string, bool) {
+	if h.opts.Ready == nil {
+		return "", true
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := h.opts.Ready(ctx); err != nil {
+		// Not the reason: this endpoint needs no token, and it names hosts.
+		h.log.WarnContext(ctx, "not ready: the database does not answer", "err", err)
+		return "store: down", false
+	}
+	return "", true
+}
+
+// readyTimeout bounds the readiness check of the database.
+const readyTimeout = 3 * time.Second
 
 func (h *Handler) readiness() ([]string, bool) {
 	ready := !h.draining.Load()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -54,6 +55,16 @@ type Options struct {
 	// HTTPClient fetches the JWKS of auth.jwt; nil means a client with a
 	// 10 s timeout.
 	HTTPClient *http.Client
+	// Store, if not nil, is shared with the other replicas of this
+	// deployment: legacy sessions live in its sessions table (valid on
+	// every replica), and its bus carries cancellations, answers to
+	// server requests and tool-list changes to the replica they concern
+	// (replicas.go). nil keeps sessions in this process.
+	Store *store.Store
+	// Ready, if not nil, is asked by /readyz, which answers 503 while it
+	// fails (the database is unreachable); nil means Store.Ready when
+	// there is a Store.
+	Ready func(context.Context) error
 }
 
 // Handler serves the hosted endpoints. Create it with New.
@@ -70,6 +81,7 @@ type Handler struct {
 	mcp      http.Handler // the streamable HTTP transport of mcp-go
 	sse      *sseTransport
 	cancels  *cancels
+	rep      *replicas // nil without shared state
 
 	draining   atomic.Bool
 	streams    context.Context // done at shutdown: GET streams end
@@ -127,8 +139,21 @@ func (h *Handler) configure() error {
 		mcp := h.opts.Server.MCP()
 		h.sessions.forget = func(id string) { mcp.UnregisterSession(context.Background(), id) }
 	}
+	if h.opts.Store != nil {
+		h.startReplicas(storeShared{h.opts.Store})
+		if h.opts.Ready == nil {
+			h.opts.Ready = h.opts.Store.Ready
+		}
+	}
 	h.metrics.watch(h.opts.Registry, h.sessions)
 	return nil
+}
+
+// Close leaves the other replicas' bus; Serve calls it when it returns.
+func (h *Handler) Close() {
+	if h.rep != nil {
+		h.rep.close()
+	}
 }
 
 // routes wires the endpoints; see the package doc for what each request

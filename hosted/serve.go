@@ -27,6 +27,7 @@ func (h *Handler) Serve(ctx context.Context, ln net.Listener, grace time.Duratio
 	go func() { served <- hs.Serve(ln) }()
 	stopSweep := h.sweepSessions()
 	defer stopSweep()
+	defer h.Close()
 	select {
 	case err := <-served:
 		return err
@@ -96,7 +97,9 @@ func (h *Handler) sweepSessions() (stop func()) {
 		for {
 			select {
 			case <-t.C:
-				h.sessions.sweep()
+				if err := h.sessions.sweep(context.Background()); err != nil {
+					h.log.Warn("expiring idle sessions", "err", err)
+				}
 			case <-done:
 				return
 			}

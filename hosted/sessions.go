@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,6 +26,14 @@ import (
 // codemode.max_sessions), so that no client, however many initializes it
 // sends, grows the server's memory beyond what those caps allow. create
 // refuses beyond them with a *tooManySessions.
+//
+// With shared rows (a Store, several replicas), the rows are the registry
+// and this table a cache of the sessions this replica served: create
+// counts the caps in the database, use loads a session another replica
+// opened (remote: mcp-go must be told of it, restore.go) and touches its
+// row at most every touchEvery, which is also when it learns that the
+// session expired or was deleted elsewhere (the bus tells it sooner, see
+// replicas.go). Dropping a cached session here does not end it.
 type sessions struct {
 	idle       time.Duration
 	perSubject int
@@ -33,6 +42,10 @@ type sessions struct {
 	// forget, if not nil, drops what the transport keeps of a session the
 	// table expired (mcp-go's registered session and its client info).
 	forget func(id string)
+	// shared, if not nil, are the rows every replica shares.
+	shared sessionRows
+	// gone, if not nil, tells the other replicas that sessions ended.
+	gone func(ids []string)
 
 	mu        sync.Mutex
 	byID      map[string]*session
@@ -42,9 +55,21 @@ type sessions struct {
 type session struct {
 	id, subject string
 	last        time.Time
-	end         func() // ends the session's stream (SSE); nil for streamable HTTP
-	listening   bool   // a standalone GET stream is open (streamable HTTP)
-	version     string // the protocol version its initialize negotiated; "" before
+	synced      time.Time // the shared row was last touched (shared rows only)
+	end         func()    // ends the session's stream (SSE); nil for streamable HTTP
+	listening   bool      // a standalone GET stream is open (streamable HTTP)
+	state       sessionState
+	remote      bool      // loaded from the shared rows: opened on another replica, or before
+	restore     sync.Once // mcp-go is told of a remote session once
+}
+
+// sessionState is what a session keeps beyond its subject: what another
+// replica needs to serve it as the one that saw its initialize would. It
+// is the JSON of the shared row's state column.
+type sessionState struct {
+	Version    string          `json:"protocolVersion,omitempty"` // negotiated at initialize
+	Initialize json.RawMessage `json:"initialize,omitempty"`      // its params, as slimInitialize kept them
+	LogLevel   string          `json:"logLevel,omitempty"`        // from logging/setLevel
 }
 
 // Why a session id was refused. Both mean 404 to the client: to another
@@ -78,6 +103,11 @@ const (
 	defaultMaxSessionsPerSubject = 32
 )
 
+// touchEvery is how often, at most, a session's shared row is touched
+// while it is used: each touch is a database round trip, so a session's
+// idle expiry across replicas is exact to within it.
+const touchEvery = 5 * time.Second
+
 func newSessions(idle time.Duration, perSubject, total int) *sessions {
 	if idle <= 0 {
 		idle = 30 * time.Minute
@@ -92,10 +122,17 @@ func newSessions(idle time.Duration, perSubject, total int) *sessions {
 		byID: map[string]*session{}, bySubject: map[string]int{}}
 }
 
-// create opens a session for subject; end, if not nil, ends its stream.
-// Over a cap it first expires the idle sessions, then refuses.
-func (t *sessions) create(subject string, end func()) (*session, error) {
-	s := &session{id: newID(), subject: subject, last: t.now(), end: end}
+// touchPeriod is touchEvery, shorter for a short idle timeout.
+func (t *sessions) touchPeriod() time.Duration { return min(touchEvery, t.idle/4) }
+
+// create opens a session for subject with state; end, if not nil, ends its
+// stream. Over a cap it first expires the idle sessions, then refuses.
+func (t *sessions) create(ctx context.Context, subject string, state sessionState, end func()) (*session, error) {
+	now := t.now()
+	s := &session{id: newID(), subject: subject, last: now, synced: now, end: end, state: state}
+	if t.shared != nil {
+		return s, t.createShared(ctx, s)
+	}
 	t.mu.Lock()
 	err := t.room(subject)
 	var expired []*session
@@ -104,8 +141,7 @@ func (t *sessions) create(subject string, end func()) (*session, error) {
 		err = t.room(subject)
 	}
 	if err == nil {
-		t.byID[s.id] = s
-		t.bySubject[subject]++
+		t.insert(s)
 	}
 	t.mu.Unlock()
 	t.ended(expired)
@@ -113,6 +149,37 @@ func (t *sessions) create(subject string, end func()) (*session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createShared inserts s's row, the caps counted in the database, and
+// caches s.
+func (t *sessions) createShared(ctx context.Context, s *session) error {
+	state, _ := json.Marshal(s.state)
+	row := sessionRow{ID: s.id, Subject: s.subject, State: string(state), Created: s.last, Used: s.last}
+	expired, err := t.shared.createSession(ctx, row, t.perSubject, t.total, s.last.Add(-t.idle))
+	t.dropAll(expired, true)
+	var full *sessionCap
+	switch {
+	case errors.As(err, &full):
+		key, limit := "codemode.max_sessions", t.total
+		if full.perSubject {
+			key, limit = "codemode.max_sessions_per_subject", t.perSubject
+		}
+		wait := max(full.oldest.Add(t.idle).Sub(t.now()), time.Second)
+		return &tooManySessions{key: key, limit: limit, idle: t.idle, retryAfter: wait}
+	case err != nil:
+		return err
+	}
+	t.mu.Lock()
+	t.insert(s)
+	t.mu.Unlock()
+	return nil
+}
+
+// insert adds s to the table; t.mu must be held.
+func (t *sessions) insert(s *session) {
+	t.byID[s.id] = s
+	t.bySubject[s.subject]++
 }
 
 // room says whether subject may open one more session; t.mu must be held.
@@ -139,21 +206,28 @@ func (t *sessions) refusal(key string, limit int, subject string, bySubject bool
 	return &tooManySessions{key: key, limit: limit, idle: t.idle, retryAfter: wait}
 }
 
-// use returns the session id names for subject, marking it used.
-func (t *sessions) use(id, subject string) (*session, error) {
+// use returns the session id names for subject, marking it used. With
+// shared rows, a session this table does not hold is looked up there.
+func (t *sessions) use(ctx context.Context, id, subject string) (*session, error) {
 	t.mu.Lock()
 	s := t.byID[id]
 	var err error
 	switch {
+	case s == nil && t.shared != nil:
+		t.mu.Unlock()
+		return t.load(ctx, id, subject)
 	case s == nil:
 		err = errNoSession
+	case s.subject != subject:
+		err = errOtherSubject
+	case t.shared != nil:
+		t.mu.Unlock()
+		return s, t.touch(ctx, s)
 	case t.now().Sub(s.last) > t.idle:
 		t.drop(s)
 		t.mu.Unlock()
 		t.ended([]*session{s})
 		return nil, errNoSession
-	case s.subject != subject:
-		err = errOtherSubject
 	default:
 		s.last = t.now()
 	}
@@ -164,6 +238,56 @@ func (t *sessions) use(id, subject string) (*session, error) {
 	return s, nil
 }
 
+// touch marks a cached session used, and touches its shared row when it
+// was not touched for touchPeriod: a row gone (expired, or deleted on
+// another replica) ends the session here too.
+func (t *sessions) touch(ctx context.Context, s *session) error {
+	now := t.now()
+	t.mu.Lock()
+	s.last = now
+	due := now.Sub(s.synced) >= t.touchPeriod()
+	t.mu.Unlock()
+	if !due {
+		return nil
+	}
+	ok, err := t.shared.touchSession(ctx, s.id, s.subject, now, now.Add(-t.idle))
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		t.dropAll([]string{s.id}, false)
+		return errNoSession
+	}
+	t.mu.Lock()
+	s.synced = now
+	t.mu.Unlock()
+	return nil
+}
+
+// load caches a session of the shared rows that this table does not hold.
+func (t *sessions) load(ctx context.Context, id, subject string) (*session, error) {
+	row, found, err := t.shared.loadSession(ctx, id)
+	now := t.now()
+	switch {
+	case err != nil:
+		return nil, err
+	case !found || now.Sub(row.Used) > t.idle:
+		return nil, errNoSession
+	case row.Subject != subject:
+		return nil, errOtherSubject
+	}
+	s := &session{id: id, subject: subject, last: now, synced: row.Used, remote: true}
+	_ = json.Unmarshal([]byte(row.State), &s.state)
+	t.mu.Lock()
+	if have := t.byID[id]; have != nil {
+		s = have // another request loaded it first
+	} else {
+		t.insert(s)
+	}
+	t.mu.Unlock()
+	return s, t.touch(ctx, s)
+}
+
 // errListening refuses a second GET stream of a session.
 var errListening = errors.New("this session already has a GET stream open; " +
 	"a session listens on one at a time: close the other first")
@@ -171,7 +295,8 @@ var errListening = errors.New("this session already has a GET stream open; " +
 // listen marks that session id has a standalone GET stream open, unless
 // it already has one (errListening): each would hold a connection, a
 // goroutine and their buffers for as long as the client likes. done
-// unmarks it.
+// unmarks it. With several replicas the mark is this replica's: a session
+// may hold one stream on each.
 func (t *sessions) listen(id string) (done func(), err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -190,13 +315,27 @@ func (t *sessions) listen(id string) (done func(), err error) {
 	}, nil
 }
 
-// setVersion records the protocol version session id negotiated.
-func (t *sessions) setVersion(id, version string) {
+// update changes the state of session id with f, and saves it in the
+// shared rows.
+func (t *sessions) update(ctx context.Context, id string, f func(*sessionState)) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if s := t.byID[id]; s != nil {
-		s.version = version
+	s := t.byID[id]
+	if s == nil {
+		t.mu.Unlock()
+		return nil
 	}
+	f(&s.state)
+	state, _ := json.Marshal(s.state)
+	t.mu.Unlock()
+	if t.shared == nil {
+		return nil
+	}
+	return t.shared.saveSession(ctx, id, s.subject, string(state))
+}
+
+// setVersion records the protocol version session id negotiated.
+func (t *sessions) setVersion(ctx context.Context, id, version string) error {
+	return t.update(ctx, id, func(st *sessionState) { st.Version = version })
 }
 
 // version is the protocol version subject's session id negotiated, or ""
@@ -205,30 +344,68 @@ func (t *sessions) version(id, subject string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.byID[id]; s != nil && s.subject == subject {
-		return s.version
+		return s.state.Version
 	}
 	return ""
 }
 
-// remove forgets a session its client or transport closed.
-func (t *sessions) remove(id string) {
+// remove ends a session its client or transport closed, on every replica.
+func (t *sessions) remove(ctx context.Context, id string) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if s := t.byID[id]; s != nil {
 		t.drop(s)
 	}
+	t.mu.Unlock()
+	if t.shared == nil {
+		return nil
+	}
+	if err := t.shared.deleteSession(ctx, id); err != nil {
+		return err
+	}
+	if t.gone != nil {
+		t.gone([]string{id})
+	}
+	return nil
 }
 
-// sweep expires every session idle for too long.
-func (t *sessions) sweep() {
+// dropAll forgets sessions whose shared rows are gone, ending their
+// streams here; tell says to tell the other replicas (this replica
+// deleted the rows).
+func (t *sessions) dropAll(ids []string, tell bool) {
+	var out []*session
+	t.mu.Lock()
+	for _, id := range ids {
+		if s := t.byID[id]; s != nil {
+			t.drop(s)
+			out = append(out, s)
+		}
+	}
+	t.mu.Unlock()
+	t.ended(out)
+	if tell && t.gone != nil && len(ids) > 0 {
+		t.gone(ids)
+	}
+}
+
+// sweep expires every session idle for too long: from this table, and
+// with shared rows, the rows idle on every replica (each replica sweeps;
+// a row deleted twice is deleted once).
+func (t *sessions) sweep(ctx context.Context) error {
 	t.mu.Lock()
 	expired := t.expireIdle()
 	t.mu.Unlock()
 	t.ended(expired)
+	if t.shared == nil {
+		return nil
+	}
+	ids, err := t.shared.expireSessions(ctx, t.now().Add(-t.idle))
+	t.dropAll(ids, true)
+	return err
 }
 
-// expireIdle drops the sessions idle for too long and returns them; t.mu
-// must be held.
+// expireIdle drops the sessions idle for too long here and returns them;
+// t.mu must be held. With shared rows, this drops only the cache: the
+// session may be in use on another replica.
 func (t *sessions) expireIdle() []*session {
 	var out []*session
 	now := t.now()
@@ -239,6 +416,16 @@ func (t *sessions) expireIdle() []*session {
 		}
 	}
 	return out
+}
+
+// forgetHere drops a session from this table only (mcp-go's idle sweeper,
+// or its shutdown): with shared rows it lives on for the other replicas.
+func (t *sessions) forgetHere(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.byID[id]; s != nil {
+		t.drop(s)
+	}
 }
 
 // drop deletes s from the table; t.mu must be held.
@@ -262,7 +449,8 @@ func (t *sessions) ended(expired []*session) {
 	}
 }
 
-// count is the number of open sessions.
+// count is the number of open sessions (with shared rows: that this
+// replica holds).
 func (t *sessions) count() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -305,6 +493,8 @@ type idManager struct {
 	t       *sessions
 	subject string
 	res     *reservation // nil but for a request that may open a session
+	ctx     context.Context
+	here    bool // no request: mcp-go's sweeper or shutdown, which end a session on this replica only
 }
 
 // Generate hands mcp-go the session reserved for the request. Without one
@@ -320,43 +510,57 @@ func (m idManager) Generate() string {
 }
 
 func (m idManager) Validate(id string) (bool, error) {
-	_, err := m.t.use(id, m.subject)
+	_, err := m.t.use(m.ctx, id, m.subject)
 	return false, err
 }
 
 func (m idManager) Terminate(id string) (bool, error) {
-	m.t.remove(id)
-	return false, nil
+	if m.here && m.t.shared != nil {
+		m.t.forgetHere(id)
+		return false, nil
+	}
+	return false, m.t.remove(m.ctx, id)
 }
 
 // ResolveSessionIdManager gives mcp-go the manager of the request's
 // subject. mcp-go's idle sweeper passes a nil request: it only terminates.
 func (t *sessions) ResolveSessionIdManager(r *http.Request) mcpserver.SessionIdManager {
 	if r == nil {
-		return idManager{t: t}
+		return idManager{t: t, ctx: context.Background(), here: true}
 	}
 	res, _ := r.Context().Value(reservationKey{}).(*reservation)
-	return idManager{t: t, subject: tools.Subject(r.Context()), res: res}
+	return idManager{t: t, subject: tools.Subject(r.Context()), res: res, ctx: r.Context()}
 }
 
 // reserve opens a session for the request's subject and puts it in the
 // request's context for Generate. release forgets it unless Generate took
 // it and keep says the session outlives the request.
 func (t *sessions) reserve(r *http.Request) (_ *http.Request, release func(keep bool), _ error) {
-	s, err := t.create(tools.Subject(r.Context()), nil)
+	var state sessionState
+	if m := messageFrom(r); m.method == string(mcp.MethodInitialize) {
+		state = sessionState{Version: negotiated(m.raw), Initialize: initializeParams(m.raw)}
+	}
+	s, err := t.create(r.Context(), tools.Subject(r.Context()), state, nil)
 	if err != nil {
 		return r, nil, err
 	}
 	res := &reservation{id: s.id}
-	if m := messageFrom(r); m.method == string(mcp.MethodInitialize) {
-		t.setVersion(s.id, negotiated(m.raw))
-	}
 	release = func(keep bool) {
 		if _, unused := res.take(); unused || !keep {
-			t.remove(s.id)
+			_ = t.remove(context.WithoutCancel(r.Context()), s.id)
 		}
 	}
 	return r.WithContext(context.WithValue(r.Context(), reservationKey{}, res)), release, nil
+}
+
+// initializeParams are the params of an initialize, as slimInitialize kept
+// them.
+func initializeParams(body []byte) json.RawMessage {
+	var in struct {
+		Params json.RawMessage `json:"params"`
+	}
+	_ = json.Unmarshal(body, &in)
+	return in.Params
 }
 
 // endAll ends the stream of every session that has one.

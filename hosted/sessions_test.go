@@ -1,6 +1,7 @@
 package hosted
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -11,32 +12,33 @@ import (
 // request, and expires idle, ending its stream, when swept or when used.
 func TestSessionTable(t *testing.T) {
 	now := time.Unix(0, 0)
+	ctx := context.Background()
 	tab := newSessions(time.Minute, 0, 0)
 	tab.now = func() time.Time { return now }
 	ended := make(chan string, 2)
-	a, _ := tab.create("alice", func() { ended <- "a" })
-	b, _ := tab.create("bob", func() { ended <- "b" })
-	if _, err := tab.use(a.id, "bob"); !errors.Is(err, errOtherSubject) {
+	a, _ := tab.create(ctx, "alice", sessionState{}, func() { ended <- "a" })
+	b, _ := tab.create(ctx, "bob", sessionState{}, func() { ended <- "b" })
+	if _, err := tab.use(ctx, a.id, "bob"); !errors.Is(err, errOtherSubject) {
 		t.Errorf("bob using alice's session: %v", err)
 	}
 	now = now.Add(50 * time.Second)
-	if _, err := tab.use(a.id, "alice"); err != nil {
+	if _, err := tab.use(ctx, a.id, "alice"); err != nil {
 		t.Errorf("alice: %v", err)
 	}
 	now = now.Add(30 * time.Second) // b idle 80 s, a 30 s
-	tab.sweep()
+	_ = tab.sweep(ctx)
 	if got := <-ended; got != "b" || tab.count() != 1 {
 		t.Errorf("swept %q, %d left; want b swept, 1 left", got, tab.count())
 	}
-	if _, err := tab.use(b.id, "bob"); !errors.Is(err, errNoSession) {
+	if _, err := tab.use(ctx, b.id, "bob"); !errors.Is(err, errNoSession) {
 		t.Errorf("an expired session: %v", err)
 	}
 	now = now.Add(2 * time.Minute)
-	if _, err := tab.use(a.id, "alice"); !errors.Is(err, errNoSession) || <-ended != "a" {
+	if _, err := tab.use(ctx, a.id, "alice"); !errors.Is(err, errNoSession) || <-ended != "a" {
 		t.Errorf("an idle session used: %v", err)
 	}
 	m := tab.ResolveSessionIdManager(nil) // mcp-go's sweeper asks without a request
-	c, _ := tab.create("carol", nil)
+	c, _ := tab.create(ctx, "carol", sessionState{}, nil)
 	id := c.id
 	if _, err := m.Terminate(id); err != nil || tab.count() != 0 {
 		t.Errorf("terminate: %v, %d left", err, tab.count())
@@ -52,14 +54,15 @@ func TestSessionTable(t *testing.T) {
 // so does one removed; the transport forgets what the table expires.
 func TestSessionCaps(t *testing.T) {
 	now := time.Unix(0, 0)
+	ctx := context.Background()
 	tab := newSessions(time.Minute, 2, 3)
 	tab.now = func() time.Time { return now }
 	var forgot []string
 	tab.forget = func(id string) { forgot = append(forgot, id) }
-	a1, _ := tab.create("alice", nil)
+	a1, _ := tab.create(ctx, "alice", sessionState{}, nil)
 	now = now.Add(10 * time.Second)
-	a2, _ := tab.create("alice", nil)
-	_, err := tab.create("alice", nil)
+	a2, _ := tab.create(ctx, "alice", sessionState{}, nil)
+	_, err := tab.create(ctx, "alice", sessionState{}, nil)
 	var tm *tooManySessions
 	if !errors.As(err, &tm) || tm.key != "codemode.max_sessions_per_subject" || tm.retryAfter != 50*time.Second {
 		t.Fatalf("alice's third session: %v (%+v); want max_sessions_per_subject, retry after 50s", err, tm)
@@ -67,19 +70,19 @@ func TestSessionCaps(t *testing.T) {
 	if err.Error() != "too many sessions: this subject has 2 open, the most codemode.max_sessions_per_subject allows" {
 		t.Errorf("message: %q", err)
 	}
-	if _, err := tab.create("bob", nil); err != nil {
+	if _, err := tab.create(ctx, "bob", sessionState{}, nil); err != nil {
 		t.Fatalf("bob, while alice is at her cap: %v", err)
 	}
-	_, err = tab.create("carol", nil)
+	_, err = tab.create(ctx, "carol", sessionState{}, nil)
 	if !errors.As(err, &tm) || tm.key != "codemode.max_sessions" || tm.retryAfter != 50*time.Second {
 		t.Fatalf("carol, the server full: %v (%+v)", err, tm)
 	}
-	tab.remove(a2.id)
-	if _, err := tab.create("carol", nil); err != nil {
+	_ = tab.remove(ctx, a2.id)
+	if _, err := tab.create(ctx, "carol", sessionState{}, nil); err != nil {
 		t.Fatalf("carol, after alice closed one: %v", err)
 	}
 	now = now.Add(61 * time.Second) // a1 idle 71 s, the others 61 s: all expire
-	if _, err := tab.create("alice", nil); err != nil || tab.count() != 1 {
+	if _, err := tab.create(ctx, "alice", sessionState{}, nil); err != nil || tab.count() != 1 {
 		t.Fatalf("alice, her sessions idle: %v, %d open; want 1", err, tab.count())
 	}
 	if len(forgot) != 3 || !slices.Contains(forgot, a1.id) {
@@ -92,8 +95,9 @@ func TestSessionCaps(t *testing.T) {
 
 // TestSessionListen: one GET stream per session; none for a session gone.
 func TestSessionListen(t *testing.T) {
+	ctx := context.Background()
 	tab := newSessions(time.Minute, 0, 0)
-	s, _ := tab.create("alice", nil)
+	s, _ := tab.create(ctx, "alice", sessionState{}, nil)
 	done, err := tab.listen(s.id)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +110,7 @@ func TestSessionListen(t *testing.T) {
 		t.Errorf("a stream after the first ended: %v", err)
 	}
 	done()
-	tab.remove(s.id)
+	_ = tab.remove(ctx, s.id)
 	if _, err := tab.listen(s.id); !errors.Is(err, errNoSession) {
 		t.Errorf("a stream of a closed session: %v", err)
 	}

@@ -60,7 +60,7 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	ended := make(chan struct{})
 	end := sync.OnceFunc(func() { close(ended) })
-	sess, err := t.h.sessions.create(subjectOf(r), end)
+	sess, err := t.h.sessions.create(r.Context(), subjectOf(r), sessionState{}, end)
 	if err != nil {
 		t.h.tooManySessions(w, r, err)
 		return
@@ -71,7 +71,7 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 	defer func() { _ = out.rc.SetWriteDeadline(time.Time{}) }() // the connection may serve another request
 	conn, err := t.h.opts.Server.NewConn(sess.id, out.event)
 	if err != nil {
-		t.h.sessions.remove(sess.id)
+		_ = t.h.sessions.remove(r.Context(), sess.id)
 		t.h.refuse(w, r, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -112,7 +112,9 @@ func (t *sseTransport) close(id string, c *server.Conn, out *sseWriter) {
 	t.mu.Lock()
 	delete(t.conns, id)
 	t.mu.Unlock()
-	t.h.sessions.remove(id)
+	if err := t.h.sessions.remove(context.Background(), id); err != nil {
+		t.h.log.Warn("ending the session", "session", shortID(id), "err", err)
+	}
 	c.Close()
 	out.stop()
 }
@@ -145,7 +147,7 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		c.out.answered(m.cancelID) // a cancelled request gets no answer
 	}
 	if m.method == string(mcp.MethodInitialize) {
-		t.h.sessions.setVersion(id, negotiated(m.raw))
+		_ = t.h.sessions.setVersion(r.Context(), id, negotiated(m.raw))
 	}
 	c.conn.Handle(r.Context(), m.raw)
 	w.WriteHeader(http.StatusAccepted)

@@ -20,6 +20,7 @@ type streamWriter struct {
 	w         http.ResponseWriter
 	sse       bool        // the client accepts text/event-stream
 	cancelled func() bool // the request was cancelled: nothing more of it is sent
+	out       *stream     // gives server requests this replica's ids; nil without replicas
 
 	qmu     sync.Mutex
 	queue   [][]byte
@@ -143,7 +144,10 @@ func (sw *streamWriter) Write(b []byte) (int, error) {
 		sw.body = append(sw.body, b...)
 		return len(b), nil
 	}
-	return sw.w.Write(b)
+	if _, err := sw.w.Write(sw.out.rewrite(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 func (sw *streamWriter) Flush() {
@@ -175,6 +179,7 @@ func (sw *streamWriter) finish(cancelled bool) {
 		flush(sw.w)
 	}
 	sw.done = true
+	sw.out.end()
 }
 
 func writeEvent(w http.ResponseWriter, data []byte) {

@@ -40,10 +40,12 @@ func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet:
 		h.serveGet(w, r)
 	case m.isCancel():
-		h.cancels.cancel(cancelKey(r, m.cancelID))
+		h.cancel(r, m.cancelID)
 		w.WriteHeader(http.StatusAccepted)
 	case m.isRequest():
 		h.serveRequest(w, r, m)
+	case m.isResponse() && h.rep != nil:
+		h.rep.answer(w, r, m)
 	default:
 		h.mcp.ServeHTTP(w, r)
 	}
@@ -78,8 +80,31 @@ func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request) {
 		}
 		defer done()
 	}
+	if h.rep != nil {
+		st := h.rep.out.stream(r)
+		defer st.end()
+		w = &rewriter{ResponseWriter: w, st: st}
+	}
 	h.mcp.ServeHTTP(w, r)
 }
+
+// rewriter gives the server requests on a GET stream ids of this replica
+// (outbound.go).
+type rewriter struct {
+	http.ResponseWriter
+	st *stream
+}
+
+func (w *rewriter) Write(b []byte) (int, error) {
+	if _, err := w.ResponseWriter.Write(w.st.rewrite(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (w *rewriter) Flush() { flush(w.ResponseWriter) }
+
+func (w *rewriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (h *Handler) stateful() bool { return h.opts.Transport == HTTP && !h.opts.Config.Stateless }
 
@@ -117,8 +142,24 @@ func (h *Handler) serveRequest(w http.ResponseWriter, r *http.Request, m message
 	p := h.cancels.add(key, cancel)
 	defer h.cancels.remove(key, p)
 	sw := newStreamWriter(w, acceptsSSE(r), p.wasCancelled)
+	if h.rep != nil {
+		sw.out = h.rep.out.stream(r)
+	}
 	h.mcp.ServeHTTP(sw, r.WithContext(server.WithStream(ctx, sw)))
 	sw.finish(p.wasCancelled())
+	if m.method == string(mcp.MethodSetLogLevel) {
+		h.keepLevel(r, m)
+	}
+}
+
+// cancel interrupts the request a notifications/cancelled names, here or,
+// when it does not run here, on the replica that runs it.
+func (h *Handler) cancel(r *http.Request, id string) {
+	if h.cancels.cancel(cancelKey(r, id)) || h.rep == nil {
+		return
+	}
+	h.rep.publish(r.Context(), chanCancel, forwarded{Subject: subjectOf(r),
+		Session: r.Header.Get(mcpserver.HeaderKeySessionID), ID: id})
 }
 
 // opensSession says whether mcp-go will open a session for m: an
@@ -181,16 +222,17 @@ func (c *cancels) remove(key string, p *inflightReq) {
 	}
 }
 
-// cancel interrupts the request under key, if it is in flight.
-func (c *cancels) cancel(key string) {
+// cancel interrupts the request under key, if it is in flight here.
+func (c *cancels) cancel(key string) bool {
 	c.mu.Lock()
 	p := c.m[key]
 	c.mu.Unlock()
 	if p == nil {
-		return
+		return false
 	}
 	p.mu.Lock()
 	p.cancelled = true
 	p.mu.Unlock()
 	p.cancel()
+	return true
 }

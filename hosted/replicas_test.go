@@ -1,0 +1,296 @@
+package hosted
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/server"
+	"github.com/mcp-codemode/mcp-codemode/store"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// backends are the shared states replicas are tested on: one in-memory
+// Store for both (SQLite, the bus in process), and two Stores on one
+// PostgreSQL database (the bus through LISTEN/NOTIFY).
+var backends = []struct {
+	name   string
+	stores func(t *testing.T, n int) []*store.Store
+}{
+	{"memory", func(t *testing.T, n int) []*store.Store {
+		st := openStore(t, store.Options{})
+		return slices.Repeat([]*store.Store{st}, n)
+	}},
+	{"postgres", func(t *testing.T, n int) []*store.Store {
+		url := testenv.Postgres(t)
+		var out []*store.Store
+		for range n {
+			out = append(out, openStore(t, store.Options{URL: url}))
+		}
+		return out
+	}},
+}
+
+func openStore(t *testing.T, o store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// eachBackend runs test on every backend with n replicas.
+func eachBackend(t *testing.T, c config.Codemode, n int, test func(t *testing.T, rs []*fixture)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			var rs []*fixture
+			for _, st := range b.stores(t, n) {
+				rs = append(rs, newReplica(t, c, st))
+			}
+			test(t, rs)
+		})
+	}
+}
+
+// newReplica is newFixture on streamable HTTP sharing st.
+func newReplica(t *testing.T, c config.Codemode, st *store.Store) *fixture {
+	t.Helper()
+	f := &fixture{started: make(chan struct{}, 100), cancelled: make(chan time.Time, 100)}
+	reg := stepRegistry(t, f)
+	srv := server.New(reg, server.Options{Limits: c, Logger: testLogger(t)})
+	h, err := New(Options{Server: srv, Registry: reg, Transport: HTTP, Config: c, Loopback: true,
+		Logger: testLogger(t), MaxBodyBytes: 64 << 10, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	f.h = h
+	f.srv = httptest.NewServer(h)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// on returns a copy of c that posts to replica f.
+func (c *client) on(f *fixture) *client {
+	o := *c
+	o.url = f.srv.URL + "/mcp"
+	o.header = map[string]string{}
+	for k, v := range c.header {
+		o.header[k] = v
+	}
+	return &o
+}
+
+const initializeElicit = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",` +
+	`"capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}}`
+
+// initializeWith opens a session with the initialize body init.
+func (c *client) initializeWith(init string) *client {
+	c.t.Helper()
+	resp := c.post(init)
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("initialize: %s %s", resp.Status, body(resp))
+	}
+	c.session = resp.Header.Get("Mcp-Session-Id")
+	c.header["MCP-Protocol-Version"] = "2025-06-18"
+	return c
+}
+
+// events reads the messages of an SSE response as they come.
+func events(t *testing.T, resp *http.Response) <-chan map[string]any {
+	out := make(chan map[string]any, 16)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var m map[string]any
+				if json.Unmarshal([]byte(data), &m) == nil {
+					out <- m
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// next is the next message of ch with method ("" for a response), skipping
+// others.
+func next(t *testing.T, ch <-chan map[string]any, method string) map[string]any {
+	t.Helper()
+	timeout := time.After(testenv.Within(10 * time.Second))
+	for {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				t.Fatalf("the stream ended before a %q", method)
+			}
+			if got, _ := m["method"].(string); got == method {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("no %q came", method)
+		}
+	}
+}
+
+// TestReplicaSessions: a legacy session opened on one replica is served by
+// the others, with what its initialize and logging/setLevel said; it stays
+// its subject's; the caps count every replica's sessions; DELETE on one
+// ends it on all.
+func TestReplicaSessions(t *testing.T) {
+	c := authConfig(config.Codemode{MaxSessionsPerSubject: 2})
+	eachBackend(t, c, 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := a.client(t, tokenA).initializeWith(initialize)
+		alice.header["MCP-Protocol-Version"] = "2025-06-18"
+		if r := alice.post(`{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"info"}}`); r.StatusCode != http.StatusOK {
+			t.Fatalf("setLevel on A: %s %s", r.Status, body(r))
+		}
+		ms := messages(t, alice.on(b).post(executeReq(2, `console.log("from B"); await step.ok(); return 6*7`, `{"progressToken":"p"}`)))
+		if got := summary(ms); !slices.Contains(got, "notifications/message") || resultText(t, ms[len(ms)-1]) == "" {
+			t.Errorf("execute on B: %v; want its console line (the level set on A) and its result", got)
+		}
+		if text := resultText(t, ms[len(ms)-1]); !strings.Contains(text, "42") {
+			t.Errorf("execute on B: %s", text)
+		}
+		bob := b.client(t, tokenB)
+		bob.session = alice.session
+		if r := bob.post(executeReq(3, `return 1`, "")); r.StatusCode != http.StatusNotFound {
+			t.Errorf("bob with alice's session on B: %s; want 404", r.Status)
+		}
+		b.client(t, tokenA).initializeWith(initialize)
+		r := a.client(t, tokenA).post(initialize)
+		if r.StatusCode != http.StatusTooManyRequests || !strings.Contains(body(r), "codemode.max_sessions_per_subject") {
+			t.Errorf("alice's third session, her two on A and B: %s; want 429 naming the cap", r.Status)
+		}
+		if r := alice.on(b).do(http.MethodDelete, ""); r.StatusCode != http.StatusOK {
+			t.Fatalf("DELETE on B: %s", r.Status)
+		}
+		// A learns of it from the bus, within milliseconds.
+		deadline := time.Now().Add(testenv.Within(time.Second))
+		for alice.post(executeReq(4, `return 1`, "")).StatusCode != http.StatusNotFound {
+			if time.Now().After(deadline) {
+				t.Fatal("alice's session, deleted on B, is still served on A")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if r := a.client(t, tokenA).post(initialize); r.StatusCode != http.StatusOK {
+			t.Errorf("a session in place of the deleted one: %s", r.Status)
+		}
+	})
+}
+
+// TestReplicaCancel: notifications/cancelled posted to one replica
+// interrupts the request running on another, whose POST then ends without
+// a response; another subject's cancel does nothing.
+func TestReplicaCancel(t *testing.T) {
+	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := a.client(t, tokenA).initializeWith(initialize)
+		bob := b.client(t, tokenB).initializeWith(initialize)
+		done := make(chan []map[string]any, 1)
+		go func() { done <- messages(t, alice.post(executeReq(5, `await step.block(); return "not reached"`, ""))) }()
+		<-a.started
+		bob.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5}}`)
+		sent := time.Now()
+		if r := alice.on(b).post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5}}`); r.StatusCode != http.StatusAccepted {
+			t.Fatalf("notifications/cancelled on B: %s", r.Status)
+		}
+		select {
+		case at := <-a.cancelled:
+			t.Logf("cancelled on A %v after the notification was posted to B", at.Sub(sent))
+			if d := at.Sub(sent); d > time.Second {
+				t.Errorf("cancelled %v after; SPEC §7 allows one second", d)
+			}
+		case <-time.After(testenv.Within(5 * time.Second)):
+			t.Fatal("the request on A was not cancelled")
+		}
+		if ms := <-done; len(ms) != 0 {
+			t.Errorf("the cancelled request got %v; want no response", summary(ms))
+		}
+	})
+}
+
+// TestReplicaElicitation: the approval one replica asks for is answered by
+// a POST to another; an answer from another subject's session (knowing
+// the id) is ignored.
+func TestReplicaElicitation(t *testing.T) {
+	c := authConfig(config.Codemode{RequireApproval: []string{"step.ok"}})
+	eachBackend(t, c, 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := a.client(t, tokenA).initializeWith(initializeElicit)
+		bob := b.client(t, tokenB).initializeWith(initializeElicit)
+		ch := events(t, alice.post(executeReq(7, `await step.ok(); return "approved"`, "")))
+		ask := next(t, ch, string(mcp.MethodElicitationCreate))
+		id, _ := json.Marshal(ask["id"])
+		if !strings.HasPrefix(string(id), `"codemode-`+a.h.rep.id+`-`) {
+			t.Errorf("the request's id %s does not name replica A (%s)", id, a.h.rep.id)
+		}
+		answer := fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{}}}`, id)
+		if r := bob.post(answer); r.StatusCode != http.StatusAccepted {
+			t.Errorf("bob's answer: %s", r.Status)
+		}
+		sent := time.Now()
+		if r := alice.on(b).post(answer); r.StatusCode != http.StatusAccepted {
+			t.Fatalf("alice's answer on B: %s %s", r.Status, body(r))
+		}
+		res := next(t, ch, "")
+		t.Logf("the answer posted to B reached A's execution in %v", time.Since(sent))
+		if text := resultText(t, res); !strings.Contains(text, "approved") {
+			t.Errorf("after the approval: %s", text)
+		}
+	})
+}
+
+// TestReplicaElicitationForeign: bob's answer is not taken for alice's,
+// even on the replica that asked.
+func TestReplicaElicitationForeign(t *testing.T) {
+	c := authConfig(config.Codemode{RequireApproval: []string{"step.ok"}, Timeout: 2 * time.Second})
+	eachBackend(t, c, 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := a.client(t, tokenA).initializeWith(initializeElicit)
+		bob := a.client(t, tokenB).initializeWith(initializeElicit)
+		ch := events(t, alice.post(executeReq(8, `await step.ok(); return "approved"`, "")))
+		id, _ := json.Marshal(next(t, ch, string(mcp.MethodElicitationCreate))["id"])
+		answer := fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{}}}`, id)
+		bob.post(answer)
+		bob.on(b).post(answer)
+		if text := resultText(t, next(t, ch, "")); strings.Contains(text, `"approved"`) {
+			t.Errorf("bob's answer approved alice's call: %s", text)
+		}
+	})
+}
+
+// TestReplicaListChanged: a change of one replica's tools reaches the GET
+// streams of the others' sessions as notifications/tools/list_changed.
+func TestReplicaListChanged(t *testing.T) {
+	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := b.client(t, tokenA).initializeWith(initialize)
+		ch := events(t, alice.do(http.MethodGet, ""))
+		time.Sleep(50 * time.Millisecond) // the stream is open before the change
+		reg := a.h.opts.Registry
+		if err := reg.Add(tools.Tool{Server: "extra", Name: "tool", Handler: okTool}); err != nil {
+			t.Fatal(err)
+		}
+		next(t, ch, string(mcp.MethodNotificationToolsListChanged))
+	})
+}
+
+func okTool(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+	return mcp.NewToolResultText(`"ok"`), nil
+}
