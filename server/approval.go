@@ -173,11 +173,15 @@ func (s *Server) cannotAsk(ctx context.Context, e tools.Entry, what, setting str
 		rule = r // the entry to take out, which may name another tool (an alias) or the namespace
 	}
 	if mcpserver.IsModernRequest(ctx) {
-		// 2026-07-28 has no server requests in the middle of a call;
-		// asking there takes multi round-trip requests, not built yet.
-		return approvalError("%s needs the user's approval (%s), but this client speaks MCP 2026-07-28, "+
-			"where mcp-codemode cannot ask yet; the user can take %s out of %s in mcp-codemode's configuration, "+
-			"or set the client to MCP 2025-11-25, where it is asked", what, setting, rule, setting)
+		if d, _ := durableFrom(ctx); d != nil {
+			// A run pauses at a call of the script; its imports are read
+			// before it starts.
+			return approvalError("%s needs the user's approval (%s) to import a file, which is read before the script runs, "+
+				"where it cannot pause to ask; read it with workspace.read_file in the script instead, or take %s out of %s",
+				what, setting, rule, setting)
+		}
+		return approvalError("%s needs the user's approval (%s), but this client cannot be asked: its requests do not declare "+
+			"the elicitation capability; use a client that does, or take %s out of %s", what, setting, rule, setting)
 	}
 	return approvalError("%s needs the user's approval (%s), but this client cannot be asked: it does not support MCP elicitation; "+
 		"use a client that does, or take %s out of %s", what, setting, rule, setting)

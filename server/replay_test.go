@@ -73,7 +73,12 @@ const modernMeta = `{"io.modelcontextprotocol/protocolVersion":"2026-07-28",
 // returns the result's JSON.
 func call(t *testing.T, s *Server, code, state string, answer any) map[string]any {
 	t.Helper()
-	params := map[string]any{"name": "execute", "arguments": map[string]any{"code": code}, "_meta": json.RawMessage(modernMeta)}
+	return callWith(t, s, modernMeta, code, state, answer)
+}
+
+func callWith(t *testing.T, s *Server, meta, code, state string, answer any) map[string]any {
+	t.Helper()
+	params := map[string]any{"name": "execute", "arguments": map[string]any{"code": code}, "_meta": json.RawMessage(meta)}
 	if state != "" {
 		params["requestState"] = state
 	}
@@ -302,5 +307,22 @@ func TestPauseWithCallsInFlight(t *testing.T) {
 	}
 	if c.n("slow") != 1 || c.n("wait") != 1 || c.n("read") != 1 || c.n("send") != 1 {
 		t.Errorf("after the answer: %v; want each call made once", c.calls)
+	}
+}
+
+// TestApprovalClientCannotBeAsked: a 2026-07-28 client whose request does
+// not declare elicitation gets an ApprovalError saying so, and nothing is
+// called.
+func TestApprovalClientCannotBeAsked(t *testing.T) {
+	s, c := replayServer(t, nil)
+	const meta = `{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}`
+	res := callWith(t, s, meta, `return await t.send({})`, "", nil)
+	want := "ApprovalError: t.send needs the user's approval (codemode.require_approval), but this client cannot be asked: " +
+		"its requests do not declare the elicitation capability; use a client that does, or take t.send out of codemode.require_approval"
+	if got := text(res); !strings.HasPrefix(got, want) || res["resultType"] == "input_required" {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	if c.n("send") != 0 {
+		t.Errorf("send was called")
 	}
 }
