@@ -31,6 +31,7 @@ Usage:
   mcp-codemode types   [--config FILE] [--tools FILE [--namespace NAME]]
   mcp-codemode run     [--config FILE] SCRIPT|-
   mcp-codemode check   [--config FILE]
+  mcp-codemode migrate [--config FILE]
   mcp-codemode version
 
 Commands:
@@ -38,6 +39,7 @@ Commands:
   types    print the TypeScript declarations the model sees
   run      run one script as execute would; the result's JSON goes to stdout
   check    connect to every configured server and report its tool count
+  migrate  create or update the database's schema, then exit
   version  print the version
 
 --transport http serves streamable HTTP at /mcp, --transport sse serves /sse
@@ -85,6 +87,15 @@ set. Exit status 1 when the script fails.
 Connect to every configured server and print one line per server: its tool
 count, or why it could not be reached (exit status 1).
 `,
+	"migrate": `Usage: mcp-codemode migrate [--config FILE]
+
+Create or update the schema of the configured database (codemode.database_url,
+or the SQLite file under codemode.data_dir) and print its version. serve does
+the same at start, under a lock, so this is only needed to migrate ahead of a
+rolling upgrade or to check a database URL. A database whose schema is newer
+than this mcp-codemode is refused. Exit status 2 when the database cannot be
+reached or used, with what failed.
+`,
 	"version": `Usage: mcp-codemode version (or --version)
 
 Print the version and the Go release it was built with.
@@ -129,6 +140,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.runScript(ctx, args)
 	case "check":
 		return e.check(ctx, args)
+	case "migrate":
+		return e.migrate(ctx, args)
 	case "version":
 		return e.version(args)
 	case "help":
@@ -138,7 +151,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 		// usually takes it first; this serves one started by hand).
 		return isolate.ServeWorker()
 	}
-	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, version\n", cmd)
+	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, migrate, version\n", cmd)
 	return exitUsage
 }
 
@@ -149,7 +162,7 @@ func (e *env) help(args []string) int {
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	case len(args) > 1 || commandUsage[args[0]] == "":
-		return e.usageError(fmt.Errorf("help takes one command: serve, types, run, check or version"))
+		return e.usageError(fmt.Errorf("help takes one command: serve, types, run, check, migrate or version"))
 	}
 	if args[0] == "version" {
 		return e.version([]string{"--help"})
@@ -161,10 +174,11 @@ func (e *env) help(args []string) int {
 
 // commandFlags are the flags each command takes.
 var commandFlags = map[string][]string{
-	"serve": {"config", "transport", "listen"},
-	"types": {"config", "tools", "namespace"},
-	"run":   {"config"},
-	"check": {"config"},
+	"serve":   {"config", "transport", "listen"},
+	"types":   {"config", "tools", "namespace"},
+	"run":     {"config"},
+	"check":   {"config"},
+	"migrate": {"config"},
 }
 
 // flags is every flag of every command; each command registers those it takes.
