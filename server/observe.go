@@ -73,6 +73,13 @@ func callOutcome(err error) string {
 	return "error"
 }
 
+// DropObserver is an Observer that also counts the run records dropped
+// because the store did not keep up (runs.Options.Dropped): hosted mode's
+// metrics.
+type DropObserver interface {
+	RunsDropped(n int)
+}
+
 type nopObserver struct{}
 
 func (nopObserver) Executed(string, time.Duration)                   {}
