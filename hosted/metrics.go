@@ -24,6 +24,7 @@ type Metrics struct {
 	toolCalls   *prometheus.CounterVec
 	memoryStops prometheus.Counter
 	refusals    *prometheus.CounterVec
+	runsDropped prometheus.Counter
 
 	registry atomic.Pointer[tools.Registry]
 	sessions atomic.Pointer[sessions]
@@ -54,7 +55,11 @@ func NewMetrics() *Metrics {
 		Name: "mcp_codemode_http_refusals_total",
 		Help: "HTTP requests refused before reaching MCP, by status: 400, 401, 403, 404, 413, 429, 503.",
 	}, []string{"status"})
-	m.reg.MustRegister(m.executions, m.duration, m.toolCalls, m.memoryStops, m.refusals,
+	m.runsDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "mcp_codemode_run_records_dropped_total",
+		Help: "Run records dropped unwritten because the store did not keep up (the executions were not affected).",
+	})
+	m.reg.MustRegister(m.executions, m.duration, m.toolCalls, m.memoryStops, m.refusals, m.runsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gaugeFunc("mcp_codemode_sessions", "Open MCP sessions.", m.sessionCount),
 		upstreamCollector{m})
@@ -76,6 +81,9 @@ func (m *Metrics) Executed(outcome string, d time.Duration) {
 func (m *Metrics) ToolCalled(server, tool, outcome string, _ time.Duration) {
 	m.toolCalls.WithLabelValues(server, tool, outcome).Inc()
 }
+
+// RunsDropped implements server.DropObserver.
+func (m *Metrics) RunsDropped(n int) { m.runsDropped.Add(float64(n)) }
 
 func (m *Metrics) refused(status int) { m.refusals.WithLabelValues(strconv.Itoa(status)).Inc() }
 
