@@ -35,8 +35,9 @@ func (s *Store) Publish(ctx context.Context, channel string, payload []byte) err
 
 // Subscribe calls fn with each payload published on channel from now on,
 // in order, on a goroutine of this subscription's own. cancel ends the
-// subscription: fn is not called after cancel returns, unless it was
-// running already. Payloads published while PostgreSQL's listener was
+// subscription and drops what is queued; it does not wait for fn, so a
+// call already taken off the queue may still run (cancel may be called
+// from fn itself). Payloads published while PostgreSQL's listener was
 // reconnecting are not delivered to other replicas (the bus is for
 // messages whose loss a retry or a timeout covers).
 func (s *Store) Subscribe(channel string, fn func(payload []byte)) (cancel func()) {

@@ -14,7 +14,7 @@ import (
 // Options says which database to open. The zero value is SQLite in memory.
 type Options struct {
 	// URL is codemode.database_url: a postgres:// or postgresql:// URL
-	// selects PostgreSQL. "" selects SQLite.
+	// selects PostgreSQL (and Dir is ignored). "" selects SQLite.
 	URL string
 	// Dir is codemode.data_dir: SQLite keeps Dir/codemode.db. With URL and
 	// Dir both "", the database is SQLite in memory, gone at Close.
