@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 	suite := filepath.Join(testenv.Package(t, "@modelcontextprotocol/conformance"), "dist", "index.js")
 	reg := tools.NewRegistry(tools.Options{Logger: testLogger(t)})
 	defer reg.Close()
-	if err := reg.Add(workspace.New().Tools()...); err != nil {
+	if err := reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	srv := server.New(reg, server.Options{Logger: testLogger(t)})

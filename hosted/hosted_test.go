@@ -65,7 +65,7 @@ func stepRegistry(t *testing.T, f *fixture) *tools.Registry {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{Logger: testLogger(t)})
 	t.Cleanup(func() { reg.Close() })
-	err := reg.Add(append(workspace.New().Tools(),
+	err := reg.Add(append(workspace.New(nil, workspace.Limits{}).Tools(),
 		tools.Tool{Server: "step", Name: "ok", Handler: func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultText(`"ok"`), nil
 		}},

@@ -106,7 +106,7 @@ func until(t *testing.T, what string, cond func() bool) {
 func gatedServer(t *testing.T, g *gate, limits config.Codemode) *Server {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	must(t, reg.Add(g.tool()))
 	// In process, the sandbox admits runs against a memory budget of its
 	// own (sandbox.DefaultProcessMemory): small limits let every run the
@@ -216,7 +216,7 @@ return { ran: runs.length - errors.length, busy: errors.length, first: errors[0]
 // for the first one's timeout.
 func TestSubjectFairnessInProcess(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	srv := New(reg, Options{Limits: config.Codemode{Timeout: hostile.SlowTimeout, Isolation: "inprocess"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

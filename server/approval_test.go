@@ -63,7 +63,7 @@ func TestNeedsApproval(t *testing.T) {
 // called.
 func TestApprovalWithoutClientNamesRule(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	srv := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"workspace.write_file"}}})
 	res := srv.Execute(context.Background(), `await codemode.save("x", "return 1", "One")`)
 	want := "ApprovalError: workspace.write_file (for codemode.save) needs the user's approval (codemode.require_approval), but this client cannot be asked: " +
@@ -125,7 +125,7 @@ func (a *asker) asked() []string {
 // codemode.save (which once overwrote a trusted snippet after the user had
 // declined the direct write), append_file, write_json or move_file.
 func TestApprovalEveryWritePath(t *testing.T) {
-	ws := workspace.New()
+	ws := workspace.New(nil, workspace.Limits{})
 	reg := tools.NewRegistry(tools.Options{})
 	must(t, reg.Add(ws.Tools()...))
 	srv := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"workspace.write_file"}}})
@@ -184,7 +184,7 @@ return out;`)
 // or showing its code asks, and search and describe leave the snippets out
 // (their names and descriptions come from the files).
 func TestApprovalReadPaths(t *testing.T) {
-	ws := workspace.New()
+	ws := workspace.New(nil, workspace.Limits{})
 	reg := tools.NewRegistry(tools.Options{})
 	must(t, reg.Add(ws.Tools()...))
 	srv := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"workspace.read_file"}}})
@@ -228,7 +228,7 @@ return out;`)
 // like the script that runs it.
 func TestApprovalInsideSnippet(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	called := false
 	must(t, reg.Add(tools.NewTool("bank", "pay", "Pays.", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
 		called = true

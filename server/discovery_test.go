@@ -42,7 +42,7 @@ func corpusFiles(t testing.TB) []string {
 func bigRegistry(t testing.TB) *tools.Registry {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	for _, f := range corpusFiles(t) {
 		ns, _, _ := strings.Cut(filepath.Base(f), ".")
 		copies := []string{ns}
@@ -177,7 +177,7 @@ func TestDescriptionBudget(t *testing.T) {
 // namespaces alone, and finally only as many namespaces as fit.
 func TestDescriptionLevels(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	for _, f := range corpusFiles(t)[:5] {
 		ns, _, _ := strings.Cut(filepath.Base(f), ".")
 		must(t, reg.Add(readList(t, f, ns)...))

@@ -3,7 +3,7 @@
 // the sandbox returns as SPEC §4 describes.
 //
 //	reg := tools.NewRegistry(tools.Options{})
-//	reg.Add(workspace.New().Tools()...)
+//	reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...)
 //	srv := server.New(reg, server.Options{})
 //	err := srv.ServeStdio(ctx, os.Stdin, os.Stdout, os.Stderr)
 //

@@ -50,7 +50,7 @@ func TestHostile(t *testing.T) {
 	}
 	for _, l := range layers {
 		t.Run(l.name, func(t *testing.T) {
-			ws := workspace.New() // one per layer: a case's next script sees its files
+			ws := workspace.New(nil, workspace.Limits{}) // one per layer: a case's next script sees its files
 			t.Cleanup(func() { ws.Close() })
 			servers := map[time.Duration]*server.Server{}
 			serverFor := func(timeout time.Duration) *server.Server {
@@ -173,7 +173,7 @@ func FuzzExecute(f *testing.F) {
 		}
 	}
 	hostile.PlantEnv()
-	ws := workspace.New()
+	ws := workspace.New(nil, workspace.Limits{})
 	f.Cleanup(func() { ws.Close() })
 	srv := hostileServer(f, 200*time.Millisecond, nil, ws)
 	f.Fuzz(func(t *testing.T, code string) {

@@ -45,7 +45,7 @@ func networkServer(t *testing.T, port int, log *slog.Logger) *Server {
 		t.Fatal(err)
 	}
 	reg := tools.NewRegistry(tools.Options{Secrets: []string{apiToken}})
-	if err := reg.Add(workspace.New().Tools()...); err != nil {
+	if err := reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	return New(reg, Options{Limits: config.Codemode{Network: n}, Network: net, Logger: log})

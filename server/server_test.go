@@ -42,7 +42,7 @@ func memoryTools(t *testing.T) []tools.Tool {
 func newTestServer(t *testing.T, limits config.Codemode) *Server {
 	t.Helper()
 	reg := tools.NewRegistry(tools.Options{})
-	if err := reg.Add(workspace.New().Tools()...); err != nil {
+	if err := reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...); err != nil {
 		t.Fatal(err)
 	}
 	if err := reg.Add(memoryTools(t)...); err != nil {

@@ -72,7 +72,7 @@ func TestSnippetIndexSubjects(t *testing.T) {
 // execution's end; now at most the one search running finishes).
 func TestSearchesTakeTurns(t *testing.T) {
 	reg := tools.NewRegistry(tools.Options{})
-	must(t, reg.Add(workspace.New().Tools()...))
+	must(t, reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...))
 	var list []tools.Tool
 	for i := range 2000 {
 		list = append(list, tools.NewTool("big", fmt.Sprintf("tool_%d", i),

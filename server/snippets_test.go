@@ -78,7 +78,7 @@ return await codemode.run("many")`)
 // returns.
 func countingWorkspace(t *testing.T) (*Server, *workspace.Workspace, *atomic.Int64) {
 	t.Helper()
-	ws := workspace.New()
+	ws := workspace.New(nil, workspace.Limits{})
 	var read atomic.Int64
 	list := ws.Tools()
 	for i := range list {

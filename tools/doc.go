@@ -12,7 +12,7 @@
 //
 //	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets})
 //	defer reg.Close()
-//	_ = reg.Add(workspace.New().Tools()...)
+//	_ = reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...)
 //	for _, st := range reg.Connect(ctx, cfg.Servers) {
 //		if st.Err != nil {
 //			log.Printf("%s: %v", st.Server, st.Err) // retried in the background; the others work
@@ -34,6 +34,8 @@
 //   - *ToolError (ToolError): the tool returned isError; the message is its text.
 //   - *UpstreamError (UpstreamError): the server is down, restarting, timed
 //     out or broke the protocol; the message says which and what happens next.
+//   - *StoreError (StoreError): a built-in tool's database failed (the
+//     workspace's, while PostgreSQL is down); the same call may work later.
 //   - *UnknownToolError: an id the registry does not hold.
 //
 // A schema is compiled once, when its tool is added or listed. A schema that

@@ -86,6 +86,26 @@ func (e *UpstreamError) Unwrap() error { return e.Err }
 // ErrorName is the JS error name the sandbox throws.
 func (e *UpstreamError) ErrorName() string { return "UpstreamError" }
 
+// StoreError means a built-in tool's database failed: it is unreachable,
+// timed out or refused the credentials (the workspace on PostgreSQL while
+// the database is down). The call may not have been made; the same call
+// may work later. Its message says whose data and why, never a password:
+//
+//	the workspace is unavailable: the database is unreachable: dial tcp 10.0.0.5:5432: connect: connection refused; try again
+type StoreError struct {
+	Server string // the built-in tool's server (namespace)
+	Tool   string // the tool's own name
+	Msg    string // what is unavailable and why, redacted
+	Err    error  // the cause, a *store.Error
+}
+
+func (e *StoreError) Error() string { return e.Msg }
+
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// ErrorName is the JS error name the sandbox throws.
+func (e *StoreError) ErrorName() string { return "StoreError" }
+
 // UnknownToolError is returned by Call for an id the registry does not hold.
 // The sandbox only calls ids it was given, so this is a server fault (or a
 // tool that vanished when its server restarted with a new tool list).

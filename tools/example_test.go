@@ -23,7 +23,7 @@ func ExampleRegistry_Call() {
 	greet := tools.MustFunc("demo", "greet", "Greet someone.", func(_ context.Context, in greetIn) (greetOut, error) {
 		return greetOut{Greeting: "Hello, " + in.Name + "! The password is hunter2-password."}, nil
 	})
-	_ = reg.Add(append(workspace.New().Tools(), greet)...)
+	_ = reg.Add(append(workspace.New(nil, workspace.Limits{}).Tools(), greet)...)
 
 	for _, e := range reg.Entries() {
 		fmt.Println(e.Path())

@@ -4,6 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/store"
 )
 
 // Tool-definition pinning guards against an upstream changing what a tool
@@ -14,13 +19,54 @@ import (
 // outlive the process, so a definition that changed across a restart (a new
 // release of the server) is caught too; without, a restart forgets them.
 
-// PinStore keeps pins across restarts (the workspace's database does).
+// PinStore keeps pins across restarts (StorePins keeps them in the store).
 type PinStore interface {
 	// LoadPins returns every stored pin: definition hash and description
 	// by tool id.
 	LoadPins() (map[string][2]string, error)
 	// SavePin stores the pin of a tool id, replacing any before it.
 	SavePin(id, hash, description string) error
+}
+
+// StorePins keeps the pins in st's pins table (package store): they
+// outlive restarts, and every replica sharing a database shares them. The
+// pins are global, not a subject's: they guard what every user is offered.
+func StorePins(st *store.Store) PinStore { return storePins{st} }
+
+type storePins struct{ st *store.Store }
+
+// The id of a pin is server NUL tool. PostgreSQL's TEXT cannot hold NUL,
+// so there the separator is U+FFFF, a character no name holds.
+const pgSeparator = "\uffff"
+
+func (p storePins) LoadPins() (map[string][2]string, error) {
+	rows, err := p.st.Read().Query(`SELECT id, hash, description FROM pins`)
+	if err != nil {
+		return nil, fmt.Errorf("reading the pins of tool definitions: %w", p.st.Wrap(err))
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var id, hash, desc string
+		if err := rows.Scan(&id, &hash, &desc); err != nil {
+			return nil, fmt.Errorf("reading the pins of tool definitions: %w", p.st.Wrap(err))
+		}
+		out[strings.ReplaceAll(id, pgSeparator, "\x00")] = [2]string{hash, desc}
+	}
+	return out, p.st.Wrap(rows.Err())
+}
+
+func (p storePins) SavePin(id, hash, description string) error {
+	if p.st.Dialect() == store.Postgres {
+		id = strings.ReplaceAll(id, "\x00", pgSeparator)
+	}
+	_, err := p.st.Write().Exec(`INSERT INTO pins (id, hash, description, pinned) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, description = excluded.description, pinned = excluded.pinned`,
+		id, hash, description, time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("storing the pin of a tool definition: %w", p.st.Wrap(err))
+	}
+	return nil
 }
 
 // definitionHash identifies what the model is told of a tool: title,

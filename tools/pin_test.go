@@ -3,13 +3,15 @@ package tools
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/store"
 )
 
 // waitVersion waits until r's version differs from v.
@@ -70,14 +72,26 @@ func TestOnChange(t *testing.T) {
 	}
 }
 
-// TestPinsSurviveRestart: with a PinStore the pins outlive the registry,
-// so a definition that changed while the server was down (a new release of
-// the upstream) is caught at the next start.
+// TestPinsSurviveRestart: the pins live in the store, so a definition
+// that changed while the server was down (a new release of the upstream)
+// is caught at the next start, on SQLite and on PostgreSQL (whose TEXT
+// cannot hold the NUL of a pin's id).
 func TestPinsSurviveRestart(t *testing.T) {
-	pins := memoryPins{}
+	for name, o := range map[string]func() store.Options{
+		"sqlite":   func() store.Options { return store.Options{Dir: t.TempDir()} },
+		"postgres": func() store.Options { return store.Options{URL: testenv.Postgres(t)} },
+	} {
+		t.Run(name, func(t *testing.T) { checkPinsSurviveRestart(t, o()) })
+	}
+}
+
+func checkPinsSurviveRestart(t *testing.T, o store.Options) {
 	start := func(desc string, refuse bool) (*Registry, *lockedBuffer) {
+		st, err := store.Open(context.Background(), o)
+		must(t, err)
 		var logs lockedBuffer
-		r := newTestRegistry(t, Options{Pins: pins, PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		r := newTestRegistry(t, Options{Pins: StorePins(st), PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		r.OnClose(st.Close)
 		up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
 		up.AddTool(mcp.NewTool("lookup", mcp.WithDescription(desc)), textTool(`"ok"`))
 		must(t, r.AddMCPServer(context.Background(), "shifty", up))
@@ -101,14 +115,5 @@ func TestPinsSurviveRestart(t *testing.T) {
 	if _, ok := r.Lookup(toolID("shifty", "lookup")); !ok || strings.Contains(logs.String(), "changed") {
 		t.Errorf("the accepted definition is refused:\n%s", logs.String())
 	}
-}
-
-// memoryPins is a PinStore in a map, outliving the registries of a test.
-type memoryPins map[string][2]string
-
-func (m memoryPins) LoadPins() (map[string][2]string, error) { return maps.Clone(m), nil }
-
-func (m memoryPins) SavePin(id, hash, description string) error {
-	m[id] = [2]string{hash, description}
-	return nil
+	must(t, r.Close())
 }

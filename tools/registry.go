@@ -246,8 +246,8 @@ func (r *Registry) Search(query string, limit int) []Entry {
 
 // Call validates args against the tool's inputSchema, calls the tool, and
 // returns its unwrapped, redacted result. Errors are *ArgumentError,
-// *ToolError, *UpstreamError or *UnknownToolError. The signature matches
-// sandbox.Caller.
+// *ToolError, *UpstreamError, *StoreError or *UnknownToolError. The
+// signature matches sandbox.Caller.
 func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
 	b, ok := r.snap.Load().byID[id]
 	if !ok {
@@ -285,12 +285,16 @@ func (r *Registry) callError(b *binding, err error) error {
 		te *ToolError
 		ue *UpstreamError
 		ae *ArgumentError
+		se *StoreError
 	)
 	switch {
 	case errors.As(err, &ue):
 		ue.Path = b.entry.Path()
 		ue.Msg = r.red.String(ue.Msg)
 		return ue
+	case errors.As(err, &se):
+		se.Server, se.Tool, se.Msg = b.entry.Server, b.entry.Name, r.red.String(se.Msg)
+		return se
 	case errors.As(err, &ae):
 		return r.redactArgs(ae)
 	case !errors.As(err, &te):

@@ -22,19 +22,13 @@ import (
 // writes queue at A's own gate, and B's write waits for the one A write
 // in flight, at most two. The assertion counts A's writes, not time, so a
 // slow or busy machine cannot fail it; the times are logged. In memory
-// (one connection for reads and writes) the same holds.
+// (one connection for reads and writes) and on PostgreSQL (a pool, changes
+// in parallel) the same holds.
 func TestWorkspaceFairness(t *testing.T) {
-	t.Run("data directory", func(t *testing.T) {
-		w, err := Open(t.TempDir())
-		must(t, err)
-		checkFairness(t, w)
-	})
-	t.Run("in memory", func(t *testing.T) { checkFairness(t, New()) })
+	onEach(t, func(t *testing.T, b backend) { checkFairness(t, b.open(t, Limits{MaxBytes: 1 << 30})) })
 }
 
 func checkFairness(t *testing.T, w *Workspace) {
-	t.Cleanup(func() { w.Close() })
-	w.MaxBytes = 1 << 30
 	a, b := tools.WithSubject(context.Background(), "a"), tools.WithSubject(context.Background(), "b")
 	big := strings.Repeat("x", 256<<10)
 

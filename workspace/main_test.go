@@ -8,8 +8,48 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
+
+// backend is a database the workspace's tests run on.
+type backend struct {
+	name string
+	// options name a fresh, empty database of the backend for t.
+	options func(t testing.TB) store.Options
+}
+
+// backends are memory, a SQLite file and PostgreSQL: every semantics test
+// runs on each (onEach).
+var backends = []backend{
+	{"memory", func(testing.TB) store.Options { return store.Options{} }},
+	{"sqlite", func(t testing.TB) store.Options { return store.Options{Dir: t.TempDir()} }},
+	{"postgres", func(t testing.TB) store.Options { return store.Options{URL: testenv.Postgres(t)} }},
+}
+
+// onEach runs fn on each backend, as a subtest named after it.
+func onEach(t *testing.T, fn func(t *testing.T, b backend)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// open returns a workspace within limits on a fresh database of b.
+func (b backend) open(t testing.TB, limits Limits) *Workspace {
+	t.Helper()
+	return New(openStore(t, b.options(t)), limits)
+}
+
+// openStore opens the store o names, closed with the test.
+func openStore(t testing.TB, o store.Options) *store.Store {
+	t.Helper()
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(context.Background(), o)
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
 
 // workspaceRegistry is a registry holding w's tools, closed with the test.
 func workspaceRegistry(t testing.TB, w *Workspace) *tools.Registry {

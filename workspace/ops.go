@@ -36,7 +36,7 @@ func (w *Workspace) write(ctx context.Context, a wsArgs) (any, error) {
 }
 
 func (w *Workspace) writeJSON(ctx context.Context, a wsArgs) (any, error) {
-	if _, _, maxFile := w.limits(); indentedSize(a.Value) > maxFile {
+	if maxFile := w.limits.MaxFileBytes; indentedSize(a.Value) > maxFile {
 		return nil, fmt.Errorf("the value indented would be more than %d bytes, the most a file may hold; "+
 			"write JSON.stringify(value) with write_file for a compact file, or split the value", maxFile)
 	}
@@ -192,37 +192,21 @@ func next(p string, i int) int {
 	return i + 1 + j
 }
 
-// limits returns the workspace's limits, defaults applied.
-func (w *Workspace) limits() (maxBytes int64, maxFiles int, maxFile int64) {
-	maxBytes, maxFiles, maxFile = w.MaxBytes, w.MaxFiles, w.MaxFileBytes
-	if maxBytes <= 0 {
-		maxBytes = 100 << 20
-	}
-	if maxFiles <= 0 {
-		maxFiles = 10000
-	}
-	if maxFile <= 0 {
-		maxFile = 16 << 20
-	}
-	return maxBytes, maxFiles, maxFile
-}
-
 // fits fails, before any work, when a file at p of size bytes could never
 // be kept: larger than a file may be, or than the whole quota.
 func (w *Workspace) fits(p string, size int64) error {
-	maxBytes, _, maxFile := w.limits()
-	switch {
-	case size > maxFile:
-		return fmt.Errorf("the file would be %d bytes; a file may hold at most %d bytes (split the data over several files)", size, maxFile)
-	case size+int64(len(p)) > maxBytes:
-		return w.full(maxBytes)
+	switch l := w.limits; {
+	case size > l.MaxFileBytes:
+		return fmt.Errorf("the file would be %d bytes; a file may hold at most %d bytes (split the data over several files)", size, l.MaxFileBytes)
+	case size+int64(len(p)) > l.MaxBytes:
+		return w.full()
 	}
 	return nil
 }
 
-func (w *Workspace) full(maxBytes int64) error {
+func (w *Workspace) full() error {
 	return fmt.Errorf("the workspace is full: this write would take it past %d bytes "+
-		"(each file and directory counts its path and its content); delete some files first", maxBytes)
+		"(each file and directory counts its path and its content); delete some files first", w.limits.MaxBytes)
 }
 
 // change runs fn in a write transaction and keeps it only when the
@@ -231,7 +215,7 @@ func (w *Workspace) full(maxBytes int64) error {
 // (a new file, a longer content, a move to a longer path) with one rule.
 func (w *Workspace) change(ctx context.Context, fn func(t *tx) error) error {
 	return w.update(ctx, func(t *tx) error {
-		before, err := t.usage()
+		before, err := t.usageBefore()
 		if err != nil {
 			return err
 		}
@@ -248,12 +232,12 @@ func (w *Workspace) change(ctx context.Context, fn func(t *tx) error) error {
 
 // within says whether usage may go from before to after.
 func (w *Workspace) within(before, after usage) error {
-	maxBytes, maxFiles, _ := w.limits()
-	if after.entries > maxFiles && after.entries > before.entries {
-		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", maxFiles)
+	l := w.limits
+	if after.entries > l.MaxFiles && after.entries > before.entries {
+		return fmt.Errorf("the workspace is full: it holds the maximum of %d files; delete some first", l.MaxFiles)
 	}
-	if after.bytes > maxBytes && after.bytes > before.bytes {
-		return w.full(maxBytes)
+	if after.bytes > l.MaxBytes && after.bytes > before.bytes {
+		return w.full()
 	}
 	return nil
 }
@@ -272,6 +256,9 @@ func (w *Workspace) list(ctx context.Context, a wsArgs) (any, error) {
 		from = g
 	}
 	out := []FileInfo{}
+	if hasControl(from) {
+		return out, nil // no path has one; and PostgreSQL's TEXT cannot take NUL
+	}
 	n := 0
 	err = w.view(ctx, func(t *tx) error {
 		return t.under(from, func(e entry) error {

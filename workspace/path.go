@@ -38,7 +38,7 @@ func cleanDir(p string) (string, error) {
 	if err := checkLength("path", p); err != nil {
 		return "", err
 	}
-	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if hasControl(p) {
 		return "", fmt.Errorf("path %q contains a control character", p)
 	}
 	var parts []string
@@ -55,6 +55,12 @@ func cleanDir(p string) (string, error) {
 		}
 	}
 	return strings.Join(parts, "/"), nil
+}
+
+// hasControl reports whether s holds a control character, which no path
+// may hold.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // checkLength fails when s, a path or a glob, is longer than a path may

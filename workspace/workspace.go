@@ -3,10 +3,11 @@ package workspace
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -15,18 +16,29 @@ const Namespace = "workspace"
 
 // Workspace is a file store for scripts: they keep data and code there
 // between executions without passing it through the model. Files live in
-// SQLite: one database file in a data directory (Open), so they
-// survive restarts, or in memory (New). Paths are virtual:
-// "notes/todo.md", with or without a leading "/", never leaving the
-// workspace root; no host path, symlink or ".." above the root can be named.
-// It is safe for concurrent use.
+// the store (package store): SQLite in a data directory, so they survive
+// restarts, PostgreSQL shared by every replica, or memory. Paths are
+// virtual: "notes/todo.md", with or without a leading "/", never leaving
+// the workspace root; no host path, symlink or ".." above the root can be
+// named. It is safe for concurrent use.
 //
-// Each subject (see tools.WithSubject) has its own files, and the limits apply to
-// each subject's files apart: a call only ever sees the files of the
-// subject its context carries.
+// Each subject (see tools.WithSubject) has its own files, and the limits
+// apply to each subject's files apart: a call only ever sees the files of
+// the subject its context carries.
 type Workspace struct {
-	// MaxBytes bounds the total size of one subject's files, each
-	// file and directory costing its path and its content; 0 means 100 MB.
+	limits Limits
+	gates  gates
+
+	once  sync.Once
+	store *store.Store
+	own   bool // the store is one New opened in memory; Close closes it
+	err   error
+}
+
+// Limits bound each subject's files. A zero field means its default.
+type Limits struct {
+	// MaxBytes bounds the total size of one subject's files, each file
+	// and directory costing its path and its content; 0 means 100 MB.
 	MaxBytes int64
 	// MaxFiles bounds the number of one subject's files and directories;
 	// 0 means 10,000.
@@ -35,36 +47,44 @@ type Workspace struct {
 	// sandbox takes (a larger file could only be read to be refused), and
 	// what one append or read costs the server at most.
 	MaxFileBytes int64
-
-	once  sync.Once
-	store *store
-	err   error
-	dir   string
 }
 
-// NewWorkspace returns an empty in-memory workspace with the default limits.
-func New() *Workspace { return &Workspace{} }
-
-// OpenWorkspace returns the workspace stored in dir/workspace.db, creating
-// both when missing. An empty dir means in memory, as NewWorkspace.
-func Open(dir string) (*Workspace, error) {
-	w := &Workspace{dir: dir}
-	if _, err := w.database(); err != nil {
-		return nil, err
+// withDefaults returns l with its zero fields set to their defaults.
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 100 << 20
 	}
-	return w, nil
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = 10000
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = 16 << 20
+	}
+	return l
 }
 
-// database opens the store on first use.
-func (w *Workspace) database() (*store, error) {
-	w.once.Do(func() { w.store, w.err = openStore(w.dir) })
+// New returns the workspace kept in st, within limits. A nil st means a
+// store of its own in memory, opened at the first call and closed by
+// Close; a store the caller passed is the caller's to close.
+func New(st *store.Store, limits Limits) *Workspace {
+	return &Workspace{store: st, own: st == nil, limits: limits.withDefaults()}
+}
+
+// database returns the store, opening the in-memory one on first use.
+func (w *Workspace) database() (*store.Store, error) {
+	w.once.Do(func() {
+		if w.own {
+			w.store, w.err = store.Open(context.Background(), store.Options{})
+		}
+	})
 	return w.store, w.err
 }
 
-// Close closes the database; the workspace must not be used after.
+// Close closes the in-memory store New opened, if any; the workspace must
+// not be used after.
 func (w *Workspace) Close() error {
-	if s, err := w.database(); err == nil {
-		return s.close()
+	if st, err := w.database(); err == nil && w.own {
+		return st.Close()
 	}
 	return nil
 }
@@ -156,7 +176,11 @@ func (w *Workspace) tool(name, desc, in, out string, fn func(ctx context.Context
 			return mcp.NewToolResultError("invalid arguments: " + err.Error()), nil
 		}
 		v, err := fn(ctx, args)
-		if err != nil {
+		var se *tools.StoreError
+		switch {
+		case errors.As(err, &se):
+			return nil, se // the registry passes it on, named StoreError
+		case err != nil:
 			return mcp.NewToolResultError(err.Error()), nil
 		}
 		return structuredResult(v)
@@ -209,19 +233,4 @@ func (w *Workspace) Glob(ctx context.Context, pattern string) ([]FileInfo, error
 		return nil, err
 	}
 	return v.([]FileInfo), nil
-}
-
-// Open checks that the store can be used: with a data directory, that the
-// database opens.
-func (w *Workspace) Open() error {
-	_, err := w.database()
-	return err
-}
-
-// String names where the files are kept, for logs.
-func (w *Workspace) String() string {
-	if w.dir == "" {
-		return "in memory"
-	}
-	return fmt.Sprintf("%s/%s", w.dir, File)
 }

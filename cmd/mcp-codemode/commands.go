@@ -68,13 +68,14 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ws, err := openWorkspace(cfg)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, nil, inConfig(cfg, err)
 	}
+	ws := openWorkspace(cfg, st)
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
-		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: ws})
-	reg.OnClose(ws.Close)
+		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: tools.StorePins(st)})
+	reg.OnClose(st.Close)
 	if err := reg.Add(ws.Tools()...); err != nil {
 		reg.Close()
 		return nil, nil, nil, err

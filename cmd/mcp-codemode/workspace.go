@@ -7,23 +7,14 @@ import (
 	"strings"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
-// openWorkspace opens the built-in workspace: stored in codemode.data_dir
-// when it is set, else in memory. Its database also keeps the pins of tool
-// definitions.
-func openWorkspace(cfg *config.Config) (*workspace.Workspace, error) {
-	dir, err := dataDir(cfg)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := workspace.Open(dir)
-	if err != nil {
-		return nil, &config.Error{Path: cfg.Path, Key: "codemode.data_dir", Msg: err.Error() + "; name a directory mcp-codemode may create and write"}
-	}
-	ws.MaxBytes, ws.MaxFiles = cfg.Codemode.Workspace.MaxBytes, cfg.Codemode.Workspace.MaxFiles
-	return ws, nil
+// openWorkspace is the built-in workspace, kept in st within the limits of
+// codemode.workspace.
+func openWorkspace(cfg *config.Config, st *store.Store) *workspace.Workspace {
+	return workspace.New(st, workspace.Limits{MaxBytes: cfg.Codemode.Workspace.MaxBytes, MaxFiles: cfg.Codemode.Workspace.MaxFiles})
 }
 
 // dataDir is codemode.data_dir with a leading "~/" expanded and a relative
