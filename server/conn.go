@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -42,6 +44,18 @@ type Conn struct {
 	initialized atomic.Bool
 	level       atomic.Value // mcp.LoggingLevel
 	rpc         clientRPC    // our requests to the client (elicit.go)
+	sub         subscription // a 2026-07-28 client's subscriptions/listen
+}
+
+// subscription is the subscriptions/listen request a 2026-07-28 client
+// has running, if any: the list changes it opted in to reach it, tagged
+// with the request's id, though it never sent initialize.
+type subscription struct {
+	mu     sync.Mutex
+	id     json.RawMessage // of the latest subscriptions/listen
+	filter mcp.SubscriptionFilter
+	active bool
+	modern bool // the client speaks 2026-07-28: it gets list changes only while it listens
 }
 
 // pending is one request in flight.
@@ -84,6 +98,7 @@ func (c *Conn) Handle(ctx context.Context, msg []byte) {
 		Method string          `json:"method"`
 		Params struct {
 			RequestID json.RawMessage `json:"requestId"`
+			Meta      *mcp.Meta       `json:"_meta"`
 		} `json:"params"`
 	}
 	if err := json.Unmarshal(msg, &m); err != nil {
@@ -91,6 +106,9 @@ func (c *Conn) Handle(ctx context.Context, msg []byte) {
 		return
 	}
 	ctx = c.s.mcp.WithContext(ctx, c)
+	if mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion()) {
+		c.sub.speaksModern()
+	}
 	switch {
 	case m.Method == "": // a response to one of our requests (elicit.go)
 		c.response(msg)
@@ -98,6 +116,11 @@ func (c *Conn) Handle(ctx context.Context, msg []byte) {
 		c.cancelRequest(m.Params.RequestID)
 	case len(m.ID) == 0 || string(m.ID) == "null":
 		c.s.mcp.HandleMessage(ctx, msg)
+	case m.Method == string(mcp.MethodSubscriptionsListen):
+		c.sub.mu.Lock()
+		c.sub.id = m.ID
+		c.sub.mu.Unlock()
+		c.start(ctx, string(m.ID), msg)
 	default:
 		c.start(ctx, string(m.ID), msg)
 	}
@@ -175,6 +198,10 @@ func (c *Conn) write() {
 		select {
 		case b = <-c.out:
 		case n := <-c.notes:
+			n, ok := c.sub.tag(n)
+			if !ok {
+				continue
+			}
 			b, _ = json.Marshal(n)
 		case <-c.ctx.Done():
 			return
@@ -231,6 +258,59 @@ func (st connStream) Notify(n mcp.JSONRPCNotification) {
 func (c *Conn) SessionID() string                                   { return c.id }
 func (c *Conn) NotificationChannel() chan<- mcp.JSONRPCNotification { return c.notes }
 func (c *Conn) Initialize()                                         { c.initialized.Store(true) }
-func (c *Conn) Initialized() bool                                   { return c.initialized.Load() }
-func (c *Conn) SetLogLevel(level mcp.LoggingLevel)                  { c.level.Store(level) }
-func (c *Conn) GetLogLevel() mcp.LoggingLevel                       { return c.level.Load().(mcp.LoggingLevel) }
+
+// Initialized is also true while a subscription runs: mcp-go broadcasts
+// list changes to initialized sessions only, and a 2026-07-28 client never
+// initializes.
+func (c *Conn) Initialized() bool                  { return c.initialized.Load() || c.sub.running() }
+func (c *Conn) SetLogLevel(level mcp.LoggingLevel) { c.level.Store(level) }
+func (c *Conn) GetLogLevel() mcp.LoggingLevel      { return c.level.Load().(mcp.LoggingLevel) }
+
+// mcp-go's SessionWithSubscriptionFilter: subscriptions/listen sets the
+// filter while it runs, and clears it when it returns.
+
+func (c *Conn) SetSubscriptionFilter(f mcp.SubscriptionFilter) {
+	c.sub.mu.Lock()
+	defer c.sub.mu.Unlock()
+	c.sub.filter, c.sub.active = f, !f.IsEmpty()
+}
+
+func (c *Conn) SubscriptionFilter() (mcp.SubscriptionFilter, bool) {
+	c.sub.mu.Lock()
+	defer c.sub.mu.Unlock()
+	return c.sub.filter, c.sub.active
+}
+
+func (s *subscription) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active
+}
+
+func (s *subscription) speaksModern() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modern = true
+}
+
+// tag marks a list change sent while a subscription runs with its id, as
+// every notification on a subscription's stream must be; ok is false for
+// one a 2026-07-28 client did not opt in to (mcp-go counts such a client
+// initialized after its first request, and broadcasts to it).
+func (s *subscription) tag(n mcp.JSONRPCNotification) (_ mcp.JSONRPCNotification, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !strings.HasSuffix(n.Method, "/list_changed") {
+		return n, true
+	}
+	if !s.active {
+		return n, !s.modern
+	}
+	meta := maps.Clone(n.Params.Meta)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	meta[mcp.MetaKeySubscriptionID] = s.id
+	n.Params.Meta = meta
+	return n, true
+}
