@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
@@ -293,4 +295,53 @@ func TestReplicaListChanged(t *testing.T) {
 
 func okTool(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
 	return mcp.NewToolResultText(`"ok"`), nil
+}
+
+// TestReplicaListen: a 2026-07-28 client (mcp-go's) listening with
+// subscriptions/listen on one replica is told of a tool change on its own
+// replica and on another.
+func TestReplicaListen(t *testing.T) {
+	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		c, err := mcpclient.NewStreamableHttpClient(b.srv.URL+"/mcp",
+			transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tokenA}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		changed := make(chan struct{}, 10)
+		c.OnNotification(func(n mcp.JSONRPCNotification) {
+			if n.Method == string(mcp.MethodNotificationToolsListChanged) {
+				changed <- struct{}{}
+			}
+		})
+		ctx := context.Background()
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		init := mcp.InitializeRequest{}
+		init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+		if _, err := c.Initialize(ctx, init); err != nil {
+			t.Fatal(err)
+		}
+		listening := make(chan error, 1)
+		stop, err := c.ListenAsync(ctx, mcp.SubscriptionFilter{ToolsListChanged: true}, func(err error) { listening <- err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		time.Sleep(100 * time.Millisecond) // the stream is open before the change
+		for i, f := range []*fixture{b, a} {
+			if err := f.h.opts.Registry.Add(tools.Tool{Server: "extra", Name: fmt.Sprint("tool", i), Handler: okTool}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-changed:
+			case err := <-listening:
+				t.Fatalf("subscriptions/listen ended: %v", err)
+			case <-time.After(testenv.Within(5 * time.Second)):
+				t.Fatalf("no notifications/tools/list_changed for a change on replica %d", 1-i)
+			}
+		}
+	})
 }
