@@ -2,8 +2,12 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 func TestErrorTexts(t *testing.T) {
@@ -20,6 +24,8 @@ func TestErrorTexts(t *testing.T) {
 		{&UpstreamError{Server: "m", Tool: "t", Path: "m.t", Msg: `upstream "m" is down`, Err: context.Canceled},
 			"UpstreamError", `m.t: upstream "m" is down`},
 		{&UnknownToolError{ID: "m\x00t"}, "InternalError", `unknown tool id "m\x00t": the tool set changed or the id was never registered`},
+		{&StoreError{Msg: "the workspace is unavailable: the database is unreachable; try again"},
+			"StoreError", "the workspace is unavailable: the database is unreachable; try again"},
 	}
 	for _, tt := range tests {
 		named := tt.err.(interface{ ErrorName() string })
@@ -29,5 +35,21 @@ func TestErrorTexts(t *testing.T) {
 	}
 	if !errors.Is(tests[2].err, context.Canceled) {
 		t.Error("UpstreamError does not unwrap to its cause")
+	}
+}
+
+// TestStoreErrorPassesThrough: a built-in tool's StoreError reaches the
+// caller as itself (the script sees a StoreError, not a ToolError), naming
+// the tool, redacted.
+func TestStoreErrorPassesThrough(t *testing.T) {
+	r := newTestRegistry(t, Options{Secrets: []string{"hunter2"}})
+	cause := errors.New("dial tcp: connection refused")
+	must(t, r.Add(NewTool("workspace", "read_file", "", nil, func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+		return nil, &StoreError{Msg: "the workspace is unavailable (hunter2); try again", Err: cause}
+	})))
+	_, err := call(t, r, "workspace", "read_file", `{}`)
+	var se *StoreError
+	if !errors.As(err, &se) || se.Server != "workspace" || se.Tool != "read_file" || strings.Contains(se.Msg, "hunter2") || !errors.Is(err, cause) {
+		t.Errorf("got %T %+v", err, err)
 	}
 }
