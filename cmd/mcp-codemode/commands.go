@@ -72,9 +72,15 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 	if err != nil {
 		return nil, nil, nil, inConfig(cfg, err)
 	}
+	flush, err := e.instrument(ctx, cfg, st, log, &so) // run records and tracing (runs.go)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
 	ws := openWorkspace(cfg, st)
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
 		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: tools.StorePins(st)})
+	reg.OnClose(flush) // before the store closes: it writes the last records
 	reg.OnClose(st.Close)
 	if err := reg.Add(ws.Tools()...); err != nil {
 		reg.Close()

@@ -32,6 +32,7 @@ Usage:
   mcp-codemode run     [--config FILE] SCRIPT|-
   mcp-codemode check   [--config FILE]
   mcp-codemode migrate [--config FILE]
+  mcp-codemode runs    [--config FILE] [list | show ID]
   mcp-codemode version
 
 Commands:
@@ -40,6 +41,7 @@ Commands:
   run      run one script as execute would; the result's JSON goes to stdout
   check    connect to every configured server and report its tool count
   migrate  create or update the database's schema, then exit
+  runs     print the records of executions (with data_dir or database_url)
   version  print the version
 
 --transport http serves streamable HTTP at /mcp, --transport sse serves /sse
@@ -96,6 +98,7 @@ rolling upgrade or to check a database URL. A database whose schema is newer
 than this mcp-codemode is refused. Exit status 2 when the database cannot be
 reached or used, with what failed.
 `,
+	"runs": runsUsage,
 	"version": `Usage: mcp-codemode version (or --version)
 
 Print the version and the Go release it was built with.
@@ -142,6 +145,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.check(ctx, args)
 	case "migrate":
 		return e.migrate(ctx, args)
+	case "runs":
+		return e.runsCommand(ctx, args)
 	case "version":
 		return e.version(args)
 	case "help":
@@ -151,7 +156,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 		// usually takes it first; this serves one started by hand).
 		return isolate.ServeWorker()
 	}
-	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, migrate, version\n", cmd)
+	fmt.Fprintf(e.stderr, "mcp-codemode: unknown command %q; the commands are serve, types, run, check, migrate, runs, version\n", cmd)
 	return exitUsage
 }
 
@@ -162,10 +167,13 @@ func (e *env) help(args []string) int {
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	case len(args) > 1 || commandUsage[args[0]] == "":
-		return e.usageError(fmt.Errorf("help takes one command: serve, types, run, check, migrate or version"))
+		return e.usageError(fmt.Errorf("help takes one command: serve, types, run, check, migrate, runs or version"))
 	}
-	if args[0] == "version" {
+	switch args[0] {
+	case "version":
 		return e.version([]string{"--help"})
+	case "runs":
+		return e.runsCommand(context.Background(), []string{"--help"})
 	}
 	var f flags
 	_, err := e.parse(args[0], []string{"--help"}, &f, commandFlags[args[0]]...)
