@@ -72,6 +72,7 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 	if err != nil {
 		return nil, nil, nil, inConfig(cfg, err)
 	}
+	e.st = st
 	flush, err := e.instrument(ctx, cfg, st, log, &so) // run records and tracing (runs.go)
 	if err != nil {
 		st.Close()

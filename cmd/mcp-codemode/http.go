@@ -73,10 +73,14 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 	}
 	defer reg.Close()
 	log := e.logger()
-	h, err := hosted.New(hosted.Options{
+	opts := hosted.Options{
 		Server: srv, Registry: reg, Started: statuses, Transport: f.transport, Config: cfg.Codemode,
 		Loopback: isLoopback(hostOf(ln.Addr().String())), Metrics: metrics, Logger: log,
-	})
+	}
+	if cfg.Codemode.DatabaseURL != "" { // replicas share it: sessions valid on each, the bus between them
+		opts.Store = e.st
+	}
+	h, err := hosted.New(opts)
 	if err != nil {
 		return e.usageError(inConfig(cfg, err))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
 	"github.com/mcp-codemode/mcp-codemode/redact"
+	"github.com/mcp-codemode/mcp-codemode/store"
 )
 
 // Exit statuses (SPEC §2).
@@ -114,6 +115,9 @@ type env struct {
 	// logLevel is the level logged without MCP_CODEMODE_LOG_LEVEL: info,
 	// but warn for run, whose stderr is the script's console and error.
 	logLevel slog.Level
+	// st is the store boot opened: hosted shares it with the other
+	// replicas (sessions, the bus).
+	st *store.Store
 }
 
 // run is main without the process: it is what the tests call.
