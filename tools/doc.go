@@ -72,7 +72,8 @@
 // snapshot); SearchWith adds entries the registry does not hold (a
 // subject's snippets). The first definition seen of each upstream tool is
 // pinned (pin.go); a changed definition is logged, and refused with
-// Options.PinToolDefinitions. Options.Pins keeps the pins across restarts.
+// Options.PinToolDefinitions. Options.Pins keeps the pins across restarts:
+// StorePins keeps them in the store's pins table, shared by every replica.
 //
 // # Upstreams, restarts and backoff
 //
