@@ -203,7 +203,10 @@ func cancelOnce(t *testing.T, c *cluster, s *rawSession, id int) (took time.Dura
 	case <-time.After(testenv.Within(10 * time.Second)):
 		t.Fatal("no progress from the call")
 	}
-	time.Sleep(50 * time.Millisecond) // the sleep reaches the upstream
+	// The script calls testup.sleep next: let the call reach the upstream
+	// (a cancel before it would stop the run without the upstream seeing
+	// one).
+	time.Sleep(testenv.Within(50 * time.Millisecond))
 	sent := time.Now()
 	reached = s.cancel(t, id)
 	select {
