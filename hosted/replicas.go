@@ -22,6 +22,9 @@ package hosted
 //   - codemode_tools: this replica's tool set changed; the others send
 //     notifications/tools/list_changed on their own streams. They do not
 //     publish in turn: only a change of a replica's own registry does.
+//   - codemode_sse: a message posted for an SSE session whose stream is on
+//     another replica (the session's state names it): that replica hands
+//     it to the session's Conn, and the answer goes out on the stream.
 //
 // A message from this replica also comes back to it; each handler ignores
 // what it already did.
@@ -29,11 +32,13 @@ package hosted
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
 // sessionRow is one session in the shared rows.
@@ -86,6 +91,7 @@ const (
 	chanAnswer   = "codemode_answer"
 	chanSessions = "codemode_sessions"
 	chanTools    = "codemode_tools"
+	chanSSE      = "codemode_sse"
 )
 
 // replicas is this replica's side of the bus.
@@ -119,6 +125,7 @@ func (h *Handler) startReplicas(sh shared) {
 	rep.subscribe(chanAnswer, rep.onAnswer)
 	rep.subscribe(chanSessions, rep.onSessions)
 	rep.subscribe(chanTools, rep.onTools)
+	rep.subscribe(chanSSE, rep.onSSE)
 	if reg := h.opts.Registry; reg != nil {
 		reg.OnChange(func() { rep.publish(context.Background(), chanTools, forwarded{}) })
 	}
@@ -184,5 +191,19 @@ func (rep *replicas) onTools(f forwarded) {
 	}
 }
 
-// errStore marks an error of the shared rows for the client: 503.
-var errStore = errors.New("the session registry is unavailable")
+// forwardSSE publishes a message posted for an SSE session whose stream
+// another replica holds, which handles it as if it had been posted there.
+func (rep *replicas) forwardSSE(r *http.Request, id string) bool {
+	owner := rep.h.sessions.stream(id)
+	if owner == "" || owner == rep.id {
+		return false
+	}
+	rep.publish(r.Context(), chanSSE, forwarded{To: owner, Subject: subjectOf(r), Session: id, Body: messageFrom(r).raw})
+	return true
+}
+
+func (rep *replicas) onSSE(f forwarded) {
+	if f.To == rep.id && rep.h.sse != nil {
+		rep.h.sse.forwarded(tools.WithSubject(context.Background(), f.Subject), f.Subject, f.Session, f.Body)
+	}
+}

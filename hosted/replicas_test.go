@@ -54,26 +54,31 @@ func openStore(t *testing.T, o store.Options) *store.Store {
 	return st
 }
 
-// eachBackend runs test on every backend with n replicas.
+// eachBackend runs test on every backend with n replicas on streamable
+// HTTP.
 func eachBackend(t *testing.T, c config.Codemode, n int, test func(t *testing.T, rs []*fixture)) {
+	eachBackendOn(t, c, n, HTTP, test)
+}
+
+func eachBackendOn(t *testing.T, c config.Codemode, n int, transport string, test func(t *testing.T, rs []*fixture)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			var rs []*fixture
 			for _, st := range b.stores(t, n) {
-				rs = append(rs, newReplica(t, c, st))
+				rs = append(rs, newReplica(t, c, st, transport))
 			}
 			test(t, rs)
 		})
 	}
 }
 
-// newReplica is newFixture on streamable HTTP sharing st.
-func newReplica(t *testing.T, c config.Codemode, st *store.Store) *fixture {
+// newReplica is newFixture sharing st.
+func newReplica(t *testing.T, c config.Codemode, st *store.Store, transport string) *fixture {
 	t.Helper()
 	f := &fixture{started: make(chan struct{}, 100), cancelled: make(chan time.Time, 100)}
 	reg := stepRegistry(t, f)
 	srv := server.New(reg, server.Options{Limits: c, Logger: testLogger(t)})
-	h, err := New(Options{Server: srv, Registry: reg, Transport: HTTP, Config: c, Loopback: true,
+	h, err := New(Options{Server: srv, Registry: reg, Transport: transport, Config: c, Loopback: true,
 		Logger: testLogger(t), MaxBodyBytes: 64 << 10, Store: st})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +87,7 @@ func newReplica(t *testing.T, c config.Codemode, st *store.Store) *fixture {
 	f.h = h
 	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)
+	t.Cleanup(h.closeSSE)
 	return f
 }
 
@@ -382,4 +388,37 @@ func TestReplicaLatency(t *testing.T) {
 func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
+}
+
+// TestReplicaSSE: a message posted to another replica than the one that
+// holds an SSE session's stream is answered on the stream; a cancel posted
+// there interrupts the request; another subject's post is refused.
+func TestReplicaSSE(t *testing.T) {
+	eachBackendOn(t, authConfig(config.Codemode{}), 2, SSE, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		c := sseStream(t, a, tokenA)
+		c.base = b.srv.URL // every post goes to B
+		if r := c.post(initialize); r.StatusCode != http.StatusAccepted {
+			t.Fatalf("initialize posted to B: %s", r.Status)
+		}
+		c.until(0)
+		c.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+		c.post(executeReq(1, `await step.ok(); return 6*7`, ""))
+		if ms := c.until(1); !strings.Contains(resultText(t, ms[len(ms)-1]), "42") {
+			t.Errorf("execute posted to B, answered on A's stream: %v", ms)
+		}
+		c.post(executeReq(2, `await step.block(); return "not reached"`, ""))
+		<-a.started
+		c.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}`)
+		select {
+		case <-a.cancelled:
+		case <-time.After(testenv.Within(5 * time.Second)):
+			t.Fatal("the request on A was not cancelled by a cancel posted to B")
+		}
+		bob := *c
+		bob.token = tokenB
+		if r := bob.post(executeReq(3, `return 1`, "")); r.StatusCode != http.StatusNotFound {
+			t.Errorf("bob posting to alice's session on B: %s; want 404", r.Status)
+		}
+	})
 }

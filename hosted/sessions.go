@@ -70,6 +70,7 @@ type sessionState struct {
 	Version    string          `json:"protocolVersion,omitempty"` // negotiated at initialize
 	Initialize json.RawMessage `json:"initialize,omitempty"`      // its params, as slimInitialize kept them
 	LogLevel   string          `json:"logLevel,omitempty"`        // from logging/setLevel
+	Stream     string          `json:"stream,omitempty"`          // the replica holding its SSE stream
 }
 
 // Why a session id was refused. Both mean 404 to the client: to another
@@ -349,6 +350,24 @@ func (t *sessions) version(id, subject string) string {
 	return ""
 }
 
+// owns says whether session id is subject's.
+func (t *sessions) owns(id, subject string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.byID[id]
+	return s != nil && s.subject == subject
+}
+
+// stream is the replica holding session id's SSE stream, or "".
+func (t *sessions) stream(id string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.byID[id]; s != nil {
+		return s.state.Stream
+	}
+	return ""
+}
+
 // remove ends a session its client or transport closed, on every replica.
 func (t *sessions) remove(ctx context.Context, id string) error {
 	t.mu.Lock()
@@ -410,6 +429,9 @@ func (t *sessions) expireIdle() []*session {
 	var out []*session
 	now := t.now()
 	for _, s := range t.byID {
+		if t.shared != nil && s.end != nil {
+			continue // an SSE stream used through other replicas: the shared sweep ends it
+		}
 		if now.Sub(s.last) > t.idle {
 			t.drop(s)
 			out = append(out, s)

@@ -60,7 +60,11 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	ended := make(chan struct{})
 	end := sync.OnceFunc(func() { close(ended) })
-	sess, err := t.h.sessions.create(r.Context(), subjectOf(r), sessionState{}, end)
+	var state sessionState
+	if t.h.rep != nil {
+		state.Stream = t.h.rep.id
+	}
+	sess, err := t.h.sessions.create(r.Context(), subjectOf(r), state, end)
 	if err != nil {
 		t.h.tooManySessions(w, r, err)
 		return
@@ -129,28 +133,58 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 	if !t.h.useSession(w, r, id) {
 		return
 	}
-	t.mu.Lock()
-	c := t.conns[id]
-	t.mu.Unlock()
-	if c == nil {
+	c := t.conn(id)
+	switch {
+	case c == nil && t.h.rep != nil && t.h.rep.forwardSSE(r, id):
+		w.WriteHeader(http.StatusAccepted) // to the replica holding the stream
+	case c == nil:
 		t.h.refuse(w, r, http.StatusNotFound, errNoSession.Error())
-		return
+	default:
+		if err := t.handle(r.Context(), id, c, messageFrom(r)); err != nil {
+			w.Header().Set("Retry-After", "1")
+			t.h.refuse(w, r, http.StatusTooManyRequests, err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
 	}
-	m := messageFrom(r)
+}
+
+func (t *sseTransport) conn(id string) *sseConn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.conns[id]
+}
+
+// handle gives session id's Conn a message posted for it, here or to
+// another replica (which forwarded it).
+func (t *sseTransport) handle(ctx context.Context, id string, c *sseConn, m message) error {
 	switch {
 	case m.isRequest() && !c.out.expect(m.id):
-		w.Header().Set("Retry-After", "1")
-		t.h.refuse(w, r, http.StatusTooManyRequests, fmt.Sprintf("this session has %d requests unanswered, the most "+
-			"an SSE session may have: read their answers from its /sse stream before posting more", maxUnanswered))
-		return
+		return fmt.Errorf("this session has %d requests unanswered, the most "+
+			"an SSE session may have: read their answers from its /sse stream before posting more", maxUnanswered)
 	case m.isCancel():
 		c.out.answered(m.cancelID) // a cancelled request gets no answer
 	}
 	if m.method == string(mcp.MethodInitialize) {
-		_ = t.h.sessions.setVersion(r.Context(), id, negotiated(m.raw))
+		_ = t.h.sessions.setVersion(ctx, id, negotiated(m.raw))
 	}
-	c.conn.Handle(r.Context(), m.raw)
-	w.WriteHeader(http.StatusAccepted)
+	c.conn.Handle(ctx, m.raw)
+	return nil
+}
+
+// forwarded handles a message that another replica received for a
+// session whose stream is here. Over the cap of unanswered requests, the
+// request is answered on the stream with the error its POST would have had.
+func (t *sseTransport) forwarded(ctx context.Context, subject, id string, raw []byte) {
+	c := t.conn(id)
+	if c == nil || !t.h.sessions.owns(id, subject) {
+		return
+	}
+	m := parseMessage(raw)
+	if err := t.handle(ctx, id, c, m); err != nil {
+		b, _ := json.Marshal(mcp.NewJSONRPCError(mcp.NewRequestId(json.RawMessage(m.id)), mcp.INVALID_REQUEST, err.Error(), nil))
+		_ = c.out.event(b)
+	}
 }
 
 // each returns the open Conns.
