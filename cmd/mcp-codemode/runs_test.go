@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // runBinary runs the built binary and returns its stdout, stderr and exit
@@ -27,11 +29,20 @@ func runBinary(t *testing.T, stdin string, args ...string) (string, string, int)
 	return out.String(), errb.String(), code
 }
 
-// TestRunsCommand: executions run with a data_dir are recorded; runs list
+// TestRunsCommand: executions run with a data_dir or a database_url are
+// recorded; runs list
 // prints them newest first, runs show one with its calls and code.
 func TestRunsCommand(t *testing.T) {
-	dir := t.TempDir()
-	cfg := writeConfig(t, map[string]any{}, map[string]any{"data_dir": filepath.Join(dir, "data")})
+	t.Run("data_dir", func(t *testing.T) {
+		testRunsCommand(t, map[string]any{"data_dir": filepath.Join(t.TempDir(), "data")})
+	})
+	t.Run("database_url", func(t *testing.T) {
+		testRunsCommand(t, map[string]any{"database_url": testenv.Postgres(t)})
+	})
+}
+
+func testRunsCommand(t *testing.T, store map[string]any) {
+	cfg := writeConfig(t, map[string]any{}, store)
 	ok := `await workspace.write_file({path: "a.txt", content: "hello"});
 return await workspace.read_file({path: "a.txt"});`
 	if out, errs, code := runBinary(t, ok, "run", "--config", cfg, "-"); code != 0 {
