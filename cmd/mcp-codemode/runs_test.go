@@ -30,8 +30,8 @@ func runBinary(t *testing.T, stdin string, args ...string) (string, string, int)
 }
 
 // TestRunsCommand: executions run with a data_dir or a database_url are
-// recorded; runs list
-// prints them newest first, runs show one with its calls and code.
+// recorded; runs list prints them newest first, runs show one with its
+// calls and code.
 func TestRunsCommand(t *testing.T) {
 	t.Run("data_dir", func(t *testing.T) {
 		testRunsCommand(t, map[string]any{"data_dir": filepath.Join(t.TempDir(), "data")})
