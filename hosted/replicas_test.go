@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,6 +420,44 @@ func TestReplicaSSE(t *testing.T) {
 		bob.token = tokenB
 		if r := bob.post(executeReq(3, `return 1`, "")); r.StatusCode != http.StatusNotFound {
 			t.Errorf("bob posting to alice's session on B: %s; want 404", r.Status)
+		}
+	})
+}
+
+// TestReplicaIdle: a session used on one replica stays open on the others,
+// however long they do not see it; idle everywhere, it is swept and gone
+// on every replica. (The replicas share a clock the test moves.)
+func TestReplicaIdle(t *testing.T) {
+	idle := time.Minute
+	eachBackend(t, authConfig(config.Codemode{SessionIdleTimeout: idle}), 2, func(t *testing.T, rs []*fixture) {
+		var mu sync.Mutex
+		now := time.Now()
+		for _, f := range rs {
+			f.h.sessions.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		}
+		wait := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		a, b := rs[0], rs[1]
+		alice := a.client(t, tokenA).initializeWith(initialize)
+		for range 12 {
+			wait(idle / 4)
+			if r := alice.on(b).post(`{"jsonrpc":"2.0","id":1,"method":"ping"}`); r.StatusCode != http.StatusOK {
+				t.Fatalf("ping on B: %s", r.Status)
+			}
+			if err := a.h.sessions.sweep(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r := alice.post(`{"jsonrpc":"2.0","id":2,"method":"ping"}`); r.StatusCode != http.StatusOK {
+			t.Fatalf("on A, after %v used only on B: %s", 3*idle, r.Status)
+		}
+		wait(idle + time.Second)
+		if err := b.h.sessions.sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range rs {
+			if r := alice.on(f).post(`{"jsonrpc":"2.0","id":3,"method":"ping"}`); r.StatusCode != http.StatusNotFound {
+				t.Errorf("replica %d, the session idle everywhere and swept: %s; want 404", i, r.Status)
+			}
 		}
 	})
 }
