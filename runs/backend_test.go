@@ -102,3 +102,37 @@ func TestBackends(t *testing.T) {
 		})
 	}
 }
+
+// TestRecorderPostgresOutage: while PostgreSQL is down, finishing a run
+// still returns at once; the records wait and are written when it is back.
+func TestRecorderPostgresOutage(t *testing.T) {
+	srv := testenv.PostgresServer(t)
+	st := openStore(t, store.Options{URL: srv.NewDatabase(t), ConnectTimeout: time.Second})
+	be := NewSQL(st)
+	rec := NewRecorder(be, Options{})
+	defer rec.Close(context.Background())
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	start := time.Now()
+	for i := range 5 {
+		ids = append(ids, finish(rec, "while down "+string(rune('a'+i))))
+	}
+	if d := time.Since(start); d > testenv.Within(50*time.Millisecond) {
+		t.Errorf("5 runs took %v to finish while the database was down", d)
+	}
+	time.Sleep(300 * time.Millisecond) // the writer fails at least once
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		list, err := be.List(context.Background(), Query{})
+		return err == nil && len(list) == len(ids)
+	})
+	for _, id := range ids {
+		if _, err := be.Get(context.Background(), id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}
