@@ -61,10 +61,16 @@ type cluster struct {
 // replica. HAProxy is killed at cleanup, the replicas get SIGTERM.
 func startCluster(t *testing.T, n int, configPath string, env ...string) *cluster {
 	t.Helper()
+	return startClusterOf(t, "http", n, configPath, env...)
+}
+
+// startClusterOf is startCluster with replicas serving transport.
+func startClusterOf(t *testing.T, transport string, n int, configPath string, env ...string) *cluster {
+	t.Helper()
 	haproxy := haproxyPath(t)
 	c := &cluster{output: &lockedBuffer{}}
 	for range n {
-		c.replicas = append(c.replicas, startHosted(t, "http", configPath, env...))
+		c.replicas = append(c.replicas, startHosted(t, transport, configPath, env...))
 	}
 	port := freePort(t)
 	c.lb = "http://127.0.0.1:" + port

@@ -62,6 +62,48 @@ func TestReplicas(t *testing.T) {
 	t.Run("kill -9 of one replica under load", func(t *testing.T) { replicasKill(t, c) })
 }
 
+// TestReplicasSSE: an SSE session through the balancer. Its stream stays
+// on one replica, and the messages the client posts reach any replica:
+// those that reach another are forwarded to the stream's replica, which
+// runs every call.
+func TestReplicasSSE(t *testing.T) {
+	setup := newReplicaSetup(t)
+	// debug: each replica logs every HTTP request it serves
+	c := startClusterOf(t, "sse", 3, setup.config, append(setup.env, "MCP_CODEMODE_LOG_LEVEL=debug")...)
+	sdk := startHTTPSDK(t, "sse", c.lb+"/sse", tokenAlice)
+	served := map[string]int{}
+	for range 6 {
+		r := sdk.execute(t, "return await testup.pid()")
+		if r.IsError {
+			t.Fatalf("execute: %s", r.text())
+		}
+		pid, _ := strconv.Atoi(r.text())
+		rep := c.byPid(pid)
+		if rep == nil {
+			t.Fatalf("testup pid %s belongs to no replica", r.text())
+		}
+		served[c.name(rep)]++
+	}
+	posted := map[string]int{}
+	for _, r := range c.replicas {
+		if n := r.count(postedMessage); n > 0 {
+			posted[c.name(r)] = n
+		}
+	}
+	t.Logf("calls of one SSE session by replica: %v; its messages posted by replica: %v", served, posted)
+	if len(served) != 1 {
+		t.Errorf("the session's calls ran on %v, want the one replica holding its stream", served)
+	}
+	if len(posted) != len(c.replicas) {
+		t.Errorf("the session's messages reached %v, want every replica", posted)
+	}
+	if errs := sdk.errors(t); len(errs) > 0 {
+		t.Errorf("the client reported errors: %q", errs)
+	}
+}
+
+var postedMessage = regexp.MustCompile(`msg=http method=POST path=/message status=202`)
+
 // statelessClient is mcp-go's client on 2026-07-28 (no session) at url,
 // its requests noted in rt when rt is not nil.
 func statelessClient(t testing.TB, url, token string, rt *routes) *client.Client {
