@@ -50,6 +50,43 @@
 // the order of the requests (202 when none asks for one; on SSE, on the
 // stream). On other revisions a batch is refused 400, saying so.
 //
+// # Several replicas
+//
+// With Options.Store, replicas that share one database serve the same
+// clients without sticky sessions (replicas.go has the design):
+//
+//   - A legacy session is a row of the store's sessions table; this
+//     replica's table caches the ones it served. A session it never saw
+//     is loaded, and mcp-go is given it by posting its initialize (and
+//     logging/setLevel) again from the row's state (restore.go), so the
+//     client's capabilities (approvals) and log level hold everywhere.
+//   - max_sessions_per_subject and max_sessions are counted in the
+//     creating transaction, exactly (one advisory lock on PostgreSQL, the
+//     one writer on SQLite): a session is created once per conversation,
+//     so serialising creations costs nothing a client notices, where an
+//     approximate count would let a burst of initializes on N replicas
+//     pass a cap N times over.
+//   - A row is touched at most every 5 s (touchEvery), not on each
+//     request: expiry across replicas is exact to within that, and a
+//     replica learns that a session was deleted or expired elsewhere from
+//     the bus at once, or at its next touch at the latest. Every replica
+//     sweeps expired rows; mcp-go's own idle sweep and a replica's cache
+//     only forget a session here.
+//   - notifications/cancelled for a request not running here, an answer to
+//     another replica's server request and a message for an SSE session
+//     whose stream is elsewhere go over the bus to the replica that acts,
+//     keyed by subject and session as they are here. A tool-list change
+//     of one replica reaches every replica's streams.
+//   - max_concurrent, max_concurrent_per_session and
+//     max_concurrent_per_subject stay per replica: an execution's CPU and
+//     memory are its process's, and a global count would need a database
+//     round trip at every execution's start and leases for the slots of a
+//     replica that dies. N replicas admit N times max_concurrent_per_subject.
+//   - Per replica too: the one GET stream of a session (a session may hold
+//     one on each replica) and the sessions metric (those it served).
+//
+// /readyz is 503 while Options.Ready (default: the Store's) fails.
+//
 // # Concurrency and shutdown
 //
 // Handler is safe for concurrent use. /readyz is 200 from start until
