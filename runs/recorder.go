@@ -53,8 +53,9 @@ type Recorder struct {
 	mu      sync.Mutex
 	queue   []*Record
 	closing bool
-	dropped int       // since the last warning
-	warned  time.Time // of the last warning
+	dropped int       // since the last warning of drops
+	warned  time.Time // of the last warning of drops
+	failed  time.Time // of the last warning of a failed write
 }
 
 // NewRecorder starts a Recorder writing to b. Close it to flush.

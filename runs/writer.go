@@ -118,11 +118,11 @@ func (r *Recorder) giveUp() {
 func (r *Recorder) warnFailed(err error) {
 	r.mu.Lock()
 	now := r.now()
-	if now.Sub(r.warned) < time.Minute {
+	if now.Sub(r.failed) < time.Minute {
 		r.mu.Unlock()
 		return
 	}
-	r.warned = now
+	r.failed = now
 	r.mu.Unlock()
 	r.log.Warn("writing run records failed; they wait in the queue and are tried again", "error", err, "queue", r.o.Queue)
 }
