@@ -49,6 +49,18 @@
 // settle; console lines go out as notifications/message (logger
 // "console") to clients that set the log level to info or debug.
 //
+// # Records and traces
+//
+// With Options.Runs every execution is recorded (record.go, package runs):
+// each call through the caller, snippets' calls included, is noted with
+// its ordinal, and the record is handed to the Recorder's queue when the
+// execution ends; its id goes into stats.run_id and the log line. With
+// Options.Tracing an execution is a span under the request's
+// _meta.traceparent, with a child per tool call, fetch and snippet run
+// (trace.go); the call's context carries the span to the upstream's _meta
+// and the fetch's traceparent header. With neither, a call costs one
+// comparison.
+//
 // # Results
 //
 // Format is the only place that decides what the model reads: the pretty JSON
