@@ -40,6 +40,7 @@ const executeOutputSchema = `{
       "properties": {
         "tool_calls": {"type": "integer"},
         "duration_ms": {"type": "number"},
+        "run_id": {"type": "string", "description": "id of the run's record (mcp-codemode runs show ID)"},
         "fetches": {
           "type": "array",
           "description": "each request fetch sent or refused: method, url, rule, status, bytes, duration_ms, error",
