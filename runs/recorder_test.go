@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -229,4 +230,23 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestRecorderPrunes: records older than the retention are deleted, in
+// batches, when the writer starts and then every retention/10.
+func TestRecorderPrunes(t *testing.T) {
+	mem := NewMemory(5000, 0)
+	now := time.Now()
+	var old []*Record
+	for i := range 2500 { // more than two batches
+		old = append(old, &Record{ID: fmt.Sprint("old", i), Start: now.Add(-2 * time.Hour)})
+	}
+	mem.Insert(context.Background(), old)
+	mem.Insert(context.Background(), []*Record{{ID: "new", Start: now.Add(-time.Minute)}})
+	rec := NewRecorder(mem, Options{Retention: time.Hour})
+	defer rec.Close(context.Background())
+	waitFor(t, func() bool {
+		list, _ := mem.List(context.Background(), Query{Limit: 10})
+		return len(list) == 1 && list[0].ID == "new"
+	})
 }
