@@ -55,6 +55,16 @@ func apply(ctx context.Context, conn *sql.Conn, d Dialect, m migration) error {
 		return err
 	}
 	defer tx.Rollback()
+	// Another process may have applied it since migrate read the version:
+	// on PostgreSQL the lock rules that out, on a SQLite file two processes
+	// opening one data_dir at once take turns only here (BEGIN IMMEDIATE).
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
 	text := m.sqlite
 	if d == Postgres {
 		text = m.postgres

@@ -240,3 +240,29 @@ func usage(t *testing.T, s *store.Store, subject string) [3]int64 {
 	}
 	return u
 }
+
+// TestConcurrentOpenFile: processes opening one data_dir at once (here,
+// Stores) migrate it once between them and all open.
+func TestConcurrentOpenFile(t *testing.T) {
+	dir := t.TempDir()
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s, err := store.Open(context.Background(), store.Options{Dir: dir})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("Open: %v", err)
+		}
+	}
+	s := open(t, store.Options{Dir: dir})
+	if got := count(t, s, `SELECT COUNT(*) FROM schema_migrations`); got != store.SchemaVersion {
+		t.Errorf("%d migrations recorded, want %d", got, store.SchemaVersion)
+	}
+}
