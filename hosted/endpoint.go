@@ -231,8 +231,10 @@ func messageFrom(r *http.Request) message {
 // recently used session the cap counts expires, if it stays idle.
 func (h *Handler) tooManySessions(w http.ResponseWriter, r *http.Request, err error) {
 	var tm *tooManySessions
-	if !errors.As(err, &tm) {
-		h.refuse(w, r, http.StatusInternalServerError, err.Error())
+	if !errors.As(err, &tm) { // the shared rows: the database does not answer
+		h.log.WarnContext(r.Context(), "session refused", "err", err)
+		w.Header().Set("Retry-After", "1")
+		h.refuse(w, r, http.StatusServiceUnavailable, "opening a session: "+err.Error())
 		return
 	}
 	h.log.WarnContext(r.Context(), "session refused", "cap", tm.key, "limit", tm.limit)

@@ -236,12 +236,13 @@ func TestReplicaCancel(t *testing.T) {
 
 // TestReplicaElicitation: the approval one replica asks for is answered by
 // a POST to another; an answer from another subject's session (knowing
-// the id) is ignored.
+// the id) is ignored. The session was opened on B: A knows from its state
+// that the client can be asked.
 func TestReplicaElicitation(t *testing.T) {
 	c := authConfig(config.Codemode{RequireApproval: []string{"step.ok"}})
 	eachBackend(t, c, 2, func(t *testing.T, rs []*fixture) {
 		a, b := rs[0], rs[1]
-		alice := a.client(t, tokenA).initializeWith(initializeElicit)
+		alice := b.client(t, tokenA).initializeWith(initializeElicit).on(a)
 		bob := b.client(t, tokenB).initializeWith(initializeElicit)
 		ch := events(t, alice.post(executeReq(7, `await step.ok(); return "approved"`, "")))
 		ask := next(t, ch, string(mcp.MethodElicitationCreate))
@@ -460,4 +461,54 @@ func TestReplicaIdle(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReplicaStoreDown: while PostgreSQL is down, a session this replica
+// holds is still served (what it runs may not need the store), opening a
+// session or using one the replica never saw answers 503 saying why, and
+// /readyz is 503; once it is back, everything works again by itself.
+func TestReplicaStoreDown(t *testing.T) {
+	pg := testenv.PostgresServer(t)
+	url := pg.NewDatabase(t)
+	a := newReplica(t, authConfig(config.Codemode{}), openStore(t, store.Options{URL: url}), HTTP)
+	b := newReplica(t, authConfig(config.Codemode{}), openStore(t, store.Options{URL: url}), HTTP)
+	alice := a.client(t, tokenA).initializeWith(initialize)
+	other := b.client(t, tokenA).initializeWith(initialize)
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = pg.Start()
+		}
+	})
+	a.h.sessions.now = func() time.Time { return time.Now().Add(2 * touchEvery) } // its row's touch is due
+	if ms := messages(t, alice.post(executeReq(1, `await step.ok(); return 6*7`, ""))); !strings.Contains(resultText(t, ms[0]), "42") {
+		t.Errorf("a held session, the database down: %v", ms)
+	}
+	if r := alice.on(b).post(executeReq(2, `return 1`, "")); r.StatusCode != http.StatusServiceUnavailable ||
+		!strings.Contains(body(r), "StoreError") {
+		t.Errorf("a session B never saw, the database down: %s; want 503 with the StoreError", r.Status)
+	}
+	if r := a.client(t, tokenA).post(initialize); r.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("initialize, the database down: %s; want 503", r.Status)
+	}
+	if r, err := http.Get(a.srv.URL + "/readyz"); err != nil || r.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz, the database down: %v %v", r.Status, err)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	deadline := time.Now().Add(testenv.Within(10 * time.Second))
+	for other.on(a).post(executeReq(3, `return 1`, "")).StatusCode != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("B's session is not served on A after the database came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r, err := http.Get(a.srv.URL + "/readyz"); err != nil || r.StatusCode != http.StatusOK {
+		t.Errorf("/readyz, the database back: %v %v", r.Status, err)
+	}
 }

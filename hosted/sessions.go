@@ -241,7 +241,9 @@ func (t *sessions) use(ctx context.Context, id, subject string) (*session, error
 
 // touch marks a cached session used, and touches its shared row when it
 // was not touched for touchPeriod: a row gone (expired, or deleted on
-// another replica) ends the session here too.
+// another replica) ends the session here too. While the database does not
+// answer, a cached session is served as it is (its next request tries the
+// touch again): what it runs may not need the store.
 func (t *sessions) touch(ctx context.Context, s *session) error {
 	now := t.now()
 	t.mu.Lock()
@@ -254,7 +256,7 @@ func (t *sessions) touch(ctx context.Context, s *session) error {
 	ok, err := t.shared.touchSession(ctx, s.id, s.subject, now, now.Add(-t.idle))
 	switch {
 	case err != nil:
-		return err
+		return nil
 	case !ok:
 		t.dropAll([]string{s.id}, false)
 		return errNoSession
