@@ -180,7 +180,7 @@ func TestTraceSpans(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range root.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	list, _ := mem.List(context.Background(), runs.Query{})
 	if len(list) != 1 || attrs["codemode.run_id"] != list[0].ID || list[0].TraceID != root.SpanContext().TraceID().String() {
