@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -96,11 +97,12 @@ const (
 
 // replicas is this replica's side of the bus.
 type replicas struct {
-	h     *Handler
-	id    string // this replica, for the ids of its server requests
-	bus   bus
-	out   *outbound
-	unsub []func()
+	h      *Handler
+	id     string // this replica, for the ids of its server requests
+	bus    bus
+	out    *outbound
+	unsub  []func()
+	closed atomic.Bool // Close was called: nothing more is published
 }
 
 // forwarded is a message of the bus about one session's request.
@@ -146,6 +148,9 @@ func (rep *replicas) subscribe(channel string, fn func(forwarded)) {
 // (a cancel, an answer) is then lost, as it would be over a broken
 // connection.
 func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
+	if rep.closed.Load() {
+		return // shutting down: the registry's last changes are nobody's business
+	}
 	f.From = rep.id
 	b, err := json.Marshal(f)
 	if err == nil {
@@ -157,6 +162,9 @@ func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
 }
 
 func (rep *replicas) close() {
+	if rep.closed.Swap(true) {
+		return
+	}
 	for _, f := range rep.unsub {
 		f()
 	}
