@@ -39,7 +39,11 @@ func TestReplicasFigures(t *testing.T) {
 	setup := newReplicaSetup(t)
 	for _, n := range []int{1, 3} {
 		c := startCluster(t, n, setup.config, setup.env...)
-		rps, p50, failures := throughput(t, c, 16, *replicasDuration)
+		if n == 1 { // what the balancer costs
+			rps, p50, failures := throughput(t, c.replicas[0].endpoint("http"), 16, *replicasDuration)
+			t.Logf("FIGURES 1 replica without HAProxy: 16 clients, trivial execute: %.0f req/s, p50 %v, %d failures", rps, p50, failures)
+		}
+		rps, p50, failures := throughput(t, c.lb+"/mcp", 16, *replicasDuration)
 		t.Logf("FIGURES %d replica(s): 16 clients, trivial execute: %.0f req/s, p50 %v, %d failures", n, rps, p50, failures)
 		t.Logf("FIGURES %d replica(s): cancel p50 %v, elicitation answer p50 %v over %d tries",
 			n, cancelLatency(t, c, *replicasTries), elicitLatency(t, c, *replicasTries), *replicasTries)
@@ -55,13 +59,13 @@ func (c *cluster) stop(t *testing.T) {
 	}
 }
 
-// throughput runs trivial executions from clients stateless clients
-// through the balancer for d.
-func throughput(t *testing.T, c *cluster, clients int, d time.Duration) (rps float64, p50 time.Duration, failures int64) {
+// throughput runs trivial executions from clients stateless clients of
+// url for d.
+func throughput(t *testing.T, url string, clients int, d time.Duration) (rps float64, p50 time.Duration, failures int64) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * clients}}
 	cls := make([]*client.Client, clients)
 	for i := range cls {
-		cls[i] = mcpClientVersion(t, c.lb+"/mcp", tokenAlice, hc, mcp.ProtocolVersion20260728)
+		cls[i] = mcpClientVersion(t, url, tokenAlice, hc, mcp.ProtocolVersion20260728)
 	}
 	for _, cl := range cls { // warm up every replica's workers
 		execText(t, cl, "return 1")
