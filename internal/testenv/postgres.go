@@ -95,6 +95,7 @@ func unavailable(t testing.TB, err error) {
 	t.Helper()
 	if errors.Is(err, errNotInstalled) && os.Getenv("CI") == "" {
 		t.Skip(err.Error())
+		return
 	}
 	t.Fatalf("testenv: %v", err)
 }

@@ -2,6 +2,9 @@ package testenv
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -52,4 +55,37 @@ func connect(t *testing.T, u string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// recorder stands in for a test, noting whether it was skipped or failed.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Helper()                        {}
+func (r *recorder) Skip(args ...any)               { r.skipped = fmt.Sprint(args...) }
+func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...) }
+
+// TestUnavailable: without PostgreSQL a test skips saying what to
+// install, unless CI is set: then it fails. Any other problem fails.
+func TestUnavailable(t *testing.T) {
+	t.Setenv("CI", "")
+	r := &recorder{}
+	unavailable(r, errNotInstalled)
+	if r.skipped != "PostgreSQL is not installed (apt-get install postgresql)" || r.failed != "" {
+		t.Errorf("without CI: skipped %q, failed %q", r.skipped, r.failed)
+	}
+	t.Setenv("CI", "1")
+	r = &recorder{}
+	unavailable(r, errNotInstalled)
+	if r.skipped != "" || !strings.Contains(r.failed, "apt-get install postgresql") {
+		t.Errorf("under CI: skipped %q, failed %q", r.skipped, r.failed)
+	}
+	t.Setenv("CI", "")
+	r = &recorder{}
+	unavailable(r, errors.New("initdb: exit status 1"))
+	if r.skipped != "" || r.failed == "" {
+		t.Errorf("another error: skipped %q, failed %q", r.skipped, r.failed)
+	}
 }
