@@ -44,7 +44,7 @@ func parseError(err error) error {
 	if errors.As(err, &pe) && pe.Unwrap() != nil {
 		return fmt.Errorf("store: the database URL cannot be parsed: %s", scrubURL(pe.Unwrap().Error(), pe.ConnString))
 	}
-	return errors.New("store: the database URL cannot be parsed; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...")
+	return errors.New("store: the database URL cannot be parsed; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 }
 
 // scrubURL removes the URL itself from a message about it.

@@ -266,3 +266,14 @@ func TestConcurrentOpenFile(t *testing.T) {
 		t.Errorf("%d migrations recorded, want %d", got, store.SchemaVersion)
 	}
 }
+
+// TestBadURL: a URL that is not PostgreSQL's, or cannot be parsed, is
+// refused before connecting, without repeating the password.
+func TestBadURL(t *testing.T) {
+	for _, u := range []string{"mysql://u:Pw-Secret-1@h/d", "postgres://u:Pw-Secret-1@h:port/d", "postgres://u:Pw-Secret-1@h/d?connect_timeout=x"} {
+		_, err := store.Open(context.Background(), store.Options{URL: u})
+		if err == nil || strings.Contains(err.Error(), "Pw-Secret-1") || !strings.HasPrefix(err.Error(), "store: the database URL") {
+			t.Errorf("Open(%q) = %v", u, err)
+		}
+	}
+}
