@@ -58,12 +58,13 @@ func (s *Store) Wrap(err error) error {
 	return err
 }
 
-// wrapAlways returns err as an *Error in any case: an error of Begin,
-// Commit or Ping is the database's, whatever its kind. doing names the
-// step when no more specific fault is recognised.
+// wrapAlways returns err as an *Error in any case but the caller's
+// cancellation: an error of Begin, Commit or Ping is the database's,
+// whatever its kind. doing names the step when no more specific fault is
+// recognised.
 func (s *Store) wrapAlways(doing string, err error) error {
 	var se *Error
-	if err == nil || errors.As(err, &se) {
+	if err == nil || errors.As(err, &se) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	op := fault(err)

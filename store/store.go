@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -77,7 +76,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	o.defaults()
 	if o.URL != "" {
 		if !IsPostgresURL(o.URL) {
-			return nil, fmt.Errorf("store: the database URL must start with postgres:// or postgresql://")
+			return nil, errors.New("store: the database URL must start with postgres:// or postgresql://")
 		}
 		return openPostgres(ctx, o)
 	}

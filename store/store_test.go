@@ -277,3 +277,18 @@ func TestBadURL(t *testing.T) {
 		}
 	}
 }
+
+// TestTxCanceled: a transaction the caller cancelled gives its
+// cancellation, not a StoreError: the database is not at fault.
+func TestTxCanceled(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		s := open(t, b.options(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := s.Tx(ctx, true, func(*sql.Tx) error { return nil })
+		var se *store.Error
+		if !errors.Is(err, context.Canceled) || errors.As(err, &se) {
+			t.Errorf("Tx with a cancelled context = %v; want context.Canceled, not a StoreError", err)
+		}
+	})
+}
