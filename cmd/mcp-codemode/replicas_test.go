@@ -470,7 +470,6 @@ type loadCall struct {
 	client int
 	path   string
 	hop    *hopRec
-	ended  time.Time
 	ok     bool
 	err    string
 }
@@ -506,7 +505,6 @@ func replicasKill(t *testing.T, c *cluster) {
 				}
 				lc := loadCall{client: k, path: fmt.Sprintf("load/%d-%d.txt", k, i), hop: newHopRec()}
 				lc.ok, lc.err = loadExecute(cl, &lc, inFlightOnVictim)
-				lc.ended = time.Now()
 				mu.Lock()
 				calls = append(calls, lc)
 				mu.Unlock()
@@ -522,7 +520,19 @@ func replicasKill(t *testing.T, c *cluster) {
 	if err := victim.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second) // the load runs on, through r1 and r3
+	// The load runs on, through r1 and r3, until every client has had an
+	// execution succeed after the kill (a second at least).
+	time.Sleep(time.Second)
+	deadline := time.Now().Add(testenv.Within(10 * time.Second))
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(succeededAfter(calls, killed))
+		mu.Unlock()
+		if n == len(clients) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 	checkKill(t, calls, killed)
@@ -571,17 +581,26 @@ func loadExecute(cl *client.Client, lc *loadCall, inFlight chan struct{}) (bool,
 	return true, ""
 }
 
+// succeededAfter are the clients that had an execution start after the
+// kill and succeed.
+func succeededAfter(calls []loadCall, killed time.Time) map[int]bool {
+	ok := map[int]bool{}
+	for _, lc := range calls {
+		if lc.ok && lc.hop.get().start.After(killed) {
+			ok[lc.client] = true
+		}
+	}
+	return ok
+}
+
 // checkKill: every call that failed was on r2 and had started before the
 // kill; some did; every client succeeded after it.
 func checkKill(t *testing.T, calls []loadCall, killed time.Time) {
 	t.Helper()
-	failed, lastOK := 0, map[int]time.Time{}
+	failed := 0
 	for _, lc := range calls {
 		h := lc.hop.get()
 		if lc.ok {
-			if lc.ended.After(lastOK[lc.client]) {
-				lastOK[lc.client] = lc.ended
-			}
 			continue
 		}
 		failed++
@@ -593,8 +612,9 @@ func checkKill(t *testing.T, calls []loadCall, killed time.Time) {
 	if failed == 0 {
 		t.Error("no execution failed, though one was in flight on r2 when it was killed")
 	}
+	recovered := succeededAfter(calls, killed)
 	for k := range 6 {
-		if !lastOK[k].After(killed) {
+		if !recovered[k] {
 			t.Errorf("client %d had no execution succeed after the kill", k)
 		}
 	}
