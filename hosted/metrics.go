@@ -3,6 +3,7 @@ package hosted
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,7 @@ type Metrics struct {
 	memoryStops prometheus.Counter
 	refusals    *prometheus.CounterVec
 	runsDropped prometheus.Counter
+	bus         *prometheus.CounterVec
 
 	registry atomic.Pointer[tools.Registry]
 	sessions atomic.Pointer[sessions]
@@ -59,9 +61,13 @@ func NewMetrics() *Metrics {
 		Name: "mcp_codemode_run_records_dropped_total",
 		Help: "Run records dropped unwritten because the store did not keep up (the executions were not affected).",
 	})
-	m.reg.MustRegister(m.executions, m.duration, m.toolCalls, m.memoryStops, m.refusals, m.runsDropped,
+	m.bus = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mcp_codemode_replica_messages_total",
+		Help: "Messages between replicas, by channel (cancel, answer, sse, sessions, tools) and way: sent, or received from another replica.",
+	}, []string{"channel", "way"})
+	m.reg.MustRegister(m.executions, m.duration, m.toolCalls, m.memoryStops, m.refusals, m.runsDropped, m.bus,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		gaugeFunc("mcp_codemode_sessions", "Open MCP sessions.", m.sessionCount),
+		gaugeFunc("mcp_codemode_sessions", "Open MCP sessions (with a store: those this replica holds).", m.sessionCount),
 		upstreamCollector{m})
 	return m
 }
@@ -86,6 +92,12 @@ func (m *Metrics) ToolCalled(server, tool, outcome string, _ time.Duration) {
 func (m *Metrics) RunsDropped(n int) { m.runsDropped.Add(float64(n)) }
 
 func (m *Metrics) refused(status int) { m.refusals.WithLabelValues(strconv.Itoa(status)).Inc() }
+
+// busMessage counts a message of the bus on channel ("codemode_cancel" is
+// cancel), sent or received.
+func (m *Metrics) busMessage(channel, way string) {
+	m.bus.WithLabelValues(strings.TrimPrefix(channel, "codemode_"), way).Inc()
+}
 
 // watch points the scrape-time metrics at a registry and a session table.
 func (m *Metrics) watch(reg *tools.Registry, s *sessions) {

@@ -140,6 +140,9 @@ func (rep *replicas) subscribe(channel string, fn func(forwarded)) {
 			rep.h.log.Warn("a message of the bus is not understood", "channel", channel, "err", err)
 			return
 		}
+		if f.From != rep.id {
+			rep.h.metrics.busMessage(channel, "received")
+		}
 		fn(f)
 	}))
 }
@@ -158,7 +161,9 @@ func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
 	}
 	if err != nil {
 		rep.h.log.Log(ctx, slog.LevelWarn, "telling the other replicas", "channel", channel, "err", err)
+		return
 	}
+	rep.h.metrics.busMessage(channel, "sent")
 }
 
 func (rep *replicas) close() {

@@ -231,6 +231,19 @@ func TestReplicaCancel(t *testing.T) {
 		if ms := <-done; len(ms) != 0 {
 			t.Errorf("the cancelled request got %v; want no response", summary(ms))
 		}
+		for _, c := range []struct {
+			f    *fixture
+			line string
+		}{ // bob's cancel and alice's
+			{b, `mcp_codemode_replica_messages_total{channel="cancel",way="sent"} 2`},
+			{a, `mcp_codemode_replica_messages_total{channel="cancel",way="received"} 2`},
+		} {
+			rec := httptest.NewRecorder()
+			c.f.h.metrics.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+			if !strings.Contains(rec.Body.String(), c.line) {
+				t.Errorf("/metrics lacks %s", c.line)
+			}
+		}
 	})
 }
 
