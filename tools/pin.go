@@ -56,10 +56,31 @@ func (p storePins) LoadPins() (map[string][2]string, error) {
 	return out, p.st.Wrap(rows.Err())
 }
 
-func (p storePins) SavePin(id, hash, description string) error {
-	if p.st.Dialect() == store.Postgres {
-		id = strings.ReplaceAll(id, "\x00", pgSeparator)
+// FirstPin stores the pin of id unless one is stored, and returns the
+// stored one: the first replica to see a tool pins it for all.
+func (p storePins) FirstPin(id, hash, description string) (storedHash, storedDescription string, err error) {
+	key := p.key(id)
+	_, err = p.st.Write().Exec(`INSERT INTO pins (id, hash, description, pinned) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+		key, hash, description, time.Now().UnixMilli())
+	if err == nil {
+		err = p.st.Read().QueryRow(`SELECT hash, description FROM pins WHERE id = $1`, key).Scan(&storedHash, &storedDescription)
 	}
+	if err != nil {
+		return "", "", fmt.Errorf("storing the pin of a tool definition: %w", p.st.Wrap(err))
+	}
+	return storedHash, storedDescription, nil
+}
+
+// key is the id of a pin as the pins table keeps it.
+func (p storePins) key(id string) string {
+	if p.st.Dialect() == store.Postgres {
+		return strings.ReplaceAll(id, "\x00", pgSeparator)
+	}
+	return id
+}
+
+func (p storePins) SavePin(id, hash, description string) error {
+	id = p.key(id)
 	_, err := p.st.Write().Exec(`INSERT INTO pins (id, hash, description, pinned) VALUES ($1, $2, $3, $4)
 ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, description = excluded.description, pinned = excluded.pinned`,
 		id, hash, description, time.Now().UnixMilli())
@@ -88,8 +109,7 @@ func (r *Registry) checkPin(t Tool) bool {
 	id, h := toolID(t.Server, t.Name), definitionHash(t)
 	old, seen := r.pins[id]
 	if !seen {
-		r.setPin(id, pin{hash: h, description: t.Description})
-		return true
+		old = r.firstPin(id, pin{hash: h, description: t.Description})
 	}
 	if old.hash == h {
 		return true
@@ -113,6 +133,27 @@ func (r *Registry) setPin(id string, p pin) {
 	if err := r.pinStore.SavePin(id, p.hash, p.description); err != nil {
 		r.log.Warn("storing a tool definition's pin", "err", err)
 	}
+}
+
+// firstPin pins a definition this registry sees first. With a store that
+// replicas share (FirstPin), another replica may have pinned the tool
+// before: its pin is the pin, and a definition that differs from it is a
+// change. r.mu must be held.
+func (r *Registry) firstPin(id string, p pin) pin {
+	fp, ok := r.pinStore.(interface {
+		FirstPin(id, hash, description string) (storedHash, storedDescription string, err error)
+	})
+	if !ok {
+		r.setPin(id, p)
+		return p
+	}
+	hash, desc, err := fp.FirstPin(id, p.hash, p.description)
+	if err != nil {
+		r.log.Warn("storing a tool definition's pin", "err", err)
+		hash, desc = p.hash, p.description
+	}
+	r.pins[id] = pin{hash: hash, description: desc}
+	return r.pins[id]
 }
 
 // loadPins reads the stored pins into r.pins.
