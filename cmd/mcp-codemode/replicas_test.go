@@ -264,6 +264,40 @@ func cancelOnce(t *testing.T, c *cluster, s *rawSession, id int) (took time.Dura
 	return took, call.served, reached
 }
 
+// busBack: after PostgreSQL's restart, a cancel that reaches another
+// replica than its call's takes effect again. Each replica's LISTEN
+// connection comes back with a backoff of its own, so the cancel is sent
+// again each second until the call stops.
+func busBack(t *testing.T, c *cluster) {
+	s := openRaw(t, c.lb+"/mcp", tokenAlice, newRoutes().client())
+	call := s.start(t, 1, `await testup.pid(); await testup.sleep({ ms: 60000 }); return "not cancelled"`)
+	select {
+	case <-call.progress:
+	case <-time.After(testenv.Within(10 * time.Second)):
+		t.Fatal("no progress from the call")
+	}
+	time.Sleep(testenv.Within(50 * time.Millisecond))
+	start := time.Now()
+	deadline := start.Add(testenv.Within(15 * time.Second))
+	for sent := 0; ; sent++ {
+		if reached := s.cancel(t, 1); reached == call.served {
+			t.Fatalf("the cancel reached %s, the call's own replica", reached)
+		}
+		select {
+		case <-call.done:
+			t.Logf("the call on %s stopped %v after the first cancel (%d sent)", call.served, call.ended.Sub(start), sent+1)
+			if call.result != "" {
+				t.Errorf("a cancelled call was answered: %s", call.result)
+			}
+			return
+		case <-time.After(time.Second):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the call on %s still runs %v after the first of %d cancels", call.served, time.Since(start), sent+1)
+		}
+	}
+}
+
 // waitFor polls cond for up to testenv.Within(5 s).
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
@@ -463,6 +497,7 @@ func replicasOutage(t *testing.T, c *cluster, pg *testenv.PGServer) {
 		t.Error("a write after the outage failed")
 	}
 	readBack(t, cl, append(acked, "outage/after.txt"))
+	t.Run("the bus is back", func(t *testing.T) { busBack(t, c) })
 }
 
 // loadCall is one execution of the kill test's load as its client saw it.
