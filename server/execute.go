@@ -67,6 +67,9 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		res = d.settle(res)
 	}
 	outcome := s.logRun(ctx, res, time.Since(started), run.ID())
+	if pausedRun(d) {
+		outcome = "paused" // for the record and the span; the retry is a run of its own
+	}
 	endRun(run, span, res, outcome)
 	return res, fetch.Records(), run.ID()
 }

@@ -161,3 +161,15 @@ func endRun(run *runs.Run, span trace.Span, res sandbox.Result, outcome string) 
 	run.Finish(r)
 	endSpan(span, outcome, err, attribute.Int("codemode.tool_calls", res.Stats.ToolCalls))
 }
+
+// pausedRun says whether the run stopped to ask for an approval
+// (replay.go): its record and span say "paused" rather than how the
+// stopped script ended.
+func pausedRun(d *durable) bool {
+	if d == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pause != nil && d.diverged == nil
+}

@@ -260,3 +260,31 @@ func BenchmarkExecuteRecorded(b *testing.B) {
 		})
 	}
 }
+
+// TestPausedRunRecorded: a run that pauses for an approval (2026-07-28) is
+// recorded as paused; the retry that resumes it is a record of its own.
+func TestPausedRunRecorded(t *testing.T) {
+	mem := runs.NewMemory(0, 0)
+	rec := runs.NewRecorder(mem, runs.Options{})
+	reg := tools.NewRegistry(tools.Options{})
+	if err := reg.Add(recordTools()...); err != nil {
+		t.Fatal(err)
+	}
+	s := New(reg, Options{Limits: config.Codemode{RequireApproval: []string{"t.fail"}}, Runs: rec})
+	const code = `await t.ok({}); try { await t.fail({}) } catch {} ; return 1`
+	first := call(t, s, code, "", nil)
+	state, _ := first["requestState"].(string)
+	if first["resultType"] != "input_required" || state == "" {
+		t.Fatalf("first answer: %v", first)
+	}
+	call(t, s, code, state, map[string]any{"action": "accept", "content": map[string]any{}})
+	rec.Close(context.Background())
+	list, _ := mem.List(context.Background(), runs.Query{})
+	var outcomes []string
+	for _, r := range list {
+		outcomes = append(outcomes, r.Outcome)
+	}
+	if diff := cmp.Diff([]string{"ok", "paused"}, outcomes); diff != "" { // newest first
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+}
