@@ -16,6 +16,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -37,14 +38,18 @@ type Tracing struct {
 
 // NewTracing returns the tracer provider of the process's OpenTelemetry
 // variables, or nil when tracing is off: no OTEL_EXPORTER_OTLP_ENDPOINT
-// nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_SDK_DISABLED=true. The
-// exporter is OTLP over HTTP (protobuf) and reads the standard variables
-// itself (endpoint, headers, timeout, TLS); the service is
-// OTEL_SERVICE_NAME, "mcp-codemode" when unset. lookup is os.LookupEnv
-// outside tests.
+// nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SDK_DISABLED=true or
+// OTEL_TRACES_EXPORTER=none. The exporter is OTLP over HTTP (protobuf) and
+// reads the standard variables itself (endpoint, headers, timeout, TLS);
+// the service is OTEL_SERVICE_NAME, "mcp-codemode" when unset. Another
+// exporter or protocol asked for is an error: spans would be lost
+// silently. lookup is os.LookupEnv outside tests.
 func NewTracing(ctx context.Context, lookup func(string) (string, bool)) (*Tracing, error) {
 	if !tracingWanted(lookup) {
 		return nil, nil
+	}
+	if err := tracingSupported(lookup); err != nil {
+		return nil, err
 	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
@@ -62,12 +67,35 @@ func tracingWanted(lookup func(string) (string, bool)) bool {
 	if v, _ := lookup("OTEL_SDK_DISABLED"); strings.EqualFold(strings.TrimSpace(v), "true") {
 		return false
 	}
+	if v, _ := lookup("OTEL_TRACES_EXPORTER"); strings.EqualFold(strings.TrimSpace(v), "none") {
+		return false
+	}
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
 		if v, _ := lookup(k); v != "" {
 			return true
 		}
 	}
 	return false
+}
+
+// tracingSupported refuses an exporter or protocol other than OTLP over
+// HTTP with protobuf, naming the variable.
+func tracingSupported(lookup func(string) (string, bool)) error {
+	if v, _ := lookup("OTEL_TRACES_EXPORTER"); v != "" && !strings.EqualFold(strings.TrimSpace(v), "otlp") {
+		return fmt.Errorf("OTEL_TRACES_EXPORTER=%q: mcp-codemode exports traces with otlp only (or none)", v)
+	}
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} { // the first set wins
+		switch v, _ := lookup(k); strings.TrimSpace(v) {
+		case "":
+			continue
+		case "http/protobuf":
+			return nil
+		default:
+			return fmt.Errorf("%s=%q: mcp-codemode sends traces as http/protobuf only; set it to http/protobuf "+
+				"and point the endpoint at the collector's OTLP/HTTP port (4318)", k, v)
+		}
+	}
+	return nil
 }
 
 // tracer starts the server's spans; its zero value is off and starts none.
