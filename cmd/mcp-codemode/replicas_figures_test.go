@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,11 +47,15 @@ func TestReplicasFigures(t *testing.T) {
 	for _, n := range []int{1, 3} {
 		c := startCluster(t, n, setup.config, setup.env...)
 		if n == 1 { // what the balancer costs
-			rps, p50, failures := throughput(t, c.replicas[0].endpoint("http"), 16, *replicasDuration)
+			rps, p50, failures, _ := throughput(t, c.replicas[0].endpoint("http"), 16, *replicasDuration)
 			t.Logf("FIGURES 1 replica without HAProxy: 16 clients, trivial execute: %.0f req/s, p50 %v, %d failures", rps, p50, failures)
 		}
-		rps, p50, failures := throughput(t, c.lb+"/mcp", 16, *replicasDuration)
-		t.Logf("FIGURES %d replica(s): 16 clients, trivial execute: %.0f req/s, p50 %v, %d failures", n, rps, p50, failures)
+		cpu0 := c.cpu()
+		rps, p50, failures, count := throughput(t, c.lb+"/mcp", 16, *replicasDuration)
+		cpu := c.cpu().minus(cpu0)
+		execs := float64(count)
+		t.Logf("FIGURES %d replica(s): 16 clients, trivial execute: %.0f req/s, p50 %v, %d failures; CPU per execution: replicas and their workers %.2f ms, HAProxy %.2f ms, the clients %.2f ms",
+			n, rps, p50, failures, ms(cpu.replicas)/execs, ms(cpu.haproxy)/execs, ms(cpu.clients)/execs)
 		t.Logf("FIGURES %d replica(s): cancel p50 %v, elicitation answer p50 %v over %d tries",
 			n, cancelLatency(t, c, *replicasTries), elicitLatency(t, c, *replicasTries), *replicasTries)
 		c.stop(t)
@@ -61,7 +72,7 @@ func (c *cluster) stop(t *testing.T) {
 
 // throughput runs trivial executions from clients stateless clients of
 // url for d.
-func throughput(t *testing.T, url string, clients int, d time.Duration) (rps float64, p50 time.Duration, failures int64) {
+func throughput(t *testing.T, url string, clients int, d time.Duration) (rps float64, p50 time.Duration, failures int64, n int) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * clients}}
 	cls := make([]*client.Client, clients)
 	for i := range cls {
@@ -90,7 +101,7 @@ func throughput(t *testing.T, url string, clients int, d time.Duration) (rps flo
 	wg.Wait()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	return float64(len(all)) / time.Since(start).Seconds(), all[len(all)/2].Round(time.Microsecond), bad.Load()
+	return float64(len(all)) / time.Since(start).Seconds(), all[len(all)/2].Round(time.Microsecond), bad.Load(), len(all)
 }
 
 // cancelLatency is the p50 of cancelOnce over n calls in one legacy session.
@@ -126,4 +137,73 @@ func elicitLatency(t *testing.T, c *cluster, n int) time.Duration {
 	}
 	slices.Sort(took)
 	return took[len(took)/2].Round(10 * time.Microsecond)
+}
+
+// cpuUse is the CPU time the processes of a figure used.
+type cpuUse struct{ replicas, haproxy, clients time.Duration }
+
+func (a cpuUse) minus(b cpuUse) cpuUse {
+	return cpuUse{a.replicas - b.replicas, a.haproxy - b.haproxy, a.clients - b.clients}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// cpu reads the CPU time used so far by the replicas with their worker
+// processes (live, or exited and waited for), HAProxy, and this test
+// process (the clients).
+func (c *cluster) cpu() cpuUse {
+	var u cpuUse
+	for _, r := range c.replicas {
+		u.replicas += procCPU(r.cmd.Process.Pid, true)
+		for _, child := range children(r.cmd.Process.Pid) {
+			u.replicas += procCPU(child, false)
+		}
+	}
+	u.haproxy = procCPU(c.haproxy.Process.Pid, true)
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		u.clients = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return u
+}
+
+// procCPU is a process's user and system time from /proc, with its waited
+// children's when waited is set (clock ticks of 10 ms).
+func procCPU(pid int, waited bool) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	// after "(comm)": state is f[0], so utime (field 14) is f[11]
+	fields := []int{11, 12}
+	if waited {
+		fields = append(fields, 13, 14)
+	}
+	var ticks int
+	for _, i := range fields {
+		if i < len(f) {
+			n, _ := strconv.Atoi(f[i])
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// children are the processes whose parent is pid.
+func children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, p := range stats {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			out = append(out, child)
+		}
+	}
+	return out
 }
