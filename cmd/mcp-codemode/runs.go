@@ -201,7 +201,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
 func (e *env) instrument(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, so *server.Options) (func() error, error) {
 	tp, err := server.NewTracing(ctx, e.lookup)
 	if err != nil {
-		return nil, fmt.Errorf("tracing (OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables): %w", err)
+		return nil, fmt.Errorf("tracing: %w", err)
 	}
 	if tp != nil {
 		so.Tracing = tp
