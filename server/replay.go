@@ -238,19 +238,30 @@ func (d *durable) call(ctx context.Context, key, tool string, args json.RawMessa
 	}
 	if d.pause != nil || d.diverged != nil {
 		d.mu.Unlock()
-		return nil, errPaused
+		return d.held(ctx)
 	}
 	d.inflight.Add(1)
 	d.mu.Unlock()
-	defer d.inflight.Done()
-	ctx, cancel := d.detach(ctx)
-	defer cancel()
-	out, err := do(withDurable(ctx, d, key))
+	var once sync.Once
+	done := func() { once.Do(d.inflight.Done) }
+	defer done() // also when do panics
+	dctx, cancel := d.detach(ctx)
+	out, err := do(withDurable(dctx, d, key))
+	cancel()
 	if errors.Is(err, errPaused) {
-		return nil, err
+		done() // the run stops once the others in flight are done
+		return d.held(ctx)
 	}
 	d.record(key, tool, argsDigest, out, err)
 	return out, err
+}
+
+// held is what a call gets once the run has paused: nothing until the
+// run stops, so the script never sees the pause (it cannot catch it and
+// go on) and the call settles never, not even as a progress notification.
+func (d *durable) held(ctx context.Context) (json.RawMessage, error) {
+	<-ctx.Done()
+	return nil, errPaused
 }
 
 // detach returns the context a journalled call runs in: cancelled with

@@ -93,6 +93,7 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 	}
 	reg.OnChange(func() { warnApprovals(log, cfg, reg) })
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
+	so.Pauses = server.StorePauses(st) // runs paused on an approval, found by every replica
 	so.Runner = policy.track(so.Runner, cfg.Codemode.MemoryLimitMB)
 	srv := server.New(reg, so)
 	statuses := leaveOut(reg, cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -43,6 +44,18 @@ func serveTestUpstream() {
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			fmt.Fprintln(os.Stderr, "noise on stderr")
 			return mcp.NewToolResultText(`"ok"`), nil
+		})
+	s.AddTool(mcp.NewTool("tally", mcp.WithDescription("Appends label to a file and returns how many lines it has: a count of calls across processes."),
+		mcp.WithString("file", mcp.Required()), mcp.WithString("label", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			f, err := os.OpenFile(req.GetString("file", ""), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+			if err != nil {
+				return mcp.NewToolResultError(err.Error()), nil
+			}
+			fmt.Fprintln(f, req.GetString("label", ""))
+			f.Close()
+			data, _ := os.ReadFile(req.GetString("file", ""))
+			return mcp.NewToolResultText(fmt.Sprint(strings.Count(string(data), "\n"))), nil
 		})
 	s.AddTool(mcp.NewTool("crash", mcp.WithDescription("Exits the server process.")),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
