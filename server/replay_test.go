@@ -41,7 +41,7 @@ func (c *counted) n(name string) int {
 	return c.calls[name]
 }
 
-func replayServer(t *testing.T, pauses PauseStore) (*Server, *counted) {
+func replayServer(t testing.TB, pauses PauseStore) (*Server, *counted) {
 	t.Helper()
 	c := &counted{calls: map[string]int{}, args: map[string][]string{}, slowStarted: make(chan struct{})}
 	tool := func(name string) tools.Tool {
@@ -71,12 +71,12 @@ const modernMeta = `{"io.modelcontextprotocol/protocolVersion":"2026-07-28",
 
 // call sends one execute through mcp-go as a 2026-07-28 request and
 // returns the result's JSON.
-func call(t *testing.T, s *Server, code, state string, answer any) map[string]any {
+func call(t testing.TB, s *Server, code, state string, answer any) map[string]any {
 	t.Helper()
 	return callWith(t, s, modernMeta, code, state, answer)
 }
 
-func callWith(t *testing.T, s *Server, meta, code, state string, answer any) map[string]any {
+func callWith(t testing.TB, s *Server, meta, code, state string, answer any) map[string]any {
 	t.Helper()
 	params := map[string]any{"name": "execute", "arguments": map[string]any{"code": code}, "_meta": json.RawMessage(meta)}
 	if state != "" {
