@@ -21,6 +21,7 @@ var migrations = []migration{
 	{version: 1, sqlite: sqliteV1, postgres: postgresV1},
 	{version: 2, sqlite: runsV2, postgres: runsV2},
 	{version: 3, sqlite: approvalsV3, postgres: approvalsV3},
+	{version: 4, sqlite: learnedV4, postgres: learnedV4},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -213,5 +214,20 @@ CREATE INDEX approvals_expires ON approvals (expires);
 CREATE TABLE secrets (
   name  TEXT PRIMARY KEY,
   value TEXT NOT NULL
+);
+`
+
+// learnedV4 holds the result types learned from tools' results (package
+// learn, SPEC §9): one shape per subject, tool and definition, as JSON of
+// property names and JSON types, never values. The same text on both.
+const learnedV4 = `
+CREATE TABLE learned (
+  subject TEXT    NOT NULL,  -- '' when codemode.auth is off
+  tool    TEXT    NOT NULL,  -- server NUL tool (U+FFFF on PostgreSQL, as in pins)
+  hash    TEXT    NOT NULL,  -- the tool's definition hash: a changed definition starts over
+  results BIGINT  NOT NULL,  -- how many results the shape was learned from
+  shape   TEXT    NOT NULL,  -- JSON, owned by package learn
+  updated BIGINT  NOT NULL,  -- Unix milliseconds
+  PRIMARY KEY (subject, tool, hash)
 );
 `
