@@ -525,3 +525,35 @@ func TestReplicaStoreDown(t *testing.T) {
 		t.Errorf("/readyz, the database back: %v %v", r.Status, err)
 	}
 }
+
+// TestReplicaCancelModern: a 2026-07-28 request (no session) is cancelled
+// by a notifications/cancelled of its subject posted to another replica.
+func TestReplicaCancelModern(t *testing.T) {
+	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		meta := `{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},` +
+			`"io.modelcontextprotocol/clientCapabilities":{}}`
+		alice := a.client(t, tokenA)
+		alice.header["MCP-Protocol-Version"] = "2026-07-28"
+		call := alice.on(a)
+		call.header["Mcp-Method"], call.header["Mcp-Name"] = "tools/call", "execute"
+		alice.header["Mcp-Method"] = "notifications/cancelled"
+		done := make(chan *http.Response, 1)
+		go func() { done <- call.post(executeReq(9, `await step.block(); return "not reached"`, meta)) }()
+		select {
+		case <-a.started:
+		case r := <-done:
+			t.Fatalf("the 2026-07-28 request: %s %s", r.Status, body(r))
+		}
+		r := alice.on(b).post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"_meta":` + meta + `}}`)
+		if r.StatusCode != http.StatusAccepted {
+			t.Fatalf("notifications/cancelled on B: %s %s", r.Status, body(r))
+		}
+		select {
+		case <-a.cancelled:
+		case <-time.After(testenv.Within(5 * time.Second)):
+			t.Fatal("the 2026-07-28 request on A was not cancelled")
+		}
+		<-done
+	})
+}
