@@ -79,11 +79,10 @@ type bus interface {
 	Subscribe(channel string, fn func(payload []byte)) (cancel func())
 }
 
-// shared is what the replicas share: *store.Store.
+// shared is what the replicas share: a *store.Store (store.go).
 type shared interface {
 	sessionRows
 	bus
-	Ready(ctx context.Context) error
 }
 
 // The channels of the bus.
