@@ -557,3 +557,42 @@ func TestReplicaCancelModern(t *testing.T) {
 		<-done
 	})
 }
+
+// TestOutboundIDs: a server request leaving on a stream gets this
+// replica's id; responses and notifications pass as they are; the answer
+// maps back to mcp-go's id once, for the same subject and session only,
+// and not after the stream ended.
+func TestOutboundIDs(t *testing.T) {
+	o := newOutbound("r1")
+	st := &stream{o: o, subject: "alice", session: "s1"}
+	event := func(msg string) []byte { return []byte("event: message\ndata: " + msg + "\n\n") }
+	for _, msg := range []string{`{"jsonrpc":"2.0","id":3,"result":{}}`, `{"jsonrpc":"2.0","method":"notifications/progress","params":{}}`} {
+		if got := st.rewrite(event(msg)); string(got) != string(event(msg)) {
+			t.Errorf("rewrote %s into %s", msg, got)
+		}
+	}
+	got := string(st.rewrite(event(`{"jsonrpc":"2.0","id":7,"method":"elicitation/create","params":{}}`)))
+	if want := string(event(`{"id":"codemode-r1-7","jsonrpc":"2.0","method":"elicitation/create","params":{}}`)); got != want {
+		t.Errorf("a server request went out as %q, want %q", got, want)
+	}
+	if owner, ok := o.owner(`"codemode-r1-7"`); !ok || owner != "r1" {
+		t.Errorf("owner = %q, %v", owner, ok)
+	}
+	if _, ok := o.owner(`"codemode-7"`); ok {
+		t.Error("a Conn's id (stdio, SSE) was taken for a replica's")
+	}
+	if _, ok := o.take("bob", "s1", `"codemode-r1-7"`); ok {
+		t.Error("bob's answer was taken")
+	}
+	if theirs, ok := o.take("alice", "s1", `"codemode-r1-7"`); !ok || string(theirs) != "7" {
+		t.Errorf("alice's answer: %s, %v; want mcp-go's id 7", theirs, ok)
+	}
+	if _, ok := o.take("alice", "s1", `"codemode-r1-7"`); ok {
+		t.Error("an answer was taken twice")
+	}
+	st.rewrite(event(`{"jsonrpc":"2.0","id":8,"method":"elicitation/create","params":{}}`))
+	st.end()
+	if _, ok := o.take("alice", "s1", `"codemode-r1-8"`); ok {
+		t.Error("an answer was taken after its stream ended")
+	}
+}
