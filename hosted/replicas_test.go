@@ -304,10 +304,8 @@ func TestReplicaListChanged(t *testing.T) {
 	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
 		a, b := rs[0], rs[1]
 		alice := b.client(t, tokenA).initializeWith(initialize)
-		ch := events(t, alice.do(http.MethodGet, ""))
-		time.Sleep(50 * time.Millisecond) // the stream is open before the change
-		reg := a.h.opts.Registry
-		if err := reg.Add(tools.Tool{Server: "extra", Name: "tool", Handler: okTool}); err != nil {
+		ch := events(t, alice.do(http.MethodGet, "")) // its headers come once the stream is registered
+		if err := a.h.opts.Registry.Add(tools.Tool{Server: "extra", Name: "tool", Handler: okTool}); err != nil {
 			t.Fatal(err)
 		}
 		next(t, ch, string(mcp.MethodNotificationToolsListChanged))
@@ -351,17 +349,30 @@ func TestReplicaListen(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer stop()
-		time.Sleep(100 * time.Millisecond) // the stream is open before the change
+		// The stream may open after a change: each replica changes again
+		// until one is announced.
+		n := 0
 		for i, f := range []*fixture{b, a} {
-			if err := f.h.opts.Registry.Add(tools.Tool{Server: "extra", Name: fmt.Sprint("tool", i), Handler: okTool}); err != nil {
-				t.Fatal(err)
+			time.Sleep(100 * time.Millisecond) // the last change's other notices, if any, are in
+			for len(changed) > 0 {
+				<-changed
 			}
-			select {
-			case <-changed:
-			case err := <-listening:
-				t.Fatalf("subscriptions/listen ended: %v", err)
-			case <-time.After(testenv.Within(5 * time.Second)):
-				t.Fatalf("no notifications/tools/list_changed for a change on replica %d", 1-i)
+			for try := 0; ; try++ {
+				n++
+				if err := f.h.opts.Registry.Add(tools.Tool{Server: "extra", Name: fmt.Sprint("tool", n), Handler: okTool}); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case <-changed:
+				case err := <-listening:
+					t.Fatalf("subscriptions/listen ended: %v", err)
+				case <-time.After(testenv.Within(time.Second)):
+					if try < 5 {
+						continue
+					}
+					t.Fatalf("no notifications/tools/list_changed for a change on replica %d", 1-i)
+				}
+				break
 			}
 		}
 	})
