@@ -91,7 +91,8 @@
 //
 // Handler is safe for concurrent use. /readyz is 200 from start until
 // shutdown, whatever the upstreams do after start (a script can make one
-// exit: no tenant may take the replica out of rotation). Serve stops on
+// exit: no tenant may take the replica out of rotation), unless the
+// database does not answer. Serve stops on
 // ctx: /readyz turns 503, new MCP requests are refused with 503, standalone streams end, and
 // requests in flight get the grace period to finish before their contexts
 // are cancelled.
