@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -525,6 +526,18 @@ func replicasKill(t *testing.T, c *cluster) {
 			clients[i] = statelessClient(t, c.lb+"/mcp", tokenAlice, rt)
 		}
 	}
+	// One of the sessions was created on r2, which will be gone.
+	for !slices.ContainsFunc(rt.of("initialize"), func(h hop) bool { return h.served == "r2" }) {
+		if len(rt.of("initialize")) >= 6 {
+			t.Fatal("no session was created on r2: the balancer is not round robin")
+		}
+		clients[0] = legacyElicitClient(t, c.lb+"/mcp", tokenAlice, rt, &answers{})
+	}
+	var created []string
+	for _, h := range rt.of("initialize") {
+		created = append(created, h.served)
+	}
+	t.Logf("the legacy sessions were created on %v", created)
 	var mu sync.Mutex
 	var calls []loadCall
 	inFlightOnVictim := make(chan struct{}, 1)
@@ -551,9 +564,20 @@ func replicasKill(t *testing.T, c *cluster) {
 	case <-time.After(testenv.Within(20 * time.Second)):
 		t.Fatal("no execution ran on r2")
 	}
-	killed := time.Now()
+	signalled := time.Now()
 	if err := victim.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
+	}
+	// SIGKILL takes effect as the process exits; from when it has been
+	// reaped, nothing can be in flight on it.
+	var killed time.Time
+	select {
+	case err := <-victim.exited:
+		killed = time.Now()
+		victim.exited <- err // for startHosted's cleanup
+		t.Logf("r2 was reaped %v after SIGKILL", killed.Sub(signalled))
+	case <-time.After(testenv.Within(5 * time.Second)):
+		t.Fatal("r2 did not die of SIGKILL")
 	}
 	// The load runs on, through r1 and r3, until every client has had an
 	// execution succeed after the kill (a second at least).
@@ -628,8 +652,8 @@ func succeededAfter(calls []loadCall, killed time.Time) map[int]bool {
 	return ok
 }
 
-// checkKill: every call that failed was on r2 and had started before the
-// kill; some did; every client succeeded after it.
+// checkKill: every call that failed was on r2 and had started before it
+// died; some did; every client succeeded after it.
 func checkKill(t *testing.T, calls []loadCall, killed time.Time) {
 	t.Helper()
 	failed := 0
@@ -640,7 +664,7 @@ func checkKill(t *testing.T, calls []loadCall, killed time.Time) {
 		}
 		failed++
 		if h.served != "r2" || !h.start.Before(killed) {
-			t.Errorf("client %d: %s failed on %q, started %v after the kill: %s", lc.client, lc.path, h.served, h.start.Sub(killed), lc.err)
+			t.Errorf("client %d: %s failed on %q, started %v after r2 died: %s", lc.client, lc.path, h.served, h.start.Sub(killed), lc.err)
 		}
 	}
 	t.Logf("%d executions, %d failed (in flight on r2 when it was killed)", len(calls), failed)
