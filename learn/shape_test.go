@@ -103,6 +103,6 @@ func TestNoValues(t *testing.T) {
 func TestOddKeys(t *testing.T) {
 	expectLearned(t, `{ __proto__: number; "content-type": string; $ref: string; "": boolean; constructor: null; }`,
 		`{"__proto__":1,"content-type":"x","$ref":"y","":true,"constructor":null}`)
-	expectLearned(t, `{ a: number }`, `{"a":1,"a":2}`) // a duplicate key counts once
+	expectLearned(t, `{ a: number }`, `{"a":1,"a":2}`)      // a duplicate key counts once
 	expectLearned(t, `{ [k: string]: number }`, `{"*/":1}`) // a key with a slash is data
 }
