@@ -146,9 +146,9 @@ func (rep *replicas) subscribe(channel string, fn func(forwarded)) {
 	}))
 }
 
-// publish sends f from this replica; a failure is logged: what it carries
-// (a cancel, an answer) is then lost, as it would be over a broken
-// connection.
+// publish sends f from this replica, within publishTimeout (the client's
+// POST waits for it); a failure is logged: what it carries (a cancel, an
+// answer) is then lost, as it would be over a broken connection.
 func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
 	if rep.closed.Load() {
 		return // shutting down: the registry's last changes are nobody's business
@@ -156,7 +156,9 @@ func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
 	f.From = rep.id
 	b, err := json.Marshal(f)
 	if err == nil {
-		err = rep.bus.Publish(context.WithoutCancel(ctx), channel, b)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+		defer cancel()
+		err = rep.bus.Publish(pctx, channel, b)
 	}
 	if err != nil {
 		rep.h.log.Log(ctx, slog.LevelWarn, "telling the other replicas", "channel", channel, "err", err)
@@ -164,6 +166,9 @@ func (rep *replicas) publish(ctx context.Context, channel string, f forwarded) {
 	}
 	rep.h.metrics.busMessage(channel, "sent")
 }
+
+// publishTimeout bounds a publication while the database does not answer.
+const publishTimeout = 2 * time.Second
 
 func (rep *replicas) close() {
 	if rep.closed.Swap(true) {
