@@ -14,7 +14,7 @@ var codemodeKeys = []string{
 	"max_concurrent_per_subject", "max_sessions", "max_sessions_per_subject",
 	"session_idle_timeout", "stateless", "data_dir", "workspace", "description_budget_tokens",
 	"require_approval", "approve_destructive", "pin_tool_definitions", "max_media_bytes",
-	"runs", "database_url", "database_max_conns", "database_connect_timeout",
+	"runs", "database_url", "database_max_conns", "database_connect_timeout", "learn_result_types",
 }
 
 // rawCodemode is the codemode section as written; durations are strings.
@@ -46,6 +46,7 @@ type rawCodemode struct {
 	DatabaseURL             string          `json:"database_url"`
 	DatabaseMaxConns        int             `json:"database_max_conns"`
 	DatabaseConnectTimeout  string          `json:"database_connect_timeout"`
+	LearnResultTypes        *bool           `json:"learn_result_types"`
 }
 
 func (p *parser) codemode(data json.RawMessage) (*Codemode, error) {
@@ -110,6 +111,7 @@ func (p *parser) limits(r *rawCodemode, c *Codemode) error {
 	c.AllowedOrigins, c.AllowedHosts, c.Stateless, c.DataDir = r.AllowedOrigins, r.AllowedHosts, r.Stateless, r.DataDir
 	c.DescriptionBudgetTokens, c.RequireApproval = r.DescriptionBudgetTokens, r.RequireApproval
 	c.ApproveDestructive, c.PinToolDefinitions = r.ApproveDestructive, r.PinToolDefinitions
+	c.LearnResultTypes = r.LearnResultTypes
 	return nil
 }
 

@@ -89,6 +89,11 @@ type Codemode struct {
 	PinToolDefinitions      bool
 	Runs                    Runs
 
+	// LearnResultTypes is codemode.learn_result_types: whether the result
+	// types of tools without an outputSchema are learned from their results
+	// (SPEC §9). Nil means true; read it with LearnsResultTypes.
+	LearnResultTypes *bool
+
 	// DatabaseURL is a postgres:// or postgresql:// URL: with it, everything
 	// durable lives in PostgreSQL (SPEC §7); "" keeps it under DataDir, or in
 	// memory. A secret: never logged, scrubbed like ${VAR} values.
@@ -96,6 +101,9 @@ type Codemode struct {
 	DatabaseMaxConns       int           // connections in the PostgreSQL pool [10]
 	DatabaseConnectTimeout time.Duration // each attempt to connect to PostgreSQL [5s]
 }
+
+// LearnsResultTypes reports codemode.learn_result_types [true].
+func (c *Codemode) LearnsResultTypes() bool { return c.LearnResultTypes == nil || *c.LearnResultTypes }
 
 // Runs configures the records of executions (SPEC §8).
 type Runs struct {

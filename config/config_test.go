@@ -100,7 +100,7 @@ func TestErrors(t *testing.T) {
 		{"bad json", "{\n  \"mcpServers\": {,}\n}",
 			`config c.json: invalid JSON at line 2, column 18: invalid character ',' looking for beginning of object key string`},
 		{"unknown codemode key", `{"codemode": {"timout": "1s"}}`,
-			`config c.json: codemode.timout: unknown key; the known keys here are timeout, max_tool_calls, max_output_bytes, memory_limit_mb, isolation, network, auth, allowed_origins, allowed_hosts, max_concurrent, max_concurrent_per_session, max_concurrent_per_subject, max_sessions, max_sessions_per_subject, session_idle_timeout, stateless, data_dir, workspace, description_budget_tokens, require_approval, approve_destructive, pin_tool_definitions, max_media_bytes, runs, database_url, database_max_conns, database_connect_timeout`},
+			`config c.json: codemode.timout: unknown key; the known keys here are timeout, max_tool_calls, max_output_bytes, memory_limit_mb, isolation, network, auth, allowed_origins, allowed_hosts, max_concurrent, max_concurrent_per_session, max_concurrent_per_subject, max_sessions, max_sessions_per_subject, session_idle_timeout, stateless, data_dir, workspace, description_budget_tokens, require_approval, approve_destructive, pin_tool_definitions, max_media_bytes, runs, database_url, database_max_conns, database_connect_timeout, learn_result_types`},
 		{"unknown network key", `{"codemode": {"network": {"alow": []}}}`,
 			`config c.json: codemode.network.alow: unknown key; the known keys here are allow, max_requests, max_concurrent, max_response_bytes, timeout`},
 		{"neither command nor url", `{"mcpServers": {"x": {"args": []}}}`,
