@@ -14,6 +14,10 @@ type Tool struct {
 	Description  string          // shown as JSDoc above the method
 	InputSchema  json.RawMessage // JSON Schema of the arguments object; nil or empty: no arguments
 	OutputSchema json.RawMessage // JSON Schema of the result; nil or empty: Promise<unknown>
+	// Observed is how many results OutputSchema was learned from (package
+	// learn) when the server declared none; 0 means the server declared it.
+	// The JSDoc says so, so that the model takes the type for what it is.
+	Observed int64
 }
 
 // Namespace is one global object whose methods are tools.
@@ -196,7 +200,7 @@ func (g *gen) parseDoc(schema json.RawMessage, rootBase string) (*doc, error) {
 func method(b writer, p prepared, maxDesc int) {
 	in, optional := renderInput(p.in, p.inErr)
 	out := renderOutput(p.out, p.outErr, 0)
-	jsdoc(b, joinDoc(cleanText(p.tool.Description, maxDesc), renamed("tool", p.tool.Original, p.tool.Name)), 0)
+	jsdoc(b, joinDoc(cleanText(p.tool.Description, maxDesc), renamed("tool", p.tool.Original, p.tool.Name), observed(p)), 0)
 	b.WriteString(methodName(p.tool.Name))
 	b.WriteString("(args")
 	if optional {
@@ -207,6 +211,17 @@ func method(b writer, p prepared, maxDesc int) {
 	b.WriteString("): Promise<")
 	b.WriteString(out.text)
 	b.WriteString(">;\n")
+}
+
+// observed is the JSDoc of a learned result type.
+func observed(p prepared) string {
+	switch {
+	case p.tool.Observed <= 0 || p.out == nil:
+		return ""
+	case p.tool.Observed == 1:
+		return "@returns observed in 1 result, not declared by the server"
+	}
+	return "@returns observed in " + strconv.FormatInt(p.tool.Observed, 10) + " results, not declared by the server"
 }
 
 // methodName returns name as written before a method's parameters. In a type
