@@ -33,7 +33,7 @@ type Config struct {
 // Unavailable is a server entry that cannot be started as configured.
 type Unavailable struct {
 	Name string
-	Type string // Stdio, HTTP or SSE
+	Type string // Stdio, HTTP, SSE or OpenAPI
 	Err  error  // an *Error naming the file, the key and the variable
 }
 
@@ -42,12 +42,15 @@ const (
 	Stdio = "stdio"
 	HTTP  = "http"
 	SSE   = "sse"
+	// OpenAPI is no MCP server: its operations are called over HTTP
+	// (SPEC §10).
+	OpenAPI = "openapi"
 )
 
 // Server is one upstream MCP server entry of mcpServers.
 type Server struct {
 	Name string
-	// Type is Stdio, HTTP (streamable HTTP) or SSE.
+	// Type is Stdio, HTTP (streamable HTTP), SSE or OpenAPI.
 	Type    string
 	Command string
 	Args    []string
@@ -57,6 +60,21 @@ type Server struct {
 	Headers map[string]string
 	// Timeout bounds each call to this server; 60s when the entry sets none.
 	Timeout time.Duration
+
+	// The fields of an OpenAPI entry (SPEC §10); Headers are sent on each
+	// of its requests.
+
+	// Spec is the OpenAPI document: a file (made absolute against the
+	// configuration file's folder) or an https URL.
+	Spec string
+	// BaseURL is where its operations are sent; "" means the document's
+	// first server.
+	BaseURL string
+	// AllowPrivate lets its requests reach loopback and private addresses.
+	AllowPrivate bool
+	// Operations keeps only the operations matching one of these patterns
+	// ("GET /repos/**", "issues_*"); empty keeps all.
+	Operations []string
 }
 
 // Codemode is the "codemode" section. Zero values in the file mean the

@@ -39,6 +39,12 @@ type rawServer struct {
 	Headers  map[string]string `json:"headers"`
 	Disabled bool              `json:"disabled"`
 	Timeout  string            `json:"timeout"`
+
+	// "type": "openapi" only.
+	Spec         string   `json:"spec"`
+	BaseURL      string   `json:"base_url"`
+	AllowPrivate bool     `json:"allow_private"`
+	Operations   []string `json:"operations"`
 }
 
 // server validates one entry; it returns nil for a disabled server. A
@@ -68,6 +74,9 @@ func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, er
 	}
 	if err := p.checkURL(key+".url", s.URL); err != nil {
 		return nil, nil, err
+	}
+	if s.Type == OpenAPI {
+		return s, nil, p.openAPI(key, r, s)
 	}
 	return s, p.self(key, s), nil
 }
@@ -102,6 +111,10 @@ func (p *parser) self(key string, s *Server) error {
 
 func (p *parser) serverType(key string, r rawServer) (string, error) {
 	switch {
+	case r.Type == OpenAPI:
+		return OpenAPI, p.openAPIShape(key, r)
+	case r.Spec != "" || r.BaseURL != "":
+		return "", p.errorf(key+".type", `is %q but the entry has "spec" or "base_url", which only an OpenAPI entry takes; write "type": "openapi"`, r.Type)
 	case r.Command != "" && r.URL != "":
 		return "", p.errorf(key, `has both "command" and "url"; keep "command" for a local (stdio) server or "url" for a remote one`)
 	case r.Command != "":
@@ -136,6 +149,12 @@ func (p *parser) expandServer(key string, r rawServer, s *Server) error {
 		return p.wrap(err)
 	}
 	if s.URL, err = p.exp.expand(key+".url", r.URL); err != nil {
+		return p.wrap(err)
+	}
+	if s.BaseURL, err = p.exp.expand(key+".base_url", r.BaseURL); err != nil {
+		return p.wrap(err)
+	}
+	if s.Spec, err = p.exp.expand(key+".spec", r.Spec); err != nil {
 		return p.wrap(err)
 	}
 	return nil
