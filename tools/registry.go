@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mcp-codemode/mcp-codemode/learn"
 	"github.com/mcp-codemode/mcp-codemode/redact"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -45,6 +46,9 @@ type Options struct {
 	// whole, and the call fails. 0 means DefaultMaxResultBytes; a server
 	// passes the cap its sandbox puts on a result.
 	MaxResultBytes int
+	// Learn learns the result types of tools without an outputSchema from
+	// their results (learn.go); nil learns nothing.
+	Learn *learn.Book
 }
 
 // Registry holds the tools the model can call: built-in tools added with
@@ -67,6 +71,7 @@ type Registry struct {
 	pins     map[string]pin // first definition seen, by tool id
 	pinDefs  bool
 	pinStore PinStore
+	learn    *learn.Book
 	onChange []func()
 	closers  []func() error
 }
@@ -84,6 +89,7 @@ type serverTools struct {
 type toolRec struct {
 	Tool
 	schema *jsonschema.Schema
+	hash   string // definitionHash: what learned result types are kept by
 }
 
 // NewRegistry returns an empty registry.
@@ -100,6 +106,7 @@ func NewRegistry(opts Options) *Registry {
 		pinDefs:      opts.PinToolDefinitions,
 		pinStore:     opts.Pins,
 		maxResult:    cmp.Or(opts.MaxResultBytes, DefaultMaxResultBytes),
+		learn:        opts.Learn,
 	}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -168,7 +175,7 @@ func (r *Registry) SetDescription(server, description string) {
 // compile compiles t's input schema once; a schema that does not compile
 // is logged and not enforced, since real servers publish sloppy ones.
 func (r *Registry) compile(t Tool) *toolRec {
-	rec := &toolRec{Tool: t}
+	rec := &toolRec{Tool: t, hash: definitionHash(t)}
 	sch, err := compileSchema(rec.inputSchema())
 	if err != nil {
 		r.log.Warn("input schema does not compile; arguments will not be validated",
@@ -263,7 +270,11 @@ func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (j
 	if err != nil {
 		return nil, r.callError(b, err)
 	}
-	return r.result(b, res)
+	out, err := r.result(b, res)
+	if err == nil {
+		r.observe(ctx, b, out)
+	}
+	return out, err
 }
 
 // invoke runs the handler; a panic becomes a ToolError rather than the end
