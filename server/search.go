@@ -40,7 +40,7 @@ func (s *Server) handleSearch(ctx context.Context, req mcp.CallToolRequest) (*mc
 	for i, e := range found {
 		hits[i] = hitOf(e)
 	}
-	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(found, typegen.Options{})+snippetsText(found)), nil
+	return mcp.NewToolResultStructured(map[string]any{"tools": hits}, s.declare(ctx, found, typegen.Options{})+snippetsText(found)), nil
 }
 
 func hitOf(e tools.Entry) searchHit {
@@ -54,8 +54,9 @@ func clampLimit(n int) int {
 	return min(n, 50)
 }
 
-// declare renders the declarations of some entries only.
-func (s *Server) declare(entries []tools.Entry, opts typegen.Options) string {
+// declare renders the declarations of some entries only, with the result
+// types learned for the caller's subject.
+func (s *Server) declare(ctx context.Context, entries []tools.Entry, opts typegen.Options) string {
 	want := map[string]bool{}
 	for _, e := range entries {
 		want[e.ID] = true
@@ -65,7 +66,7 @@ func (s *Server) declare(entries []tools.Entry, opts typegen.Options) string {
 	for _, e := range s.reg.Entries() {
 		ids[[2]string{e.Namespace, e.Method}] = e.ID
 	}
-	for _, ns := range s.reg.Namespaces() {
+	for _, ns := range s.reg.NamespacesFor(tools.Subject(ctx), false) {
 		kept := ns
 		kept.Tools = nil
 		for _, t := range ns.Tools {
@@ -159,7 +160,7 @@ func (s *Server) helperDescribe(ctx context.Context, c *caller, args json.RawMes
 	if len(found) == 0 {
 		return nil, typeError(fmt.Sprintf("codemode.describe: no tool or namespace %q;%s the namespaces are: %s", name, s.didYouMean(name), strings.Join(s.namespaces(), ", ")))
 	}
-	return json.Marshal(s.declare(found, typegen.Options{MaxDescription: wholeDescription}))
+	return json.Marshal(s.declare(ctx, found, typegen.Options{MaxDescription: wholeDescription}))
 }
 
 func firstLine(s string) string {

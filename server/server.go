@@ -82,6 +82,8 @@ type Server struct {
 	tracer trace.Tracer   // nil: tracing is off
 
 	pauses PauseStore // runs paused on an approval (replay.go)
+
+	learned learnedShown // which learned result types the description shows (learned.go)
 }
 
 // New returns a server exposing reg's tools in code mode.
@@ -122,6 +124,7 @@ func New(reg *tools.Registry, opts Options) *Server {
 	// Re-announce execute as soon as the tool set changes (an upstream's
 	// tools/list_changed), not at the next call: clients learn of it at once.
 	reg.OnChange(func() { s.current() })
+	reg.OnLearned(s.onLearned)
 	return s
 }
 
@@ -154,6 +157,7 @@ func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 // api is the generated TypeScript API of one registry version.
 type api struct {
 	version      uint64
+	learned      uint64 // the learned types' version it shows (learned.go)
 	declarations string
 	description  string
 	entries      []tools.Entry
@@ -169,11 +173,11 @@ type api struct {
 func (s *Server) current() *api {
 	v := s.reg.Version()
 	s.mu.Lock()
-	if s.cache != nil && s.cache.version == v {
+	if s.cache != nil && s.cache.version == v && s.cache.learned == s.learned.version {
 		defer s.mu.Unlock()
 		return s.cache
 	}
-	a := &api{version: v, entries: s.reg.Entries(), namespaces: s.reg.Namespaces(), unavailable: s.reg.Unavailable()}
+	a := &api{version: v, learned: s.learned.version, entries: s.reg.Entries(), namespaces: s.describedNamespaces(), unavailable: s.reg.Unavailable()}
 	a.binds = a.newBindings()
 	a.declarations = typegen.Declarations(a.namespaces, typegen.Options{})
 	a.description = describe(a, s.limits, s.net.Summary())

@@ -79,9 +79,11 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 		return nil, nil, nil, err
 	}
 	ws := openWorkspace(cfg, st)
+	book := learnBook(cfg, st, log)
 	reg := tools.NewRegistry(tools.Options{Secrets: cfg.Secrets, Logger: log, Stderr: e.stderr,
-		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: tools.StorePins(st)})
-	reg.OnClose(flush) // before the store closes: it writes the last records
+		PinToolDefinitions: cfg.Codemode.PinToolDefinitions, Pins: tools.StorePins(st), Learn: book})
+	reg.OnClose(book.Close) // before the store closes: it writes the types learned last
+	reg.OnClose(flush)      // before the store closes: it writes the last records
 	reg.OnClose(st.Close)
 	if err := reg.Add(ws.Tools()...); err != nil {
 		reg.Close()
