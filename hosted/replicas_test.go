@@ -607,3 +607,25 @@ func TestOutboundIDs(t *testing.T) {
 		t.Error("an answer was taken after its stream ended")
 	}
 }
+
+// TestSessionsSurviveRestart: with a data directory, a legacy session
+// outlives the process that opened it: the next one serves it, with what
+// its initialize said.
+func TestSessionsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	c := authConfig(config.Codemode{RequireApproval: []string{"step.ok"}})
+	st := openStore(t, store.Options{Dir: dir})
+	first := newReplica(t, c, st, HTTP)
+	alice := first.client(t, tokenA).initializeWith(initializeElicit)
+	first.srv.Close()
+	first.h.Close()
+	st.Close()
+	second := newReplica(t, c, openStore(t, store.Options{Dir: dir}), HTTP)
+	ch := events(t, alice.on(second).post(executeReq(1, `await step.ok(); return "approved"`, "")))
+	ask := next(t, ch, string(mcp.MethodElicitationCreate)) // the client still can be asked
+	id, _ := json.Marshal(ask["id"])
+	alice.on(second).post(fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{}}}`, id))
+	if text := resultText(t, next(t, ch, "")); !strings.Contains(text, "approved") {
+		t.Errorf("after the restart: %s", text)
+	}
+}

@@ -77,7 +77,9 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 		Server: srv, Registry: reg, Started: statuses, Transport: f.transport, Config: cfg.Codemode,
 		Loopback: isLoopback(hostOf(ln.Addr().String())), Metrics: metrics, Logger: log,
 	}
-	if cfg.Codemode.DatabaseURL != "" { // replicas share it: sessions valid on each, the bus between them
+	if cfg.Codemode.DatabaseURL != "" || cfg.Codemode.DataDir != "" {
+		// Sessions in the database (SPEC §7): valid on every replica, and
+		// after a restart; the bus between replicas.
 		opts.Store = e.st
 	}
 	h, err := hosted.New(opts)
