@@ -111,7 +111,7 @@ type forwarded struct {
 	Subject string          `json:"subject"`
 	Session string          `json:"session"`
 	ID      string          `json:"id,omitempty"`   // the request's id, as JSON
-	Body    json.RawMessage `json:"body,omitempty"` // the client's response
+	Body    json.RawMessage `json:"body,omitempty"` // the client's message: an answer, or an SSE session's
 	Ended   []string        `json:"ended,omitempty"`
 }
 
