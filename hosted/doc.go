@@ -84,6 +84,10 @@
 //     replica that dies. N replicas admit N times max_concurrent_per_subject.
 //   - Per replica too: the one GET stream of a session (a session may hold
 //     one on each replica) and the sessions metric (those it served).
+//   - An SSE session ends with its stream, so with its process: it has a
+//     row only on PostgreSQL, where other replicas take its posts. The
+//     rows of a replica that died count against the caps until they idle
+//     out (session_idle_timeout).
 //
 // /readyz is 503 while Options.Ready (default: the Store's) fails.
 //

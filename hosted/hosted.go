@@ -140,7 +140,11 @@ func (h *Handler) configure() error {
 		h.sessions.forget = func(id string) { mcp.UnregisterSession(context.Background(), id) }
 	}
 	if h.opts.Store != nil {
-		h.startReplicas(storeShared{h.opts.Store})
+		// An SSE session ends with its stream, and so with its process: on
+		// SQLite, which no other replica shares, its row would only count
+		// against the caps after a crash, until it idled out.
+		rows := h.opts.Transport == HTTP || h.opts.Store.Dialect() == store.Postgres
+		h.startReplicas(storeShared{h.opts.Store}, rows)
 		if h.opts.Ready == nil {
 			h.opts.Ready = h.opts.Store.Ready
 		}

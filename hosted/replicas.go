@@ -115,13 +115,16 @@ type forwarded struct {
 	Ended   []string        `json:"ended,omitempty"`
 }
 
-// startReplicas joins h to the bus of sh.
-func (h *Handler) startReplicas(sh shared) {
+// startReplicas joins h to the bus of sh; rows says to keep the sessions
+// in its rows.
+func (h *Handler) startReplicas(sh shared, rows bool) {
 	rep := &replicas{h: h, id: newID()[:8], bus: sh}
 	rep.out = newOutbound(rep.id)
 	h.rep = rep
-	h.sessions.shared = sh
-	h.sessions.gone = rep.sessionsEnded
+	if rows {
+		h.sessions.shared = sh
+		h.sessions.gone = rep.sessionsEnded
+	}
 	rep.subscribe(chanCancel, rep.onCancel)
 	rep.subscribe(chanAnswer, rep.onAnswer)
 	rep.subscribe(chanSessions, rep.onSessions)

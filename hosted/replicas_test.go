@@ -61,8 +61,14 @@ func eachBackend(t *testing.T, c config.Codemode, n int, test func(t *testing.T,
 	eachBackendOn(t, c, n, HTTP, test)
 }
 
+// eachBackendOn runs test on every backend with n replicas on transport.
+// SSE sessions are kept in the store only on PostgreSQL (no other process
+// shares an SQLite file): SSE runs there only.
 func eachBackendOn(t *testing.T, c config.Codemode, n int, transport string, test func(t *testing.T, rs []*fixture)) {
 	for _, b := range backends {
+		if transport == SSE && b.name != "postgres" {
+			continue
+		}
 		t.Run(b.name, func(t *testing.T) {
 			var rs []*fixture
 			for _, st := range b.stores(t, n) {
@@ -418,7 +424,8 @@ func median(ds []time.Duration) time.Duration {
 
 // TestReplicaSSE: a message posted to another replica than the one that
 // holds an SSE session's stream is answered on the stream; a cancel posted
-// there interrupts the request; another subject's post is refused.
+// there interrupts the request; another subject's post is refused. (On
+// PostgreSQL: on SQLite an SSE session lives in its process only.)
 func TestReplicaSSE(t *testing.T) {
 	eachBackendOn(t, authConfig(config.Codemode{}), 2, SSE, func(t *testing.T, rs []*fixture) {
 		a, b := rs[0], rs[1]
@@ -627,5 +634,20 @@ func TestSessionsSurviveRestart(t *testing.T) {
 	alice.on(second).post(fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{}}}`, id))
 	if text := resultText(t, next(t, ch, "")); !strings.Contains(text, "approved") {
 		t.Errorf("after the restart: %s", text)
+	}
+}
+
+// TestSSEOnSQLiteKeepsNoRows: on SQLite an SSE session is not written to
+// the sessions table: it ends with its stream, and a row left by a crash
+// would count against the caps until it idled out.
+func TestSSEOnSQLiteKeepsNoRows(t *testing.T) {
+	st := openStore(t, store.Options{Dir: t.TempDir()})
+	f := newReplica(t, authConfig(config.Codemode{}), st, SSE)
+	c := f.sse(t, tokenA)
+	c.post(executeReq(1, `return 1`, ""))
+	c.until(1)
+	var n int
+	if err := st.Read().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows in sessions (%v); want none", n, err)
 	}
 }
