@@ -297,8 +297,12 @@ func (r *Registry) callError(b *binding, err error) error {
 		ue *UpstreamError
 		ae *ArgumentError
 		se *StoreError
+		he *HTTPError
 	)
 	switch {
+	case errors.As(err, &he):
+		he.Path, he.Msg = b.entry.Path(), r.red.String(he.Msg)
+		return he
 	case errors.As(err, &ue):
 		ue.Path = b.entry.Path()
 		ue.Msg = r.red.String(ue.Msg)

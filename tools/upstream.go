@@ -153,6 +153,9 @@ func (r *Registry) release(u *upstream) {
 func (u *upstream) connect(ctx context.Context) (*conn, []Tool, error) {
 	ctx, cancel := context.WithTimeout(ctx, u.timeout())
 	defer cancel()
+	if u.cfg.Type == config.OpenAPI {
+		return u.openAPI(ctx)
+	}
 	c, err := u.dial()
 	if err != nil {
 		return nil, nil, u.reg.red.Error(err)
