@@ -15,7 +15,7 @@ var notIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 func toolName(op *Operation) string {
 	s := op.OperationID
 	if s == "" {
-		s = strings.ToLower(op.Method) + "_" + op.Path
+		s = strings.ToLower(op.Method) + " " + op.Path
 	}
 	s = strings.Trim(notIdent.ReplaceAllString(s, "_"), "_")
 	if s == "" {

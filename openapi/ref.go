@@ -63,7 +63,7 @@ func (r *resolver) resolve(from loc, n *yaml.Node, ref string) (*yaml.Node, loc,
 	f := from.file
 	if target != "" {
 		var err error
-		if f, err = r.load(at, n, from.file, target); err != nil {
+		if f, err = r.load(at, n, from.file, target, ref); err != nil {
 			return nil, loc{}, err
 		}
 	}
@@ -79,16 +79,16 @@ func (r *resolver) resolve(from loc, n *yaml.Node, ref string) (*yaml.Node, loc,
 }
 
 // load reads the file target names, relative to the file from.
-func (r *resolver) load(at loc, n *yaml.Node, from *file, target string) (*file, error) {
+func (r *resolver) load(at loc, n *yaml.Node, from *file, target, ref string) (*file, error) {
 	if u, err := url.Parse(target); err == nil && u.Scheme != "" {
-		return nil, r.errorf(at, n, "%q is a URL; only $refs inside the document and to files beside it are followed: save the referenced document beside the spec and name the file", target)
+		return nil, r.errorf(at, n, "%q is a URL; only $refs inside the document and to files beside it are followed: save the referenced document beside the spec and name the file", ref)
 	}
 	if r.dir == "" || from.path == "" {
-		return nil, r.errorf(at, n, "%q names another file, which a document fetched from a URL cannot reach; save the documents in one folder and name the file in \"spec\"", target)
+		return nil, r.errorf(at, n, "%q names another file, which a document fetched from a URL cannot reach; save the documents in one folder and name the file in \"spec\"", ref)
 	}
 	path := filepath.Join(filepath.Dir(from.path), target)
 	if rel, err := filepath.Rel(r.dir, path); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, r.errorf(at, n, "%q is outside the spec's folder %s; only files in that folder (or below) are read: move the file there", target, r.dir)
+		return nil, r.errorf(at, n, "%q is outside the spec's folder %s; only files in that folder (or below) are read: move the file there", ref, r.dir)
 	}
 	if f := r.files[path]; f != nil {
 		return f, nil

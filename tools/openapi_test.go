@@ -217,3 +217,27 @@ func TestOpenAPIPrivateRefused(t *testing.T) {
 		t.Errorf("got %v (%d calls), want an UpstreamError naming the private address and no call", err, calls.Load())
 	}
 }
+
+// A document that cannot be served leaves its entry out, said in
+// Unavailable with the spec, the pointer and the fix; the others work.
+func TestOpenAPIBadSpec(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "pets.yaml"), filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte(petSpec), 0o600)
+	os.WriteFile(bad, []byte("openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\n"), 0o600)
+	r := NewRegistry(Options{Logger: testLogger(t)})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := r.Connect(ctx, []config.Server{
+		{Name: "bad", Type: config.OpenAPI, Spec: bad},
+		{Name: "pets", Type: config.OpenAPI, Spec: good},
+	})
+	if st[0].Err == nil || st[1].Err != nil || st[1].Tools != 3 || st[0].Transport != "openapi" {
+		t.Fatalf("statuses %+v", st)
+	}
+	want := []string{`bad (not connected: openapi spec ` + bad + `: #/servers: the document names no server to send requests to; set "base_url" in the entry, e.g. "https://api.example.com/v1"; retried in the background)`}
+	if diff := cmp.Diff(want, r.Unavailable()); diff != "" {
+		t.Errorf("unavailable (-want +got):\n%s", diff)
+	}
+}
