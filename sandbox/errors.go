@@ -204,7 +204,10 @@ func (x *execution) errorFromValue(v goja.Value) *Error {
 		}
 	}
 	e.locate(x.script.framesFromString(stack))
-	x.suggest(e)
+	if !x.hintTools(e) {
+		x.suggest(e)
+	}
+	x.hint(e)
 	return e
 }
 

@@ -37,14 +37,14 @@ func TestErrorPositions(t *testing.T) {
 		{"nested function",
 			"function outer() {\n  return inner();\n}\nfunction inner() {\n  return null.x;\n}\nouter();",
 			"TypeError: Cannot read property 'x' of undefined (line 5, column 15)"},
-		{"after an awaited tool call", "const r = await t.a();\nconsole.log(r.ok);\nr.missing.deep", "TypeError: Cannot read property 'deep' of undefined (line 3, column 11)"},
+		{"after an awaited tool call", "const r = await t.a();\nconsole.log(r.ok);\nr.missing.deep", "TypeError: Cannot read property 'deep' of undefined: r.missing is undefined or null (line 3, column 11)"},
 		{"TS annotations above the throw",
 			"interface A {\n  x: number;\n}\nconst a: A = { x: 1 };\nfunction f(v: A): never {\n  throw new TypeError(`bad ${v.x}`);\n}\nf(a);",
 			"TypeError: bad 1 (line 6, column 9)"},
 		{"inside an awaited arrow",
 			"const rs = await Promise.all([1, 2].map(async (n: number) => {\n  await t.a();\n  if (n === 2) throw new RangeError(`n=${n}`);\n  return n;\n}));",
 			"RangeError: n=2 (line 3, column 22)"},
-		{"reference error", "const a = 1;\nundefinedThing + a", "ReferenceError: undefinedThing is not defined (line 2, column 1)"},
+		{"reference error", "const a = 1;\nundefinedThing + a", "ReferenceError: undefinedThing is not defined; the namespaces are t (line 2, column 1)"},
 		{"not a function", "const o = {};\no.f()", "TypeError: Object has no member 'f' (line 2, column 3)"},
 		{"inside a lone arrow", "async () => {\n  await t.a();\n  throw new Error('in arrow');\n}", "Error: in arrow (line 3, column 9)"},
 		{"fenced", "```ts\nconst x: number = 1;\nthrow new Error(`x=${x}`);\n```", "Error: x=1 (line 3, column 7)"},
@@ -143,18 +143,19 @@ func TestShortDuration(t *testing.T) {
 }
 
 // TestDidYouMean: a misspelt tool or namespace gets the nearest binding,
-// nearest first (issue 13.8).
+// nearest first (issue 13.8), and the names there are (issue 16): a
+// namespace's tools when the code names the namespace.
 func TestDidYouMean(t *testing.T) {
 	tools := map[string]fakeTool{}
 	for _, id := range []string{"github.create_issue", "github.create_pull_request", "github.list_issues", "gitlab.create_issue", "memory.read_graph"} {
 		tools[id] = fakeTool{Result: json.RawMessage(`1`)}
 	}
 	tests := []struct{ code, want string }{
-		{"await github.create_isue({})", "TypeError: Object has no member 'create_isue'; did you mean github.create_issue, gitlab.create_issue? (line 1, column 14)"},
-		{"await githb.create_issue({})", "ReferenceError: githb is not defined; did you mean github? (line 1, column 7)"},
-		{"await memory.read_grahp({})", "TypeError: Object has no member 'read_grahp'; did you mean memory.read_graph? (line 1, column 14)"},
-		{"await memory.something_else({})", "TypeError: Object has no member 'something_else' (line 1, column 14)"},
-		{"nope", "ReferenceError: nope is not defined (line 1, column 1)"},
+		{"await github.create_isue({})", "TypeError: Object has no member 'create_isue'; did you mean github.create_issue? The tools of github are create_issue, create_pull_request, list_issues (line 1, column 14)"},
+		{"await githb.create_issue({})", "ReferenceError: githb is not defined; did you mean github? The namespaces are github, gitlab, memory (line 1, column 7)"},
+		{"await memory.read_grahp({})", "TypeError: Object has no member 'read_grahp'; did you mean memory.read_graph? The tools of memory are read_graph (line 1, column 14)"},
+		{"await memory.something_else({})", "TypeError: Object has no member 'something_else'; the tools of memory are read_graph (line 1, column 14)"},
+		{"nope", "ReferenceError: nope is not defined; the namespaces are github, gitlab, memory (line 1, column 1)"},
 	}
 	for _, tt := range tests {
 		if got := errText(run(t, tt.code, tools).Err); got != tt.want {

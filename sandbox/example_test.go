@@ -32,5 +32,5 @@ func ExampleRun() {
 	fmt.Println(res.Err)
 	// Output:
 	// ["Ada","Grace"] [2 entities] true
-	// TypeError: Cannot read property 'length' of undefined (line 2, column 13)
+	// TypeError: Cannot read property 'length' of undefined: g.relations is undefined or null (line 2, column 13)
 }

@@ -47,6 +47,7 @@ type script struct {
 	last     int    // number of the code's last line
 	plain    string // the source goja compiled, when it compiled the code without esbuild
 	headCols int    // characters before the code on its first line in the source positions refer to
+	source   string // the model's code as given, which errors' lines and columns refer to (hints.go)
 }
 
 // errNoSourceMap refuses every source map that is not inline, so neither
@@ -61,7 +62,7 @@ func compile(code string, maxBytes int) (*script, *Error) {
 		return nil, err
 	}
 	body, skipped := stripFence(code)
-	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1, headCols: len(wrapperHead)}
+	s := &script{skipped: skipped, last: skipped + strings.Count(body, "\n") + 1, headCols: len(wrapperHead), source: code}
 	if plainJS(body) {
 		if src := wrapperHead + body + wrapperTail; s.compileJS(src) {
 			s.plain = src
