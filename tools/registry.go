@@ -89,7 +89,8 @@ type serverTools struct {
 type toolRec struct {
 	Tool
 	schema *jsonschema.Schema
-	hash   string // definitionHash: what learned result types are kept by
+	hash   string    // definitionHash: what learned result types are kept by
+	args   *argNames // the argument names of a plain object schema (argnames.go)
 }
 
 // NewRegistry returns an empty registry.
@@ -175,7 +176,7 @@ func (r *Registry) SetDescription(server, description string) {
 // compile compiles t's input schema once; a schema that does not compile
 // is logged and not enforced, since real servers publish sloppy ones.
 func (r *Registry) compile(t Tool) *toolRec {
-	rec := &toolRec{Tool: t, hash: definitionHash(t)}
+	rec := &toolRec{Tool: t, hash: definitionHash(t), args: newArgNames(t.inputSchema())}
 	sch, err := compileSchema(rec.inputSchema())
 	if err != nil {
 		r.log.Warn("input schema does not compile; arguments will not be validated",
@@ -264,6 +265,9 @@ func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (j
 		args = json.RawMessage("{}")
 	}
 	if aerr := validateArgs(b.rec.schema, b.entry.Path(), args); aerr != nil {
+		return nil, r.redactArgs(aerr)
+	}
+	if aerr := b.rec.args.check(b.entry.Path(), args); aerr != nil {
 		return nil, r.redactArgs(aerr)
 	}
 	res, err := r.invoke(ctx, b, args)
