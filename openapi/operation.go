@@ -18,7 +18,8 @@ type Operation struct {
 	OperationID string          // as written; "" when the document gives none
 	Method      string          // upper case
 	Path        string          // as written: "/repos/{owner}/{repo}/issues"
-	Description string          // the summary (else the description's first sentence), with the method and path
+	Summary     string          // the document's summary: a title for people ("Create an issue"); may be ""
+	Description string          // the summary (else the start of the description), with the method and path
 	Input       json.RawMessage // one object: every parameter by name, the request body under "body"
 	Output      json.RawMessage // the 2xx response's JSON schema; nil when there is none (unknown)
 
@@ -91,7 +92,7 @@ func (w *walker) operations(root loc) ([]*Operation, error) {
 
 // operation fills in op from its node n (at at) and its path item.
 func (w *walker) operation(op *Operation, item, n *yaml.Node, itemAt, at loc) error {
-	op.Description = describeOp(op, n)
+	op.Summary, op.Description = strings.TrimSuffix(concise(str(get(n, "summary"))), "."), describeOp(op, n)
 	props, required, refs := &bytes.Buffer{}, []string{}, map[*def]bool{}
 	if err := w.parameters(op, item, n, itemAt, at, props, &required, refs); err != nil {
 		return err
@@ -176,7 +177,7 @@ func concise(s string) string {
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // describeOp is the tool's description: the summary (else the start of the
-// description), then the method and path, which search reads too.
+// description), then the method and path.
 func describeOp(op *Operation, n *yaml.Node) string {
 	d := concise(firstOf(str(get(n, "summary")), str(get(n, "description"))))
 	if d == "" {

@@ -59,7 +59,7 @@ func (u *upstream) openAPI(ctx context.Context) (*conn, []Tool, error) {
 	}
 	tools := make([]Tool, len(api.Operations))
 	for i, op := range api.Operations {
-		tools[i] = Tool{Server: u.name, Name: op.Name, Description: op.Description, InputSchema: op.Input,
+		tools[i] = Tool{Server: u.name, Name: op.Name, Title: op.Summary, Description: op.Description, InputSchema: op.Input,
 			OutputSchema: op.Output, Annotations: annotations(op), Handler: u.operation(client, plain, op)}
 	}
 	about := api.Title

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/tools"
+)
+
+// githubRegistry serves GitHub's REST API (SPEC §10) from @octokit/openapi's
+// document; nothing is sent to it.
+func githubRegistry(t testing.TB) *tools.Registry {
+	t.Helper()
+	spec, err := filepath.Abs(filepath.Join(testenv.NodeModules(t), "@octokit", "openapi", "generated", "api.github.com.json"))
+	must(t, err)
+	reg := tools.NewRegistry(tools.Options{})
+	t.Cleanup(func() { reg.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), testenv.Within(30*time.Second))
+	defer cancel()
+	st := reg.Connect(ctx, []config.Server{{Name: "github", Type: config.OpenAPI, Spec: spec, Timeout: time.Minute}})
+	must(t, st[0].Err)
+	return reg
+}
+
+// TestOpenAPIGitHubPrompt states what GitHub's API of 1,223 operations
+// costs in the execute description, in o200k tokens, and checks that it
+// is within the default budget and tells the model how to find the rest.
+func TestOpenAPIGitHubPrompt(t *testing.T) {
+	srv := New(githubRegistry(t), Options{})
+	desc := srv.Description()
+	full := describeFull(srv.current(), srv.limits, "")
+	real := o200k(t, map[string]string{"index": desc, "full": full})
+	t.Logf("GitHub's API in the execute description: %d o200k tokens (estimate %d); all its declarations would be %d (estimate %d)",
+		real["index"], estimateTokens(desc), real["full"], estimateTokens(full))
+	if n := estimateTokens(desc); n*100 > 4000*estimateMargin || real["index"] > 4000 {
+		t.Errorf("description: estimate %d, o200k %d tokens; the budget is 4000", n, real["index"])
+	}
+	for _, want := range []string{"// github (1223 tools)", "codemode.search("} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("the description lacks %q:\n%s", want, desc)
+		}
+	}
+}
+
+// TestOpenAPIGitHubSearch: codemode.search finds GitHub's operations by
+// plain-language tasks, and describe gives their declarations. (Not yet:
+// "list pull requests" ranks pulls_list below operations whose names hold
+// all three words, pulls_list_requested_reviewers first.)
+func TestOpenAPIGitHubSearch(t *testing.T) {
+	srv := New(githubRegistry(t), Options{})
+	for _, tt := range []struct{ task, want string }{
+		{"create an issue", "github.issues_create"},
+		{"merge a pull request", "github.pulls_merge"},
+		{"get the contents of a file in a repository", "github.repos_get_content"},
+		{"star a repository", "github.activity_star_repo_for_authenticated_user"},
+		{"add labels to an issue", "github.issues_add_labels"},
+		{"search code", "github.search_code"},
+	} {
+		res := srv.Execute(context.Background(), `return (await codemode.search(`+jsonString(tt.task)+`, { limit: 3 })).map(h => h.name)`)
+		if res.Err != nil {
+			t.Fatalf("%s: %v", tt.task, res.Err)
+		}
+		if got := string(res.Value); !strings.Contains(got, `"`+tt.want+`"`) {
+			t.Errorf("search %q: %s, want %s among the first 3", tt.task, got, tt.want)
+		}
+	}
+	res := srv.Execute(context.Background(), `return await codemode.describe("github.issues_create")`)
+	if res.Err != nil || !strings.Contains(string(res.Value), "issues_create(args: {") {
+		t.Errorf("describe: %s %v", res.Value, res.Err)
+	}
+}
+
+// approve_destructive gates every method but GET, HEAD and OPTIONS.
+func TestOpenAPIApproveDestructive(t *testing.T) {
+	srv := New(githubRegistry(t), Options{Limits: config.Codemode{ApproveDestructive: true}})
+	got := map[string]string{}
+	for _, e := range srv.reg.Entries() {
+		switch e.Name {
+		case "issues_create", "issues_get", "repos_delete", "issues_update":
+			got[e.Name] = srv.needsApproval(e)
+		}
+	}
+	want := map[string]string{"issues_create": "codemode.approve_destructive", "issues_get": "",
+		"repos_delete": "codemode.approve_destructive", "issues_update": "codemode.approve_destructive"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: needsApproval %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func jsonString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
