@@ -43,6 +43,9 @@ func (p *parser) openAPI(key string, r rawServer, s *Server) error {
 	s.Spec = expandHome(s.Spec)
 	if !filepath.IsAbs(s.Spec) && p.path != "" {
 		s.Spec = filepath.Join(filepath.Dir(p.path), s.Spec)
+		if abs, err := filepath.Abs(s.Spec); err == nil {
+			s.Spec = abs
+		}
 	}
 	return nil
 }

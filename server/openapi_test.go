@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,3 +99,40 @@ func TestOpenAPIApproveDestructive(t *testing.T) {
 }
 
 func jsonString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+// A status outside 2xx reaches the script as an HttpError it can catch,
+// with the status, the operation and the body's start in its message.
+func TestOpenAPIHttpErrorInScript(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, `{"message":"Validation Failed","errors":[{"field":"title","code":"missing_field"}]}`)
+	}))
+	defer api.Close()
+	spec := filepath.Join(t.TempDir(), "api.yaml")
+	must(t, os.WriteFile(spec, []byte(`openapi: 3.1.0
+info: {title: Issues, version: "1"}
+paths:
+  /repos/{owner}/{repo}/issues:
+    post:
+      operationId: issues/create
+      parameters:
+        - {name: owner, in: path, required: true, schema: {type: string}}
+        - {name: repo, in: path, required: true, schema: {type: string}}
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"201": {description: created}}
+`), 0o600))
+	reg := tools.NewRegistry(tools.Options{})
+	defer reg.Close()
+	st := reg.Connect(context.Background(), []config.Server{{Name: "gh", Type: config.OpenAPI, Spec: spec, BaseURL: api.URL,
+		AllowPrivate: true, Timeout: time.Minute}})
+	must(t, st[0].Err)
+	res := New(reg, Options{}).Execute(context.Background(), `try { await gh.issues_create({ owner: "o", repo: "r", body: {} }) }
+		catch (e) { return [e.name, e instanceof Error, e.message] }`)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	const want = `["HttpError",true,"gh.issues_create: 422 Unprocessable Entity (POST /repos/{owner}/{repo}/issues): {\"message\":\"Validation Failed\",\"errors\":[{\"field\":\"title\",\"code\":\"missing_field\"}]}"]`
+	if got := compactJSON(t, res.Value); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
