@@ -2,8 +2,10 @@ package learn
 
 import (
 	"context"
+	"sync"
 	"testing"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
@@ -59,22 +61,39 @@ func TestNilBook(t *testing.T) {
 }
 
 // Two books on one store (two replicas) add up their results, each counted
-// once, and a third reads the sum.
+// once, and a third reads the sum; on SQLite and on PostgreSQL (each
+// replica's server NUL tool id kept as PostgreSQL's TEXT allows).
 func TestBookStore(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
+	for _, db := range []struct {
+		name string
+		opts func(t *testing.T) store.Options
+	}{
+		{"sqlite", func(t *testing.T) store.Options { return store.Options{Dir: t.TempDir()} }},
+		{"postgres", func(t *testing.T) store.Options { return store.Options{URL: testenv.Postgres(t)} }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			st, err := store.Open(context.Background(), db.opts(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			bookStore(t, st)
+		})
 	}
-	defer st.Close()
+}
+
+func bookStore(t *testing.T, st *store.Store) {
 	one, two := NewBook(BookOptions{Store: st}), NewBook(BookOptions{Store: st})
 	one.Observe("s", "m\x00t", "h", []byte(`{"a":1,"b":1}`))
-	two.Observe("s", "m\x00t", "h", []byte(`{"a":1}`))
-	two.Observe("s", "m\x00t", "h", []byte(`{"a":1}`))
+	for range 20 {
+		two.Observe("s", "m\x00t", "h", []byte(`{"a":1}`))
+	}
 	one.Sync()
 	two.Sync()
-	one.Flush()
-	two.Flush()
-	one.Flush()
+	var wg sync.WaitGroup
+	wg.Go(one.Flush)
+	wg.Go(two.Flush) // at once: one of them writes again over the other's row
+	wg.Wait()
 	one.Close()
 	two.Close()
 	three := NewBook(BookOptions{Store: st})
@@ -82,8 +101,8 @@ func TestBookStore(t *testing.T) {
 	if got := typeOf(three, "s", "m\x00t", "h"); got != "{ a: number; b?: number }" {
 		t.Errorf("stored: %s", got)
 	}
-	if _, n, _ := three.Learned("s", "m\x00t", "h"); n != 3 {
-		t.Errorf("stored from %d results, want 3", n)
+	if _, n, _ := three.Learned("s", "m\x00t", "h"); n != 21 {
+		t.Errorf("stored from %d results, want 21", n)
 	}
 	// A changed definition replaces the stored shape.
 	three.Observe("s", "m\x00t", "h2", []byte(`[]`))
