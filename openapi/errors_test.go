@@ -154,3 +154,28 @@ func TestRefsAndCycles(t *testing.T) {
 		t.Errorf("declarations:\n%s", decl)
 	}
 }
+
+// YAML aliases cannot make a small document a huge tree: a billion laughs
+// is refused at 2,000,000 values, at once.
+func TestAliasBomb(t *testing.T) {
+	doc := head + `x-a: &a [1,1,1,1,1,1,1,1,1,1]
+x-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+x-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+x-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+x-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+x-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+x-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+x-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+x-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]
+paths:
+  /a:
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, default: *i}}}}
+`
+	_, err := Load(Options{Spec: "x.yaml", Data: []byte(doc)})
+	const want = `openapi spec x.yaml: #/paths/~1a/get/responses/200/content/application~1json/schema/default (line 12): the schemas expand to more than 2000000 values (YAML aliases?); write them with $refs instead`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}

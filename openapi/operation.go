@@ -87,8 +87,19 @@ func (w *walker) operations(root loc) ([]*Operation, error) {
 	if err != nil {
 		return nil, err
 	}
+	size := 0
+	for _, op := range ops {
+		if size += len(op.Input) + len(op.Output); size > maxSchemaBytes {
+			return nil, w.r.errorf(paths, nil, "the operations' schemas take more than %d MB; keep fewer operations with the entry's \"operations\"", maxSchemaBytes>>20)
+		}
+	}
 	return ops, w.names(ops, paths)
 }
+
+// maxSchemaBytes bounds the schemas of all operations together: each
+// carries the $defs it reaches, so a hostile document could make many
+// operations carry one huge schema. GitHub's 1,223 take 5 MB.
+const maxSchemaBytes = 128 << 20
 
 // operation fills in op from its node n (at at) and its path item.
 func (w *walker) operation(op *Operation, item, n *yaml.Node, itemAt, at loc) error {

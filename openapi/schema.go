@@ -36,8 +36,13 @@ type def struct {
 	refs []*def // the defs its schema names directly
 }
 
+// maxNodes bounds the nodes one document's schemas may expand to: YAML
+// aliases can make a small document a huge tree (a "billion laughs").
+const maxNodes = 2_000_000
+
 // schemas converts the schemas of one document.
 type schemas struct {
+	nodes  int // expanded so far, against maxNodes
 	r      *resolver
 	legacy bool            // OpenAPI 3.0 or Swagger 2.0: nullable and boolean bounds
 	defs   map[string]*def // by file path and pointer
@@ -166,6 +171,9 @@ func (s *schemas) schema(b *bytes.Buffer, n *yaml.Node, at loc, refs map[*def]bo
 	if depth > maxDepth {
 		return s.r.errorf(at, n, "the schema nests more than %d levels deep; split it with $refs", maxDepth)
 	}
+	if s.nodes++; s.nodes > maxNodes {
+		return s.r.errorf(at, n, "the schemas expand to more than %d values (YAML aliases?); write them with $refs instead", maxNodes)
+	}
 	switch {
 	case n == nil:
 		b.WriteString("{}")
@@ -236,12 +244,12 @@ func (s *schemas) member(b *bytes.Buffer, n *yaml.Node, k string, v *yaml.Node, 
 		s.typ(b, v, nullable)
 	case k == "enum" && nullable && v.Kind == yaml.SequenceNode:
 		key()
-		b.WriteString(nullableEnum(v))
+		b.WriteString(s.nullableEnum(v))
 	case (k == "exclusiveMinimum" || k == "exclusiveMaximum") && v.Tag == "!!bool":
 		bound := get(n, map[string]string{"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"}[k])
 		if v.Value == "true" && bound != nil {
 			key()
-			b.WriteString(value(bound, 0))
+			b.WriteString(s.value(bound, 0))
 		}
 	case (k == "minimum" || k == "maximum") && truth(get(n, "exclusive"+strings.ToUpper(k[:1])+k[1:])):
 		// Written as the exclusive bound above.
@@ -249,7 +257,10 @@ func (s *schemas) member(b *bytes.Buffer, n *yaml.Node, k string, v *yaml.Node, 
 		// A parameter's "required: true" inside a schema: not a schema keyword.
 	default:
 		key()
-		b.WriteString(value(v, depth))
+		b.WriteString(s.value(v, depth))
+	}
+	if s.nodes > maxNodes {
+		return s.r.errorf(at.at(k), v, "the schemas expand to more than %d values (YAML aliases?); write them with $refs instead", maxNodes)
 	}
 	return nil
 }
@@ -302,15 +313,16 @@ func (s *schemas) typ(b *bytes.Buffer, v *yaml.Node, nullable bool) {
 }
 
 // value is a plain YAML value as JSON text: numbers stay numbers, and a
-// value nested past maxDepth is cut to null.
-func value(n *yaml.Node, depth int) string {
+// value nested past maxDepth, or past the document's maxNodes, is cut to
+// null.
+func (s *schemas) value(n *yaml.Node, depth int) string {
 	var b bytes.Buffer
-	writeValue(&b, deref(n), depth)
+	writeValue(&b, deref(n), depth, &s.nodes)
 	return b.String()
 }
 
-func writeValue(b *bytes.Buffer, n *yaml.Node, depth int) {
-	if n == nil || depth > maxDepth {
+func writeValue(b *bytes.Buffer, n *yaml.Node, depth int, nodes *int) {
+	if *nodes++; n == nil || depth > maxDepth || *nodes > maxNodes {
 		b.WriteString("null")
 		return
 	}
@@ -325,7 +337,7 @@ func writeValue(b *bytes.Buffer, n *yaml.Node, depth int) {
 			i++
 			writeString(b, k)
 			b.WriteByte(':')
-			writeValue(b, v, depth+1)
+			writeValue(b, v, depth+1, nodes)
 		})
 		b.WriteByte('}')
 	case yaml.SequenceNode:
@@ -334,7 +346,7 @@ func writeValue(b *bytes.Buffer, n *yaml.Node, depth int) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeValue(b, c, depth+1)
+			writeValue(b, c, depth+1, nodes)
 		}
 		b.WriteByte(']')
 	default:
@@ -389,14 +401,14 @@ func describe(n *yaml.Node) string {
 }
 
 // nullableEnum is an enum with null added, unless it has it.
-func nullableEnum(v *yaml.Node) string {
+func (s *schemas) nullableEnum(v *yaml.Node) string {
 	vals := items(v)
 	out := make([]string, 0, len(vals)+1)
 	for _, c := range vals {
 		if c.Kind == yaml.ScalarNode && c.Tag == "!!null" {
-			return value(v, 0)
+			return s.value(v, 0)
 		}
-		out = append(out, value(c, 1))
+		out = append(out, s.value(c, 1))
 	}
 	return "[" + strings.Join(append(out, "null"), ",") + "]"
 }
