@@ -55,12 +55,36 @@ func compactIndex(nss []typegen.Namespace, head, tail string, budget int) string
 			return idx
 		}
 	}
-	for n := len(nss); n > 0; n-- {
+	n := shownFit(nss, room)
+	if idx := indexText(nss, 0, false, n); n == 0 || estimateTokens(idx) <= room {
+		return idx
+	}
+	for n--; n > 0; n-- { // never taken: shownFit sums what estimateTokens counts
 		if idx := indexText(nss, 0, false, n); estimateTokens(idx) <= room {
 			return idx
 		}
 	}
 	return indexText(nss, 0, false, 0)
+}
+
+// shownFit is the most namespaces whose index (names alone, then the line
+// counting the rest) is within room tokens. Estimating each candidate
+// index anew made this quadratic in the namespaces (4 s at 5,000); but the
+// estimate of an index is the sum of its lines': each starts with "//" and
+// ends with its line break, and no pre-token of estimateTokens crosses one
+// (TestShownFit holds the sum to the estimate of the whole text).
+func shownFit(nss []typegen.Namespace, room int) int {
+	used := estimateTokens(codemodeDecl)
+	sums := make([]int, len(nss)+1) // sums[n]: the lines of the first n namespaces
+	for i, ns := range nss {
+		sums[i+1] = sums[i] + estimateTokens(namespaceLines(ns, 0, false))
+	}
+	for n := len(nss); n > 0; n-- {
+		if used+sums[n]+estimateTokens(restLine(len(nss)-n)) <= room {
+			return n
+		}
+	}
+	return 0
 }
 
 // indexText writes the index: the codemode helpers, then one comment line
@@ -70,19 +94,33 @@ func indexText(nss []typegen.Namespace, quota int, descriptions bool, shown int)
 	var b strings.Builder
 	b.WriteString(codemodeDecl)
 	for _, ns := range nss[:shown] {
-		fmt.Fprintf(&b, "// %s (%s)", ns.Name, plural(len(ns.Tools), "tool"))
-		if d := firstLine(ns.Description); descriptions && d != "" {
-			fmt.Fprintf(&b, ": %s", cut(d, 100))
-		}
-		b.WriteByte('\n')
-		if names := toolNames(ns, quota); names != "" {
-			fmt.Fprintf(&b, "//   %s\n", names)
-		}
+		b.WriteString(namespaceLines(ns, quota, descriptions))
 	}
-	if rest := len(nss) - shown; rest > 0 {
-		fmt.Fprintf(&b, "// … %s more, not shown: codemode.search finds their tools\n", plural(rest, "namespace"))
+	b.WriteString(restLine(len(nss) - shown))
+	return b.String()
+}
+
+// namespaceLines are the index's lines for ns: its tool count and
+// description, then up to quota tool names (all when quota < 0).
+func namespaceLines(ns typegen.Namespace, quota int, descriptions bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "// %s (%s)", ns.Name, plural(len(ns.Tools), "tool"))
+	if d := firstLine(ns.Description); descriptions && d != "" {
+		fmt.Fprintf(&b, ": %s", cut(d, 100))
+	}
+	b.WriteByte('\n')
+	if names := toolNames(ns, quota); names != "" {
+		fmt.Fprintf(&b, "//   %s\n", names)
 	}
 	return b.String()
+}
+
+// restLine says how many namespaces the index leaves out, if any.
+func restLine(rest int) string {
+	if rest <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("// … %s more, not shown: codemode.search finds their tools\n", plural(rest, "namespace"))
 }
 
 // toolNames lists up to quota method names of ns (all when quota < 0).
