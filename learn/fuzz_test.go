@@ -7,7 +7,8 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
-// FuzzOf: whatever a result holds, learning never panics, stays within
+// FuzzOf: whatever a result holds, learning never panics, learns from
+// any valid JSON, stays within
 // MaxNodes, and gives a valid JSON Schema that typegen declares.
 func FuzzOf(f *testing.F) {
 	for _, s := range []string{`{"a":[1,"x",null,{"b":true}]}`, `[[[[]]]]`, `{"__proto__":{"constructor":1}}`, `"text"`,
@@ -17,6 +18,9 @@ func FuzzOf(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		sa, erra := Of(a)
 		sb, errb := Of(b)
+		if erra != nil && json.Valid(a) {
+			t.Fatalf("Of(%q): %v, of valid JSON", a, erra)
+		}
 		if erra != nil || errb != nil {
 			return
 		}

@@ -46,7 +46,7 @@ func tokenKey(k string) bool {
 		return true
 	}
 	run, letters, nums := 0, false, false
-	for _, r := range k + "." {
+	for _, r := range k {
 		switch {
 		case r >= '0' && r <= '9':
 			run, nums = run+1, true
@@ -59,5 +59,5 @@ func tokenKey(k string) bool {
 			run, letters, nums = 0, false, false
 		}
 	}
-	return false
+	return run >= 16 && letters && nums
 }

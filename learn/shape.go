@@ -200,3 +200,68 @@ func cut(s *Shape, depth int) {
 	}
 	s.children(func(c *Shape) { cut(c, depth-1) })
 }
+
+// mergeInto is Merge for shapes the caller owns, such as those a walk
+// builds: it changes a and takes b's parts instead of copying them (a walk
+// merges every element of an array).
+func mergeInto(a, b *Shape) *Shape {
+	switch {
+	case a.Empty():
+		return b
+	case b.Empty():
+		return a
+	case a.Any || b.Any:
+		return &Shape{Any: true}
+	}
+	a.Kinds |= b.Kinds
+	if a.Items != nil || b.Items != nil {
+		a.Items = mergeInto(a.Items, b.Items)
+	}
+	if b.Kinds&Object != 0 {
+		mergeObjectsInto(a, b)
+	}
+	return a
+}
+
+func mergeObjectsInto(a, b *Shape) {
+	a.Objects += b.Objects
+	if a.IsRec || b.IsRec {
+		a.Record = mergeInto(takeValues(a), takeValues(b))
+		a.IsRec, a.Props = true, nil
+		return
+	}
+	for _, p := range b.Props {
+		if q := findProp(a.Props, p.Name); q != nil {
+			q.Seen += p.Seen
+			q.Shape = mergeInto(q.Shape, p.Shape)
+			continue
+		}
+		a.Props = append(a.Props, p)
+	}
+	if len(a.Props) > MaxProps {
+		a.Record = takeValues(a)
+		a.IsRec, a.Props = true, nil
+	}
+}
+
+// takeValues is the shape of every value of s's objects, built from s's
+// own parts.
+func takeValues(s *Shape) *Shape {
+	if s.IsRec {
+		return s.Record
+	}
+	var v *Shape
+	for _, p := range s.Props {
+		v = mergeInto(v, p.Shape)
+	}
+	return v
+}
+
+func findProp(props []*Prop, name string) *Prop {
+	for _, p := range props {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
