@@ -179,3 +179,21 @@ paths:
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
+
+// OpenAPI 3.0's nullable on a schema without a type (oneOf, allOf) makes
+// null the other choice.
+func TestNullableWithoutType(t *testing.T) {
+	api, err, _ := load(t, map[string]string{"api.yaml": head + `paths:
+  /a:
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {nullable: true, oneOf: [{type: string}, {type: integer}]}}}}
+`}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"anyOf":[{"oneOf":[{"type":"string"},{"type":"integer"}]},{"type":"null"}]}`
+	if got := string(api.Operations[0].Output); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -186,6 +186,11 @@ func (s *schemas) schema(b *bytes.Buffer, n *yaml.Node, at loc, refs map[*def]bo
 		return nil
 	}
 	nullable := s.legacy && (truth(get(n, "nullable")) || truth(get(n, "x-nullable")))
+	if nullable && get(n, "type") == nil && get(n, "$ref") == nil {
+		// No type to add "null" to (oneOf, allOf): null is the other choice.
+		b.WriteString(`{"anyOf":[`)
+		defer b.WriteString(`,{"type":"null"}]}`)
+	}
 	b.WriteByte('{')
 	first := true
 	var err error
