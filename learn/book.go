@@ -29,7 +29,8 @@ import (
 // results since its last write into the stored shape (read, merge, write
 // where the stored count is still the one read, else again), so replicas
 // sharing a database add up their results without counting any twice. A
-// subject's stored shapes are read when it is first needed.
+// subject's stored shapes are read when it is first needed, and after each
+// flush the rows any replica changed since are read again (Refresh).
 //
 // A nil *Book learns nothing (codemode.learn_result_types: false).
 type Book struct {
@@ -49,6 +50,8 @@ type Book struct {
 	versions map[string]uint64    // bumped when a subject's schema changes
 	onChange []func(subject string)
 	closed   bool
+
+	refreshed time.Time // when Refresh last read what other replicas stored
 }
 
 // BookOptions configure a Book. The zero value keeps shapes in memory.

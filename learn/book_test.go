@@ -133,3 +133,40 @@ func TestObserveNeverBlocks(t *testing.T) {
 		t.Errorf("%d queued past MaxQueuedBytes", len(b.queue))
 	}
 }
+
+// What one replica stored reaches another that serves the same subject,
+// with its change announced.
+func TestBookRefresh(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	one, two := NewBook(BookOptions{Store: st}), NewBook(BookOptions{Store: st})
+	defer one.Close()
+	defer two.Close()
+	changed := make(chan string, 4)
+	two.OnChange(func(subject string) { changed <- subject })
+	if got := typeOf(two, "", "m\x00t", "h"); got != "unknown" { // reads subject "" now
+		t.Fatal(got)
+	}
+	one.Observe("", "m\x00t", "h", []byte(`{"a":[1]}`))
+	one.Sync()
+	one.Flush()
+	two.Refresh()
+	if got := typeOf(two, "", "m\x00t", "h"); got != "{ a: number[] }" {
+		t.Errorf("after Refresh: %s", got)
+	}
+	select {
+	case s := <-changed:
+		if s != "" {
+			t.Errorf("changed %q", s)
+		}
+	default:
+		t.Error("the change was not announced")
+	}
+	two.Refresh() // nothing new: no change
+	if len(changed) != 0 {
+		t.Error("a Refresh that read nothing new announced a change")
+	}
+}

@@ -98,6 +98,7 @@ func (b *Book) flushLoop() {
 		select {
 		case <-t.C:
 			b.Flush()
+			b.Refresh()
 		case <-b.done:
 			return
 		}
@@ -197,4 +198,70 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject, tool, hash) DO NOTHING`, s
 	}
 	affected, err := res.RowsAffected()
 	return err == nil && affected == 1, nil
+}
+
+// Refresh reads what other replicas stored since the last Refresh, for
+// the subjects this Book has read: their results widen the types here
+// too, and a changed type is announced as one learned here is.
+func (b *Book) Refresh() {
+	if b == nil || b.st == nil {
+		return
+	}
+	b.mu.Lock()
+	since := b.refreshed.Add(-time.Minute) // replicas' clocks differ a little
+	b.mu.Unlock()
+	now := time.Now()
+	rows, err := b.readSince(since)
+	if err != nil {
+		b.log.Warn("reading learned result types", "err", err)
+		return
+	}
+	b.mu.Lock()
+	b.refreshed = now
+	changed := map[string]bool{}
+	for k, r := range rows {
+		if !b.loaded[k.subject] {
+			continue
+		}
+		e := b.entries[k]
+		if e == nil {
+			e = &entry{}
+			b.entries[k] = e
+		}
+		if r.results <= e.baseN {
+			continue
+		}
+		e.base, e.baseN = r.shape, r.results
+		e.cur = Merge(r.shape, e.delta)
+		if b.refresh(k.subject, e) {
+			changed[k.subject] = true
+		}
+	}
+	b.mu.Unlock()
+	for subject := range changed {
+		b.changed(subject)
+	}
+}
+
+func (b *Book) readSince(since time.Time) (map[key]stored, error) {
+	rs, err := b.st.Read().Query(`SELECT subject, tool, hash, results, shape FROM learned WHERE updated >= $1`, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("reading learned result types: %w", b.st.Wrap(err))
+	}
+	defer rs.Close()
+	out := map[key]stored{}
+	for rs.Next() {
+		var subject, tool, hash, shape string
+		var n int64
+		if err := rs.Scan(&subject, &tool, &hash, &n, &shape); err != nil {
+			return nil, fmt.Errorf("reading learned result types: %w", b.st.Wrap(err))
+		}
+		s := &Shape{}
+		if json.Unmarshal([]byte(shape), s) != nil {
+			continue
+		}
+		prune(s)
+		out[key{subject, b.toolID(tool), hash}] = stored{s, n}
+	}
+	return out, b.st.Wrap(rs.Err())
 }
