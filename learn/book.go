@@ -68,6 +68,11 @@ type BookOptions struct {
 // MaxQueuedBytes bounds the results waiting to be learned from.
 const MaxQueuedBytes = 32 << 20
 
+// MaxEntries bounds the tools times subjects a Book learns for (each at
+// most MaxNodes shape nodes): past it, a tool not yet learned for a subject
+// is not learned for it until a restart.
+const MaxEntries = 100000
+
 type key struct{ subject, tool, hash string }
 
 type observation struct {
@@ -221,6 +226,10 @@ func (b *Book) learn(o observation) {
 	b.mu.Lock()
 	e := b.entries[o.key]
 	if e == nil {
+		if len(b.entries) >= MaxEntries {
+			b.mu.Unlock()
+			return
+		}
 		e = &entry{}
 		b.entries[o.key] = e
 	}
