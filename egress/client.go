@@ -28,6 +28,10 @@ type Options struct {
 	// Logger receives one record per request sent or refused; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// RuleKey names every rule in messages and the audit; "" names rule i
+	// by its key, codemode.network.allow[i]. (An OpenAPI entry's one rule
+	// is its mcpServers entry.)
+	RuleKey string
 }
 
 // Client holds the compiled policy and the HTTP transports shared by every
@@ -54,6 +58,9 @@ func New(n config.Network, opts Options) (*Client, error) {
 		r, err := compileRule(i, cr)
 		if err != nil {
 			return nil, err
+		}
+		if opts.RuleKey != "" {
+			r.key = opts.RuleKey
 		}
 		c.policy.rules = append(c.policy.rules, r)
 		for _, h := range r.inject {

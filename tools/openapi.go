@@ -96,7 +96,7 @@ func (u *upstream) openAPIClient(base *url.URL) (*egress.Client, [][2]string, er
 	}
 	n := config.Network{Allow: []config.NetworkRule{rule}, MaxRequests: 1, MaxConcurrent: 1,
 		MaxResponseBytes: int64(u.reg.maxResult), Timeout: u.timeout()}
-	c, err := egress.New(n, egress.Options{Logger: u.log})
+	c, err := egress.New(n, egress.Options{Logger: u.log, RuleKey: "mcpServers." + u.name})
 	if err != nil {
 		return nil, nil, fmt.Errorf("the base URL %s cannot be reached: %w", base.Redacted(), err)
 	}
@@ -147,7 +147,7 @@ func (u *upstream) fetchSpec(ctx context.Context) ([]byte, error) {
 		rule.Ports = []int{port}
 	}
 	c, err := egress.New(config.Network{Allow: []config.NetworkRule{rule}, MaxRequests: 1, MaxConcurrent: 1,
-		MaxResponseBytes: maxSpecBytes, Timeout: u.timeout()}, egress.Options{Logger: u.log})
+		MaxResponseBytes: maxSpecBytes, Timeout: u.timeout()}, egress.Options{Logger: u.log, RuleKey: "mcpServers." + u.name + ".spec"})
 	if err != nil {
 		return nil, fmt.Errorf("openapi spec %s: %w", su.Redacted(), err)
 	}

@@ -213,7 +213,7 @@ func TestOpenAPIPrivateRefused(t *testing.T) {
 	r := petRegistry(t, config.Server{BaseURL: srv.URL})
 	_, err := callPath(t, r, "pets.getPet", `{"name": "a"}`)
 	var ue *UpstreamError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "private") || calls.Load() != 0 {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `is a loopback address; mcpServers.pets (127.0.0.1) does not set "allow_private": true`) || calls.Load() != 0 {
 		t.Errorf("got %v (%d calls), want an UpstreamError naming the private address and no call", err, calls.Load())
 	}
 }
