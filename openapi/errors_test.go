@@ -10,7 +10,7 @@ import (
 
 // load writes files (name → text) to a new folder and loads the first,
 // "api.yaml".
-func load(t *testing.T, files map[string]string, o Options) (*API, error, string) {
+func load(t *testing.T, files map[string]string, o Options) (*API, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
@@ -24,7 +24,7 @@ func load(t *testing.T, files map[string]string, o Options) (*API, error, string
 	}
 	o.Spec = filepath.Join(dir, "api.yaml")
 	api, err := Load(o)
-	return api, err, dir
+	return api, dir, err
 }
 
 const head = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\nservers: [{url: 'https://api.example.com'}]\n"
@@ -72,7 +72,7 @@ components: {schemas: {Pet: {type: object}}}
 `}, Options{}, `openapi spec DIR/api.yaml: #/paths/~1b/get/operationId: operationId "list" is also the operationId of GET /a; operationIds must be unique: rename one in the document, or leave one out with the entry's "operations" (e.g. "!GET /b")`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err, dir := load(t, tt.files, tt.o)
+			_, dir, err := load(t, tt.files, tt.o)
 			want := strings.ReplaceAll(tt.want, "DIR", dir)
 			if err == nil || !strings.HasPrefix(err.Error(), want) {
 				t.Errorf("got  %v\nwant %s", err, want)
@@ -104,7 +104,7 @@ func TestFilter(t *testing.T) {
 		{[]string{"issues/*", "!POST /**"}, "issues_list"},
 		{[]string{"!GET /teams"}, "issues_list issues_create repos_get list"},
 	} {
-		api, err, _ := load(t, map[string]string{"api.yaml": spec}, Options{Operations: tt.ops})
+		api, _, err := load(t, map[string]string{"api.yaml": spec}, Options{Operations: tt.ops})
 		var got []string
 		if err == nil {
 			for _, op := range api.Operations {
@@ -121,7 +121,7 @@ func TestFilter(t *testing.T) {
 // reach; a circular schema is a recursive $defs entry; an operation whose
 // 2xx answer has no schema returns unknown.
 func TestRefsAndCycles(t *testing.T) {
-	api, err, _ := load(t, map[string]string{
+	api, _, err := load(t, map[string]string{
 		"api.yaml": head + `paths:
   /node:
     get:
@@ -183,7 +183,7 @@ paths:
 // OpenAPI 3.0's nullable on a schema without a type (oneOf, allOf) makes
 // null the other choice.
 func TestNullableWithoutType(t *testing.T) {
-	api, err, _ := load(t, map[string]string{"api.yaml": head + `paths:
+	api, _, err := load(t, map[string]string{"api.yaml": head + `paths:
   /a:
     get:
       responses:

@@ -72,7 +72,7 @@ func TestRequest(t *testing.T) {
 				Header: [][2]string{{"Accept", "application/json"}, {"Content-Type", "multipart/form-data; boundary=B"}},
 				Body:   []byte("--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nrex\r\n--B--\r\n")}},
 	} {
-		api, err, _ := load(t, map[string]string{"api.yaml": tt.spec}, Options{})
+		api, _, err := load(t, map[string]string{"api.yaml": tt.spec}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestRequest(t *testing.T) {
 }
 
 func TestSwaggerSchemas(t *testing.T) {
-	api, err, _ := load(t, map[string]string{"api.yaml": swagger}, Options{})
+	api, _, err := load(t, map[string]string{"api.yaml": swagger}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ package openapi
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -392,17 +391,6 @@ func writeString(b *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	b.Truncate(b.Len() - 1) // the newline Encode adds
-}
-
-// describe names a node's kind for messages.
-func describe(n *yaml.Node) string {
-	switch deref(n).Kind {
-	case yaml.MappingNode:
-		return "an object"
-	case yaml.SequenceNode:
-		return "an array"
-	}
-	return fmt.Sprintf("%q", str(n))
 }
 
 // nullableEnum is an enum with null added, unless it has it.
