@@ -9,22 +9,6 @@ import (
 	"github.com/dop251/goja"
 )
 
-// installBindings defines one fresh global object per distinct
-// Binding.Object, with a method per binding. Properties are defined, not
-// assigned, so a name like "__proto__" is a plain property too.
-func (x *execution) installBindings() {
-	objects := map[string]*goja.Object{}
-	for _, b := range x.opts.Bindings {
-		obj := objects[b.Object]
-		if obj == nil {
-			obj = x.rt.NewObject()
-			objects[b.Object] = obj
-			x.define(x.rt.GlobalObject(), b.Object, obj)
-		}
-		x.define(obj, b.Method, x.native(b.Method, nil, x.bindingMethod(b)))
-	}
-}
-
 // define sets obj[name] = v as an ordinary writable, enumerable property.
 func (x *execution) define(obj *goja.Object, name string, v goja.Value) {
 	must(obj.DefineDataProperty(name, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE))

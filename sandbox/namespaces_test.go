@@ -1,0 +1,141 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+)
+
+// nsBindings are out of alphabetical order, so that the order of the keys
+// is the bindings' own.
+var nsBindings = []Binding{{"ns", "b", "ns.b"}, {"ns", "a", "ns.a"}, {"ns", "c", "ns.c"}, {"other", "x", "other.x"}}
+
+// idCaller answers every call with the binding's ID.
+var idCaller = CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+	return json.Marshal(id)
+})
+
+// TestNamespaceObjects checks that a namespace whose methods are made on
+// first use behaves as the ordinary object with every method defined up
+// front that it was: keys, in, typeof, names, descriptors, enumeration,
+// JSON, calls through a copy, deleting, adding, replacing, freezing and a
+// new prototype, whichever method was touched first.
+func TestNamespaceObjects(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{`Object.keys(ns)`, `["b","a","c"]`},
+		{`ns.c; ns.a; Object.keys(ns)`, `["b","a","c"]`},
+		{`Object.getOwnPropertyNames(ns)`, `["b","a","c"]`},
+		{`Reflect.ownKeys(ns)`, `["b","a","c"]`},
+		{`const ks = []; for (const k in ns) ks.push(k); ks`, `["b","a","c"]`},
+		{`Object.keys({ ...ns })`, `["b","a","c"]`},
+		{`[typeof ns, typeof ns.a, ns.a.name, ns.a.length, typeof ns.zz]`, `["object","function","a",0,"undefined"]`},
+		{`JSON.stringify(ns)`, `"{}"`},
+		{`["a" in ns, "zz" in ns, "toString" in ns, ns.hasOwnProperty("c"), Object.hasOwn(ns, "zz")]`, `[true,false,true,true,false]`},
+		{`const f = ns.a; [await f({}), await ns.c(), await other.x()]`, `["ns.a","ns.c","other.x"]`},
+		{`const d = Object.getOwnPropertyDescriptor(ns, "b"); [d.writable, d.enumerable, d.configurable, typeof d.value]`, `[true,true,true,"function"]`},
+		{`[Object.getPrototypeOf(ns) === Object.prototype, ns instanceof Object, Object.prototype.toString.call(ns)]`, `[true,true,"[object Object]"]`},
+		{`delete ns.a; [Object.keys(ns), "a" in ns, typeof ns.a]`, `[["b","c"],false,"undefined"]`},
+		{`ns.a; delete ns.a; [Object.keys(ns), "a" in ns]`, `[["b","c"],false]`},
+		{`delete ns.a; ns.a = 1; [Object.keys(ns), ns.a]`, `[["b","c","a"],1]`},
+		{`ns.z = 1; ns.b = 2; [Object.keys(ns), ns.b]`, `[["b","a","c","z"],2]`},
+		{`Object.defineProperty(ns, "a", { enumerable: false }); [Object.keys(ns), typeof ns.a]`, `[["b","c"],"function"]`},
+		{`Object.freeze(ns); [Object.isFrozen(ns), Object.keys(ns), typeof ns.c, Reflect.set(ns, "q", 1), Reflect.deleteProperty(ns, "b")]`, `[true,["b","a","c"],"function",false,false]`},
+		{`Object.preventExtensions(ns); [Object.isExtensible(ns), Object.keys(ns), await ns.b()]`, `[false,["b","a","c"],"ns.b"]`},
+		{`Object.setPrototypeOf(ns, null); [Object.getPrototypeOf(ns), "toString" in ns, "a" in ns]`, `[null,false,true]`},
+		{`const s = Symbol("s"); ns[s] = 1; [Reflect.ownKeys(ns).length, ns[s]]`, `[4,1]`},
+	}
+	for _, tt := range tests {
+		res := Run(context.Background(), tt.code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)})
+		if string(res.Value) != tt.want || res.Err != nil {
+			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
+		}
+	}
+}
+
+// TestNamespaceUnknownMethod checks that calling a method a namespace does
+// not have is the TypeError of any object, with the hints on it.
+func TestNamespaceUnknownMethod(t *testing.T) {
+	res := Run(context.Background(), "await ns.d()", idCaller, Options{Bindings: nsBindings})
+	if res.Err == nil || res.Err.Name != "TypeError" || !strings.HasPrefix(res.Err.Message, "Object has no member 'd'") {
+		t.Fatalf("ns.d(): %v; want TypeError: Object has no member 'd'", res.Err)
+	}
+	if !strings.Contains(res.Err.Message, "the tools of ns are a, b, c") {
+		t.Errorf("ns.d(): %q does not list the tools of ns", res.Err.Message)
+	}
+}
+
+// TestNamespacesFresh checks that nothing a run does to the namespaces is
+// seen by the next, whether it sets its runtime up or starts from a spare.
+func TestNamespacesFresh(t *testing.T) {
+	mess := `ns.a = 1; delete ns.b; ns.z = 2; other.x.extra = 3;
+Object.defineProperty(ns, "c", { value: 4, enumerable: false });
+Object.setPrototypeOf(ns, null); Object.freeze(ns); Object.freeze(other);`
+	check := `[Object.keys(ns), typeof ns.a, typeof ns.c, "z" in ns, Object.isFrozen(ns), Object.isFrozen(other),
+Object.getPrototypeOf(ns) === Object.prototype, other.x.extra, await ns.a()]`
+	want := `[["b","a","c"],"function","function",false,false,false,true,null,"ns.a"]`
+	for _, spares := range []int{0, 1} {
+		t.Run(fmt.Sprintf("spares=%d", spares), func(t *testing.T) {
+			defer SetSpares(SetSpares(spares))
+			opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)}
+			for i := range 3 {
+				if res := Run(context.Background(), mess, idCaller, opts); res.Err != nil {
+					t.Fatalf("run %d: %v", i, res.Err)
+				}
+				if spares > 0 {
+					waitSpare(t)
+				}
+				res := Run(context.Background(), check+" ?? null", idCaller, opts)
+				if got := string(res.Value); got != want || res.Err != nil {
+					t.Fatalf("run %d after one that changed the namespaces: %s, %v; want %s", i, got, res.Err, want)
+				}
+			}
+		})
+	}
+}
+
+// manyBindings are n bindings over 5 namespaces.
+func manyBindings(n int) []Binding {
+	bs := make([]Binding, n)
+	for i := range bs {
+		ns, m := fmt.Sprintf("server%d", i%5), fmt.Sprintf("tool_%d", i)
+		bs[i] = Binding{Object: ns, Method: m, ID: ns + "/" + m}
+	}
+	return bs
+}
+
+// setupBytes is what setting a runtime up for opts allocates, on average.
+func setupBytes(t *testing.T, opts Options) uint64 {
+	t.Helper()
+	opts = opts.withDefaults()
+	if _, err := prepare(opts, time.Minute); err != nil { // builds the binding table, once
+		t.Fatal(err)
+	}
+	const n = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		if _, err := prepare(opts, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / n
+}
+
+// TestSetupDoesNotGrowWithTools checks that setting a runtime up for 5,000
+// tools allocates about what it does for 50: the methods are made on first
+// use (a function per tool was about 1 KB, 5 MB in all).
+func TestSetupDoesNotGrowWithTools(t *testing.T) {
+	small := setupBytes(t, Options{Bindings: manyBindings(50)})
+	large := setupBytes(t, Options{Bindings: manyBindings(5000)})
+	t.Logf("setting a runtime up allocates %d KB with 50 tools, %d KB with 5,000", small>>10, large>>10)
+	if large > small+small/4 {
+		t.Errorf("setting a runtime up allocates %d KB with 5,000 tools, %d KB with 50: want at most 1.25×", large>>10, small>>10)
+	}
+}
