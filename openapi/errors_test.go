@@ -197,3 +197,18 @@ func TestNullableWithoutType(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// A document fetched from a URL may name its server relative to itself;
+// base_url overrides the document's server.
+func TestBaseURL(t *testing.T) {
+	doc := []byte("openapi: 3.1.0\ninfo: {title: T, version: '1'}\nservers: [{url: '/api/{v}/', variables: {v: {default: v3}}}]\npaths: {}\n")
+	for _, tt := range []struct{ base, want string }{
+		{"", "https://specs.example.com/api/v3"},
+		{"http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x"},
+	} {
+		api, err := Load(Options{Spec: "https://specs.example.com/openapi/api.yaml", Data: doc, BaseURL: tt.base})
+		if err != nil || api.BaseURL.String() != tt.want {
+			t.Errorf("base_url %q: %v %v, want %s", tt.base, api, err, tt.want)
+		}
+	}
+}
