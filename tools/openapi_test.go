@@ -241,3 +241,18 @@ func TestOpenAPIBadSpec(t *testing.T) {
 		t.Errorf("unavailable (-want +got):\n%s", diff)
 	}
 }
+
+// A spec named by an https URL is fetched through the egress guards: a
+// loopback address is refused without allow_private, and nothing is asked.
+func TestOpenAPISpecURLGuarded(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	r := NewRegistry(Options{Logger: testLogger(t)})
+	defer r.Close()
+	st := r.Connect(context.Background(), []config.Server{{Name: "api", Type: config.OpenAPI, Spec: srv.URL + "/openapi.json", Timeout: time.Minute}})
+	want := `openapi spec ` + srv.URL + `/openapi.json cannot be fetched: fetch: GET ` + srv.URL + `/openapi.json is not allowed: 127.0.0.1 is a loopback address; mcpServers.api.spec (127.0.0.1) does not set "allow_private": true`
+	if st[0].Err == nil || st[0].Err.Error() != want || calls.Load() != 0 {
+		t.Errorf("got  %v (%d requests)\nwant %s", st[0].Err, calls.Load(), want)
+	}
+}
