@@ -64,6 +64,8 @@ components: {schemas: {Pet: {type: object}}}
 `}, Options{}, `openapi spec DIR/api.yaml: #/paths/~1a/get/responses/200/content/application~1json/schema/$ref (line 8): "#/components/schemas/Pett" does not exist in DIR/api.yaml (no member "Pett"); point the $ref at something that does`},
 		{"no server", map[string]string{"api.yaml": "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\n"},
 			Options{}, `openapi spec DIR/api.yaml: #/servers: the document names no server to send requests to; set "base_url" in the entry, e.g. "https://api.example.com/v1"`},
+		{"operations keeps none", map[string]string{"api.yaml": head + "paths: {/a: {get: {responses: {'204': {description: ok}}}}}\n"},
+			Options{Operations: []string{"GET /b/**"}}, `openapi spec DIR/api.yaml: the entry's "operations" keeps none of its 1 operations; check the patterns: "GET /repos/**" (a method and a path, * one segment, ** any) or "issues_*" (a name)`},
 		{"duplicate operationId", map[string]string{"api.yaml": head + `paths:
   /a:
     get: {operationId: list, responses: {"204": {description: ok}}}
@@ -103,6 +105,7 @@ func TestFilter(t *testing.T) {
 		{[]string{"issues_*"}, "issues_list issues_create"},
 		{[]string{"issues/*", "!POST /**"}, "issues_list"},
 		{[]string{"!GET /teams"}, "issues_list issues_create repos_get list"},
+		{[]string{"GET /nothing"}, ""}, // an error: keeps none
 	} {
 		api, _, err := load(t, map[string]string{"api.yaml": spec}, Options{Operations: tt.ops})
 		var got []string

@@ -61,6 +61,7 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 func (w *walker) operations(root loc) ([]*Operation, error) {
 	var ops []*Operation
 	var err error
+	all := 0
 	paths := root.at("paths")
 	pairs(get(w.doc, "paths"), func(path string, item *yaml.Node) {
 		if err != nil || !strings.HasPrefix(path, "/") {
@@ -77,6 +78,7 @@ func (w *walker) operations(root loc) ([]*Operation, error) {
 			}
 			op := &Operation{OperationID: str(get(n, "operationId")), Method: strings.ToUpper(m), Path: path}
 			op.Name = toolName(op)
+			all++
 			if !w.filter.match(op) {
 				continue
 			}
@@ -86,6 +88,10 @@ func (w *walker) operations(root loc) ([]*Operation, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(ops) == 0 && all > 0 {
+		return nil, &SpecError{Spec: w.r.spec, Msg: fmt.Sprintf(`the entry's "operations" keeps none of its %d operations; `+
+			`check the patterns: "GET /repos/**" (a method and a path, * one segment, ** any) or "issues_*" (a name)`, all)}
 	}
 	size := 0
 	for _, op := range ops {
