@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"github.com/mcp-codemode/mcp-codemode/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,4 +93,19 @@ func tsc(t *testing.T, decls string) {
 		}
 		t.Error(l)
 	}
+}
+
+// TestDeclarationsGolden pins what the model reads of two small documents:
+// the OpenAPI 3.0 expanded pet store and the Swagger 2.0 one.
+func TestDeclarationsGolden(t *testing.T) {
+	root := npm(t, "@readme", "oas-examples")
+	var ns []typegen.Namespace
+	for _, f := range []struct{ name, path string }{{"pets", "3.0/yaml/petstore-expanded.yaml"}, {"swagger", "2.0/yaml/petstore.yaml"}} {
+		api, err := Load(Options{Spec: filepath.Join(root, f.path)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, namespace(f.name, api))
+	}
+	golden.Check(t, "testdata/petstore.golden", typegen.Declarations(ns, typegen.Options{}))
 }
