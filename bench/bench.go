@@ -97,6 +97,7 @@ type Results struct {
 	HTTP []Throughput `json:"http"`
 
 	Memory     Memory `json:"memory"`
+	Scale      *Scale `json:"scale,omitempty"` // how cost grows with tools and namespaces
 	Typegen    Alloc  `json:"typegen_1000"`
 	TypegenN   int    `json:"typegen_tools"`
 	TypegenOut int    `json:"typegen_bytes"`
@@ -127,6 +128,29 @@ type Memory struct {
 
 // Run measures everything and returns the figures.
 func Run(e Env, o Options) (*Results, error) {
+	return run(e, o, func(r *runner) []step {
+		return []step{
+			{"setup", r.setup}, {"rounds", r.rounds}, {"fan-out", r.fanOut}, {"memory", r.memory},
+			{"http", r.http}, {"typegen", r.typegen}, {"scale", r.scale},
+		}
+	})
+}
+
+// RunScale measures only how cost grows with the tools and namespaces
+// (Results.Scale): the curves of issue 18, in a few minutes.
+func RunScale(e Env, o Options) (*Results, error) {
+	return run(e, o, func(r *runner) []step {
+		return []step{{"servers", r.newServers}, {"scale", r.scale}}
+	})
+}
+
+// step is one part of a run.
+type step struct {
+	name string
+	f    func() error
+}
+
+func run(e Env, o Options, steps func(*runner) []step) (*Results, error) {
 	o = o.withDefaults()
 	if len(o.Upstream) == 0 {
 		return nil, fmt.Errorf("bench.Run: Options.Upstream is required")
@@ -136,15 +160,8 @@ func Run(e Env, o Options) (*Results, error) {
 	}
 	r := &runner{Env: e, o: o, res: &Results{}}
 	r.describe()
-	steps := []struct {
-		name string
-		f    func() error
-	}{
-		{"setup", r.setup}, {"rounds", r.rounds}, {"fan-out", r.fanOut}, {"memory", r.memory},
-		{"http", r.http}, {"typegen", r.typegen},
-	}
 	defer r.close()
-	for _, s := range steps {
+	for _, s := range steps(r) {
 		r.logf("== %s", s.name)
 		if err := s.f(); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name, err)

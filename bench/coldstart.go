@@ -38,8 +38,11 @@ var echo = sandbox.CallerFunc(func(_ context.Context, _ string, args json.RawMes
 // ColdStart is one in-process execution: a fresh runtime with bindings for
 // 50 tools, the esbuild transform (TypeScript) and the script. The runtime
 // is a spare when one is ready (see sandbox.SetSpares).
-func ColdStart(code string) error {
-	res := sandbox.Run(context.Background(), code, echo, coldOptions())
+func ColdStart(code string) error { return coldStart(code, coldOptions()) }
+
+// coldStart is ColdStart with opts.
+func coldStart(code string, opts sandbox.Options) error {
+	res := sandbox.Run(context.Background(), code, echo, opts)
 	if res.Err != nil {
 		return res.Err
 	}
@@ -77,6 +80,11 @@ type Alloc struct {
 // timeColdStart runs n cold starts and adds their durations to ds; it
 // returns the bytes allocated (setting the spares up included).
 func timeColdStart(code string, start Start, n int, ds *[]time.Duration) (uint64, error) {
+	return timeColdStartWith(coldOptions(), code, start, n, ds)
+}
+
+// timeColdStartWith is timeColdStart with opts.
+func timeColdStartWith(opts sandbox.Options, code string, start Start, n int, ds *[]time.Duration) (uint64, error) {
 	if start == SetUp {
 		defer sandbox.SetSpares(sandbox.SetSpares(0))
 	}
@@ -84,12 +92,12 @@ func timeColdStart(code string, start Start, n int, ds *[]time.Duration) (uint64
 	runtime.ReadMemStats(&before)
 	for range n {
 		if start == FromSpare {
-			if err := sandbox.Prepare(coldOptions()); err != nil {
+			if err := sandbox.Prepare(opts); err != nil {
 				return 0, err
 			}
 		}
 		t := time.Now()
-		if err := ColdStart(code); err != nil {
+		if err := coldStart(code, opts); err != nil {
 			return 0, err
 		}
 		*ds = append(*ds, time.Since(t))

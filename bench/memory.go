@@ -14,7 +14,11 @@ import (
 // tool call, and returns the live heap they hold, per execution, in bytes:
 // the heap after a GC with all n parked, less the heap before. They have a
 // Memory of their own, large enough to admit all n at once.
-func IdleHeapPerExecution(n int) (int64, error) {
+func IdleHeapPerExecution(n int) (int64, error) { return IdleHeapPerExecutionTools(n, 50) }
+
+// IdleHeapPerExecutionTools is IdleHeapPerExecution with bindings for
+// tools tools (see Bindings).
+func IdleHeapPerExecutionTools(n, tools int) (int64, error) {
 	started := make(chan struct{}, n)
 	release := make(chan struct{})
 	park := sandbox.CallerFunc(func(ctx context.Context, _ string, _ json.RawMessage) (json.RawMessage, error) {
@@ -28,7 +32,7 @@ func IdleHeapPerExecution(n int) (int64, error) {
 	before := liveHeap()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	opts := sandbox.Options{Bindings: Bindings(50), Timeout: time.Minute, Memory: sandbox.NewMemory(int64(n) * sandbox.DefaultMemoryLimit)}
+	opts := sandbox.Options{Bindings: Bindings(tools), Timeout: time.Minute, Memory: sandbox.NewMemory(int64(n) * sandbox.DefaultMemoryLimit)}
 	for range n {
 		wg.Go(func() {
 			if res := sandbox.Run(context.Background(), "return await server0.tool_00({})", park, opts); res.Err != nil {

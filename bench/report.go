@@ -19,7 +19,11 @@ func (r *Results) Targets() []Target {
 	http64, in64 := r.httpAt(64, "process"), r.httpAt(64, "inprocess")
 	fan100 := r.fanAt(100)
 	spareJS, setUpJS := r.ColdStartSpareJS, r.ColdStartJS.Latency
-	return []Target{
+	var scale []Target
+	if r.Scale != nil {
+		scale = r.Scale.Targets()
+	}
+	return append([]Target{
 		{"execute round trip over stdio, trivial, back to back (p50)", "≤ 1.5 ms", msf(r.StdioTrivial.P50), r.StdioTrivial.P50 <= 1.5},
 		{"execute round trip over stdio, trivial, 5 ms apart (p50)", "≤ 1.5 ms", msf(r.StdioTrivialApart.P50), r.StdioTrivialApart.P50 <= 1.5},
 		{"cold start, plain JS, from a spare (p50)", "≤ 0.5 ms", msf(spareJS.P50), spareJS.P50 <= 0.5},
@@ -37,7 +41,7 @@ func (r *Results) Targets() []Target {
 		{"idle server RSS (stdio)", "≤ 30 MB", fmt.Sprintf("%.1f MB", r.Memory.IdleRSSMB), r.Memory.IdleRSSMB <= 30},
 		{"trivial executions/s over HTTP, 64 clients, no failure (default process isolation)", "≥ 2,000/s", fmt.Sprintf("%.0f/s, %d failures", http64.PerSecond, http64.Failures), http64.PerSecond >= 2000 && http64.Failures == 0 && http64.Clients > 0},
 		{"the same, isolation inprocess", "≥ 2,000/s", fmt.Sprintf("%.0f/s, %d failures", in64.PerSecond, in64.Failures), in64.PerSecond >= 2000 && in64.Failures == 0 && in64.Clients > 0},
-	}
+	}, scale...)
 }
 
 func (r *Results) httpAt(n int, isolation string) Throughput {
@@ -98,6 +102,9 @@ func (r *Results) Markdown(w io.Writer) {
 	r.endToEnd(w)
 	r.throughput(w)
 	r.memoryTable(w)
+	if r.Scale != nil {
+		r.Scale.Markdown(w)
+	}
 	r.targetTable(w)
 }
 

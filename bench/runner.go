@@ -27,9 +27,15 @@ func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintf(r.o.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
+// newServers builds the binary and writes its configurations.
+func (r *runner) newServers() (err error) {
+	r.servers, err = r.NewServers(r.o.Upstream)
+	return err
+}
+
 // setup builds the binary, starts the drivers and warms every contender.
 func (r *runner) setup() (err error) {
-	if r.servers, err = r.NewServers(r.o.Upstream); err != nil {
+	if err := r.newServers(); err != nil {
 		return err
 	}
 	if r.peers, err = r.startDriver("peers.mjs"); err != nil {

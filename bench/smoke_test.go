@@ -15,8 +15,8 @@ var full = flag.Bool("bench.quick", false, "run the whole benchmark (Quick optio
 
 // TestMain lets the test binary serve as the benchmark's stdio upstream.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 2 && os.Args[1] == UpstreamArg {
-		if err := ServeUpstream(); err != nil {
+	if len(os.Args) >= 2 && os.Args[1] == UpstreamArg {
+		if err := ServeUpstreamArgs(os.Args[2:]); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)

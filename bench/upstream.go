@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -15,7 +16,11 @@ const UpstreamArg = "upstream"
 
 // Upstream returns the benchmark's upstream MCP server: 50 tools, of which
 // echo returns its arguments and sleep waits {ms} milliseconds.
-func Upstream() *mcpserver.MCPServer {
+func Upstream() *mcpserver.MCPServer { return UpstreamTools(50) }
+
+// UpstreamTools is Upstream with n tools (at least echo and sleep): the
+// server of a deployment with many tools (see Scale).
+func UpstreamTools(n int) *mcpserver.MCPServer {
 	s := mcpserver.NewMCPServer("benchup", "1.0.0", mcpserver.WithToolCapabilities(false))
 	s.AddTool(mcp.NewTool("echo", mcp.WithDescription("Returns its arguments."), mcp.WithString("text")),
 		func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -31,7 +36,7 @@ func Upstream() *mcpserver.MCPServer {
 			}
 			return mcp.NewToolResultText(fmt.Sprint(d.Milliseconds())), nil
 		})
-	for i := range 48 {
+	for i := range max(n-2, 0) {
 		s.AddTool(mcp.NewTool(fmt.Sprintf("tool_%02d", i), mcp.WithDescription("A tool that is never called."),
 			mcp.WithString("id", mcp.Required()), mcp.WithNumber("limit")),
 			func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -44,6 +49,18 @@ func Upstream() *mcpserver.MCPServer {
 // ServeUpstream serves Upstream on stdin and stdout until stdin closes.
 // mcp-go queues calls beyond its worker pool: the pool is larger than the
 // largest fan-out, so 100 sleeps run at once (100 is its maximum).
-func ServeUpstream() error {
-	return mcpserver.ServeStdio(Upstream(), mcpserver.WithWorkerPoolSize(100))
+func ServeUpstream() error { return ServeUpstreamArgs(nil) }
+
+// ServeUpstreamArgs serves UpstreamTools on stdio with the number of tools
+// args names (the arguments after UpstreamArg), 50 when there is none.
+func ServeUpstreamArgs(args []string) error {
+	n := 50
+	if len(args) > 0 {
+		v, err := strconv.Atoi(args[0])
+		if err != nil || v < 2 {
+			return fmt.Errorf("%s %s: want a number of tools, at least 2", UpstreamArg, args[0])
+		}
+		n = v
+	}
+	return mcpserver.ServeStdio(UpstreamTools(n), mcpserver.WithWorkerPoolSize(100))
 }

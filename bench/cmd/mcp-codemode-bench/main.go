@@ -23,8 +23,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 2 && os.Args[1] == bench.UpstreamArg {
-		if err := bench.ServeUpstream(); err != nil {
+	if len(os.Args) >= 2 && os.Args[1] == bench.UpstreamArg {
+		if err := bench.ServeUpstreamArgs(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -41,6 +41,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "a few iterations of everything (a smoke test); writes nothing unless -out is given")
 	out := fs.String("out", "", "directory for benchmarks.{json,svg,md} [docs, or nothing with -quick]")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process only) to FILE")
+	scale := fs.Bool("scale", false, "measure only how cost grows with the tools and namespaces (issue 18); writes nothing")
 	from := fs.String("from", "", "measure nothing: render the results of a run saved as JSON (benchmarks.json) again")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -50,6 +51,13 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *from != "" {
 		if err := render(*from, *out, stdout); err != nil {
+			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+			return 1
+		}
+		return 0
+	}
+	if *scale {
+		if err := measureScale(*quick, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
 			return 1
 		}
@@ -98,6 +106,37 @@ func measure(quick bool, out, cpuprofile string, stdout, stderr io.Writer) error
 		out = filepath.Join(env.Root, out)
 	}
 	return write(res, out)
+}
+
+// measureScale runs and prints the curves alone.
+func measureScale(quick bool, stdout, stderr io.Writer) error {
+	wd, _ := os.Getwd()
+	env, err := bench.FindEnv(wd)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{Rounds: 3, PerRound: 100}
+	if quick {
+		opts = bench.Quick
+	}
+	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
+	res, err := bench.RunScale(env, opts)
+	if err != nil {
+		return err
+	}
+	res.Scale.Markdown(stdout)
+	for _, t := range res.Scale.Targets() {
+		mark := "met"
+		if !t.Met {
+			mark = "MISSED"
+		}
+		fmt.Fprintf(stdout, "- %s: want %s, got %s: %s\n", t.Name, t.Want, t.Got, mark)
+	}
+	return nil
 }
 
 // render writes the results saved in the JSON file from again.
