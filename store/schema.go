@@ -22,6 +22,7 @@ var migrations = []migration{
 	{version: 2, sqlite: runsV2, postgres: runsV2},
 	{version: 3, sqlite: approvalsV3, postgres: approvalsV3},
 	{version: 4, sqlite: learnedV4, postgres: learnedV4},
+	{version: 5, sqlite: sessionsUsedV5, postgres: sessionsUsedV5},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -230,4 +231,11 @@ CREATE TABLE learned (
   updated BIGINT  NOT NULL,  -- Unix milliseconds
   PRIMARY KEY (subject, tool, hash)
 );
+`
+
+// sessionsUsedV5 indexes the sessions by their last use: every replica's
+// sweep deletes the idle ones (used < a time) and would otherwise read the
+// whole table.
+const sessionsUsedV5 = `
+CREATE INDEX sessions_used ON sessions (used);
 `
