@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mcp-codemode/mcp-codemode/config"
@@ -119,7 +120,7 @@ func (u *upstream) operation(c *egress.Client, plain [][2]string, op *openapi.Op
 		if err != nil {
 			return nil, &ArgumentError{Path: u.name + "." + op.Name, Violations: []Violation{{Reason: err.Error()}}}
 		}
-		header := append(slices.Clone(plain), req.Header...)
+		header := mergeHeaders(req.Header, plain)
 		resp, err := c.Session().Do(ctx, egress.Request{Method: req.Method, URL: req.URL, Header: header, Body: req.Body})
 		if err != nil {
 			return nil, u.errorf(op.Name, err, "%s failed: %v", op.Label(), err)
@@ -159,4 +160,16 @@ func (u *upstream) fetchSpec(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("openapi spec %s cannot be fetched: the server answered %d %s", su.Redacted(), resp.Status, resp.StatusText)
 	}
 	return resp.Body, nil
+}
+
+// mergeHeaders is the request's headers with the entry's plain ones, which
+// replace the request's of the same name (an Accept of the user's choice).
+func mergeHeaders(req, plain [][2]string) [][2]string {
+	out := slices.Clone(plain)
+	for _, h := range req {
+		if !slices.ContainsFunc(plain, func(p [2]string) bool { return strings.EqualFold(p[0], h[0]) }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }

@@ -59,7 +59,8 @@ func githubRegistry(t testing.TB, base string) *Registry {
 	defer cancel()
 	start := time.Now()
 	st := r.Connect(ctx, []config.Server{{Name: "github", Type: config.OpenAPI, Spec: spec, BaseURL: base, AllowPrivate: true,
-		Timeout: time.Minute, Headers: map[string]string{"Authorization": "Bearer ghp_mocktoken", "X-GitHub-Api-Version": "2022-11-28"}}})
+		Timeout: time.Minute, Headers: map[string]string{"Authorization": "Bearer ghp_mocktoken", "X-GitHub-Api-Version": "2022-11-28",
+			"Accept": "application/vnd.github+json"}}})
 	if st[0].Err != nil {
 		t.Fatal(st[0].Err)
 	}
@@ -74,7 +75,7 @@ func TestOpenAPIGitHub(t *testing.T) {
 
 	for _, tt := range []struct{ tool, args, want string }{
 		{"github.issues_create", `{"owner": "octo", "repo": "hello", "body": {"title": "Found a bug", "labels": ["bug"]}}`,
-			`{"accept":"application/json","number":7,"state":"open","title":"Found a bug"}`},
+			`{"accept":"application/vnd.github+json","number":7,"state":"open","title":"Found a bug"}`},
 		{"github.issues_list_for_repo", `{"owner": "octo", "repo": "hello", "state": "closed", "labels": "bug,ui", "per_page": 5}`,
 			`[{"number":7,"query":"state=closed\u0026labels=bug%2Cui\u0026per_page=5"}]`},
 		{"github.repos_get_content", `{"owner": "octo", "repo": "hello", "path": "docs/README.md", "ref": "main"}`,
