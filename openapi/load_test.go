@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -8,12 +9,12 @@ import (
 	"time"
 )
 
-// npm is the folder of the pinned npm packages.
+// npm is a path in the pinned npm packages.
 func npm(t testing.TB, parts ...string) string {
 	t.Helper()
-	p := filepath.Join(append([]string{"..", "npm", "node_modules"}, parts...)...)
+	p := filepath.Join(append([]string{testenv.NodeModules(t)}, parts...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: run npm ci --prefix npm (%v)", p, err)
+		t.Fatalf("%s is missing: run `npm ci --prefix npm` first (%v)", p, err)
 	}
 	return p
 }
@@ -41,5 +42,11 @@ func TestLoadGitHub(t *testing.T) {
 		size += len(op.Input) + len(op.Output)
 	}
 	t.Logf("GitHub: %d operations in %v, %d MB allocated, %d MB kept, %d MB of schemas", len(api.Operations), took, alloc>>20, (after.HeapAlloc-before.HeapAlloc)>>20, size>>20)
+	if len(api.Operations) != 1223 {
+		t.Errorf("%d operations, want GitHub's 1,223", len(api.Operations))
+	}
+	if took > testenv.Within(2*time.Second) {
+		t.Errorf("loading took %v; it must take under 2 s (%v with this machine's slack)", took, testenv.Within(2*time.Second))
+	}
 	runtime.KeepAlive(api)
 }
