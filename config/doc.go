@@ -11,8 +11,9 @@
 // # What is accepted
 //
 // mcpServers entries with "command" (stdio) or "url" (streamable HTTP, or SSE
-// with "type": "sse"), or "type": "openapi" with "spec" (a REST API); unknown keys inside an entry and unknown top-level keys
-// are ignored, because other MCP hosts write their own. Unknown keys inside
+// with "type": "sse"), or "type": "openapi" with "spec" (a REST API); unknown
+// keys inside an entry and unknown top-level keys are ignored, because other
+// MCP hosts write their own. Unknown keys inside
 // "codemode" are an error: they are almost always typos of a limit.
 //
 // # Variables and secrets
