@@ -44,7 +44,12 @@
 //
 // Globals are the ECMAScript built-ins (goja's GoError removed), console,
 // setTimeout and clearTimeout, and one object per Binding.Object (replacing
-// any global of that name; each method returns a Promise). There is
+// any global of that name; each method returns a Promise). The object is a
+// Proxy over a fresh object of the run's runtime, and a method becomes a
+// function the first time the code touches its name, so that setting a
+// runtime up costs the same at 50 tools and at 5,000; the code sees an
+// ordinary object with every method (keys in the bindings' order, `in`,
+// descriptors, delete, freeze, prototypes). There is
 // no require, process, file system or network. setTimeout(fn, ms, ...args)
 // is driven by the event loop; a throw from fn ends the run with that error.
 //
@@ -69,7 +74,8 @@
 // drains), so `await Promise.all([a.x(), b.y()])` takes as long as the slowest
 // call. The only cross-goroutine use of the runtime is Runtime.Interrupt,
 // which goja makes safe. Run itself may be called from many goroutines at
-// once; runs share nothing but the compiled preludes (immutable) and their
+// once; runs share nothing but the compiled preludes and the table of each
+// slice of bindings (namespaces and methods, both immutable) and their
 // Memory, whose watchdog goroutine runs while any execution is admitted.
 //
 // # Spare runtimes
