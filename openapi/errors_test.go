@@ -215,3 +215,36 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// A readOnly property is required of responses only, a writeOnly one of
+// requests only: one schema, converted for each direction.
+func TestReadOnlyWriteOnly(t *testing.T) {
+	api, _, err := load(t, map[string]string{"api.yaml": head + `paths:
+  /users:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}
+      responses:
+        "201": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}
+components:
+  schemas:
+    User:
+      type: object
+      required: [id, name, password]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+        password: {type: string, writeOnly: true}
+`}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := api.Operations[0]
+	for _, tt := range []struct{ schema, want string }{
+		{string(op.Input), `"required":["name","password"]`},
+		{string(op.Output), `"required":["id","name"]`},
+	} {
+		if !strings.Contains(tt.schema, tt.want) {
+			t.Errorf("%s lacks %s", tt.schema, tt.want)
+		}
+	}
+}

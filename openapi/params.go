@@ -292,7 +292,9 @@ func (w *walker) response(op *Operation, n *yaml.Node, at loc) error {
 			continue
 		}
 		refs := map[*def]bool{}
+		w.s.output = true
 		data, err := w.s.convert(schema, sAt, refs)
+		w.s.output = false
 		if err != nil {
 			return err
 		}

@@ -43,13 +43,25 @@ const maxNodes = 2_000_000
 type schemas struct {
 	nodes  int // expanded so far, against maxNodes
 	r      *resolver
-	legacy bool            // OpenAPI 3.0 or Swagger 2.0: nullable and boolean bounds
-	defs   map[string]*def // by file path and pointer
-	names  map[string]bool
+	legacy bool // OpenAPI 3.0 or Swagger 2.0: nullable and boolean bounds
+	// output is set while a response is converted: a property that is
+	// readOnly is required of responses only, a writeOnly one of requests
+	// only, so a schema is converted once for each.
+	output bool
+	defs   map[string]*def // by direction, file path and pointer
+	names  [2]map[string]bool
 }
 
 func newSchemas(r *resolver, legacy bool) *schemas {
-	return &schemas{r: r, legacy: legacy, defs: map[string]*def{}, names: map[string]bool{}}
+	return &schemas{r: r, legacy: legacy, defs: map[string]*def{}, names: [2]map[string]bool{{}, {}}}
+}
+
+// direction indexes what differs between requests (0) and responses (1).
+func (s *schemas) direction() int {
+	if s.output {
+		return 1
+	}
+	return 0
 }
 
 // convert writes the schema n (at at) as JSON Schema and records the defs
@@ -119,6 +131,7 @@ func (s *schemas) ref(from loc, n *yaml.Node, ref string) (*def, error) {
 	if at.file == s.r.main {
 		key = "#" + at.ptr
 	}
+	key = strconv.Itoa(s.direction()) + key
 	if d := s.defs[key]; d != nil {
 		return d, nil
 	}
@@ -144,11 +157,12 @@ func (s *schemas) name(ptr string) string {
 	if base == "" {
 		base = "schema"
 	}
+	names := s.names[s.direction()]
 	name := base
-	for i := 2; s.names[name]; i++ {
+	for i := 2; names[name]; i++ {
 		name = base + "_" + strconv.Itoa(i)
 	}
-	s.names[name] = true
+	names[name] = true
 	return name
 }
 
@@ -259,6 +273,9 @@ func (s *schemas) member(b *bytes.Buffer, n *yaml.Node, k string, v *yaml.Node, 
 		// Written as the exclusive bound above.
 	case k == "required" && v.Kind != yaml.SequenceNode:
 		// A parameter's "required: true" inside a schema: not a schema keyword.
+	case k == "required":
+		key()
+		s.required(b, n, v)
 	default:
 		key()
 		b.WriteString(s.value(v, depth))
@@ -404,4 +421,22 @@ func (s *schemas) nullableEnum(v *yaml.Node) string {
 		out = append(out, s.value(c, 1))
 	}
 	return "[" + strings.Join(append(out, "null"), ",") + "]"
+}
+
+// required writes the required properties that the direction has: a
+// readOnly property is not sent in a request, a writeOnly one not
+// returned in a response.
+func (s *schemas) required(b *bytes.Buffer, n, v *yaml.Node) {
+	skip := "readOnly"
+	if s.output {
+		skip = "writeOnly"
+	}
+	var names []string
+	for _, c := range items(v) {
+		if !truth(get(get(get(n, "properties"), str(c)), skip)) {
+			names = append(names, str(c))
+		}
+	}
+	data, _ := json.Marshal(append([]string{}, names...))
+	b.Write(data)
 }
