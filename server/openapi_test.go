@@ -136,3 +136,36 @@ paths:
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestOpenAPIScriptRate logs operations per second of a script calling
+// GitHub's issues_create against a loopback mock, one after another and
+// all at once (200 calls, the default max_tool_calls).
+func TestOpenAPIScriptRate(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"number":7,"title":"Found a bug"}`)
+	}))
+	defer api.Close()
+	spec, err := filepath.Abs(filepath.Join(testenv.NodeModules(t), "@octokit", "openapi", "generated", "api.github.com.json"))
+	must(t, err)
+	reg := tools.NewRegistry(tools.Options{})
+	defer reg.Close()
+	st := reg.Connect(context.Background(), []config.Server{{Name: "github", Type: config.OpenAPI, Spec: spec, BaseURL: api.URL,
+		AllowPrivate: true, Timeout: time.Minute}})
+	must(t, st[0].Err)
+	srv := New(reg, Options{})
+	const call = `github.issues_create({ owner: "octo", repo: "hello", body: { title: "Found a bug" } })`
+	for _, tt := range []struct{ how, code string }{
+		{"one after another", `let n = 0; for (let i = 0; i < 200; i++) n += (await ` + call + `).number; return n`},
+		{"all at once", `return (await Promise.all(Array.from({ length: 200 }, () => ` + call + `))).reduce((n, r) => n + r.number, 0)`},
+	} {
+		start := time.Now()
+		res := srv.Execute(context.Background(), tt.code)
+		took := time.Since(start)
+		if res.Err != nil || string(res.Value) != "1400" {
+			t.Fatalf("%s: %s %v", tt.how, res.Value, res.Err)
+		}
+		t.Logf("%s: 200 operations in %v, %.0f/s", tt.how, took.Round(time.Millisecond), 200/took.Seconds())
+	}
+}
