@@ -40,6 +40,10 @@ func (op *Operation) Request(args json.RawMessage) (Request, error) {
 		}
 		switch p.in {
 		case "path":
+			if dotted(v) {
+				return Request{}, &ArgumentError{Msg: fmt.Sprintf("%s: %q is not a path parameter this API can be sent: "+
+					`"." and ".." segments would change which operation is called`, p.prop, text(v))}
+			}
 			path = strings.ReplaceAll(path, "{"+p.name+"}", pathValue(p, v))
 		case "query":
 			query = append(query, queryValue(p, v)...)
@@ -305,4 +309,32 @@ func multipartBody(raw json.RawMessage) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return b.Bytes(), mw.Boundary(), nil
+}
+
+// dotted reports whether a path parameter's value has a "." or ".."
+// segment (between slashes or backslashes, encoded or not): resolved by
+// the client or the server, it would reach another path than the
+// operation's, past the entry's "operations".
+func dotted(v any) bool {
+	var values []any
+	switch v := v.(type) {
+	case []any:
+		values = v
+	case map[string]any:
+		for k, e := range v {
+			values = append(values, k, e)
+		}
+	default:
+		values = []any{v}
+	}
+	for _, e := range values {
+		s := strings.ToLower(text(e))
+		s = strings.NewReplacer("%2e", ".", "%2f", "/", "%5c", "/", "\\", "/").Replace(s)
+		for seg := range strings.SplitSeq(s, "/") {
+			if seg == "." || seg == ".." {
+				return true
+			}
+		}
+	}
+	return false
 }

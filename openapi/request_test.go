@@ -131,3 +131,22 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A path parameter cannot climb out of its operation's path: "." and ".."
+// segments are refused, however encoded.
+func TestDotSegments(t *testing.T) {
+	api, _, err := load(t, map[string]string{"api.yaml": styles}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := api.Operations[0]
+	for _, v := range []string{`".."`, `"."`, `"a/../b"`, `"%2e%2E"`, `"a\\..\\b"`, `"..%2Fx"`} {
+		_, err := op.Request([]byte(`{"label": ["x"], "matrix": ["m"], "plain": {"k": ` + v + `}}`))
+		if err == nil || !strings.Contains(err.Error(), `"." and ".." segments would change which operation is called`) {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	if _, err := op.Request([]byte(`{"label": ["x"], "matrix": ["m"], "plain": {"k": "a.b..c"}}`)); err != nil {
+		t.Errorf("a value with dots inside a segment: %v", err)
+	}
+}
