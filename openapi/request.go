@@ -114,10 +114,13 @@ func escape(s string) string {
 	return b.String()
 }
 
-// reservedOK is escape leaving RFC 3986's reserved characters (allowReserved).
+// reservedOK is escape leaving RFC 3986's reserved characters
+// (allowReserved), but those that would end the value or the query (&, =,
+// #) or change it (+ is a space to many servers): a value never adds a
+// parameter the schema did not check.
 func reservedOK(s string) string {
 	out := escape(s)
-	for _, c := range ":/?#[]@!$&'()*+,;=" {
+	for _, c := range ":/?[]@!$'()*,;" {
 		out = strings.ReplaceAll(out, fmt.Sprintf("%%%02X", c), string(c))
 	}
 	return out

@@ -62,9 +62,9 @@ func TestRequest(t *testing.T) {
 	}{
 		{styles, "styles", `{"label": ["x", "y"], "matrix": ["m", "n/o"], "plain": {"k": "v w"},
 			"space": ["a", "b"], "pipe": ["c", "d"], "obj": {"p": 1, "q": true}, "flat": {"r": "s"},
-			"raw": "a/b?c", "plain_header": [1, 2], "body": {"x": "1 2", "y": ["3", "4"], "z": {"n": null}}}`,
+			"raw": "a/b?c&d=e#f+g", "plain_header": [1, 2], "body": {"x": "1 2", "y": ["3", "4"], "z": {"n": null}}}`,
 			Request{Method: "POST", URL: "https://api.example.com/v2/a/.x,y/;matrix=m;matrix=n%2Fo/k,v%20w" +
-				"?space=a%20b&pipe=c|d&p=1&q=true&flat=r,s&raw=a/b?c",
+				"?space=a%20b&pipe=c|d&p=1&q=true&flat=r,s&raw=a/b?c%26d%3De%23f%2Bg",
 				Header: [][2]string{{"plain", "1,2"}, {"Content-Type", "application/x-www-form-urlencoded"}},
 				Body:   []byte("x=1+2&y=3&y=4&z=%7B%22n%22%3Anull%7D")}},
 		{swagger, "addPet", `{"tags": ["a", "b"], "ids": [1, 2], "body": {"name": "rex"}}`,
