@@ -49,6 +49,9 @@ func TestNamespaceObjects(t *testing.T) {
 		{`Object.preventExtensions(ns); [Object.isExtensible(ns), Object.keys(ns), await ns.b()]`, `[false,["b","a","c"],"ns.b"]`},
 		{`Object.setPrototypeOf(ns, null); [Object.getPrototypeOf(ns), "toString" in ns, "a" in ns]`, `[null,false,true]`},
 		{`const s = Symbol("s"); ns[s] = 1; [Reflect.ownKeys(ns).length, ns[s]]`, `[4,1]`},
+		{`Object.defineProperty(ns, "k", { value: 1 }); [ns.k, Object.keys(ns), Object.getOwnPropertyNames(ns)]`, `[1,["b","a","c"],["b","a","c","k"]]`},
+		{`Object.defineProperty(ns, "g", { get() { return this === ns }, configurable: true }); ns.g`, `true`},
+		{`Object.defineProperty(ns, "g", { get() { throw new RangeError("x") }, configurable: true }); try { ns.g } catch (e) { e.name }`, `"RangeError"`},
 	}
 	for _, tt := range tests {
 		res := Run(context.Background(), tt.code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)})
