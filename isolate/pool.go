@@ -866,6 +866,10 @@ func (r *run) call(ctx context.Context, c callRequest) {
 		if errors.As(err, &named) {
 			reply.Error.Name = named.ErrorName()
 		}
+		var props interface{ ErrorProps() map[string]any }
+		if errors.As(err, &props) {
+			reply.Error.Props = props.ErrorProps()
+		}
 	}
 	r.w.send(kindReply, reply)
 }

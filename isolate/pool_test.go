@@ -47,6 +47,8 @@ var echo = sandbox.CallerFunc(func(ctx context.Context, id string, args json.Raw
 	switch id {
 	case "fail":
 		return nil, &callError{Name: "ToolError", Message: "no such thing"}
+	case "status":
+		return nil, &callError{Name: "HttpError", Message: "404 Not Found", Props: map[string]any{"status": 404, "name": "not this"}}
 	case "plain":
 		return nil, errors.New("plain failure")
 	case "panic":
@@ -61,7 +63,7 @@ var echo = sandbox.CallerFunc(func(ctx context.Context, id string, args json.Raw
 var bindings = []sandbox.Binding{
 	{Object: "t", Method: "echo", ID: "echo"}, {Object: "t", Method: "fail", ID: "fail"},
 	{Object: "t", Method: "plain", ID: "plain"}, {Object: "t", Method: "panic", ID: "panic"},
-	{Object: "t", Method: "slow", ID: "slow"},
+	{Object: "t", Method: "slow", ID: "slow"}, {Object: "t", Method: "status", ID: "status"},
 }
 
 // TestRun: results, logs, tool calls and errors come back as sandbox.Run
@@ -75,6 +77,7 @@ func TestRun(t *testing.T) {
 		{"try { await t.fail() } catch (e) { return [e.name, e.message] }"},
 		{"try { await t.plain() } catch (e) { return [e.name, e.message] }"},
 		{"try { await t.panic() } catch (e) { return [e.name, e.message] }"},
+		{"try { await t.status() } catch (e) { return [e.name, e.status, e.message] }"},
 		{"let x: number = 1;\nx.foo.bar"},
 		{"return ("},
 		{"for (let i = 0; i < 300; i++) await t.echo({})"},
@@ -88,6 +91,13 @@ func TestRun(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: (-in process +pool)\n%s", tt.code, diff)
 		}
+	}
+	// An error's own properties cross too (an HttpError's status), but
+	// never its name, message or stack.
+	got := p.Run(context.Background(), "try { await t.status() } catch (e) { return [e.name, e.status, e.message] }", echo,
+		sandbox.Options{Bindings: bindings, Timeout: 5 * time.Second})
+	if string(got.Value) != `["HttpError",404,"404 Not Found"]` {
+		t.Errorf("an error's properties from a worker: %s %v", got.Value, got.Err)
 	}
 }
 

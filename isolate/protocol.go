@@ -70,12 +70,14 @@ type callReply struct {
 
 // callError is a Caller error: its JS name (ErrorName) and message.
 type callError struct {
-	Name    string `json:"name,omitempty"`
-	Message string `json:"message"`
+	Name    string         `json:"name,omitempty"`
+	Message string         `json:"message"`
+	Props   map[string]any `json:"props,omitempty"` // the error's own properties (an HttpError's status)
 }
 
-func (e *callError) Error() string     { return e.Message }
-func (e *callError) ErrorName() string { return e.Name }
+func (e *callError) Error() string              { return e.Message }
+func (e *callError) ErrorName() string          { return e.Name }
+func (e *callError) ErrorProps() map[string]any { return e.Props }
 
 type callProgress struct {
 	Done    int `json:"done"`

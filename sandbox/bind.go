@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/dop251/goja"
 )
@@ -131,6 +133,14 @@ func (x *execution) callError(at frame, err error) *goja.Object {
 		name = named.ErrorName()
 	}
 	obj := x.newError(cutUTF8(name, 100), cutMessage(err.Error()))
+	var props interface{ ErrorProps() map[string]any }
+	if errors.As(err, &props) {
+		for _, k := range slices.Sorted(maps.Keys(props.ErrorProps())) {
+			if k != "name" && k != "message" && k != "stack" && k != "__proto__" && k != "constructor" {
+				must(obj.Set(k, props.ErrorProps()[k]))
+			}
+		}
+	}
 	if at.line > 0 {
 		x.origins[obj] = at
 	}

@@ -101,7 +101,8 @@ func TestOpenAPIApproveDestructive(t *testing.T) {
 func jsonString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 // A status outside 2xx reaches the script as an HttpError it can catch,
-// with the status, the operation and the body's start in its message.
+// with the status (also as e.status), the operation and the body's start
+// in its message.
 func TestOpenAPIHttpErrorInScript(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnprocessableEntity)
@@ -127,11 +128,11 @@ paths:
 		AllowPrivate: true, Timeout: time.Minute}})
 	must(t, st[0].Err)
 	res := New(reg, Options{}).Execute(context.Background(), `try { await gh.issues_create({ owner: "o", repo: "r", body: {} }) }
-		catch (e) { return [e.name, e instanceof Error, e.message] }`)
+		catch (e) { return [e.name, e instanceof Error, e.status, e.message] }`)
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	const want = `["HttpError",true,"gh.issues_create: 422 Unprocessable Entity (POST /repos/{owner}/{repo}/issues): {\"message\":\"Validation Failed\",\"errors\":[{\"field\":\"title\",\"code\":\"missing_field\"}]}"]`
+	const want = `["HttpError",true,422,"gh.issues_create: 422 Unprocessable Entity (POST /repos/{owner}/{repo}/issues): {\"message\":\"Validation Failed\",\"errors\":[{\"field\":\"title\",\"code\":\"missing_field\"}]}"]`
 	if got := compactJSON(t, res.Value); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -103,12 +103,21 @@ type journal struct {
 
 // entry is one journalled call.
 type entry struct {
-	Tool    string          `json:"tool"`
-	Args    string          `json:"args"` // SHA-256 of the arguments, hex
-	Result  json.RawMessage `json:"result,omitempty"`
-	ErrName string          `json:"err_name,omitempty"`
-	ErrMsg  string          `json:"err,omitempty"`
+	Tool     string          `json:"tool"`
+	Args     string          `json:"args"` // SHA-256 of the arguments, hex
+	Result   json.RawMessage `json:"result,omitempty"`
+	ErrName  string          `json:"err_name,omitempty"`
+	ErrMsg   string          `json:"err,omitempty"`
+	ErrProps map[string]any  `json:"err_props,omitempty"` // an HttpError's status
 }
+
+// replayedError is a journalled call's error, given again.
+type replayedError struct {
+	namedError
+	props map[string]any
+}
+
+func (e *replayedError) ErrorProps() map[string]any { return e.props }
 
 // answer is the user's answer to one approval.
 type answer struct {
@@ -232,7 +241,7 @@ func (d *durable) call(ctx context.Context, key, tool string, args json.RawMessa
 			approved.Store(tool, true) // as when the user first allowed it
 		}
 		if e.ErrName != "" || e.ErrMsg != "" {
-			return nil, &namedError{name: e.ErrName, msg: e.ErrMsg}
+			return nil, &replayedError{namedError{name: e.ErrName, msg: e.ErrMsg}, e.ErrProps}
 		}
 		return e.Result, nil
 	}
@@ -300,6 +309,10 @@ func (d *durable) record(key, tool, argsDigest string, out json.RawMessage, err 
 		}
 		if e.ErrName == "" {
 			e.ErrName = "Error"
+		}
+		var props interface{ ErrorProps() map[string]any }
+		if errors.As(err, &props) {
+			e.ErrProps = props.ErrorProps()
 		}
 	}
 	d.mu.Lock()

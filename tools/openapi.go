@@ -44,6 +44,10 @@ func (e *HTTPError) Error() string { return e.Path + ": " + e.Msg }
 // ErrorName is the JS error name the sandbox throws.
 func (e *HTTPError) ErrorName() string { return "HttpError" }
 
+// ErrorProps are the properties the script's HttpError has besides its
+// name and message: the response's status.
+func (e *HTTPError) ErrorProps() map[string]any { return map[string]any{"status": e.Status} }
+
 // openAPI loads the entry's document and makes its operations tools.
 func (u *upstream) openAPI(ctx context.Context) (*conn, []Tool, error) {
 	data, err := u.fetchSpec(ctx)
