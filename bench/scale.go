@@ -49,6 +49,22 @@ type ToolsPoint struct {
 	// IdleHeapPerExec is the live heap of an execution waiting in a tool
 	// call, 100 at once, in bytes.
 	IdleHeapPerExec int64 `json:"idle_heap_per_exec"`
+	// HTTP is the throughput over streamable HTTP at ScaleClients
+	// clients, with worker processes and in process.
+	HTTP []Throughput `json:"http"`
+}
+
+// ScaleClients are the HTTP clients of the curve.
+const ScaleClients = 64
+
+// httpAt is the throughput of p with isolation, or the zero one.
+func (p ToolsPoint) httpAt(isolation string) Throughput {
+	for _, t := range p.HTTP {
+		if t.Isolation == isolation {
+			return t
+		}
+	}
+	return Throughput{}
 }
 
 // NamespacesPoint is the build of the execute description (server.New
@@ -96,7 +112,7 @@ func (r *runner) scale() error {
 		}
 	}()
 	for i, n := range ScaleTools {
-		config, err := r.servers.toolsConfig(n)
+		config, err := r.servers.toolsConfig(n, "")
 		if err != nil {
 			return err
 		}
@@ -132,6 +148,11 @@ func (r *runner) scale() error {
 		r.logf("%d tools: set up %.2f ms, spare %.3f ms, stdio %.2f / %.2f ms apart, heap %s", n,
 			res.Tools[i].SetUp.P50, res.Tools[i].Spare.P50, res.Tools[i].Stdio.P50, res.Tools[i].StdioApart.P50, kb(heap))
 	}
+	for i, n := range ScaleTools {
+		if err := r.scaleHTTP(n, &res.Tools[i]); err != nil {
+			return fmt.Errorf("%d tools over HTTP: %w", n, err)
+		}
+	}
 	var err error
 	res.Namespaces, err = r.describeCurve()
 	r.res.Scale = res
@@ -159,6 +180,30 @@ func (r *runner) scaleRound(n int, s *scaleSamples) error {
 			return err
 		}
 		*p.ds = append(*p.ds, fromMS(d.Durations)...)
+	}
+	return nil
+}
+
+// scaleHTTP loads a server of n tools over streamable HTTP with
+// ScaleClients clients, with worker processes and in process.
+func (r *runner) scaleHTTP(n int, p *ToolsPoint) error {
+	for _, isolation := range []string{"process", "inprocess"} {
+		config, err := r.servers.toolsConfig(n, isolation)
+		if err != nil {
+			return err
+		}
+		h, err := r.servers.http(config)
+		if err != nil {
+			return err
+		}
+		t, err := r.httpLoad(h.url, ScaleClients)
+		h.close()
+		if err != nil {
+			return err
+		}
+		t.Isolation = isolation
+		r.logf("%d tools over HTTP, %d clients (%s): %.0f/s, %d failures", n, ScaleClients, isolation, t.PerSecond, t.Failures)
+		p.HTTP = append(p.HTTP, t)
 	}
 	return nil
 }
@@ -208,13 +253,17 @@ func namespacesRegistry(n int) (*tools.Registry, error) {
 }
 
 // toolsConfig writes the configuration of a server whose one upstream
-// serves n tools.
-func (s *Servers) toolsConfig(n int) (string, error) {
-	path := filepath.Join(s.dir, fmt.Sprintf("tools-%d.json", n))
+// serves n tools, with codemode.isolation isolation ("" for the default).
+func (s *Servers) toolsConfig(n int, isolation string) (string, error) {
+	path := filepath.Join(s.dir, fmt.Sprintf("tools-%d%s.json", n, isolation))
 	up := s.Upstream
 	s.Upstream = append(up[:len(up):len(up)], strconv.Itoa(n))
 	defer func() { s.Upstream = up }()
-	return path, s.writeConfig(path, map[string]any{})
+	codemode := map[string]any{}
+	if isolation != "" {
+		codemode["isolation"] = isolation
+	}
+	return path, s.writeConfig(path, codemode)
 }
 
 // Targets checks the curves against the targets of issue 18.
@@ -235,9 +284,21 @@ func (s *Scale) Targets() []Target {
 		row(fmt.Sprintf("execute over stdio, trivial, back to back (p50): %d tools vs %d", top.Tools, base.Tools), 1.3, grow(base.Stdio.P50, top.Stdio.P50)),
 		row(fmt.Sprintf("the same, %d ms apart", StdioGap.Milliseconds()), 1.3, grow(base.StdioApart.P50, top.StdioApart.P50)),
 		row(fmt.Sprintf("heap per waiting execution: %d tools vs %d", top.Tools, base.Tools), 1.5, grow(float64(base.IdleHeapPerExec), float64(top.IdleHeapPerExec))),
+		s.httpTarget("inprocess"), s.httpTarget("process"),
 		{"description build, 2,000 namespaces (p50)", "≤ 3 s", msf(ns2k.Build.P50), ns2k.Build.N > 0 && ns2k.Build.P50 <= 3000},
 		row("description build, near-linear: time per namespace at 5,000 vs 500", 2, perNS),
 	}
+}
+
+// httpTarget is the throughput at 1,000 tools against 50, at least 0.8×.
+func (s *Scale) httpTarget(isolation string) Target {
+	base, at := s.toolsAt(ScaleTools[0]).httpAt(isolation), s.toolsAt(1000).httpAt(isolation)
+	got := 0.0
+	if base.PerSecond > 0 {
+		got = at.PerSecond / base.PerSecond
+	}
+	return Target{fmt.Sprintf("HTTP executions/s, %d clients, isolation %s: 1,000 tools vs %d", ScaleClients, isolation, ScaleTools[0]),
+		"≥ 0.8×", fmt.Sprintf("%.2f× (%.0f/s vs %.0f/s)", got, at.PerSecond, base.PerSecond), got >= 0.8 && at.Failures == 0}
 }
 
 // Markdown writes the curves as a table of docs/benchmarks.md.
@@ -249,6 +310,13 @@ func (s *Scale) Markdown(w io.Writer) {
 	for _, p := range s.Tools {
 		fmt.Fprintf(w, "| %d | %s | %s | %s | %s / %s | %s / %s | %s |\n", p.Tools, msf(p.SetUp.P50), kb(p.SetUp.BytesPerOp), msf(p.Spare.P50),
 			msf(p.Stdio.P50), msf(p.Stdio.P99), msf(p.StdioApart.P50), msf(p.StdioApart.P99), kb(p.IdleHeapPerExec))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "| tools | streamable HTTP, %d clients, worker processes (executions/s, p50) | in process |\n", ScaleClients)
+	fmt.Fprintln(w, "|---:|---:|---:|")
+	for _, p := range s.Tools {
+		proc, in := p.httpAt("process"), p.httpAt("inprocess")
+		fmt.Fprintf(w, "| %d | %.0f/s, %s | %.0f/s, %s |\n", p.Tools, proc.PerSecond, msf(proc.P50), in.PerSecond, msf(in.P50))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| namespaces (3 tools each) | execute description build (server.New, p50) | per namespace |")
