@@ -26,7 +26,7 @@ type Config struct {
 	Secrets []string
 	// Unavailable are the enabled servers left out because a ${VAR} of
 	// theirs is not set, or because they would start mcp-codemode itself
-	// (SPEC §3): the other servers work. Sorted by name.
+	// (README: Configuration): the other servers work. Sorted by name.
 	Unavailable []Unavailable
 }
 
@@ -43,7 +43,7 @@ const (
 	HTTP  = "http"
 	SSE   = "sse"
 	// OpenAPI is no MCP server: its operations are called over HTTP
-	// (SPEC §10).
+	// (README: OpenAPI upstreams).
 	OpenAPI = "openapi"
 )
 
@@ -61,7 +61,7 @@ type Server struct {
 	// Timeout bounds each call to this server; 60s when the entry sets none.
 	Timeout time.Duration
 
-	// The fields of an OpenAPI entry (SPEC §10); Headers are sent on each
+	// The fields of an OpenAPI entry (README: OpenAPI upstreams); Headers are sent on each
 	// of its requests.
 
 	// Spec is the OpenAPI document: a file (made absolute against the
@@ -109,11 +109,11 @@ type Codemode struct {
 
 	// LearnResultTypes is codemode.learn_result_types: whether the result
 	// types of tools without an outputSchema are learned from their results
-	// (SPEC §9). Nil means true; read it with LearnsResultTypes.
+	// (README: Learned result types). Nil means true; read it with LearnsResultTypes.
 	LearnResultTypes *bool
 
 	// DatabaseURL is a postgres:// or postgresql:// URL: with it, everything
-	// durable lives in PostgreSQL (SPEC §7); "" keeps it under DataDir, or in
+	// durable lives in PostgreSQL (README: Run several replicas); "" keeps it under DataDir, or in
 	// memory. A secret: never logged, scrubbed like ${VAR} values.
 	DatabaseURL            string
 	DatabaseMaxConns       int           // connections in the PostgreSQL pool [10]
@@ -123,7 +123,7 @@ type Codemode struct {
 // LearnsResultTypes reports codemode.learn_result_types [true].
 func (c *Codemode) LearnsResultTypes() bool { return c.LearnResultTypes == nil || *c.LearnResultTypes }
 
-// Runs configures the records of executions (SPEC §8).
+// Runs configures the records of executions (README: Run records and tracing).
 type Runs struct {
 	Retention time.Duration // how long a record is kept [7d]
 }

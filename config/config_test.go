@@ -208,7 +208,7 @@ func TestUnmatchedApprovals(t *testing.T) {
 }
 
 // TestUnavailable: a server whose ${VAR} is not set is left out with an
-// error naming the variable; the other servers work (SPEC §3).
+// error naming the variable; the other servers work (README: Configuration).
 func TestUnavailable(t *testing.T) {
 	c, err := Parse("c.json", []byte(`{"mcpServers": {
   "env": {"command": "a", "env": {"T": "${NOPE}"}},

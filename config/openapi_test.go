@@ -46,7 +46,7 @@ func TestParseOpenAPIErrors(t *testing.T) {
 }
 
 // An OpenAPI entry whose header names an unset variable is left out like
-// any other server (SPEC §3).
+// any other server (README: Configuration).
 func TestParseOpenAPIUnset(t *testing.T) {
 	c, err := Parse("c.json", []byte(`{"mcpServers": {"api": {"type": "openapi", "spec": "a.json", "headers": {"X-Key": "${KEY}"}}}}`), env(nil))
 	if err != nil {

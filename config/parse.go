@@ -50,7 +50,7 @@ type rawServer struct {
 // server validates one entry; it returns nil for a disabled server. A
 // ${VAR} that cannot be expanded, or an entry that would start
 // mcp-codemode itself, is unset, not err: that server is left out and the
-// others work (SPEC §3), where a malformed entry is a mistake in the file.
+// others work (README: Configuration), where a malformed entry is a mistake in the file.
 func (p *parser) server(name string, data json.RawMessage) (s *Server, unset, err error) {
 	key := p.serversKey + "." + name
 	var r rawServer
@@ -95,7 +95,7 @@ func (p *parser) checkURL(key, s string) error {
 	return p.errorf(key, `is not an http or https URL with a host; write it like "https://example.com/mcp" or "http://127.0.0.1:3000/mcp"`)
 }
 
-// self refuses an entry that would start mcp-codemode itself (SPEC §3):
+// self refuses an entry that would start mcp-codemode itself (README: Configuration):
 // one pointed at the Claude Desktop file that launches it would start
 // copies of itself without end. The entry is left out like one whose
 // ${VAR} is not set; a wrapper the check cannot see through is caught at

@@ -9,7 +9,7 @@ import (
 )
 
 // TestSelfSpawn: an entry that would start mcp-codemode itself is left
-// out with the reason (SPEC §3), whether it names this executable (by
+// out with the reason (README: Configuration), whether it names this executable (by
 // path, by a relative path from its cwd, or through PATH) or mcp-codemode
 // (a binary, an npm package, a Go package, a shell command line); the
 // others are kept, and a directory named mcp-codemode is no command.

@@ -1,5 +1,5 @@
 // Package learn infers the TypeScript result types of tools that declare no
-// outputSchema from the results they return (SPEC §9): almost no MCP server
+// outputSchema from the results they return (README: Learned result types): almost no MCP server
 // declares one, and a model that must guess a result's shape spends a call
 // printing it.
 //

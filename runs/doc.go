@@ -1,7 +1,7 @@
 // Package runs keeps a record of every execution: who ran it, when, the
 // code as run, each call it made (tool, fetch, snippet run, codemode
 // helper: its name, the size and SHA-256 digest of its arguments, never the
-// arguments themselves), the size of its result and its error (SPEC §8).
+// arguments themselves), the size of its result and its error (README: Run records and tracing).
 //
 //	rec := runs.NewRecorder(runs.NewMemory(0, 0), runs.Options{Secrets: cfg.Secrets})
 //	defer rec.Close(ctx)

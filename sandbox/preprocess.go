@@ -367,7 +367,7 @@ func completeBody(prg *ast.Program) {
 const lastValue = "__codemode_last"
 
 // declaration reports whether a statement has no completion value of its
-// own: `x; const y = 1;` and `x;;` have x's value (SPEC §4).
+// own: `x; const y = 1;` and `x;;` have x's value (README: What the model sees).
 func declaration(st ast.Statement) bool {
 	switch st.(type) {
 	case *ast.EmptyStatement, *ast.VariableStatement, *ast.LexicalDeclaration,

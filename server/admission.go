@@ -17,7 +17,7 @@ import (
 // (max_concurrent_per_subject, so that one token with many sessions cannot
 // take every slot from the others). An execution takes one slot of each,
 // and so does every snippet run it starts (codemode.run), since a snippet
-// run is a runtime, or a worker process, of its own (SPEC §5).
+// run is a runtime, or a worker process, of its own (README: Isolation and limits).
 //
 // It never queues: over a cap an execution is turned away at once with a
 // BusyError the model can act on, so load shows as fast errors rather than

@@ -13,7 +13,7 @@ import (
 )
 
 // TestDeclarationsCompile compiles what the model sees with the real
-// TypeScript compiler, as SPEC §2 requires of `types`, and checks that
+// TypeScript compiler, as README "Command line" promises of `types`, and checks that
 // typeof N.T is a function type for every tool.
 func TestDeclarationsCompile(t *testing.T) {
 	tsc := testenv.Bin(t, "tsc")

@@ -1,6 +1,6 @@
 // Package server is the MCP surface of mcp-codemode: it exposes a
 // tools.Registry as two MCP tools, execute and search_tools, and formats what
-// the sandbox returns as SPEC §4 describes.
+// the sandbox returns as README "What the model sees" describes.
 //
 //	reg := tools.NewRegistry(tools.Options{})
 //	reg.Add(workspace.New(nil, workspace.Limits{}).Tools()...)

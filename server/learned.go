@@ -7,7 +7,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
-// Learned result types (SPEC §9) in what the model reads.
+// Learned result types (README: Learned result types): what the model reads.
 //
 // search_tools and codemode.describe declare the types learned for the
 // caller's subject, with the count of results as it is now.

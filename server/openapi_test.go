@@ -16,7 +16,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
-// githubRegistry serves GitHub's REST API (SPEC §10) from @octokit/openapi's
+// githubRegistry serves GitHub's REST API (README: OpenAPI upstreams) from @octokit/openapi's
 // document; nothing is sent to it.
 func githubRegistry(t testing.TB) *tools.Registry {
 	t.Helper()

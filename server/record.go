@@ -1,6 +1,6 @@
 package server
 
-// The record and the spans of an execution's calls (SPEC §8). Every call a
+// The record and the spans of an execution's calls (README: Run records and tracing). Every call a
 // script makes through the caller (tools, fetch, codemode.run and the
 // other codemode helpers) is noted in the run's record (package runs) and,
 // when tracing is on, gets a span under the execution's. With neither, a

@@ -50,7 +50,7 @@ type truncation struct {
 	LogLinesShown    int `json:"log_lines_shown"`
 }
 
-// Format turns a sandbox result into the execute tool's result (SPEC §4):
+// Format turns a sandbox result into the execute tool's result (README: What the model sees):
 // text for the model, structuredContent for programs. Result and logs
 // together are kept within maxBytes; what is cut is marked with its size.
 // Images and audio in the result are sent as content blocks, up to

@@ -41,7 +41,7 @@ type Options struct {
 	// it with egress.New to pass config.Config.Secrets, which are then
 	// scrubbed from responses too.
 	Network *egress.Client
-	// Runs records every execution (package runs, SPEC §8); nil means none
+	// Runs records every execution (package runs; README: Run records and tracing); nil means none
 	// is recorded.
 	Runs *runs.Recorder
 	// Tracing exports a span per execution, tool call, fetch and snippet

@@ -1,6 +1,6 @@
 package server
 
-// Tracing (SPEC §8): a span per execution, with a child per tool call,
+// Tracing (README: Run records and tracing): a span per execution, with a child per tool call,
 // fetch and snippet run. It is off unless the standard OpenTelemetry
 // variables name an exporter; off, no tracer is consulted at all, so an
 // execution costs what it did before tracing existed (no span, no context

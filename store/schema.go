@@ -219,7 +219,7 @@ CREATE TABLE secrets (
 `
 
 // learnedV4 holds the result types learned from tools' results (package
-// learn, SPEC §9): one shape per subject, tool and definition, as JSON of
+// learn, README: Learned result types): one shape per subject, tool and definition, as JSON of
 // property names and JSON types, never values. The same text on both.
 const learnedV4 = `
 CREATE TABLE learned (

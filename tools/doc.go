@@ -24,7 +24,7 @@
 //
 // # Results and errors
 //
-// Call returns the unwrapped result (SPEC §4): structuredContent when the
+// Call returns the unwrapped result (README: What the model sees): structuredContent when the
 // tool sent it; otherwise its text, parsed when it is JSON; otherwise the
 // raw content array. Errors are typed, each with the JS error name the
 // sandbox throws (ErrorName):

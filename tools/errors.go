@@ -48,7 +48,7 @@ func (e *ArgumentError) Error() string {
 func (e *ArgumentError) ErrorName() string { return "TypeError" }
 
 // ToolError is a result the tool itself marked isError. Its message is the
-// tool's text, unchanged but for redaction, as SPEC §4 requires: the model
+// tool's text, unchanged but for redaction, as README "What the model sees" says: the model
 // reads it as the tool wrote it.
 type ToolError struct {
 	Server  string // the server as configured

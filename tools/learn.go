@@ -8,7 +8,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
-// Learned result types (SPEC §9, package learn): a tool that declares no
+// Learned result types (README; package learn): a tool that declares no
 // outputSchema is declared with the type of the results it returned, kept
 // by subject and by definition hash (a changed definition starts over).
 // Results are learned from after they are redacted, off the call's path:

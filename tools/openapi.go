@@ -1,6 +1,6 @@
 package tools
 
-// An OpenAPI entry (SPEC §10) is an upstream without an MCP server: its
+// An OpenAPI entry (README: OpenAPI upstreams) is an upstream without an MCP server: its
 // "connection" is the loaded document, and each operation a tool whose
 // handler sends the request itself, through an egress client allowed to
 // reach the entry's host only. The entry's headers that hold a ${VAR}

@@ -10,7 +10,7 @@ import (
 
 // Handler runs a built-in tool. args are the arguments as the model passed
 // them, already validated against the tool's InputSchema. The result goes
-// through the same unwrapping as an upstream result (SPEC §4): build it with
+// through the same unwrapping as an upstream result (README: What the model sees): build it with
 // mcp.NewToolResultStructured, mcp.NewToolResultText or
 // mcp.NewToolResultError. A returned error becomes a *ToolError the script can
 // catch, unless it already is one of this package's error types.

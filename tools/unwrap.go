@@ -9,7 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// unwrap turns a tool result into the value the script receives (SPEC §4):
+// unwrap turns a tool result into the value the script receives (README: What the model sees):
 //
 //   - isError: a *ToolError whose message is the text content;
 //   - structuredContent present: that value;

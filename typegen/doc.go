@@ -44,8 +44,8 @@
 //
 // # Names
 //
-// [Identifier], [NamespaceNames] and [MethodNames] implement SPEC §4's
-// naming: callers run them once and use the final names both here and for
+// [Identifier], [NamespaceNames] and [MethodNames] implement the naming that README
+// "What the model sees" describes: callers run them once and use the final names both here and for
 // the sandbox's bindings and argument errors, so what the model reads is what
 // it can call. Collisions are resolved independently of input order.
 // Property names that are not identifiers are quoted.

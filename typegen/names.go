@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Identifier sanitises name into a valid JavaScript identifier (SPEC §4):
+// Identifier sanitises name into a valid JavaScript identifier (README: What the model sees):
 // every character other than an ASCII letter, digit, '_' or '$' becomes '_'
 // (so '-', '.' and spaces do), a leading digit gets a '_' prefix, and the
 // empty name becomes "_". Identifiers are kept to ASCII on purpose: every

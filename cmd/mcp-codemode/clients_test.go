@@ -367,7 +367,7 @@ func clientSuite(t *testing.T, c goClient, rev string) {
 		approvalSuite(t, c, rev)
 	}
 	got, err = c.call(ctx, "search_tools", map[string]any{"query": "process id"})
-	// pid's result type is learned from the call above (SPEC §9), off the
+	// pid's result type is learned from the call above (README: Learned result types), off the
 	// call's path: by now, or not yet on a busy machine.
 	if err != nil || !strings.Contains(got, "pid(args?: {}): Promise<number>") && !strings.Contains(got, "pid(args?: {}): Promise<unknown>") {
 		t.Errorf("search_tools: %q, %v", got, err)

@@ -53,7 +53,7 @@ func (e *env) start(ctx context.Context, cfg *config.Config, so server.Options) 
 
 // startServing is start without the wait: a server answers its client at
 // once, and each upstream's tools arrive as it connects, announced with
-// tools/list_changed (SPEC §6). The statuses are those of the entries cfg
+// tools/list_changed (README: Clients). The statuses are those of the entries cfg
 // left out.
 func (e *env) startServing(ctx context.Context, cfg *config.Config, so server.Options) (*tools.Registry, *server.Server, []tools.Status, error) {
 	return e.boot(ctx, cfg, so, false)
@@ -127,7 +127,7 @@ func (e *env) notUpstream() error {
 // leaveOut registers the servers the configuration left out (a ${VAR} of
 // theirs is not set, or they would start mcp-codemode itself): logged
 // with the reason, printed by check, listed in the execute description,
-// and not ready like a server whose command fails (SPEC §3).
+// and not ready like a server whose command fails (README: Configuration).
 func leaveOut(reg *tools.Registry, cfg *config.Config) []tools.Status {
 	var out []tools.Status
 	for _, u := range cfg.Unavailable {
@@ -320,7 +320,7 @@ func (e *env) runScript(ctx context.Context, args []string) int {
 // isolation returns the runner codemode.isolation asks for, and what stops
 // it: nil (sandbox.Run in this process) for "inprocess", a pool of worker
 // processes for "process". Unset, it is "inprocess" on stdio and "process"
-// on the HTTP transports (SPEC §3).
+// on the HTTP transports (README: Configuration).
 func (e *env) isolation(cfg *config.Config, transport string) (server.Runner, func(), error) {
 	mode := cfg.Codemode.Isolation
 	if mode == "" {

@@ -78,7 +78,7 @@ func (e *env) serveHTTP(ctx context.Context, f *flags, cfg *config.Config) int {
 		Loopback: isLoopback(hostOf(ln.Addr().String())), Metrics: metrics, Logger: log,
 	}
 	if cfg.Codemode.DatabaseURL != "" || cfg.Codemode.DataDir != "" {
-		// Sessions in the database (SPEC §7): valid on every replica, and
+		// Sessions in the database (README: Run several replicas): valid on every replica, and
 		// after a restart; the bus between replicas.
 		opts.Store = e.st
 	}

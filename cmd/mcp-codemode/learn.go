@@ -8,7 +8,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/store"
 )
 
-// learnBook keeps the result types learned from tools' results (SPEC §9):
+// learnBook keeps the result types learned from tools' results (README: Learned result types):
 // in st when the configuration names a database (data_dir or
 // database_url), else in memory; nil with learn_result_types false.
 func learnBook(cfg *config.Config, st *store.Store, log *slog.Logger) *learn.Book {

@@ -11,7 +11,7 @@ import (
 // TestLearnedTypesAgent: on the built binary, a tool's first result gives
 // it a learned type in the execute description, announced with
 // tools/list_changed to the official TypeScript SDK client; and
-// codemode.describe shows it (SPEC §9).
+// codemode.describe shows it (README: Learned result types).
 func TestLearnedTypesAgent(t *testing.T) {
 	c := startAgent(t, false, writeConfig(t, map[string]any{"testup": upstreams(t)["testup"]}, nil))
 	const before = "pid(args?: {}): Promise<unknown>;"

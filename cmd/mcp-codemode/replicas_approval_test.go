@@ -9,7 +9,7 @@ import (
 
 // TestReplicasApproval: a 2026-07-28 client's gated call pauses on one
 // replica and its retry, sent to another, resumes the run there by replay
-// (SPEC §8): the journal and the key that signs requestStates are in
+// (README: Approvals and tool pinning): the journal and the key that signs requestStates are in
 // PostgreSQL. Each upstream call is made once, across the two replicas;
 // the retry sent again, to the first replica, calls nothing.
 func TestReplicasApproval(t *testing.T) {

@@ -45,7 +45,7 @@ func newReplicaSetup(t *testing.T) *replicaSetup {
 
 // TestReplicas runs three replicas of the built binary on one PostgreSQL
 // database behind HAProxy (round robin, no stickiness: deploy/haproxy.cfg)
-// and checks SPEC §7 through the balancer: any replica serves a 2026-07-28
+// and checks README "Run several replicas" through the balancer: any replica serves a 2026-07-28
 // request or a legacy session's, the workspace is the same on every
 // replica, a cancel and an elicitation answer that reach another replica
 // than the execution's take effect, PostgreSQL stopping fails only what

@@ -16,7 +16,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/store"
 )
 
-// Exit statuses (SPEC §2).
+// Exit statuses (README: Command line).
 const (
 	exitOK     = 0
 	exitFailed = 1 // the script failed, or an upstream could not be reached

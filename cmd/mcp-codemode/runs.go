@@ -19,7 +19,7 @@ import (
 
 const runsUsage = `Usage: mcp-codemode runs [--config FILE] [list [--limit N] [--subject NAME] | show ID]
 
-Print the records of executions (SPEC §8), kept with codemode.data_dir or
+Print the records of executions, kept with codemode.data_dir or
 codemode.database_url for codemode.runs.retention (default 7d). list (the
 default) prints the newest first: id, start, subject, duration, calls and
 outcome. show prints one record: its code (secrets redacted), each call it

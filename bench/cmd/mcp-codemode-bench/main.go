@@ -42,6 +42,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "directory for benchmarks.{json,svg,md} [docs, or nothing with -quick]")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process only) to FILE")
 	scale := fs.Bool("scale", false, "measure only how cost grows with the tools and namespaces (issue 18); writes nothing")
+	ws := fs.Bool("workspace", false, "measure only the workspace's write and prefix list at 100 and 10,000 files (issue 18); writes nothing")
 	from := fs.String("from", "", "measure nothing: render the results of a run saved as JSON (benchmarks.json) again")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -55,6 +56,9 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	}
+	if *ws {
+		return measureWorkspace(*quick, stdout, stderr)
 	}
 	if *scale {
 		if err := measureScale(*quick, stdout, stderr); err != nil {
@@ -137,6 +141,21 @@ func measureScale(quick bool, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "- %s: want %s, got %s: %s\n", t.Name, t.Want, t.Got, mark)
 	}
 	return nil
+}
+
+// measureWorkspace runs and prints the workspace curve alone.
+func measureWorkspace(quick bool, stdout, stderr io.Writer) int {
+	rounds, per := 5, 200
+	if quick {
+		rounds, per = 1, 5
+	}
+	res, err := bench.MeasureWorkspace(rounds, per, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+		return 1
+	}
+	res.Markdown(stdout)
+	return 0
 }
 
 // render writes the results saved in the JSON file from again.
