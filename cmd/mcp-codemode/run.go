@@ -33,7 +33,7 @@ Usage:
   mcp-codemode run     [--config FILE] SCRIPT|-
   mcp-codemode check   [--config FILE]
   mcp-codemode migrate [--config FILE]
-  mcp-codemode runs    [--config FILE] [list | show ID]
+  mcp-codemode runs    [--config FILE] [list [--limit N] [--subject NAME] | show ID]
   mcp-codemode version
 
 Commands:
