@@ -16,6 +16,37 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
+// The pool's design, in brief (doc.go says what it guarantees).
+//
+// A worker is in one of three places: starting (counted in starting, and in
+// startingFor when started for a waiting execution), idle (in the idle
+// channel, since idleSince) or held by one run (counted in held under the
+// run's subject). Every live or starting worker holds one token of slots,
+// so at most Max exist; a token is taken before a start and given back when
+// a start fails or a worker is stopped or killed. The invariants, all under
+// mu:
+//
+//   - idle is empty while queue is not: a worker that becomes free (started,
+//     released, handed back) goes through handOff, which gives it to a
+//     waiting execution before it can be idle. So an execution takes an
+//     idle worker only when nobody waits, and never overtakes the queue.
+//   - handOff picks the waiter whose subject holds the fewest workers, and a
+//     released worker still counts for its subject while it is handed off:
+//     with one worker, subjects take turns.
+//   - A worker runs one execution at a time and goes back only if healthy;
+//     otherwise (deadline passed, memory over, crashed, abandoned runtime,
+//     half its CPU used) it is killed and a replacement started (discard).
+//   - Starting a worker for a waiting execution (growFor) is gated by
+//     mayStart: the CPU-bound runs (computing) plus the starts stay within
+//     Computing, unless the subject computes less than its share.
+//
+// Why this shape: processes are costly to start and each adds a heap and a
+// collector, so the pool keeps few warm and starts more only for executions
+// that would otherwise wait on someone's computation; a tool call, which
+// only waits, frees its run from the Computing count. acquire also looks
+// again every 100ms, so a failed start or a run that turned long is noticed
+// without an event for it.
+
 // Options configure a Pool. The zero value is usable in a binary that
 // serves WorkerCommand.
 type Options struct {
