@@ -20,6 +20,19 @@ import (
 // The work is the same, only moved off the request path: a server that is
 // busy on every core gains nothing, one that waits between calls (stdio,
 // an agent thinking) starts each execution from a runtime already set up.
+//
+// The invariants, all under sparePool.mu:
+//
+//   - A spare has run no code but the setup, and is taken by one Run only
+//     (take pops it); it is never given back.
+//   - Every spare in ready was set up for want (offer drops one made for
+//     options that changed meanwhile; aim empties ready when they change),
+//     so a Run never gets a runtime with other bindings, prelude or limits.
+//   - At most one goroutine sets spares up (filling), and it sets up at most
+//     count; a spare is set up only after a Run ended (refill), so that its
+//     memory never counts against a running execution's limit.
+//   - A Run waits for the spare being set up at most maxTakeWait, and only
+//     one Run at a time (awaited): the others set their own runtime up.
 
 // spares are the process's spare runtimes.
 var spares = &sparePool{count: 1, setupTimeout: 10 * time.Second}
