@@ -29,8 +29,9 @@ import (
 //     options that changed meanwhile; aim empties ready when they change),
 //     so a Run never gets a runtime with other bindings, prelude or limits.
 //   - At most one goroutine sets spares up (filling), and it sets up at most
-//     count; a spare is set up only after a Run ended (refill), so that its
-//     memory never counts against a running execution's limit.
+//     count; in the background, only after a Run ended (refill), so that its
+//     memory never counts against that execution's limit, or when asked
+//     (Prepare).
 //   - A Run waits for the spare being set up at most maxTakeWait, and only
 //     one Run at a time (awaited): the others set their own runtime up.
 
