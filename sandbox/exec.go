@@ -276,9 +276,9 @@ func (x *execution) settle(p *goja.Promise) outcome {
 	if p.State() == goja.PromiseStateRejected {
 		return outcome{err: x.errorFromValue(p.Result())}
 	}
-	s, err := x.helpers.serialize(goja.Undefined(), p.Result(), x.rt.ToValue(x.limits.maxResult))
+	s, err := x.serializeResult(p.Result())
 	if err != nil {
 		return outcome{err: x.errorFromGo(err)}
 	}
-	return outcome{value: json.RawMessage(s.String())}
+	return outcome{value: json.RawMessage(s)}
 }

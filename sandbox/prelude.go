@@ -20,6 +20,9 @@ var preludeProgram = sync.OnceValue(func() *goja.Program {
 // helpers are the prelude's functions, bound to one runtime.
 type helpers struct {
 	format, serialize, args, describe, parse, ownFunctions, hasArray goja.Callable
+	// For resultReplacer (result.go).
+	stringifyWith, objectValue, isArray, throwError, tick goja.Callable
+	objectPrototype                                       *goja.Object
 }
 
 // loadHelpers runs the prelude in rt and returns its functions.
@@ -33,6 +36,8 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	for name, dst := range map[string]*goja.Callable{
 		"format": &h.format, "serialize": &h.serialize, "args": &h.args,
 		"describe": &h.describe, "parse": &h.parse, "ownFunctions": &h.ownFunctions, "hasArray": &h.hasArray,
+		"stringifyWith": &h.stringifyWith, "objectValue": &h.objectValue, "isArray": &h.isArray,
+		"throwError": &h.throwError, "tick": &h.tick,
 	} {
 		f, ok := goja.AssertFunction(obj.Get(name))
 		if !ok {
@@ -40,6 +45,7 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 		}
 		*dst = f
 	}
+	h.objectPrototype = obj.Get("objectPrototype").ToObject(rt)
 	return h, nil
 }
 

@@ -202,8 +202,22 @@
 		return false;
 	}
 
+	// stringifyWith serialises the result with a replacer made in Go (see
+	// result.go), which calls back objectValue, isArray, fail and tick.
+	function stringifyWith(v, replacer) {
+		var s = stringify(v, replacer);
+		return s === undefined ? "null" : s;
+	}
+
+	// throwError throws a TypeError, or a RangeError when range is true.
+	function throwError(range, msg) {
+		throw range ? new _RangeError(msg) : new _TypeError(msg);
+	}
+
 	return {
 		format: format, serialize: serialize, args: args, describe: describe, parse: parse,
 		ownFunctions: ownFunctions, hasArray: hasArray,
+		stringifyWith: stringifyWith, objectValue: objectValue, isArray: isArray, throwError: throwError,
+		tick: function () {}, objectPrototype: objectPrototype,
 	};
 })()
