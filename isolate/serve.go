@@ -252,6 +252,27 @@ func cancelCause(r cancelRequest) error {
 
 // execute runs the code and describes the result for the parent.
 func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) runResult {
+	opts := s.options(req)
+	if s.tuner != nil {
+		s.tuner.SetHeadroom(headroom(opts.MemoryLimit))
+	}
+	res := sandbox.Run(ctx, req.Code, c, opts)
+	return runResult{
+		Value:     res.Value,
+		Logs:      res.Logs,
+		Err:       res.Err,
+		ToolCalls: res.Stats.ToolCalls,
+		Duration:  res.Stats.Duration,
+		Times:     res.Times,
+		// A runtime abandoned in a native call still runs: replace the worker.
+		Retire: abandoned(),
+	}
+}
+
+// options are the sandbox.Options of req: the parent's, as run.request
+// carried them (TestOptionsCarried checks that every field is carried or
+// stands for something the parent keeps).
+func (s *server) options(req *runRequest) sandbox.Options {
 	opts := sandbox.Options{
 		Bindings:       req.Bindings,
 		Timeout:        req.Timeout,
@@ -269,20 +290,7 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 	if req.StreamCalls {
 		opts.OnCall = func(done, started int) { _ = s.out.send(kindCalls, callProgress{Done: done, Started: started}) }
 	}
-	if s.tuner != nil {
-		s.tuner.SetHeadroom(headroom(opts.MemoryLimit))
-	}
-	res := sandbox.Run(ctx, req.Code, c, opts)
-	return runResult{
-		Value:     res.Value,
-		Logs:      res.Logs,
-		Err:       res.Err,
-		ToolCalls: res.Stats.ToolCalls,
-		Duration:  res.Stats.Duration,
-		Times:     res.Times,
-		// A runtime abandoned in a native call still runs: replace the worker.
-		Retire: abandoned(),
-	}
+	return opts
 }
 
 // headroom is the collector's headroom for a run with the memory limit
