@@ -421,7 +421,7 @@ func (p *Pool) unavailable() *sandbox.Error {
 	if p.lastErr != nil && len(p.live) == 0 {
 		msg = "no sandbox process could be started: " + p.lastErr.Error()
 	}
-	return &sandbox.Error{Name: "InternalError", Message: msg}
+	return &sandbox.Error{Name: sandbox.NameInternal, Message: msg}
 }
 
 // release hands a healthy worker that ran an execution of subject off to
@@ -507,7 +507,7 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
-			res = sandbox.Result{Err: &sandbox.Error{Name: "InternalError", Message: fmt.Sprintf("internal error: %v", r)}}
+			res = sandbox.Result{Err: &sandbox.Error{Name: sandbox.NameInternal, Message: fmt.Sprintf("internal error: %v", r)}}
 		}
 		if res.Logs == nil {
 			res.Logs = []string{}
@@ -706,11 +706,11 @@ func cancelError(ctx context.Context) *sandbox.Error {
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, context.DeadlineExceeded):
-		return &sandbox.Error{Name: "TimeoutError", Message: "execution timed out: the request's deadline passed"}
+		return &sandbox.Error{Name: sandbox.NameTimeout, Message: "execution timed out: the request's deadline passed"}
 	case cause == nil || errors.Is(cause, context.Canceled):
-		return &sandbox.Error{Name: "CancelledError", Message: "execution cancelled"}
+		return &sandbox.Error{Name: sandbox.NameCancelled, Message: "execution cancelled"}
 	}
-	return &sandbox.Error{Name: "CancelledError", Message: "execution cancelled: " + cause.Error()}
+	return &sandbox.Error{Name: sandbox.NameCancelled, Message: "execution cancelled: " + cause.Error()}
 }
 
 // timeoutError is sandbox's TimeoutError message, for a worker killed at
@@ -723,7 +723,7 @@ func timeoutError(d time.Duration) *sandbox.Error {
 	if t := strings.TrimSuffix(s, "h0m"); t != s {
 		s = t + "h"
 	}
-	return &sandbox.Error{Name: "TimeoutError", Message: "execution timed out after " + s}
+	return &sandbox.Error{Name: sandbox.NameTimeout, Message: "execution timed out after " + s}
 }
 
 // workerTimeout is the timeout to give the worker once a worker was had:
@@ -886,7 +886,7 @@ func (r *run) call(ctx context.Context, c callRequest) {
 	defer r.callEnded()
 	res, err := r.safeCall(ctx, c)
 	if err == nil && len(res) > 0 && !json.Valid(res) {
-		err = &callError{Name: "InternalError", Message: r.name(c.ID) + ": the tool returned invalid JSON"}
+		err = &callError{Name: sandbox.NameInternal, Message: r.name(c.ID) + ": the tool returned invalid JSON"}
 	}
 	reply := callReply{N: c.N}
 	if err == nil {
@@ -908,7 +908,7 @@ func (r *run) call(ctx context.Context, c callRequest) {
 func (r *run) safeCall(ctx context.Context, c callRequest) (res json.RawMessage, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			res, err = nil, &callError{Name: "InternalError", Message: fmt.Sprintf("internal error in %s: the tool crashed", r.name(c.ID))}
+			res, err = nil, &callError{Name: sandbox.NameInternal, Message: fmt.Sprintf("internal error in %s: the tool crashed", r.name(c.ID))}
 		}
 	}()
 	if c.Seq > 0 {
@@ -924,7 +924,7 @@ func (r *run) result(e *sandbox.Error) sandbox.Result {
 
 func (r *run) broken() sandbox.Result {
 	r.w.kill()
-	return r.result(&sandbox.Error{Name: "InternalError", Message: "the sandbox process sent a malformed message and was replaced"})
+	return r.result(&sandbox.Error{Name: sandbox.NameInternal, Message: "the sandbox process sent a malformed message and was replaced"})
 }
 
 // crashed describes a worker that died during the run.
@@ -942,12 +942,12 @@ func (r *run) crashed() sandbox.Result {
 	if fatal != "" {
 		what = fatal
 	}
-	return r.result(&sandbox.Error{Name: "InternalError", Message: fmt.Sprintf(
+	return r.result(&sandbox.Error{Name: sandbox.NameInternal, Message: fmt.Sprintf(
 		"the sandbox process running this code crashed (%s) and was replaced; other executions were not affected", what)})
 }
 
 func (r *run) memoryError() *sandbox.Error {
-	return &sandbox.Error{Name: "MemoryLimitError", Message: fmt.Sprintf(
+	return &sandbox.Error{Name: sandbox.NameMemoryLimit, Message: fmt.Sprintf(
 		"the sandbox process exceeded its memory limit of %d MB and was stopped; work on less data at a time",
 		r.pool.opts.WorkerMemory>>20)}
 }

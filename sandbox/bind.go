@@ -91,7 +91,7 @@ func (x *execution) safeCall(ctx context.Context, id, name string, args json.Raw
 	defer func() {
 		if r := recover(); r != nil {
 			// The panic value stays on this side: it may hold anything.
-			res, err = nil, &namedError{name: nameInternal, msg: fmt.Sprintf("internal error in %s: the tool crashed", name)}
+			res, err = nil, &namedError{name: NameInternal, msg: fmt.Sprintf("internal error in %s: the tool crashed", name)}
 		}
 	}()
 	return x.caller.Call(ctx, id, args)
@@ -114,13 +114,13 @@ func (x *execution) settleCall(name string, at frame, res json.RawMessage, err e
 	if msg := x.jsonFits(string(res)); msg != "" {
 		return reject(x.callError(at, &namedError{name: "RangeError", msg: name + ": the result is too large for the sandbox: " + msg}))
 	}
-	v, perr := x.helpers.parse(goja.Undefined(), x.rt.ToValue(string(res)))
+	v, perr := x.parseResult(res)
 	if perr != nil {
 		var ex *goja.Exception
 		if !errors.As(perr, &ex) {
 			return perr
 		}
-		return reject(x.callError(at, &namedError{name: nameInternal, msg: name + ": the tool returned invalid JSON"}))
+		return reject(x.callError(at, &namedError{name: NameInternal, msg: name + ": the tool returned invalid JSON"}))
 	}
 	return resolve(v)
 }

@@ -38,20 +38,22 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Names of the errors the sandbox itself raises.
+// Names of the errors the sandbox itself raises (Error.Name), exported so
+// that the process layer and the server, which raise them too (a worker
+// killed at its deadline, a run cancelled at shutdown), use the same names.
 const (
-	nameInternal  = "InternalError"    // a bug or panic outside the script
-	nameTimeout   = "TimeoutError"     // Options.Timeout passed, or ctx's deadline
-	nameCancelled = "CancelledError"   // ctx was cancelled
-	nameMemory    = "MemoryLimitError" // Options.MemoryLimit exceeded, or no memory to admit the run
+	NameInternal    = "InternalError"    // a bug or panic outside the script
+	NameTimeout     = "TimeoutError"     // Options.Timeout passed, or ctx's deadline
+	NameCancelled   = "CancelledError"   // ctx was cancelled
+	NameMemoryLimit = "MemoryLimitError" // Options.MemoryLimit exceeded, or no memory to admit the run
 )
 
 func internalError(r any) *Error {
-	return &Error{Name: nameInternal, Message: fmt.Sprintf("internal error: %v", r)}
+	return &Error{Name: NameInternal, Message: fmt.Sprintf("internal error: %v", r)}
 }
 
 func timeoutError(d time.Duration) *Error {
-	return &Error{Name: nameTimeout, Message: "execution timed out after " + shortDuration(d)}
+	return &Error{Name: NameTimeout, Message: "execution timed out after " + shortDuration(d)}
 }
 
 // shortDuration is d.String() without zero minutes or seconds: "1m", not "1m0s".
@@ -71,11 +73,11 @@ func stopError(ctx context.Context) *Error {
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, context.DeadlineExceeded):
-		return &Error{Name: nameTimeout, Message: "execution timed out: the request's deadline passed"}
+		return &Error{Name: NameTimeout, Message: "execution timed out: the request's deadline passed"}
 	case cause == nil || errors.Is(cause, context.Canceled):
-		return &Error{Name: nameCancelled, Message: "execution cancelled"}
+		return &Error{Name: NameCancelled, Message: "execution cancelled"}
 	}
-	return &Error{Name: nameCancelled, Message: "execution cancelled: " + cause.Error()}
+	return &Error{Name: NameCancelled, Message: "execution cancelled: " + cause.Error()}
 }
 
 // maxStackFrames bounds Error.Stack, which deep recursion would flood.

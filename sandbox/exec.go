@@ -97,7 +97,7 @@ func (x *execution) wait(deadline time.Time) Result {
 	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx)) })()
 	go x.run()
 	out := x.await()
-	if r := x.stopReason(); r.Name != nameInternal && (out.err == nil || out.err.Name != r.Name) {
+	if r := x.stopReason(); r.Name != NameInternal && (out.err == nil || out.err.Name != r.Name) {
 		// Stopped: a tool call that failed because of it may have settled
 		// first, but the stop is what happened.
 		out = outcome{err: r}

@@ -70,7 +70,7 @@ type reservation struct {
 
 // memoryError is the error of an execution stopped by the watchdog.
 func memoryError(limit int64) *Error {
-	return &Error{Name: nameMemory, Message: fmt.Sprintf("the execution used more than its memory limit of %d MB "+
+	return &Error{Name: NameMemoryLimit, Message: fmt.Sprintf("the execution used more than its memory limit of %d MB "+
 		"and was stopped; work on less data at a time", limit>>20)}
 }
 
@@ -84,7 +84,7 @@ func (m *Memory) admit(ctx context.Context, limit int64, deadline time.Time) (*r
 			return nil, stopError(ctx)
 		}
 		if !time.Now().Before(deadline) {
-			return nil, &Error{Name: nameMemory, Message: fmt.Sprintf("the sandbox's memory budget of %d MB is in use "+
+			return nil, &Error{Name: NameMemoryLimit, Message: fmt.Sprintf("the sandbox's memory budget of %d MB is in use "+
 				"by other executions; try again shortly", m.total>>20)}
 		}
 		time.Sleep(admitPoll)

@@ -277,7 +277,7 @@ func FuzzRun(f *testing.F) {
 			if res.Err == nil && !json.Valid(res.Value) {
 				t.Errorf("invalid JSON result %q", res.Value)
 			}
-			if res.Err != nil && res.Err.Name == nameInternal {
+			if res.Err != nil && res.Err.Name == NameInternal {
 				t.Errorf("internal error: %v", res.Err)
 			}
 		case <-time.After(testenv.Within(2 * time.Second)):

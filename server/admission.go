@@ -197,14 +197,14 @@ func (s *Server) Abort(cause error) {
 // CancelledError giving the cause, whatever the script made of its
 // cancelled calls in the moment before the sandbox stopped it.
 func settle(ctx context.Context, res sandbox.Result) sandbox.Result {
-	if ctx.Err() == nil || res.Err == nil || res.Err.Name == "TimeoutError" || res.Err.Name == "CancelledError" {
+	if ctx.Err() == nil || res.Err == nil || res.Err.Name == sandbox.NameTimeout || res.Err.Name == sandbox.NameCancelled {
 		return res
 	}
 	msg := "execution cancelled"
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
 		msg += ": " + cause.Error()
 	}
-	res.Err = &sandbox.Error{Name: "CancelledError", Message: msg}
+	res.Err = &sandbox.Error{Name: sandbox.NameCancelled, Message: msg}
 	return res
 }
 

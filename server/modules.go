@@ -48,7 +48,7 @@ func (c *caller) bundleAt(ctx context.Context, code, file string) (string, *sand
 	case errors.As(err, &me):
 		return "", &sandbox.Error{Name: "SyntaxError", Message: me.Message, Line: me.Line}
 	case bctx.Err() != nil && ctx.Err() == nil, err == nil && c.opts.Timeout <= 0:
-		return "", &sandbox.Error{Name: "TimeoutError", Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout.Round(time.Millisecond))}
+		return "", &sandbox.Error{Name: sandbox.NameTimeout, Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout.Round(time.Millisecond))}
 	case err != nil:
 		return "", &sandbox.Error{Name: "SyntaxError", Message: err.Error()}
 	}

@@ -33,15 +33,15 @@ func Outcome(res sandbox.Result) string {
 		return "ok"
 	}
 	switch res.Err.Name {
-	case "TimeoutError":
+	case sandbox.NameTimeout:
 		return "timeout"
-	case "CancelledError":
+	case sandbox.NameCancelled:
 		return "cancelled"
-	case "MemoryLimitError":
+	case sandbox.NameMemoryLimit:
 		return "memory_limit"
 	case nameBusy:
 		return "busy"
-	case "InternalError":
+	case sandbox.NameInternal:
 		return "internal"
 	case "RangeError":
 		if strings.Contains(strings.ToLower(res.Err.Message), "memory") {

@@ -24,7 +24,7 @@ func (s *Server) awaitUpstreams(ctx context.Context, code string) (time.Duration
 	case !waited:
 		return 0, nil
 	case len(connecting) > 0 && ctx.Err() == nil:
-		return 0, &sandbox.Error{Name: "TimeoutError", Message: fmt.Sprintf("execution timed out after %v waiting for "+
+		return 0, &sandbox.Error{Name: sandbox.NameTimeout, Message: fmt.Sprintf("execution timed out after %v waiting for "+
 			"upstream %s to connect (it is still starting; the execute description says when it is unavailable)",
 			s.limits.Timeout, strings.Join(connecting, ", "))}
 	}

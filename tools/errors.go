@@ -3,6 +3,8 @@ package tools
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // maxViolations is how many schema violations an ArgumentError message shows.
@@ -118,7 +120,7 @@ func (e *UnknownToolError) Error() string {
 }
 
 // ErrorName is InternalError: the script did nothing wrong.
-func (e *UnknownToolError) ErrorName() string { return "InternalError" }
+func (e *UnknownToolError) ErrorName() string { return sandbox.NameInternal }
 
 // messageError presents a cause under another message: a redacted one, or
 // a better description of what happened.
