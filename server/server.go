@@ -23,7 +23,7 @@ const Name = "mcp-codemode"
 // Version is the release, set at link time with -ldflags "-X .../server.Version=...".
 var Version = "0.1.0-dev"
 
-// Options configure a Server. The zero value uses the SPEC defaults.
+// Options configure a Server. The zero value uses the defaults README: Configuration lists.
 type Options struct {
 	// Limits are the codemode settings; zero fields mean config.Default()'s.
 	Limits config.Codemode
