@@ -83,3 +83,61 @@ func thrown(err error) string {
 	}
 	return ""
 }
+
+// TestParseResultMatchesJSONParse makes values of tool results with
+// jsonBuilder and with JSON.parse: serialised again, and with their
+// prototypes and property descriptors, they are the same.
+func TestParseResultMatchesJSONParse(t *testing.T) {
+	texts := []string{
+		`{"a":1,"b":[true,false,null],"c":{"d":"e"}}`,
+		` [ 1 , -0 , 2.5e3 , 1E-7 , 123456789012345678901 , -12 ] `,
+		`{"__proto__":{"x":1},"a":1,"a":2,"b":3,"2":4,"1":5}`,
+		`"esc\"aped \\ \/ \n \u00e9 \ud83d\ude00 lone \ud800 end"`,
+		"\"bad utf-8 \xff\xfe here\"",
+		`"é☃ 😀 plain unicode"`,
+		`[[[[[]]]],{},[{}],""]`,
+		`1e400`,
+		`{"big":1e400}`,
+		`null`,
+		`"x"`,
+	}
+	const show = `(function (v) {
+		function d(v) {
+			if (v === null || typeof v !== "object") return Object.is(v, -0) ? "-0" : JSON.stringify(v);
+			var p = Object.getPrototypeOf(v) === (Array.isArray(v) ? Array.prototype : Object.prototype);
+			return (p ? "" : "?") + (Array.isArray(v) ? "[" + v.map(d).join(",") + "]" :
+				"{" + Object.getOwnPropertyNames(v).map(function (k) {
+					var desc = Object.getOwnPropertyDescriptor(v, k);
+					return JSON.stringify(k) + (desc.writable && desc.enumerable && desc.configurable ? ":" : "!") + d(v[k]);
+				}).join(",") + "}");
+		}
+		return d(v);
+	})`
+	for _, text := range texts {
+		rt := goja.New()
+		h, err := loadHelpers(rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &execution{rt: rt, helpers: h}
+		f, _ := goja.AssertFunction(must1(rt.RunString(show)))
+		want, werr := h.parse(goja.Undefined(), rt.ToValue(text))
+		got, gerr := x.parseResult([]byte(text))
+		if werr != nil || gerr != nil {
+			if thrown(werr) != thrown(gerr) {
+				t.Errorf("%s: error %q, JSON.parse's %q", text, thrown(gerr), thrown(werr))
+			}
+			continue
+		}
+		if g, w := must1(f(goja.Undefined(), got)).String(), must1(f(goja.Undefined(), want)).String(); g != w {
+			t.Errorf("%s:\ngot  %s\nwant %s", text, g, w)
+		}
+	}
+}
+
+func must1(v goja.Value, err error) goja.Value {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

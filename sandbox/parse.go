@@ -1,0 +1,158 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+)
+
+// A tool's result becomes the script's value here. goja's JSON.parse reads
+// through encoding/json's Decoder.Token, an allocation per token: half of
+// an execution receiving a 1 MB array of objects (issue 18). jsonValue
+// builds the same values from the bytes directly; whatever it does not
+// take (a number out of float64's range) goes through JSON.parse, so the
+// values and errors are JSON.parse's.
+
+// parseResult returns the value of the JSON text res.
+func (x *execution) parseResult(res []byte) (goja.Value, error) {
+	if json.Valid(res) {
+		b := jsonBuilder{rt: x.rt, data: res}
+		if v, ok := b.value(); ok {
+			return v, nil
+		}
+	}
+	return x.helpers.parse(goja.Undefined(), x.rt.ToValue(string(res)))
+}
+
+// jsonBuilder makes goja values of valid JSON text, as JSON.parse does:
+// objects of the runtime's Object.prototype with own data properties in
+// the text's order (a repeated key keeps its place and takes the last
+// value; "__proto__" is a property like any other), arrays, numbers as
+// float64, strings with encoding/json's decoding of escapes and invalid
+// UTF-8.
+type jsonBuilder struct {
+	rt   *goja.Runtime
+	data []byte
+	i    int
+}
+
+// value reads the value at b.i; ok is false where JSON.parse must decide.
+func (b *jsonBuilder) value() (goja.Value, bool) {
+	b.space()
+	switch c := b.data[b.i]; c {
+	case '{':
+		return b.object()
+	case '[':
+		return b.array()
+	case '"':
+		s, ok := b.str()
+		return b.rt.ToValue(s), ok
+	case 't':
+		b.i += 4
+		return b.rt.ToValue(true), true
+	case 'f':
+		b.i += 5
+		return b.rt.ToValue(false), true
+	case 'n':
+		b.i += 4
+		return goja.Null(), true
+	}
+	return b.number()
+}
+
+func (b *jsonBuilder) object() (goja.Value, bool) {
+	obj := b.rt.NewObject()
+	b.i++ // {
+	for {
+		b.space()
+		if b.data[b.i] == '}' {
+			b.i++
+			return obj, true
+		}
+		if b.data[b.i] == ',' {
+			b.i++
+			b.space()
+		}
+		key, ok := b.str()
+		if !ok {
+			return nil, false
+		}
+		b.space()
+		b.i++ // :
+		v, ok := b.value()
+		if !ok || obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE) != nil {
+			return nil, false
+		}
+	}
+}
+
+func (b *jsonBuilder) array() (goja.Value, bool) {
+	var items []any
+	b.i++ // [
+	for {
+		b.space()
+		switch b.data[b.i] {
+		case ']':
+			b.i++
+			return b.rt.NewArray(items...), true
+		case ',':
+			b.i++
+		}
+		v, ok := b.value()
+		if !ok {
+			return nil, false
+		}
+		items = append(items, v)
+	}
+}
+
+// str reads the string at b.i: as it is when it has no escape and is
+// valid UTF-8, else decoded by encoding/json, as JSON.parse does.
+func (b *jsonBuilder) str() (string, bool) {
+	start, plain := b.i, true
+	b.i++ // "
+	for {
+		switch c := b.data[b.i]; {
+		case c == '"':
+			b.i++
+			raw := b.data[start:b.i]
+			if plain && utf8.Valid(raw) {
+				return string(raw[1 : len(raw)-1]), true
+			}
+			var s string
+			return s, json.Unmarshal(raw, &s) == nil
+		case c == '\\':
+			plain = false
+			b.i += 2
+		default:
+			b.i++
+		}
+	}
+}
+
+func (b *jsonBuilder) number() (goja.Value, bool) {
+	start := b.i
+	for b.i < len(b.data) && isNumberByte(b.data[b.i]) {
+		b.i++
+	}
+	f, err := strconv.ParseFloat(string(b.data[start:b.i]), 64)
+	return b.rt.ToValue(f), err == nil
+}
+
+func isNumberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// space skips white space.
+func (b *jsonBuilder) space() {
+	for b.i < len(b.data) {
+		switch b.data[b.i] {
+		case ' ', '\t', '\n', '\r':
+			b.i++
+		default:
+			return
+		}
+	}
+}
