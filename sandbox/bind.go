@@ -111,7 +111,7 @@ func (x *execution) settleCall(name string, at frame, res json.RawMessage, err e
 	if len(res) == 0 {
 		return resolve(goja.Undefined())
 	}
-	if msg := x.jsonFits(string(res)); msg != "" {
+	if msg := jsonFits(x, res); msg != "" {
 		return reject(x.callError(at, &namedError{name: "RangeError", msg: name + ": the result is too large for the sandbox: " + msg}))
 	}
 	v, perr := x.parseResult(res)

@@ -526,7 +526,11 @@ const (
 )
 
 // jsonFits returns why JSON text may not be parsed in this sandbox, or "".
-func (x *execution) jsonFits(text string) string {
+func (x *execution) jsonFits(text string) string { return jsonFits(x, text) }
+
+// jsonFits is the method for a string or, without copying it, the bytes
+// of a tool's result.
+func jsonFits[T ~string | ~[]byte](x *execution, text T) string {
 	depth, peak, containers, elements := 0, 0, int64(0), int64(0)
 	inString := false
 	for i := 0; i < len(text); i++ {

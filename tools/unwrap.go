@@ -74,12 +74,21 @@ func onlyText(content []mcp.Content) (string, bool) {
 }
 
 // textValue is the text parsed as JSON when it is JSON, else a JSON string.
+// Text that cannot start a JSON value is not copied to be checked: a large
+// text result is then copied once, into its JSON string (issue 18).
 func textValue(text string) json.RawMessage {
-	trimmed := bytes.TrimSpace([]byte(text))
-	if len(trimmed) > 0 && json.Valid(trimmed) {
-		return trimmed
+	trimmed := strings.TrimSpace(text)
+	if trimmed != "" && mayStartJSON(trimmed[0]) {
+		if b := []byte(trimmed); json.Valid(b) {
+			return b
+		}
 	}
 	return jsonString(text)
+}
+
+// mayStartJSON says whether c may be the first byte of a JSON text.
+func mayStartJSON(c byte) bool {
+	return strings.IndexByte(`{["-0123456789tfn`, c) >= 0
 }
 
 // errorText is the message of an isError result: its text items joined,
@@ -115,6 +124,7 @@ func jsonText(v any) string {
 // jsonString encodes s as a JSON string without HTML escaping.
 func jsonString(s string) json.RawMessage {
 	var b bytes.Buffer
+	b.Grow(len(s) + len(s)/16 + 16) // a large text grows its buffer once at most
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)

@@ -1,7 +1,9 @@
 package tools
 
 import (
+	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,5 +59,26 @@ func TestUnwrap(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestTextValueSkipsOnlyNonJSON: textValue, which checks only text whose
+// first byte may start JSON, gives what checking every text gave.
+func TestTextValueSkipsOnlyNonJSON(t *testing.T) {
+	checkAll := func(text string) json.RawMessage {
+		trimmed := bytes.TrimSpace([]byte(text))
+		if len(trimmed) > 0 && json.Valid(trimmed) {
+			return trimmed
+		}
+		return jsonString(text)
+	}
+	for _, text := range []string{
+		"", " ", "plain text", "line 0: the quick\nbrown fox", ` {"a": [1, 2]} `, "[1,2]", `"quoted"`,
+		"-12.5", "0", "true", "false", "null", "nul", "tru", "{not json", "\u00a0[1]\u00a0", "\t\n42\r\n",
+		"<b>&amp;</b>", "é☃ 😀", "\xff invalid", strings.Repeat("x", 70000),
+	} {
+		if got, want := textValue(text), checkAll(text); !bytes.Equal(got, want) {
+			t.Errorf("textValue(%.40q) = %.60s, want %.60s", text, got, want)
+		}
 	}
 }
