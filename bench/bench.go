@@ -96,11 +96,13 @@ type Results struct {
 
 	HTTP []Throughput `json:"http"`
 
-	Memory     Memory `json:"memory"`
-	Scale      *Scale `json:"scale,omitempty"` // how cost grows with tools and namespaces
-	Typegen    Alloc  `json:"typegen_1000"`
-	TypegenN   int    `json:"typegen_tools"`
-	TypegenOut int    `json:"typegen_bytes"`
+	Memory Memory `json:"memory"`
+	Scale  *Scale `json:"scale,omitempty"` // how cost grows with tools and namespaces
+	// ResultSizes is how the cost of a call grows with its result's size.
+	ResultSizes []ResultPoint `json:"result_sizes,omitempty"`
+	Typegen     Alloc         `json:"typegen_1000"`
+	TypegenN    int           `json:"typegen_tools"`
+	TypegenOut  int           `json:"typegen_bytes"`
 }
 
 // Fan is Promise.all of N calls to the upstream's 50 ms sleep, one execute

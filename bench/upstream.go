@@ -15,10 +15,11 @@ import (
 const UpstreamArg = "upstream"
 
 // Upstream returns the benchmark's upstream MCP server: 50 tools, of which
-// echo returns its arguments and sleep waits {ms} milliseconds.
+// echo returns its arguments, sleep waits {ms} milliseconds, and text and
+// json return {bytes} bytes of text and of a JSON array (see Results).
 func Upstream() *mcpserver.MCPServer { return UpstreamTools(50) }
 
-// UpstreamTools is Upstream with n tools (at least echo and sleep): the
+// UpstreamTools is Upstream with n tools (at least echo, sleep, text and json): the
 // server of a deployment with many tools (see Scale).
 func UpstreamTools(n int) *mcpserver.MCPServer {
 	s := mcpserver.NewMCPServer("benchup", "1.0.0", mcpserver.WithToolCapabilities(false))
@@ -36,7 +37,8 @@ func UpstreamTools(n int) *mcpserver.MCPServer {
 			}
 			return mcp.NewToolResultText(fmt.Sprint(d.Milliseconds())), nil
 		})
-	for i := range max(n-2, 0) {
+	addPayloadTools(s)
+	for i := range max(n-4, 0) {
 		s.AddTool(mcp.NewTool(fmt.Sprintf("tool_%02d", i), mcp.WithDescription("A tool that is never called."),
 			mcp.WithString("id", mcp.Required()), mcp.WithNumber("limit")),
 			func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -57,8 +59,8 @@ func ServeUpstreamArgs(args []string) error {
 	n := 50
 	if len(args) > 0 {
 		v, err := strconv.Atoi(args[0])
-		if err != nil || v < 2 {
-			return fmt.Errorf("%s %s: want a number of tools, at least 2", UpstreamArg, args[0])
+		if err != nil || v < 4 {
+			return fmt.Errorf("%s %s: want a number of tools, at least 4", UpstreamArg, args[0])
 		}
 		n = v
 	}

@@ -7,6 +7,8 @@
 // {"op":"pid"}: the server's process id.
 // {"op":"time","n":N,"code":C,"gap":G}: N sequential execute calls, G ms apart
 //   (untimed; 0 or absent: back to back); {"durations": [ms...]}.
+// {"op":"tool","n":N,"name":T,"args":A}: N sequential calls of the server's tool T
+//   with arguments A (the same measurement as "time", of any tool); {"durations": [ms...]}.
 // {"op":"ping","n":N,"gap":G}: N sequential MCP pings, G ms apart; {"durations": [ms...]}.
 // {"op":"concurrent","n":N,"code":C}: N execute calls at once; {"durations":
 //   [ms...] of those that succeeded, "wall": ms, "failures": F, "firstFailure": text}.
@@ -21,7 +23,8 @@ const sdk = (p) => import(pathToFileURL(join(nodeModules, "@modelcontextprotocol
 const { Client } = await sdk("client/index.js");
 const { StdioClientTransport } = await sdk("client/stdio.js");
 
-const transport = new StdioClientTransport({ command, args, stderr: "inherit", env: process.env });
+// maxBufferSize: results of 10 MB and more arrive whole (the default is 10 MiB a message).
+const transport = new StdioClientTransport({ command, args, stderr: "inherit", env: process.env, maxBufferSize: 64 << 20 });
 const client = new Client({ name: "mcp-codemode-bench", version: "1.0.0" });
 await client.connect(transport);
 
@@ -42,6 +45,16 @@ async function answer(req) {
       for (let i = 0; i < req.n; i++) {
         if (req.gap) await new Promise((r) => setTimeout(r, req.gap));
         durations.push(await execute(req.code));
+      }
+      return { durations };
+    }
+    case "tool": {
+      const durations = [];
+      for (let i = 0; i < req.n; i++) {
+        const t = performance.now();
+        const r = await client.callTool({ name: req.name, arguments: req.args ?? {} }, undefined, { timeout: 120000 });
+        durations.push(performance.now() - t);
+        if (r.isError) throw new Error(req.name + " failed: " + JSON.stringify(r.content).slice(0, 500));
       }
       return { durations };
     }

@@ -43,6 +43,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process only) to FILE")
 	scale := fs.Bool("scale", false, "measure only how cost grows with the tools and namespaces (issue 18); writes nothing")
 	ws := fs.Bool("workspace", false, "measure only the workspace's write and prefix list at 100 and 10,000 files (issue 18); writes nothing")
+	results := fs.Bool("results", false, "measure only results of 1 KB to 10 MB through execute against the Node SDK client (issue 18); writes nothing")
 	from := fs.String("from", "", "measure nothing: render the results of a run saved as JSON (benchmarks.json) again")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -52,6 +53,13 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *from != "" {
 		if err := render(*from, *out, stdout); err != nil {
+			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+			return 1
+		}
+		return 0
+	}
+	if *results {
+		if err := measureResults(*quick, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
 			return 1
 		}
@@ -140,6 +148,30 @@ func measureScale(quick bool, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "- %s: want %s, got %s: %s\n", t.Name, t.Want, t.Got, mark)
 	}
+	return nil
+}
+
+// measureResults runs and prints the result curve alone.
+func measureResults(quick bool, stdout, stderr io.Writer) error {
+	wd, _ := os.Getwd()
+	env, err := bench.FindEnv(wd)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{Rounds: 3, PerRound: 50}
+	if quick {
+		opts = bench.Quick
+	}
+	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
+	res, err := bench.RunResults(env, opts)
+	if err != nil {
+		return err
+	}
+	res.ResultsMarkdown(stdout)
 	return nil
 }
 
