@@ -387,6 +387,11 @@ func (d *durable) paused() (*asked, []byte) {
 	if d.pause == nil || d.diverged != nil {
 		return nil, nil
 	}
+	if d.full {
+		// A call that finished after the pause did not fit the journal:
+		// the retry would make it again, so the run cannot resume.
+		return d.pause, nil
+	}
 	j := d.j
 	j.Pending = d.pause
 	b, _ := json.Marshal(j) // of strings, numbers and valid JSON
@@ -537,6 +542,11 @@ func (s *Server) resume(ctx context.Context, req mcp.CallToolRequest, code strin
 // pauseResult saves a paused run and returns the input_required result
 // asking the client for the answer.
 func (s *Server) pauseResult(ctx context.Context, d *durable, p *asked, journal []byte) *mcp.CallToolResult {
+	if journal == nil {
+		return mcp.NewToolResultError(fmt.Sprintf("ApprovalError: %s needs the user's approval, but this run made more tool calls "+
+			"(over %d MB of results) than can be replayed after the answer; make the call that needs approval earlier, "+
+			"or in a run of its own", p.Tool, maxJournalBytes>>20))
+	}
 	key, err := s.pauses.Key(ctx)
 	if err != nil {
 		return storeFailed(err)

@@ -326,3 +326,27 @@ func TestApprovalClientCannotBeAsked(t *testing.T) {
 		t.Errorf("send was called")
 	}
 }
+
+// TestPauseJournalFull: a call in flight at the pause whose result does
+// not fit the journal would be made again by the retry, so the run is not
+// paused: the client gets an ApprovalError saying why.
+func TestPauseJournalFull(t *testing.T) {
+	s, c := replayServer(t, nil)
+	d := newDurable(context.Background(), "x")
+	d.pause = &asked{Key: "2", Tool: "t.send"}
+	d.full = true
+	p, journal := d.paused()
+	if p == nil || journal != nil {
+		t.Fatalf("paused() = %v, %q; want the pause and no journal", p, journal)
+	}
+	res := s.pauseResult(context.Background(), d, p, journal)
+	if !res.IsError || res.ResultType == "input_required" {
+		t.Fatalf("result %+v", res)
+	}
+	if got := res.Content[0].(mcp.TextContent).Text; !strings.HasPrefix(got, "ApprovalError: t.send needs the user's approval, but this run made more tool calls") {
+		t.Errorf("got %s", got)
+	}
+	if c.n("send") != 0 {
+		t.Errorf("send called")
+	}
+}
