@@ -42,8 +42,8 @@ func TestBackends(t *testing.T) {
 			rec := func(id, subject string, hours int) *Record {
 				return &Record{ID: id, Subject: subject, Start: t0.Add(time.Duration(hours) * time.Hour), End: t0.Add(time.Duration(hours)*time.Hour + 1500*time.Millisecond),
 					Code: "return 1 // \x00 nul", Outcome: "ok", ResultBytes: 1, CallCount: 2, Calls: []Call{
-						{Ordinal: 1, Kind: KindTool, Name: "memory.read_graph", ArgsBytes: 2, ArgsSHA256: digest([]byte("{}")), Outcome: "ok", Start: 3 * time.Millisecond, Duration: 40 * time.Millisecond},
-						{Ordinal: 2, Kind: KindFetch, Name: "GET https://a.example/x", ArgsBytes: 9, ArgsSHA256: digest([]byte("123456789")), Outcome: "error", ErrorName: "TypeError", Start: 50 * time.Millisecond, Duration: time.Millisecond},
+						{Ordinal: 1, Kind: KindTool, Name: "memory.read_graph", ArgsBytes: 2, ArgsSHA256: Digest([]byte("{}")), Outcome: "ok", Start: 3 * time.Millisecond, Duration: 40 * time.Millisecond},
+						{Ordinal: 2, Kind: KindFetch, Name: "GET https://a.example/x", ArgsBytes: 9, ArgsSHA256: Digest([]byte("123456789")), Outcome: "error", ErrorName: "TypeError", Start: 50 * time.Millisecond, Duration: time.Millisecond},
 					}}
 			}
 			if err := be.Insert(ctx, []*Record{rec("r1", "alice", 0), rec("r2", "bob", 1)}); err != nil {

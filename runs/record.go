@@ -97,8 +97,9 @@ func NewID() string {
 	return strings.ToLower(idEncoding.EncodeToString(b[:]))
 }
 
-// digest is the hex SHA-256 of b.
-func digest(b []byte) string {
+// Digest is the hex SHA-256 of b: how a record names a call's arguments
+// (and the replay journal of a paused run, server/replay.go, its calls').
+func Digest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

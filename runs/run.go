@@ -44,7 +44,7 @@ func (run *Run) Call(kind, name string, args []byte) int {
 	if run == nil {
 		return -1
 	}
-	c := Call{Kind: kind, Name: name, ArgsBytes: len(args), ArgsSHA256: digest(args)}
+	c := Call{Kind: kind, Name: name, ArgsBytes: len(args), ArgsSHA256: Digest(args)}
 	run.mu.Lock()
 	defer run.mu.Unlock()
 	c.Ordinal = len(run.rec.Calls) + 1

@@ -54,6 +54,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/mcp-codemode/mcp-codemode/runs"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -189,7 +190,7 @@ func newDurable(ctx context.Context, code string) *durable {
 	return &durable{
 		run:     newRunID(),
 		subject: tools.Subject(ctx),
-		j: journal{Code: digest([]byte(code)), Seed: binary.LittleEndian.Uint64(seed[:]),
+		j: journal{Code: runs.Digest([]byte(code)), Seed: binary.LittleEndian.Uint64(seed[:]),
 			Times: map[string][]int64{}, Calls: map[string]*entry{}, Answers: map[string]answer{}},
 	}
 }
@@ -198,11 +199,6 @@ func newRunID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // replay is the sandbox's Replay for the run or snippet at prefix.
@@ -230,7 +226,7 @@ func (d *durable) ran(prefix string, times []int64) {
 // made before, not at all once the run paused, else by do, journalled.
 func (d *durable) call(ctx context.Context, key, tool string, args json.RawMessage, approved *sync.Map,
 	do func(context.Context) (json.RawMessage, error)) (json.RawMessage, error) {
-	argsDigest := digest(args)
+	argsDigest := runs.Digest(args)
 	d.mu.Lock()
 	if e := d.j.Calls[key]; e != nil {
 		d.mu.Unlock()
@@ -365,7 +361,7 @@ func (d *durable) ask(key string, e tools.Entry, args json.RawMessage, question 
 			"than can be replayed after the answer; make the call that needs approval earlier, or in a run of its own", e.Path(), maxJournalBytes>>20)
 	}
 	if d.pause == nil {
-		d.pause = &asked{Key: key, Tool: e.Path(), Args: digest(args)}
+		d.pause = &asked{Key: key, Tool: e.Path(), Args: runs.Digest(args)}
 		d.question = question.Params
 		// The calls in flight finish and are journalled; then the run stops.
 		go func() {
@@ -490,7 +486,7 @@ func (s *Server) resume(ctx context.Context, req mcp.CallToolRequest, code strin
 		return nil, stateRefused("its requestState is not one this server signed (altered or forged)")
 	case time.Now().Unix() > st.Expires:
 		return nil, stateRefused("its requestState expired (a paused run waits " + pauseTTL.String() + ")")
-	case st.Subject != digest([]byte(tools.Subject(ctx))):
+	case st.Subject != runs.Digest([]byte(tools.Subject(ctx))):
 		return nil, stateRefused("its requestState belongs to another user")
 	}
 	p, err := s.pauses.Load(ctx, st.Run)
@@ -504,7 +500,7 @@ func (s *Server) resume(ctx context.Context, req mcp.CallToolRequest, code strin
 	if err := json.Unmarshal(p.Journal, &j); err != nil || j.Pending == nil {
 		return nil, stateRefused("the paused run's record is unreadable")
 	}
-	if j.Code != digest([]byte(code)) {
+	if j.Code != runs.Digest([]byte(code)) {
 		return nil, stateRefused("the code is not the code of the paused run (a retry must send the same arguments)")
 	}
 	res := mcpserver.ElicitationResponse(req.Params.InputResponses, approvalInput)
@@ -556,7 +552,7 @@ func (s *Server) pauseResult(ctx context.Context, d *durable, p *asked, journal 
 	if err != nil {
 		return storeFailed(err)
 	}
-	st := signState(key, state{Run: d.run, Round: d.round, Subject: digest([]byte(d.subject)), Expires: expires.Unix()})
+	st := signState(key, state{Run: d.run, Round: d.round, Subject: runs.Digest([]byte(d.subject)), Expires: expires.Unix()})
 	s.log.InfoContext(ctx, "approval", "run", d.run, "tool", p.Tool, "action", "asked", "round", d.round)
 	return mcpserver.NewInputRequestBuilder(st).Elicit(approvalInput, d.question).ToolResult()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/runs"
 	"github.com/mcp-codemode/mcp-codemode/store"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -217,7 +218,7 @@ func TestReplayDiverges(t *testing.T) {
 	var j journal
 	json.Unmarshal(p.Journal, &j)
 	for _, e := range j.Calls {
-		e.Args = digest([]byte(`{"x":"neither"}`))
+		e.Args = runs.Digest([]byte(`{"x":"neither"}`))
 	}
 	p.Journal, _ = json.Marshal(j)
 	s.pauses.Save(context.Background(), p)
