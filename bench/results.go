@@ -214,7 +214,7 @@ func (r *Results) ResultsMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| %s %s | %s |\n", p.Kind, sizeText(p.Bytes), got)
 	}
 	fmt.Fprintln(w)
-	printTargets(w, r.ResultTargets())
+	PrintTargets(w, r.ResultTargets())
 }
 
 // sizeText is 1 KB, 1 MB or 10 MB.

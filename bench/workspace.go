@@ -192,11 +192,11 @@ func (f *WorkspaceFigures) Markdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nwrite into an empty workspace %s, near the quota (99 of 100 MB) %s\n\n",
 		msf(f.EmptyWrite.P50), msf(f.FullWrite.P50))
-	printTargets(w, f.Targets())
+	PrintTargets(w, f.Targets())
 }
 
-// printTargets prints one line per target, met or MISSED.
-func printTargets(w io.Writer, ts []Target) {
+// PrintTargets prints one line per target, met or MISSED.
+func PrintTargets(w io.Writer, ts []Target) {
 	for _, t := range ts {
 		mark := "met"
 		if !t.Met {

@@ -122,57 +122,51 @@ func measure(quick bool, out, cpuprofile string, stdout, stderr io.Writer) error
 
 // measureScale runs and prints the curves alone.
 func measureScale(quick bool, stdout, stderr io.Writer) error {
-	wd, _ := os.Getwd()
-	env, err := bench.FindEnv(wd)
+	env, opts, err := curve(quick, 100, stderr)
 	if err != nil {
 		return err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	opts := bench.Options{Rounds: 3, PerRound: 100}
-	if quick {
-		opts = bench.Quick
-	}
-	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
 	res, err := bench.RunScale(env, opts)
 	if err != nil {
 		return err
 	}
 	res.Scale.Markdown(stdout)
-	for _, t := range res.Scale.Targets() {
-		mark := "met"
-		if !t.Met {
-			mark = "MISSED"
-		}
-		fmt.Fprintf(stdout, "- %s: want %s, got %s: %s\n", t.Name, t.Want, t.Got, mark)
-	}
+	bench.PrintTargets(stdout, res.Scale.Targets())
 	return nil
 }
 
 // measureResults runs and prints the result curve alone.
 func measureResults(quick bool, stdout, stderr io.Writer) error {
-	wd, _ := os.Getwd()
-	env, err := bench.FindEnv(wd)
+	env, opts, err := curve(quick, 50, stderr)
 	if err != nil {
 		return err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	opts := bench.Options{Rounds: 3, PerRound: 50}
-	if quick {
-		opts = bench.Quick
-	}
-	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
 	res, err := bench.RunResults(env, opts)
 	if err != nil {
 		return err
 	}
 	res.ResultsMarkdown(stdout)
 	return nil
+}
+
+// curve is the environment and options of a curve measured alone: 3 rounds
+// of perRound (bench.Quick with quick), this binary as the upstream.
+func curve(quick bool, perRound int, stderr io.Writer) (bench.Env, bench.Options, error) {
+	wd, _ := os.Getwd()
+	env, err := bench.FindEnv(wd)
+	if err != nil {
+		return env, bench.Options{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return env, bench.Options{}, err
+	}
+	opts := bench.Options{Rounds: 3, PerRound: perRound}
+	if quick {
+		opts = bench.Quick
+	}
+	opts.Upstream, opts.Log = []string{self, bench.UpstreamArg}, stderr
+	return env, opts, nil
 }
 
 // measureWorkspace runs and prints the workspace curve alone.
