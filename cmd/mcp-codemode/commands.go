@@ -204,15 +204,7 @@ func network(cfg *config.Config, log *slog.Logger) (*egress.Client, error) {
 }
 
 func (e *env) serve(ctx context.Context, args []string) int {
-	var f flags
-	fs, err := e.parse("serve", args, &f, commandFlags["serve"]...)
-	if err == nil {
-		err = e.noArgs(fs)
-	}
-	if err != nil {
-		return e.usageError(err)
-	}
-	cfg, err := e.loadConfig(f.config)
+	f, cfg, err := e.configured("serve", args)
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -385,15 +377,7 @@ func pretty(raw json.RawMessage) string {
 }
 
 func (e *env) check(ctx context.Context, args []string) int {
-	var f flags
-	fs, err := e.parse("check", args, &f, commandFlags["check"]...)
-	if err == nil {
-		err = e.noArgs(fs)
-	}
-	if err != nil {
-		return e.usageError(err)
-	}
-	cfg, err := e.loadConfig(f.config)
+	_, cfg, err := e.configured("check", args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
 	"github.com/mcp-codemode/mcp-codemode/redact"
@@ -243,6 +244,21 @@ func (e *env) commandHelp(fs *flag.FlagSet) {
 // noArgs refuses the arguments left after a command's flags, which a
 // command that takes none would otherwise ignore (a typo, or a flag after
 // a misspelt one).
+// configured parses the flags of a command that takes no arguments and
+// loads its configuration: serve, check and migrate begin so.
+func (e *env) configured(name string, args []string) (flags, *config.Config, error) {
+	var f flags
+	fs, err := e.parse(name, args, &f, commandFlags[name]...)
+	if err == nil {
+		err = e.noArgs(fs)
+	}
+	if err != nil {
+		return f, nil, err
+	}
+	cfg, err := e.loadConfig(f.config)
+	return f, cfg, err
+}
+
 func (e *env) noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() == 0 {
 		return nil

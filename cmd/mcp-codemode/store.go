@@ -59,15 +59,7 @@ func storeError(cfg *config.Config, o store.Options, err error) error {
 // migrate serves `mcp-codemode migrate`: it brings the configured
 // database's schema up to date and prints its version.
 func (e *env) migrate(ctx context.Context, args []string) int {
-	var f flags
-	fs, err := e.parse("migrate", args, &f, commandFlags["migrate"]...)
-	if err == nil {
-		err = e.noArgs(fs)
-	}
-	if err != nil {
-		return e.usageError(err)
-	}
-	cfg, err := e.loadConfig(f.config)
+	_, cfg, err := e.configured("migrate", args)
 	if err != nil {
 		return e.usageError(err)
 	}
