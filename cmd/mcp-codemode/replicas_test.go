@@ -72,19 +72,7 @@ func TestReplicasSSE(t *testing.T) {
 	// debug: each replica logs every HTTP request it serves
 	c := startClusterOf(t, "sse", 3, setup.config, append(setup.env, "MCP_CODEMODE_LOG_LEVEL=debug")...)
 	sdk := startHTTPSDK(t, "sse", c.lb+"/sse", tokenAlice)
-	served := map[string]int{}
-	for range 6 {
-		r := sdk.execute(t, "return await testup.pid()")
-		if r.IsError {
-			t.Fatalf("execute: %s", r.text())
-		}
-		pid, _ := strconv.Atoi(r.text())
-		rep := c.byPid(pid)
-		if rep == nil {
-			t.Fatalf("testup pid %s belongs to no replica", r.text())
-		}
-		served[c.name(rep)]++
-	}
+	served := c.servedBy(t, sdk, 6)
 	posted := map[string]int{}
 	for _, r := range c.replicas {
 		if n := r.count(postedMessage); n > 0 {
@@ -101,6 +89,26 @@ func TestReplicasSSE(t *testing.T) {
 	if errs := sdk.errors(t); len(errs) > 0 {
 		t.Errorf("the client reported errors: %q", errs)
 	}
+}
+
+// servedBy makes n calls of sdk's session and counts them by the replica
+// that ran each (its testup's pid says which).
+func (c *cluster) servedBy(t *testing.T, sdk *sdkClient, n int) map[string]int {
+	t.Helper()
+	served := map[string]int{}
+	for range n {
+		r := sdk.execute(t, "return await testup.pid()")
+		if r.IsError {
+			t.Fatalf("execute: %s", r.text())
+		}
+		pid, _ := strconv.Atoi(r.text())
+		rep := c.byPid(pid)
+		if rep == nil {
+			t.Fatalf("testup pid %s belongs to no replica", r.text())
+		}
+		served[c.name(rep)]++
+	}
+	return served
 }
 
 var postedMessage = regexp.MustCompile(`msg=http method=POST path=/message status=202`)
@@ -169,19 +177,7 @@ func replicasStateless(t *testing.T, c *cluster) {
 // land on every replica (each answers with its own testup's pid).
 func replicasLegacySession(t *testing.T, c *cluster) {
 	sdk := startHTTPSDK(t, "http", c.lb+"/mcp", tokenAlice)
-	served := map[string]int{}
-	for range 9 {
-		r := sdk.execute(t, "return await testup.pid()")
-		if r.IsError {
-			t.Fatalf("execute: %s", r.text())
-		}
-		pid, _ := strconv.Atoi(r.text())
-		rep := c.byPid(pid)
-		if rep == nil {
-			t.Fatalf("testup pid %s belongs to no replica", r.text())
-		}
-		served[c.name(rep)]++
-	}
+	served := c.servedBy(t, sdk, 9)
 	t.Logf("calls of one session by replica: %v", served)
 	if len(served) != len(c.replicas) {
 		t.Errorf("the session's calls ran on %v, want every replica", served)
