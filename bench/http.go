@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -98,4 +99,29 @@ func load(cs []*client.Client, code string, d time.Duration) Throughput {
 		t.FirstFailure = f
 	}
 	return t
+}
+
+// RunHTTP measures only the throughput over streamable HTTP
+// (Results.HTTP): 1, 8 and 64 clients, worker processes and in process,
+// in under a minute.
+func RunHTTP(e Env, o Options) (*Results, error) {
+	return run(e, o, func(r *runner) []step {
+		return []step{{"servers", r.newServers}, {"http", r.http}}
+	})
+}
+
+// HTTPMarkdown writes the throughput table and, for each number of
+// clients, the throughput of worker processes over that in process
+// (issue 18's target: ≥ 0.75).
+func (r *Results) HTTPMarkdown(w io.Writer) {
+	r.throughput(w)
+	fmt.Fprintln(w, "| clients | process / inprocess |")
+	fmt.Fprintln(w, "|---:|---:|")
+	for _, n := range []int{1, 8, 64} {
+		in := r.httpAt(n, "inprocess")
+		if in.PerSecond > 0 {
+			fmt.Fprintf(w, "| %d | %.2f× |\n", n, r.httpAt(n, "process").PerSecond/in.PerSecond)
+		}
+	}
+	fmt.Fprintln(w)
 }

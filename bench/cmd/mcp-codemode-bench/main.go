@@ -44,6 +44,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.Bool("scale", false, "measure only how cost grows with the tools and namespaces (issue 18); writes nothing")
 	ws := fs.Bool("workspace", false, "measure only the workspace's write and prefix list at 100 and 10,000 files (issue 18); writes nothing")
 	results := fs.Bool("results", false, "measure only results of 1 KB to 10 MB through execute against the Node SDK client (issue 18); writes nothing")
+	httpOnly := fs.Bool("http", false, "measure only the throughput over streamable HTTP at 1, 8 and 64 clients, worker processes and in process (issue 18); writes nothing")
 	from := fs.String("from", "", "measure nothing: render the results of a run saved as JSON (benchmarks.json) again")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -60,6 +61,13 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *results {
 		if err := measureResults(*quick, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
+			return 1
+		}
+		return 0
+	}
+	if *httpOnly {
+		if err := measureHTTP(*quick, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "mcp-codemode-bench:", err)
 			return 1
 		}
@@ -146,6 +154,20 @@ func measureResults(quick bool, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.ResultsMarkdown(stdout)
+	return nil
+}
+
+// measureHTTP runs and prints the HTTP throughput alone.
+func measureHTTP(quick bool, stdout, stderr io.Writer) error {
+	env, opts, err := curve(quick, 50, stderr)
+	if err != nil {
+		return err
+	}
+	res, err := bench.RunHTTP(env, opts)
+	if err != nil {
+		return err
+	}
+	res.HTTPMarkdown(stdout)
 	return nil
 }
 
