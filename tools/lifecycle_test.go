@@ -21,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // fastRetry shortens the background retries for one test.
@@ -56,18 +57,19 @@ func TestStartDoesNotWait(t *testing.T) {
 	r := newTestRegistry(t, Options{})
 	changed := make(chan struct{}, 100)
 	r.OnChange(func() { changed <- struct{}{} })
+	timeout := testenv.Within(100 * time.Millisecond) // hang's; waiting for it is what must not happen
 	began := time.Now()
-	r.Start([]config.Server{shell("hang", "sleep 300", 400*time.Millisecond), fakeServer("good", nil)})
+	r.Start([]config.Server{shell("hang", "sleep 300", timeout), fakeServer("good", nil)})
 	took := time.Since(began)
 	t.Logf("Start returned after %v", took)
-	if took > 100*time.Millisecond {
+	if took > timeout/2 {
 		t.Errorf("Start took %v; it must not wait on upstreams", took)
 	}
 	if got := strings.Join(r.Unavailable(), "\n"); got != "good (connecting)\nhang (connecting)" {
 		t.Errorf("unavailable at start:\n%s", got)
 	}
 	began = time.Now()
-	if waited, _ := r.AwaitFirst(context.Background(), `return 1`); waited || time.Since(began) > 50*time.Millisecond {
+	if waited, _ := r.AwaitFirst(context.Background(), `return 1`); waited || time.Since(began) > timeout/2 {
 		t.Errorf("AwaitFirst waited for code that names no upstream")
 	}
 	if waited, connecting := r.AwaitFirst(context.Background(), `return await good.echo({text: "x"})`); !waited || connecting != nil {
@@ -85,7 +87,7 @@ func TestStartDoesNotWait(t *testing.T) {
 		t.Error("no OnChange when good's tools arrived")
 	}
 	mustCall(t, r, "good", "echo", `{"text":"x"}`)
-	want := `hang (not connected: no answer to initialize within 400ms (the entry's "timeout"); check that the command ` +
+	want := `hang (not connected: no answer to initialize within ` + timeout.String() + ` (the entry's "timeout"); check that the command ` +
 		`starts an MCP server on stdin and stdout (run it by hand: it should wait for input without printing), or raise ` +
 		`"timeout" if it is slow to start (a first npx -y download can take minutes); retried in the background)`
 	eventually(t, "hang listed as not connected", func() bool {
@@ -102,18 +104,19 @@ func TestStartDoesNotWait(t *testing.T) {
 // the first attempts in parallel, each at most its own timeout.
 func TestConnectWaitsEachItsTimeout(t *testing.T) {
 	r := newTestRegistry(t, Options{})
+	timeout := testenv.Within(300 * time.Millisecond)
 	began := time.Now()
 	sts := r.Connect(context.Background(), []config.Server{
-		shell("a", "sleep 300", 300*time.Millisecond), shell("b", "sleep 300", 300*time.Millisecond),
-		shell("c", "sleep 300", 300*time.Millisecond), fakeServer("good", nil),
+		shell("a", "sleep 300", timeout), shell("b", "sleep 300", timeout),
+		shell("c", "sleep 300", timeout), fakeServer("good", nil),
 	})
 	took := time.Since(began)
 	t.Logf("Connect took %v", took)
-	if took > 3*time.Second { // three timeouts in a row would be 0.9 s plus stopping each (2 s)
+	if took > 3*timeout { // three timeouts in a row, plus stopping each
 		t.Errorf("Connect took %v", took)
 	}
 	for _, st := range sts[:3] {
-		if st.Err == nil || !strings.HasPrefix(st.Err.Error(), "no answer to initialize within 300ms") {
+		if st.Err == nil || !strings.HasPrefix(st.Err.Error(), "no answer to initialize within "+timeout.String()) {
 			t.Errorf("%s: %v", st.Server, st.Err)
 		}
 	}
@@ -432,7 +435,7 @@ func TestCloseDoesNotStall(t *testing.T) {
 	r.Close()
 	took := time.Since(began)
 	t.Logf("Close took %v", took)
-	if took > 4*time.Second { // 0.5 s, and the machine may be busy; mcp-go alone waits 5 s
+	if took > min(testenv.Within(time.Second), 4*time.Second) { // 0.5 s; mcp-go alone waits 5 s
 		t.Errorf("Close took %v", took)
 	}
 }
@@ -453,7 +456,7 @@ func TestSSETooLarge(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("got:  %v\nwant: %s", err, want)
 	}
-	if time.Since(began) > 10*time.Second {
+	if time.Since(began) > testenv.Within(2*time.Second) { // the entry's timeout is 30 s
 		t.Errorf("took %v", time.Since(began))
 	}
 	if got := mustCall(t, r, "remote", "echo", `{"text":"small"}`); got != `"small"` {

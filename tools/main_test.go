@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 func serveFake() {
 	if f := os.Getenv("FAKE_REFUSE"); f != "" {
 		if _, err := os.Stat(f); err == nil {
+			appendLine(f, "refused")
 			fmt.Fprintln(os.Stderr, "refusing to start on purpose")
 			os.Exit(1)
 		}
@@ -202,4 +203,15 @@ func loadCorpus(t testing.TB, name string) []Tool {
 		}
 	}
 	return out
+}
+
+// appendLine adds line to the file at path, so that a test can count how
+// often the fake upstream refused to start.
+func appendLine(path, line string) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, line)
 }
