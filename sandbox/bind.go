@@ -32,7 +32,7 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 		args, jsErr := x.encodeArgs(name, call.Argument(0))
 		if jsErr == nil && int(x.started.Load()) >= x.opts.MaxToolCalls {
 			msg := fmt.Sprintf("%s: too many tool calls: the limit is %d per execution", name, x.opts.MaxToolCalls)
-			jsErr = x.newError("RangeError", msg)
+			jsErr = x.newError(NameRange, msg)
 		}
 		if jsErr != nil {
 			must(reject(jsErr))
@@ -69,7 +69,7 @@ func (x *execution) encodeArgs(name string, v goja.Value) (json.RawMessage, *goj
 	if d := x.errorFromValue(ex.Value()); d.Message != "" {
 		msg = d.Message
 	}
-	return nil, x.newError("TypeError", name+": "+msg)
+	return nil, x.newError(NameType, name+": "+msg)
 }
 
 // callSite is the innermost frame of the model's code calling a binding.
@@ -91,7 +91,7 @@ func (x *execution) safeCall(ctx context.Context, id, name string, args json.Raw
 	defer func() {
 		if r := recover(); r != nil {
 			// The panic value stays on this side: it may hold anything.
-			res, err = nil, &namedError{name: NameInternal, msg: fmt.Sprintf("internal error in %s: the tool crashed", name)}
+			res, err = nil, NewError(NameInternal, fmt.Sprintf("internal error in %s: the tool crashed", name))
 		}
 	}()
 	return x.caller.Call(ctx, id, args)
@@ -112,7 +112,7 @@ func (x *execution) settleCall(name string, at frame, res json.RawMessage, err e
 		return resolve(goja.Undefined())
 	}
 	if msg := jsonFits(x, res); msg != "" {
-		return reject(x.callError(at, &namedError{name: "RangeError", msg: name + ": the result is too large for the sandbox: " + msg}))
+		return reject(x.callError(at, NewError(NameRange, name+": the result is too large for the sandbox: "+msg)))
 	}
 	v, perr := x.parseResult(res)
 	if perr != nil {
@@ -120,14 +120,14 @@ func (x *execution) settleCall(name string, at frame, res json.RawMessage, err e
 		if !errors.As(perr, &ex) {
 			return perr
 		}
-		return reject(x.callError(at, &namedError{name: NameInternal, msg: name + ": the tool returned invalid JSON"}))
+		return reject(x.callError(at, NewError(NameInternal, name+": the tool returned invalid JSON")))
 	}
 	return resolve(v)
 }
 
 // callError makes a JS error of err, remembering where the call was made.
 func (x *execution) callError(at frame, err error) *goja.Object {
-	name := "Error"
+	name := NameError
 	var named interface{ ErrorName() string }
 	if errors.As(err, &named) && named.ErrorName() != "" {
 		name = named.ErrorName()
@@ -164,7 +164,7 @@ func cutMessage(s string) string {
 func (x *execution) newError(name, msg string) *goja.Object {
 	ctor, builtin := x.ctors[name]
 	if !builtin {
-		ctor = x.ctors["Error"]
+		ctor = x.ctors[NameError]
 	}
 	obj, err := x.rt.New(ctor, x.rt.ToValue(msg))
 	must(err)
@@ -173,9 +173,3 @@ func (x *execution) newError(name, msg string) *goja.Object {
 	}
 	return obj
 }
-
-// namedError is an error with a JS name, as Caller errors may be.
-type namedError struct{ name, msg string }
-
-func (e *namedError) Error() string     { return e.msg }
-func (e *namedError) ErrorName() string { return e.name }

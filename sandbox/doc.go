@@ -184,7 +184,9 @@
 //     (via errors.As) an ErrorName() string method, the call rejects with an
 //     Error of that name (a real TypeError or RangeError for those names;
 //     otherwise an Error whose name is set, e.g. "ToolError") and message
-//     err.Error(); any other error is a plain Error.
+//     err.Error(); any other error is a plain Error. NewError makes such an
+//     error from a name and a message; the Name constants are the names the
+//     project raises.
 //   - RangeError: too many tool calls; stack overflow; a guarded built-in,
 //     tool result, result or argument too large; a regexp match timeout.
 //   - MemoryLimitError: the watchdog stopped the run (see Memory), or the

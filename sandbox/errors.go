@@ -38,15 +38,53 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Names of the errors the sandbox itself raises (Error.Name), exported so
-// that the process layer and the server, which raise them too (a worker
-// killed at its deadline, a run cancelled at shutdown), use the same names.
+// Names of the JS errors the project raises (Error.Name, and the name of a
+// Caller error, see NamedError). Exported so that every package raising one
+// (the process layer, the server, the tools, egress) spells it the same way,
+// and so that code classifying errors by name can find who raises each.
 const (
+	// The sandbox's own: the run was stopped, or something broke outside the script.
 	NameInternal    = "InternalError"    // a bug or panic outside the script
-	NameTimeout     = "TimeoutError"     // Options.Timeout passed, or ctx's deadline
+	NameTimeout     = "TimeoutError"     // Options.Timeout passed, ctx's deadline, or a fetch's timeout
 	NameCancelled   = "CancelledError"   // ctx was cancelled
 	NameMemoryLimit = "MemoryLimitError" // Options.MemoryLimit exceeded, or no memory to admit the run
+
+	// JavaScript's built-in errors, raised as a script raises them: an
+	// instance of the built-in constructor of that name.
+	NameError     = "Error"          // a plain error, and a Caller error without a name
+	NameType      = "TypeError"      // a value of the wrong shape: arguments, a refused fetch
+	NameRange     = "RangeError"     // a limit: tool calls, sizes, timers, stack depth
+	NameSyntax    = "SyntaxError"    // code that does not compile, a bad RegExp
+	NameReference = "ReferenceError" // a name that is not defined: a binding, a snippet
+
+	// The project's own names for a failed tool call (an Error whose name is set).
+	NameTool     = "ToolError"     // the tool marked its result isError
+	NameUpstream = "UpstreamError" // the upstream server could not make the call
+	NameStore    = "StoreError"    // a built-in tool's database failed
+	NameHTTP     = "HttpError"     // an OpenAPI operation answered with an error status
+	NameApproval = "ApprovalError" // the user declined a call, or could not be asked
+	NameReplay   = "ReplayError"   // a resumed run took another path than its journal
+	NameBusy     = "BusyError"     // admission turned the execution or snippet away
 )
+
+// NamedError is an error with a JS name: a Caller returns one to have the
+// call reject with an error of that name (see "Errors" in the package doc).
+// Types that carry more than a name and a message implement ErrorName
+// themselves.
+type NamedError struct {
+	Name    string // one of the Name constants, or any other name
+	Message string // the JS error's message, as written
+}
+
+// NewError returns an error the sandbox throws into the script as a JS error
+// named name (a built-in one for the built-in names) with message msg.
+func NewError(name, msg string) error { return &NamedError{Name: name, Message: msg} }
+
+// Error returns the message alone: the name is the script's to see.
+func (e *NamedError) Error() string { return e.Message }
+
+// ErrorName is the name of the JS error the sandbox throws.
+func (e *NamedError) ErrorName() string { return e.Name }
 
 func internalError(r any) *Error {
 	return &Error{Name: NameInternal, Message: fmt.Sprintf("internal error: %v", r)}
