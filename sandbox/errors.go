@@ -202,7 +202,7 @@ func (x *execution) errorFromGo(err error) *Error {
 		e = x.stopReason()
 		e.locate(x.script.framesFromGo(intr.Stack()))
 	case errors.As(err, &so):
-		e = &Error{Name: "RangeError", Message: "Maximum call stack size exceeded"}
+		e = &Error{Name: NameRange, Message: "Maximum call stack size exceeded"}
 		e.locate(x.script.framesFromGo(so.Stack()))
 	case errors.As(err, &ex):
 		e = x.errorFromValue(ex.Value())
@@ -264,14 +264,14 @@ func (x *execution) suggest(e *Error) {
 	var want string
 	var names []string
 	switch m := noMember.FindStringSubmatch(e.Message); {
-	case e.Name == "TypeError" && m != nil:
+	case e.Name == NameType && m != nil:
 		want = m[1]
 		for _, b := range x.opts.Bindings {
 			names = append(names, b.Method)
 		}
 	default:
 		m = notDefined.FindStringSubmatch(e.Message)
-		if e.Name != "ReferenceError" || m == nil {
+		if e.Name != NameReference || m == nil {
 			return
 		}
 		want = m[1]
@@ -284,8 +284,8 @@ func (x *execution) suggest(e *Error) {
 		for _, b := range x.opts.Bindings {
 			p := b.Object
 			switch {
-			case e.Name == "ReferenceError" && b.Object == n:
-			case e.Name == "TypeError" && b.Method == n:
+			case e.Name == NameReference && b.Object == n:
+			case e.Name == NameType && b.Method == n:
 				p += "." + b.Method
 			default:
 				continue

@@ -86,7 +86,7 @@ func (x *execution) installGuards() error {
 // several executions doing it at once took the process past 3 GB before the
 // watchdog could run.
 func (x *execution) stringTooLong(length int) goja.Value {
-	return x.newError("RangeError", fmt.Sprintf("string concatenation: the result would be %d characters; "+
+	return x.newError(NameRange, fmt.Sprintf("string concatenation: the result would be %d characters; "+
 		"the limit is %d (a quarter of the memory limit): work on less data at a time", length, x.limits.maxString))
 }
 
@@ -227,7 +227,7 @@ func (x *execution) wrapArrayMethod(proto *goja.Object, name string) {
 
 // throwRange throws a RangeError "label: msg".
 func (x *execution) throwRange(label, format string, args ...any) {
-	panic(x.newError("RangeError", label+": "+fmt.Sprintf(format, args...)))
+	panic(x.newError(NameRange, label+": "+fmt.Sprintf(format, args...)))
 }
 
 // thisString converts this to a string once and returns its length. null
@@ -568,7 +568,7 @@ func jsonFits[T ~string | ~[]byte](x *execution, text T) string {
 func checkCompile(x *execution, label string, call *goja.FunctionCall) {
 	if p, ok := argString(call, 0); ok {
 		if err := x.patternFits(p.String()); err != "" {
-			panic(x.newError("SyntaxError", label+": "+err))
+			panic(x.newError(NameSyntax, label+": "+err))
 		}
 	}
 }
@@ -625,7 +625,7 @@ func (x *execution) checkCode(call goja.FunctionCall) goja.Value {
 		if err.Line > 0 {
 			msg += fmt.Sprintf(" (line %d of the code given to eval or Function)", err.Line)
 		}
-		panic(x.newError("SyntaxError", msg))
+		panic(x.newError(NameSyntax, msg))
 	}
 	return goja.Undefined()
 }
@@ -633,7 +633,7 @@ func (x *execution) checkCode(call goja.FunctionCall) goja.Value {
 func (x *execution) checkPattern(call goja.FunctionCall) goja.Value {
 	x.checkRunning()
 	if err := x.patternFits(call.Argument(0).String()); err != "" {
-		panic(x.newError("SyntaxError", "RegExp: "+err))
+		panic(x.newError(NameSyntax, "RegExp: "+err))
 	}
 	return goja.Undefined()
 }

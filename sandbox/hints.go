@@ -26,11 +26,11 @@ var (
 // was undefined, the namespaces that exist (after suggest's nearest name).
 func (x *execution) hint(e *Error) {
 	switch {
-	case e.Name == "TypeError" && cannotRead.MatchString(e.Message):
+	case e.Name == NameType && cannotRead.MatchString(e.Message):
 		if r := x.script.receiver(e.Line, e.Column, cannotRead.FindStringSubmatch(e.Message)[1]); r != "" {
 			e.Message += ": " + r + " is undefined or null"
 		}
-	case e.Name == "ReferenceError" && notDefinedAt.MatchString(e.Message):
+	case e.Name == NameReference && notDefinedAt.MatchString(e.Message):
 		if ns := x.namespaces(); len(ns) > 0 {
 			e.Message += sentence(e.Message, "the namespaces are "+listed(ns, "codemode.search(query) finds tools"))
 		}
@@ -41,7 +41,7 @@ func (x *execution) hint(e *Error) {
 // of its tools and the list of them; it reports whether it did: whether
 // the error is of that kind, with a namespace as the receiver.
 func (x *execution) hintTools(e *Error) bool {
-	if e.Name != "TypeError" || !noMember.MatchString(e.Message) {
+	if e.Name != NameType || !noMember.MatchString(e.Message) {
 		return false
 	}
 	m := noMember.FindStringSubmatch(e.Message)

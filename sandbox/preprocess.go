@@ -226,7 +226,7 @@ func (s *script) transformModule(body string) (string, *Error, bool) {
 // esbuildError reports an esbuild message as a SyntaxError at the model's
 // line and column (esbuild columns are bytes; ours count characters).
 func (s *script) esbuildError(m api.Message) *Error {
-	e := &Error{Name: "SyntaxError", Message: m.Text}
+	e := &Error{Name: NameSyntax, Message: m.Text}
 	if loc := m.Location; loc != nil {
 		col := loc.Column
 		if col > len(loc.LineText) {
@@ -253,7 +253,7 @@ func (s *script) dynamicImport(body string) *Error {
 	at := m[2]
 	line := 1 + strings.Count(body[:at], "\n")
 	col := utf8.RuneCountInString(body[strings.LastIndexByte(body[:at], '\n')+1 : at])
-	e := &Error{Name: "SyntaxError", Message: "dynamic import() is not supported; import the file statically at the top " +
+	e := &Error{Name: NameSyntax, Message: "dynamic import() is not supported; import the file statically at the top " +
 		"of the code, e.g. import * as util from \"./lib/util.ts\""}
 	e.Line, e.Column = line+s.skipped, col+1
 	return e
@@ -262,7 +262,7 @@ func (s *script) dynamicImport(body string) *Error {
 // goSyntaxError reports what goja's parser or compiler refused after esbuild
 // accepted the code (for example a RegExp flag goja does not support).
 func (s *script) goSyntaxError(err error) *Error {
-	e := &Error{Name: "SyntaxError", Message: err.Error()}
+	e := &Error{Name: NameSyntax, Message: err.Error()}
 	var ce *goja.CompilerSyntaxError
 	if errors.As(err, &ce) {
 		e.Message = ce.Message

@@ -65,10 +65,10 @@ func SourceProblem(src string) (problem string, line int) {
 func checkSource(src string, maxBytes int) *Error {
 	if len(src) > maxBytes {
 		msg := fmt.Sprintf("the code is %d bytes; the limit is %d bytes", len(src), maxBytes)
-		return &Error{Name: "SyntaxError", Message: msg}
+		return &Error{Name: NameSyntax, Message: msg}
 	}
 	if problem, line := SourceProblem(src); problem != "" {
-		return &Error{Name: "SyntaxError", Message: "the code " + problem, Line: line}
+		return &Error{Name: NameSyntax, Message: "the code " + problem, Line: line}
 	}
 	return nil
 }

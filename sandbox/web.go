@@ -57,7 +57,7 @@ func (x *execution) webText(label string, v goja.Value) goja.String {
 		panic(x.rt.NewTypeError(label + ": not a string"))
 	}
 	if n, limit := s.Length(), x.webLimit(); n > limit {
-		x.throw("RangeError", fmt.Sprintf("%s: the input is %d long; the limit is %d (a sixteenth of memory_limit_mb): work in parts", label, n, limit))
+		x.throw(NameRange, fmt.Sprintf("%s: the input is %d long; the limit is %d (a sixteenth of memory_limit_mb): work in parts", label, n, limit))
 	}
 	return s
 }
@@ -126,7 +126,7 @@ func (x *execution) encodeUTF8(call goja.FunctionCall) goja.Value {
 	b := make([]byte, 0, s.Length())
 	eachRune(s, func(r rune) {
 		if b = utf8.AppendRune(b, r); len(b) > limit {
-			x.throw("RangeError", fmt.Sprintf("TextEncoder.encode: the result is over %d bytes, the limit (a sixteenth of memory_limit_mb): work in parts", limit))
+			x.throw(NameRange, fmt.Sprintf("TextEncoder.encode: the result is over %d bytes, the limit (a sixteenth of memory_limit_mb): work in parts", limit))
 		}
 	})
 	buf := x.rt.NewArrayBuffer(b)
@@ -140,13 +140,13 @@ func (x *execution) decodeUTF8(call goja.FunctionCall) goja.Value {
 	b := bufferBytes(call.Argument(0))
 	fatal, ignoreBOM := call.Argument(1).ToBoolean(), call.Argument(2).ToBoolean()
 	if limit := x.webLimit(); len(b) > limit {
-		x.throw("RangeError", fmt.Sprintf("TextDecoder.decode: the input is %d long; the limit is %d (a sixteenth of memory_limit_mb): work in parts", len(b), limit))
+		x.throw(NameRange, fmt.Sprintf("TextDecoder.decode: the input is %d long; the limit is %d (a sixteenth of memory_limit_mb): work in parts", len(b), limit))
 	}
 	if !ignoreBOM {
 		b = []byte(strings.TrimPrefix(string(b), "\ufeff"))
 	}
 	if fatal && !utf8.Valid(b) {
-		panic(x.newError("TypeError", "TextDecoder.decode: the data is not valid UTF-8"))
+		panic(x.newError(NameType, "TextDecoder.decode: the data is not valid UTF-8"))
 	}
 	return x.rt.ToValue(strings.ToValidUTF8(string(b), "\ufffd"))
 }
