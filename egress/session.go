@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // Session is the network state of one execution: how many requests it
@@ -105,7 +107,7 @@ func (c *Client) scrub(err error) error {
 	}
 	e, ok := err.(*Error)
 	if !ok {
-		e = &Error{Name: "TypeError", Msg: err.Error()}
+		e = &Error{Name: sandbox.NameType, Msg: err.Error()}
 	}
 	return &Error{Name: e.Name, Msg: c.red.string(e.Msg)}
 }
