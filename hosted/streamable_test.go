@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // summary is "progress MESSAGE" or "response ID" for each message.
@@ -204,7 +205,7 @@ func TestBusy(t *testing.T) {
 	if !strings.HasPrefix(text, "BusyError: the server is busy: 2 executions are already running") {
 		t.Errorf("third: %q", text)
 	}
-	if d := time.Since(start); d > 250*time.Millisecond {
+	if d := time.Since(start); d > testenv.Within(250*time.Millisecond) {
 		t.Errorf("turning away took %v; it must not wait for a slot", d)
 	}
 	<-done

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -41,7 +42,7 @@ func TestExecuteAwaitsConnecting(t *testing.T) {
 	reg.Start([]config.Server{{Name: "slow", Type: config.Stdio, Command: "sh", Args: []string{"-c", "sleep 300"}, Timeout: time.Minute}})
 	srv := New(reg, Options{Limits: config.Codemode{Timeout: 300 * time.Millisecond}})
 	began := time.Now()
-	if res := srv.Execute(context.Background(), `return 1 + 1`); res.Err != nil || string(res.Value) != "2" || time.Since(began) > 250*time.Millisecond {
+	if res := srv.Execute(context.Background(), `return 1 + 1`); res.Err != nil || string(res.Value) != "2" || time.Since(began) > testenv.Within(250*time.Millisecond) {
 		t.Errorf("code naming no upstream: %s %v after %v", res.Value, res.Err, time.Since(began))
 	}
 	res := srv.Execute(context.Background(), `return await slow.anything()`)

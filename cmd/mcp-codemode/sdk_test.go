@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // TestSDKEndToEnd drives the built binary with the official TypeScript SDK
@@ -110,7 +113,7 @@ return { names: graph.entities.map(e => e.name), echoed };`)
 		if e := r.StructuredContent.Error; !r.IsError || e == nil || e.Name != "TimeoutError" {
 			t.Fatalf("result = %s", r.text())
 		}
-		if d := time.Since(start); d > 10*time.Second {
+		if d := time.Since(start); d > 2*time.Second+testenv.Within(2*time.Second) {
 			t.Errorf("timeout of 2s took %v", d)
 		}
 		if r := c.execute(t, "return 40 + 2"); r.IsError || compact(t, r.StructuredContent.Result) != "42" {
@@ -145,7 +148,8 @@ return { names: graph.entities.map(e => e.name), echoed };`)
 	})
 
 	t.Run("calls on one connection run concurrently", func(t *testing.T) {
-		sleep := map[string]any{"name": "execute", "arguments": map[string]any{"code": "return await testup.sleep({ ms: 400 })"}}
+		ms := testenv.Within(100 * time.Millisecond) // 400 ms, more under -race
+		sleep := map[string]any{"name": "execute", "arguments": map[string]any{"code": fmt.Sprintf("return await testup.sleep({ ms: %d })", ms.Milliseconds())}}
 		start := time.Now()
 		var results []callResult
 		if err := json.Unmarshal(c.do(t, map[string]any{"op": "concurrent", "calls": []any{sleep, sleep, sleep}}), &results); err != nil {
@@ -156,8 +160,8 @@ return { names: graph.entities.map(e => e.name), echoed };`)
 				t.Fatalf("sleep: %s", r.text())
 			}
 		}
-		if d := time.Since(start); d >= 1200*time.Millisecond {
-			t.Errorf("three 400 ms executions took %v: the server ran them one at a time", d)
+		if d := time.Since(start); d >= 3*ms {
+			t.Errorf("three %v executions took %v: the server ran them one at a time", ms, d)
 		}
 	})
 
