@@ -47,7 +47,7 @@ func (e *ArgumentError) Error() string {
 
 // ErrorName is the JS error name the sandbox throws: arguments of the wrong
 // shape are a TypeError in JavaScript.
-func (e *ArgumentError) ErrorName() string { return "TypeError" }
+func (e *ArgumentError) ErrorName() string { return sandbox.NameType }
 
 // ToolError is a result the tool itself marked isError. Its message is the
 // tool's text, unchanged but for redaction, as README "What the model sees" says: the model
@@ -61,7 +61,7 @@ type ToolError struct {
 func (e *ToolError) Error() string { return e.Message }
 
 // ErrorName is the JS error name the sandbox throws.
-func (e *ToolError) ErrorName() string { return "ToolError" }
+func (e *ToolError) ErrorName() string { return sandbox.NameTool }
 
 // UpstreamError means the call could not be made or finished: the server is
 // down, restarting, timed out, crashed or broke the protocol. Its message
@@ -86,7 +86,7 @@ func (e *UpstreamError) Error() string {
 func (e *UpstreamError) Unwrap() error { return e.Err }
 
 // ErrorName is the JS error name the sandbox throws.
-func (e *UpstreamError) ErrorName() string { return "UpstreamError" }
+func (e *UpstreamError) ErrorName() string { return sandbox.NameUpstream }
 
 // StoreError means a built-in tool's database failed: it is unreachable,
 // timed out or refused the credentials (the workspace on PostgreSQL while
@@ -106,7 +106,7 @@ func (e *StoreError) Error() string { return e.Msg }
 func (e *StoreError) Unwrap() error { return e.Err }
 
 // ErrorName is the JS error name the sandbox throws.
-func (e *StoreError) ErrorName() string { return "StoreError" }
+func (e *StoreError) ErrorName() string { return sandbox.NameStore }
 
 // UnknownToolError is returned by Call for an id the registry does not hold.
 // The sandbox only calls ids it was given, so this is a server fault (or a

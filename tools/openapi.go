@@ -21,6 +21,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/egress"
 	"github.com/mcp-codemode/mcp-codemode/openapi"
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // maxSpecBytes bounds a document fetched from a URL: GitHub's is 13 MB.
@@ -42,7 +43,7 @@ type HTTPError struct {
 func (e *HTTPError) Error() string { return e.Path + ": " + e.Msg }
 
 // ErrorName is the JS error name the sandbox throws.
-func (e *HTTPError) ErrorName() string { return "HttpError" }
+func (e *HTTPError) ErrorName() string { return sandbox.NameHTTP }
 
 // ErrorProps are the properties the script's HttpError has besides its
 // name and message: the response's status.
