@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // initialize20250326 opens a session of protocol version 2025-03-26, the
@@ -214,7 +215,7 @@ func TestSSEBatch(t *testing.T) {
 			if id, ok := m["id"].(float64); ok && m["method"] == nil {
 				answers[id] = m
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(testenv.Within(10 * time.Second)):
 			t.Fatalf("answers on the stream after 10 s: %v", answers)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -119,7 +120,7 @@ func TestGracefulShutdown(t *testing.T) {
 				if !strings.HasPrefix(text, tt.want) {
 					t.Errorf("the request in flight got %q, want %q", text, tt.want)
 				}
-			case <-time.After(10 * time.Second):
+			case <-time.After(testenv.Within(10 * time.Second)):
 				t.Fatal("the request in flight never finished")
 			}
 			if err := <-served; err != nil {

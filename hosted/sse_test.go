@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // sseClient speaks the SSE transport on the wire.
@@ -105,7 +106,7 @@ func (c *sseClient) until(id float64) []map[string]any {
 			if m["id"] == id && m["method"] == nil {
 				return out
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(testenv.Within(10 * time.Second)):
 			c.t.Fatalf("no response to %v in 10 s; got %v", id, summary(out))
 		}
 	}
@@ -135,7 +136,7 @@ func TestSSE(t *testing.T) {
 	select {
 	case at := <-f.cancelled:
 		t.Logf("tool call cancelled %v after notifications/cancelled was sent", at.Sub(sent))
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("not cancelled")
 	}
 	c.post(`{"jsonrpc":"2.0","id":51,"method":"ping"}`)
@@ -164,7 +165,7 @@ func TestSSEClientGone(t *testing.T) {
 	c.cancel()
 	select {
 	case <-f.cancelled:
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("the execution of a client that left was not cancelled")
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -83,7 +83,7 @@ func TestStreamableCancel(t *testing.T) {
 		if d > time.Second {
 			t.Errorf("the tool call was cancelled %v after the request; want well under 100 ms", d)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("the tool call was not cancelled")
 	}
 	select {
@@ -91,7 +91,7 @@ func TestStreamableCancel(t *testing.T) {
 		if len(ms) != 0 {
 			t.Errorf("the cancelled request got %v; want no response", summary(ms))
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("the cancelled request's POST did not end")
 	}
 	if n := f.h.opts.Server.Running(); n != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
 
@@ -70,7 +71,7 @@ func (w *wire) next() map[string]any {
 	select {
 	case m := <-w.out:
 		return m
-	case <-time.After(10 * time.Second):
+	case <-time.After(testenv.Within(10 * time.Second)):
 		w.t.Fatal("the server wrote nothing for 10 s")
 		return nil
 	}
@@ -160,7 +161,7 @@ func TestStdioCancel(t *testing.T) {
 	select {
 	case <-cancelled:
 		t.Logf("the tool call saw its cancellation %v after notifications/cancelled", time.Since(sent))
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("the tool call in flight was not cancelled")
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -262,7 +262,7 @@ func newRemote(t *testing.T, transport string) *remote {
 		case <-ctx.Done():
 			rm.cancelled <- struct{}{}
 			return nil, ctx.Err()
-		case <-time.After(20 * time.Second):
+		case <-time.After(testenv.Within(20 * time.Second)):
 			return mcp.NewToolResultText("not cancelled"), nil
 		}
 	})
@@ -321,7 +321,7 @@ func TestRemoteCancel(t *testing.T) {
 			select {
 			case <-rm.cancelled:
 				t.Logf("the upstream saw the cancellation %v after it", time.Since(sent))
-			case <-time.After(5 * time.Second):
+			case <-time.After(testenv.Within(5 * time.Second)):
 				t.Fatal("the upstream was not told the call was cancelled")
 			}
 			if err := <-errc; err == nil || !strings.Contains(err.Error(), "the call was cancelled") {
@@ -330,7 +330,7 @@ func TestRemoteCancel(t *testing.T) {
 			// Over HTTP the request's end cancels it in mcp-go's server;
 			// other servers (a legacy session of the TypeScript SDK's) go
 			// by the notification only.
-			for deadline := time.After(5 * time.Second); ; {
+			for deadline := time.After(testenv.Within(5 * time.Second)); ; {
 				select {
 				case m := <-rm.notes:
 					if m != "notifications/cancelled" {
@@ -367,7 +367,7 @@ func TestSSEDiesMidCall(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), `remote.block: upstream "remote" is not available: its SSE event stream ended (`) {
 			t.Errorf("call: %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Within(5 * time.Second)):
 		t.Fatal("the call in flight still waits 5 s after the stream ended")
 	}
 	if got := mustCall(t, r, "remote", "echo", `{"text":"back"}`); got != `"back"` {
@@ -484,7 +484,7 @@ func TestRemoteHung(t *testing.T) {
 			}
 			select {
 			case <-rm.cancelled:
-			case <-time.After(5 * time.Second):
+			case <-time.After(testenv.Within(5 * time.Second)):
 				t.Error("the upstream was not told the call was abandoned")
 			}
 

@@ -67,7 +67,7 @@ func TestOnChange(t *testing.T) {
 		if v != r.Version() {
 			t.Errorf("hook saw version %d, registry is at %d", v, r.Version())
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(testenv.Within(10 * time.Second)):
 		t.Fatal("OnChange hook not called")
 	}
 }

@@ -239,7 +239,7 @@ func (s *hostedServer) stop(t *testing.T) {
 	select {
 	case err := <-s.exited:
 		s.exited <- err
-	case <-time.After(15 * time.Second):
+	case <-time.After(testenv.Within(15 * time.Second)):
 		t.Fatal("the server did not stop on SIGTERM")
 	}
 }

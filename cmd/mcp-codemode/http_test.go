@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // hostedServer is the built binary serving --transport http or sse on a
@@ -59,7 +61,7 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-s.exited:
-		case <-time.After(15 * time.Second):
+		case <-time.After(testenv.Within(15 * time.Second)):
 			cmd.Process.Kill()
 		}
 		if t.Failed() {
@@ -69,7 +71,7 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 	select {
 	case a := <-addr:
 		s.base = "http://" + a
-	case <-time.After(60 * time.Second):
+	case <-time.After(testenv.Within(60 * time.Second)):
 		t.Fatalf("the server did not start:\n%s", s.stderr.String())
 	}
 	return s
@@ -304,7 +306,7 @@ func TestHostedSIGTERM(t *testing.T) {
 		if !strings.Contains(a, "Error: slept 1500") {
 			t.Errorf("the execution in flight answered %s", a)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(testenv.Within(20 * time.Second)):
 		t.Fatal("no answer")
 	}
 	select {
@@ -312,7 +314,7 @@ func TestHostedSIGTERM(t *testing.T) {
 		if err != nil {
 			t.Errorf("exit: %v", err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(testenv.Within(20 * time.Second)):
 		t.Fatal("the server did not exit")
 	}
 	var sawShutdown, sawExecute bool

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // TestStdioHygiene checks the rule Claude Desktop depends on: stdout carries
@@ -44,7 +46,7 @@ func TestStdioHygiene(t *testing.T) {
 	var seen []string
 	waitFor := func(id int) {
 		t.Helper()
-		timeout := time.After(30 * time.Second)
+		timeout := time.After(testenv.Within(30 * time.Second))
 		for {
 			select {
 			case l, ok := <-lines:

@@ -66,7 +66,7 @@ func TestInitializeDoesNotWait(t *testing.T) {
 		t.Fatal("no execute tool")
 		return ""
 	}
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(testenv.Within(30 * time.Second))
 	for !strings.Contains(describe(), "declare const testup") {
 		select {
 		case <-changed:
@@ -101,7 +101,7 @@ func TestSelfSpawnBinary(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(30 * time.Second):
+	case <-time.After(testenv.Within(30 * time.Second)):
 		cmd.Process.Kill()
 		t.Fatalf("check still runs after 30 s; stderr:\n%s", stderr.String())
 	}
