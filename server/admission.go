@@ -72,9 +72,6 @@ func (a *admission) subjectCap(subject string) int {
 	return min(a.perSubject, max(a.memory.slots/2, 1))
 }
 
-// nameBusy is the error name of an execution turned away by admission.
-const nameBusy = "BusyError"
-
 // Keys of the caps admission applies, as the errors name them.
 const (
 	keyMax        = "codemode.max_concurrent"
@@ -89,7 +86,7 @@ func (a *admission) admit(ctx context.Context) (context.Context, func(), *sandbo
 	subject := tools.Subject(ctx)
 	release, over := a.take(sessionKey(ctx), subject)
 	if over != "" {
-		return ctx, nil, &sandbox.Error{Name: nameBusy, Message: a.busyExecution(over, subject)}
+		return ctx, nil, &sandbox.Error{Name: sandbox.NameBusy, Message: a.busyExecution(over, subject)}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	a.mu.Lock()
@@ -110,7 +107,7 @@ func (a *admission) admitSnippet(ctx context.Context, name string) (func(), erro
 	subject := tools.Subject(ctx)
 	release, over := a.take(sessionKey(ctx), subject)
 	if over != "" {
-		return nil, &namedError{name: nameBusy, msg: a.busySnippet(name, over, subject)}
+		return nil, sandbox.NewError(sandbox.NameBusy, a.busySnippet(name, over, subject))
 	}
 	return release, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
@@ -232,7 +233,7 @@ func approvalRequest(e tools.Entry, args json.RawMessage, setting, via string) m
 }
 
 func approvalError(format string, args ...any) error {
-	return &namedError{name: "ApprovalError", msg: fmt.Sprintf(format, args...)}
+	return sandbox.NewError(sandbox.NameApproval, fmt.Sprintf(format, args...))
 }
 
 // errNotAsked is returned by Conn.RequestElicitation when the client never

@@ -39,11 +39,11 @@ func Outcome(res sandbox.Result) string {
 		return "cancelled"
 	case sandbox.NameMemoryLimit:
 		return "memory_limit"
-	case nameBusy:
+	case sandbox.NameBusy:
 		return "busy"
 	case sandbox.NameInternal:
 		return "internal"
-	case "RangeError":
+	case sandbox.NameRange:
 		if strings.Contains(strings.ToLower(res.Err.Message), "memory") {
 			return "memory_limit"
 		}

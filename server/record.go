@@ -132,9 +132,9 @@ func errorName(err error) string {
 	}
 	var te *tools.ToolError
 	if errors.As(err, &te) {
-		return "ToolError"
+		return sandbox.NameTool
 	}
-	return "Error"
+	return sandbox.NameError
 }
 
 // beginRun starts the record and the span of an execution.

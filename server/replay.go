@@ -114,7 +114,7 @@ type entry struct {
 
 // replayedError is a journalled call's error, given again.
 type replayedError struct {
-	namedError
+	sandbox.NamedError
 	props map[string]any
 }
 
@@ -237,7 +237,7 @@ func (d *durable) call(ctx context.Context, key, tool string, args json.RawMessa
 			approved.Store(tool, true) // as when the user first allowed it
 		}
 		if e.ErrName != "" || e.ErrMsg != "" {
-			return nil, &replayedError{namedError{name: e.ErrName, msg: e.ErrMsg}, e.ErrProps}
+			return nil, &replayedError{sandbox.NamedError{Name: e.ErrName, Message: e.ErrMsg}, e.ErrProps}
 		}
 		return e.Result, nil
 	}
@@ -304,7 +304,7 @@ func (d *durable) record(key, tool, argsDigest string, out json.RawMessage, err 
 			e.ErrName = named.ErrorName()
 		}
 		if e.ErrName == "" {
-			e.ErrName = "Error"
+			e.ErrName = sandbox.NameError
 		}
 		var props interface{ ErrorProps() map[string]any }
 		if errors.As(err, &props) {
@@ -329,10 +329,10 @@ func (d *durable) diverge(key string, e *entry, tool string) error {
 	if e.Tool == tool {
 		what = "other arguments"
 	}
-	err := &namedError{name: "ReplayError", msg: fmt.Sprintf(
+	err := sandbox.NewError(sandbox.NameReplay, fmt.Sprintf(
 		"the script took another path when it ran again after the approval: its call %s was %s before, and now is %s with %s; "+
 			"code that resumes after an approval must make the same calls in the same order (it may use Math.random and Date.now, which are replayed)",
-		key, e.Tool, tool, what)}
+		key, e.Tool, tool, what))
 	d.mu.Lock()
 	if d.diverged == nil {
 		d.diverged = err
@@ -404,7 +404,7 @@ func (d *durable) settle(res sandbox.Result) sandbox.Result {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.diverged != nil {
-		res.Value, res.Err = nil, &sandbox.Error{Name: "ReplayError", Message: d.diverged.Error()}
+		res.Value, res.Err = nil, &sandbox.Error{Name: sandbox.NameReplay, Message: d.diverged.Error()}
 	}
 	return res
 }
