@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mcp-codemode/mcp-codemode/search"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
@@ -18,7 +19,7 @@ type snapshot struct {
 	namespaces []typegen.Namespace
 
 	indexOnce sync.Once
-	index     *searchIndex
+	index     *search.Index
 }
 
 // binding joins what the model sees to what runs.
