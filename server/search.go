@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -163,13 +164,19 @@ func (s *Server) helperDescribe(ctx context.Context, c *caller, args json.RawMes
 	return json.Marshal(s.declare(ctx, found, typegen.Options{MaxDescription: wholeDescription}))
 }
 
+// firstLine is a description's first line, cut to at most 160 bytes on a
+// character's boundary.
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\n"); i >= 0 {
 		s = s[:i]
 	}
 	if len(s) > 160 {
-		s = s[:157] + "..."
+		cut := 157
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
 	return s
 }
