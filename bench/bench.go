@@ -100,9 +100,15 @@ type Results struct {
 	Scale  *Scale `json:"scale,omitempty"` // how cost grows with tools and namespaces
 	// ResultSizes is how the cost of a call grows with its result's size.
 	ResultSizes []ResultPoint `json:"result_sizes,omitempty"`
-	Typegen     Alloc         `json:"typegen_1000"`
-	TypegenN    int           `json:"typegen_tools"`
-	TypegenOut  int           `json:"typegen_bytes"`
+	// Workspace is how the workspace's cost grows with what it holds.
+	Workspace *WorkspaceFigures `json:"workspace,omitempty"`
+	// UTCP is the UTCP code-mode peer, end to end, from the same rounds;
+	// UTCPMissing says why it is not, when it is not.
+	UTCP        *UTCPFigures `json:"peer_utcp,omitempty"`
+	UTCPMissing string       `json:"peer_utcp_missing,omitempty"`
+	Typegen     Alloc        `json:"typegen_1000"`
+	TypegenN    int          `json:"typegen_tools"`
+	TypegenOut  int          `json:"typegen_bytes"`
 }
 
 // Fan is Promise.all of N calls to the upstream's 50 ms sleep, one execute
@@ -133,7 +139,8 @@ func Run(e Env, o Options) (*Results, error) {
 	return run(e, o, func(r *runner) []step {
 		return []step{
 			{"setup", r.setup}, {"rounds", r.rounds}, {"fan-out", r.fanOut}, {"memory", r.memory},
-			{"http", r.http}, {"typegen", r.typegen}, {"scale", r.scale},
+			{"http", r.http}, {"typegen", r.typegen}, {"scale", r.scale}, {"results", r.results},
+			{"workspace", r.workspace},
 		}
 	})
 }

@@ -55,8 +55,12 @@ type driver struct {
 
 // startDriver runs bench/node/SCRIPT with the node modules and args.
 func (e Env) startDriver(script string, args ...string) (*driver, error) {
-	argv := append([]string{filepath.Join(e.Root, "bench", "node", script), e.NodeModules()}, args...)
-	cmd := exec.Command(e.Node(), argv...)
+	return startNode(e.Node(), filepath.Join(e.Root, "bench", "node", script), append([]string{e.NodeModules()}, args...)...)
+}
+
+// startNode runs the driver script with node and args.
+func startNode(node, script string, args ...string) (*driver, error) {
+	cmd := exec.Command(node, append([]string{script}, args...)...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -19,12 +19,16 @@ func (r *Results) Targets() []Target {
 	http64, in64 := r.httpAt(64, "process"), r.httpAt(64, "inprocess")
 	fan100 := r.fanAt(100)
 	spareJS, setUpJS := r.ColdStartSpareJS, r.ColdStartJS.Latency
-	var scale []Target
+	var curves []Target
 	if r.Scale != nil {
-		scale = r.Scale.Targets()
+		curves = r.Scale.Targets()
 	}
-	return append([]Target{
-		{"execute round trip over stdio, trivial, back to back (p50)", "≤ 1.5 ms", msf(r.StdioTrivial.P50), r.StdioTrivial.P50 <= 1.5},
+	if r.Workspace != nil {
+		curves = append(curves, r.Workspace.Targets()...)
+	}
+	curves = append(curves, r.ResultTargets()...)
+	return append(append([]Target{
+		{"execute round trip over stdio, trivial, back to back (p50)", "≤ 0.5 ms", msf(r.StdioTrivial.P50), r.StdioTrivial.N > 0 && r.StdioTrivial.P50 <= 0.5},
 		{"execute round trip over stdio, trivial, 5 ms apart (p50)", "≤ 1.5 ms", msf(r.StdioTrivialApart.P50), r.StdioTrivialApart.P50 <= 1.5},
 		{"cold start, plain JS, from a spare (p50)", "≤ 0.5 ms", msf(spareJS.P50), spareJS.P50 <= 0.5},
 		{"cold start, plain JS, setting its runtime up (p50)", "≤ 0.5 ms", msf(setUpJS.P50), setUpJS.P50 <= 0.5},
@@ -40,8 +44,36 @@ func (r *Results) Targets() []Target {
 		{"heap per idle execution", "≤ 1 MB", fmt.Sprintf("%.2f MB", float64(r.Memory.IdleHeapPerExecByte)/(1<<20)), r.Memory.IdleHeapPerExecByte <= 1<<20},
 		{"idle server RSS (stdio)", "≤ 30 MB", fmt.Sprintf("%.1f MB", r.Memory.IdleRSSMB), r.Memory.IdleRSSMB <= 30},
 		{"trivial executions/s over HTTP, 64 clients, no failure (default process isolation)", "≥ 2,000/s", fmt.Sprintf("%.0f/s, %d failures", http64.PerSecond, http64.Failures), http64.PerSecond >= 2000 && http64.Failures == 0 && http64.Clients > 0},
-		{"the same, isolation inprocess", "≥ 2,000/s", fmt.Sprintf("%.0f/s, %d failures", in64.PerSecond, in64.Failures), in64.PerSecond >= 2000 && in64.Failures == 0 && in64.Clients > 0},
-	}, scale...)
+		{"the same, isolation inprocess", "≥ 3,000/s", fmt.Sprintf("%.0f/s, %d failures", in64.PerSecond, in64.Failures), in64.PerSecond >= 3000 && in64.Failures == 0 && in64.Clients > 0},
+		r.workersTarget(http64, in64),
+	}, r.utcpTargets()...), curves...)
+}
+
+// workersTarget is issue 18's: worker processes at least 0.75× of in
+// process, 64 clients.
+func (r *Results) workersTarget(proc, in Throughput) Target {
+	got := 0.0
+	if in.PerSecond > 0 {
+		got = proc.PerSecond / in.PerSecond
+	}
+	return Target{"HTTP executions/s, 64 clients, worker processes vs in process", "≥ 0.75×", fmt.Sprintf("%.2f×", got), got >= 0.75}
+}
+
+// utcpTargets are issue 18's "≥ 10× the UTCP peer end to end": our
+// execute over stdio against its callToolChain, each script.
+func (r *Results) utcpTargets() []Target {
+	u := r.UTCP
+	if u == nil {
+		return []Target{{"vs the UTCP code-mode peer, end to end", "≥ 10×", "not measured: " + r.UTCPMissing, false}}
+	}
+	row := func(name string, ours, theirs Latency) Target {
+		v := ratio(ours, theirs)
+		return Target{name, "≥ 10×", times(v), v >= 10}
+	}
+	return []Target{
+		row("vs the UTCP code-mode peer, end to end, trivial script (stdio back to back vs callToolChain)", r.StdioTrivial, u.Trivial),
+		row("vs the UTCP code-mode peer, end to end, one upstream call", r.StdioUpstream, u.Call),
+	}
 }
 
 func (r *Results) httpAt(n int, isolation string) Throughput {
@@ -105,7 +137,35 @@ func (r *Results) Markdown(w io.Writer) {
 	if r.Scale != nil {
 		r.Scale.Markdown(w)
 	}
+	r.resultsTable(w)
+	if r.Workspace != nil {
+		fmt.Fprintln(w, "### Workspace: a write and a list as the files grow (side by side, interleaved rounds)")
+		fmt.Fprintln(w)
+		r.Workspace.Table(w)
+	}
 	r.targetTable(w)
+}
+
+// resultsTable is the result curve: execute over stdio against the SDK
+// client calling the same tool.
+func (r *Results) resultsTable(w io.Writer) {
+	if len(r.ResultSizes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### Results: a tool's result through execute as it grows, against the official SDK client in Node calling the same tool")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| result | execute over stdio (p50 / p99) | Node SDK client, the tool directly (p50 / p99) | execute / Node | server RSS growth |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, p := range r.ResultSizes {
+		node := msf(p.Node.P50) + " / " + msf(p.Node.P99)
+		if p.Refused != "" {
+			fmt.Fprintf(w, "| %s %s | refused: %s | %s | | |\n", p.Kind, sizeText(p.Bytes), strings.ReplaceAll(p.Refused, "|", "\\|"), node)
+			continue
+		}
+		fmt.Fprintf(w, "| %s %s | %s / %s | %s | %s | %.1f MB (%s the payload) |\n", p.Kind, sizeText(p.Bytes), msf(p.Execute.P50), msf(p.Execute.P99),
+			node, times(p.Execute.P50/p.Node.P50), p.RSSGrowthMB, times(p.RSSGrowthMB*(1<<20)/float64(p.Bytes)))
+	}
+	fmt.Fprintln(w)
 }
 
 func (r *Results) perExecution(w io.Writer) {
@@ -138,12 +198,34 @@ func (r *Results) endToEnd(w io.Writer) {
 	fmt.Fprintf(w, "| trivial script, back to back | %s | %s | %s |\n", msf(r.StdioTrivial.P50), msf(r.StdioTrivial.P99), times(ratio(r.StdioTrivial, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| trivial script, calls %d ms apart (a spare runtime is ready) | %s | %s | %s |\n", StdioGap.Milliseconds(),
 		msf(r.StdioTrivialApart.P50), msf(r.StdioTrivialApart.P99), times(ratio(r.StdioTrivialApart, r.NodeSubprocess)))
-	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99))
+	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | %s |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99), times(ratio(r.StdioUpstream, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| no execution: an MCP ping (the transport's floor), back to back | %s | %s | %s |\n", msf(r.StdioPing.P50), msf(r.StdioPing.P99), times(ratio(r.StdioPing, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| no execution: an MCP ping, %d ms apart (waking an idle client and server) | %s | %s | %s |\n", StdioGap.Milliseconds(),
 		msf(r.StdioPingApart.P50), msf(r.StdioPingApart.P99), times(ratio(r.StdioPingApart, r.NodeSubprocess)))
 	for _, f := range r.FanOut {
 		fmt.Fprintf(w, "| Promise.all of %d × sleep 50 ms | %s | %s | sequential would be %d ms |\n", f.N, msf(f.P50), msf(f.P99), 50*f.N)
+	}
+	fmt.Fprintln(w)
+	r.utcpTable(w)
+}
+
+// utcpTable compares execute over stdio with the UTCP peer's callToolChain.
+func (r *Results) utcpTable(w io.Writer) {
+	fmt.Fprintln(w, "### End to end against the UTCP code-mode peer (@utcp/code-mode, isolated-vm, same upstream over stdio)")
+	fmt.Fprintln(w)
+	u := r.UTCP
+	if u == nil {
+		fmt.Fprintf(w, "Not measured: %s\n\n", r.UTCPMissing)
+		return
+	}
+	fmt.Fprintf(w, "%d tools registered through UTCP's MCP call template; Node %s.\n\n", u.Tools, strings.TrimPrefix(u.Node, "v"))
+	fmt.Fprintln(w, "| script | mcp-codemode, execute over stdio (p50 / p99) | UTCP callToolChain (p50 / p99) | mcp-codemode is faster by |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	for _, c := range []struct {
+		name         string
+		ours, theirs Latency
+	}{{"trivial", r.StdioTrivial, u.Trivial}, {"one upstream call (echo)", r.StdioUpstream, u.Call}} {
+		fmt.Fprintf(w, "| %s | %s / %s | %s / %s | %s |\n", c.name, msf(c.ours.P50), msf(c.ours.P99), msf(c.theirs.P50), msf(c.theirs.P99), times(ratio(c.ours, c.theirs)))
 	}
 	fmt.Fprintln(w)
 }

@@ -19,6 +19,7 @@ type runner struct {
 	servers *Servers
 	peers   *driver // bench/node/peers.mjs
 	stdio   *driver // bench/node/stdio.mjs with the stdio server
+	utcp    *driver // bench/node/utcp.mjs, nil when it is not installed
 	pid     int     // of the stdio server
 	inproc  *server.Server
 }
@@ -44,6 +45,7 @@ func (r *runner) setup() (err error) {
 	if r.stdio, err = r.servers.stdio(r.servers.Config); err != nil {
 		return err
 	}
+	r.startUTCP()
 	var pid struct{ PID int }
 	if err := r.stdio.do(map[string]any{"op": "pid"}, &pid); err != nil {
 		return err
@@ -75,6 +77,7 @@ func (r *runner) setup() (err error) {
 type samples struct {
 	js, ts, spareJS, spareTS, defaultGC, floor, call, quickjs, vm, node []time.Duration
 	stdio, stdioApart, stdioCall, ping, pingApart                       []time.Duration
+	utcp, utcpCall                                                      []time.Duration
 	jsBytes, tsBytes                                                    uint64
 }
 
@@ -99,7 +102,40 @@ func (r *runner) rounds() error {
 	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
 	r.res.StdioTrivialApart = Summarize(s.stdioApart)
 	r.res.StdioPing, r.res.StdioPingApart = Summarize(s.ping), Summarize(s.pingApart)
+	if r.res.UTCP != nil {
+		r.res.UTCP.Trivial, r.res.UTCP.Call = Summarize(s.utcp), Summarize(s.utcpCall)
+	}
 	return nil
+}
+
+// startUTCP starts the UTCP peer, or notes why it cannot: the rest of the
+// run goes on without it.
+func (r *runner) startUTCP() {
+	d, f, err := r.Env.startUTCP(r.servers.Upstream)
+	if err != nil {
+		r.res.UTCPMissing = err.Error()
+		r.logf("without the UTCP peer: %v", err)
+		return
+	}
+	r.utcp, r.res.UTCP = d, f
+}
+
+// timeUTCPRound times the UTCP peer's two scripts n times each, right
+// after ours.
+func (r *runner) timeUTCPRound(n int, s *samples) error {
+	if r.utcp == nil {
+		return nil
+	}
+	if err := timeUTCP(r.utcp, UTCPTrivialJS, n, &s.utcp); err != nil {
+		return err
+	}
+	return timeUTCP(r.utcp, UTCPCallJS, n, &s.utcpCall)
+}
+
+// workspace measures the workspace curve (see MeasureWorkspace).
+func (r *runner) workspace() (err error) {
+	r.res.Workspace, err = MeasureWorkspace(r.o.Rounds, r.o.PerRound, r.o.Log)
+	return err
 }
 
 // round measures each contender n times (node subprocesses nodeN times).
@@ -134,7 +170,10 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		}
 		*p.ds = append(*p.ds, fromMS(d.Durations)...)
 	}
-	return r.timeStdio(UpstreamCallJS, n, &s.stdioCall)
+	if err := r.timeStdio(UpstreamCallJS, n, &s.stdioCall); err != nil {
+		return err
+	}
+	return r.timeUTCPRound(n, s)
 }
 
 func (r *runner) timeStdio(code string, n int, ds *[]time.Duration) error {
@@ -321,6 +360,9 @@ func (r *runner) close() {
 	}
 	if r.peers != nil {
 		r.peers.close()
+	}
+	if r.utcp != nil {
+		r.utcp.close()
 	}
 	if r.servers != nil {
 		r.servers.Close()
