@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
-	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 )
 
 // TestHostile runs the hostile corpus against sandbox.Run in this process:

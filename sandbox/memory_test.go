@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
-	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 )
 
 // TestConcurrentHogs runs hogs four at once in process, as a stdio server

@@ -13,8 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
-	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/workspace"

@@ -10,8 +10,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
-	"github.com/mcp-codemode/mcp-codemode/sandbox/hostile"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/workspace"
 )

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
 // encodings write the canary as an upstream echoing a credential might,
@@ -92,5 +94,5 @@ func secretError(_ context.Context, args json.RawMessage) (json.RawMessage, erro
 	if err != nil {
 		return nil, err
 	}
-	return nil, &namedError{name: "ToolError", msg: "denied for " + s}
+	return nil, sandbox.NewError(sandbox.NameTool, "denied for "+s)
 }

@@ -178,7 +178,7 @@ func load(path string) (*Case, error) {
 	if len(c.Files) > 0 && !c.ServerOnly {
 		return nil, fmt.Errorf("a file section needs layers: server (the workspace is the server's)")
 	}
-	if !c.timeoutSet && !contains(c.Want, "TimeoutError") {
+	if !c.timeoutSet && !contains(c.Want, sandbox.NameTimeout) {
 		c.Timeout = SlowTimeout
 	}
 	return c, nil
@@ -327,7 +327,7 @@ func PlantEnv() { os.Setenv("HOSTILE_CANARY", Canary) }
 var Tools = map[string]func(ctx context.Context, args json.RawMessage) (json.RawMessage, error){
 	"echo": func(_ context.Context, args json.RawMessage) (json.RawMessage, error) { return args, nil },
 	"fail": func(context.Context, json.RawMessage) (json.RawMessage, error) {
-		return nil, &namedError{name: "ToolError", msg: "tool failed"}
+		return nil, sandbox.NewError(sandbox.NameTool, "tool failed")
 	},
 	"leak": func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		return nil, &leakyError{secret: Canary, cause: fmt.Errorf("wrapped %s", "cause")}
@@ -383,11 +383,6 @@ func Caller() sandbox.Caller {
 		return f(ctx, args)
 	})
 }
-
-type namedError struct{ name, msg string }
-
-func (e *namedError) Error() string     { return e.msg }
-func (e *namedError) ErrorName() string { return e.name }
 
 // leakyError holds the canary where only Go reflection could find it.
 type leakyError struct {
