@@ -885,6 +885,13 @@ func (r *run) call(ctx context.Context, c callRequest) {
 	defer r.calls.Done()
 	defer r.callEnded()
 	res, err := r.safeCall(ctx, c)
+	if ctx.Err() != nil {
+		// The run is cancelled, and do tells the worker, whose sandbox then
+		// delivers no settlement; a reply sent now might reach it first,
+		// and a call that returned because of the cancellation (one held
+		// at an approval pause) would settle and report its progress.
+		return
+	}
 	if err == nil && len(res) > 0 && !json.Valid(res) {
 		err = &callError{Name: sandbox.NameInternal, Message: r.name(c.ID) + ": the tool returned invalid JSON"}
 	}

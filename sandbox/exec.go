@@ -82,7 +82,7 @@ func (x *execution) begin(ctx context.Context, s *script, caller Caller, opts Op
 	x.done = make(chan outcome, 1)
 	x.callCtx, x.cancel = context.WithCancel(ctx)
 	x.replay(opts.Replay)
-	x.loop.jobs, x.loop.stopped, x.loop.busy = make(chan func() error), x.stopped, &mem.busy
+	x.loop.begin(ctx, x.callCtx, &mem.busy)
 	opts.Memory.attach(mem, x.stop)
 	return x
 }

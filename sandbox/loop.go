@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -18,10 +19,19 @@ var (
 // loop is an execution's event loop. Binding goroutines and timers post
 // jobs; only the runtime goroutine runs them, so only it ever calls a
 // promise's resolve or reject.
+//
+// Once the run's context is done or the run is stopped, no job runs: a
+// call that returned because it saw the cancellation (one held at an
+// approval pause, say) would otherwise settle, report its progress and
+// run the script's continuation before the stop reaches the runtime. The
+// context's own Done is watched as well as the stop, since Run learns of
+// the cancellation on another goroutine (context.AfterFunc), a moment
+// after a call may have.
 type loop struct {
 	jobs    chan func() error // a job returns only uncatchable errors, or a timer callback's throw
-	stopped <-chan struct{}
-	busy    *atomic.Bool // false while waiting for a job (see Memory)
+	stopped <-chan struct{}   // Done of the context calls get: closed when the run is stopped, ends, or its context is done
+	ctxDone <-chan struct{}   // Done of the run's context, which calls may see before stopped closes
+	busy    *atomic.Bool      // false while waiting for a job (see Memory)
 
 	// runtime goroutine only:
 	pending   int // binding calls and timers in flight
@@ -69,17 +79,25 @@ type timer struct {
 	every time.Duration // of setInterval; 0 for setTimeout
 }
 
+// begin readies the loop for one run: ctx is the run's context, callCtx
+// the one calls get (see [loop]).
+func (l *loop) begin(ctx, callCtx context.Context, busy *atomic.Bool) {
+	l.jobs, l.stopped, l.ctxDone, l.busy = make(chan func() error), callCtx.Done(), ctx.Done(), busy
+}
+
 // post hands job to the runtime goroutine. It gives up when the run is over,
 // so a late binding goroutine never blocks.
 func (l *loop) post(job func() error) {
 	select {
 	case l.jobs <- job:
 	case <-l.stopped:
+	case <-l.ctxDone:
 	}
 }
 
 // wait runs jobs until p settles, the run is stopped, or nothing pending
-// could ever settle p.
+// could ever settle p. A job taken once the run is over is dropped (see
+// [loop]): the select may pick it when the stop is ready too.
 func (l *loop) wait(p *goja.Promise) error {
 	for p.State() == goja.PromiseStatePending {
 		if l.pending == 0 {
@@ -89,15 +107,33 @@ func (l *loop) wait(p *goja.Promise) error {
 		select {
 		case job := <-l.jobs:
 			l.busy.Store(true)
+			if l.over() {
+				return errStopped
+			}
 			if err := job(); err != nil {
 				return err
 			}
 		case <-l.stopped:
 			l.busy.Store(true)
 			return errStopped
+		case <-l.ctxDone:
+			l.busy.Store(true)
+			return errStopped
 		}
 	}
 	return nil
+}
+
+// over reports whether the run was stopped or its context is done.
+func (l *loop) over() bool {
+	select {
+	case <-l.stopped:
+		return true
+	case <-l.ctxDone:
+		return true
+	default:
+		return false
+	}
 }
 
 func (l *loop) stopTimers() {

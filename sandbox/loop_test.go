@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -252,6 +254,115 @@ func TestUnhandledRejections(t *testing.T) {
 		}
 		if diff := cmp.Diff(tt.logs, res.Logs); diff != "" {
 			t.Errorf("Run(%q) logs (-want +got):\n%s", tt.code, diff)
+		}
+	}
+}
+
+// TestNoSettlementAfterCancel: a call that returns because the run's
+// context was cancelled (one held at an approval pause returns so) is not
+// delivered: no progress is reported for it and the script's continuation
+// does not run. The context holds back its cancellation of everything
+// derived from it (Run's stop, the calls' context) until the test lets it
+// go, so the call's settlement reaches the loop before the stop does, as
+// it may when Run's context.AfterFunc goroutine is late; synctest.Wait
+// tells when the run has gone as far as it can.
+func TestNoSettlementAfterCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := newHeldContext()
+		calling := make(chan struct{})
+		caller := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
+			if id != "held" {
+				return json.RawMessage(`1`), nil
+			}
+			close(calling)
+			<-ctx.Done()
+			return json.RawMessage(`"settled"`), nil
+		})
+		var progress atomic.Int32
+		opts := Options{
+			Bindings: []Binding{{"t", "held", "held"}, {"t", "next", "next"}},
+			Timeout:  time.Hour,
+			Memory:   NewMemory(DefaultMemoryLimit),
+			OnCall:   func(int, int) { progress.Add(1) },
+		}
+		done := make(chan Result, 1)
+		go func() {
+			done <- Run(ctx, "const v = await t.held();\nconsole.log('after', v);\nawait t.next();\nreturn v", caller, opts)
+		}()
+		<-calling
+		ctx.cancel()
+		synctest.Wait() // the settlement was taken or dropped; the stop is held back
+		ctx.release()
+		res := <-done
+		time.Sleep(2 * sampleEvery) // the watchdog's next sample ends it (see bubbleRun)
+		if got, want := errText(res.Err), "CancelledError: execution cancelled"; got != want {
+			t.Errorf("error = %q (value %s); want %q", got, res.Value, want)
+		}
+		if len(res.Logs) != 0 {
+			t.Errorf("the script went on after the cancellation: logs %q", res.Logs)
+		}
+		if n := progress.Load(); n != 0 {
+			t.Errorf("OnCall was called %d times after the cancellation; want 0", n)
+		}
+	})
+}
+
+// heldContext is a context whose cancellation reaches the functions
+// registered on it (context.AfterFunc, and the contexts derived from it,
+// which register through its AfterFunc method) only on release, while its
+// own Done and Err report it at once.
+type heldContext struct {
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+	fns  []func() // nil once stopped
+}
+
+func newHeldContext() *heldContext { return &heldContext{done: make(chan struct{})} }
+
+func (c *heldContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *heldContext) Done() <-chan struct{}       { return c.done }
+func (c *heldContext) Value(any) any               { return nil }
+
+func (c *heldContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *heldContext) cancel() {
+	c.mu.Lock()
+	c.err = context.Canceled
+	c.mu.Unlock()
+	close(c.done)
+}
+
+// AfterFunc is what context.AfterFunc and context.WithCancel call instead
+// of starting a goroutine that watches Done.
+func (c *heldContext) AfterFunc(f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := len(c.fns)
+	c.fns = append(c.fns, f)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		was := c.fns[i] != nil
+		c.fns[i] = nil
+		return was
+	}
+}
+
+// release runs the functions registered and not stopped, each on its own
+// goroutine as context.AfterFunc does.
+func (c *heldContext) release() {
+	c.mu.Lock()
+	fns := slices.Clone(c.fns)
+	clear(c.fns)
+	c.mu.Unlock()
+	for _, f := range fns {
+		if f != nil {
+			go f()
 		}
 	}
 }
