@@ -21,6 +21,10 @@ import { join } from "node:path";
 import readline from "node:readline";
 
 const [, , nodeModules, command, ...args] = process.argv;
+// UTCP's client and its MCP plugin console.log a line or three per tool
+// call: silenced (a no-op, in the peer's favour), and out of the answers'
+// way on stdout.
+console.log = () => {};
 const require = createRequire(join(nodeModules, "noop.js"));
 const { CodeModeUtcpClient } = require("@utcp/code-mode");
 require("@utcp/mcp"); // registers the "mcp" call template
