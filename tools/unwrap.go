@@ -28,6 +28,9 @@ func unwrap(res *mcp.CallToolResult) (json.RawMessage, *ToolError, error) {
 	if v, ok, err := structured(res); ok || err != nil {
 		return v, nil, err
 	}
+	if v, ok := literalValue(res.Content); ok {
+		return v, nil, nil
+	}
 	if text, ok := onlyText(res.Content); ok {
 		return textValue(text), nil, nil
 	}
@@ -138,6 +141,8 @@ func textOf(c mcp.Content) (string, bool) {
 		return t.Text, true
 	case *mcp.TextContent:
 		return t.Text, t != nil
+	case rawText:
+		return t.decoded().Text, true
 	}
 	return "", false
 }

@@ -188,7 +188,7 @@ func (u *upstream) dial() (*conn, error) {
 		return nil, errors.New(`the server entry has neither "command" nor "url"`)
 	case u.srv != nil:
 		c.client, _ = client.NewInProcessClient(u.srv)
-		c.client = client.NewClient(c.client.GetTransport(), opt)
+		c.client = client.NewClient(rawResults{c.client.GetTransport()}, opt)
 	case u.transportName() == config.HTTP:
 		// The listening GET stream carries tools/list_changed between calls.
 		// Upstreams are spoken to in 2025-11-25, which has that stream;
@@ -201,7 +201,7 @@ func (u *upstream) dial() (*conn, error) {
 			return nil, err
 		}
 		c.remote = t
-		c.client = client.NewClient(cancelling{t}, opt)
+		c.client = client.NewClient(rawResults{cancelling{t}}, opt)
 	case u.transportName() == config.SSE:
 		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers), transport.WithSSELogger(u.log),
 			transport.WithEndpointTimeout(u.timeout()), transport.WithMaxMessageBytes(int64(u.reg.maxResult)),
@@ -213,7 +213,7 @@ func (u *upstream) dial() (*conn, error) {
 		// their answers ends, not at their timeout.
 		t.SetConnectionLostHandler(func(err error) { go u.lost(c, err) })
 		c.remote = t
-		c.client = client.NewClient(cancelling{t}, opt)
+		c.client = client.NewClient(rawResults{cancelling{t}}, opt)
 	default:
 		c.stderr = newLineWriter(u.reg.stderr, u.name, u.reg.red)
 		c.stdio(u.cfg, u.reg.maxResult, u.log, opt)
@@ -248,7 +248,11 @@ func (u *upstream) callOnce(ctx context.Context, tool string, args json.RawMessa
 	cctx, cancel := u.callContext(ctx)
 	defer cancel()
 	req := mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool, Arguments: args, Meta: traceMeta(ctx)}}
+	cctx, raw := withRawSlot(cctx)
 	res, err := c.client.CallTool(cctx, req)
+	if err == nil && raw.res != nil {
+		res = raw.res // decoded from the bytes (wire.go)
+	}
 	if errors.Is(err, transport.ErrSessionTerminated) {
 		u.forget(c)
 		return nil, true, err
