@@ -74,5 +74,5 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-// One patch (a bound on the strings + builds): see third_party/goja/PATCHES.md.
+// Two patches (a bound on the strings + builds, a Proxy invariant check's comparison): see third_party/goja/PATCHES.md.
 replace github.com/dop251/goja => ./third_party/goja

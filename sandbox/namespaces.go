@@ -17,11 +17,9 @@ import (
 // describes or deletes it, or freezes or lists the namespace). What the
 // code sees is what installBindings made before: an ordinary extensible
 // object with one writable, enumerable, configurable method per binding,
-// in the bindings' order, whose prototype is Object.prototype. One
-// difference is goja's: defining a non-configurable accessor on a proxy
-// fails its invariant check (proxy.go's __isCompatibleDescriptor compares
-// the getter and setter the wrong way round), so such a property on a
-// namespace is a TypeError; a configurable one works.
+// in the bindings' order, whose prototype is Object.prototype (accessors
+// too, configurable or not: goja's proxy invariant check is patched, see
+// third_party/goja/PATCHES.md).
 //
 // The fresh-runtime guarantee holds as before: the proxy, its target and
 // every function are made in this execution's runtime and die with it.

@@ -61,6 +61,61 @@ func TestNamespaceObjects(t *testing.T) {
 	}
 }
 
+// TestNamespaceAccessors: accessors defined on a namespace, configurable
+// or not, behave as on a plain object; goja's proxy invariant check made a
+// non-configurable one a TypeError (third_party/goja/PATCHES.md).
+func TestNamespaceAccessors(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{`Object.defineProperty(obj, "g", { get() { return 1 }, configurable: true }); obj.g`, `1`},
+		{`Object.defineProperty(obj, "g", { get() { return 1 } }); const d = Object.getOwnPropertyDescriptor(obj, "g"); [obj.g, d.configurable, d.enumerable, d.set]`, `[1,false,false,null]`},
+		{`let v = 0; Object.defineProperty(obj, "s", { set(x) { v = x }, enumerable: true }); obj.s = 5; [v, Object.keys(obj).includes("s")]`, `[5,true]`},
+		{`Object.defineProperty(obj, "a", { get() { return "mine" }, configurable: false }); [obj.a, Object.getOwnPropertyDescriptor(obj, "a").configurable]`, `["mine",false]`},
+		{`const g = () => 2; Object.defineProperty(obj, "g", { get: g }); Object.defineProperty(obj, "g", { get: g, set: undefined }); obj.g`, `2`},
+		{`Object.defineProperty(obj, "g", { get: () => 1 }); try { Object.defineProperty(obj, "g", { get: () => 2 }) } catch (e) { e.name }`, `"TypeError"`},
+		{`Object.defineProperty(obj, "g", { get: () => 1 }); [Reflect.defineProperty(obj, "g", { set() {} }), delete obj.g, obj.g]`, `[false,false,1]`},
+	}
+	for _, tt := range tests {
+		for _, obj := range []string{"ns", "{}"} {
+			code := "const obj = " + obj + ";\n" + tt.code
+			res := Run(context.Background(), code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)})
+			if string(res.Value) != tt.want || res.Err != nil {
+				t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, tt.want)
+			}
+		}
+	}
+}
+
+// TestProxyAccessorInvariant: a Proxy's defineProperty trap that reports
+// success for a non-configurable accessor of its target passes the
+// invariant check when the descriptor matches the target's getter and
+// setter (SameValue), and is a TypeError when it does not. goja had the
+// comparison the wrong way round (third_party/goja/PATCHES.md).
+func TestProxyAccessorInvariant(t *testing.T) {
+	const setup = `const g = () => 1, s = (x) => {};
+const target = {};
+Object.defineProperty(target, "gs", { get: g, set: s });
+Object.defineProperty(target, "g", { get: g });
+const p = new Proxy(target, { defineProperty() { return true } });
+const tryDefine = (k, d) => { try { return Reflect.defineProperty(p, k, d) } catch (e) { return e.name } };
+`
+	tests := []struct{ code, want string }{
+		{`tryDefine("gs", { get: g, set: s })`, `true`},
+		{`tryDefine("gs", { get: g })`, `true`},
+		{`tryDefine("gs", { set: s })`, `true`},
+		{`tryDefine("g", { get: g, set: undefined })`, `true`},
+		{`tryDefine("gs", { get: () => 1 })`, `"TypeError"`},
+		{`tryDefine("gs", { set: (x) => {} })`, `"TypeError"`},
+		{`tryDefine("gs", { get: g, set: undefined })`, `"TypeError"`},
+		{`tryDefine("g", { set: s })`, `"TypeError"`},
+	}
+	for _, tt := range tests {
+		res := Run(context.Background(), setup+tt.code, nil, Options{Timeout: testenv.Within(2 * time.Second)})
+		if string(res.Value) != tt.want || res.Err != nil {
+			t.Errorf("%s\n got %s, %v\nwant %s", tt.code, res.Value, res.Err, tt.want)
+		}
+	}
+}
+
 // TestNamespaceUnknownMethod checks that calling a method a namespace does
 // not have is the TypeError of any object, with the hints on it.
 func TestNamespaceUnknownMethod(t *testing.T) {

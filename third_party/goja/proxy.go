@@ -946,16 +946,26 @@ func (p *proxyObject) __isCompatibleDescriptor(extensible bool, desc *PropertyDe
 		}
 		if desc.IsAccessor() && current.accessor {
 			if !current.configurable {
-				if desc.Setter != nil && desc.Setter.SameAs(current.setterFunc) {
+				if desc.Setter != nil && !sameAccessor(desc.Setter, current.setterFunc) { // patched: see PATCHES.md
 					return false
 				}
-				if desc.Getter != nil && desc.Getter.SameAs(current.getterFunc) {
+				if desc.Getter != nil && !sameAccessor(desc.Getter, current.getterFunc) { // patched: see PATCHES.md
 					return false
 				}
 			}
 		}
 	}
 	return true
+}
+
+// sameAccessor is SameValue(v, f) for a descriptor's get or set v and a
+// property's getter or setter f, which is nil when undefined (patched: see
+// PATCHES.md).
+func sameAccessor(v Value, f *Object) bool {
+	if f == nil {
+		return v == _undefined
+	}
+	return v.SameAs(f)
 }
 
 func (p *proxyObject) __sameValue(val1, val2 Value) bool {
