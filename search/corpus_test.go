@@ -19,7 +19,7 @@ const corpusDir = "../tools/testdata"
 // need nothing more than "-" made "_").
 func toolDoc(server, name, title, desc string, params []string) Doc {
 	ns, method := strings.ReplaceAll(server, "-", "_"), strings.ReplaceAll(name, "-", "_")
-	return Doc{Key: ns + "." + method, Name: ns + " " + server + " " + name + " " + title, Params: params, Description: desc}
+	return Doc{Key: ns + "." + method, Namespace: ns + " " + server, Name: name + " " + title, Params: params, Description: desc}
 }
 
 // loadDocs reads a file of tools/list's result as documents of server.

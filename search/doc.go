@@ -5,8 +5,8 @@
 // subject's saved snippets as documents of their own.
 //
 //	idx := search.New([]search.Doc{
-//		{Key: "memory.create_entities", Name: "memory create_entities", Params: []string{"entities"}, Description: "Create entities in the graph"},
-//		{Key: "memory.read_graph", Name: "memory read_graph", Description: "Read the whole graph"},
+//		{Key: "memory.create_entities", Namespace: "memory", Name: "create_entities", Params: []string{"entities"}, Description: "Create entities in the graph"},
+//		{Key: "memory.read_graph", Namespace: "memory", Name: "read_graph", Description: "Read the whole graph"},
 //	})
 //	best := idx.Search("add a person", 5) // positions in the documents: [0]
 //

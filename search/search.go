@@ -14,9 +14,11 @@ type Doc struct {
 	// Key names the document; equal scores are ordered by it, so that a
 	// search's order is deterministic ("memory.create_entities").
 	Key string
-	// Name is the text of the name field, the heaviest: every name the
-	// document goes by ("memory memory create_entities Create entities").
-	Name string
+	// Namespace and Name are the text of the name field, the heaviest:
+	// Namespace the words every document of its namespace shares ("memory
+	// memory": the namespace and the server), Name the document's own
+	// ("create_entities Create entities": the tool's name and title).
+	Namespace, Name string
 	// Params are the top-level parameter names.
 	Params []string
 	// Description is the free text, the lightest field.
@@ -52,6 +54,8 @@ type doc struct {
 	tf     map[string]float64 // weighted term frequency
 	length float64            // weighted length
 	splits [][2]string        // the parts splitCompounds added
+	named  []string           // the words of the name field, sorted, once each (see nameBonus)
+	own    []string           // those of its own name (Doc.Name), sorted, once each
 }
 
 // New indexes docs.
@@ -91,7 +95,10 @@ func New(docs []Doc) *Index {
 // newDoc is the document at pos before splitCompounds.
 func newDoc(pos int, d Doc) doc {
 	out := doc{pos: pos, key: d.Key, tf: map[string]float64{}}
-	out.add(terms(d.Name), weightName)
+	name := terms(d.Namespace + " " + d.Name)
+	out.add(name, weightName)
+	out.named = slices.Compact(slices.Sorted(slices.Values(name)))
+	out.own = slices.Compact(slices.Sorted(slices.Values(terms(d.Name))))
 	out.add(terms(strings.Join(d.Params, " ")), weightParams)
 	out.add(terms(d.Description), weightDesc)
 	return out
@@ -121,7 +128,7 @@ func (d *doc) splitCompounds(inVocab func(string) bool) {
 
 // unsplit is d as it was before splitCompounds.
 func (d doc) unsplit() doc {
-	u := doc{pos: d.pos, key: d.key, tf: maps.Clone(d.tf), length: d.length}
+	u := doc{pos: d.pos, key: d.key, tf: maps.Clone(d.tf), length: d.length, named: d.named, own: d.own}
 	for _, s := range d.splits {
 		for _, t := range s {
 			if u.tf[t] -= weightName / 2; u.tf[t] == 0 { // exact: all weights are halves
@@ -160,6 +167,7 @@ func rank(q []queryTerm, avgLen float64, limit int, docs iter.Seq[doc]) []int {
 	var hits []scored
 	for d := range docs {
 		if s := score(d, q, avgLen); s > 0 {
+			s *= 1 + nameBonus(d, q)
 			hits = append(hits, scored{d.pos, d.key, s})
 		}
 	}
@@ -180,11 +188,28 @@ func rank(q []queryTerm, avgLen float64, limit int, docs iter.Seq[doc]) []int {
 }
 
 // weigh sets the inverse document frequency of q's terms among n
-// documents, df giving how many of them hold a term.
+// documents, df giving how many of them hold a term. A relative's weighs
+// no more than that of the rarest word the query says: a rare synonym
+// ("download" for "get") must not outrank the query's own words (in
+// GitHub's API, migrations_get_archive_for_authenticated_user, "Download a
+// user migration archive", came before users_get_authenticated for "get
+// the authenticated user").
 func weigh(q []queryTerm, df func(string) int, n int) {
+	idf := func(t string) float64 {
+		df := float64(df(t))
+		return math.Log(1 + (float64(n)-df+0.5)/(df+0.5))
+	}
+	top := 0.0
 	for i := range q {
-		df := float64(df(q[i].term))
-		q[i].idf = math.Log(1 + (float64(n)-df+0.5)/(df+0.5))
+		q[i].idf = idf(q[i].term)
+		if q[i].weight == 1 {
+			top = max(top, q[i].idf)
+		}
+	}
+	for i := range q {
+		if q[i].weight != 1 {
+			q[i].idf = min(q[i].idf, top)
+		}
 	}
 }
 
@@ -201,6 +226,36 @@ func score(d doc, q []queryTerm, avgLen float64) float64 {
 	return s
 }
 
+// nameBonusWeight is how much a name that says only the query's words
+// adds to a score (half); see nameBonus.
+const nameBonusWeight = 0.5
+
+// nameBonus favours, among the documents whose name field holds every
+// word of the query, those whose own name says little else: "list pull
+// requests" is pulls_list ("List pull requests") before
+// pulls_list_requested_reviewers ("Get all requested reviewers for a pull
+// request"), whose name holds the words too, more often, among others.
+// It is the share of the words of the document's own name that are the
+// query's or their relatives, times nameBonusWeight; 0 when a word of the
+// query is missing from the name field.
+func nameBonus(d doc, q []queryTerm) float64 {
+	if len(d.own) == 0 {
+		return 0
+	}
+	for _, qt := range q {
+		if _, ok := slices.BinarySearch(d.named, qt.term); qt.weight == 1 && !ok {
+			return 0
+		}
+	}
+	n := 0
+	for _, t := range d.own {
+		if slices.ContainsFunc(q, func(qt queryTerm) bool { return qt.term == t }) {
+			n++
+		}
+	}
+	return nameBonusWeight * float64(n) / float64(len(d.own))
+}
+
 func cmpFloatDesc(a, b float64) int {
 	if a > b {
 		return -1
@@ -211,7 +266,7 @@ func cmpFloatDesc(a, b float64) int {
 // expand weighs the query's terms 1 and their relatives ½: synonyms ("save"
 // finds write_file, "folder" list_directory) and words of the index that
 // one is a prefix of ("remind" finds reminder), so that neither outranks an
-// exact word.
+// exact word (see weigh).
 // The terms come out sorted, so scores are summed in the same order every
 // time and equal scores stay exactly equal.
 func expand(q []string, extensions func(string) []string) []queryTerm {

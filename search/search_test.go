@@ -215,3 +215,35 @@ func BenchmarkSearchWith(b *testing.B) {
 		}
 	})
 }
+
+// TestSearchNameCoverage: among the documents whose name holds every word
+// of the query, the one whose name says least else comes first, and a
+// rare synonym in another's name does not outrank the query's own words.
+// The documents are GitHub's operations, as package tools makes them of its
+// OpenAPI description, among the evaluation's tools.
+func TestSearchNameCoverage(t *testing.T) {
+	gh := func(name, title, path string, params ...string) Doc {
+		return Doc{Key: "github." + name, Namespace: "github github", Name: name + " " + title, Params: params, Description: title + " (" + path + ")"}
+	}
+	docs := append(evalDocs(t),
+		gh("pulls_list", "List pull requests", "GET /repos/{owner}/{repo}/pulls", "base", "direction", "head", "owner", "page", "per_page", "repo", "sort", "state"),
+		gh("pulls_list_requested_reviewers", "Get all requested reviewers for a pull request", "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", "owner", "pull_number", "repo"),
+		gh("pulls_list_commits", "List commits on a pull request", "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", "owner", "page", "per_page", "pull_number", "repo"),
+		gh("codespaces_create_with_pr_for_authenticated_user", "Create a codespace from a pull request", "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces", "body", "owner", "pull_number", "repo"),
+		gh("users_get_authenticated", "Get the authenticated user", "GET /user"),
+		gh("migrations_get_archive_for_authenticated_user", "Download a user migration archive", "GET /user/migrations/{migration_id}/archive", "migration_id"),
+		gh("repos_get", "Get a repository", "GET /repos/{owner}/{repo}", "owner", "repo"),
+		gh("repos_download_tarball_archive", "Download a repository archive (tar)", "GET /repos/{owner}/{repo}/tarball/{ref}", "owner", "ref", "repo"),
+	)
+	idx := New(docs)
+	for _, tt := range []struct{ query, want string }{
+		{"list pull requests", "github.pulls_list"},
+		{"get the authenticated user", "github.users_get_authenticated"},
+		{"get a repository", "github.repos_get"},
+		{"list commits on a pull request", "github.pulls_list_commits"},
+	} {
+		if got := keys(idx.docs, idx.Search(tt.query, 3)); len(got) == 0 || got[0] != tt.want {
+			t.Errorf("Search(%q) = %v, want %s first", tt.query, got, tt.want)
+		}
+	}
+}

@@ -31,13 +31,14 @@ func (r *Registry) SearchWith(extra []Entry, query string, limit int) []Entry {
 }
 
 // docs are the search documents of entries: the name field holds the
-// namespace, the server, the tool's name and its title.
+// namespace and the server, and the tool's name and its title.
 func docs(entries []Entry) []search.Doc {
 	out := make([]search.Doc, len(entries))
 	for i, e := range entries {
 		out[i] = search.Doc{
 			Key:         e.Path(),
-			Name:        e.Namespace + " " + e.Server + " " + e.Name + " " + e.Title,
+			Namespace:   e.Namespace + " " + e.Server,
+			Name:        e.Name + " " + e.Title,
 			Params:      paramNames(e.InputSchema),
 			Description: e.Description,
 		}

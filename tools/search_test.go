@@ -42,3 +42,27 @@ func TestSearchWith(t *testing.T) {
 		t.Errorf("Search(entities observations) = %v: the parameters' names count", got)
 	}
 }
+
+// TestSearchGitHub: over GitHub's API (1,200 operations) the operation
+// whose name says the query's words and little else ranks first, before
+// longer names holding every word too (pulls_list_requested_reviewers) and
+// names with a rare synonym of a word of the query ("Download a user
+// migration archive" for "get").
+func TestSearchGitHub(t *testing.T) {
+	srv := githubMock(t)
+	defer srv.Close()
+	r := githubRegistry(t, srv.URL)
+	for _, tt := range []struct{ query, want string }{
+		{"list pull requests", "github.pulls_list"},
+		{"get the authenticated user", "github.users_get_authenticated"},
+		{"get a repository", "github.repos_get"},
+		{"list issues of a repository", "github.issues_list_for_repo"},
+		{"list workflow runs", "github.actions_list_workflow_runs"},
+		{"create an issue", "github.issues_create"},
+		{"merge a pull request", "github.pulls_merge"},
+	} {
+		if got := paths(r.Search(tt.query, 5)); len(got) == 0 || got[0] != tt.want {
+			t.Errorf("Search(%q) = %v, want %s first", tt.query, got, tt.want)
+		}
+	}
+}
