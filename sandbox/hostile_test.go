@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -54,7 +55,7 @@ func TestHostile(t *testing.T) {
 			waitIdle(t, mem)
 			_, peak := hostile.RSS()
 			growth[c.Category+"/"+c.Name] = peak - before
-			if g := peak - before; !hostile.RaceEnabled && before > 0 && g > c.MaxGrowth() {
+			if g := peak - before; !testenv.RaceEnabled && before > 0 && g > c.MaxGrowth() {
 				t.Errorf("RSS grew by %d MB; the limit is %d MB", g>>20, c.MaxGrowth()>>20)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/internal/hostile"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
@@ -73,7 +74,7 @@ func TestHostile(t *testing.T) {
 					if growth > worst {
 						worst, worstCase = growth, c.Category+"/"+c.Name
 					}
-					if l.runner != nil && !hostile.RaceEnabled && before > 0 && growth > c.MaxGrowth() {
+					if l.runner != nil && !testenv.RaceEnabled && before > 0 && growth > c.MaxGrowth() {
 						t.Errorf("this process grew by %d MB; the limit is %d MB", growth>>20, c.MaxGrowth()>>20)
 					}
 				})

@@ -54,6 +54,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -71,24 +72,15 @@ const (
 	MaxLogBytes    = 64 << 10
 )
 
-// StopMargin is how long after its timeout a case may end. The target is
-// 100ms (see isolate's BenchmarkStop for the measured figure); the test
-// allows more because CI machines are shared, and more again under the race
-// detector, which slows goja's native calls several times.
-var StopMargin = 400 * time.Millisecond
+// StopMargin is how long after its timeout a case may end: the target,
+// 100ms (see isolate's BenchmarkStop for the measured figure), stretched by
+// testenv's slack for shared machines and the race detector.
+var StopMargin = testenv.Within(100 * time.Millisecond)
 
 // SlowTimeout is the timeout of a case that must end some other way than
 // by timing out: its timeout is only the bound of a run that went wrong,
-// and must not be mistaken for the outcome on a slow machine. The race
-// detector slows goja several times, so it gets more.
-var SlowTimeout = 5 * time.Second
-
-func init() {
-	if RaceEnabled {
-		StopMargin = time.Second
-		SlowTimeout = 15 * time.Second
-	}
-}
+// and must not be mistaken for the outcome on a slow machine.
+var SlowTimeout = testenv.Within(1250 * time.Millisecond)
 
 // Case is one hostile script.
 type Case struct {
