@@ -72,7 +72,7 @@ func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts .
 		c.lines = newLineLimiter(c.junk, maxMessage, log)
 		t := transport.NewIO(c.lines, stdin, nil)
 		transport.WithCommandLogger(log)(t)
-		c.client = client.NewClient(rawResults{t}, opts...)
+		c.client = client.NewClient(rawResults{Interface: t, lines: c.lines}, opts...)
 		return nil
 	}
 }

@@ -173,7 +173,10 @@ func (u *upstream) connect(ctx context.Context) (*conn, []Tool, error) {
 	}
 	c.client.OnNotification(func(n mcp.JSONRPCNotification) {
 		if n.Method == mcp.MethodNotificationToolsListChanged {
-			go u.refresh(c)
+			go func() {
+				u.refresh(c)
+				u.reg.upstreamChanged(u.name) // the other replicas re-list it too (refresh.go)
+			}()
 		}
 	})
 	return c, tools, nil
@@ -188,7 +191,7 @@ func (u *upstream) dial() (*conn, error) {
 		return nil, errors.New(`the server entry has neither "command" nor "url"`)
 	case u.srv != nil:
 		c.client, _ = client.NewInProcessClient(u.srv)
-		c.client = client.NewClient(rawResults{c.client.GetTransport()}, opt)
+		c.client = client.NewClient(rawResults{Interface: c.client.GetTransport()}, opt)
 	case u.transportName() == config.HTTP:
 		// The listening GET stream carries tools/list_changed between calls.
 		// Upstreams are spoken to in 2025-11-25, which has that stream;
@@ -201,7 +204,7 @@ func (u *upstream) dial() (*conn, error) {
 			return nil, err
 		}
 		c.remote = t
-		c.client = client.NewClient(rawResults{cancelling{t}}, opt)
+		c.client = client.NewClient(rawResults{Interface: cancelling{t}}, opt)
 	case u.transportName() == config.SSE:
 		t, err := transport.NewSSE(u.cfg.URL, transport.WithHeaders(u.cfg.Headers), transport.WithSSELogger(u.log),
 			transport.WithEndpointTimeout(u.timeout()), transport.WithMaxMessageBytes(int64(u.reg.maxResult)),
@@ -213,7 +216,7 @@ func (u *upstream) dial() (*conn, error) {
 		// their answers ends, not at their timeout.
 		t.SetConnectionLostHandler(func(err error) { go u.lost(c, err) })
 		c.remote = t
-		c.client = client.NewClient(rawResults{cancelling{t}}, opt)
+		c.client = client.NewClient(rawResults{Interface: cancelling{t}}, opt)
 	default:
 		c.stderr = newLineWriter(u.reg.stderr, u.name, u.reg.red)
 		c.stdio(u.cfg, u.reg.maxResult, u.log, opt)
@@ -503,8 +506,12 @@ func (u *upstream) install(c *conn) bool {
 }
 
 // refresh re-lists the tools after a list_changed notification.
-func (u *upstream) refresh(c *conn) {
-	ctx, cancel := context.WithTimeout(u.reg.ctx, u.timeout())
+func (u *upstream) refresh(c *conn) { u.relist(u.reg.ctx, c) }
+
+// relist lists c's tools again, within the server's timeout, and installs
+// them; a failure is logged and leaves the tools as they were.
+func (u *upstream) relist(ctx context.Context, c *conn) {
+	ctx, cancel := context.WithTimeout(ctx, u.timeout())
 	defer cancel()
 	tools, err := listTools(ctx, c.client)
 	if err != nil {

@@ -29,9 +29,12 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// rawResults wraps an upstream's transport (see above).
+// rawResults wraps an upstream's transport (see above). Over stdio, lines
+// is the upstream's stdout, which diverts a large result to the call
+// before mcp-go's transport reads it (lineLimiter.divert).
 type rawResults struct {
 	transport.Interface
+	lines *lineLimiter
 }
 
 // SetRequestHandler passes on the handler of the server's own requests
@@ -62,25 +65,46 @@ var emptyResult = json.RawMessage(`{"content":[]}`)
 // SendRequest sends req; a tools/call's result goes to the context's slot
 // when decodeResult takes it.
 func (t rawResults) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
-	resp, err := t.Interface.SendRequest(ctx, req)
 	slot, _ := ctx.Value(rawSlotKey{}).(*rawSlot)
-	if err != nil || slot == nil || resp == nil || resp.Error != nil || req.Method != string(mcp.MethodToolsCall) {
+	if slot == nil || req.Method != string(mcp.MethodToolsCall) {
+		return t.Interface.SendRequest(ctx, req)
+	}
+	resp, diverted, err := t.send(ctx, req)
+	if err != nil || resp == nil || resp.Error != nil {
 		return resp, err
 	}
-	res, ok := decodeResult(resp.Result)
+	out := *resp
+	if diverted != nil {
+		out.Result = diverted
+	}
+	res, ok := decodeResult(out.Result)
 	if !ok {
-		return resp, nil
+		return &out, nil
 	}
 	slot.res = res
-	out := *resp
 	out.Result = emptyResult
 	return &out, nil
+}
+
+// send sends req, and returns the result the upstream's stdout diverted
+// to it, if any.
+func (t rawResults) send(ctx context.Context, req transport.JSONRPCRequest) (_ *transport.JSONRPCResponse, diverted []byte, _ error) {
+	if t.lines == nil {
+		resp, err := t.Interface.SendRequest(ctx, req)
+		return resp, nil, err
+	}
+	id := req.ID.String()
+	t.lines.await(id)
+	defer func() { diverted = t.lines.forget(id) }()
+	resp, err := t.Interface.SendRequest(ctx, req)
+	return resp, nil, err
 }
 
 // decodeResult decodes a tools/call result as mcp.ParseCallToolResult
 // does, but for its text items (rawText) and structuredContent, which stay
 // slices of raw. ok is false where mcp-go must decide (see above). raw is
-// valid JSON: every transport decoded the message holding it.
+// valid JSON: the transport decoded the message holding it, or the
+// lineLimiter checked it before diverting it.
 func decodeResult(raw json.RawMessage) (_ *mcp.CallToolResult, ok bool) {
 	res := &mcp.CallToolResult{}
 	var content json.RawMessage
@@ -418,4 +442,31 @@ func (s *wireScan) expect(c byte) bool {
 	}
 	s.i++
 	return true
+}
+
+// responseParts returns the id and result of a JSON-RPC response with a
+// result (the id as mcp-go's transport keys its calls); ok is false for
+// anything else, or a key mcp-go could read in another case.
+func responseParts(line []byte) (id string, idRaw, result []byte, ok bool) {
+	other := false
+	s := wireScan{b: line}
+	ok = s.object(func(key string, v []byte) bool {
+		switch key {
+		case "id":
+			idRaw = v
+		case "result":
+			result = v
+		case "method", "error":
+			other = true
+		case "jsonrpc":
+		default:
+			other = other || knownKey(key, "id", "result", "method", "error", "jsonrpc")
+		}
+		return true
+	})
+	var rid mcp.RequestId
+	if !ok || other || idRaw == nil || result == nil || json.Unmarshal(idRaw, &rid) != nil {
+		return "", nil, nil, false
+	}
+	return rid.String(), idRaw, result, true
 }

@@ -3,8 +3,12 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -150,7 +154,7 @@ func TestRawResultsSlot(t *testing.T) {
 			if tt.slot {
 				ctx, slot = withRawSlot(ctx)
 			}
-			resp, err := rawResults{fakeTransport{result: tt.result}}.SendRequest(ctx, tt.req)
+			resp, err := rawResults{Interface: fakeTransport{result: tt.result}}.SendRequest(ctx, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,5 +200,59 @@ func TestSecretsInWireResults(t *testing.T) {
 		if holdsSecret(string(out)) || !strings.Contains(string(out), Redacted) || !json.Valid(out) {
 			t.Errorf("%s: %s", name, out)
 		}
+	}
+}
+
+// TestLineLimiterDiverts: while a tools/call waits, a large valid response
+// to it is replaced in the stream by one with an empty result, and the
+// result goes to the call; anything else passes as it came.
+func TestLineLimiterDiverts(t *testing.T) {
+	result := `{"content":[{"type":"text","text":"` + strings.Repeat("x", divertMin) + `"}]}`
+	resp := func(id string) string { return `{"jsonrpc":"2.0","id":` + id + `,"result":` + result + `}` }
+	standIn := `{"jsonrpc":"2.0","id":5,"result":{"content":[]}}` + "\n"
+	small := `{"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hi"}]}}`
+	failed := `{"jsonrpc":"2.0","id":5,"error":{"code":1,"message":"` + strings.Repeat("y", divertMin) + `"}}`
+	tests := []struct {
+		name, in, want, diverted string
+	}{
+		{"the awaited response", resp("5") + "\n{}\n", standIn + "{}\n", result},
+		{"its id last", `{"result":` + result + `,"id":5}` + "\n", standIn, result},
+		{"a string id", resp(`"5"`) + "\n", resp(`"5"`) + "\n", ""},
+		{"another id", resp("6") + "\n", resp("6") + "\n", ""},
+		{"a small response", small + "\n", small + "\n", ""},
+		{"an error", failed + "\n", failed + "\n", ""},
+		{"invalid JSON", resp("5")[1:] + "\n", resp("5")[1:] + "\n", ""},
+		{"a key in another case", strings.Replace(resp("5"), `"result"`, `"Result"`, 1) + "\n",
+			strings.Replace(resp("5"), `"result"`, `"Result"`, 1) + "\n", ""},
+	}
+	id := mcp.NewRequestId(int64(5)).String()
+	for _, tt := range tests {
+		for _, src := range []io.Reader{strings.NewReader(tt.in), iotest.OneByteReader(strings.NewReader(tt.in))} {
+			l := newLineLimiter(src, 1<<20, slog.New(slog.DiscardHandler))
+			l.await(id)
+			got, err := io.ReadAll(iotest.HalfReader(l))
+			if err != nil || string(got) != tt.want {
+				t.Errorf("%s: got %.200q, %v\nwant %.200q", tt.name, got, err, tt.want)
+			}
+			if d := l.forget(id); string(d) != tt.diverted {
+				t.Errorf("%s: diverted %.100q, want %.100q", tt.name, d, tt.diverted)
+			}
+		}
+	}
+}
+
+// TestStdioLargeResultDiverted: a stdio upstream's large result reaches
+// the caller whole, taken out of the stream before mcp-go reads it.
+func TestStdioLargeResultDiverted(t *testing.T) {
+	r := newTestRegistry(t, Options{})
+	mustConnect(t, r, fakeServer("fake", map[string]string{"FAKE_BIG": "1"}))
+	for _, n := range []int{1000, 300 << 10} {
+		want, _ := json.Marshal(strings.Repeat("x", n))
+		if got, err := call(t, r, "fake", "big", fmt.Sprintf(`{"bytes":%d}`, n)); err != nil || string(got) != string(want) {
+			t.Errorf("%d bytes: got %.100s…, %v", n, got, err)
+		}
+	}
+	if n := r.servers["fake"].up.conn.lines.taken.Load(); n != 1 {
+		t.Errorf("%d results diverted, want 1 (the large one)", n)
 	}
 }
