@@ -73,7 +73,9 @@ type Registry struct {
 	pinStore PinStore
 	learn    *learn.Book
 	onChange []func()
-	closers  []func() error
+	// onUpstream are the OnUpstreamChanged hooks (refresh.go).
+	onUpstream []func(server string)
+	closers    []func() error
 }
 
 // serverTools is one namespace as configured: built-in or upstream.
@@ -280,6 +282,11 @@ func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (j
 	}
 	return out, err
 }
+
+// Redact scrubs the configured secrets from s as Call scrubs results and
+// errors: for callers that read a built-in tool's data without a call (the
+// server reads snippets and imports from the workspace directly).
+func (r *Registry) Redact(s string) string { return r.red.String(s) }
 
 // invoke runs the handler; a panic becomes a ToolError rather than the end
 // of the process.
