@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
-	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // bundle lets code import .ts (and .js, .json) files of the workspace of
@@ -60,14 +58,15 @@ func (c *caller) bundleAt(ctx context.Context, code, file string) (string, *sand
 type workspaceFiles struct{ c *caller }
 
 // Size asks the workspace's stat, so that a file is measured before it is
-// read.
+// read; the user is asked first when stat needs approval, as for the
+// script's own call.
 func (w workspaceFiles) Size(ctx context.Context, path string) (int64, error) {
-	raw, err := w.c.workspace(ctx, "stat", map[string]any{"path": path})
+	fs, err := w.c.files(ctx, "", "stat", map[string]any{"path": path})
 	if err != nil {
 		return 0, err
 	}
-	var st workspace.Stat
-	if err := json.Unmarshal(raw, &st); err != nil {
+	st, err := fs.Stat(ctx, path)
+	if err != nil {
 		return 0, err
 	}
 	if !st.Exists || st.Type != "file" {
@@ -76,13 +75,12 @@ func (w workspaceFiles) Size(ctx context.Context, path string) (int64, error) {
 	return st.Size, nil
 }
 
-// Read reads a workspace file.
+// Read reads a workspace file, once the user allowed it when read_file
+// needs approval.
 func (w workspaceFiles) Read(ctx context.Context, path string) (string, error) {
-	raw, err := w.c.workspace(ctx, "read_file", map[string]any{"path": path})
+	fs, err := w.c.files(ctx, "", "read_file", map[string]any{"path": path})
 	if err != nil {
 		return "", err
 	}
-	var text string
-	err = json.Unmarshal(raw, &text)
-	return text, err
+	return fs.ReadFile(ctx, path)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
@@ -181,13 +182,7 @@ func firstLine(s string) string {
 	return s
 }
 
-// namedError gives the sandbox the JS error name to throw.
-type namedError struct{ name, msg string }
-
-func (e *namedError) Error() string     { return e.msg }
-func (e *namedError) ErrorName() string { return e.name }
-
-func typeError(msg string) error { return &namedError{name: "TypeError", msg: msg} }
+func typeError(msg string) error { return sandbox.NewError(sandbox.NameType, msg) }
 
 // didYouMean names what describe knows nearest to a name it did not
 // know: the namespaces and tools nearest by edit distance first (a typo),

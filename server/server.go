@@ -15,6 +15,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
+	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // Name is the server name announced to MCP clients.
@@ -51,6 +52,10 @@ type Options struct {
 	// (see replay.go); nil means this process's memory, with a key of its
 	// own: a retry must then come back to this process.
 	Pauses PauseStore
+	// Workspace is the built-in workspace whose tools the registry holds:
+	// snippets and imports read and write its files directly. nil means
+	// they call the registry's workspace tools, as a script would.
+	Workspace *workspace.Workspace
 }
 
 // Runner runs code as sandbox.Run does: same arguments, same guarantees.
@@ -83,12 +88,14 @@ type Server struct {
 
 	pauses PauseStore // runs paused on an approval (replay.go)
 
+	ws *workspace.Workspace // nil: snippets and imports go through the workspace tools (files.go)
+
 	learned learnedShown // which learned result types the description shows (learned.go)
 }
 
 // New returns a server exposing reg's tools in code mode.
 func New(reg *tools.Registry, opts Options) *Server {
-	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger, run: opts.Runner}
+	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger, run: opts.Runner, ws: opts.Workspace}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

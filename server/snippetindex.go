@@ -125,7 +125,8 @@ func (x *snippetIndex) markStale(subject, name string) {
 // snippetsOf returns the index of ctx's subject, brought up to date with
 // the workspace: sorted by name.
 func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
-	if _, _, err := s.workspaceArgs("list_files", nil); err != nil {
+	fs, err := s.files("list_files")
+	if err != nil {
 		return nil, err // no workspace: nothing to index, and no entry made for the subject
 	}
 	subject := tools.Subject(ctx)
@@ -143,7 +144,7 @@ func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 	sub.started++
 	number := sub.started
 	s.snips.mu.Unlock()
-	files, err := s.snippetFiles(ctx)
+	list, err := snippetFiles(ctx, fs)
 	if err != nil {
 		return nil, err
 	}
@@ -151,13 +152,13 @@ func (s *Server) snippetsOf(ctx context.Context) ([]snippetMeta, error) {
 	old, stale, allStale := sub.byName, sub.stale, sub.allStale
 	sub.stale, sub.allStale = map[string]bool{}, false
 	s.snips.mu.Unlock()
-	next := make(map[string]snippetMeta, len(files))
+	next := make(map[string]snippetMeta, len(list))
 	var unread []string          // read again next time: reading failed (a cancelled call)
 	cost := 4 * snippetEntryCost // the subject's own, so that subjects without snippets are evicted too
-	for _, f := range files {
+	for _, f := range list {
 		m, ok := old[f.name]
 		if !ok || m.size != f.size || stale[f.name] || allStale {
-			if m, ok = s.readSnippetMeta(ctx, f); !ok {
+			if m, ok = readSnippetMeta(ctx, fs, f); !ok {
 				unread = append(unread, f.name)
 			}
 		}
@@ -215,17 +216,13 @@ type snippetFile struct {
 }
 
 // snippetFiles lists the subject's snippet files, without their content.
-func (s *Server) snippetFiles(ctx context.Context) ([]snippetFile, error) {
-	out, err := s.workspaceCall(ctx, "list_files", map[string]any{"glob": snippetDir + "*.ts"})
+func snippetFiles(ctx context.Context, fs files) ([]snippetFile, error) {
+	list, err := fs.Glob(ctx, snippetDir+"*.ts")
 	if err != nil {
 		return nil, err
 	}
-	var files []workspace.FileInfo
-	if err := json.Unmarshal(out, &files); err != nil {
-		return nil, err
-	}
 	var sn []snippetFile
-	for _, f := range files {
+	for _, f := range list {
 		name := strings.TrimSuffix(strings.TrimPrefix(f.Path, snippetDir), ".ts")
 		if snippetName.MatchString(name) {
 			sn = append(sn, snippetFile{name: name, size: f.Size})
@@ -236,15 +233,14 @@ func (s *Server) snippetFiles(ctx context.Context) ([]snippetFile, error) {
 
 // readSnippetMeta reads one snippet's description, unless the file is
 // larger than a snippet can be; ok is false when it could not be read.
-func (s *Server) readSnippetMeta(ctx context.Context, f snippetFile) (m snippetMeta, ok bool) {
+func readSnippetMeta(ctx context.Context, fs files, f snippetFile) (m snippetMeta, ok bool) {
 	m = snippetMeta{name: f.name, size: f.size}
 	if f.size > maxSnippetFile {
 		m.description = fmt.Sprintf("(%s bytes, over the code-size limit: codemode.run cannot run it)", thousands(f.size))
 		return m, true
 	}
-	out, err := s.workspaceCall(ctx, "read_file", map[string]any{"path": snippetDir + f.name + ".ts"})
-	var text string
-	if err != nil || json.Unmarshal(out, &text) != nil {
+	text, err := fs.ReadFile(ctx, snippetDir+f.name+".ts")
+	if err != nil {
 		return m, false
 	}
 	m.description = cutDescription(parseSnippet(f.name, text).description)

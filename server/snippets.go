@@ -13,7 +13,6 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/modules"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/tools"
-	"github.com/mcp-codemode/mcp-codemode/workspace"
 )
 
 // Snippets (skills): codemode.save(name, code, description) stores a script
@@ -66,27 +65,27 @@ func (c *caller) helperSave(ctx context.Context, args json.RawMessage) (json.Raw
 		return nil, err
 	}
 	content := snippetHeader + desc + "\n" + a.Code
-	out, err := c.workspaceVia(ctx, "codemode.save", "write_file", map[string]any{"path": snippetDir + a.Name + ".ts", "content": content})
+	p := snippetDir + a.Name + ".ts" // a clean path: the name is checked
+	fs, err := c.files(ctx, "codemode.save", "write_file", map[string]any{"path": p, "content": content})
+	if err == nil {
+		err = fs.WriteFile(ctx, p, content)
+	}
 	c.s.snips.markStale(tools.Subject(ctx), a.Name)
 	if err != nil {
 		return nil, err
 	}
-	var info workspace.FileInfo
-	if err := json.Unmarshal(out, &info); err != nil {
-		return nil, err
-	}
-	return json.Marshal(map[string]any{"name": a.Name, "path": info.Path, "size": info.Size})
+	return json.Marshal(map[string]any{"name": a.Name, "path": p, "size": len(content)})
 }
 
 // checkSnippetSize refuses a snippet larger than one can be.
 func checkSnippetSize(name, code, desc string) error {
 	switch {
 	case len(code) > sandbox.DefaultMaxCodeBytes:
-		return &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.save(%q): the code is %s bytes, over the code-size limit of %s bytes; "+
-			"save it in parts (a snippet may import workspace modules or run other snippets)", name, thousands(len(code)), thousands(sandbox.DefaultMaxCodeBytes))}
+		return sandbox.NewError(sandbox.NameRange, fmt.Sprintf("codemode.save(%q): the code is %s bytes, over the code-size limit of %s bytes; "+
+			"save it in parts (a snippet may import workspace modules or run other snippets)", name, thousands(len(code)), thousands(sandbox.DefaultMaxCodeBytes)))
 	case len(desc) > maxSnippetDesc:
-		return &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.save(%q): the description is %s bytes, over the limit of %s bytes; "+
-			"say in a sentence what the snippet does", name, thousands(len(desc)), thousands(maxSnippetDesc))}
+		return sandbox.NewError(sandbox.NameRange, fmt.Sprintf("codemode.save(%q): the description is %s bytes, over the limit of %s bytes; "+
+			"say in a sentence what the snippet does", name, thousands(len(desc)), thousands(maxSnippetDesc)))
 	}
 	return nil
 }
@@ -122,7 +121,7 @@ var compileSlots = make(chan struct{}, max(1, runtime.NumCPU()/2))
 func checkSnippetCode(name, code string) error {
 	stubbed, err := modules.Stub(code)
 	if err != nil {
-		return &namedError{name: "SyntaxError", msg: fmt.Sprintf("codemode.save(%q): nothing saved: %v", name, err)}
+		return sandbox.NewError(sandbox.NameSyntax, fmt.Sprintf("codemode.save(%q): nothing saved: %v", name, err))
 	}
 	program := snippetProgram(stubbed, json.RawMessage("null"))
 	e := sandbox.Compile(program, sandbox.DefaultMaxCodeBytes+len(program)-len(stubbed))
@@ -130,7 +129,7 @@ func checkSnippetCode(name, code string) error {
 		return nil
 	}
 	where := strings.TrimPrefix(snippetError(name, e).Error(), fmt.Sprintf("snippet %q: ", name))
-	return &namedError{name: e.Name, msg: fmt.Sprintf("codemode.save(%q): nothing saved, the code does not compile: %s", name, where)}
+	return sandbox.NewError(e.Name, fmt.Sprintf("codemode.save(%q): nothing saved, the code does not compile: %s", name, where))
 }
 
 // helperRun serves codemode.run(name, input).
@@ -140,7 +139,7 @@ func (c *caller) helperRun(ctx context.Context, args json.RawMessage) (json.RawM
 		return nil, typeError(`codemode.run(name, input): name must be the name of a saved snippet`)
 	}
 	if c.depth >= maxSnippetDepth {
-		return nil, &namedError{name: "RangeError", msg: fmt.Sprintf("codemode.run(%q): snippets may run snippets only %d deep", a.Name, maxSnippetDepth)}
+		return nil, sandbox.NewError(sandbox.NameRange, fmt.Sprintf("codemode.run(%q): snippets may run snippets only %d deep", a.Name, maxSnippetDepth))
 	}
 	release, err := c.s.adm.admitSnippet(ctx, a.Name)
 	if err != nil {
@@ -188,7 +187,7 @@ func snippetError(name string, e *sandbox.Error) error {
 	case line > 0:
 		msg += fmt.Sprintf(" (snippet line %d)", line)
 	}
-	return &namedError{name: e.Name, msg: msg}
+	return sandbox.NewError(e.Name, msg)
 }
 
 // child is the caller of a snippet's run: the same tools, options, network
@@ -217,26 +216,25 @@ type snippet struct {
 // says it can be a snippet at all.
 func (c *caller) snippet(ctx context.Context, name, via string) (snippet, error) {
 	p := snippetDir + name + ".ts"
-	var st workspace.Stat
-	out, err := c.s.workspaceCall(ctx, "stat", map[string]any{"path": p})
-	if err == nil {
-		err = json.Unmarshal(out, &st)
+	fs, err := c.s.files("stat")
+	if err != nil {
+		return snippet{}, err
 	}
+	st, err := fs.Stat(ctx, p)
 	switch {
 	case err != nil:
 		return snippet{}, err
 	case !st.Exists || st.Type != "file":
-		return snippet{}, &namedError{name: "ReferenceError", msg: fmt.Sprintf("%s: no snippet %q; codemode.save(name, code, description) saves one, codemode.search finds them", via, name)}
+		return snippet{}, sandbox.NewError(sandbox.NameReference, fmt.Sprintf("%s: no snippet %q; codemode.save(name, code, description) saves one, codemode.search finds them", via, name))
 	case st.Size > int64(maxSnippetFile):
-		return snippet{}, &namedError{name: "RangeError", msg: fmt.Sprintf("%s(%q): %s is %s bytes, over the code-size limit of %s bytes; save a smaller one",
-			via, name, p, thousands(int(st.Size)), thousands(sandbox.DefaultMaxCodeBytes))}
+		return snippet{}, sandbox.NewError(sandbox.NameRange, fmt.Sprintf("%s(%q): %s is %s bytes, over the code-size limit of %s bytes; save a smaller one",
+			via, name, p, thousands(int(st.Size)), thousands(sandbox.DefaultMaxCodeBytes)))
 	}
-	out, err = c.workspaceVia(ctx, via, "read_file", map[string]any{"path": p})
-	if err != nil {
+	if fs, err = c.files(ctx, via, "read_file", map[string]any{"path": p}); err != nil {
 		return snippet{}, err
 	}
-	var text string
-	if err := json.Unmarshal(out, &text); err != nil {
+	text, err := fs.ReadFile(ctx, p)
+	if err != nil {
 		return snippet{}, err
 	}
 	return parseSnippet(name, text), nil
@@ -320,43 +318,25 @@ func showSnippet(sn snippet) string {
 	return snippetsHead + fmt.Sprintf("\n// %s: %s\n%s\n", sn.name, sn.description, strings.TrimRight(sn.code, "\n"))
 }
 
-// workspace calls a built-in workspace tool for the script, which asks the
-// user first when the tool needs approval.
-func (c *caller) workspace(ctx context.Context, tool string, args map[string]any) (json.RawMessage, error) {
-	return c.workspaceVia(ctx, "", tool, args)
-}
-
-// workspaceVia is workspace for the helper via (codemode.save): the user is
-// asked as if the script called the tool, and told through which helper.
-func (c *caller) workspaceVia(ctx context.Context, via, tool string, args map[string]any) (json.RawMessage, error) {
-	id, raw, err := c.s.workspaceArgs(tool, args)
+// files returns the workspace for a call of tool that a helper (via:
+// codemode.save, codemode.run, codemode.describe; "" for an import) makes
+// for the script, once the user allowed it when the tool needs approval:
+// the user is asked as if the script called the tool with args, and told
+// through which helper.
+func (c *caller) files(ctx context.Context, via, tool string, args map[string]any) (files, error) {
+	fs, err := c.s.files(tool)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.approve(ctx, id, raw, via); err != nil {
-		return nil, err
+	e, _ := c.s.workspaceTool(tool)
+	if c.s.needsApproval(e) == "" {
+		return fs, nil // the arguments are encoded only to be shown
 	}
-	return c.s.reg.Call(ctx, id, raw)
-}
-
-// workspaceCall calls a built-in workspace tool for the server itself,
-// for the subject of ctx: listing and sizing snippets, never asking.
-func (s *Server) workspaceCall(ctx context.Context, tool string, args map[string]any) (json.RawMessage, error) {
-	id, raw, err := s.workspaceArgs(tool, args)
+	raw, err := json.Marshal(args)
 	if err != nil {
 		return nil, err
 	}
-	return s.reg.Call(ctx, id, raw)
-}
-
-func (s *Server) workspaceArgs(tool string, args map[string]any) (id string, raw json.RawMessage, err error) {
-	for _, e := range s.current().entries {
-		if e.Server == workspace.Namespace && e.Name == tool {
-			raw, err := json.Marshal(args)
-			return e.ID, raw, err
-		}
-	}
-	return "", nil, &namedError{name: "Error", msg: "snippets are kept in the built-in workspace, which this server does not have"}
+	return fs, c.approve(ctx, e.ID, raw, via)
 }
 
 // countCall charges one call to the execution's budget, shared with the
@@ -366,7 +346,7 @@ func (c *caller) countCall() error {
 		return nil
 	}
 	if n := c.budget.Add(1); n > int64(c.s.limits.MaxToolCalls) {
-		return &namedError{name: "RangeError", msg: fmt.Sprintf("too many tool calls: the limit is %d per execution, counting the snippets it runs", c.s.limits.MaxToolCalls)}
+		return sandbox.NewError(sandbox.NameRange, fmt.Sprintf("too many tool calls: the limit is %d per execution, counting the snippets it runs", c.s.limits.MaxToolCalls))
 	}
 	return nil
 }
@@ -381,8 +361,8 @@ func (c *caller) describeSnippets(ctx context.Context, name string) (json.RawMes
 			return nil, typeError(fmt.Sprintf("codemode.describe: no snippet %q; codemode.describe(\"snippets\") lists them", one))
 		}
 		sn, err := c.snippet(ctx, one, "codemode.describe")
-		var ne *namedError
-		if errors.As(err, &ne) && ne.name == "ReferenceError" {
+		var ne *sandbox.NamedError
+		if errors.As(err, &ne) && ne.Name == sandbox.NameReference {
 			return nil, typeError(fmt.Sprintf("codemode.describe: no snippet %q; codemode.describe(\"snippets\") lists them", one))
 		}
 		if err != nil {

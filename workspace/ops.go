@@ -274,6 +274,15 @@ func (w *Workspace) list(ctx context.Context, a wsArgs) (any, error) {
 	return out, err
 }
 
+// Stat describes a path of the subject ctx carries, as the stat tool does.
+func (w *Workspace) Stat(ctx context.Context, path string) (Stat, error) {
+	v, err := w.stat(ctx, wsArgs{Path: path})
+	if err != nil {
+		return Stat{}, err
+	}
+	return v.(Stat), nil
+}
+
 func (w *Workspace) stat(ctx context.Context, a wsArgs) (any, error) {
 	p, err := cleanDir(a.Path)
 	if err != nil {

@@ -96,6 +96,7 @@ func (e *env) boot(ctx context.Context, cfg *config.Config, so server.Options, w
 	reg.OnChange(func() { warnApprovals(log, cfg, reg) })
 	so.Limits, so.Logger, so.Network = cfg.Codemode, log, net
 	so.Pauses = server.StorePauses(st) // runs paused on an approval, found by every replica
+	so.Workspace = ws                  // snippets and imports read and write it directly
 	so.Runner = policy.track(so.Runner, cfg.Codemode.MemoryLimitMB)
 	srv := server.New(reg, so)
 	statuses := leaveOut(reg, cfg)
