@@ -76,7 +76,10 @@
 //     another replica's server request and a message for an SSE session
 //     whose stream is elsewhere go over the bus to the replica that acts,
 //     keyed by subject and session as they are here. A tool-list change
-//     of one replica reaches every replica's streams.
+//     of one replica reaches every replica's streams, and an upstream's
+//     notifications/tools/list_changed that one replica received has the
+//     others list that upstream's tools again on their own connections
+//     (once per second at most), so their declarations follow.
 //   - max_concurrent, max_concurrent_per_session and
 //     max_concurrent_per_subject stay per replica: an execution's CPU and
 //     memory are its process's, and a global count would need a database

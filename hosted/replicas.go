@@ -22,6 +22,12 @@ package hosted
 //   - codemode_tools: this replica's tool set changed; the others send
 //     notifications/tools/list_changed on their own streams. They do not
 //     publish in turn: only a change of a replica's own registry does.
+//     When the change came from an upstream's notifications/tools/list_changed,
+//     a second message names that upstream, and the others list its tools
+//     again on their own connections (which the upstream may not have
+//     told), at most once per refreshEvery per upstream however many such
+//     messages come; their own registries' changes then reach their
+//     streams. A refresh is not published again.
 //   - codemode_sse: a message posted for an SSE session whose stream is on
 //     another replica (the session's state names it): that replica hands
 //     it to the session's Conn, and the answer goes out on the stream.
@@ -102,6 +108,8 @@ type replicas struct {
 	out    *outbound
 	unsub  []func()
 	closed atomic.Bool // Close was called: nothing more is published
+
+	refreshes *refreshes // of upstreams another replica saw change
 }
 
 // forwarded is a message of the bus about one session's request.
@@ -113,12 +121,15 @@ type forwarded struct {
 	ID      string          `json:"id,omitempty"`   // the request's id, as JSON
 	Body    json.RawMessage `json:"body,omitempty"` // the client's message: an answer, or an SSE session's
 	Ended   []string        `json:"ended,omitempty"`
+	// Upstream is the upstream whose notifications/tools/list_changed
+	// the sender received (codemode_tools).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // startReplicas joins h to the bus of sh; rows says to keep the sessions
 // in its rows.
 func (h *Handler) startReplicas(sh shared, rows bool) {
-	rep := &replicas{h: h, id: newID()[:8], bus: sh}
+	rep := &replicas{h: h, id: newID()[:8], bus: sh, refreshes: newRefreshes(nil, refreshEvery, h.log)}
 	rep.out = newOutbound(rep.id)
 	h.rep = rep
 	if rows {
@@ -132,6 +143,8 @@ func (h *Handler) startReplicas(sh shared, rows bool) {
 	rep.subscribe(chanSSE, rep.onSSE)
 	if reg := h.opts.Registry; reg != nil {
 		reg.OnChange(func() { rep.publish(context.Background(), chanTools, forwarded{}) })
+		reg.OnUpstreamChanged(func(name string) { rep.publish(context.Background(), chanTools, forwarded{Upstream: name}) })
+		rep.refreshes.reg = reg
 	}
 }
 
@@ -180,6 +193,7 @@ func (rep *replicas) close() {
 	for _, f := range rep.unsub {
 		f()
 	}
+	rep.refreshes.close()
 }
 
 func (rep *replicas) onCancel(f forwarded) {
@@ -206,7 +220,11 @@ func (rep *replicas) onSessions(f forwarded) {
 }
 
 func (rep *replicas) onTools(f forwarded) {
-	if f.From != rep.id {
+	switch {
+	case f.From == rep.id:
+	case f.Upstream != "":
+		rep.refreshes.ask(f.Upstream)
+	default:
 		rep.h.opts.Server.MCP().SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
 	}
 }

@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
@@ -316,6 +318,49 @@ func TestReplicaListChanged(t *testing.T) {
 		}
 		next(t, ch, string(mcp.MethodNotificationToolsListChanged))
 	})
+}
+
+// TestReplicaRefreshesUpstream: when an upstream tells one replica that
+// its tools changed, another replica, which the upstream did not tell,
+// lists that upstream's tools again (once) and its declarations have the
+// new tool. Each replica has its own connection to the upstream, here its
+// own in-process server holding the same tools; only a's announces the
+// change (b's has no listChanged capability).
+func TestReplicaRefreshesUpstream(t *testing.T) {
+	eachBackend(t, authConfig(config.Codemode{}), 2, func(t *testing.T, rs []*fixture) {
+		var ups []*mcpserver.MCPServer
+		var lists [2]atomic.Int32 // tools/list calls each upstream answered
+		for i, f := range rs {
+			hooks := &mcpserver.Hooks{}
+			hooks.AddBeforeListTools(func(context.Context, any, *mcp.ListToolsRequest) { lists[i].Add(1) })
+			up := mcpserver.NewMCPServer("up", "1.0.0", mcpserver.WithToolCapabilities(i == 0), mcpserver.WithHooks(hooks))
+			up.AddTool(mcp.NewTool("first"), upTool)
+			if err := f.h.opts.Registry.AddMCPServer(context.Background(), "up", up); err != nil {
+				t.Fatal(err)
+			}
+			ups = append(ups, up)
+		}
+		b := rs[1]
+		if strings.Contains(b.h.opts.Server.Declarations(), "fresh") {
+			t.Fatal("the new tool is declared before it was added")
+		}
+		ups[1].AddTool(mcp.NewTool("fresh"), upTool) // b's connection is not told
+		ups[0].AddTool(mcp.NewTool("fresh"), upTool) // a's is
+		deadline := time.Now().Add(testenv.Within(5 * time.Second))
+		for !strings.Contains(b.h.opts.Server.Declarations(), "fresh(") {
+			if time.Now().After(deadline) {
+				t.Fatalf("replica b's declarations lack the tool a's upstream announced:\n%s", b.h.opts.Server.Declarations())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := lists[1].Load(); n != 2 {
+			t.Errorf("b's upstream was listed %d times; want 2 (at connect, and once on a's news)", n)
+		}
+	})
+}
+
+func upTool(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewToolResultText(`"ok"`), nil
 }
 
 func okTool(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
