@@ -68,9 +68,9 @@
 //
 // # Search and pinning
 //
-// Search ranks with BM25F over a snapshot's tools (an index built once per
-// snapshot); SearchWith adds entries the registry does not hold (a
-// subject's snippets). The first definition seen of each upstream tool is
+// Search ranks a snapshot's tools with package search (a document of each
+// tool, an index built once per snapshot); SearchWith adds entries the
+// registry does not hold (a subject's snippets) as documents layered on it. The first definition seen of each upstream tool is
 // pinned (pin.go); a changed definition is logged, and refused with
 // Options.PinToolDefinitions. Options.Pins keeps the pins across restarts:
 // StorePins keeps them in the store's pins table, shared by every replica.
