@@ -95,10 +95,12 @@ func New(docs []Doc) *Index {
 // newDoc is the document at pos before splitCompounds.
 func newDoc(pos int, d Doc) doc {
 	out := doc{pos: pos, key: d.Key, tf: map[string]float64{}}
-	name := terms(d.Namespace + " " + d.Name)
+	own := terms(d.Name)
+	name := append(terms(d.Namespace), own...)
 	out.add(name, weightName)
-	out.named = slices.Compact(slices.Sorted(slices.Values(name)))
-	out.own = slices.Compact(slices.Sorted(slices.Values(terms(d.Name))))
+	slices.Sort(name)
+	slices.Sort(own)
+	out.named, out.own = slices.Compact(name), slices.Compact(own)
 	out.add(terms(strings.Join(d.Params, " ")), weightParams)
 	out.add(terms(d.Description), weightDesc)
 	return out
