@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-var full = flag.Bool("bench.quick", false, "run the whole benchmark (Quick options) once: builds the binary, about a minute")
+var full = flag.Bool("bench.quick", false, "run the whole benchmark (Quick options) once: builds the binary, a few minutes")
 
 // TestMain lets the test binary serve as the benchmark's stdio upstream.
 func TestMain(m *testing.M) {
