@@ -20,8 +20,10 @@ type files interface {
 	Glob(ctx context.Context, pattern string) ([]workspace.FileInfo, error)
 }
 
-// errNoWorkspace is what snippets say on a server without the workspace.
-var errNoWorkspace = sandbox.NewError(sandbox.NameError, "snippets are kept in the built-in workspace, which this server does not have")
+// noWorkspace is what snippets say on a server without the workspace.
+func noWorkspace() error {
+	return sandbox.NewError(sandbox.NameError, "snippets are kept in the built-in workspace, which this server does not have")
+}
 
 // files returns the workspace that snippets and imports use for a call of
 // tool: the one the server was given (Options.Workspace), called directly,
@@ -30,7 +32,7 @@ var errNoWorkspace = sandbox.NewError(sandbox.NameError, "snippets are kept in t
 // server keeps snippets only where a script can see them.
 func (s *Server) files(tool string) (files, error) {
 	if _, ok := s.workspaceTool(tool); !ok {
-		return nil, errNoWorkspace
+		return nil, noWorkspace()
 	}
 	if s.ws != nil {
 		return direct{s.ws, s.reg}, nil
@@ -127,7 +129,7 @@ func (v viaTools) Glob(ctx context.Context, pattern string) (list []workspace.Fi
 func (v viaTools) call(ctx context.Context, tool string, args map[string]any, out any) error {
 	e, ok := v.s.workspaceTool(tool)
 	if !ok {
-		return errNoWorkspace
+		return noWorkspace()
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
