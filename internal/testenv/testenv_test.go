@@ -1,0 +1,24 @@
+package testenv
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMissing: a missing install skips a test with the command that
+// installs it, unless CI is set: then the test fails with the same words.
+func TestMissing(t *testing.T) {
+	const msg = "npm packages are not installed: run `npm ci --prefix npm` first"
+	t.Setenv("CI", "")
+	r := &recorder{}
+	missing(r, msg)
+	if r.skipped != msg || r.failed != "" {
+		t.Errorf("without CI: skipped %q, failed %q", r.skipped, r.failed)
+	}
+	t.Setenv("CI", "true")
+	r = &recorder{}
+	missing(r, msg)
+	if r.skipped != "" || !strings.Contains(r.failed, "npm ci --prefix npm") {
+		t.Errorf("under CI: skipped %q, failed %q", r.skipped, r.failed)
+	}
+}
