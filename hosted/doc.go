@@ -88,9 +88,11 @@
 //   - Per replica too: the one GET stream of a session (a session may hold
 //     one on each replica) and the sessions metric (those it served).
 //   - An SSE session ends with its stream, so with its process: it has a
-//     row only on PostgreSQL, where other replicas take its posts. The
-//     rows of a replica that died count against the caps until they idle
-//     out (session_idle_timeout).
+//     row only on PostgreSQL, where other replicas take its posts. The row
+//     names the replica holding the stream, which records a heartbeat every
+//     10 s (heartbeat.go); the rows of a replica whose last heartbeat is
+//     older than 30 s (store.ReplicaLease: it died) no longer count
+//     against the caps, and the next sweep deletes them.
 //
 // /readyz is 503 while Options.Ready (default: the Store's) fails.
 //

@@ -52,6 +52,7 @@ import (
 type sessionRow struct {
 	ID, Subject, State string
 	Created, Used      time.Time
+	Stream             string // the replica holding its SSE stream; "" for none
 }
 
 // sessionCap is why the shared rows refused a session: the per-subject cap
@@ -76,7 +77,12 @@ type sessionRows interface {
 	touchSession(ctx context.Context, id, subject string, now, idleSince time.Time) (bool, error)
 	saveSession(ctx context.Context, id, subject, state string) error
 	deleteSession(ctx context.Context, id string) error
+	// expireSessions deletes the rows used before idleSince, and those
+	// whose stream a replica past its lease held (see heartbeat).
 	expireSessions(ctx context.Context, idleSince time.Time) ([]string, error)
+	// heartbeat records that replica is alive at now: the rows whose
+	// stream it holds count against the caps for store.ReplicaLease after.
+	heartbeat(ctx context.Context, replica string, now time.Time) error
 }
 
 // bus carries messages to every replica, this one included.
@@ -108,6 +114,7 @@ type replicas struct {
 	out    *outbound
 	unsub  []func()
 	closed atomic.Bool // Close was called: nothing more is published
+	beats  *heartbeat  // with SSE sessions in the rows; else nil
 
 	refreshes *refreshes // of upstreams another replica saw change
 }
@@ -135,6 +142,10 @@ func (h *Handler) startReplicas(sh shared, rows bool) {
 	if rows {
 		h.sessions.shared = sh
 		h.sessions.gone = rep.sessionsEnded
+		if h.opts.Transport == SSE {
+			rep.beats = newHeartbeat(sh, rep.id)
+			h.sessions.alive = rep.beats.ensure
+		}
 	}
 	rep.subscribe(chanCancel, rep.onCancel)
 	rep.subscribe(chanAnswer, rep.onAnswer)
@@ -194,6 +205,9 @@ func (rep *replicas) close() {
 		f()
 	}
 	rep.refreshes.close()
+	if rep.beats != nil {
+		rep.beats.stop()
+	}
 }
 
 func (rep *replicas) onCancel(f forwarded) {

@@ -501,6 +501,50 @@ func TestReplicaSSE(t *testing.T) {
 	})
 }
 
+// TestReplicaSSEDeadReplica: the SSE sessions of a replica whose heartbeat
+// lapsed (it died, its streams with it) no longer count against
+// max_sessions_per_subject, where they counted until they idled out; the
+// next sweep deletes their rows. (On PostgreSQL, where SSE sessions have
+// rows.)
+func TestReplicaSSEDeadReplica(t *testing.T) {
+	eachBackendOn(t, authConfig(config.Codemode{MaxSessionsPerSubject: 1}), 2, SSE, func(t *testing.T, rs []*fixture) {
+		a, b := rs[0], rs[1]
+		alice := sseStream(t, a, tokenA)
+		if code := openSSE(t, b, tokenA); code != http.StatusTooManyRequests {
+			t.Fatalf("alice's second SSE session while A holds her first: %d; want 429", code)
+		}
+		// A dies: its heartbeat stops, and its last one is past the lease.
+		a.h.rep.beats.stop()
+		if err := a.h.opts.Store.Heartbeat(context.Background(), a.h.rep.id, time.Now().Add(-store.ReplicaLease-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if code := openSSE(t, b, tokenA); code != http.StatusOK {
+			t.Errorf("alice's SSE session after the replica holding her first died: %d; want 200", code)
+		}
+		if err := b.h.sessions.sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := a.h.opts.Store.Session(context.Background(), strings.TrimPrefix(alice.endpoint, "/message?sessionId=")); found {
+			t.Error("the dead replica's session has a row after the sweep")
+		}
+	})
+}
+
+// openSSE opens an SSE stream on f, returns its status and closes it.
+func openSSE(t *testing.T, f *fixture, token string) int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.srv.URL+"/sse", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // TestReplicaIdle: a session used on one replica stays open on the others,
 // however long they do not see it; idle everywhere, it is swept and gone
 // on every replica. (The replicas share a clock the test moves.)

@@ -46,6 +46,9 @@ type sessions struct {
 	shared sessionRows
 	// gone, if not nil, tells the other replicas that sessions ended.
 	gone func(ids []string)
+	// alive, if not nil, makes sure this replica's heartbeat is recent
+	// before a row naming it as a stream's holder is created (heartbeat.go).
+	alive func(ctx context.Context)
 
 	mu        sync.Mutex
 	byID      map[string]*session
@@ -156,7 +159,10 @@ func (t *sessions) create(ctx context.Context, subject string, state sessionStat
 // caches s.
 func (t *sessions) createShared(ctx context.Context, s *session) error {
 	state, _ := json.Marshal(s.state)
-	row := sessionRow{ID: s.id, Subject: s.subject, State: string(state), Created: s.last, Used: s.last}
+	row := sessionRow{ID: s.id, Subject: s.subject, State: string(state), Created: s.last, Used: s.last, Stream: s.state.Stream}
+	if row.Stream != "" && t.alive != nil {
+		t.alive(ctx)
+	}
 	expired, err := t.shared.createSession(ctx, row, t.perSubject, t.total, s.last.Add(-t.idle))
 	t.dropAll(expired, true)
 	var full *sessionCap

@@ -39,3 +39,7 @@ func (s storeShared) deleteSession(ctx context.Context, id string) error {
 func (s storeShared) expireSessions(ctx context.Context, idleSince time.Time) ([]string, error) {
 	return s.ExpireSessions(ctx, idleSince)
 }
+
+func (s storeShared) heartbeat(ctx context.Context, replica string, now time.Time) error {
+	return s.Heartbeat(ctx, replica, now)
+}

@@ -23,6 +23,7 @@ var migrations = []migration{
 	{version: 3, sqlite: approvalsV3, postgres: approvalsV3},
 	{version: 4, sqlite: learnedV4, postgres: learnedV4},
 	{version: 5, sqlite: sessionsUsedV5, postgres: sessionsUsedV5},
+	{version: 6, sqlite: replicasV6, postgres: replicasV6},
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -238,4 +239,16 @@ CREATE TABLE learned (
 // whole table.
 const sessionsUsedV5 = `
 CREATE INDEX sessions_used ON sessions (used);
+`
+
+// replicasV6 keeps which replica holds each session's SSE stream, and when
+// each replica last said it was alive (Heartbeat): the sessions of a
+// replica that stopped saying so (it died) no longer count against the
+// caps, and are expired, instead of counting until they idle out.
+const replicasV6 = `
+ALTER TABLE sessions ADD COLUMN stream TEXT NOT NULL DEFAULT '';  -- the replica holding its SSE stream; '' for none
+CREATE TABLE replicas (                                           -- replicas that hold SSE streams (package hosted)
+  id   TEXT   PRIMARY KEY,
+  seen BIGINT NOT NULL                                            -- Unix milliseconds of its last Heartbeat
+);
 `

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -18,7 +19,32 @@ type Session struct {
 	State       string // JSON, package hosted's
 	Created     time.Time
 	Used        time.Time
+	Stream      string // the replica holding its SSE stream (see Heartbeat); "" for none
 }
+
+// ReplicaLease is how long a replica that holds SSE streams is taken to be
+// alive after its last Heartbeat. Past it, the sessions whose stream it
+// held (which ended with it) no longer count against the caps, and the
+// next expiry deletes them, instead of counting until they idle out.
+const ReplicaLease = 30 * time.Second
+
+// Heartbeat records that replica is alive at now. A replica that holds SSE
+// streams calls it well within ReplicaLease, and before the first session
+// whose stream it holds is created.
+func (s *Store) Heartbeat(ctx context.Context, replica string, now time.Time) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO replicas (id, seen) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET seen = excluded.seen`, replica, now.UnixMilli())
+	return s.Wrap(err)
+}
+
+// alive is the SQL condition of a session whose stream, if any, is held by
+// a live replica; $N is time.Now() less ReplicaLease in Unix milliseconds.
+func alive(n int) string {
+	return fmt.Sprintf(`(stream = '' OR stream IN (SELECT id FROM replicas WHERE seen >= $%d))`, n)
+}
+
+// liveSince is the oldest heartbeat of a live replica.
+func liveSince() int64 { return time.Now().Add(-ReplicaLease).UnixMilli() }
 
 // SessionCapError refuses a session over a cap: the subject's
 // (PerSubject) or the server's. Oldest is when the least recently used
@@ -69,22 +95,24 @@ func (s *Store) CreateSession(ctx context.Context, row Session, perSubject, tota
 		case full != nil:
 			return full
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (id, subject, state, created, used) VALUES ($1, $2, $3, $4, $5)`,
-			row.ID, row.Subject, row.State, row.Created.UnixMilli(), row.Used.UnixMilli())
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (id, subject, state, created, used, stream) VALUES ($1, $2, $3, $4, $5, $6)`,
+			row.ID, row.Subject, row.State, row.Created.UnixMilli(), row.Used.UnixMilli(), row.Stream)
 		return err
 	})
 	return expired, err
 }
 
 // sessionRoom returns the cap a new session of subject would pass, or nil.
+// The sessions of a replica past its lease do not count.
 func sessionRoom(ctx context.Context, tx *sql.Tx, subject string, perSubject, total int) (*SessionCapError, error) {
 	var n int
 	var oldest sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(used) FROM sessions WHERE subject = $1`, subject).Scan(&n, &oldest)
+	live := liveSince()
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(used) FROM sessions WHERE subject = $1 AND `+alive(2), subject, live).Scan(&n, &oldest)
 	if err != nil || n >= perSubject {
 		return &SessionCapError{PerSubject: true, Limit: perSubject, Oldest: time.UnixMilli(oldest.Int64)}, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(used) FROM sessions`).Scan(&n, &oldest)
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(used) FROM sessions WHERE `+alive(1), live).Scan(&n, &oldest)
 	if err != nil || n >= total {
 		return &SessionCapError{Limit: total, Oldest: time.UnixMilli(oldest.Int64)}, err
 	}
@@ -95,8 +123,8 @@ func sessionRoom(ctx context.Context, tx *sql.Tx, subject string, perSubject, to
 // none.
 func (s *Store) Session(ctx context.Context, id string) (row Session, found bool, err error) {
 	var created, used int64
-	err = s.read.QueryRowContext(ctx, `SELECT id, subject, state, created, used FROM sessions WHERE id = $1`, id).
-		Scan(&row.ID, &row.Subject, &row.State, &created, &used)
+	err = s.read.QueryRowContext(ctx, `SELECT id, subject, state, created, used, stream FROM sessions WHERE id = $1`, id).
+		Scan(&row.ID, &row.Subject, &row.State, &created, &used, &row.Stream)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, false, nil
 	}
@@ -131,18 +159,22 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.Wrap(err)
 }
 
-// ExpireSessions deletes the sessions last used before idleSince and
-// returns their ids.
+// ExpireSessions deletes the sessions last used before idleSince, and those
+// whose stream a replica past its lease held, and returns their ids.
 func (s *Store) ExpireSessions(ctx context.Context, idleSince time.Time) (ids []string, err error) {
 	err = s.Tx(ctx, true, func(tx *sql.Tx) error {
 		ids, err = expireSessions(ctx, tx, idleSince)
+		if err == nil {
+			// A replica gone for a day holds no session: forget it.
+			_, err = tx.ExecContext(ctx, `DELETE FROM replicas WHERE seen < $1`, time.Now().Add(-24*time.Hour).UnixMilli())
+		}
 		return err
 	})
 	return ids, err
 }
 
 func expireSessions(ctx context.Context, tx *sql.Tx, idleSince time.Time) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `DELETE FROM sessions WHERE used < $1 RETURNING id`, idleSince.UnixMilli())
+	rows, err := tx.QueryContext(ctx, `DELETE FROM sessions WHERE used < $1 OR NOT `+alive(2)+` RETURNING id`, idleSince.UnixMilli(), liveSince())
 	if err != nil {
 		return nil, err
 	}

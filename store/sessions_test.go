@@ -76,6 +76,55 @@ func TestSessions(t *testing.T) {
 	})
 }
 
+// TestSessionsOfDeadReplica: the sessions whose SSE stream a replica holds
+// count against the caps while its heartbeat is within ReplicaLease; past
+// it they do not, the next expiry deletes them, and a live replica's and
+// stream-less sessions are left alone.
+func TestSessionsOfDeadReplica(t *testing.T) {
+	each(t, func(t *testing.T, b backend) {
+		s, ctx := open(t, b.options(t)), context.Background()
+		now := time.Now()
+		create := func(id, stream string) error {
+			_, err := s.CreateSession(ctx, store.Session{ID: id, Subject: "alice", State: "{}", Created: now, Used: now, Stream: stream},
+				2, 10, now.Add(-time.Hour))
+			return err
+		}
+		for _, r := range []string{"dead", "live"} {
+			if err := s.Heartbeat(ctx, r, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := create("d1", "dead"); err != nil {
+			t.Fatal(err)
+		}
+		if err := create("d2", "dead"); err != nil {
+			t.Fatal(err)
+		}
+		var full *store.SessionCapError
+		if err := create("l1", "live"); !errors.As(err, &full) {
+			t.Fatalf("a third session while the replica holding two is alive: %v; want alice's cap", err)
+		}
+		// "dead" last beat longer ago than the lease.
+		if err := s.Heartbeat(ctx, "dead", now.Add(-store.ReplicaLease-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := create("l1", "live"); err != nil {
+			t.Fatalf("after the replica holding two died: %v; want its sessions not counted", err)
+		}
+		if err := create("h1", ""); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := s.ExpireSessions(ctx, now.Add(-time.Hour))
+		slices.Sort(ids)
+		if err != nil || !slices.Equal(ids, []string{"d1", "d2"}) {
+			t.Errorf("ExpireSessions = %v, %v; want the dead replica's [d1 d2]", ids, err)
+		}
+		if row, found, _ := s.Session(ctx, "l1"); !found || row.Stream != "live" {
+			t.Errorf("Session(l1) = %+v, %v; want it kept, its stream on live", row, found)
+		}
+	})
+}
+
 // TestSessionCapsConcurrent: sessions created at once, as by replicas
 // sharing the database, never pass the cap.
 func TestSessionCapsConcurrent(t *testing.T) {
