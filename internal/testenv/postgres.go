@@ -94,7 +94,7 @@ var errNotInstalled = errors.New("PostgreSQL is not installed (apt-get install p
 func unavailable(t testing.TB, err error) {
 	t.Helper()
 	if errors.Is(err, errNotInstalled) {
-		missing(t, err.Error())
+		Missing(t, err.Error())
 		return
 	}
 	t.Fatalf("testenv: %v", err)

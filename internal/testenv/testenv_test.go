@@ -11,13 +11,13 @@ func TestMissing(t *testing.T) {
 	const msg = "npm packages are not installed: run `npm ci --prefix npm` first"
 	t.Setenv("CI", "")
 	r := &recorder{}
-	missing(r, msg)
+	Missing(r, msg)
 	if r.skipped != msg || r.failed != "" {
 		t.Errorf("without CI: skipped %q, failed %q", r.skipped, r.failed)
 	}
 	t.Setenv("CI", "true")
 	r = &recorder{}
-	missing(r, msg)
+	Missing(r, msg)
 	if r.skipped != "" || !strings.Contains(r.failed, "npm ci --prefix npm") {
 		t.Errorf("under CI: skipped %q, failed %q", r.skipped, r.failed)
 	}
