@@ -34,7 +34,6 @@ import (
 func BenchmarkColdStart(b *testing.B) {
 	for _, c := range []struct{ name, code string }{{"js", TrivialJS}, {"ts", TrivialTS}} {
 		b.Run(c.name, func(b *testing.B) {
-			defer sandbox.SetSpares(sandbox.SetSpares(0))
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := ColdStart(c.code); err != nil {
@@ -43,13 +42,15 @@ func BenchmarkColdStart(b *testing.B) {
 			}
 		})
 		b.Run("spare-"+c.name, func(b *testing.B) {
+			opts := coldOptions()
+			opts.Spares = sandbox.NewSpares(sandbox.DefaultSpares)
 			for range b.N {
 				b.StopTimer()
-				if err := sandbox.Prepare(coldOptions()); err != nil {
+				if err := opts.Spares.Prepare(opts); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				if err := ColdStart(c.code); err != nil {
+				if err := coldStart(c.code, opts); err != nil {
 					b.Fatal(err)
 				}
 			}

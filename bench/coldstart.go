@@ -37,7 +37,7 @@ var echo = sandbox.CallerFunc(func(_ context.Context, _ string, args json.RawMes
 
 // ColdStart is one in-process execution: a fresh runtime with bindings for
 // 50 tools, the esbuild transform (TypeScript) and the script. The runtime
-// is a spare when one is ready (see sandbox.SetSpares).
+// is set up by the run: there are no spares (see sandbox.Spares).
 func ColdStart(code string) error { return coldStart(code, coldOptions()) }
 
 // coldStart is ColdStart with opts.
@@ -85,14 +85,15 @@ func timeColdStart(code string, start Start, n int, ds *[]time.Duration) (uint64
 
 // timeColdStartWith is timeColdStart with opts.
 func timeColdStartWith(opts sandbox.Options, code string, start Start, n int, ds *[]time.Duration) (uint64, error) {
-	if start == SetUp {
-		defer sandbox.SetSpares(sandbox.SetSpares(0))
+	opts.Spares = nil
+	if start == FromSpare {
+		opts.Spares = sandbox.NewSpares(sandbox.DefaultSpares)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range n {
 		if start == FromSpare {
-			if err := sandbox.Prepare(opts); err != nil {
+			if err := opts.Spares.Prepare(opts); err != nil {
 				return 0, err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
@@ -15,6 +16,7 @@ var hostOnly = map[string]string{
 	"OnLog":  "a callback: the worker streams console lines (runRequest.StreamLogs) and Pool.Run calls OnLog with them",
 	"OnCall": "a callback: the worker streams call progress (runRequest.StreamCalls) and Pool.Run calls OnCall with it",
 	"Memory": "the parent's admission budget: a worker admits its run against its own process's, bounded by Options.WorkerMemory",
+	"Spares": "the parent's spare runtimes: a worker keeps its own, set up while the parent waits for the next run",
 }
 
 // TestOptionsCarried checks the seam between sandbox.Options and the worker
@@ -116,5 +118,57 @@ func fill(v reflect.Value, n *int) {
 			}
 			return out
 		}))
+	}
+}
+
+// TestAbandonedRetires: a worker whose sandbox.Run gave up on a runtime
+// stuck in a native call (Result.Abandoned) asks to retire, since that
+// runtime still runs in it; one whose run the interrupt stopped does not.
+// The native call is a regular expression that backtracks for 500ms a
+// match: the script is inside one almost all the time, so its timeout
+// comes during a match, which ends more than the 50ms Run waits after it
+// nine times in ten; a few attempts make the test independent of that
+// chance.
+func TestAbandonedRetires(t *testing.T) {
+	stuck := "for (;;) { try { /(a*)*\\1b/.test('a'.repeat(30)) } catch {} }"
+	retired := false
+	for i := 0; i < 8 && !retired; i++ {
+		w := startServe(t, nil, nil)
+		res := w.result(runRequest{Code: stuck, Timeout: 300 * time.Millisecond})
+		if res.Err == nil || res.Err.Name != sandbox.NameTimeout {
+			t.Fatalf("stuck in a match: %s, %v; want a TimeoutError", res.Value, res.Err)
+		}
+		retired = res.Retire
+		w.stop()
+	}
+	if !retired {
+		t.Error("the worker did not retire after any of 8 runs abandoned inside a 500ms match")
+	}
+
+	w := startServe(t, nil, nil)
+	defer w.stop()
+	if res := w.result(runRequest{Code: "for (;;) {}", Timeout: 100 * time.Millisecond}); res.Err == nil || res.Retire {
+		t.Errorf("an endless loop the timeout stopped: %v, retire %v; want an error, no retiring", res.Err, res.Retire)
+	}
+}
+
+// result sends a run request and returns its result.
+func (w *served) result(req runRequest) runResult {
+	w.t.Helper()
+	if err := newWriter(w.in).send(kindRun, req); err != nil {
+		w.t.Fatal(err)
+	}
+	for {
+		f, err := readFrame(w.frames)
+		if err != nil {
+			w.t.Fatalf("waiting for the run's end: %v", err)
+		}
+		if f.kind == kindDone {
+			var res runResult
+			if err := json.Unmarshal(f.body, &res); err != nil {
+				w.t.Fatal(err)
+			}
+			return res
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -102,7 +101,8 @@ const idleTrimAfter = 250 * time.Millisecond
 // its headroom, see execute), and the idle trim, if any: called once the
 // worker has been idle for idleTrimAfter after a run, or after starting.
 func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim func()) error {
-	s := &server{out: newWriter(out), lim: lim, tuner: tuner, runs: make(chan frame), readErr: make(chan error, 1)}
+	s := &server{out: newWriter(out), lim: lim, tuner: tuner, runs: make(chan frame), readErr: make(chan error, 1),
+		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
 	if err := s.out.send(kindReady, struct{}{}); err != nil {
@@ -147,7 +147,9 @@ type server struct {
 	tuner   *gctune.Tuner // nil: the collector is left alone
 	runs    chan frame
 	readErr chan error
-	caller  *workerCaller // numbers calls across runs, so a late reply matches nothing
+	caller  *workerCaller   // numbers calls across runs, so a late reply matches nothing
+	memory  *sandbox.Memory // the worker's budget and watchdog, as a server's in process
+	spares  *sandbox.Spares // the runtime set up for the next run, while the parent waits
 
 	mu         sync.Mutex
 	cancel     context.CancelCauseFunc // of the run in progress; nil between runs
@@ -265,7 +267,7 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 		Duration:  res.Stats.Duration,
 		Times:     res.Times,
 		// A runtime abandoned in a native call still runs: replace the worker.
-		Retire: abandoned(),
+		Retire: res.Abandoned,
 	}
 }
 
@@ -283,6 +285,8 @@ func (s *server) options(req *runRequest) sandbox.Options {
 		MaxResultBytes: req.MaxResultBytes,
 		Prelude:        req.Prelude,
 		Replay:         req.Replay,
+		Memory:         s.memory,
+		Spares:         s.spares,
 	}
 	if req.StreamLogs {
 		opts.OnLog = func(line string) { _ = s.out.send(kindLog, line) }
@@ -301,27 +305,6 @@ func headroom(limit int64) int64 {
 		limit = sandbox.DefaultMemoryLimit
 	}
 	return min(gctune.DefaultHeadroom, limit/2)
-}
-
-// abandoned reports whether a runtime still runs after sandbox.Run
-// returned: one abandoned in a native call. A runtime that finished ends
-// (and releases its memory) just after Run returns, so it is given a few
-// milliseconds; checking at once retired healthy workers now and then.
-func abandoned() bool {
-	m := sandbox.DefaultMemory()
-	for range 20 {
-		if m.Active() == 0 {
-			return false
-		}
-		runtime.Gosched() // the runtime goroutine is finishing: let it
-	}
-	for wait := 50 * time.Microsecond; m.Active() > 0; wait *= 2 {
-		if wait > 10*time.Millisecond {
-			return true
-		}
-		time.Sleep(wait)
-	}
-	return false
 }
 
 // clean runs between runs: after one that grew the heap, it collects the

@@ -82,15 +82,17 @@
 //
 // Setting a runtime up (helpers, console, timers, the guards, the bindings
 // and the prelude) is most of the cost of a short execution, and none of it
-// depends on the code. When a run ends, a background goroutine sets up a
-// runtime for the options of the latest run; the next Run whose options set
-// a runtime up the same way (limits, Bindings and Prelude equal) takes it,
-// after the handover through a mutex, instead of setting one up itself (when
-// none is ready but one is being set up, one run at a time waits for it). No
-// code but that trusted setup has run in a spare, and each is used by one
-// execution only. SetSpares changes how many are kept (1; 0 turns them off)
-// and Prepare sets one up at once, for a server that knows its bindings
-// before its first execution.
+// depends on the code. A caller that runs one execution after another (a
+// server, a worker process) makes a Spares (NewSpares(DefaultSpares)) and
+// passes it in every Run's Options.Spares: when a run ends, a background
+// goroutine sets up a runtime for the options of the latest run; the next
+// Run with that Spares whose options set a runtime up the same way (limits,
+// Bindings and Prelude equal) takes it, after the handover through a mutex,
+// instead of setting one up itself (when none is ready but one is being set
+// up, one run at a time waits for it). No code but that trusted setup has
+// run in a spare, and each is used by one execution only. Spares.Prepare
+// sets one up at once, for a server that knows its bindings before its
+// first execution. Without Options.Spares each Run sets its runtime up.
 //
 // # Limits
 //
@@ -158,8 +160,11 @@
 //     the sum of their limits (after a collection, or at once past 1.25
 //     times the sum or the process budget). Admission bounds the sum:
 //     an execution waits (until its timeout) while the budgets of those
-//     running would exceed the process budget (DefaultProcessMemory, 1 GiB,
-//     unless Options.Memory says otherwise).
+//     running would exceed the budget of their Options.Memory, which the
+//     caller makes (NewMemory) and shares among the runs of one process
+//     (a server's and a worker's are of DefaultProcessMemory, 1 GiB).
+//     Without one, a run has a Memory of its own: watched, but admitted
+//     against no other run.
 //
 // A regular expression that needs backtracking (goja runs those on
 // regexp2) gives up after 500ms on one match; the wrapped exec and test

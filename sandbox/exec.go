@@ -96,43 +96,44 @@ func (x *execution) wait(deadline time.Time) Result {
 	defer timer.Stop()
 	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx)) })()
 	go x.run()
-	out := x.await()
+	out, abandoned := x.await()
 	if r := x.stopReason(); r.Name != NameInternal && (out.err == nil || out.err.Name != r.Name) {
 		// Stopped: a tool call that failed because of it may have settled
 		// first, but the stop is what happened.
 		out = outcome{err: r}
 	}
 	return Result{
-		Value: out.value,
-		Err:   out.err,
-		Logs:  x.journal.close(),
-		Stats: Stats{ToolCalls: int(x.started.Load())},
-		Times: x.clock.times(),
+		Value:     out.value,
+		Err:       out.err,
+		Logs:      x.journal.close(),
+		Stats:     Stats{ToolCalls: int(x.started.Load())},
+		Times:     x.clock.times(),
+		Abandoned: abandoned,
 	}
 }
 
 // await returns the runtime goroutine's outcome, or the stop reason when the
-// runtime does not answer an interrupt within stopGrace. An abandoned
-// runtime goroutine ends when its native call returns; nothing it does after
-// that is recorded.
-func (x *execution) await() outcome {
+// runtime does not answer an interrupt within stopGrace: then it reports
+// the runtime abandoned. An abandoned runtime goroutine ends when its
+// native call returns; nothing it does after that is recorded.
+func (x *execution) await() (out outcome, abandoned bool) {
 	select {
 	case out := <-x.done:
-		return out
+		return out, false
 	case <-x.stopped:
 		if x.reason == nil {
 			// It finished by itself: its outcome is being sent. Waiting
 			// with stopGrace here made a slow scheduler an InternalError.
-			return <-x.done
+			return <-x.done, false
 		}
 	}
 	grace := time.NewTimer(stopGrace)
 	defer grace.Stop()
 	select {
 	case out := <-x.done:
-		return out
+		return out, false
 	case <-grace.C:
-		return outcome{err: x.stopReason()}
+		return outcome{err: x.stopReason()}, true
 	}
 }
 
@@ -170,7 +171,7 @@ func (x *execution) run() {
 	// The spare's goroutine starts before stop wakes Run's caller: the
 	// goroutine woken last runs first on this thread, and the caller must
 	// not wait for a runtime to be set up.
-	spares.refill()
+	x.opts.Spares.refill()
 	x.stop(nil)
 	x.done <- out
 }
@@ -211,7 +212,7 @@ func (x *execution) setup() error {
 	x.helpers = h
 	x.rt.GlobalObject().Delete("GoError") // goja's own, not ECMAScript
 	x.ctors = map[string]*goja.Object{}
-	for _, name := range []string{"Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"} {
+	for _, name := range []string{NameError, NameType, NameRange, NameSyntax, NameReference, "EvalError", "URIError"} {
 		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
 	}
 	x.installConsole()
@@ -266,7 +267,7 @@ func (x *execution) loopError(err error) *Error {
 	case errors.Is(err, errStopped):
 		return x.stopReason()
 	case errors.Is(err, errNeverSettles):
-		return &Error{Name: "Error", Message: errNeverSettles.Error()}
+		return &Error{Name: NameError, Message: errNeverSettles.Error()}
 	}
 	return x.errorFromGo(err)
 }

@@ -26,6 +26,7 @@ func TestHostile(t *testing.T) {
 	mem := sandbox.NewMemory(4 * hostile.MemoryLimit)
 	opts := hostile.Options()
 	opts.Memory = mem
+	opts.Spares = sandbox.NewSpares(sandbox.DefaultSpares) // as a server runs them: each case from a spare
 	growth := map[string]int64{}
 	var stops []time.Duration
 	ran := 0

@@ -20,6 +20,10 @@ import (
 // waiting for a tool call). With one execution at a time this is exact; with
 // several it is an estimate, and the admission control is what keeps their
 // sum within the budget. A Memory is safe for concurrent use.
+//
+// Its caller owns it: a server, or a worker process, makes one with
+// NewMemory(DefaultProcessMemory) and passes it in the Options of every
+// Run, so that its executions are admitted and watched together.
 type Memory struct {
 	total int64
 
@@ -36,7 +40,9 @@ type Memory struct {
 	overSince  time.Time // since when some execution is over its limit; zero if none
 }
 
-// DefaultProcessMemory is the budget of the shared Memory.
+// DefaultProcessMemory is the budget of the Memory a server or a worker
+// shares among its executions, and of the one a Run without Options.Memory
+// has to itself.
 const DefaultProcessMemory = 1 << 30
 
 // NewMemory returns a Memory admitting executions while the sum of their
@@ -44,10 +50,6 @@ const DefaultProcessMemory = 1 << 30
 func NewMemory(total int64) *Memory {
 	return &Memory{total: total, active: map[*reservation]struct{}{}}
 }
-
-// DefaultMemory is the Memory used when Options.Memory is nil: one per
-// process, of DefaultProcessMemory bytes.
-var DefaultMemory = sync.OnceValue(func() *Memory { return NewMemory(DefaultProcessMemory) })
 
 // Watchdog timing: how often the heap is sampled, and how often at most a
 // garbage collection is forced to tell live memory from garbage.

@@ -139,14 +139,13 @@ Object.getPrototypeOf(ns) === Object.prototype, other.x.extra, await ns.a()]`
 	want := `[["b","a","c"],"function","function",false,false,false,true,null,"ns.a"]`
 	for _, spares := range []int{0, 1} {
 		t.Run(fmt.Sprintf("spares=%d", spares), func(t *testing.T) {
-			defer SetSpares(SetSpares(spares))
-			opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)}
+			opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second), Spares: NewSpares(spares)}
 			for i := range 3 {
 				if res := Run(context.Background(), mess, idCaller, opts); res.Err != nil {
 					t.Fatalf("run %d: %v", i, res.Err)
 				}
 				if spares > 0 {
-					waitSpare(t)
+					waitSpare(t, opts.Spares)
 				}
 				res := Run(context.Background(), check+" ?? null", idCaller, opts)
 				if got := string(res.Value); got != want || res.Err != nil {

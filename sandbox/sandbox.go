@@ -72,8 +72,18 @@ type Options struct {
 	MemoryLimit int64
 
 	// Memory admits executions against a process-wide budget and runs the
-	// watchdog. Nil means the package's shared Memory (see DefaultMemory).
+	// watchdog. Runs that go on at once in one process should share one:
+	// the watchdog sees the heap of the whole process, and divides its
+	// growth only among the runs it knows. Nil means a Memory of the run's
+	// own (of DefaultProcessMemory): the watchdog still stops it at its
+	// MemoryLimit, but nothing admits it against other runs.
 	Memory *Memory
+
+	// Spares, if set, keeps a runtime set up ahead of time for the next Run
+	// with these options (see Spares): the Run takes it instead of setting
+	// its own up, and when it ended sets the next one up in the background.
+	// Nil means none: each Run sets its runtime up.
+	Spares *Spares
 
 	// MaxResultBytes caps the JSON of the result; a larger result is a
 	// RangeError. Zero means 16 MiB.
@@ -114,9 +124,6 @@ func (o Options) withDefaults() Options {
 	if o.MaxResultBytes <= 0 {
 		o.MaxResultBytes = DefaultMaxResultBytes
 	}
-	if o.Memory == nil {
-		o.Memory = DefaultMemory()
-	}
 	return o
 }
 
@@ -126,6 +133,12 @@ type Result struct {
 	Logs  []string        // console lines, in order; never nil
 	Err   *Error          // nil on success
 	Stats Stats
+	// Abandoned is set when Run gave up on the runtime: stopped (timeout,
+	// cancellation, the watchdog) inside a native call that ignores the
+	// interrupt, it did not answer within 50ms. Its goroutine goes on
+	// until that call returns, holding its memory (Memory.Active counts
+	// it); a worker process retires then.
+	Abandoned bool
 	// Times are the clock values (Unix ms) the run saw, in order, with
 	// Options.Replay set (see Replay); else nil.
 	Times []int64
@@ -153,6 +166,9 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 		res.Stats.Duration = time.Since(start)
 	}()
 	opts = opts.withDefaults()
+	if opts.Memory == nil {
+		opts.Memory = NewMemory(DefaultProcessMemory)
+	}
 	if ctx.Err() != nil {
 		return Result{Err: stopError(ctx)}
 	}
@@ -166,7 +182,7 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 		opts.Memory.release(mem)
 		return Result{Err: err}
 	}
-	x := spares.take(opts)
+	x := opts.Spares.take(opts)
 	if x == nil {
 		x = newRuntime(opts)
 	}

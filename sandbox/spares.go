@@ -21,7 +21,13 @@ import (
 // busy on every core gains nothing, one that waits between calls (stdio,
 // an agent thinking) starts each execution from a runtime already set up.
 //
-// The invariants, all under sparePool.mu:
+// The spares belong to their caller, as the Memory does: a server, or a
+// worker process, makes one Spares with NewSpares and passes it in the
+// Options of every Run; Runs without one set their runtime up themselves.
+// Nothing of it is global, so two servers in one process (or two tests)
+// keep theirs apart.
+//
+// The invariants, all under Spares.mu:
 //
 //   - A spare has run no code but the setup, and is taken by one Run only
 //     (take pops it); it is never given back.
@@ -35,12 +41,17 @@ import (
 //   - A Run waits for the spare being set up at most maxTakeWait, and only
 //     one Run at a time (awaited): the others set their own runtime up.
 
-// spares are the process's spare runtimes.
-var spares = &sparePool{count: 1, setupTimeout: 10 * time.Second}
+// DefaultSpares is how many spares a server or a worker keeps: one covers
+// one execution after another; more would hold memory (about 0.4 MB each)
+// for bursts that a busy machine cannot set up ahead of anyway.
+const DefaultSpares = 1
 
-type sparePool struct {
+// Spares keeps runtimes set up ahead of time for the options of the latest
+// Run given it (Options.Spares). It is safe for concurrent use; a nil
+// *Spares keeps none.
+type Spares struct {
 	mu      sync.Mutex
-	count   int          // spares to keep ready (SetSpares)
+	count   int          // spares to keep ready
 	want    Options      // what the spares are set up for (bindings and prelude cloned)
 	ready   []*execution // set up for want, never run
 	filling bool         // a goroutine is setting up spares
@@ -51,30 +62,22 @@ type sparePool struct {
 	setupTimeout time.Duration
 }
 
-// SetSpares sets how many runtimes are kept set up ahead of time, for the
-// options of the latest Run, and returns the previous number; 0 turns
-// spares off. The default, 1, covers one execution after another: more
-// would hold memory (about 0.4 MB each) for bursts that a busy machine
-// cannot set up ahead of anyway.
-func SetSpares(n int) int {
-	p := spares
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	prev := p.count
-	p.count = max(n, 0)
-	if len(p.ready) > p.count {
-		p.ready = p.ready[:p.count]
-	}
-	return prev
+// NewSpares returns a Spares keeping n runtimes set up (DefaultSpares is
+// what the server keeps); n <= 0 keeps none, as a nil *Spares does.
+func NewSpares(n int) *Spares {
+	return &Spares{count: max(n, 0), setupTimeout: 10 * time.Second}
 }
 
-// Prepare sets a spare up for opts now, unless one is ready or spares are
-// off, so that the next Run with these options starts from it: a server
-// can call it once it knows its bindings, and its first execution is as
-// quick as the next. The error is the setup's (a prelude that throws).
-func Prepare(opts Options) error {
+// Prepare sets a spare up for opts now, unless one is ready or p keeps
+// none, so that the next Run with these options (and Spares p) starts from
+// it: a server can call it once it knows its bindings, and its first
+// execution is as quick as the next. The error is the setup's (a prelude
+// that throws).
+func (p *Spares) Prepare(opts Options) error {
+	if p == nil {
+		return nil
+	}
 	opts = opts.withDefaults()
-	p := spares
 	p.mu.Lock()
 	p.aim(opts)
 	p.waitFill(time.Minute) // the goroutine sets one up: one at a time is enough
@@ -96,7 +99,7 @@ func Prepare(opts Options) error {
 
 // aim makes opts the options spares are set up for, dropping spares set up
 // for others.
-func (p *sparePool) aim(opts Options) {
+func (p *Spares) aim(opts Options) {
 	if sameSetup(p.want, opts) {
 		return
 	}
@@ -116,7 +119,10 @@ func (p *sparePool) aim(opts Options) {
 // one run at a time waits for it: it is ready sooner than a runtime the run
 // would set up itself (calls that follow each other closely, as a client's
 // next call after a reply). Other runs set theirs up, in parallel.
-func (p *sparePool) take(opts Options) *execution {
+func (p *Spares) take(opts Options) *execution {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.count == 0 {
@@ -141,7 +147,10 @@ func (p *sparePool) take(opts Options) *execution {
 // refill sets spares up in the background, unless enough are ready. A run
 // calls it when it ended and released its memory: a spare set up during
 // the run would count against the run's memory limit.
-func (p *sparePool) refill() {
+func (p *Spares) refill() {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.filling && len(p.ready) < p.count {
@@ -151,7 +160,7 @@ func (p *sparePool) refill() {
 }
 
 // fill sets up spares for p.want until enough are ready.
-func (p *sparePool) fill() {
+func (p *Spares) fill() {
 	for {
 		p.mu.Lock()
 		want, timeout := p.want, p.setupTimeout
@@ -175,7 +184,7 @@ func (p *sparePool) fill() {
 
 // offer keeps x, set up for opts, as a spare if spares are still set up for
 // opts and one more is wanted; p.mu is held.
-func (p *sparePool) offer(x *execution, opts Options) {
+func (p *Spares) offer(x *execution, opts Options) {
 	if sameSetup(p.want, opts) && len(p.ready) < p.count {
 		p.ready = append(p.ready, x)
 	}
@@ -190,7 +199,7 @@ const maxTakeWait = 2 * time.Millisecond
 // on a condition: the goroutine setting up may belong to another
 // testing/synctest bubble than the waiter, which would then count as
 // blocked for good (in a bubble, the polls advance its fake clock).
-func (p *sparePool) waitFill(max time.Duration) {
+func (p *Spares) waitFill(max time.Duration) {
 	deadline := time.Now().Add(max)
 	for len(p.ready) == 0 && p.filling && time.Now().Before(deadline) {
 		p.mu.Unlock()
@@ -200,7 +209,7 @@ func (p *sparePool) waitFill(max time.Duration) {
 }
 
 // stopFilling ends fill; p.mu is held, and released.
-func (p *sparePool) stopFilling() {
+func (p *Spares) stopFilling() {
 	p.filling = false
 	p.mu.Unlock()
 }

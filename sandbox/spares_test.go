@@ -80,22 +80,22 @@ func TestTypeScriptLookalikes(t *testing.T) {
 // same options; a run with other options does not get it; each runtime
 // runs one execution.
 func TestSpares(t *testing.T) {
-	defer SetSpares(SetSpares(1))
+	sp := NewSpares(1)
 	a := []Binding{{Object: "a", Method: "m", ID: "a"}}
 	b := []Binding{{Object: "b", Method: "m", ID: "b"}}
 	echo := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
 		return json.RawMessage(`"` + id + `"`), nil
 	})
-	if err := Prepare(Options{Bindings: a}); err != nil {
+	if err := sp.Prepare(Options{Bindings: a}); err != nil {
 		t.Fatal(err)
 	}
-	if n := readySpares(); n != 1 {
+	if n := readySpares(sp); n != 1 {
 		t.Fatalf("Prepare left %d spares; want 1", n)
 	}
-	if res := Run(context.Background(), "await a.m()", echo, Options{Bindings: a}); string(res.Value) != `"a"` {
+	if res := Run(context.Background(), "await a.m()", echo, Options{Bindings: a, Spares: sp}); string(res.Value) != `"a"` {
 		t.Fatalf("run from the spare: %s, %v", res.Value, res.Err)
 	}
-	waitSpare(t) // set up again after the run
+	waitSpare(t, sp) // set up again after the run
 	for i, tt := range []struct {
 		binds []Binding
 		code  string
@@ -107,22 +107,56 @@ func TestSpares(t *testing.T) {
 		{b, "globalThis.mark ?? await b.m()", `"b"`},
 		{a, "typeof b + (await a.m())", `"undefineda"`},
 	} {
-		res := Run(context.Background(), tt.code, echo, Options{Bindings: tt.binds})
+		res := Run(context.Background(), tt.code, echo, Options{Bindings: tt.binds, Spares: sp})
 		if res.Err != nil || string(res.Value) != tt.want {
 			t.Errorf("run %d: %s, %v; want %s", i, res.Value, res.Err, tt.want)
 		}
 	}
-	if SetSpares(0) != 1 {
-		t.Error("SetSpares did not return the previous count")
+	for _, off := range []*Spares{nil, NewSpares(0)} {
+		if err := off.Prepare(Options{Bindings: a}); err != nil || off.take(Options{Bindings: a}.withDefaults()) != nil {
+			t.Errorf("a spare from %#v, which keeps none (Prepare: %v)", off, err)
+		}
 	}
-	if x := spares.take(Options{Bindings: a}.withDefaults()); x != nil {
-		t.Error("a spare with spares off")
+}
+
+// TestSparesOwned: a Spares serves only the runs given it: a run without
+// one, or with another, sets its own runtime up and leaves the spare where
+// it is for the run that has it.
+func TestSparesOwned(t *testing.T) {
+	mine, other := NewSpares(1), NewSpares(1)
+	opts := Options{Bindings: []Binding{{Object: "a", Method: "m", ID: "a"}}}
+	if err := mine.Prepare(opts); err != nil {
+		t.Fatal(err)
 	}
+	spare(t, mine).rt.Set("marked", true) // tells the spare's runtime from others
+	for _, sp := range []*Spares{nil, other, mine} {
+		o := opts
+		o.Spares = sp
+		want := `"undefined"`
+		if sp == mine {
+			want = `"boolean"`
+		}
+		if res := Run(context.Background(), "typeof marked", nil, o); string(res.Value) != want {
+			t.Errorf("a run with Spares %p (mine %p): typeof marked = %s, %v; want %s", sp, mine, res.Value, res.Err, want)
+		}
+	}
+}
+
+// spare returns the spare sp has ready.
+func spare(t *testing.T, sp *Spares) *execution {
+	t.Helper()
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.ready) != 1 {
+		t.Fatalf("%d spares ready; want 1", len(sp.ready))
+	}
+	return sp.ready[0]
 }
 
 // TestSparesConcurrent: runs with two sets of bindings, at once, each get a
 // runtime set up with theirs.
 func TestSparesConcurrent(t *testing.T) {
+	sp := NewSpares(1)
 	binds := map[string][]Binding{"a": {{Object: "a", Method: "m", ID: "a"}}, "b": {{Object: "b", Method: "m", ID: "b"}}}
 	echo := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
 		return json.RawMessage(`"` + id + `"`), nil
@@ -135,7 +169,7 @@ func TestSparesConcurrent(t *testing.T) {
 				if (g+i)%2 == 1 {
 					ns = "b"
 				}
-				res := Run(context.Background(), "[typeof a, typeof b, await "+ns+".m()]", echo, Options{Bindings: binds[ns]})
+				res := Run(context.Background(), "[typeof a, typeof b, await "+ns+".m()]", echo, Options{Bindings: binds[ns], Spares: sp})
 				want := `["object","undefined","a"]`
 				if ns == "b" {
 					want = `["undefined","object","b"]`
@@ -154,39 +188,33 @@ func TestSparesConcurrent(t *testing.T) {
 // run's deadline, and the spare set up after it is given up, not left
 // running.
 func TestSpareSetupTimeout(t *testing.T) {
-	spares.mu.Lock()
-	defer func(d time.Duration) {
-		spares.mu.Lock()
-		spares.setupTimeout = d
-		spares.mu.Unlock()
-	}(spares.setupTimeout)
-	spares.setupTimeout = 50 * time.Millisecond
-	spares.mu.Unlock()
-	opts := Options{Prelude: []string{"for (;;) {}"}, Timeout: 100 * time.Millisecond}
+	sp := NewSpares(1)
+	sp.setupTimeout = 50 * time.Millisecond
+	opts := Options{Prelude: []string{"for (;;) {}"}, Timeout: 100 * time.Millisecond, Spares: sp}
 	if res := Run(context.Background(), "1", nil, opts); res.Err == nil || res.Err.Name != "TimeoutError" {
 		t.Fatalf("run with an endless prelude: %v; want a TimeoutError", res.Err)
 	}
-	if err := Prepare(opts); err == nil { // without the limit, it never returns
+	if err := sp.Prepare(opts); err == nil { // without the limit, it never returns
 		t.Fatal("Prepare set up a runtime whose prelude never ends")
 	}
-	if n := readySpares(); n != 0 {
+	if n := readySpares(sp); n != 0 {
 		t.Errorf("%d spares ready", n)
 	}
 }
 
-// waitSpare waits until the background goroutine has set a spare up.
-func waitSpare(t *testing.T) {
+// waitSpare waits until the background goroutine has set a spare of sp up.
+func waitSpare(t *testing.T, sp *Spares) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if readySpares() > 0 {
+		if readySpares(sp) > 0 {
 			return
 		}
 	}
 	t.Fatal("no spare was set up")
 }
 
-func readySpares() int {
-	spares.mu.Lock()
-	defer spares.mu.Unlock()
-	return len(spares.ready)
+func readySpares(sp *Spares) int {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return len(sp.ready)
 }

@@ -43,7 +43,7 @@ func newAdmission(max, perSession, perSubject int) *admission {
 
 // memoryShare is the part of the sandbox's process memory budget one
 // subject may hold in process. There every execution and snippet run
-// reserves its memory limit in one budget (sandbox.DefaultMemory), which
+// reserves its memory limit in one budget (the Server's sandbox.Memory), which
 // admits budget/limit of them and makes the others wait for their turn: a
 // subject that held them all would make every other subject wait up to
 // its timeout, whatever max_concurrent_per_subject allows. So in process a

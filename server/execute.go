@@ -42,6 +42,8 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		// base64 (4/3 of max_media_bytes) comes on top.
 		MaxResultBytes: max(64*s.limits.MaxOutputBytes, 1<<20) + mediaLimit(s.limits.MaxMediaBytes)/3*4,
 		Prelude:        []string{codemodePrelude},
+		Memory:         s.memory,
+		Spares:         s.spares,
 	}
 	h := hooksFrom(ctx)
 	opts.OnCall, opts.OnLog = h.onCall, h.onLog

@@ -91,11 +91,18 @@ type Server struct {
 	ws *workspace.Workspace // nil: snippets and imports go through the workspace tools (files.go)
 
 	learned learnedShown // which learned result types the description shows (learned.go)
+
+	// In process, the executions and the snippets they run share one
+	// memory budget and watchdog, and one spare runtime. A Runner with
+	// worker processes leaves them alone: each worker has its own.
+	memory *sandbox.Memory
+	spares *sandbox.Spares
 }
 
 // New returns a server exposing reg's tools in code mode.
 func New(reg *tools.Registry, opts Options) *Server {
-	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger, run: opts.Runner, ws: opts.Workspace}
+	s := &Server{reg: reg, limits: withDefaults(opts.Limits), log: opts.Logger, run: opts.Runner, ws: opts.Workspace,
+		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
