@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -290,6 +291,7 @@ func (l *lineLimiter) divert() []byte {
 		l.release()
 		return l.next
 	}
+	collectBefore(l.n)
 	line := make([]byte, 0, l.n)
 	for _, c := range l.held {
 		line = append(line, c...)
@@ -309,4 +311,35 @@ func (l *lineLimiter) divert() []byte {
 		}
 	}
 	return append(l.next, line...)
+}
+
+// Large results and the collector: the process lets its heap grow by up
+// to 64 MB between collections (internal/gctune), so back-to-back results
+// of 10 MB each (the line, then the script's string of it, 20 MB a call)
+// piled up to the collector's goal before any was collected: the
+// server's resident set grew by two calls' worth, 4× the payload. collectBefore collects
+// before a large result's line is made once collectEvery bytes of them
+// were made since it last did: what the previous ones left is then
+// reused, at the cost of one collection of the live heap (a few ms for a
+// small one) per collectEvery bytes, next to the tens of ms it takes to
+// read them. The sandbox's watchdog collects after a large execution too,
+// but only when none follows at once.
+const (
+	collectFrom  = 4 << 20
+	collectEvery = 8 << 20
+)
+
+// largeSinceGC is the bytes of large results made since collectBefore
+// last collected.
+var largeSinceGC atomic.Int64
+
+// collectBefore is called before a line of n bytes is made (see above).
+func collectBefore(n int) {
+	if n < collectFrom {
+		return
+	}
+	if largeSinceGC.Add(int64(n)) > collectEvery {
+		largeSinceGC.Store(0)
+		runtime.GC()
+	}
 }

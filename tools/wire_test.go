@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -254,5 +256,30 @@ func TestStdioLargeResultDiverted(t *testing.T) {
 	}
 	if n := r.servers["fake"].up.conn.lines.taken.Load(); n != 1 {
 		t.Errorf("%d results diverted, want 1 (the large one)", n)
+	}
+}
+
+// TestCollectBeforeLargeResults: the garbage is collected before a large
+// result's line is made once 8 MB of them were made since the last time,
+// never for small ones.
+func TestCollectBeforeLargeResults(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but collectBefore's
+	largeSinceGC.Store(0)
+	gcs := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	n := gcs()
+	for range 20 {
+		collectBefore(1 << 20)
+	}
+	collectBefore(5 << 20)
+	if gcs() != n {
+		t.Fatalf("collected after 20 small results and one of 5 MB")
+	}
+	collectBefore(5 << 20)
+	if gcs() == n {
+		t.Fatalf("not collected before 10 MB of large results")
 	}
 }
