@@ -183,7 +183,7 @@ func (x *execution) timerSetter(name string, repeat bool) func(goja.FunctionCall
 		}
 		l := &x.loop
 		if len(l.timers) >= maxTimers {
-			panic(x.newError("RangeError", fmt.Sprintf("%s: %d timers are pending, the limit; clear some (clearTimeout, clearInterval) or await them first", name, maxTimers)))
+			panic(x.newError(NameRange, fmt.Sprintf("%s: %d timers are pending, the limit; clear some (clearTimeout, clearInterval) or await them first", name, maxTimers)))
 		}
 		l.lastID++
 		tm := &timer{fn: fn, args: args}

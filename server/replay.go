@@ -560,8 +560,8 @@ func (s *Server) pauseResult(ctx context.Context, d *durable, p *asked, journal 
 // storeFailed is the result of a retry or pause the store failed.
 func storeFailed(err error) *mcp.CallToolResult {
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "StoreError") {
-		msg = "StoreError: " + msg
+	if !strings.HasPrefix(msg, sandbox.NameStore) {
+		msg = sandbox.NameStore + ": " + msg
 	}
 	return mcp.NewToolResultError(msg + " (the paused run could not be saved or read; try again)")
 }
