@@ -39,7 +39,16 @@ type jsonBuilder struct {
 	rt   *goja.Runtime
 	data []byte
 	i    int
+	// stack holds the elements of the arrays being read, so that an
+	// array's are not a slice of their own grown one by one; keys are the
+	// object keys read so far, each made a string once (an array of
+	// 15,000 objects has five keys, not 75,000).
+	stack []any
+	keys  map[string]string
 }
+
+// maxKeys bounds the keys a jsonBuilder keeps.
+const maxKeys = 1024
 
 // value reads the value at b.i; ok is false where JSON.parse must decide.
 func (b *jsonBuilder) value() (goja.Value, bool) {
@@ -78,10 +87,7 @@ func (b *jsonBuilder) object() (goja.Value, bool) {
 			b.i++
 			b.space()
 		}
-		key, ok := b.str()
-		if !ok {
-			return nil, false
-		}
+		key := b.key()
 		b.space()
 		b.i++ // :
 		v, ok := b.value()
@@ -92,14 +98,18 @@ func (b *jsonBuilder) object() (goja.Value, bool) {
 }
 
 func (b *jsonBuilder) array() (goja.Value, bool) {
-	var items []any
+	start := len(b.stack)
+	defer func() {
+		clear(b.stack[start:])
+		b.stack = b.stack[:start]
+	}()
 	b.i++ // [
 	for {
 		b.space()
 		switch b.data[b.i] {
 		case ']':
 			b.i++
-			return b.rt.NewArray(items...), true
+			return b.rt.NewArray(b.stack[start:]...), true
 		case ',':
 			b.i++
 		}
@@ -107,13 +117,42 @@ func (b *jsonBuilder) array() (goja.Value, bool) {
 		if !ok {
 			return nil, false
 		}
-		items = append(items, v)
+		b.stack = append(b.stack, v)
 	}
 }
 
 // str reads the string at b.i: as it is when it has no escape and is
 // valid UTF-8, else decoded by unquote, as JSON.parse does.
 func (b *jsonBuilder) str() (string, bool) {
+	raw, plain := b.rawString()
+	if plain {
+		return string(raw), true
+	}
+	return unquote(raw), true
+}
+
+// key reads the object key at b.i, the same string for the same key.
+func (b *jsonBuilder) key() string {
+	raw, plain := b.rawString()
+	if !plain {
+		return unquote(raw)
+	}
+	if k, ok := b.keys[string(raw)]; ok {
+		return k
+	}
+	k := string(raw)
+	if b.keys == nil {
+		b.keys = map[string]string{}
+	}
+	if len(b.keys) < maxKeys {
+		b.keys[k] = k
+	}
+	return k
+}
+
+// rawString returns the body of the string at b.i, and whether it can be
+// taken as it is: no escape, valid UTF-8.
+func (b *jsonBuilder) rawString() ([]byte, bool) {
 	start, plain := b.i, true
 	b.i++ // "
 	for {
@@ -121,10 +160,7 @@ func (b *jsonBuilder) str() (string, bool) {
 		case c == '"':
 			b.i++
 			raw := b.data[start+1 : b.i-1]
-			if plain && utf8.Valid(raw) {
-				return string(raw), true
-			}
-			return unquote(raw), true
+			return raw, plain && utf8.Valid(raw)
 		case c == '\\':
 			plain = false
 			b.i += 2

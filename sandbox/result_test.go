@@ -100,6 +100,7 @@ func TestParseResultMatchesJSONParse(t *testing.T) {
 		`{"big":1e400}`,
 		`null`,
 		`"x"`,
+		`[{"a":[1,[2,[]],{"a":4}],"b":"x"},{"a":[],"b\u0041":5,"bA":6},[[{"a":1}],{"b":[{"a":2}]}]]`,
 	}
 	const show = `(function (v) {
 		function d(v) {
