@@ -56,7 +56,13 @@ func coldStart(code string, opts sandbox.Options) error {
 // version of its API: building them is not part of an execution.
 var coldBindings = Bindings(50)
 
-func coldOptions() sandbox.Options { return sandbox.Options{Bindings: coldBindings} }
+// coldMemory is shared by the cold starts, as a server shares one Memory
+// among its executions.
+var coldMemory = sandbox.NewMemory(sandbox.DefaultProcessMemory)
+
+func coldOptions() sandbox.Options {
+	return sandbox.Options{Bindings: coldBindings, Memory: coldMemory}
+}
 
 // Start is where a cold start's runtime comes from.
 type Start int
