@@ -74,7 +74,7 @@ func newRuntime(opts Options) *execution {
 }
 
 // begin gives the runtime to one run. x.opts must set up the runtime the
-// way x was set up, or x must not be set up yet (see spares).
+// way x was set up, or x must not be set up yet (see Spares).
 func (x *execution) begin(ctx context.Context, s *script, caller Caller, opts Options, mem *reservation) *execution {
 	x.ctx, x.script, x.caller, x.opts, x.mem = ctx, s, caller, opts, mem
 	x.journal.max, x.journal.onLog = opts.MaxLogBytes, opts.OnLog
