@@ -2,7 +2,10 @@
 
 package isolate
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // applyLimits is a no-op where rlimits are not wired up: the pool's
 // wall-time kill still applies.
@@ -17,3 +20,5 @@ func dataBytes() int64 { return 0 }
 func setNice(pid, nice int) error { return nil }
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func pollable(f *os.File) *os.File { return f }

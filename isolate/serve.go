@@ -72,7 +72,8 @@ func ServeWorker() int {
 	if gogc != "off" {
 		trim = debug.FreeOSMemory
 	}
-	if err := serve(os.Stdin, os.Stdout, Limits{Memory: mem, CPU: cpu}, tuner, trim); err != nil && !errors.Is(err, io.EOF) {
+	in, out := pollable(os.Stdin), pollable(os.Stdout)
+	if err := serve(in, out, Limits{Memory: mem, CPU: cpu}, tuner, trim); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1
 	}
