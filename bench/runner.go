@@ -295,7 +295,7 @@ func (r *runner) httpLevels(config string, clients []int) error {
 		}
 	}
 	for _, n := range clients {
-		t, err := r.httpLoad(h.url, n)
+		t, err := r.httpLoad(h, n)
 		if err != nil {
 			return err
 		}
@@ -310,8 +310,8 @@ func (r *runner) httpLevels(config string, clients []int) error {
 }
 
 // httpLoad connects n clients, warms each session, and loads the server.
-func (r *runner) httpLoad(url string, n int) (Throughput, error) {
-	cs, err := httpClients(url, n)
+func (r *runner) httpLoad(h *hostedServer, n int) (Throughput, error) {
+	cs, err := httpClients(h.url, n)
 	defer func() {
 		for _, c := range cs {
 			if c != nil {
@@ -327,7 +327,7 @@ func (r *runner) httpLoad(url string, n int) (Throughput, error) {
 			return Throughput{}, err
 		}
 	}
-	return load(cs, TrivialJS, r.o.HTTPDuration), nil
+	return loadServer(h.cmd.Process.Pid, cs, TrivialJS, r.o.HTTPDuration)
 }
 
 // typegen times Declarations for the 1,008-tool corpus.

@@ -196,7 +196,7 @@ func (r *runner) scaleHTTP(n int, p *ToolsPoint) error {
 		if err != nil {
 			return err
 		}
-		t, err := r.httpLoad(h.url, ScaleClients)
+		t, err := r.httpLoad(h, ScaleClients)
 		h.close()
 		if err != nil {
 			return err
