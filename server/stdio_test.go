@@ -1,6 +1,13 @@
 package server
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,4 +35,110 @@ func TestStdioAnswersAfterStdinCloses(t *testing.T) {
 	if len(got) != 2 || got[0]["method"] != "notifications/message" {
 		t.Errorf("messages = %v, want the console line then the response", got)
 	}
+}
+
+// TestStdioPollable: a stdin that is a pipe or a socket is read through
+// the runtime's poller (its reader takes deadlines, which only pollable
+// files do), still gets every byte, and releasing it ends a read waiting in
+// it; anything else is read as it is.
+func TestStdioPollable(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, sw := os.NewFile(uintptr(fds[0]), "socket"), os.NewFile(uintptr(fds[1]), "peer")
+	defer sr.Close()
+	defer sw.Close()
+	for _, c := range []struct {
+		name string
+		in   *os.File
+		w    io.Writer
+	}{{"pipe", pr, pw}, {"socket", sr, sw}} {
+		t.Run(c.name, func(t *testing.T) {
+			r, release := pollable(c.in)
+			if r == io.Reader(c.in) {
+				t.Fatal("read as it is")
+			}
+			if err := r.(interface{ SetReadDeadline(time.Time) error }).SetReadDeadline(time.Time{}); err != nil {
+				t.Fatalf("not pollable: %v", err)
+			}
+			if _, err := c.w.Write([]byte("hello\n")); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 16)
+			if n, err := r.Read(buf); err != nil || string(buf[:n]) != "hello\n" {
+				t.Fatalf("read %q, %v", buf[:n], err)
+			}
+			read := make(chan error)
+			go func() { _, err := r.Read(buf); read <- err }()
+			release()
+			select {
+			case err := <-read:
+				if err == nil {
+					t.Error("a read after release succeeded")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("release did not end the read waiting in it")
+			}
+		})
+	}
+	if r, _ := pollable(strings.NewReader("x")); r == nil {
+		t.Error("a reader that is not a file was dropped")
+	}
+}
+
+// TestStdioLeavesPipeUnread: once ServeStdio has returned (its ctx
+// cancelled), nothing of it reads its stdin any more: what the client
+// writes next is there for whoever reads the pipe after it. Before, a
+// reader stayed blocked in the pipe and took the next line.
+func TestStdioLeavesPipeUnread(t *testing.T) {
+	srv, _, _ := blockingServer(t, config.Codemode{})
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inR.Close()
+	defer inW.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { served <- srv.ServeStdio(ctx, inR, &syncWriter{w: &out}, io.Discard) }()
+	time.Sleep(100 * time.Millisecond) // its reader waits in the pipe
+	cancel()
+	<-served
+	if _, err := inW.Write([]byte("next\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 16)
+		n, _ := inR.Read(buf)
+		got <- string(buf[:n])
+	}()
+	select {
+	case s := <-got:
+		if s != "next\n" {
+			t.Errorf("read %q after ServeStdio returned, want \"next\\n\"", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the line written after ServeStdio returned was taken by a reader it left behind")
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
