@@ -3,12 +3,11 @@ package sandbox
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/dop251/goja"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/jsontext"
 )
 
 // A tool's result becomes the script's value here. goja's JSON.parse reads
@@ -122,20 +121,21 @@ func (b *jsonBuilder) array() (goja.Value, bool) {
 }
 
 // str reads the string at b.i: as it is when it has no escape and is
-// valid UTF-8, else decoded by unquote, as JSON.parse does.
+// valid UTF-8, else decoded by jsontext.Unquote, as JSON.parse does (in one
+// pass, where encoding/json made three).
 func (b *jsonBuilder) str() (string, bool) {
 	raw, plain := b.rawString()
 	if plain {
 		return string(raw), true
 	}
-	return unquote(raw), true
+	return jsontext.Unquote(raw), true
 }
 
 // key reads the object key at b.i, the same string for the same key.
 func (b *jsonBuilder) key() string {
 	raw, plain := b.rawString()
 	if !plain {
-		return unquote(raw)
+		return jsontext.Unquote(raw)
 	}
 	if k, ok := b.keys[string(raw)]; ok {
 		return k
@@ -168,103 +168,6 @@ func (b *jsonBuilder) rawString() ([]byte, bool) {
 			b.i++
 		}
 	}
-}
-
-// unquote decodes the body of a valid JSON string as encoding/json does
-// (invalid UTF-8 and lone surrogates become U+FFFD), in one pass into one
-// allocation: encoding/json checked the text again, unquoted it into a
-// buffer and copied that into a string, three passes over a 10 MB text
-// (issue 18).
-func unquote(raw []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(raw))
-	start := 0
-	for i := 0; i < len(raw); {
-		switch c := raw[i]; {
-		case c == '\\':
-			sb.Write(raw[start:i])
-			i = len(raw) - len(unescape(&sb, raw[i:]))
-			start = i
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(raw[i:])
-			if r == utf8.RuneError && size == 1 {
-				sb.Write(raw[start:i])
-				sb.WriteRune(utf8.RuneError)
-				start = i + 1
-			}
-			i += size
-		}
-	}
-	sb.Write(raw[start:])
-	return sb.String()
-}
-
-// unescape writes the escape at the start of raw and returns what follows.
-func unescape(sb *strings.Builder, raw []byte) []byte {
-	if len(raw) < 2 {
-		return nil
-	}
-	switch c := raw[1]; c {
-	case 'b':
-		sb.WriteByte('\b')
-	case 'f':
-		sb.WriteByte('\f')
-	case 'n':
-		sb.WriteByte('\n')
-	case 'r':
-		sb.WriteByte('\r')
-	case 't':
-		sb.WriteByte('\t')
-	case 'u':
-		r, n := unescapeU(raw)
-		sb.WriteRune(r)
-		return raw[n:]
-	default: // " \\ /
-		sb.WriteByte(c)
-	}
-	return raw[2:]
-}
-
-// unescapeU decodes the \\uXXXX at the start of raw, with the low half of
-// a surrogate pair when it follows, and says how many bytes it took.
-func unescapeU(raw []byte) (rune, int) {
-	r := hex4(raw[2:])
-	if r < 0 {
-		return utf8.RuneError, min(len(raw), 6)
-	}
-	if !utf16.IsSurrogate(r) {
-		return r, 6
-	}
-	if len(raw) >= 12 && raw[6] == '\\' && raw[7] == 'u' {
-		if pair := utf16.DecodeRune(r, hex4(raw[8:])); pair != unicode.ReplacementChar {
-			return pair, 12
-		}
-	}
-	return unicode.ReplacementChar, 6
-}
-
-// hex4 is the value of four hex digits, or -1.
-func hex4(b []byte) rune {
-	if len(b) < 4 {
-		return -1
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
 }
 
 func (b *jsonBuilder) number() (goja.Value, bool) {

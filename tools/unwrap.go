@@ -28,7 +28,7 @@ func unwrap(res *mcp.CallToolResult) (json.RawMessage, *ToolError, error) {
 	if v, ok, err := structured(res); ok || err != nil {
 		return v, nil, err
 	}
-	if v, ok := literalValue(res.Content); ok {
+	if v, ok := singleTextValue(res.Content); ok {
 		return v, nil, nil
 	}
 	if text, ok := onlyText(res.Content); ok {

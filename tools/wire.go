@@ -27,6 +27,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/jsontext"
 )
 
 // rawResults wraps an upstream's transport (see above). Over stdio, lines
@@ -209,24 +211,36 @@ type rawText struct {
 // decoded is the item as mcp-go decodes it.
 func (t rawText) decoded() mcp.TextContent {
 	c := t.TextContent
-	_ = json.Unmarshal(t.lit, &c.Text) // lit is a valid JSON string (decodeItem)
+	c.Text = jsontext.Unquote(t.lit[1 : len(t.lit)-1]) // lit is a valid JSON string (decodeItem)
 	return c
 }
 
 // MarshalJSON writes the item as mcp.TextContent does.
 func (t rawText) MarshalJSON() ([]byte, error) { return json.Marshal(t.decoded()) }
 
-// literalValue is the value of a result whose content is one text item
-// that cannot start a JSON value: its JSON string as the upstream sent it,
-// without decoding and encoding it again. ok is false unless the string is
-// written exactly as jsonString would write the text, so that the value
-// is the same bytes either way.
-func literalValue(content []mcp.Content) (json.RawMessage, bool) {
+// singleTextValue is the value of a result whose content is one text item
+// as it came (rawText), from its JSON string: the string itself when the
+// text cannot start a JSON value, without decoding and encoding it again;
+// else the text decoded once. Either is what textValue makes of the text.
+func singleTextValue(content []mcp.Content) (json.RawMessage, bool) {
 	if len(content) != 1 {
 		return nil, false
 	}
 	t, ok := content[0].(rawText)
-	if !ok || len(t.lit) < 3 {
+	if !ok {
+		return nil, false
+	}
+	if v, ok := t.literal(); ok {
+		return v, true
+	}
+	return textBytesValue(jsontext.AppendUnquote(nil, t.lit[1:len(t.lit)-1])), true
+}
+
+// literal is the item's JSON string when the text cannot start a JSON
+// value and the string is written exactly as jsonString would write the
+// text, so that the value is the same bytes either way.
+func (t rawText) literal() (json.RawMessage, bool) {
+	if len(t.lit) < 3 {
 		return nil, false
 	}
 	c := t.lit[1] // the text's first byte, when it is not an escape
@@ -234,6 +248,15 @@ func literalValue(content []mcp.Content) (json.RawMessage, bool) {
 		return nil, false // it may start JSON after the white space TrimSpace removes
 	}
 	return t.lit, canonicalString(t.lit)
+}
+
+// textBytesValue is textValue of text.
+func textBytesValue(text []byte) json.RawMessage {
+	trimmed := bytes.TrimSpace(text)
+	if len(trimmed) > 0 && mayStartJSON(trimmed[0]) && json.Valid(trimmed) {
+		return trimmed
+	}
+	return jsonString(string(text))
 }
 
 // canonicalString says whether lit, a valid JSON string, is written as
