@@ -233,14 +233,14 @@ func (r *Results) utcpTable(w io.Writer) {
 func (r *Results) throughput(w io.Writer) {
 	fmt.Fprintln(w, "### Throughput over streamable HTTP (trivial script, closed loop, one session per client)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| isolation | clients | executions/s | p50 | p99 | executions | failures |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| isolation | clients | executions/s | p50 | p99 | executions | failures | server CPU per execution (of it workers) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, t := range r.HTTP {
-		iso := "`inprocess`"
+		iso, cpu := "`inprocess`", msf(t.ServerCPU)
 		if t.Isolation == "process" {
-			iso = "`process` (hosted default: worker pool)"
+			iso, cpu = "`process` (hosted default: worker pool)", fmt.Sprintf("%s (%s)", msf(t.ServerCPU), msf(t.WorkerCPU))
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d |\n", iso, t.Clients, t.PerSecond, msf(t.P50), msf(t.P99), t.Requests, t.Failures)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s |\n", iso, t.Clients, t.PerSecond, msf(t.P50), msf(t.P99), t.Requests, t.Failures, cpu)
 	}
 	fmt.Fprintln(w)
 }
