@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -187,5 +188,44 @@ func TestMediaBlocksBounded(t *testing.T) {
 	}
 	if text := res.Content[0].(mcp.TextContent).Text; strings.Count(text, "one result sends at most 100 images and audio") != 50 {
 		t.Errorf("the text does not mark the 50 left out:\n%.500s", text)
+	}
+}
+
+// TestPrettyHeadMatchesIndent: prettyHead is json.Indent's text, whole
+// when it fits the limit, else its first limit+1 bytes with the size of
+// the whole, for values of every kind, white space in and around them,
+// and invalid JSON.
+func TestPrettyHeadMatchesIndent(t *testing.T) {
+	values := []string{`null`, `""`, `[]`, `{}`, `[[],{}]`, `{"a":[1,2,{"b":"c, d: [e]"}],"e":{}}`,
+		` { "a" : [ 1 , "x\"y\\\\" ] } `, `"a \"quoted\" string"`, `12.5e3`, `[true,false,null]`,
+		`{"é":"😀","k":[{"x":[[[]]]}]}`, `{"a":`, `[1,2`, `not json`}
+	var big strings.Builder
+	big.WriteString("[")
+	for i := range 200 {
+		if i > 0 {
+			big.WriteString(",")
+		}
+		fmt.Fprintf(&big, `{"id":%d,"name":"item %d","tags":["a","b"],"nested":{"x":[]}}`, i, i)
+	}
+	big.WriteString("]")
+	values = append(values, big.String())
+	for _, v := range values {
+		whole := prettyJSON(json.RawMessage(v))
+		for _, limit := range []int{0, 1, 7, 40, 200, len(whole) - 1, len(whole), len(whole) + 1, 1 << 20} {
+			head, size := prettyHead(json.RawMessage(v), limit)
+			if size != len(whole) {
+				t.Errorf("%.40s, limit %d: size %d, want %d", v, limit, size, len(whole))
+			}
+			want := whole
+			if len(whole) > limit {
+				want = whole[:limit+1]
+				if !json.Valid([]byte(v)) || len(v) <= limit/2 {
+					want = whole // left whole: prettyJSON's own way
+				}
+			}
+			if head != want {
+				t.Errorf("%.40s, limit %d:\n got %q\nwant %q", v, limit, head, want)
+			}
+		}
 	}
 }
