@@ -92,6 +92,10 @@ type Results struct {
 	// up an idle client and server costs more than the ping.
 	StdioPingApart Latency `json:"stdio_ping_apart"`
 	StdioUpstream  Latency `json:"stdio_upstream_call"`
+	// StdioServerCPU is the stdio server's CPU time per trivial execution
+	// back to back, in ms (/proc: user and system), which the load of the
+	// machine changes far less than the round trip.
+	StdioServerCPU float64 `json:"stdio_server_cpu_ms_per_exec,omitempty"`
 	FanOut         []Fan   `json:"fan_out"`
 
 	HTTP []Throughput `json:"http"`

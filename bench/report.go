@@ -198,6 +198,9 @@ func (r *Results) endToEnd(w io.Writer) {
 	fmt.Fprintf(w, "| trivial script, back to back | %s | %s | %s |\n", msf(r.StdioTrivial.P50), msf(r.StdioTrivial.P99), times(ratio(r.StdioTrivial, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| trivial script, calls %d ms apart (a spare runtime is ready) | %s | %s | %s |\n", StdioGap.Milliseconds(),
 		msf(r.StdioTrivialApart.P50), msf(r.StdioTrivialApart.P99), times(ratio(r.StdioTrivialApart, r.NodeSubprocess)))
+	if r.StdioServerCPU > 0 {
+		fmt.Fprintf(w, "| the server's CPU per trivial execution, back to back (/proc: user + system) | %s | | |\n", msf(r.StdioServerCPU))
+	}
 	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | %s |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99), times(ratio(r.StdioUpstream, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| no execution: an MCP ping (the transport's floor), back to back | %s | %s | %s |\n", msf(r.StdioPing.P50), msf(r.StdioPing.P99), times(ratio(r.StdioPing, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| no execution: an MCP ping, %d ms apart (waking an idle client and server) | %s | %s | %s |\n", StdioGap.Milliseconds(),

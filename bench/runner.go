@@ -78,6 +78,7 @@ type samples struct {
 	js, ts, spareJS, spareTS, defaultGC, floor, call, quickjs, vm, node []time.Duration
 	stdio, stdioApart, stdioCall, ping, pingApart                       []time.Duration
 	utcp, utcpCall                                                      []time.Duration
+	stdioCPU                                                            time.Duration // the stdio server's, over the stdio samples
 	jsBytes, tsBytes                                                    uint64
 }
 
@@ -102,6 +103,7 @@ func (r *runner) rounds() error {
 	r.res.StdioTrivial, r.res.StdioUpstream = Summarize(s.stdio), Summarize(s.stdioCall)
 	r.res.StdioTrivialApart = Summarize(s.stdioApart)
 	r.res.StdioPing, r.res.StdioPingApart = Summarize(s.ping), Summarize(s.pingApart)
+	r.res.StdioServerCPU = ms(s.stdioCPU) / float64(max(len(s.stdio), 1))
 	if r.res.UTCP != nil {
 		r.res.UTCP.Trivial, r.res.UTCP.Call = Summarize(s.utcp), Summarize(s.utcpCall)
 	}
@@ -154,9 +156,18 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeNodeSubprocess(TrivialJS, nodeN, &s.node); err != nil {
 		return err
 	}
+	before, err := procStat(r.pid)
+	if err != nil {
+		return err
+	}
 	if err := r.timeStdio(TrivialJS, n, &s.stdio); err != nil {
 		return err
 	}
+	after, err := procStat(r.pid)
+	if err != nil {
+		return err
+	}
+	s.stdioCPU += after.utime + after.stime - before.utime - before.stime
 	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
 		return err
 	}
