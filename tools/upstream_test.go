@@ -84,12 +84,12 @@ func TestUpstreamConcurrency(t *testing.T) {
 func TestUpstreamTimeout(t *testing.T) {
 	r := newTestRegistry(t, Options{})
 	s := fakeServer("slow", nil)
-	s.Timeout = 300 * time.Millisecond
+	s.Timeout = testenv.Within(75 * time.Millisecond) // initialize must answer within it too
 	mustConnect(t, r, s)
 	start := time.Now()
 	_, err := call(t, r, "slow", "hang", `{}`)
 	var ue *UpstreamError
-	want := `slow.hang: upstream "slow" did not answer within 300ms; the call was abandoned (raise "timeout" in its mcpServers entry if it needs longer)`
+	want := `slow.hang: upstream "slow" did not answer within ` + s.Timeout.String() + `; the call was abandoned (raise "timeout" in its mcpServers entry if it needs longer)`
 	if !errors.As(err, &ue) || err.Error() != want || !errors.Is(err, context.DeadlineExceeded) || ue.ErrorName() != "UpstreamError" {
 		t.Fatalf("hang: %v\nwant: %s", err, want)
 	}
