@@ -474,10 +474,10 @@ func TestRemoteHung(t *testing.T) {
 			rm := newRemote(t, tr)
 			r := newTestRegistry(t, Options{})
 			e := rm.entry(tr)
-			e.Timeout = 300 * time.Millisecond
+			e.Timeout = testenv.Within(75 * time.Millisecond) // initialize must answer within it too
 			mustConnect(t, r, e)
 			_, err := call(t, r, "remote", "block", `{}`)
-			want := `remote.block: upstream "remote" did not answer within 300ms; the call was abandoned ` +
+			want := `remote.block: upstream "remote" did not answer within ` + e.Timeout.String() + `; the call was abandoned ` +
 				`(raise "timeout" in its mcpServers entry if it needs longer)`
 			if err == nil || err.Error() != want {
 				t.Errorf("got:  %v\nwant: %s", err, want)
