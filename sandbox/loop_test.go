@@ -101,7 +101,8 @@ func TestCallerContextCancelled(t *testing.T) {
 		ended <- ctx.Err()
 		return nil, ctx.Err()
 	})
-	opts := Options{Timeout: 100 * time.Millisecond, Bindings: []Binding{{"t", "slow", "slow"}, {"t", "fast", "fast"}}}
+	// The timeout must leave the runtime time to be set up and call t.slow.
+	opts := Options{Timeout: testenv.Within(25 * time.Millisecond), Bindings: []Binding{{"t", "slow", "slow"}, {"t", "fast", "fast"}}}
 	for _, code := range []string{
 		"await t.slow()",              // stopped by the timeout
 		"t.slow(); await t.fast()",    // finished with a call pending
