@@ -44,11 +44,11 @@ func (c *caller) bundleAt(ctx context.Context, code, file string) (string, *sand
 	var me *modules.Error
 	switch {
 	case errors.As(err, &me):
-		return "", &sandbox.Error{Name: "SyntaxError", Message: me.Message, Line: me.Line}
+		return "", &sandbox.Error{Name: sandbox.NameSyntax, Message: me.Message, Line: me.Line}
 	case bctx.Err() != nil && ctx.Err() == nil, err == nil && c.opts.Timeout <= 0:
 		return "", &sandbox.Error{Name: sandbox.NameTimeout, Message: fmt.Sprintf("execution timed out after %v while bundling its imports", timeout.Round(time.Millisecond))}
 	case err != nil:
-		return "", &sandbox.Error{Name: "SyntaxError", Message: err.Error()}
+		return "", &sandbox.Error{Name: sandbox.NameSyntax, Message: err.Error()}
 	}
 	return out, nil
 }
