@@ -63,20 +63,186 @@ var guards = []struct {
 // that much, so it is checked against maxElements.
 var unguardedArrayMethods = map[string]bool{"constructor": true, "push": true, "pop": true, "at": true}
 
+// A wrapper is made when the script first reaches the method, not when the
+// runtime is set up: goja makes a built-in's properties on first use, and
+// most executions touch few of the ~60 guarded methods, which cost two
+// native functions each (the original and its wrapper) in every fresh
+// runtime. A hook in goja (third_party/goja/PATCHES.md, SetBuiltinHook)
+// hands installGuards each guarded property as goja makes it, and the
+// wrapper is what is stored: every way of reaching the property (a get,
+// a descriptor, enumeration, the spread of an array) makes it through the
+// hook, so no code of the script ever sees an original. A property goja
+// made before the guards were installed (the prelude took it) is wrapped
+// at once, as all were before; the result is the same runtime either way.
+
+// guardKind is how a guarded property is wrapped.
+type guardKind uint8
+
+const (
+	guardPlain    guardKind = iota // guarded
+	guardNested                    // nested: join-like methods recurse on the Go stack
+	guardIterator                  // named as the original ([Symbol.iterator])
+	guardValues                    // Array.prototype.values, which is also its [Symbol.iterator]: one wrapper
+	guardFlat                      // wrapFlat
+)
+
+// guardSpec is one guarded property of a built-in object.
+type guardSpec struct {
+	name  string // the property's name ("" for the iterator symbol)
+	label string // "String.prototype.repeat", for the errors
+	check check
+	kind  guardKind
+}
+
+// guardHolder is a built-in object and its guarded properties.
+type guardHolder struct {
+	path     string // a global, or a global's prototype
+	byName   map[string]*guardSpec
+	iterator *guardSpec // its [Symbol.iterator], if guarded
+}
+
+// guardTable lists the guarded properties once per process: the same in
+// every runtime.
+func guardTable() []guardHolder {
+	guardTableOnce.Do(func() { guardHolders = buildGuardTable() })
+	return guardHolders
+}
+
+var (
+	guardTableOnce sync.Once
+	guardHolders   []guardHolder
+)
+
+func buildGuardTable() []guardHolder {
+	var table []guardHolder
+	holder := func(path string) *guardHolder {
+		for i := range table {
+			if table[i].path == path {
+				return &table[i]
+			}
+		}
+		table = append(table, guardHolder{path: path, byName: map[string]*guardSpec{}})
+		return &table[len(table)-1]
+	}
+	add := func(path, name string, c check, kind guardKind) {
+		if kind == guardPlain && (name == "join" || name == "toString" || name == "toLocaleString") {
+			kind = guardNested
+		}
+		holder(path).byName[name] = &guardSpec{name: name, label: path + "." + name, check: c, kind: kind}
+	}
+	for _, g := range guards {
+		add(g.object, g.name, g.check, guardPlain)
+	}
+	for _, name := range arrayMethods() {
+		c, kind := checkArrayLength, guardPlain
+		switch name {
+		case "join", "toString", "toLocaleString":
+			c = checkJoin
+		case "fill":
+			c = checkFill
+		case "concat":
+			c = checkArrayConcat
+		case "flat":
+			kind = guardFlat
+		case "values":
+			kind = guardValues
+		}
+		add("Array.prototype", name, c, kind)
+	}
+	if values := holder("Array.prototype").byName["values"]; values != nil {
+		holder("Array.prototype").iterator = values
+	}
+	holder("String.prototype").iterator = &guardSpec{label: "String.prototype[Symbol.iterator]", check: checkStringIterator, kind: guardIterator}
+	return table
+}
+
 // installGuards wraps the built-ins. It runs after the prelude helpers took
 // the originals they need.
 func (x *execution) installGuards() error {
-	for _, g := range guards {
-		x.wrap(x.path(g.object), g.object+"."+g.name, g.name, g.check)
+	table := guardTable()
+	x.guardObjs = make([]*goja.Object, len(table))
+	for i := range table {
+		x.guardObjs[i] = x.path(table[i].path)
+		x.wrapMade(x.guardObjs[i], &table[i])
 	}
-	proto := x.path("Array.prototype")
-	for _, name := range arrayMethods(x) {
-		x.wrapArrayMethod(proto, name)
-	}
-	x.wrapIterator(x.path("String.prototype"), "String.prototype[Symbol.iterator]", checkStringIterator)
+	x.rt.SetBuiltinHook(x.guardBuiltin)
 	x.guardRegExp()
 	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
 	return x.runGuardScript()
+}
+
+// wrapMade wraps the guarded properties of obj that goja already made.
+func (x *execution) wrapMade(obj *goja.Object, h *guardHolder) {
+	for name, s := range h.byName {
+		if obj.OwnMaterialised(name, nil) {
+			if w, ok := x.wrapSpec(s, obj.Get(name)); ok {
+				must(obj.DefineDataProperty(name, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+			}
+		}
+	}
+	if h.iterator != nil && obj.OwnMaterialised("", goja.SymIterator) {
+		if w, ok := x.wrapSpec(h.iterator, obj.GetSymbol(goja.SymIterator)); ok {
+			must(obj.DefineDataPropertySymbol(goja.SymIterator, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+		}
+	}
+}
+
+// guardBuiltin is the goja.BuiltinHook: the wrapper of a guarded property
+// goja makes now, else v.
+func (x *execution) guardBuiltin(holder *goja.Object, name string, sym *goja.Symbol, v goja.Value) goja.Value {
+	for i, obj := range x.guardObjs {
+		if obj != holder {
+			continue
+		}
+		h := &guardHolders[i]
+		s := h.byName[name]
+		if sym != nil {
+			s = nil
+			if sym == goja.SymIterator {
+				s = h.iterator
+			}
+		}
+		if s == nil {
+			return v
+		}
+		if w, ok := x.wrapSpec(s, v); ok {
+			return w
+		}
+		return v
+	}
+	return v
+}
+
+// wrapSpec returns the guarded native function for orig, named and as long
+// as it (a Go function value would otherwise be named after its Go symbol).
+func (x *execution) wrapSpec(s *guardSpec, origV goja.Value) (*goja.Object, bool) {
+	orig, ok := goja.AssertFunction(origV)
+	if !ok {
+		return nil, false
+	}
+	name := s.name
+	var f func(goja.FunctionCall) goja.Value
+	switch s.kind {
+	case guardNested:
+		f = x.nested(orig, s.label, s.check)
+	case guardFlat:
+		f = x.flat(orig)
+	case guardValues:
+		if x.arrayValues != nil {
+			return x.arrayValues, true
+		}
+		fallthrough
+	case guardIterator:
+		name = origV.ToObject(x.rt).Get("name").String()
+		f = x.guarded(orig, s.label, s.check)
+	default:
+		f = x.guarded(orig, s.label, s.check)
+	}
+	w := x.native(name, origV, f)
+	if s.kind == guardValues {
+		x.arrayValues = w
+	}
+	return w, true
 }
 
 // stringTooLong is the error of + or a template literal building a string
@@ -103,40 +269,18 @@ func (x *execution) path(p string) *goja.Object {
 	return obj
 }
 
-// arrayMethods are the names of the methods of Array.prototype to guard:
-// the same in every runtime, so listed once, from the first.
-func arrayMethods(x *execution) []string {
-	arrayMethodsOnce.Do(func() {
-		names, err := x.helpers.ownFunctions(goja.Undefined(), x.path("Array.prototype"))
-		must(err)
-		var all []string
-		must(x.rt.ExportTo(names, &all))
-		for _, n := range all {
-			if !unguardedArrayMethods[n] {
-				arrayMethodNames = append(arrayMethodNames, n)
-			}
+// arrayMethods are the names of the methods of Array.prototype to guard,
+// read in a runtime of their own: reading them makes them all.
+func arrayMethods() []string {
+	rt := goja.New()
+	proto := rt.Get("Array").ToObject(rt).Get("prototype").ToObject(rt)
+	var out []string
+	for _, n := range proto.GetOwnPropertyNames() {
+		if _, ok := goja.AssertFunction(proto.Get(n)); ok && !unguardedArrayMethods[n] {
+			out = append(out, n)
 		}
-	})
-	return arrayMethodNames
-}
-
-var (
-	arrayMethodsOnce sync.Once
-	arrayMethodNames []string
-)
-
-// wrap replaces obj[name] by a guarded native function named like the
-// original, and non-enumerable like it.
-func (x *execution) wrap(obj *goja.Object, label, name string, c check) {
-	orig, ok := goja.AssertFunction(obj.Get(name))
-	if !ok {
-		return
 	}
-	f := x.guarded(orig, label, c)
-	if name == "join" || name == "toString" || name == "toLocaleString" {
-		f = x.nested(orig, label, c)
-	}
-	must(obj.DefineDataProperty(name, x.native(name, obj.Get(name), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	return out
 }
 
 // guarded calls orig after c, once the execution is known to go on.
@@ -184,45 +328,6 @@ func (x *execution) native(name string, orig goja.Value, f func(goja.FunctionCal
 		must(fn.DefineDataProperty("length", o.Get("length"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 	}
 	return fn
-}
-
-// wrapIterator wraps obj[Symbol.iterator].
-func (x *execution) wrapIterator(obj *goja.Object, label string, c check) *goja.Object {
-	origV := obj.GetSymbol(goja.SymIterator)
-	orig, ok := goja.AssertFunction(origV)
-	if !ok {
-		return nil
-	}
-	name := origV.ToObject(x.rt).Get("name").String()
-	fn := x.native(name, origV, x.guarded(orig, label, c))
-	must(obj.DefineDataPropertySymbol(goja.SymIterator, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
-	return fn
-}
-
-// wrapArrayMethod guards an Array.prototype method by the length of this,
-// and counts how deeply such calls nest: join and toString recurse into
-// nested arrays on the Go stack.
-func (x *execution) wrapArrayMethod(proto *goja.Object, name string) {
-	c := checkArrayLength
-	switch name {
-	case "join", "toString", "toLocaleString":
-		c = checkJoin
-	case "fill":
-		c = checkFill
-	case "concat":
-		c = checkArrayConcat
-	case "flat":
-		x.wrapFlat(proto)
-		return
-	}
-	label := "Array.prototype." + name
-	if name == "values" {
-		// values is also Array.prototype[Symbol.iterator]: keep them one function.
-		fn := x.wrapIterator(proto, label, c)
-		must(proto.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
-		return
-	}
-	x.wrap(proto, label, name, c)
 }
 
 // throwRange throws a RangeError "label: msg".
@@ -471,16 +576,12 @@ func checkApply(i int) check {
 	}
 }
 
-// wrapFlat keeps flat from recursing deeper than maxNesting: a deeper
-// request is cut to maxNesting, and arrays still left in the result mean
-// the input nested deeper than that.
-func (x *execution) wrapFlat(proto *goja.Object) {
+// flat keeps Array.prototype.flat from recursing deeper than maxNesting:
+// a deeper request is cut to maxNesting, and arrays still left in the
+// result mean the input nested deeper than that.
+func (x *execution) flat(orig goja.Callable) func(goja.FunctionCall) goja.Value {
 	const label = "Array.prototype.flat"
-	orig, ok := goja.AssertFunction(proto.Get("flat"))
-	if !ok {
-		return
-	}
-	f := func(call goja.FunctionCall) goja.Value {
+	return func(call goja.FunctionCall) goja.Value {
 		x.checkRunning()
 		checkArrayLength(x, label, &call)
 		depth := argNumber(&call, 0, 1)
@@ -495,7 +596,6 @@ func (x *execution) wrapFlat(proto *goja.Object) {
 		}
 		return v
 	}
-	must(proto.DefineDataProperty("flat", x.native("flat", proto.Get("flat"), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 }
 
 // hasArray reports whether an array has an array element (prelude.js

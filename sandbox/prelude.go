@@ -19,7 +19,7 @@ var preludeProgram = sync.OnceValue(func() *goja.Program {
 
 // helpers are the prelude's functions, bound to one runtime.
 type helpers struct {
-	format, serialize, args, describe, parse, ownFunctions, hasArray goja.Callable
+	format, serialize, args, describe, parse, hasArray goja.Callable
 	// For resultReplacer (result.go).
 	stringifyWith, objectValue, isArray, throwError, tick goja.Callable
 	objectPrototype                                       *goja.Object
@@ -35,7 +35,7 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	h := &helpers{}
 	for name, dst := range map[string]*goja.Callable{
 		"format": &h.format, "serialize": &h.serialize, "args": &h.args,
-		"describe": &h.describe, "parse": &h.parse, "ownFunctions": &h.ownFunctions, "hasArray": &h.hasArray,
+		"describe": &h.describe, "parse": &h.parse, "hasArray": &h.hasArray,
 		"stringifyWith": &h.stringifyWith, "objectValue": &h.objectValue, "isArray": &h.isArray,
 		"throwError": &h.throwError, "tick": &h.tick,
 	} {

@@ -5,7 +5,6 @@
 	"use strict";
 	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
 	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
-	var getOwnPropertyNames = Object.getOwnPropertyNames, getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
@@ -187,16 +186,6 @@
 		return format(v, 1000);
 	}
 
-	// ownFunctions lists the names of obj's own function-valued data properties.
-	function ownFunctions(obj) {
-		var names = getOwnPropertyNames(obj), out = [];
-		for (var i = 0; i < names.length; i++) {
-			var d = getOwnPropertyDescriptor(obj, names[i]);
-			if (typeof d.value === "function") out[out.length] = names[i];
-		}
-		return out;
-	}
-
 	function hasArray(a) {
 		for (var i = 0; i < a.length; i++) if (isArray(a[i])) return true;
 		return false;
@@ -216,7 +205,7 @@
 
 	return {
 		format: format, serialize: serialize, args: args, describe: describe, parse: parse,
-		ownFunctions: ownFunctions, hasArray: hasArray,
+		hasArray: hasArray,
 		stringifyWith: stringifyWith, objectValue: objectValue, isArray: isArray, throwError: throwError,
 		tick: function () {}, objectPrototype: objectPrototype,
 	};

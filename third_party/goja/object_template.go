@@ -109,7 +109,7 @@ func (o *templatedObject) getOwnPropStr(p unistring.String) Value {
 		return v
 	}
 	if f := o.tmpl.props[p]; f != nil {
-		v := f(o.val.runtime)
+		v := o.val.runtime.hookBuiltin(o.val, p, nil, f(o.val.runtime)) // patched: see PATCHES.md
 		o.values[p] = v
 		return v
 	}
@@ -120,7 +120,7 @@ func (o *templatedObject) materialiseSymbols() {
 	if o.symValues == nil {
 		o.symValues = newOrderedMap(nil)
 		for _, p := range o.tmpl.symPropNames {
-			o.symValues.set(p, o.tmpl.symProps[p](o.val.runtime))
+			o.symValues.set(p, o.val.runtime.hookBuiltin(o.val, "", p, o.tmpl.symProps[p](o.val.runtime))) // patched: see PATCHES.md
 		}
 	}
 }
@@ -266,7 +266,7 @@ func (o *templatedObject) deleteSym(s *Symbol, throw bool) bool {
 func (o *templatedObject) materialiseProps() {
 	for name, f := range o.tmpl.props {
 		if _, exists := o.values[name]; !exists {
-			o.values[name] = f(o.val.runtime)
+			o.values[name] = o.val.runtime.hookBuiltin(o.val, name, nil, f(o.val.runtime)) // patched: see PATCHES.md
 		}
 	}
 	o.materialisePropNames()

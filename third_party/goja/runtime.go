@@ -191,6 +191,8 @@ type Runtime struct {
 	maxStringLength int // see SetMaxStringLength; 0: no limit
 	stringTooLong   func(length int) Value
 
+	builtinHook BuiltinHook // see SetBuiltinHook; patched: see PATCHES.md
+
 	symbolRegistry map[unistring.String]*Symbol
 
 	fieldsInfoCache  map[reflect.Type]*reflectFieldsInfo

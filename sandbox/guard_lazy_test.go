@@ -1,0 +1,52 @@
+package sandbox
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+)
+
+// TestGuardsMadeOnFirstUse: a fresh runtime has not made the guarded
+// methods the setup does not use (guard.go makes each wrapper when goja
+// makes the property), and every way of reaching one gives the wrapper.
+func TestGuardsMadeOnFirstUse(t *testing.T) {
+	x, err := prepare(Options{}.withDefaults(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ path, name string }{{"String.prototype", "repeat"}, {"Array.prototype", "map"}, {"Array.prototype", "values"}} {
+		if x.path(p.path).OwnMaterialised(p.name, nil) {
+			t.Errorf("%s.%s was made by the setup", p.path, p.name)
+		}
+	}
+	if x.path("Array.prototype").OwnMaterialised("", goja.SymIterator) {
+		t.Errorf("Array.prototype[Symbol.iterator] was made by the setup")
+	}
+	routes := map[string]string{
+		"get":         "'x'.repeat(2 ** 30)",
+		"descriptor":  "Object.getOwnPropertyDescriptor(String.prototype, 'repeat').value.call('x', 2 ** 30)",
+		"descriptors": "Object.getOwnPropertyDescriptors(String.prototype).repeat.value.call('x', 2 ** 30)",
+		"keys":        "const k = Object.getOwnPropertyNames(Array.prototype); const a = []; a.length = 1e9; a.map(x => x)",
+		"in":          "'map' in Array.prototype; const a = []; a.length = 1e9; a.map(x => x)",
+		"iterator":    "const a = []; a.length = 1e9; [...a]",
+		"values":      "const a = []; a.length = 1e9; a.values()",
+		"spread":      "[...'x'.repeat(3e6)]",
+	}
+	for name, code := range routes {
+		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
+			Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != `"RangeError"` {
+			t.Errorf("%s: %s, %v; want a RangeError from the guard", name, res.Value, res.Err)
+		}
+	}
+	res := Run(context.Background(), `return [Array.prototype.values === Array.prototype[Symbol.iterator],
+		String.prototype.repeat.name, String.prototype.repeat.length, Array.prototype.values.name,
+		Object.getOwnPropertyDescriptor(Array.prototype, "map")]`, nil, Options{})
+	if want := `[true,"repeat",1,"values",{"writable":true,"enumerable":false,"configurable":true}]`; string(res.Value) != want {
+		t.Errorf("got %s, %v; want %s", res.Value, res.Err, want)
+	}
+}
