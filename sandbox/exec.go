@@ -50,6 +50,7 @@ type execution struct {
 
 	guardObjs   []*goja.Object // runtime goroutine: the built-ins whose properties are guarded, as guardTable lists them
 	arrayValues *goja.Object   // runtime goroutine: the wrapper of Array.prototype.values, once made
+	wrapCtor    goja.Callable  // runtime goroutine: guards.js's, for lazyCtors
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed

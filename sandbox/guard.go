@@ -210,7 +210,38 @@ func (x *execution) guardBuiltin(holder *goja.Object, name string, sym *goja.Sym
 		}
 		return v
 	}
+	if x.wrapCtor != nil && sym == nil && (name == "constructor" || holder == x.rt.GlobalObject()) {
+		return x.lazyCtor(name, v)
+	}
 	return v
+}
+
+// lazyCtors are the constructors guards.js wraps when goja makes them, by
+// the bytes per element of the typed arrays: few executions use them, and
+// each costs a constructor, its prototype and the wrapper.
+var lazyCtors = map[string]int{
+	"Int8Array": 1, "Uint8Array": 1, "Uint8ClampedArray": 1, "Int16Array": 2, "Uint16Array": 2,
+	"Int32Array": 4, "Uint32Array": 4, "Float32Array": 4, "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8,
+	"ArrayBuffer": 0, "Map": 0, "Set": 0, "WeakMap": 0, "WeakSet": 0,
+}
+
+// lazyCtor returns guards.js's wrapper of v when v is one of lazyCtors,
+// made as a global (name) or as its prototype's constructor (v's name:
+// among the built-ins only that constructor has it).
+func (x *execution) lazyCtor(name string, v goja.Value) goja.Value {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		return v
+	}
+	if name == "constructor" {
+		name = obj.Get("name").String()
+	}
+	if _, ok := lazyCtors[name]; !ok {
+		return v
+	}
+	w, err := x.wrapCtor(goja.Undefined(), x.rt.ToValue(name), v)
+	must(err)
+	return w
 }
 
 // wrapSpec returns the guarded native function for orig, named and as long
@@ -713,8 +744,22 @@ func (x *execution) runGuardScript() error {
 	must(g.Set("limits", lim))
 	must(g.Set("checkCode", x.native("checkCode", nil, x.checkCode)))
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
-	_, err = install(goja.Undefined(), g)
-	return err
+	must(g.Set("made", x.native("made", nil, func(call goja.FunctionCall) goja.Value {
+		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(call.Argument(0).String(), nil))
+	})))
+	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
+		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])
+	})))
+	wrapCtor, err := install(goja.Undefined(), g)
+	if err != nil {
+		return err
+	}
+	f, ok := goja.AssertFunction(wrapCtor)
+	if !ok {
+		return fmt.Errorf("guards.js: returned no wrapCtor")
+	}
+	x.wrapCtor = f
+	return nil
 }
 
 // checkCode is checkSource for code compiled at run time.

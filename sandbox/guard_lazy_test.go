@@ -23,18 +23,29 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s.%s was made by the setup", p.path, p.name)
 		}
 	}
+	for _, name := range []string{"Uint8Array", "Float64Array", "WeakMap"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
+			t.Errorf("%s was made by the setup", name)
+		}
+	}
 	if x.path("Array.prototype").OwnMaterialised("", goja.SymIterator) {
 		t.Errorf("Array.prototype[Symbol.iterator] was made by the setup")
 	}
 	routes := map[string]string{
-		"get":         "'x'.repeat(2 ** 30)",
-		"descriptor":  "Object.getOwnPropertyDescriptor(String.prototype, 'repeat').value.call('x', 2 ** 30)",
-		"descriptors": "Object.getOwnPropertyDescriptors(String.prototype).repeat.value.call('x', 2 ** 30)",
-		"keys":        "const k = Object.getOwnPropertyNames(Array.prototype); const a = []; a.length = 1e9; a.map(x => x)",
-		"in":          "'map' in Array.prototype; const a = []; a.length = 1e9; a.map(x => x)",
-		"iterator":    "const a = []; a.length = 1e9; [...a]",
-		"values":      "const a = []; a.length = 1e9; a.values()",
-		"spread":      "[...'x'.repeat(3e6)]",
+		"get":          "'x'.repeat(2 ** 30)",
+		"descriptor":   "Object.getOwnPropertyDescriptor(String.prototype, 'repeat').value.call('x', 2 ** 30)",
+		"descriptors":  "Object.getOwnPropertyDescriptors(String.prototype).repeat.value.call('x', 2 ** 30)",
+		"keys":         "const k = Object.getOwnPropertyNames(Array.prototype); const a = []; a.length = 1e9; a.map(x => x)",
+		"in":           "'map' in Array.prototype; const a = []; a.length = 1e9; a.map(x => x)",
+		"iterator":     "const a = []; a.length = 1e9; [...a]",
+		"values":       "const a = []; a.length = 1e9; a.values()",
+		"spread":       "[...'x'.repeat(3e6)]",
+		"typed":        "new Float64Array(2 ** 30)",
+		"typed global": "new (Object.getOwnPropertyDescriptor(globalThis, 'Uint8Array').value)(2 ** 30)",
+		"typed proto":  "new (new TextEncoder().encode('x').constructor)(2 ** 30)",
+		"typed keys":   "Object.getOwnPropertyNames(globalThis); new Int32Array(2 ** 30)",
+		"typed from":   "Uint16Array.from({ length: 2 ** 30 })",
+		"weakmap":      "const a = []; a.length = 2e6; new WeakMap(a)",
 	}
 	for name, code := range routes {
 		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
@@ -43,7 +54,14 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s: %s, %v; want a RangeError from the guard", name, res.Value, res.Err)
 		}
 	}
-	res := Run(context.Background(), `return [Array.prototype.values === Array.prototype[Symbol.iterator],
+	res := Run(context.Background(), `const u = new TextEncoder().encode("x");
+		return [u.constructor === Uint8Array, Uint8Array.prototype.constructor === Uint8Array, Uint8Array.name, Uint8Array.length,
+		Object.getOwnPropertyDescriptor(globalThis, "WeakSet").writable, Object.keys(globalThis).includes("Int8Array"), typeof BigUint64Array]`,
+		nil, Options{})
+	if want := `[true,true,"Uint8Array",3,true,false,"function"]`; string(res.Value) != want {
+		t.Errorf("got %s, %v; want %s", res.Value, res.Err, want)
+	}
+	res = Run(context.Background(), `return [Array.prototype.values === Array.prototype[Symbol.iterator],
 		String.prototype.repeat.name, String.prototype.repeat.length, Array.prototype.values.name,
 		Object.getOwnPropertyDescriptor(Array.prototype, "map")]`, nil, Options{})
 	if want := `[true,"repeat",1,"values",{"writable":true,"enumerable":false,"configurable":true}]`; string(res.Value) != want {

@@ -4,10 +4,13 @@
 // size and makes it interruptible), and everything that compiles code at run
 // time. g holds the limits and Go checks (see guard.go). Runs once per
 // runtime, after prelude.js and before any other code; defines no globals.
+// The constructors most executions never use (ArrayBuffer, the typed arrays,
+// the collections) are wrapped when goja makes them (guard.go lazyCtors): it
+// returns wrapCtor, which Go calls then, with the original.
 (function (g) {
 	"use strict";
 	var L = g.limits;
-	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
+	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math, _ArrayBuffer = ArrayBuffer;
 	var apply = Reflect.apply, construct = Reflect.construct;
 	var defineProperty = Object.defineProperty;
 	var getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
@@ -45,6 +48,12 @@
 	function replaceConstructor(holder, key, name, check) {
 		var orig = holder[key];
 		if (typeof orig !== "function") return;
+		var wrapper = wrapConstructor(orig, name, check);
+		if (orig.prototype) define(orig.prototype, "constructor", wrapper);
+		define(holder, key, wrapper);
+	}
+
+	function wrapConstructor(orig, name, check) {
 		var wrapper = function () {
 			var args = check(slice(arguments), new.target !== undefined);
 			if (new.target === undefined) return apply(orig, this, args);
@@ -52,9 +61,28 @@
 		};
 		defineProperty(wrapper, "prototype", { value: orig.prototype });
 		setPrototypeOf(wrapper, orig);
-		named(wrapper, name, orig.length);
-		if (orig.prototype) define(orig.prototype, "constructor", wrapper);
-		define(holder, key, wrapper);
+		return named(wrapper, name, orig.length);
+	}
+
+	// lazy holds the checks of the constructors wrapped on first use, and
+	// wrapped their wrappers once made: goja makes a constructor on two
+	// routes (the global, and its prototype's constructor), and both get
+	// the one wrapper.
+	var lazy = {}, wrapped = {};
+	function guardLazily(name, check) {
+		if (g.made(name)) replaceConstructor(globalThis, name, name, check); // the prelude took it
+		else lazy[name] = check;
+	}
+	function wrapCtor(name, orig) {
+		var w = wrapped[name];
+		if (w === undefined) {
+			if (!lazy[name]) return orig; // made at setup: replaceConstructor replaced it
+			w = wrapped[name] = wrapConstructor(orig, name, lazy[name]);
+			// Not every prototype is made on first use: set its constructor now
+			// (when it is, the hook gives w, made above, and this sets it again).
+			if (orig.prototype) define(orig.prototype, "constructor", w);
+		}
+		return w;
 	}
 
 	// Code compiled at run time gets the checks of the model's code.
@@ -88,7 +116,7 @@
 	});
 
 	// Buffers allocate their length at once.
-	replaceConstructor(globalThis, "ArrayBuffer", "ArrayBuffer", function (args) {
+	guardLazily("ArrayBuffer", function (args) {
 		var n = _Number(args[0]);
 		if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
 		return args;
@@ -97,11 +125,11 @@
 		"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
 	for (i = 0; i < typed.length; i++) guardTypedArray(typed[i]);
 	function guardTypedArray(name) {
-		var size = globalThis[name] && globalThis[name].BYTES_PER_ELEMENT;
-		replaceConstructor(globalThis, name, name, function (args) {
+		var size = g.elementSize(name);
+		guardLazily(name, function (args) {
 			var a = args[0], n;
 			if (typeof a !== "object" || a === null) n = _Number(a);
-			else if (a instanceof ArrayBuffer) return args;
+			else if (a instanceof _ArrayBuffer) return args;
 			else n = _Number(a.length);
 			if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
 			return args;
@@ -119,7 +147,7 @@
 	var collections = ["Map", "Set", "WeakMap", "WeakSet"];
 	for (i = 0; i < collections.length; i++) guardCollection(collections[i]);
 	function guardCollection(name) {
-		replaceConstructor(globalThis, name, name, function (args) {
+		guardLazily(name, function (args) {
 			checkElements(name, args[0]);
 			return args;
 		});
@@ -183,4 +211,6 @@
 		}
 		return c;
 	}
+
+	return wrapCtor;
 })
