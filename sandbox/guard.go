@@ -734,12 +734,11 @@ func (x *execution) runGuardScript() error {
 		return fmt.Errorf("guards.js: not a function")
 	}
 	lim := x.rt.NewObject()
-	for k, v := range map[string]int64{
-		"maxString": x.limits.maxString, "maxElements": x.limits.maxElements,
-		"maxStringElements": x.limits.maxStringElements, "maxBuffer": x.limits.maxBuffer, "maxNesting": maxNesting,
-	} {
-		must(lim.Set(k, v))
-	}
+	must(lim.Set("maxString", x.limits.maxString))
+	must(lim.Set("maxElements", x.limits.maxElements))
+	must(lim.Set("maxStringElements", x.limits.maxStringElements))
+	must(lim.Set("maxBuffer", x.limits.maxBuffer))
+	must(lim.Set("maxNesting", maxNesting))
 	g := x.rt.NewObject()
 	must(g.Set("limits", lim))
 	must(g.Set("checkCode", x.native("checkCode", nil, x.checkCode)))

@@ -33,17 +33,20 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	}
 	obj := v.ToObject(rt)
 	h := &helpers{}
-	for name, dst := range map[string]*goja.Callable{
-		"format": &h.format, "serialize": &h.serialize, "args": &h.args,
-		"describe": &h.describe, "parse": &h.parse, "hasArray": &h.hasArray,
-		"stringifyWith": &h.stringifyWith, "objectValue": &h.objectValue, "isArray": &h.isArray,
-		"throwError": &h.throwError, "tick": &h.tick,
+	for _, c := range [...]struct {
+		name string
+		dst  *goja.Callable
+	}{
+		{"format", &h.format}, {"serialize", &h.serialize}, {"args", &h.args},
+		{"describe", &h.describe}, {"parse", &h.parse}, {"hasArray", &h.hasArray},
+		{"stringifyWith", &h.stringifyWith}, {"objectValue", &h.objectValue}, {"isArray", &h.isArray},
+		{"throwError", &h.throwError}, {"tick", &h.tick},
 	} {
-		f, ok := goja.AssertFunction(obj.Get(name))
+		f, ok := goja.AssertFunction(obj.Get(c.name))
 		if !ok {
-			return nil, fmt.Errorf("prelude: %s is not a function", name)
+			return nil, fmt.Errorf("prelude: %s is not a function", c.name)
 		}
-		*dst = f
+		*c.dst = f
 	}
 	h.objectPrototype = obj.Get("objectPrototype").ToObject(rt)
 	return h, nil

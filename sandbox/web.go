@@ -33,11 +33,10 @@ func (x *execution) installWeb() error {
 		return fmt.Errorf("web.js: not a function")
 	}
 	g := x.rt.NewObject()
-	for name, f := range map[string]func(goja.FunctionCall) goja.Value{
-		"atob": x.atob, "btoa": x.btoa, "encode": x.encodeUTF8, "decode": x.decodeUTF8,
-	} {
-		must(g.Set(name, x.native(name, nil, f)))
-	}
+	must(g.Set("atob", x.native("atob", nil, x.atob)))
+	must(g.Set("btoa", x.native("btoa", nil, x.btoa)))
+	must(g.Set("encode", x.native("encode", nil, x.encodeUTF8)))
+	must(g.Set("decode", x.native("decode", nil, x.decodeUTF8)))
 	_, err = install(goja.Undefined(), g)
 	return err
 }
