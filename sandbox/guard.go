@@ -166,6 +166,11 @@ func (x *execution) installGuards() error {
 		x.wrapMade(x.guardObjs[i], &table[i])
 	}
 	x.rt.SetBuiltinHook(x.guardBuiltin)
+	for _, name := range [...]string{"Map", "Set"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) { // made before the hook: the global is still the original
+			x.recordOriginal(name, x.rt.Get(name).ToObject(x.rt))
+		}
+	}
 	x.guardRegExp()
 	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
 	return x.runGuardScript()
@@ -239,6 +244,7 @@ func (x *execution) lazyCtor(name string, v goja.Value) goja.Value {
 	if _, ok := lazyCtors[name]; !ok {
 		return v
 	}
+	x.recordOriginal(name, obj)
 	w, err := x.wrapCtor(goja.Undefined(), x.rt.ToValue(name), v)
 	must(err)
 	return w

@@ -23,7 +23,7 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s.%s was made by the setup", p.path, p.name)
 		}
 	}
-	for _, name := range []string{"Uint8Array", "Float64Array", "WeakMap"} {
+	for _, name := range []string{"Uint8Array", "Float64Array", "WeakMap", "Map", "Set"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
 			t.Errorf("%s was made by the setup", name)
 		}
@@ -60,6 +60,20 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		nil, Options{})
 	if want := `[true,true,"Uint8Array",3,true,false,"function"]`; string(res.Value) != want {
 		t.Errorf("got %s, %v; want %s", res.Value, res.Err, want)
+	}
+	// The prelude's and structuredClone's Map and Set are the originals,
+	// whether the code made them first, replaced them, or never used them.
+	for code, want := range map[string]string{
+		`const M = Map, S = Set; globalThis.Map = globalThis.Set = function () {}; return [new M([["a", 1]]), new S([2])]`:                                                           `[{"a":1},[2]]`,
+		`const m = new Map([["a", new Set([1])]]); const f = Map.prototype.forEach; Map.prototype.forEach = null; const c = structuredClone(m); Map.prototype.forEach = f; return c`: `{"a":[1]}`,
+		`delete globalThis.Map; return structuredClone({ a: [1, { b: 2 }] })`:                                                                                                        `{"a":[1,{"b":2}]}`,
+		`const c = structuredClone(new Set([1, 2])); return [c instanceof Set, c.size, [...c]]`:                                                                                      `[true,2,[1,2]]`,
+		`Function.prototype.bind = null; const c = structuredClone(new Map([[1, 2]])); return [c instanceof Map, c.get(1)]`:                                                          `[true,2]`,
+	} {
+		res := Run(context.Background(), code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != want {
+			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
+		}
 	}
 	res = Run(context.Background(), `return [Array.prototype.values === Array.prototype[Symbol.iterator],
 		String.prototype.repeat.name, String.prototype.repeat.length, Array.prototype.values.name,

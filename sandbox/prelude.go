@@ -22,6 +22,7 @@ type helpers struct {
 	format, serialize, args, describe, parse, hasArray goja.Callable
 	// For resultReplacer (result.go).
 	stringifyWith, objectValue, isArray, throwError, tick goja.Callable
+	useOriginals                                          goja.Callable // gives the prelude originalOf (collections.go)
 	objectPrototype                                       *goja.Object
 }
 
@@ -40,7 +41,7 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 		{"format", &h.format}, {"serialize", &h.serialize}, {"args", &h.args},
 		{"describe", &h.describe}, {"parse", &h.parse}, {"hasArray", &h.hasArray},
 		{"stringifyWith", &h.stringifyWith}, {"objectValue", &h.objectValue}, {"isArray", &h.isArray},
-		{"throwError", &h.throwError}, {"tick", &h.tick},
+		{"throwError", &h.throwError}, {"tick", &h.tick}, {"useOriginals", &h.useOriginals},
 	} {
 		f, ok := goja.AssertFunction(obj.Get(c.name))
 		if !ok {

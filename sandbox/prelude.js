@@ -4,10 +4,23 @@
 (function () {
 	"use strict";
 	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
-	var _Map = Map, _Set = Set, _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
+	var _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
 	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
+
+	// originalOf gives the original Map and Set once goja made them
+	// (collections.go): no value is a Map before Map is made, so the check
+	// does not make it. A runtime without it (a test's) uses the globals.
+	var originalOf = null, _Map, _Set;
+	function isMap(v) {
+		if (_Map === undefined) _Map = originalOf ? originalOf("Map", false) : Map;
+		return _Map !== undefined && v instanceof _Map;
+	}
+	function isSet(v) {
+		if (_Set === undefined) _Set = originalOf ? originalOf("Set", false) : Set;
+		return _Set !== undefined && v instanceof _Set;
+	}
 
 	function errorText(e) {
 		var name = e.name, msg = e.message;
@@ -36,8 +49,8 @@
 	// index map by something meaningful.
 	function objectValue(v, lenient) {
 		if (isArray(v) || getPrototypeOf(v) === objectPrototype) return v; // most values: no instanceof
-		if (v instanceof _Map) return mapValue(v);
-		if (v instanceof _Set) return arrayFrom(v);
+		if (isMap(v)) return mapValue(v);
+		if (isSet(v)) return arrayFrom(v);
 		if (isView(v)) return arrayFrom(v);
 		if (v instanceof _Error) return lenient ? errorText(v) : { name: _String(v.name), message: _String(v.message) };
 		if (lenient && v instanceof _RegExp) return _String(v);
@@ -208,5 +221,6 @@
 		hasArray: hasArray,
 		stringifyWith: stringifyWith, objectValue: objectValue, isArray: isArray, throwError: throwError,
 		tick: function () {}, objectPrototype: objectPrototype,
+		useOriginals: function (f) { originalOf = f; },
 	};
 })()

@@ -37,6 +37,11 @@ func (x *execution) installWeb() error {
 	must(g.Set("btoa", x.native("btoa", nil, x.btoa)))
 	must(g.Set("encode", x.native("encode", nil, x.encodeUTF8)))
 	must(g.Set("decode", x.native("decode", nil, x.decodeUTF8)))
+	originalOf := x.native("originalOf", nil, x.originalOf)
+	must(g.Set("originalOf", originalOf))
+	if _, err := x.helpers.useOriginals(goja.Undefined(), originalOf); err != nil {
+		return err
+	}
 	_, err = install(goja.Undefined(), g)
 	return err
 }

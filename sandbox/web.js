@@ -5,15 +5,38 @@
 (function (g) {
 	"use strict";
 	var _TypeError = TypeError, _RangeError = RangeError, _Error = Error, _String = String;
-	var _Map = Map, _Set = Set, _Date = Date, _RegExp = RegExp, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
+	var _Date = Date, _RegExp = RegExp, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
 	var isArray = Array.isArray, isView = ArrayBuffer.isView, keys = Object.keys;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype, defineProperty = Object.defineProperty;
 	var sliceBuffer = Function.prototype.call.bind(ArrayBuffer.prototype.slice);
-	var forEachMap = Function.prototype.call.bind(Map.prototype.forEach);
-	var forEachSet = Function.prototype.call.bind(Set.prototype.forEach);
 	var getTime = Function.prototype.call.bind(Date.prototype.getTime);
-	var mapSet = Function.prototype.call.bind(Map.prototype.set), mapGet = Function.prototype.call.bind(Map.prototype.get);
-	var setAdd = Function.prototype.call.bind(Set.prototype.add);
+	var uncurry = Function.prototype.bind.bind(Function.prototype.call);
+
+	// The original Map and Set and their methods, from Go (collections.go):
+	// taken when goja made them, so that a runtime that never clones does
+	// not make them. isMap and isSet do not make them (no value is a Map
+	// before Map is made); structuredClone makes Map for its table.
+	var _Map, _Set, forEachMap, forEachSet, mapSet, mapGet, setAdd;
+	function useMap() {
+		if (_Map === undefined) {
+			_Map = g.originalOf("Map", true);
+			forEachMap = uncurry(g.originalOf("Map.prototype.forEach", true));
+			mapSet = uncurry(g.originalOf("Map.prototype.set", true));
+			mapGet = uncurry(g.originalOf("Map.prototype.get", true));
+		}
+	}
+	function isMap(v) {
+		return (_Map !== undefined || g.originalOf("Map", false) !== undefined) && (useMap(), v instanceof _Map);
+	}
+	function isSet(v) {
+		if (_Set === undefined) {
+			if (g.originalOf("Set", false) === undefined) return false;
+			_Set = g.originalOf("Set", true);
+			forEachSet = uncurry(g.originalOf("Set.prototype.forEach", true));
+			setAdd = uncurry(g.originalOf("Set.prototype.add", true));
+		}
+		return v instanceof _Set;
+	}
 
 	function define(name, value) {
 		defineProperty(globalThis, name, { value: value, writable: true, enumerable: false, configurable: true });
@@ -81,12 +104,12 @@
 			var n = v instanceof _DataView ? v.byteLength : v.length;
 			return remember(seen, v, new Ctor(buffer, v.byteOffset, n));
 		}
-		if (v instanceof _Map) {
+		if (isMap(v)) {
 			out = remember(seen, v, new _Map());
 			forEachMap(v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
 			return out;
 		}
-		if (v instanceof _Set) {
+		if (isSet(v)) {
 			out = remember(seen, v, new _Set());
 			forEachSet(v, function (val) { setAdd(out, clone(val, seen)); });
 			return out;
@@ -108,6 +131,7 @@
 	}
 
 	function structuredClone(value) {
+		useMap();
 		return clone(value, new _Map());
 	}
 
