@@ -64,20 +64,21 @@
 		return named(wrapper, name, orig.length);
 	}
 
-	// lazy holds the checks of the constructors wrapped on first use, and
-	// wrapped their wrappers once made: goja makes a constructor on two
-	// routes (the global, and its prototype's constructor), and both get
-	// the one wrapper.
+	// lazy holds what makes the checks of the constructors wrapped on first
+	// use (a function of the name, shared, so that a runtime makes no check
+	// it does not use), and wrapped their wrappers once made: goja makes a
+	// constructor on two routes (the global, and its prototype's
+	// constructor), and both get the one wrapper.
 	var lazy = {}, wrapped = {};
-	function guardLazily(name, check) {
-		if (g.made(name)) replaceConstructor(globalThis, name, name, check); // the prelude took it
-		else lazy[name] = check;
+	function guardLazily(name, makeCheck) {
+		if (g.made(name)) replaceConstructor(globalThis, name, name, makeCheck(name)); // the prelude took it
+		else lazy[name] = makeCheck;
 	}
 	function wrapCtor(name, orig) {
 		var w = wrapped[name];
 		if (w === undefined) {
 			if (!lazy[name]) return orig; // made at setup: replaceConstructor replaced it
-			w = wrapped[name] = wrapConstructor(orig, name, lazy[name]);
+			w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name));
 			// Not every prototype is made on first use: set its constructor now
 			// (when it is, the hook gives w, made above, and this sets it again).
 			if (orig.prototype) define(orig.prototype, "constructor", w);
@@ -116,24 +117,26 @@
 	});
 
 	// Buffers allocate their length at once.
-	guardLazily("ArrayBuffer", function (args) {
-		var n = _Number(args[0]);
-		if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
-		return args;
+	guardLazily("ArrayBuffer", function () {
+		return function (args) {
+			var n = _Number(args[0]);
+			if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
+			return args;
+		};
 	});
 	var typed = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
 		"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
-	for (i = 0; i < typed.length; i++) guardTypedArray(typed[i]);
-	function guardTypedArray(name) {
+	for (i = 0; i < typed.length; i++) guardLazily(typed[i], typedArrayCheck);
+	function typedArrayCheck(name) {
 		var size = g.elementSize(name);
-		guardLazily(name, function (args) {
+		return function (args) {
 			var a = args[0], n;
 			if (typeof a !== "object" || a === null) n = _Number(a);
 			else if (a instanceof _ArrayBuffer) return args;
 			else n = _Number(a.length);
 			if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
 			return args;
-		});
+		};
 	}
 
 	// Natives that make one heavy value per element of an iterable or of an
@@ -145,12 +148,12 @@
 		if (n > L.maxStringElements) tooLarge(label, "elements", n, L.maxStringElements);
 	}
 	var collections = ["Map", "Set", "WeakMap", "WeakSet"];
-	for (i = 0; i < collections.length; i++) guardCollection(collections[i]);
-	function guardCollection(name) {
-		guardLazily(name, function (args) {
+	for (i = 0; i < collections.length; i++) guardLazily(collections[i], collectionCheck);
+	function collectionCheck(name) {
+		return function (args) {
 			checkElements(name, args[0]);
 			return args;
-		});
+		};
 	}
 	guardFunctions(Promise, "Promise.", ["all", "allSettled", "any", "race"]);
 	guardFunctions(Object, "Object.", ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"]);

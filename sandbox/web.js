@@ -12,34 +12,10 @@
 	var getTime = Function.prototype.call.bind(Date.prototype.getTime);
 	var uncurry = Function.prototype.bind.bind(Function.prototype.call);
 
-	// The original Map and Set and their methods, from Go (collections.go):
-	// taken when goja made them, so that a runtime that never clones does
-	// not make them. isMap and isSet do not make them (no value is a Map
-	// before Map is made); structuredClone makes Map for its table.
-	var _Map, _Set, forEachMap, forEachSet, mapSet, mapGet, setAdd;
-	function useMap() {
-		if (_Map === undefined) {
-			_Map = g.originalOf("Map", true);
-			forEachMap = uncurry(g.originalOf("Map.prototype.forEach", true));
-			mapSet = uncurry(g.originalOf("Map.prototype.set", true));
-			mapGet = uncurry(g.originalOf("Map.prototype.get", true));
-		}
-	}
-	function isMap(v) {
-		return (_Map !== undefined || g.originalOf("Map", false) !== undefined) && (useMap(), v instanceof _Map);
-	}
-	function isSet(v) {
-		if (_Set === undefined) {
-			if (g.originalOf("Set", false) === undefined) return false;
-			_Set = g.originalOf("Set", true);
-			forEachSet = uncurry(g.originalOf("Set.prototype.forEach", true));
-			setAdd = uncurry(g.originalOf("Set.prototype.add", true));
-		}
-		return v instanceof _Set;
-	}
-
+	var global = { value: undefined, writable: true, enumerable: false, configurable: true };
 	function define(name, value) {
-		defineProperty(globalThis, name, { value: value, writable: true, enumerable: false, configurable: true });
+		global.value = value;
+		defineProperty(globalThis, name, global);
 	}
 
 	// bytesOf checks a BufferSource; Go reads its bytes (web.go bufferBytes).
@@ -72,67 +48,104 @@
 		return g.decode(bytesOf(input, "TextDecoder.decode"), this._fatal, this._ignoreBOM);
 	};
 
-	function cloneError(what) {
-		var e = new _Error("structuredClone: " + what + " cannot be cloned");
-		e.name = "DataCloneError";
-		return e;
-	}
-
-	// clone copies what the structured clone algorithm copies: primitives,
-	// arrays, plain objects, Date, RegExp, Map, Set, ArrayBuffer, typed
-	// arrays, DataView and errors, keeping shared and cyclic references.
-	// Functions and symbols throw a DataCloneError; other objects are
-	// copied as plain objects of their own enumerable properties.
-	function clone(v, seen) {
-		if (typeof v === "function" || typeof v === "symbol") throw cloneError("a " + typeof v);
-		if (typeof v !== "object" || v === null) return v;
-		var done = mapGet(seen, v);
-		if (done !== undefined) return done;
-		var out;
-		if (isArray(v)) {
-			out = [];
-			mapSet(seen, v, out);
-			for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen);
-			return out;
-		}
-		if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
-		if (v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
-		if (v instanceof _ArrayBuffer) return remember(seen, v, sliceBuffer(v, 0));
-		if (isView(v)) {
-			var buffer = clone(v.buffer, seen);
-			var Ctor = v instanceof _DataView ? _DataView : getPrototypeOf(v).constructor;
-			var n = v instanceof _DataView ? v.byteLength : v.length;
-			return remember(seen, v, new Ctor(buffer, v.byteOffset, n));
-		}
-		if (isMap(v)) {
-			out = remember(seen, v, new _Map());
-			forEachMap(v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
-			return out;
-		}
-		if (isSet(v)) {
-			out = remember(seen, v, new _Set());
-			forEachSet(v, function (val) { setAdd(out, clone(val, seen)); });
-			return out;
-		}
-		if (v instanceof _Error) {
-			out = remember(seen, v, new _Error(_String(v.message)));
-			out.name = _String(v.name);
-			return out;
-		}
-		out = remember(seen, v, {});
-		var ks = keys(v);
-		for (var j = 0; j < ks.length; j++) out[ks[j]] = clone(v[ks[j]], seen);
-		return out;
-	}
-
-	function remember(seen, v, out) {
-		mapSet(seen, v, out);
-		return out;
-	}
-
+	// structuredClone's machinery is made on its first call: most runtimes
+	// never clone. What it uses of the built-ins was taken at setup (above)
+	// or is taken from Go (Map and Set, collections.go).
+	var cloneValue;
 	function structuredClone(value) {
-		useMap();
-		return clone(value, new _Map());
+		if (cloneValue === undefined) cloneValue = makeClone();
+		return cloneValue(value);
+	}
+
+	function makeClone() {
+		// The original Map and Set and their methods, from Go (collections.go):
+		// taken when goja made them, so that a runtime that never clones does
+		// not make them. isMap and isSet do not make them (no value is a Map
+		// before Map is made); structuredClone makes Map for its table.
+		var _Map, _Set, forEachMap, forEachSet, mapSet, mapGet, setAdd;
+		function useMap() {
+			if (_Map === undefined) {
+				_Map = g.originalOf("Map", true);
+				forEachMap = uncurry(g.originalOf("Map.prototype.forEach", true));
+				mapSet = uncurry(g.originalOf("Map.prototype.set", true));
+				mapGet = uncurry(g.originalOf("Map.prototype.get", true));
+			}
+		}
+		function isMap(v) {
+			return (_Map !== undefined || g.originalOf("Map", false) !== undefined) && (useMap(), v instanceof _Map);
+		}
+		function isSet(v) {
+			if (_Set === undefined) {
+				if (g.originalOf("Set", false) === undefined) return false;
+				_Set = g.originalOf("Set", true);
+				forEachSet = uncurry(g.originalOf("Set.prototype.forEach", true));
+				setAdd = uncurry(g.originalOf("Set.prototype.add", true));
+			}
+			return v instanceof _Set;
+		}
+
+		function cloneError(what) {
+			var e = new _Error("structuredClone: " + what + " cannot be cloned");
+			e.name = "DataCloneError";
+			return e;
+		}
+
+		// clone copies what the structured clone algorithm copies: primitives,
+		// arrays, plain objects, Date, RegExp, Map, Set, ArrayBuffer, typed
+		// arrays, DataView and errors, keeping shared and cyclic references.
+		// Functions and symbols throw a DataCloneError; other objects are
+		// copied as plain objects of their own enumerable properties.
+		function clone(v, seen) {
+			if (typeof v === "function" || typeof v === "symbol") throw cloneError("a " + typeof v);
+			if (typeof v !== "object" || v === null) return v;
+			var done = mapGet(seen, v);
+			if (done !== undefined) return done;
+			var out;
+			if (isArray(v)) {
+				out = [];
+				mapSet(seen, v, out);
+				for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen);
+				return out;
+			}
+			if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
+			if (v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
+			if (v instanceof _ArrayBuffer) return remember(seen, v, sliceBuffer(v, 0));
+			if (isView(v)) {
+				var buffer = clone(v.buffer, seen);
+				var Ctor = v instanceof _DataView ? _DataView : getPrototypeOf(v).constructor;
+				var n = v instanceof _DataView ? v.byteLength : v.length;
+				return remember(seen, v, new Ctor(buffer, v.byteOffset, n));
+			}
+			if (isMap(v)) {
+				out = remember(seen, v, new _Map());
+				forEachMap(v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
+				return out;
+			}
+			if (isSet(v)) {
+				out = remember(seen, v, new _Set());
+				forEachSet(v, function (val) { setAdd(out, clone(val, seen)); });
+				return out;
+			}
+			if (v instanceof _Error) {
+				out = remember(seen, v, new _Error(_String(v.message)));
+				out.name = _String(v.name);
+				return out;
+			}
+			out = remember(seen, v, {});
+			var ks = keys(v);
+			for (var j = 0; j < ks.length; j++) out[ks[j]] = clone(v[ks[j]], seen);
+			return out;
+		}
+
+		function remember(seen, v, out) {
+			mapSet(seen, v, out);
+			return out;
+		}
+
+		return function (value) {
+			useMap();
+			return clone(value, new _Map());
+		};
 	}
 
 	define("atob", g.atob);
