@@ -512,6 +512,7 @@ func (f *arrowFuncObject) export(*objectExportCtx) interface{} {
 
 func (f *baseFuncObject) init(name unistring.String, length Value) {
 	f.baseObject.init()
+	f.propNames = make([]unistring.String, 0, 2) // length and name: one allocation, not two (patched: see PATCHES.md)
 
 	f.lenProp.configurable = true
 	f.lenProp.value = length
