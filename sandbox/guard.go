@@ -359,12 +359,11 @@ func (x *execution) checkRunning() {
 // native makes a native function that looks like orig: same name and
 // length (a Go function value would otherwise be named after its Go symbol).
 func (x *execution) native(name string, orig goja.Value, f func(goja.FunctionCall) goja.Value) *goja.Object {
-	fn := x.rt.ToValue(f).ToObject(x.rt)
-	must(fn.DefineDataProperty("name", x.rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
-	if o, ok := orig.(*goja.Object); ok { // else the length stays 0, as goja made it
-		must(fn.DefineDataProperty("length", o.Get("length"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+	length := 0 // without an original
+	if o, ok := orig.(*goja.Object); ok {
+		length = int(o.Get("length").ToInteger())
 	}
-	return fn
+	return x.rt.NewNativeFunction(name, length, f)
 }
 
 // throwRange throws a RangeError "label: msg".
