@@ -92,10 +92,13 @@ func TestSearchesTakeTurns(t *testing.T) {
 	if res := saver.Execute(ctx, `return await codemode.save("x", "return 1", "A snippet")`); res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	srv := New(reg, Options{Limits: config.Codemode{MaxToolCalls: 1000, Timeout: 300 * time.Millisecond}})
-	res := srv.Execute(ctx, `await Promise.all(Array.from({ length: 400 }, () => codemode.search("widgets sprockets")))`)
+	// Batches of 4,000 searches until the timeout, however fast the machine:
+	// when it fires, most of a batch is still waiting its turn (seconds of
+	// work, were it not dropped).
+	srv := New(reg, Options{Limits: config.Codemode{MaxToolCalls: 1 << 30, Timeout: 300 * time.Millisecond}})
+	res := srv.Execute(ctx, `for (;;) await Promise.all(Array.from({ length: 4000 }, () => codemode.search("widgets sprockets")))`)
 	if res.Err == nil || res.Err.Name != "TimeoutError" {
-		t.Fatalf("400 searches over 2,000 tools in 300 ms: %s %v, want a TimeoutError", res.Value, res.Err)
+		t.Fatalf("searches over 2,000 tools until the 300 ms timeout: %s %v, want a TimeoutError", res.Value, res.Err)
 	}
 	ended := time.Now()
 	until(t, "the searches to stop", func() bool { return srv.snips.searches.Load() == 0 })
