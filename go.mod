@@ -74,5 +74,5 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-// Two patches (a bound on the strings + builds, a Proxy invariant check's comparison): see third_party/goja/PATCHES.md.
+// A few small patches (a bound on the strings + builds, a Proxy invariant fix, a hook on built-ins made on first use, cheaper function objects): see third_party/goja/PATCHES.md.
 replace github.com/dop251/goja => ./third_party/goja
