@@ -13,6 +13,10 @@ const (
 	pruneBatch = 1000
 	// maxBackoff is the longest pause between tries of a failing store.
 	maxBackoff = 5 * time.Second
+	// gather is how long the writer lets records collect once woken, so
+	// that back-to-back executions share a transaction: one transaction
+	// per record was 13.5% of a stdio server's CPU back to back.
+	gather = 10 * time.Millisecond
 )
 
 // write is the writer goroutine: it inserts what is queued, prunes old
@@ -43,6 +47,10 @@ func (r *Recorder) write() {
 		}
 		select {
 		case <-r.wake:
+			if !r.pause(gather) {
+				r.giveUp()
+				return
+			}
 		case <-r.stop:
 		case <-tick.C:
 			r.prune()
