@@ -247,23 +247,18 @@ func (w *indenter) indent(src []byte) {
 	}
 }
 
-// fitted is what fit kept: the head and log lines to show, and what was
-// cut (nil when nothing was).
+// fitted is what fitSized kept: the head and log lines to show, and what
+// was cut (nil when nothing was).
 type fitted struct {
 	head string
 	logs []string
 	cut  *truncation
 }
 
-// fit cuts head and logs so that together they take at most max bytes. The
-// head (result or error) gets priority, but logs keep at least a quarter of
-// the room when there are any.
-func fit(head string, logs []string, max int) fitted {
-	return fitSized(head, len(head), logs, max)
-}
-
-// fitSized is fit of a head of size bytes, of which head may hold only
-// the first max+1 when size is larger than max (prettyHead).
+// fitSized cuts a head of size bytes and logs so that together they take at
+// most max bytes. The head (result or error) gets priority, but logs keep
+// at least a quarter of the room when there are any. head may hold only its
+// first max+1 bytes when size is larger than max (prettyHead).
 func fitSized(head string, size int, logs []string, max int) fitted {
 	logSize := 0
 	for _, l := range logs {
