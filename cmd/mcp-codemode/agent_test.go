@@ -231,14 +231,12 @@ func TestWorkspaceHostedRestart(t *testing.T) {
 	}
 }
 
-// stop ends the server with SIGTERM and waits for it, leaving its exit for
-// the cleanup of startHosted.
+// stop ends the server with SIGTERM and waits for it to exit.
 func (s *hostedServer) stop(t *testing.T) {
 	t.Helper()
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-s.exited:
-		s.exited <- err
+	case <-s.exited:
 	case <-time.After(testenv.Within(15 * time.Second)):
 		t.Fatal("the server did not stop on SIGTERM")
 	}

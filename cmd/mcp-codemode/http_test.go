@@ -26,7 +26,8 @@ type hostedServer struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
 	stderr *lockedBuffer
-	exited chan error
+	exited chan struct{} // closed when the process has exited and been waited for
+	err    error         // of the wait, once exited is closed
 }
 
 // servingLine finds the address in the "serving" log line, text or JSON.
@@ -45,7 +46,7 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &hostedServer{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &hostedServer{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)
@@ -55,7 +56,8 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 				addr <- m[1]
 			}
 		}
-		s.exited <- cmd.Wait()
+		s.err = cmd.Wait()
+		close(s.exited)
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -310,9 +312,9 @@ func TestHostedSIGTERM(t *testing.T) {
 		t.Fatal("no answer")
 	}
 	select {
-	case err := <-srv.exited:
-		if err != nil {
-			t.Errorf("exit: %v", err)
+	case <-srv.exited:
+		if srv.err != nil {
+			t.Errorf("exit: %v", srv.err)
 		}
 	case <-time.After(testenv.Within(20 * time.Second)):
 		t.Fatal("the server did not exit")
