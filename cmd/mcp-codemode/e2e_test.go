@@ -145,7 +145,7 @@ func startDriver(t *testing.T, script string, args ...string) *sdkClient {
 		go func() { cmd.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(testenv.Within(10 * time.Second)):
+		case <-time.After(10 * time.Second): // a grace before the kill, not a bound
 			cmd.Process.Kill()
 		}
 		if t.Failed() {

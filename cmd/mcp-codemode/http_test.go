@@ -63,7 +63,7 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-s.exited:
-		case <-time.After(testenv.Within(15 * time.Second)):
+		case <-time.After(15 * time.Second): // a grace before the kill, not a bound
 			cmd.Process.Kill()
 		}
 		if t.Failed() {
