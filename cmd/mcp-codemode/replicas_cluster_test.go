@@ -302,6 +302,19 @@ func jsonrpcKind(body io.ReadCloser, fallback string) string {
 	return fallback
 }
 
+// await is of(kind) once it holds n hops, or after testenv.Within(5 s):
+// a hop is noted when its response's headers come, and the server may
+// answer the request an answer unblocked before the answer's own 202.
+func (r *routes) await(kind string, n int) []hop {
+	deadline := time.Now().Add(testenv.Within(5 * time.Second))
+	for {
+		if hs := r.of(kind); len(hs) >= n || time.Now().After(deadline) {
+			return hs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // of are the hops of kind, in order.
 func (r *routes) of(kind string) []hop {
 	r.mu.Lock()

@@ -33,9 +33,12 @@ func newReplicaSetup(t *testing.T) *replicaSetup {
 	haproxyPath(t) // skip (or fail under CI) before starting anything
 	pg := testenv.PostgresServer(t)
 	cfg := writeConfig(t, map[string]any{"testup": upstreams(t)["testup"]}, map[string]any{
-		"auth":             map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}},
-		"database_url":     "${DATABASE_URL}",
-		"require_approval": []string{"testup.noise"},
+		"auth":         map[string]any{"tokens": []string{"${ALICE}", "${BOB}"}},
+		"database_url": "${DATABASE_URL}",
+		// A new connection to a PostgreSQL just restarted, on a machine
+		// busy with -race tests, once took over the default 5 s.
+		"database_connect_timeout": testenv.Within(5 * time.Second).String(),
+		"require_approval":         []string{"testup.noise"},
 		// the test's clients are one subject (stateless: one session too)
 		"max_sessions_per_subject": 64, "max_concurrent_per_subject": 64, "max_concurrent_per_session": 64,
 	})
@@ -383,15 +386,15 @@ func replicasElicitation(t *testing.T, c *cluster) {
 		{mcp.ElicitationResponseActionDecline, `"ApprovalError: the user declined the call of testup.noise"`, 0},
 	}
 	for _, tc := range cases {
-		before := c.noises()
+		before, answered := c.noises(), len(rt.of("response"))
 		a.push(tc.action)
 		rec := newHopRec()
 		got := execTextCtx(t, withHop(context.Background(), rec), cl, `try { return await testup.noise() } catch (e) { return e.name + ": " + e.message }`)
 		if got != tc.want {
 			t.Errorf("%s: execute = %s, want %s", tc.action, got, tc.want)
 		}
-		answers := rt.of("response")
-		if len(answers) == 0 {
+		answers := rt.await("response", answered+1)
+		if len(answers) <= answered {
 			t.Fatalf("%s: the client sent no answer", tc.action)
 		}
 		last, h := answers[len(answers)-1], rec.get()
