@@ -77,21 +77,11 @@ func (r *Results) utcpTargets() []Target {
 }
 
 func (r *Results) httpAt(n int, isolation string) Throughput {
-	for _, t := range r.HTTP {
-		if t.Clients == n && t.Isolation == isolation {
-			return t
-		}
-	}
-	return Throughput{}
+	return first(r.HTTP, func(t Throughput) bool { return t.Clients == n && t.Isolation == isolation })
 }
 
 func (r *Results) fanAt(n int) Fan {
-	for _, f := range r.FanOut {
-		if f.N == n {
-			return f
-		}
-	}
-	return Fan{}
+	return first(r.FanOut, func(f Fan) bool { return f.N == n })
 }
 
 func msf(v float64) string {

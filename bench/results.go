@@ -227,12 +227,7 @@ func sizeText(n int) string {
 
 // resultAt is the point of c, or the zero one.
 func (r *Results) resultAt(c ResultCase) ResultPoint {
-	for _, p := range r.ResultSizes {
-		if p.Kind == c.Kind && p.Bytes == c.Bytes {
-			return p
-		}
-	}
-	return ResultPoint{}
+	return first(r.ResultSizes, func(p ResultPoint) bool { return p.Kind == c.Kind && p.Bytes == c.Bytes })
 }
 
 // ResultTargets are issue 18's: a 10 MB text ≤ 10× and a 1 MB JSON ≤ 5×

@@ -59,12 +59,7 @@ const ScaleClients = 64
 
 // httpAt is the throughput of p with isolation, or the zero one.
 func (p ToolsPoint) httpAt(isolation string) Throughput {
-	for _, t := range p.HTTP {
-		if t.Isolation == isolation {
-			return t
-		}
-	}
-	return Throughput{}
+	return first(p.HTTP, func(t Throughput) bool { return t.Isolation == isolation })
 }
 
 // NamespacesPoint is the build of the execute description (server.New
@@ -77,21 +72,11 @@ type NamespacesPoint struct {
 
 // toolsAt is the point of n tools, or the zero point.
 func (s *Scale) toolsAt(n int) ToolsPoint {
-	for _, p := range s.Tools {
-		if p.Tools == n {
-			return p
-		}
-	}
-	return ToolsPoint{}
+	return first(s.Tools, func(p ToolsPoint) bool { return p.Tools == n })
 }
 
 func (s *Scale) namespacesAt(n int) NamespacesPoint {
-	for _, p := range s.Namespaces {
-		if p.Namespaces == n {
-			return p
-		}
-	}
-	return NamespacesPoint{}
+	return first(s.Namespaces, func(p NamespacesPoint) bool { return p.Namespaces == n })
 }
 
 // scaleSamples collects the durations of one tool count.

@@ -45,3 +45,15 @@ func ratio(a, b Latency) float64 {
 	}
 	return b.P50 / a.P50
 }
+
+// first is the first element of s that match accepts, or the zero value:
+// a figure of a run that did not measure it reads as zero.
+func first[T any](s []T, match func(T) bool) T {
+	for _, v := range s {
+		if match(v) {
+			return v
+		}
+	}
+	var zero T
+	return zero
+}
