@@ -13,7 +13,7 @@
 // any timing, as a long-lived server would.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import readline from "node:readline";
+import { serve } from "./serve.mjs";
 import vm from "node:vm";
 
 const [, , nodeModules] = process.argv;
@@ -69,13 +69,5 @@ function time(req) {
   return { durations };
 }
 
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  const req = JSON.parse(line);
-  if (req.op === "close") break;
-  try {
-    process.stdout.write(JSON.stringify({ ok: time(req) }) + "\n");
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e) }) + "\n");
-  }
-}
+await serve(time);
 process.exit(0);

@@ -16,7 +16,7 @@
 // An execute that answers isError is an error of the request.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import readline from "node:readline";
+import { serve } from "./serve.mjs";
 
 const [, , nodeModules, command, ...args] = process.argv;
 const sdk = (p) => import(pathToFileURL(join(nodeModules, "@modelcontextprotocol/sdk/dist/esm", p)).href);
@@ -83,14 +83,6 @@ async function answer(req) {
   throw new Error("unknown op " + req.op);
 }
 
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  const req = JSON.parse(line);
-  if (req.op === "close") break;
-  try {
-    process.stdout.write(JSON.stringify({ ok: await answer(req) }) + "\n");
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e) }) + "\n");
-  }
-}
+await serve(answer);
 await client.close();
 process.exit(0);

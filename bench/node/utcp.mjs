@@ -18,7 +18,7 @@
 // was built against (see docs/benchmarks.md, Reproduce).
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import readline from "node:readline";
+import { serve } from "./serve.mjs";
 
 const [, , nodeModules, command, ...args] = process.argv;
 // UTCP's client and its MCP plugin console.log a line or three per tool
@@ -55,14 +55,6 @@ async function answer(req) {
   throw new Error("unknown op " + req.op);
 }
 
-for await (const line of readline.createInterface({ input: process.stdin })) {
-  const req = JSON.parse(line);
-  if (req.op === "close") break;
-  try {
-    process.stdout.write(JSON.stringify({ ok: await answer(req) }) + "\n");
-  } catch (e) {
-    process.stdout.write(JSON.stringify({ error: String(e?.stack ?? e) }) + "\n");
-  }
-}
+await serve(answer);
 await client.close?.();
 process.exit(0);
