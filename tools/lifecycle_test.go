@@ -249,12 +249,14 @@ type remote struct {
 	mcp       *server.MCPServer
 	started   chan struct{}
 	cancelled chan struct{}
-	notes     chan string // the method of every notification posted
+	notes     chan string   // the method of every notification posted
+	answered  chan struct{} // a tools/call POST was answered (over SSE: its 202)
 }
 
 func newRemote(t *testing.T, transport string) *remote {
 	rm := &remote{mcp: server.NewMCPServer("remote", "1.0.0", server.WithToolCapabilities(true)),
-		started: make(chan struct{}, 10), cancelled: make(chan struct{}, 10), notes: make(chan string, 100)}
+		started: make(chan struct{}, 10), cancelled: make(chan struct{}, 10), notes: make(chan string, 100),
+		answered: make(chan struct{}, 10)}
 	addFakeTools(rm.mcp)
 	rm.mcp.AddTool(mcp.NewTool("block"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		rm.started <- struct{}{}
@@ -268,6 +270,7 @@ func newRemote(t *testing.T, transport string) *remote {
 	})
 	var h http.Handler
 	rm.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		call := false
 		if r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)
 			var msg struct {
@@ -280,9 +283,16 @@ func newRemote(t *testing.T, transport string) *remote {
 				default:
 				}
 			}
+			call = msg.Method == "tools/call"
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		h.ServeHTTP(w, r)
+		if call {
+			select {
+			case rm.answered <- struct{}{}:
+			default:
+			}
+		}
 	}))
 	t.Cleanup(rm.ts.Close)
 	if transport == config.SSE {
@@ -358,6 +368,10 @@ func TestSSEDiesMidCall(t *testing.T) {
 		errc <- err
 	}()
 	<-rm.started
+	// The POST that carried the call is answered (202) on its own
+	// connection; closing that before its answer fails the call on the
+	// POST instead, which is not what this test is about.
+	<-rm.answered
 	rm.ts.CloseClientConnections()
 	died := time.Now()
 	select {
