@@ -262,6 +262,13 @@ func (r *routes) RoundTrip(req *http.Request) (*http.Response, error) {
 			h.kind = jsonrpcKind(body, req.Method)
 		}
 	}
+	if h.kind == "response" {
+		// mcp-go's client may give up waiting for its answer's 202 (the
+		// context it sends it with ends when the request the answer
+		// unblocked is answered first); the answer has been sent by then,
+		// and finishing the exchange tells which replica took it.
+		req = req.WithContext(context.WithoutCancel(req.Context()))
+	}
 	resp, err := r.base.RoundTrip(req)
 	h.err = err
 	if resp != nil {
