@@ -48,10 +48,11 @@ type execution struct {
 	settled int // runtime goroutine: binding calls settled
 	nesting int // runtime goroutine: nested calls of join-like methods (see guard.go)
 
-	guardObjs   []*goja.Object                // runtime goroutine: the built-ins whose properties are guarded, as guardTable lists them
-	arrayValues *goja.Object                  // runtime goroutine: the wrapper of Array.prototype.values, once made
-	wrapCtor    goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
-	originals   [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
+	guardObjs    []*goja.Object                // runtime goroutine: the built-ins whose properties are guarded, as guardTable lists them
+	arrayValues  *goja.Object                  // runtime goroutine: the wrapper of Array.prototype.values, once made
+	wrapCtor     goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
+	wrapFunction goja.Callable                 // runtime goroutine: guards.js's, for jsGuards
+	originals    [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed

@@ -19,8 +19,10 @@ import (
 // execution is stopped, which makes native loops that go through wrapped
 // methods (nested joins, the matches of a RegExp) stop at the deadline.
 //
-// Wrappers that need no JavaScript are here; constructors, JSON.stringify,
-// eval and Function are wrapped in guards.js, which calls back into Go.
+// Wrappers that need no JavaScript are here; constructors, JSON.stringify
+// and the functions of jsGuards are wrapped by guards.js, which calls back
+// into Go. Code compiled at run time (eval, the Function constructors) is
+// checked by goja's compile hook (checkCompiled).
 
 // check is one guard: it may throw, and may replace call.This or
 // call.Arguments by their converted values, so that the original does not
@@ -58,6 +60,16 @@ var guards = []struct {
 	{"String.prototype", "search", checkCompile},
 }
 
+// jsGuards are the functions guards.js wraps (guardJS): JSON.stringify, and
+// those that make a value per element of their arguments.
+var jsGuards = []struct{ object, name string }{
+	{"JSON", "stringify"},
+	{"Promise", "all"}, {"Promise", "allSettled"}, {"Promise", "any"}, {"Promise", "race"},
+	{"Object", "keys"}, {"Object", "values"}, {"Object", "entries"}, {"Object", "getOwnPropertyNames"},
+	{"Object", "getOwnPropertyDescriptors"}, {"Object", "assign"},
+	{"Reflect", "ownKeys"},
+}
+
 // unguardedArrayMethods run in constant time; every other method of
 // Array.prototype walks up to this.length (holes included) or allocates
 // that much, so it is checked against maxElements.
@@ -84,6 +96,7 @@ const (
 	guardIterator                  // named as the original ([Symbol.iterator])
 	guardValues                    // Array.prototype.values, which is also its [Symbol.iterator]: one wrapper
 	guardFlat                      // wrapFlat
+	guardJS                        // guards.js's wrapFunction
 )
 
 // guardSpec is one guarded property of a built-in object.
@@ -133,6 +146,9 @@ func buildGuardTable() []guardHolder {
 	for _, g := range guards {
 		add(g.object, g.name, g.check, guardPlain)
 	}
+	for _, g := range jsGuards {
+		add(g.object, g.name, nil, guardJS)
+	}
 	for _, name := range arrayMethods() {
 		c, kind := checkArrayLength, guardPlain
 		switch name {
@@ -163,9 +179,10 @@ func (x *execution) installGuards() error {
 	x.guardObjs = make([]*goja.Object, len(table))
 	for i := range table {
 		x.guardObjs[i] = x.path(table[i].path)
-		x.wrapMade(x.guardObjs[i], &table[i])
+		x.wrapMade(x.guardObjs[i], &table[i], false)
 	}
 	x.rt.SetBuiltinHook(x.guardBuiltin)
+	x.rt.SetCompileHook(x.checkCompiled)
 	for _, name := range [...]string{"Map", "Set"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) { // made before the hook: the global is still the original
 			x.recordOriginal(name, x.rt.Get(name).ToObject(x.rt))
@@ -173,19 +190,31 @@ func (x *execution) installGuards() error {
 	}
 	x.guardRegExp()
 	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
-	return x.runGuardScript()
+	if err := x.runGuardScript(); err != nil {
+		return err
+	}
+	// What guards.js wraps and was made before it ran (by the prelude, or
+	// by guards.js itself, which keeps the originals it uses) is wrapped now.
+	for i := range table {
+		x.wrapMade(x.guardObjs[i], &table[i], true)
+	}
+	return nil
 }
 
-// wrapMade wraps the guarded properties of obj that goja already made.
-func (x *execution) wrapMade(obj *goja.Object, h *guardHolder) {
+// wrapMade wraps the guarded properties of obj that goja already made:
+// those guards.js wraps (guardJS) when js, else the others.
+func (x *execution) wrapMade(obj *goja.Object, h *guardHolder, js bool) {
 	for name, s := range h.byName {
+		if (s.kind == guardJS) != js {
+			continue
+		}
 		if obj.OwnMaterialised(name, nil) {
 			if w, ok := x.wrapSpec(s, obj.Get(name)); ok {
 				must(obj.DefineDataProperty(name, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 			}
 		}
 	}
-	if h.iterator != nil && obj.OwnMaterialised("", goja.SymIterator) {
+	if h.iterator != nil && !js && obj.OwnMaterialised("", goja.SymIterator) {
 		if w, ok := x.wrapSpec(h.iterator, obj.GetSymbol(goja.SymIterator)); ok {
 			must(obj.DefineDataPropertySymbol(goja.SymIterator, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 		}
@@ -256,6 +285,14 @@ func (x *execution) wrapSpec(s *guardSpec, origV goja.Value) (*goja.Object, bool
 	orig, ok := goja.AssertFunction(origV)
 	if !ok {
 		return nil, false
+	}
+	if s.kind == guardJS {
+		if x.wrapFunction == nil {
+			return nil, false // guards.js is running: wrapped after it (installGuards)
+		}
+		w, err := x.wrapFunction(goja.Undefined(), x.rt.ToValue(s.label), origV)
+		must(err)
+		return w.ToObject(x.rt), true
 	}
 	name := s.name
 	var f func(goja.FunctionCall) goja.Value
@@ -746,7 +783,6 @@ func (x *execution) runGuardScript() error {
 	must(lim.Set("maxNesting", maxNesting))
 	g := x.rt.NewObject()
 	must(g.Set("limits", lim))
-	must(g.Set("checkCode", x.native("checkCode", nil, x.checkCode)))
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
 	must(g.Set("made", x.native("made", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(call.Argument(0).String(), nil))
@@ -762,21 +798,29 @@ func (x *execution) runGuardScript() error {
 	if !ok {
 		return fmt.Errorf("guards.js: returned no wrapCtor")
 	}
-	x.wrapCtor = f
+	wf, ok := goja.AssertFunction(g.Get("wrapFunction"))
+	if !ok {
+		return fmt.Errorf("guards.js: set no wrapFunction")
+	}
+	x.wrapCtor, x.wrapFunction = f, wf
 	return nil
 }
 
-// checkCode is checkSource for code compiled at run time.
-func (x *execution) checkCode(call goja.FunctionCall) goja.Value {
+// checkCompiled is goja's compile hook (third_party/goja/PATCHES.md): the
+// checks of the model's code (checkSource) for code compiled at run time,
+// before goja parses it — the argument of eval, and the source the Function
+// constructors assemble ("(function anonymous(" + params + "\n) {\n" +
+// body + "\n})"). What is checked is what is compiled: a toString that
+// answers differently the second time has no second time.
+func (x *execution) checkCompiled(src string) {
 	x.checkRunning()
-	if err := checkSource(call.Argument(0).String(), x.limits.maxCode); err != nil {
+	if err := checkSource(src, x.limits.maxCode); err != nil {
 		msg := err.Message
 		if err.Line > 0 {
 			msg += fmt.Sprintf(" (line %d of the code given to eval or Function)", err.Line)
 		}
 		panic(x.newError(NameSyntax, msg))
 	}
-	return goja.Undefined()
 }
 
 func (x *execution) checkPattern(call goja.FunctionCall) goja.Value {

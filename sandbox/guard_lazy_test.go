@@ -28,6 +28,13 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s was made by the setup", name)
 		}
 	}
+	// Of guards.js's (jsGuards): Promise's are made with Promise, and the
+	// setup uses Object.keys and JSON.stringify.
+	for _, name := range []string{"values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"} {
+		if x.path("Object").OwnMaterialised(name, nil) {
+			t.Errorf("Object.%s was made by the setup", name)
+		}
+	}
 	if x.path("Array.prototype").OwnMaterialised("", goja.SymIterator) {
 		t.Errorf("Array.prototype[Symbol.iterator] was made by the setup")
 	}
@@ -46,6 +53,12 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		"typed keys":   "Object.getOwnPropertyNames(globalThis); new Int32Array(2 ** 30)",
 		"typed from":   "Uint16Array.from({ length: 2 ** 30 })",
 		"weakmap":      "const a = []; a.length = 2e6; new WeakMap(a)",
+		"promise":      "const a = []; a.length = 2e6; Promise.all(a)",
+		"promise desc": "const a = []; a.length = 2e6; Object.getOwnPropertyDescriptor(Promise, 'race').value.call(Promise, a)",
+		"object":       "Object.keys('x'.repeat(3e6))",
+		"object desc":  "Object.getOwnPropertyDescriptors(Object).values.value('x'.repeat(3e6))",
+		"reflect":      "Reflect.ownKeys(new Uint8Array(2e6))",
+		"stringify":    "let v = 1; for (let i = 0; i < 600; i++) v = [v]; Reflect.apply(JSON.stringify, JSON, [v])",
 	}
 	for name, code := range routes {
 		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,

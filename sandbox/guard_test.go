@@ -70,6 +70,9 @@ func TestGuardErrors(t *testing.T) {
 		{"new Uint8Array(2 ** 30)", "RangeError: Uint8Array: length 1073741824; the limit is 2097152"},
 		{"JSON.parse('['.repeat(600) + ']'.repeat(600))", "RangeError: JSON.parse: the text nests more than 500 levels deep"},
 		{"eval('('.repeat(600) + ')'.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 1 of the code given to eval or Function)"},
+		{"Function('a', 'return 1;\\n' + '('.repeat(600) + ')'.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 4 of the code given to eval or Function)"},
+		{"(async () => {}).constructor('('.repeat(600) + ')'.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 3 of the code given to eval or Function)"},
+		{"const e = eval; e('1;' + '['.repeat(600))", "SyntaxError: the code nests more than 500 levels deep; flatten it (line 1 of the code given to eval or Function)"},
 		{"new RegExp('('.repeat(600) + ')'.repeat(600))", "SyntaxError: RegExp: the pattern's groups nest more than 500 levels deep"},
 	}
 	for _, tt := range tests {
@@ -129,6 +132,10 @@ func TestGuardEdges(t *testing.T) {
 		{"new RegExp(/a+/g).flags + new RegExp({ toString() { return 'b' } }).source", `"gb"`},
 		{"let a = []; for (let i = 0; i < 600; i++) a = [a]; try { a.flat(Infinity) } catch (e) { e.name }", `"RangeError"`},
 		{"new Array(100000).fill([1]).flat(Infinity).length", `100000`},
+		// Code compiled at run time is checked as it is compiled: a
+		// toString that answers differently the second time is asked once.
+		{"let n = 0; const f = Function({ toString() { return ++n === 1 ? 'return 7' : '('.repeat(600) } }); [f(), n]", `[7,1]`},
+		{"try { Function.prototype.constructor.call(null, 'return ' + '['.repeat(600)) } catch (e) { e.name }", `"SyntaxError"`},
 	}
 	for _, tt := range tests {
 		res := Run(context.Background(), tt.code, nil, Options{Timeout: testenv.Within(5 * time.Second)})

@@ -1,20 +1,25 @@
 // Guards on the built-ins that are easier to wrap in JavaScript than in Go:
 // constructors (they must keep working with new, subclasses and instanceof),
 // JSON.stringify (made to go through a replacer, which bounds its depth and
-// size and makes it interruptible), and everything that compiles code at run
-// time. g holds the limits and Go checks (see guard.go). Runs once per
-// runtime, after prelude.js and before any other code; defines no globals.
-// The constructors most executions never use (ArrayBuffer, the typed arrays,
-// the collections) are wrapped when goja makes them (guard.go lazyCtors): it
-// returns wrapCtor, which Go calls then, with the original.
+// size and makes it interruptible), and the functions that make one value
+// per element of what they are given. g holds the limits and Go checks (see
+// guard.go). Runs once per runtime, after prelude.js and before any other
+// code; defines no globals. (Code compiled at run time, by eval or the
+// Function constructors, is checked in Go, by goja's compile hook.)
+//
+// Most of them are wrapped when goja makes them, not here: it returns
+// wrapCtor, and sets g.wrapFunction, which Go calls then with the name and
+// the original — a constructor of guard.go's lazyCtors (ArrayBuffer, the
+// typed arrays, the collections), or a function of guard.go's jsGuards
+// ("JSON.stringify", "Promise.all", …) — and stores what they return.
 (function (g) {
 	"use strict";
 	var L = g.limits;
 	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math, _ArrayBuffer = ArrayBuffer;
 	var apply = Reflect.apply, construct = Reflect.construct;
 	var defineProperty = Object.defineProperty;
-	var getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
-	var isArray = Array.isArray, isView = ArrayBuffer.isView, stringify = JSON.stringify;
+	var setPrototypeOf = Object.setPrototypeOf, i;
+	var isArray = Array.isArray, isView = ArrayBuffer.isView;
 	var slice = Function.prototype.call.bind(Array.prototype.slice);
 	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
 
@@ -86,24 +91,6 @@
 		return w;
 	}
 
-	// Code compiled at run time gets the checks of the model's code.
-	function checkFunctionArgs(args) {
-		var strs = [];
-		for (var i = 0; i < args.length; i++) strs[i] = _String(args[i]);
-		var params = slice(strs, 0, -1), body = strs.length > 0 ? strs[strs.length - 1] : "";
-		g.checkCode(params.join(",") + "\n" + body);
-		return strs;
-	}
-	replaceConstructor(globalThis, "Function", "Function", checkFunctionArgs);
-	var protos = [getPrototypeOf(function* () {}), getPrototypeOf(async function () {})];
-	var names = ["GeneratorFunction", "AsyncFunction"];
-	for (var i = 0; i < protos.length; i++) replaceConstructor(protos[i], "constructor", names[i], checkFunctionArgs);
-	var _eval = globalThis.eval;
-	define(globalThis, "eval", named((src) => {
-		if (typeof src === "string") g.checkCode(src);
-		return _eval(src);
-	}, "eval", 1));
-
 	// A pattern given as a RegExp was checked when it was made; anything
 	// else is converted once, here, and checked.
 	var _RegExp = RegExp;
@@ -155,44 +142,45 @@
 			return args;
 		};
 	}
-	guardFunctions(Promise, "Promise.", ["all", "allSettled", "any", "race"]);
-	guardFunctions(Object, "Object.", ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"]);
-	guardFunctions(Reflect, "Reflect.", ["ownKeys"]);
-	function guardFunctions(holder, prefix, keys) {
-		for (var i = 0; i < keys.length; i++) guardFunction(holder, prefix, keys[i]);
-	}
-	function guardFunction(holder, prefix, key) {
-		var orig = holder[key];
-		define(holder, key, named(function () {
-			for (var i = 0; i < arguments.length; i++) checkElements(prefix + key, arguments[i]);
+	// The functions of guard.go's jsGuards, wrapped when goja makes them:
+	// those that make a value per element of their arguments, and
+	// JSON.stringify.
+	g.wrapFunction = function (label, orig) {
+		return label === "JSON.stringify" ? wrapStringify(orig) : wrapElements(label, orig);
+	};
+	function wrapElements(label, orig) {
+		return named(function () {
+			for (var i = 0; i < arguments.length; i++) checkElements(label, arguments[i]);
 			return apply(orig, this, arguments);
-		}, key, orig.length));
+		}, orig.name, orig.length);
 	}
 
 	// JSON.stringify goes through a replacer that tracks the depth (goja
 	// recurses on the Go stack and checks cycles in quadratic time) and the
 	// size of the text, and composes with the caller's replacer.
-	define(JSON, "stringify", named(function (value, replacer, space) {
-		var user = typeof replacer === "function" ? replacer : null;
-		var allow = isArray(replacer) ? allowList(replacer) : null;
-		var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
-		var holders = [], size = 0;
-		function guard(key, v) {
-			var n = holders.length;
-			while (n > 0 && holders[n - 1] !== this) n--;
-			holders.length = n;
-			if (user) v = apply(user, this, [key, v]);
-			size += key.length + 4 + n * indent;
-			if (typeof v === "string") size += v.length;
-			if (size > L.maxString) throw new _RangeError("JSON.stringify: the text would be more than " + L.maxString + " characters");
-			if (typeof v !== "object" || v === null) return v;
-			if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
-			if (allow && !isArray(v)) v = pick(v, allow);
-			holders[n] = v;
-			return v;
-		}
-		return stringify(value, guard, space);
-	}, "stringify", 3));
+	function wrapStringify(stringify) {
+		return named(function (value, replacer, space) {
+			var user = typeof replacer === "function" ? replacer : null;
+			var allow = isArray(replacer) ? allowList(replacer) : null;
+			var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
+			var holders = [], size = 0;
+			function guard(key, v) {
+				var n = holders.length;
+				while (n > 0 && holders[n - 1] !== this) n--;
+				holders.length = n;
+				if (user) v = apply(user, this, [key, v]);
+				size += key.length + 4 + n * indent;
+				if (typeof v === "string") size += v.length;
+				if (size > L.maxString) throw new _RangeError("JSON.stringify: the text would be more than " + L.maxString + " characters");
+				if (typeof v !== "object" || v === null) return v;
+				if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
+				if (allow && !isArray(v)) v = pick(v, allow);
+				holders[n] = v;
+				return v;
+			}
+			return stringify(value, guard, space);
+		}, "stringify", 3);
+	}
 
 	function allowList(list) {
 		var out = [];

@@ -192,6 +192,7 @@ type Runtime struct {
 	stringTooLong   func(length int) Value
 
 	builtinHook BuiltinHook // see SetBuiltinHook; patched: see PATCHES.md
+	compileHook CompileHook // see SetCompileHook; patched: see PATCHES.md
 
 	symbolRegistry map[unistring.String]*Symbol
 
@@ -925,6 +926,9 @@ func (r *Runtime) builtin_thrower(call FunctionCall) Value {
 
 func (r *Runtime) eval(srcVal String, direct, strict bool) Value {
 	src := escapeInvalidUtf16(srcVal)
+	if r.compileHook != nil { // patched: see PATCHES.md
+		r.compileHook(src)
+	}
 	vm := r.vm
 	inGlobal := true
 	if direct {
