@@ -84,6 +84,25 @@ func BenchmarkExecute(b *testing.B) {
 	}
 }
 
+// BenchmarkExecuteTools is server.Execute of the trivial script as the
+// tools grow: what of the server's work grows with them.
+func BenchmarkExecuteTools(b *testing.B) {
+	for _, n := range []int{50, 5000} {
+		s, err := NewInProcessServerN(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Execute(s, TrivialJS); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkFanOut is Promise.all of N calls to a binding that sleeps 50 ms,
 // in process.
 func BenchmarkFanOut(b *testing.B) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -22,7 +23,11 @@ return { ok: r.text === "hi" };`
 // under namespace "bench" (echo and 49 others), as the stdio measurements
 // see them through an upstream, without the transport: what is left of a
 // round trip is the server's own work.
-func NewInProcessServer() (*server.Server, error) {
+func NewInProcessServer() (*server.Server, error) { return NewInProcessServerN(50) }
+
+// NewInProcessServerN is NewInProcessServer with n tools (echo and n-1
+// others).
+func NewInProcessServerN(n int) (*server.Server, error) {
 	reg := tools.NewRegistry(tools.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	echo := func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
 		var v map[string]any
@@ -33,14 +38,16 @@ func NewInProcessServer() (*server.Server, error) {
 	}
 	ts := []tools.Tool{tools.NewTool("bench", "echo", "Returns its arguments.",
 		json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`), echo)}
-	for i := range 49 {
+	for i := range n - 1 {
 		ts = append(ts, tools.NewTool("bench", fmt.Sprintf("tool_%02d", i), "A tool that is never called.",
 			json.RawMessage(`{"type":"object","properties":{"id":{"type":"string"},"limit":{"type":"number"}},"required":["id"]}`), echo))
 	}
 	if err := reg.Add(ts...); err != nil {
 		return nil, err
 	}
-	return server.New(reg, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), nil
+	// BenchmarkHTTP's clients are one subject, up to 64 at once.
+	limits := config.Codemode{MaxConcurrentPerSubject: 64}
+	return server.New(reg, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits}), nil
 }
 
 // Execute runs code on s and checks it answered {"ok":true}.
