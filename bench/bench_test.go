@@ -18,6 +18,7 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/config"
 	"github.com/mcp-codemode/mcp-codemode/hosted"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
+	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
@@ -100,6 +101,27 @@ func BenchmarkExecuteTools(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkResultJSON is server.Execute and the result's formatting of a
+// script returning a tool's 1 MB JSON array: the server's part of the
+// results curve's 1 MB JSON row.
+func BenchmarkResultJSON(b *testing.B) {
+	s, err := NewInProcessServer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	code := resultCode(ResultCase{"json", 1 << 20})
+	b.ReportAllocs()
+	for b.Loop() {
+		res := s.Execute(context.Background(), code)
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+		if r := server.Format(res, 1<<20); r.IsError {
+			b.Fatal(r.Content)
+		}
 	}
 }
 

@@ -20,13 +20,14 @@ const UpstreamCallJS = `const r = await bench.echo({ text: "hi" });
 return { ok: r.text === "hi" };`
 
 // NewInProcessServer returns a server over a registry of 50 built-in tools
-// under namespace "bench" (echo and 49 others), as the stdio measurements
+// under namespace "bench" (echo, json and 48 others), as the stdio measurements
 // see them through an upstream, without the transport: what is left of a
 // round trip is the server's own work.
 func NewInProcessServer() (*server.Server, error) { return NewInProcessServerN(50) }
 
-// NewInProcessServerN is NewInProcessServer with n tools (echo and n-1
-// others).
+// NewInProcessServerN is NewInProcessServer with n tools: echo; json, which
+// returns a JSON array of {bytes} bytes as text (the results curve's
+// payload); and n-2 others.
 func NewInProcessServerN(n int) (*server.Server, error) {
 	reg := tools.NewRegistry(tools.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	echo := func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
@@ -38,10 +39,19 @@ func NewInProcessServerN(n int) (*server.Server, error) {
 	}
 	ts := []tools.Tool{tools.NewTool("bench", "echo", "Returns its arguments.",
 		json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`), echo)}
-	for i := range n - 1 {
+	for i := range n - 2 {
 		ts = append(ts, tools.NewTool("bench", fmt.Sprintf("tool_%02d", i), "A tool that is never called.",
 			json.RawMessage(`{"type":"object","properties":{"id":{"type":"string"},"limit":{"type":"number"}},"required":["id"]}`), echo))
 	}
+	json1 := func(_ context.Context, args json.RawMessage) (*mcp.CallToolResult, error) {
+		var a struct{ Bytes int }
+		if err := json.Unmarshal(args, &a); err != nil {
+			return nil, err
+		}
+		return mcp.NewToolResultText(payload("json", a.Bytes)), nil
+	}
+	ts = append(ts, tools.NewTool("bench", "json", "Returns {bytes} bytes of a JSON array.",
+		json.RawMessage(`{"type":"object","properties":{"bytes":{"type":"number"}},"required":["bytes"]}`), json1))
 	if err := reg.Add(ts...); err != nil {
 		return nil, err
 	}
