@@ -95,6 +95,7 @@ func TestProxyAccessorInvariant(t *testing.T) {
 const target = {};
 Object.defineProperty(target, "gs", { get: g, set: s });
 Object.defineProperty(target, "g", { get: g });
+Object.defineProperty(target, "d", { value: 1 });
 const p = new Proxy(target, { defineProperty() { return true } });
 const tryDefine = (k, d) => { try { return Reflect.defineProperty(p, k, d) } catch (e) { return e.name } };
 `
@@ -107,6 +108,10 @@ const tryDefine = (k, d) => { try { return Reflect.defineProperty(p, k, d) } cat
 		{`tryDefine("gs", { set: (x) => {} })`, `"TypeError"`},
 		{`tryDefine("gs", { get: g, set: undefined })`, `"TypeError"`},
 		{`tryDefine("g", { set: s })`, `"TypeError"`},
+		// A non-configurable property cannot change kind.
+		{`tryDefine("d", { get: g })`, `"TypeError"`},
+		{`tryDefine("g", { value: 1 })`, `"TypeError"`},
+		{`tryDefine("d", { value: 1, enumerable: false })`, `true`},
 	}
 	for _, tt := range tests {
 		res := Run(context.Background(), setup+tt.code, nil, Options{Timeout: testenv.Within(2 * time.Second)})
