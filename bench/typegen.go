@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/toolsfile"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
@@ -38,27 +38,14 @@ func (e Env) Corpus1000() ([]typegen.Namespace, error) {
 	return out, nil
 }
 
+// loadNamespace reads a tools/list file as typegen's tests do, named after
+// the file's base name up to the first '.', with compact schemas.
 func loadNamespace(path string) (typegen.Namespace, error) {
-	data, err := os.ReadFile(path)
+	f, err := toolsfile.Read(path)
 	if err != nil {
 		return typegen.Namespace{}, err
 	}
-	var f struct {
-		Tools []struct {
-			Name         string          `json:"name"`
-			Description  string          `json:"description"`
-			InputSchema  json.RawMessage `json:"inputSchema"`
-			OutputSchema json.RawMessage `json:"outputSchema"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil {
-		return typegen.Namespace{}, fmt.Errorf("%s: %w", path, err)
-	}
-	raw := make([]string, len(f.Tools))
-	for i, t := range f.Tools {
-		raw[i] = t.Name
-	}
-	names := typegen.MethodNames(raw)
+	names := typegen.MethodNames(f.Names())
 	base, _, _ := strings.Cut(filepath.Base(path), ".")
 	ns := typegen.Namespace{Name: typegen.NamespaceNames([]string{base})[0]}
 	for i, t := range f.Tools {

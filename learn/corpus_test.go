@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
+	"github.com/mcp-codemode/mcp-codemode/internal/toolsfile"
 	"github.com/mcp-codemode/mcp-codemode/typegen"
 )
 
@@ -33,7 +34,7 @@ func TestCorpus(t *testing.T) {
 	for _, server := range []string{"everything", "filesystem", "memory"} {
 		ns := typegen.Namespace{Name: server}
 		list := readTools(t, server)
-		methods := typegen.MethodNames(list.names())
+		methods := typegen.MethodNames(list.Names())
 		for i, tool := range list.Tools {
 			recorded := results[server+"."+tool.Name]
 			tt := typegen.Tool{Name: methods[i], Original: tool.Name, Description: tool.Description, InputSchema: tool.InputSchema}
@@ -121,30 +122,10 @@ func readResults(t *testing.T) map[string][]json.RawMessage {
 	return out
 }
 
-type toolList struct {
-	Tools []struct {
-		Name         string          `json:"name"`
-		Description  string          `json:"description"`
-		InputSchema  json.RawMessage `json:"inputSchema"`
-		OutputSchema json.RawMessage `json:"outputSchema"`
-	} `json:"tools"`
-}
-
-func (l toolList) names() []string {
-	var out []string
-	for _, t := range l.Tools {
-		out = append(out, t.Name)
-	}
-	return out
-}
-
-func readTools(t *testing.T, server string) toolList {
-	data, err := os.ReadFile(filepath.Join("testdata", server+".tools.json"))
+func readTools(t *testing.T, server string) toolsfile.List {
+	t.Helper()
+	l, err := toolsfile.Read(filepath.Join("testdata", server+".tools.json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var l toolList
-	if err := json.Unmarshal(data, &l); err != nil {
 		t.Fatal(err)
 	}
 	return l

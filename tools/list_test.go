@@ -22,7 +22,10 @@ func TestFromList(t *testing.T) {
 	if len(list) != 9 || list[0].Server != "kg" || list[0].Name != "create_entities" || len(list[0].OutputSchema) == 0 || list[0].Handler == nil {
 		t.Errorf("FromList = %d tools, first %+v", len(list), list[0])
 	}
-	for _, bad := range []string{`[]`, `{"result": 1}`, `{`} {
+	if a := list[0].Annotations; list[0].Title != "Create Entities" || a.ReadOnlyHint == nil || *a.ReadOnlyHint || a.OpenWorldHint == nil {
+		t.Errorf("create_entities: title %q, annotations %+v; want the file's", list[0].Title, a)
+	}
+	for _, bad := range []string{`[]`, `{"result": 1}`, `{`, `{"tools": [{"name": "x", "annotations": "y"}]}`} {
 		if _, err := FromList("x", []byte(bad), h); err == nil {
 			t.Errorf("FromList(%s) gave no error", bad)
 		}

@@ -11,36 +11,19 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mcp-codemode/mcp-codemode/internal/toolsfile"
 )
-
-// corpusFile is a tools/list result as an MCP client receives it.
-type corpusFile struct {
-	Tools []struct {
-		Name         string          `json:"name"`
-		Description  string          `json:"description"`
-		InputSchema  json.RawMessage `json:"inputSchema"`
-		OutputSchema json.RawMessage `json:"outputSchema"`
-	} `json:"tools"`
-}
 
 // loadNamespace reads a tools/list file and names the namespace after the
 // file's base name up to the first '.', as `mcp-codemode types --tools` does.
 func loadNamespace(t testing.TB, path string) Namespace {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	f, err := toolsfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f corpusFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 	base, _, _ := strings.Cut(filepath.Base(path), ".")
-	raw := make([]string, len(f.Tools))
-	for i, tool := range f.Tools {
-		raw[i] = tool.Name
-	}
-	names := MethodNames(raw)
+	names := MethodNames(f.Names())
 	ns := Namespace{Name: NamespaceNames([]string{base})[0]}
 	for i, tool := range f.Tools {
 		ns.Tools = append(ns.Tools, Tool{
