@@ -779,7 +779,11 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 	callCtx, cancelCalls := context.WithCancel(ctx)
 	defer cancelCalls()
 	r.w.send(kindRun, r.request(code))
-	kill := time.NewTimer(time.Until(r.deadline) + killGrace)
+	// At the deadline the worker has killGrace to answer; first it gets
+	// its priority back, if it was lowered: at nice 19 on a busy machine
+	// it may not run at all within the grace, and would be killed and
+	// replaced instead of answering its timeout.
+	kill, ending := time.NewTimer(time.Until(r.deadline)), false
 	defer kill.Stop()
 	rss := time.NewTicker(rssEvery)
 	defer rss.Stop()
@@ -799,15 +803,21 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 		case <-done:
 			done = nil
 			r.w.send(kindCancel, cancelRequest{Timeout: errors.Is(context.Cause(ctx), context.DeadlineExceeded), Cause: causeText(ctx)})
-			kill.Reset(killGrace)
+			ending = r.end(kill)
 		case <-kill.C:
+			if !ending {
+				ending = r.end(kill)
+				continue
+			}
 			r.w.kill()
 			if ctx.Err() != nil {
 				return r.result(cancelError(ctx)), false
 			}
 			return r.result(timeoutError(r.timeout)), false
 		case now := <-rss.C:
-			r.lower(now)
+			if !ending {
+				r.lower(now)
+			}
 			rss := rssOf(r.w.pid)
 			r.peak = max(r.peak, rss)
 			if rss > r.pool.rssLimit() {
@@ -816,6 +826,16 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 			}
 		}
 	}
+}
+
+// end starts the worker's grace to answer after the deadline or a
+// cancellation: its priority back, and kill reset to killGrace.
+func (r *run) end(kill *time.Timer) bool {
+	if r.w.lowered {
+		r.pool.restore(r.w) // when it cannot be raised, the worker retires after the run anyway
+	}
+	kill.Reset(killGrace)
+	return true
 }
 
 func causeText(ctx context.Context) string {
