@@ -99,7 +99,7 @@ const heldEvery = time.Millisecond
 func Measure(f func()) Growth {
 	rss := Settle()
 	held := heldBytes(heldSample())
-	peak := make(chan int64)
+	peak := make(chan int64, 1)
 	stop := make(chan struct{})
 	go func() {
 		s, top := heldSample(), held
@@ -115,8 +115,10 @@ func Measure(f func()) Growth {
 			}
 		}
 	}()
-	f()
-	close(stop)
+	func() {
+		defer close(stop) // also when f ends its test (t.Fatal)
+		f()
+	}()
 	g := Growth{Held: <-peak - held}
 	if _, top := RSS(); rss > 0 {
 		g.RSS = top - rss
