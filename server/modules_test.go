@@ -74,7 +74,9 @@ await codemode.save("broken", "import { nope } from './lib/nope.ts';\nreturn nop
 // +1,040 MB of RSS) is refused without being read; files that are small
 // one by one but over the limit together are refused.
 func TestImportLimits(t *testing.T) {
-	srv := newTestServer(t, config.Codemode{Timeout: 30 * time.Second})
+	// Writing the files takes about 25 s under -race on its own (15
+	// appends of 1 MB to one file through SQLite), more beside other tests.
+	srv := newTestServer(t, config.Codemode{Timeout: testenv.Within(30 * time.Second)})
 	setup := srv.Execute(context.Background(), `
 await workspace.write_file({ path: "bomb.ts", content: "export const x = " + "[".repeat(2e5) + "]".repeat(2e5) + ";\n" });
 await workspace.write_file({ path: "deep.ts", content: "export const x = " + "[".repeat(12e4) + "]".repeat(12e4) + ";\n" });
