@@ -803,10 +803,12 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 		case <-done:
 			done = nil
 			r.w.send(kindCancel, cancelRequest{Timeout: errors.Is(context.Cause(ctx), context.DeadlineExceeded), Cause: causeText(ctx)})
-			ending = r.end(kill)
+			ending = true
+			r.end(kill)
 		case <-kill.C:
 			if !ending {
-				ending = r.end(kill)
+				ending = true
+				r.end(kill)
 				continue
 			}
 			r.w.kill()
@@ -830,12 +832,11 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 
 // end starts the worker's grace to answer after the deadline or a
 // cancellation: its priority back, and kill reset to killGrace.
-func (r *run) end(kill *time.Timer) bool {
+func (r *run) end(kill *time.Timer) {
 	if r.w.lowered {
 		r.pool.restore(r.w) // when it cannot be raised, the worker retires after the run anyway
 	}
 	kill.Reset(killGrace)
-	return true
 }
 
 func causeText(ctx context.Context) string {

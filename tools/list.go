@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/mcp-codemode/mcp-codemode/internal/toolsfile"
 )
 
