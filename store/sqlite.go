@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // File is the name of the SQLite database in a data directory.
@@ -73,7 +75,7 @@ func openDB(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", dsn, err)
 	}
@@ -128,4 +130,29 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: %w", s.Wrap(err))
 	}
 	return nil
+}
+
+// busyWait bounds how long opening a SQLite file waits for another
+// connection to it: as long as its busy_timeout.
+const busyWait = 10 * time.Second
+
+// ping opens db's first connection. Setting WAL mode as a connection opens
+// needs a lock that SQLite does not wait for (busy_timeout does not apply:
+// SQLITE_BUSY comes at once) while another process or connection opens the
+// same file: that is tried again, for up to busyWait.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline, pause := time.Now().Add(busyWait), time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
