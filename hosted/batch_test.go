@@ -245,10 +245,22 @@ func TestSSEBatchUnanswered(t *testing.T) {
 	f.h.sse.mu.Lock()
 	out := f.h.sse.conns[id].out
 	f.h.sse.mu.Unlock()
+	// initialize's answer counts until its write returned, which may be
+	// after the client read it.
+	waitFor(t, "initialize's answer to be written", func() bool {
+		out.umu.Lock()
+		defer out.umu.Unlock()
+		return len(out.unanswered) == 0
+	})
 	for i := range maxUnanswered - 1 { // as if that many answers were still to write
 		out.expect(fmt.Sprintf(`"pending %d"`, i))
 	}
+	// The stream's writes wait while the batch is posted: the first ping's
+	// answer, written at once, would otherwise free its place before the
+	// second ping asks for one.
+	out.mu.Lock()
 	resp := c.postResp(batch(`{"jsonrpc":"2.0","id":1,"method":"ping"}`, `{"jsonrpc":"2.0","id":2,"method":"ping"}`))
+	out.mu.Unlock()
 	var got []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusTooManyRequests || len(got) != 1 {
 		t.Fatalf("batch past the cap: %s %v %v", resp.Status, got, err)
