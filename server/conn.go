@@ -40,6 +40,7 @@ type Conn struct {
 	inflight map[string]*pending // by the request id's JSON
 	wg       sync.WaitGroup      // requests in flight
 	idle     chan struct{}       // closed and replaced when inflight empties
+	closed   bool                // Close began: no request starts (wg.Add must not race its Wait)
 
 	initialized atomic.Bool
 	level       atomic.Value // mcp.LoggingLevel
@@ -132,6 +133,12 @@ func (c *Conn) start(ctx context.Context, id string, msg []byte) {
 	stop := context.AfterFunc(c.ctx, cancel)
 	p := &pending{cancel: cancel}
 	c.mu.Lock()
+	if c.closed { // a request that came as the session ended: nobody reads its answer
+		c.mu.Unlock()
+		stop()
+		cancel()
+		return
+	}
 	if len(c.inflight) == 0 {
 		c.idle = make(chan struct{})
 	}
@@ -232,6 +239,9 @@ func (c *Conn) Wait(ctx context.Context) error {
 // Close cancels the requests in flight, waits for them to return, stops
 // sending and unregisters the session. Responses not yet sent are dropped.
 func (c *Conn) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
 	<-c.done

@@ -252,3 +252,27 @@ func TestAdmission(t *testing.T) {
 		t.Error("a double release freed two slots")
 	}
 }
+
+// TestConnCloseWhileRequests: requests that arrive while a Conn closes (an
+// SSE session ending as its client posts) are dropped, not started: Close
+// waits for the requests in flight, and a request starting then raced that
+// wait (the race detector saw it in CI).
+func TestConnCloseWhileRequests(t *testing.T) {
+	srv := newTestServer(t, config.Codemode{})
+	for i := range 50 {
+		c, err := srv.NewConn(fmt.Sprintf("s%d", i), func([]byte) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Handle(context.Background(), []byte(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+		posted := make(chan struct{})
+		go func() {
+			defer close(posted)
+			for j := 1; j <= 200; j++ {
+				c.Handle(context.Background(), fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,"method":"ping"}`, j))
+			}
+		}()
+		c.Close()
+		<-posted
+	}
+}
