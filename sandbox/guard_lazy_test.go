@@ -59,6 +59,7 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		"object desc":  "Object.getOwnPropertyDescriptors(Object).values.value('x'.repeat(3e6))",
 		"reflect":      "Reflect.ownKeys(new Uint8Array(2e6))",
 		"stringify":    "let v = 1; for (let i = 0; i < 600; i++) v = [v]; Reflect.apply(JSON.stringify, JSON, [v])",
+		"string swap":  "const S = String; globalThis.String = function () {}; Object.keys(new S('x'.repeat(3e6)))",
 	}
 	for name, code := range routes {
 		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,

@@ -131,7 +131,7 @@
 	function checkElements(label, v) {
 		var n = 0;
 		if (typeof v === "string") n = v.length;
-		else if (isArray(v) || isView(v) || v instanceof String) n = v.length;
+		else if (isArray(v) || isView(v) || v instanceof _String) n = v.length;
 		if (n > L.maxStringElements) tooLarge(label, "elements", n, L.maxStringElements);
 	}
 	var collections = ["Map", "Set", "WeakMap", "WeakSet"];
