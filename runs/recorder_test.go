@@ -1,13 +1,11 @@
 package runs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,9 +97,9 @@ func TestRecorderWritesBehind(t *testing.T) {
 func TestRecorderSlowStoreDropsOldest(t *testing.T) {
 	b := &blocking{Memory: NewMemory(0, 0), release: make(chan struct{})}
 	var dropped atomic.Int32
-	var logs bytes.Buffer
+	var logs testenv.Buffer
 	rec := NewRecorder(b, Options{Queue: 4, Batch: 1, Dropped: func(n int) { dropped.Add(int32(n)) },
-		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil))})
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	first := finish(rec, "first") // taken by the writer, which then blocks
 	waitFor(t, func() bool { return b.inserts.Load() == 1 })
 	var ids []string
@@ -219,17 +217,6 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // TestRecorderPrunes: records older than the retention are deleted, in

@@ -1,17 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // TestStdioAnswersAfterStdinCloses: a client that writes its request and
@@ -107,8 +106,7 @@ func TestStdioLeavesPipeUnread(t *testing.T) {
 	defer inW.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	var out bytes.Buffer
-	go func() { served <- srv.ServeStdio(ctx, inR, &syncWriter{w: &out}, io.Discard) }()
+	go func() { served <- srv.ServeStdio(ctx, inR, &testenv.Buffer{}, io.Discard) }()
 	time.Sleep(100 * time.Millisecond) // its reader waits in the pipe
 	cancel()
 	<-served
@@ -129,16 +127,4 @@ func TestStdioLeavesPipeUnread(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the line written after ServeStdio returned was taken by a reader it left behind")
 	}
-}
-
-// syncWriter serialises writes to w.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

@@ -547,7 +547,7 @@ func TestHTTPWithoutListening(t *testing.T) {
 		inner.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	mustConnect(t, r, config.Server{Name: "remote", Type: config.HTTP, URL: ts.URL + "/mcp"})
 	mustCall(t, r, "remote", "echo", `{"text":"x"}`)

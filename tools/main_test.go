@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,12 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/mcp-codemode/mcp-codemode/config"
 )
 
@@ -106,24 +105,6 @@ func fakeServer(name string, env map[string]string) config.Server {
 		e[k] = v
 	}
 	return config.Server{Name: name, Type: config.Stdio, Command: os.Args[0], Env: e, Timeout: 10 * time.Second}
-}
-
-// lockedBuffer is an io.Writer tests can read while upstreams write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // testLogger writes the registry's logs to the test log.

@@ -30,7 +30,7 @@ func waitVersion(t *testing.T, r *Registry, v uint64) {
 func TestPinToolDefinitions(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		t.Run(map[bool]string{false: "log", true: "refuse"}[refuse], func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testenv.Buffer
 			up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
 			up.AddTool(mcp.NewTool("lookup", mcp.WithDescription("Look up a word.")), textTool(`"ok"`))
 			up.AddTool(mcp.NewTool("steady", mcp.WithDescription("Never changes.")), textTool(`"ok"`))
@@ -86,10 +86,10 @@ func TestPinsSurviveRestart(t *testing.T) {
 }
 
 func checkPinsSurviveRestart(t *testing.T, o store.Options) {
-	start := func(desc string, refuse bool) (*Registry, *lockedBuffer) {
+	start := func(desc string, refuse bool) (*Registry, *testenv.Buffer) {
 		st, err := store.Open(context.Background(), o)
 		must(t, err)
-		var logs lockedBuffer
+		var logs testenv.Buffer
 		r := newTestRegistry(t, Options{Pins: StorePins(st), PinToolDefinitions: refuse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		r.OnClose(st.Close)
 		up := server.NewMCPServer("shifty", "1.0.0", server.WithToolCapabilities(true))
@@ -129,10 +129,10 @@ func TestPinsAcrossReplicas(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := o()
-			replica := func() (*Registry, *lockedBuffer) {
+			replica := func() (*Registry, *testenv.Buffer) {
 				st, err := store.Open(context.Background(), o)
 				must(t, err)
-				var logs lockedBuffer
+				var logs testenv.Buffer
 				r := newTestRegistry(t, Options{Pins: StorePins(st), PinToolDefinitions: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				r.OnClose(st.Close)
 				return r, &logs

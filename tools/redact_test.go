@@ -13,6 +13,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 const secretTok = "tok-7c1e/9f+ab42"
@@ -114,8 +116,8 @@ func TestLogRedactedWhenUpstreamDrops(t *testing.T) {
 	cfg := parseConfig(t, fmt.Sprintf(`{"mcpServers": {
 		"remote": {"type": "http", "url": "%s/mcp?token=${TOK}&encoded=${TOK_ENC}"}}}`, ts.URL),
 		map[string]string{"TOK": secretTok, "TOK_ENC": url.QueryEscape(secretTok)})
-	logs := &lockedBuffer{}
-	r := NewRegistry(Options{Secrets: cfg.Secrets, Stderr: &lockedBuffer{},
+	logs := &testenv.Buffer{}
+	r := NewRegistry(Options{Secrets: cfg.Secrets, Stderr: &testenv.Buffer{},
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	mustConnect(t, r, cfg.Servers...)
 	mustCall(t, r, "remote", "echo", `{"text":"a"}`)

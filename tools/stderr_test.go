@@ -3,10 +3,12 @@ package tools
 import (
 	"strings"
 	"testing"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 func TestLineWriter(t *testing.T) {
-	buf := &lockedBuffer{}
+	buf := &testenv.Buffer{}
 	w := newLineWriter(&syncWriter{w: buf}, "srv", newRedactor([]string{"pa55word"}))
 	for _, chunk := range []string{"one\ntw", "o\r\n", "\n", "token pa55word\nlast wo", "rds"} {
 		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 func TestFakeUpstream(t *testing.T) {
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	r := newTestRegistry(t, Options{Secrets: []string{"sk-live-0123456789"}, Stderr: stderr})
 	sts := mustConnect(t, r, fakeServer("fake", map[string]string{"API_KEY": "sk-live-0123456789"}))
 	if sts[0].Tools != 6 || sts[0].Transport != config.Stdio {
@@ -105,7 +105,7 @@ func TestUpstreamTimeout(t *testing.T) {
 // that fails starts the backoff, during which calls fail without trying
 // to start the upstream again.
 func TestUpstreamCrashRestartBackoff(t *testing.T) {
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	r := newTestRegistry(t, Options{Stderr: stderr})
 	r.minBackoff = testenv.Within(100 * time.Millisecond)
 	refuse := filepath.Join(t.TempDir(), "refuse")
@@ -206,7 +206,7 @@ func TestConnectPartialFailure(t *testing.T) {
 // Calls in flight when the process dies all fail with the same story, and
 // the server is restarted once.
 func TestUpstreamCrashWithCallsInFlight(t *testing.T) {
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	r := newTestRegistry(t, Options{Stderr: stderr})
 	mustConnect(t, r, fakeServer("fake", nil))
 	var wg sync.WaitGroup

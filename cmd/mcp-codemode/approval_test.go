@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/server"
 	"github.com/mcp-codemode/mcp-codemode/tools"
 )
@@ -18,7 +19,7 @@ import (
 // logged at start and again after every change of the tool set while it
 // still matches none; once a tool it names exists, it is not.
 func TestApprovalWarnings(t *testing.T) {
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	e := &env{stderr: stderr, lookup: func(string) (string, bool) { return "", false }}
 	cfg := config.Default()
 	cfg.Path = "c.json"
@@ -49,7 +50,7 @@ func TestApprovalWarnings(t *testing.T) {
 	}
 }
 
-func waitWarnings(t *testing.T, stderr *lockedBuffer, warning string, n int) {
+func waitWarnings(t *testing.T, stderr *testenv.Buffer, warning string, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if strings.Count(stderr.String(), warning) >= n {

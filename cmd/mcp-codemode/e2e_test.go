@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -112,7 +111,7 @@ type sdkClient struct {
 	cmd    *exec.Cmd
 	in     *json.Encoder
 	out    *bufio.Scanner
-	stderr *lockedBuffer
+	stderr *testenv.Buffer
 }
 
 func startSDK(t *testing.T, configPath string) *sdkClient {
@@ -133,7 +132,7 @@ func startDriver(t *testing.T, script string, args ...string) *sdkClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &sdkClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout), stderr: &lockedBuffer{}}
+	c := &sdkClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout), stderr: &testenv.Buffer{}}
 	c.out.Buffer(make([]byte, 1<<20), 64<<20)
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
@@ -212,24 +211,6 @@ func (c *sdkClient) execute(t *testing.T, code string) callResult {
 		t.Fatalf("execute result %s: %v", raw, err)
 	}
 	return r
-}
-
-// lockedBuffer is a bytes.Buffer safe for a process writer and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func median(d []float64) float64 {

@@ -25,7 +25,7 @@ import (
 type hostedServer struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
-	stderr *lockedBuffer
+	stderr *testenv.Buffer
 	exited chan struct{} // closed when the process has exited and been waited for
 	err    error         // of the wait, once exited is closed
 }
@@ -46,7 +46,7 @@ func startHosted(t *testing.T, transport, configPath string, env ...string) *hos
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &hostedServer{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &hostedServer{cmd: cmd, stderr: &testenv.Buffer{}, exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)

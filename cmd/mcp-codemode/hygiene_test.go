@@ -22,7 +22,7 @@ func TestStdioHygiene(t *testing.T) {
 	cmd := exec.Command(binary(t), "--config", config)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

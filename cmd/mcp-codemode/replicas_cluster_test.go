@@ -48,7 +48,7 @@ type cluster struct {
 	replicas []*hostedServer // r1, r2, r3: HAProxy's server names, in order
 	lb       string          // http://127.0.0.1:PORT, HAProxy's frontend
 	haproxy  *exec.Cmd
-	output   *lockedBuffer // HAProxy's stdout and stderr
+	output   *testenv.Buffer // HAProxy's stdout and stderr
 }
 
 // startCluster starts n replicas serving streamable HTTP with the
@@ -64,7 +64,7 @@ func startCluster(t *testing.T, n int, configPath string, env ...string) *cluste
 func startClusterOf(t *testing.T, transport string, n int, configPath string, env ...string) *cluster {
 	t.Helper()
 	haproxy := haproxyPath(t)
-	c := &cluster{output: &lockedBuffer{}}
+	c := &cluster{output: &testenv.Buffer{}}
 	for range n {
 		c.replicas = append(c.replicas, startHosted(t, transport, configPath, env...))
 	}

@@ -252,9 +252,9 @@ func TestTracingOff(t *testing.T) {
 
 // startTraced starts the binary on stdio with env added to the test's own,
 // and initializes an mcp-go client (2025-06-18) with it.
-func startTraced(t *testing.T, cfg string, env ...string) (*client.Client, *lockedBuffer) {
+func startTraced(t *testing.T, cfg string, env ...string) (*client.Client, *testenv.Buffer) {
 	t.Helper()
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	c, err := client.NewStdioMCPClientWithOptions(binary(t), env, []string{"--config", cfg},
 		transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
 			cmd := exec.CommandContext(ctx, command, args...)
@@ -279,7 +279,7 @@ func startTraced(t *testing.T, cfg string, env ...string) (*client.Client, *lock
 
 // waitTools waits until execute's description declares name (upstreams
 // connect in the background).
-func waitTools(t *testing.T, c *client.Client, name string, stderr *lockedBuffer) {
+func waitTools(t *testing.T, c *client.Client, name string, stderr *testenv.Buffer) {
 	t.Helper()
 	ns, method, _ := strings.Cut(name, ".")
 	deadline := time.Now().Add(testenv.Within(20 * time.Second))

@@ -22,3 +22,26 @@ func TestMissing(t *testing.T) {
 		t.Errorf("under CI: skipped %q, failed %q", r.skipped, r.failed)
 	}
 }
+
+// TestBuffer: writers and a reader at once (the race detector checks it).
+func TestBuffer(t *testing.T) {
+	var b Buffer
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				b.Write([]byte("x"))
+			}
+		}()
+	}
+	for range 100 {
+		_ = b.String()
+	}
+	for range 4 {
+		<-done
+	}
+	if n := len(b.String()); n != 400 {
+		t.Errorf("%d bytes, want 400", n)
+	}
+}
