@@ -10,6 +10,8 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 )
 
 const (
@@ -170,6 +172,7 @@ func (x *execution) stoppedReason() *Error {
 
 // run is the runtime goroutine.
 func (x *execution) run() {
+	gostack.Presize()
 	out := x.execute() // never panics
 	// The memory goes back before the outcome: once Run returned, only a
 	// runtime abandoned in a native call is still counted (Memory.Active).

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 )
 
 // Setting a runtime up (the helpers, console and timers, the guards on the
@@ -161,6 +163,7 @@ func (p *Spares) refill() {
 
 // fill sets up spares for p.want until enough are ready.
 func (p *Spares) fill() {
+	gostack.Presize()
 	for {
 		p.mu.Lock()
 		want, timeout := p.want, p.setupTimeout

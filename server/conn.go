@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 )
 
 // Conn serves MCP to one client over a transport that carries whole
@@ -146,6 +148,7 @@ func (c *Conn) start(ctx context.Context, id string, msg []byte) {
 	c.wg.Add(1)
 	c.mu.Unlock()
 	go func() {
+		gostack.PresizeDeep() // mcp-go's dispatch, the parse of the script
 		defer c.wg.Done()
 		defer stop()
 		defer cancel()
