@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dop251/goja"
 )
@@ -15,30 +16,41 @@ import (
 // the same value setup would have taken. Until Map is made no value is a
 // Map, so a check against it is false without making it.
 
-// originalKeys are what originalOf hands out, each taken from its
-// constructor when goja makes it.
-var originalKeys = [...]string{"Map", "Map.prototype.forEach", "Map.prototype.set", "Map.prototype.get",
-	"Set", "Set.prototype.forEach", "Set.prototype.add"}
+// RegExp and Reflect are made on first use the same way (builtinMade, in
+// guard.go), and their originals are taken then: the prelude, guards.js,
+// web.js and the namespaces use them.
 
-// recordOriginal keeps the original constructor name (Map or Set) and its
-// methods named in originalKeys.
+// originalKeys are what originalOf hands out, each taken from its
+// constructor (or object) when goja makes it.
+var originalKeys = [...]string{"Map", "Map.prototype.forEach", "Map.prototype.set", "Map.prototype.get",
+	"Set", "Set.prototype.forEach", "Set.prototype.add", "RegExp",
+	"Reflect.apply", "Reflect.construct", "Reflect.get", "Reflect.set", "Reflect.has", "Reflect.defineProperty",
+	"Reflect.deleteProperty", "Reflect.getOwnPropertyDescriptor", "Reflect.ownKeys", "Reflect.preventExtensions"}
+
+// recordOriginal keeps the original constructor or object name and what of
+// it originalKeys names: its static functions and its prototype's methods.
 func (x *execution) recordOriginal(name string, ctor *goja.Object) {
-	if name != "Map" && name != "Set" {
-		return
-	}
 	var proto *goja.Object
 	for i, key := range originalKeys {
+		rest, ok := strings.CutPrefix(key, name)
 		switch {
-		case x.originals[i] != nil:
-		case key == name:
+		case x.originals[i] != nil || !ok:
+		case rest == "":
 			x.originals[i] = ctor
-		case len(key) > len(name)+11 && key[:len(name)+11] == name+".prototype.":
+		case strings.HasPrefix(rest, ".prototype."):
 			if proto == nil {
 				proto = ctor.Get("prototype").ToObject(x.rt)
 			}
-			x.originals[i] = proto.Get(key[len(name)+11:])
+			x.originals[i] = proto.Get(rest[len(".prototype."):])
+		case rest[0] == '.':
+			x.originals[i] = ctor.Get(rest[1:])
 		}
 	}
+}
+
+// original is originalOf(key, true) for Go.
+func (x *execution) original(key string) goja.Value {
+	return x.originalOf(goja.FunctionCall{Arguments: []goja.Value{x.rt.ToValue(key), x.rt.ToValue(true)}})
 }
 
 // originalOf(key, make) is the original value of key (originalKeys), or
@@ -53,10 +65,7 @@ func (x *execution) originalOf(call goja.FunctionCall) goja.Value {
 			continue
 		}
 		if x.originals[i] == nil && call.Argument(1).ToBoolean() {
-			ctor := "Map"
-			if key[0] == 'S' {
-				ctor = "Set"
-			}
+			ctor, _, _ := strings.Cut(key, ".")
 			x.rt.GlobalObject().Get(ctor)
 		}
 		if x.originals[i] == nil {

@@ -55,6 +55,7 @@ type execution struct {
 	wrapCtor     goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
 	wrapFunction goja.Callable                 // runtime goroutine: guards.js's, for jsGuards
 	originals    [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
+	made         map[string]*goja.Object       // runtime goroutine: Reflect and RegExp.prototype once goja made them (builtinMade)
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed
@@ -214,6 +215,7 @@ func (x *execution) setup() error {
 	x.rt.SetMaxCallStackSize(maxCallDepth)
 	x.rt.SetParserOptions(parser.WithSourceMapLoader(denySourceMap))
 	x.rt.SetPromiseRejectionTracker(x.loop.trackRejection)
+	x.rt.SetMadeHook(x.builtinMade)
 	h, err := loadHelpers(x.rt)
 	if err != nil {
 		return err

@@ -178,8 +178,14 @@ func (x *execution) installGuards() error {
 	table := guardTable()
 	x.guardObjs = make([]*goja.Object, len(table))
 	for i := range table {
-		x.guardObjs[i] = x.path(table[i].path)
-		x.wrapMade(x.guardObjs[i], &table[i], false)
+		if madeOnUse(table[i].path) {
+			x.guardObjs[i] = x.made[table[i].path] // nil until goja makes it (builtinMade)
+		} else {
+			x.guardObjs[i] = x.path(table[i].path)
+		}
+		if x.guardObjs[i] != nil {
+			x.wrapMade(x.guardObjs[i], &table[i], false)
+		}
 	}
 	x.rt.SetBuiltinHook(x.guardBuiltin)
 	x.rt.SetCompileHook(x.checkCompiled)
@@ -188,7 +194,9 @@ func (x *execution) installGuards() error {
 			x.recordOriginal(name, x.rt.Get(name).ToObject(x.rt))
 		}
 	}
-	x.guardRegExp()
+	if proto := x.made["RegExp.prototype"]; proto != nil {
+		x.guardRegExp(proto)
+	}
 	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
 	if err := x.runGuardScript(); err != nil {
 		return err
@@ -196,9 +204,58 @@ func (x *execution) installGuards() error {
 	// What guards.js wraps and was made before it ran (by the prelude, or
 	// by guards.js itself, which keeps the originals it uses) is wrapped now.
 	for i := range table {
-		x.wrapMade(x.guardObjs[i], &table[i], true)
+		if x.guardObjs[i] != nil {
+			x.wrapMade(x.guardObjs[i], &table[i], true)
+		}
 	}
 	return nil
+}
+
+// madeOnUse reports whether goja makes the guarded built-in whole when it
+// is first used (Reflect and RegExp.prototype): its properties are not
+// made one by one through the built-in hook, and nothing at setup needs
+// it, so it is guarded as goja makes it (builtinMade), not at setup.
+func madeOnUse(path string) bool { return path == "Reflect" || path == "RegExp.prototype" }
+
+// builtinMade is goja's made hook (third_party/goja/PATCHES.md), called as
+// goja makes Reflect or RegExp.prototype whole, before any code can reach
+// them: the originals the sandbox needs are taken, and once the guards are
+// installed, the object's guarded methods are wrapped, and RegExp's
+// constructor is replaced by guards.js's wrapper (on the prototype too: a
+// regular expression literal makes both without the global). Few
+// executions use either, and each costs a dozen native functions or more.
+func (x *execution) builtinMade(name string, obj *goja.Object) {
+	if x.made == nil {
+		x.made = map[string]*goja.Object{}
+	}
+	x.made[name] = obj
+	var ctor *goja.Object
+	if name == "RegExp.prototype" {
+		ctor = obj.Get("constructor").ToObject(x.rt)
+		x.recordOriginal("RegExp", ctor)
+	} else {
+		x.recordOriginal("Reflect", obj)
+	}
+	if x.guardObjs == nil {
+		return // before installGuards, which wraps what was made
+	}
+	table := guardTable()
+	for i := range table {
+		if table[i].path != name {
+			continue
+		}
+		x.guardObjs[i] = obj
+		x.wrapMade(obj, &table[i], false)
+		if x.wrapFunction != nil {
+			x.wrapMade(obj, &table[i], true)
+		}
+	}
+	if ctor != nil {
+		x.guardRegExp(obj)
+		if x.wrapCtor != nil { // else guards.js, running, replaces it as made (guardLazily)
+			x.lazyCtor("RegExp", ctor)
+		}
+	}
 }
 
 // wrapMade wraps the guarded properties of obj that goja already made:
@@ -256,7 +313,7 @@ func (x *execution) guardBuiltin(holder *goja.Object, name string, sym *goja.Sym
 var lazyCtors = map[string]int{
 	"Int8Array": 1, "Uint8Array": 1, "Uint8ClampedArray": 1, "Int16Array": 2, "Uint16Array": 2,
 	"Int32Array": 4, "Uint32Array": 4, "Float32Array": 4, "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8,
-	"ArrayBuffer": 0, "Map": 0, "Set": 0, "WeakMap": 0, "WeakSet": 0,
+	"ArrayBuffer": 0, "Map": 0, "Set": 0, "WeakMap": 0, "WeakSet": 0, "RegExp": 0,
 }
 
 // lazyCtor returns guards.js's wrapper of v when v is one of lazyCtors,
@@ -785,8 +842,10 @@ func (x *execution) runGuardScript() error {
 	must(g.Set("limits", lim))
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
 	must(g.Set("made", x.native("made", nil, func(call goja.FunctionCall) goja.Value {
-		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(call.Argument(0).String(), nil))
+		name := call.Argument(0).String()
+		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(name, nil) || name == "RegExp" && x.made["RegExp.prototype"] != nil)
 	})))
+	must(g.Set("originalOf", x.native("originalOf", nil, x.originalOf)))
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])
 	})))

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -94,5 +95,79 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		Object.getOwnPropertyDescriptor(Array.prototype, "map")]`, nil, Options{})
 	if want := `[true,"repeat",1,"values",{"writable":true,"enumerable":false,"configurable":true}]`; string(res.Value) != want {
 		t.Errorf("got %s, %v; want %s", res.Value, res.Err, want)
+	}
+}
+
+// TestMadeWholeOnFirstUse: Reflect and RegExp, which goja makes whole (not
+// a property at a time), are not made by the setup, and are guarded on
+// every route that makes them (builtinMade): the global, a regular
+// expression literal, a string method that makes a RegExp inside goja,
+// enumerating the global object, the namespaces' traps, guards.js and
+// structuredClone.
+func TestMadeWholeOnFirstUse(t *testing.T) {
+	x, err := prepare(Options{Bindings: []Binding{{Object: "ns", Method: "m", ID: "1"}}}.withDefaults(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Reflect", "RegExp"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
+			t.Errorf("the global %s was made by the setup", name)
+		}
+	}
+	if len(x.made) > 0 {
+		t.Errorf("the setup made %v", x.made)
+	}
+	nested := `'('.repeat(600) + ')'.repeat(600)`
+	for name, code := range map[string]string{
+		"regexp global":       "new RegExp(" + nested + ")",
+		"regexp literal":      "/a/.constructor(" + nested + ")",
+		"regexp proto":        "new (Object.getPrototypeOf(/a/).constructor)(" + nested + ")",
+		"regexp match first":  "'a'.match('a'); new RegExp(" + nested + ")",
+		"regexp match":        "'a'.match(" + nested + ")",
+		"regexp keys":         "Object.getOwnPropertyNames(globalThis); new RegExp(" + nested + ")",
+		"regexp replaced":     "const R = RegExp; globalThis.RegExp = null; new R(" + nested + ")",
+		"regexp clone":        "structuredClone(/a/); new RegExp(" + nested + ")",
+		"regexp literal ctor": "const r = /a/; r.constructor === RegExp ? new RegExp(" + nested + ") : 'another constructor'",
+	} {
+		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
+			Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != `"SyntaxError"` {
+			t.Errorf("%s: %s, %v; want the RegExp guard's SyntaxError", name, res.Value, res.Err)
+		}
+	}
+	args := "const a = []; a.length = 2e6; "
+	for name, code := range map[string]string{
+		"reflect apply":     args + "Reflect.apply(Math.max, null, a)",
+		"reflect construct": args + "Reflect.construct(Array, a)",
+		"reflect ownKeys":   "Reflect.ownKeys(new Uint8Array(2e6))",
+		"reflect replaced":  "const R = Reflect; globalThis.Reflect = null; " + args + "R.apply(Math.max, null, a)",
+		"reflect keys":      "Object.getOwnPropertyNames(globalThis); " + args + "Reflect.apply(Math.max, null, a)",
+		"after a ctor":      "new Uint8Array(2); " + args + "Reflect.apply(Math.max, null, a)",
+	} {
+		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
+			Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != `"RangeError"` {
+			t.Errorf("%s: %s, %v; want a RangeError from the guard", name, res.Value, res.Err)
+		}
+	}
+	// What uses the originals works whatever the code did to the globals
+	// first: a guarded constructor (guards.js calls Reflect.construct), the
+	// namespaces' traps, the result's RegExp, structuredClone.
+	caller := CallerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`1`), nil
+	})
+	for code, want := range map[string]string{
+		`globalThis.Reflect = null; return [new Uint8Array(2).length, new Map([[1, 2]]).size]`:                              `[2,1]`,
+		`Reflect.get = Reflect.has = () => { throw new Error("replaced") }; return [typeof ns.m, await ns.m({})]`:           `["function",1]`,
+		`globalThis.Reflect = null; return [typeof ns.m, "m" in ns, Object.keys(ns)]`:                                       `["function",true,["m"]]`,
+		`globalThis.RegExp = null; const c = structuredClone(/a+/gi); return [String(c), c !== null]`:                       `["/a+/gi",true]`,
+		`const r = /x/g; globalThis.RegExp = function () {}; console.log(r); return r.test("x")`:                            `true`,
+		`return [/a/.constructor === RegExp, RegExp.prototype.constructor === RegExp, RegExp.name, new RegExp("b").source]`: `[true,true,"RegExp","b"]`,
+	} {
+		res := Run(context.Background(), code, caller, Options{Timeout: testenv.Within(5 * time.Second),
+			Bindings: []Binding{{Object: "ns", Method: "m", ID: "1"}}})
+		if string(res.Value) != want {
+			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
+		}
 	}
 }

@@ -16,7 +16,17 @@
 	"use strict";
 	var L = g.limits;
 	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math, _ArrayBuffer = ArrayBuffer;
-	var apply = Reflect.apply, construct = Reflect.construct;
+	// Reflect is made on first use (guard.go, builtinMade): its original
+	// apply and construct are taken when first needed.
+	var _apply, _construct;
+	function apply(f, self, args) {
+		if (_apply === undefined) _apply = g.originalOf("Reflect.apply", true);
+		return _apply(f, self, args);
+	}
+	function construct(f, args, newTarget) {
+		if (_construct === undefined) _construct = g.originalOf("Reflect.construct", true);
+		return _construct(f, args, newTarget);
+	}
 	var defineProperty = Object.defineProperty;
 	var setPrototypeOf = Object.setPrototypeOf, i;
 	var isArray = Array.isArray, isView = ArrayBuffer.isView;
@@ -70,20 +80,21 @@
 	}
 
 	// lazy holds what makes the checks of the constructors wrapped on first
-	// use (a function of the name, shared, so that a runtime makes no check
-	// it does not use), and wrapped their wrappers once made: goja makes a
-	// constructor on two routes (the global, and its prototype's
-	// constructor), and both get the one wrapper.
+	// use (a function of the name and the original, shared, so that a
+	// runtime makes no check it does not use), and wrapped their wrappers
+	// once made: goja makes a constructor on two routes (the global, and its
+	// prototype's constructor; RegExp's also by a literal), and both get the
+	// one wrapper.
 	var lazy = {}, wrapped = {};
 	function guardLazily(name, makeCheck) {
-		if (g.made(name)) replaceConstructor(globalThis, name, name, makeCheck(name)); // the prelude took it
+		if (g.made(name)) replaceConstructor(globalThis, name, name, makeCheck(name, globalThis[name])); // made at setup
 		else lazy[name] = makeCheck;
 	}
 	function wrapCtor(name, orig) {
 		var w = wrapped[name];
 		if (w === undefined) {
 			if (!lazy[name]) return orig; // made at setup: replaceConstructor replaced it
-			w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name));
+			w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name, orig));
 			// Not every prototype is made on first use: set its constructor now
 			// (when it is, the hook gives w, made above, and this sets it again).
 			if (orig.prototype) define(orig.prototype, "constructor", w);
@@ -93,14 +104,15 @@
 
 	// A pattern given as a RegExp was checked when it was made; anything
 	// else is converted once, here, and checked.
-	var _RegExp = RegExp;
-	replaceConstructor(globalThis, "RegExp", "RegExp", function (args) {
-		var p = args[0];
-		if (p !== undefined && !(p instanceof _RegExp)) {
-			args[0] = _String(p);
-			g.checkPattern(args[0]);
-		}
-		return args;
+	guardLazily("RegExp", function (name, _RegExp) {
+		return function (args) {
+			var p = args[0];
+			if (p !== undefined && !(p instanceof _RegExp)) {
+				args[0] = _String(p);
+				g.checkPattern(args[0]);
+			}
+			return args;
+		};
 	});
 
 	// Buffers allocate their length at once.

@@ -109,7 +109,8 @@ type namespace struct {
 type nsProxies struct {
 	x  *execution
 	of map[*goja.Object]*namespace
-	// Reflect's functions, taken before any untrusted code runs.
+	// Reflect's original functions, taken on the first trap (Reflect is
+	// made on first use: builtinMade takes its originals).
 	get, set, has, defineProperty, deleteProperty, getOwnPropertyDescriptor, ownKeys, preventExtensions goja.Callable
 }
 
@@ -122,7 +123,6 @@ func (x *execution) installBindings() {
 	}
 	t := tableFor(x.opts.Bindings)
 	p := &nsProxies{x: x, of: make(map[*goja.Object]*namespace, len(t.namespaces))}
-	p.takeReflect()
 	traps := p.traps()
 	for _, ns := range t.namespaces {
 		target := x.rt.NewObject()
@@ -132,13 +132,12 @@ func (x *execution) installBindings() {
 }
 
 func (p *nsProxies) takeReflect() {
-	r := p.x.rt.Get("Reflect").ToObject(p.x.rt)
 	for name, f := range map[string]*goja.Callable{
 		"get": &p.get, "set": &p.set, "has": &p.has, "defineProperty": &p.defineProperty,
 		"deleteProperty": &p.deleteProperty, "getOwnPropertyDescriptor": &p.getOwnPropertyDescriptor,
 		"ownKeys": &p.ownKeys, "preventExtensions": &p.preventExtensions,
 	} {
-		fn, ok := goja.AssertFunction(r.Get(name))
+		fn, ok := goja.AssertFunction(p.x.original("Reflect." + name))
 		if !ok {
 			panic("sandbox: Reflect." + name + " is not a function")
 		}
@@ -153,21 +152,21 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 	return &goja.ProxyTrapConfig{
 		Get: func(t *goja.Object, k string, recv goja.Value) goja.Value {
 			p.make(t, k)
-			v := p.call(p.get, t, p.x.rt.ToValue(k), recv)
-			if goja.IsUndefined(v) && !p.call(p.has, t, p.x.rt.ToValue(k)).ToBoolean() {
+			v := p.call(&p.get, t, p.x.rt.ToValue(k), recv)
+			if goja.IsUndefined(v) && !p.call(&p.has, t, p.x.rt.ToValue(k)).ToBoolean() {
 				return nil // absent: calling it is "Object has no member", as on any object
 			}
 			return v
 		},
 		Set: func(t *goja.Object, k string, v, recv goja.Value) bool {
 			p.make(t, k)
-			return p.call(p.set, t, p.x.rt.ToValue(k), v, recv).ToBoolean()
+			return p.call(&p.set, t, p.x.rt.ToValue(k), v, recv).ToBoolean()
 		},
 		Has: func(t *goja.Object, k string) bool {
 			if p.pending(t, k) {
 				return true
 			}
-			return p.call(p.has, t, p.x.rt.ToValue(k)).ToBoolean()
+			return p.call(&p.has, t, p.x.rt.ToValue(k)).ToBoolean()
 		},
 		DeleteProperty: func(t *goja.Object, k string) bool {
 			ns := p.of[t]
@@ -175,7 +174,7 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 				ns.mark(k, gone)
 				return true
 			}
-			ok := p.call(p.deleteProperty, t, p.x.rt.ToValue(k)).ToBoolean()
+			ok := p.call(&p.deleteProperty, t, p.x.rt.ToValue(k)).ToBoolean()
 			if ok && ns.state[k] == made {
 				ns.mark(k, gone)
 			}
@@ -183,20 +182,24 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 		},
 		DefineProperty: func(t *goja.Object, k string, d goja.PropertyDescriptor) bool {
 			p.make(t, k)
-			return p.call(p.defineProperty, t, p.x.rt.ToValue(k), p.descriptorObject(d)).ToBoolean()
+			return p.call(&p.defineProperty, t, p.x.rt.ToValue(k), p.descriptorObject(d)).ToBoolean()
 		},
 		GetOwnPropertyDescriptor: func(t *goja.Object, k string) goja.PropertyDescriptor {
 			p.make(t, k)
-			return descriptor(p.call(p.getOwnPropertyDescriptor, t, p.x.rt.ToValue(k)))
+			return descriptor(p.call(&p.getOwnPropertyDescriptor, t, p.x.rt.ToValue(k)))
 		},
 		OwnKeys:           p.keys,
-		PreventExtensions: func(t *goja.Object) bool { p.makeAll(t); return p.call(p.preventExtensions, t).ToBoolean() },
+		PreventExtensions: func(t *goja.Object) bool { p.makeAll(t); return p.call(&p.preventExtensions, t).ToBoolean() },
 	}
 }
 
-// call calls one of Reflect's functions; an exception propagates to the code.
-func (p *nsProxies) call(f goja.Callable, args ...goja.Value) goja.Value {
-	v, err := f(goja.Undefined(), args...)
+// call calls one of Reflect's functions, taking them first if need be; an
+// exception propagates to the code.
+func (p *nsProxies) call(f *goja.Callable, args ...goja.Value) goja.Value {
+	if *f == nil {
+		p.takeReflect()
+	}
+	v, err := (*f)(goja.Undefined(), args...)
 	must(err)
 	return v
 }
@@ -249,7 +252,7 @@ func (p *nsProxies) keys(t *goja.Object) *goja.Object {
 			out = append(out, b.Method)
 		}
 	}
-	own := p.call(p.ownKeys, t).ToObject(p.x.rt)
+	own := p.call(&p.ownKeys, t).ToObject(p.x.rt)
 	n := int(own.Get("length").ToInteger())
 	for i := range n {
 		k := own.Get(strconv.Itoa(i))

@@ -4,15 +4,15 @@
 (function () {
 	"use strict";
 	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
-	var _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String, _RegExp = RegExp;
+	var _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String;
 	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
 
-	// originalOf gives the original Map and Set once goja made them
+	// originalOf gives the original Map, Set and RegExp once goja made them
 	// (collections.go): no value is a Map before Map is made, so the check
 	// does not make it. A runtime without it (a test's) uses the globals.
-	var originalOf = null, _Map, _Set;
+	var originalOf = null, _Map, _Set, _RegExp;
 	function isMap(v) {
 		if (_Map === undefined) _Map = originalOf ? originalOf("Map", false) : Map;
 		return _Map !== undefined && v instanceof _Map;
@@ -20,6 +20,10 @@
 	function isSet(v) {
 		if (_Set === undefined) _Set = originalOf ? originalOf("Set", false) : Set;
 		return _Set !== undefined && v instanceof _Set;
+	}
+	function isRegExp(v) {
+		if (_RegExp === undefined) _RegExp = originalOf ? originalOf("RegExp", false) : RegExp;
+		return _RegExp !== undefined && v instanceof _RegExp;
 	}
 
 	function errorText(e) {
@@ -53,7 +57,7 @@
 		if (isSet(v)) return arrayFrom(v);
 		if (isView(v)) return arrayFrom(v);
 		if (v instanceof _Error) return lenient ? errorText(v) : { name: _String(v.name), message: _String(v.message) };
-		if (lenient && v instanceof _RegExp) return _String(v);
+		if (lenient && isRegExp(v)) return _String(v);
 		return v;
 	}
 

@@ -24,8 +24,7 @@ func init() {
 // sends String.prototype.match, replace, split and matchAll through it (goja
 // then leaves its fast path, as the spec describes), so every match of
 // every method is timed and checks that the run goes on.
-func (x *execution) guardRegExp() {
-	proto := x.path("RegExp.prototype")
+func (x *execution) guardRegExp(proto *goja.Object) {
 	for _, name := range []string{"exec", "test"} {
 		orig, ok := goja.AssertFunction(proto.Get(name))
 		if !ok {

@@ -5,7 +5,7 @@
 (function (g) {
 	"use strict";
 	var _TypeError = TypeError, _RangeError = RangeError, _Error = Error, _String = String;
-	var _Date = Date, _RegExp = RegExp, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
+	var _Date = Date, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
 	var isArray = Array.isArray, isView = ArrayBuffer.isView, keys = Object.keys;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype, defineProperty = Object.defineProperty;
 	var sliceBuffer = Function.prototype.call.bind(ArrayBuffer.prototype.slice);
@@ -108,7 +108,8 @@
 				return out;
 			}
 			if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
-			if (v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
+			var _RegExp = g.originalOf("RegExp", false); // none is a RegExp before RegExp is made
+			if (_RegExp !== undefined && v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
 			if (v instanceof _ArrayBuffer) return remember(seen, v, sliceBuffer(v, 0));
 			if (isView(v)) {
 				var buffer = clone(v.buffer, seen);

@@ -135,6 +135,9 @@ func (r *Runtime) getReflect() *Object {
 		ret = &Object{runtime: r}
 		r.global.Reflect = ret
 		ret.self = r.createReflect(ret)
+		if r.madeHook != nil { // patched: see PATCHES.md
+			r.madeHook("Reflect", ret)
+		}
 	}
 	return ret
 }

@@ -1318,6 +1318,8 @@ func (r *Runtime) getRegExp() *Object {
 	if ret == nil {
 		ret = &Object{runtime: r}
 		r.global.RegExp = ret
+		r.beginMaking() // patched: see PATCHES.md
+		defer r.endMaking("RegExp.prototype", func() *Object { return r.global.RegExpPrototype })
 		proto := r.getRegExpPrototype()
 		r.newNativeFuncAndConstruct(ret, r.builtin_RegExp,
 			r.wrapNativeConstruct(r.builtin_newRegExp, ret, proto), proto, "RegExp", intToValue(2))
@@ -1334,6 +1336,8 @@ func (r *Runtime) getRegExpPrototype() *Object {
 		ret = o.val
 		r.global.RegExpPrototype = ret
 		r.global.stdRegexpProto = o
+		r.beginMaking() // patched: see PATCHES.md
+		defer r.endMaking("RegExp.prototype", func() *Object { return ret })
 
 		o._putProp("constructor", r.getRegExp(), true, false, true)
 		o._putProp("compile", r.newNativeFunc(r.regexpproto_compile, "compile", 2), true, false, true)

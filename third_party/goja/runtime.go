@@ -193,6 +193,8 @@ type Runtime struct {
 
 	builtinHook BuiltinHook // see SetBuiltinHook; patched: see PATCHES.md
 	compileHook CompileHook // see SetCompileHook; patched: see PATCHES.md
+	madeHook    MadeHook    // see SetMadeHook; patched: see PATCHES.md
+	making      int         // see beginMaking; patched: see PATCHES.md
 
 	symbolRegistry map[unistring.String]*Symbol
 

@@ -1,0 +1,29 @@
+package goja
+
+// Patched: see PATCHES.md ("A hook on built-in objects made whole").
+
+// MadeHook is called with a built-in object that goja makes whole, with
+// all its properties, when it is first needed: "Reflect", and
+// "RegExp.prototype" (once its constructor is made too: the two are made
+// together, by a regular expression literal as well as by the global). It
+// runs on the runtime's goroutine, once per object and runtime, before any
+// code can reach the object; it may replace the object's properties.
+type MadeHook func(name string, obj *Object)
+
+// SetMadeHook sets the hook called as those built-ins are made (nil:
+// none). An object made before the hook was set is not passed to it.
+func (r *Runtime) SetMadeHook(hook MadeHook) {
+	r.madeHook = hook
+}
+
+// beginMaking and endMaking bracket the making of RegExp and its
+// prototype, which make each other: the hook runs when the outer one ends,
+// with both whole.
+func (r *Runtime) beginMaking() { r.making++ }
+
+func (r *Runtime) endMaking(name string, obj func() *Object) {
+	r.making--
+	if r.making == 0 && r.madeHook != nil {
+		r.madeHook(name, obj())
+	}
+}
