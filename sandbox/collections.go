@@ -16,14 +16,17 @@ import (
 // the same value setup would have taken. Until Map is made no value is a
 // Map, so a check against it is false without making it.
 
-// RegExp and Reflect are made on first use the same way (builtinMade, in
-// guard.go), and their originals are taken then: the prelude, guards.js,
-// web.js and the namespaces use them.
+// RegExp, ArrayBuffer and Reflect are made on first use the same way
+// (builtinMade, in guard.go), and their originals are taken then: the
+// prelude, guards.js, web.js and the namespaces use them. No value is a
+// RegExp, an ArrayBuffer or a view on one before goja made RegExp or
+// ArrayBuffer (a literal, a typed array make them too).
 
 // originalKeys are what originalOf hands out, each taken from its
 // constructor (or object) when goja makes it.
 var originalKeys = [...]string{"Map", "Map.prototype.forEach", "Map.prototype.set", "Map.prototype.get",
 	"Set", "Set.prototype.forEach", "Set.prototype.add", "RegExp",
+	"ArrayBuffer", "ArrayBuffer.isView", "ArrayBuffer.prototype.slice",
 	"Reflect.apply", "Reflect.construct", "Reflect.get", "Reflect.set", "Reflect.has", "Reflect.defineProperty",
 	"Reflect.deleteProperty", "Reflect.getOwnPropertyDescriptor", "Reflect.ownKeys", "Reflect.preventExtensions"}
 

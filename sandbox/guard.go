@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/dop251/goja"
@@ -217,24 +218,29 @@ func (x *execution) installGuards() error {
 // it, so it is guarded as goja makes it (builtinMade), not at setup.
 func madeOnUse(path string) bool { return path == "Reflect" || path == "RegExp.prototype" }
 
+// madeWhole are the built-ins goja hands builtinMade.
+var madeWhole = [...]string{"Reflect", "RegExp.prototype", "ArrayBuffer.prototype"}
+
 // builtinMade is goja's made hook (third_party/goja/PATCHES.md), called as
-// goja makes Reflect or RegExp.prototype whole, before any code can reach
-// them: the originals the sandbox needs are taken, and once the guards are
-// installed, the object's guarded methods are wrapped, and RegExp's
-// constructor is replaced by guards.js's wrapper (on the prototype too: a
-// regular expression literal makes both without the global). Few
-// executions use either, and each costs a dozen native functions or more.
+// goja makes one of madeWhole, before any code can reach it: the originals
+// the sandbox needs are taken, and once the guards are installed, the
+// object's guarded methods are wrapped, and a constructor (RegExp's,
+// ArrayBuffer's) is replaced by guards.js's wrapper (on the prototype too: a
+// regular expression literal or a typed array makes both without the
+// global). Few executions use them, and each costs a dozen native
+// functions or more.
 func (x *execution) builtinMade(name string, obj *goja.Object) {
 	if x.made == nil {
-		x.made = map[string]*goja.Object{}
+		x.made = make(map[string]*goja.Object, len(madeWhole))
 	}
 	x.made[name] = obj
+	ctorName, proto := strings.CutSuffix(name, ".prototype")
 	var ctor *goja.Object
-	if name == "RegExp.prototype" {
+	if proto {
 		ctor = obj.Get("constructor").ToObject(x.rt)
-		x.recordOriginal("RegExp", ctor)
+		x.recordOriginal(ctorName, ctor)
 	} else {
-		x.recordOriginal("Reflect", obj)
+		x.recordOriginal(name, obj)
 	}
 	if x.guardObjs == nil {
 		return // before installGuards, which wraps what was made
@@ -250,11 +256,11 @@ func (x *execution) builtinMade(name string, obj *goja.Object) {
 			x.wrapMade(obj, &table[i], true)
 		}
 	}
-	if ctor != nil {
+	if name == "RegExp.prototype" {
 		x.guardRegExp(obj)
-		if x.wrapCtor != nil { // else guards.js, running, replaces it as made (guardLazily)
-			x.lazyCtor("RegExp", ctor)
-		}
+	}
+	if ctor != nil && x.wrapCtor != nil { // else guards.js, running, replaces it as made (guardLazily)
+		x.lazyCtor(ctorName, ctor)
 	}
 }
 
@@ -843,7 +849,7 @@ func (x *execution) runGuardScript() error {
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
 	must(g.Set("made", x.native("made", nil, func(call goja.FunctionCall) goja.Value {
 		name := call.Argument(0).String()
-		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(name, nil) || name == "RegExp" && x.made["RegExp.prototype"] != nil)
+		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil)
 	})))
 	must(g.Set("originalOf", x.native("originalOf", nil, x.originalOf)))
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {

@@ -98,18 +98,18 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 	}
 }
 
-// TestMadeWholeOnFirstUse: Reflect and RegExp, which goja makes whole (not
-// a property at a time), are not made by the setup, and are guarded on
-// every route that makes them (builtinMade): the global, a regular
-// expression literal, a string method that makes a RegExp inside goja,
-// enumerating the global object, the namespaces' traps, guards.js and
-// structuredClone.
+// TestMadeWholeOnFirstUse: Reflect, RegExp and ArrayBuffer, which goja
+// makes whole (not a property at a time), are not made by the setup, and
+// are guarded on every route that makes them (builtinMade): the global, a
+// regular expression literal, a string method that makes a RegExp inside
+// goja, a typed array, TextEncoder, enumerating the global object, the
+// namespaces' traps, guards.js and structuredClone.
 func TestMadeWholeOnFirstUse(t *testing.T) {
 	x, err := prepare(Options{Bindings: []Binding{{Object: "ns", Method: "m", ID: "1"}}}.withDefaults(), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"Reflect", "RegExp"} {
+	for _, name := range []string{"Reflect", "RegExp", "ArrayBuffer"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
 			t.Errorf("the global %s was made by the setup", name)
 		}
@@ -140,6 +140,13 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		"reflect apply":     args + "Reflect.apply(Math.max, null, a)",
 		"reflect construct": args + "Reflect.construct(Array, a)",
 		"reflect ownKeys":   "Reflect.ownKeys(new Uint8Array(2e6))",
+		"buffer global":     "new ArrayBuffer(2 ** 40)",
+		"buffer typed":      "new (new Uint8Array(1).buffer.constructor)(2 ** 40)",
+		"buffer encoder":    "new (new TextEncoder().encode('x').buffer.constructor)(2 ** 40)",
+		"buffer proto":      "new (Object.getPrototypeOf(new Int8Array(1).buffer).constructor)(2 ** 40)",
+		"buffer replaced":   "const A = ArrayBuffer; globalThis.ArrayBuffer = null; new A(2 ** 40)",
+		"buffer keys":       "Object.getOwnPropertyNames(globalThis); new ArrayBuffer(2 ** 40)",
+		"buffer elements":   "new Uint8Array(1); Object.keys(new Uint8Array(3e6))",
 		"reflect replaced":  "const R = Reflect; globalThis.Reflect = null; " + args + "R.apply(Math.max, null, a)",
 		"reflect keys":      "Object.getOwnPropertyNames(globalThis); " + args + "Reflect.apply(Math.max, null, a)",
 		"after a ctor":      "new Uint8Array(2); " + args + "Reflect.apply(Math.max, null, a)",
@@ -157,12 +164,15 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		return json.RawMessage(`1`), nil
 	})
 	for code, want := range map[string]string{
-		`globalThis.Reflect = null; return [new Uint8Array(2).length, new Map([[1, 2]]).size]`:                              `[2,1]`,
-		`Reflect.get = Reflect.has = () => { throw new Error("replaced") }; return [typeof ns.m, await ns.m({})]`:           `["function",1]`,
-		`globalThis.Reflect = null; return [typeof ns.m, "m" in ns, Object.keys(ns)]`:                                       `["function",true,["m"]]`,
-		`globalThis.RegExp = null; const c = structuredClone(/a+/gi); return [String(c), c !== null]`:                       `["/a+/gi",true]`,
-		`const r = /x/g; globalThis.RegExp = function () {}; console.log(r); return r.test("x")`:                            `true`,
-		`return [/a/.constructor === RegExp, RegExp.prototype.constructor === RegExp, RegExp.name, new RegExp("b").source]`: `[true,true,"RegExp","b"]`,
+		`globalThis.Reflect = null; return [new Uint8Array(2).length, new Map([[1, 2]]).size]`:                                                                    `[2,1]`,
+		`Reflect.get = Reflect.has = () => { throw new Error("replaced") }; return [typeof ns.m, await ns.m({})]`:                                                 `["function",1]`,
+		`globalThis.Reflect = null; return [typeof ns.m, "m" in ns, Object.keys(ns)]`:                                                                             `["function",true,["m"]]`,
+		`globalThis.RegExp = null; const c = structuredClone(/a+/gi); return [String(c), c !== null]`:                                                             `["/a+/gi",true]`,
+		`const r = /x/g; globalThis.RegExp = function () {}; console.log(r); return r.test("x")`:                                                                  `true`,
+		`return [/a/.constructor === RegExp, RegExp.prototype.constructor === RegExp, RegExp.name, new RegExp("b").source]`:                                       `[true,true,"RegExp","b"]`,
+		`const u = new Uint8Array([1, 2]); return [u.buffer.constructor === ArrayBuffer, ArrayBuffer.isView(u), ArrayBuffer.name, new ArrayBuffer(3).byteLength]`: `[true,true,"ArrayBuffer",3]`,
+		`globalThis.ArrayBuffer = null; const c = structuredClone({ u: new Uint8Array([1, 2]), b: new Uint8Array([3]).buffer }); return [c.u, c.b.byteLength]`:    `[[1,2],1]`,
+		`const b = new TextEncoder().encode("hé"); globalThis.ArrayBuffer = null; return [new TextDecoder().decode(b), new TextDecoder().decode(b.buffer), b]`:    `["hé","hé",[104,195,169]]`,
 	} {
 		res := Run(context.Background(), code, caller, Options{Timeout: testenv.Within(5 * time.Second),
 			Bindings: []Binding{{Object: "ns", Method: "m", ID: "1"}}})

@@ -15,7 +15,7 @@
 (function (g) {
 	"use strict";
 	var L = g.limits;
-	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math, _ArrayBuffer = ArrayBuffer;
+	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
 	// Reflect is made on first use (guard.go, builtinMade): its original
 	// apply and construct are taken when first needed.
 	var _apply, _construct;
@@ -29,7 +29,13 @@
 	}
 	var defineProperty = Object.defineProperty;
 	var setPrototypeOf = Object.setPrototypeOf, i;
-	var isArray = Array.isArray, isView = ArrayBuffer.isView;
+	var isArray = Array.isArray, _isView;
+	// ArrayBuffer is made on first use too (guard.go, builtinMade), and
+	// before it is, no value is a view.
+	function isView(v) {
+		if (_isView === undefined) _isView = g.originalOf("ArrayBuffer.isView", false);
+		return _isView !== undefined && _isView(v);
+	}
 	var slice = Function.prototype.call.bind(Array.prototype.slice);
 	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
 
@@ -127,9 +133,10 @@
 		"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
 	for (i = 0; i < typed.length; i++) guardLazily(typed[i], typedArrayCheck);
 	function typedArrayCheck(name) {
-		var size = g.elementSize(name);
+		var size = g.elementSize(name), _ArrayBuffer;
 		return function (args) {
 			var a = args[0], n;
+			if (_ArrayBuffer === undefined) _ArrayBuffer = g.originalOf("ArrayBuffer", true);
 			if (typeof a !== "object" || a === null) n = _Number(a);
 			else if (a instanceof _ArrayBuffer) return args;
 			else n = _Number(a.length);

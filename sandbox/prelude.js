@@ -5,14 +5,14 @@
 	"use strict";
 	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
 	var _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String;
-	var isView = ArrayBuffer.isView, arrayFrom = Array.from, isFinite_ = Number.isFinite;
+	var arrayFrom = Array.from, isFinite_ = Number.isFinite;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
 
-	// originalOf gives the original Map, Set and RegExp once goja made them
+	// originalOf gives the original Map, Set, RegExp and ArrayBuffer.isView once goja made them
 	// (collections.go): no value is a Map before Map is made, so the check
 	// does not make it. A runtime without it (a test's) uses the globals.
-	var originalOf = null, _Map, _Set, _RegExp;
+	var originalOf = null, _Map, _Set, _RegExp, _isView;
 	function isMap(v) {
 		if (_Map === undefined) _Map = originalOf ? originalOf("Map", false) : Map;
 		return _Map !== undefined && v instanceof _Map;
@@ -20,6 +20,10 @@
 	function isSet(v) {
 		if (_Set === undefined) _Set = originalOf ? originalOf("Set", false) : Set;
 		return _Set !== undefined && v instanceof _Set;
+	}
+	function isView(v) {
+		if (_isView === undefined) _isView = originalOf ? originalOf("ArrayBuffer.isView", false) : ArrayBuffer.isView;
+		return _isView !== undefined && _isView(v);
 	}
 	function isRegExp(v) {
 		if (_RegExp === undefined) _RegExp = originalOf ? originalOf("RegExp", false) : RegExp;

@@ -5,12 +5,22 @@
 (function (g) {
 	"use strict";
 	var _TypeError = TypeError, _RangeError = RangeError, _Error = Error, _String = String;
-	var _Date = Date, _ArrayBuffer = ArrayBuffer, _DataView = DataView;
-	var isArray = Array.isArray, isView = ArrayBuffer.isView, keys = Object.keys;
+	var _Date = Date, _DataView = DataView;
+	var isArray = Array.isArray, keys = Object.keys;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype, defineProperty = Object.defineProperty;
-	var sliceBuffer = Function.prototype.call.bind(ArrayBuffer.prototype.slice);
 	var getTime = Function.prototype.call.bind(Date.prototype.getTime);
 	var uncurry = Function.prototype.bind.bind(Function.prototype.call);
+
+	// ArrayBuffer is made on first use (guard.go, builtinMade), when its
+	// originals are taken; before it is, no value is a buffer or a view.
+	function isBuffer(v) {
+		var AB = g.originalOf("ArrayBuffer", false);
+		return AB !== undefined && v instanceof AB;
+	}
+	function isView(v) {
+		var f = g.originalOf("ArrayBuffer.isView", false);
+		return f !== undefined && f(v);
+	}
 
 	var global = { value: undefined, writable: true, enumerable: false, configurable: true };
 	function define(name, value) {
@@ -20,7 +30,7 @@
 
 	// bytesOf checks a BufferSource; Go reads its bytes (web.go bufferBytes).
 	function bytesOf(input, label) {
-		if (input === undefined || input instanceof _ArrayBuffer) return input;
+		if (input === undefined || isBuffer(input)) return input;
 		if (isView(input)) return [input.buffer, input.byteOffset, input.byteLength];
 		throw new _TypeError(label + ": the input must be an ArrayBuffer, a typed array or a DataView");
 	}
@@ -110,7 +120,7 @@
 			if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
 			var _RegExp = g.originalOf("RegExp", false); // none is a RegExp before RegExp is made
 			if (_RegExp !== undefined && v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
-			if (v instanceof _ArrayBuffer) return remember(seen, v, sliceBuffer(v, 0));
+			if (isBuffer(v)) return remember(seen, v, uncurry(g.originalOf("ArrayBuffer.prototype.slice", true))(v, 0));
 			if (isView(v)) {
 				var buffer = clone(v.buffer, seen);
 				var Ctor = v instanceof _DataView ? _DataView : getPrototypeOf(v).constructor;

@@ -2188,6 +2188,8 @@ func (r *Runtime) getArrayBufferPrototype() *Object {
 	if ret == nil {
 		ret = &Object{runtime: r}
 		r.global.ArrayBufferPrototype = ret
+		r.beginMaking() // patched: see PATCHES.md
+		defer r.endMaking("ArrayBuffer.prototype", func() *Object { return ret })
 		ret.self = r.createArrayBufferProto(ret)
 	}
 	return ret
@@ -2198,6 +2200,8 @@ func (r *Runtime) getArrayBuffer() *Object {
 	if ret == nil {
 		ret = &Object{runtime: r}
 		r.global.ArrayBuffer = ret
+		r.beginMaking() // patched: see PATCHES.md
+		defer r.endMaking("ArrayBuffer.prototype", func() *Object { return r.global.ArrayBufferPrototype })
 		ret.self = r.createArrayBuffer(ret)
 	}
 	return ret

@@ -59,7 +59,8 @@ type funcObjectImpl interface {
 type baseFuncObject struct {
 	baseObject
 
-	lenProp valueProperty
+	lenProp  valueProperty
+	nameProp valueProperty // patched: see PATCHES.md
 }
 
 type baseJsFuncObject struct {
@@ -518,7 +519,9 @@ func (f *baseFuncObject) init(name unistring.String, length Value) {
 	f.lenProp.value = length
 	f._put("length", &f.lenProp)
 
-	f._putProp("name", stringValueFromRaw(name), false, false, true)
+	f.nameProp.configurable = true // patched: see PATCHES.md (was _putProp, which allocated the property)
+	f.nameProp.value = stringValueFromRaw(name)
+	f._put("name", &f.nameProp)
 }
 
 func hasInstance(val *Object, v Value) bool {

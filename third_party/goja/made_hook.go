@@ -3,9 +3,10 @@ package goja
 // Patched: see PATCHES.md ("A hook on built-in objects made whole").
 
 // MadeHook is called with a built-in object that goja makes whole, with
-// all its properties, when it is first needed: "Reflect", and
+// all its properties, when it is first needed: "Reflect",
 // "RegExp.prototype" (once its constructor is made too: the two are made
-// together, by a regular expression literal as well as by the global). It
+// together, by a regular expression literal as well as by the global), and
+// "ArrayBuffer.prototype" (the same, made by any typed array too). It
 // runs on the runtime's goroutine, once per object and runtime, before any
 // code can reach the object; it may replace the object's properties.
 type MadeHook func(name string, obj *Object)
@@ -17,8 +18,8 @@ func (r *Runtime) SetMadeHook(hook MadeHook) {
 }
 
 // beginMaking and endMaking bracket the making of RegExp and its
-// prototype, which make each other: the hook runs when the outer one ends,
-// with both whole.
+// prototype, or ArrayBuffer and its, which make each other: the hook runs
+// when the outer one ends, with both whole.
 func (r *Runtime) beginMaking() { r.making++ }
 
 func (r *Runtime) endMaking(name string, obj func() *Object) {
