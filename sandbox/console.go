@@ -99,13 +99,13 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// installConsole defines the console global.
-func (x *execution) installConsole() {
+// newConsole makes the console global (lazyGlobal).
+func (x *execution) newConsole() *goja.Object {
 	c := x.rt.NewObject()
 	for _, m := range consoleMethods {
 		_ = c.Set(m.name, x.native(m.name, nil, x.consoleMethod(m.prefix)))
 	}
-	_ = x.rt.Set("console", c)
+	return c
 }
 
 // consoleMethod prints its arguments joined by spaces (see prelude.js

@@ -43,8 +43,14 @@
 // is sent as {}).
 //
 // Globals are the ECMAScript built-ins (goja's GoError removed), console,
-// setTimeout and clearTimeout, and one object per Binding.Object (replacing
-// any global of that name; each method returns a Promise). The object is a
+// setTimeout, setInterval, clearTimeout and clearInterval, atob, btoa,
+// TextEncoder, TextDecoder and structuredClone, and one object per
+// Binding.Object (replacing any global of that name; each method returns a
+// Promise). Like goja's built-ins, console, the timers and the web APIs
+// are made the first time the code uses one (globals.go), and Reflect,
+// RegExp and ArrayBuffer, with their guards, when goja makes them
+// (guard.go, builtinMade): the code sees the same objects either way, made
+// in its own runtime, from templates shared read only between runtimes. The object is a
 // Proxy over a fresh object of the run's runtime, and a method becomes a
 // function the first time the code touches its name, so that setting a
 // runtime up costs the same at 50 tools and at 5,000; the code sees an
@@ -80,8 +86,8 @@
 //
 // # Spare runtimes
 //
-// Setting a runtime up (helpers, console, timers, the guards, the bindings
-// and the prelude) is most of the cost of a short execution, and none of it
+// Setting a runtime up (helpers, the guards, the bindings and the prelude)
+// is most of the cost of a short execution, and none of it
 // depends on the code. A caller that runs one execution after another (a
 // server, a worker process) makes a Spares (NewSpares(DefaultSpares)) and
 // passes it in every Run's Options.Spares: when a run ends, a background

@@ -55,7 +55,9 @@ type execution struct {
 	wrapCtor     goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
 	wrapFunction goja.Callable                 // runtime goroutine: guards.js's, for jsGuards
 	originals    [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
-	made         map[string]*goja.Object       // runtime goroutine: Reflect and RegExp.prototype once goja made them (builtinMade)
+	made         map[string]*goja.Object       // runtime goroutine: Reflect, RegExp.prototype and ArrayBuffer.prototype once goja made them (builtinMade)
+	originalOfFn *goja.Object                  // runtime goroutine: originalOf, for the prelude, guards.js and web.js
+	web          *goja.Object                  // runtime goroutine: web.js's globals, once made (webGlobal)
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed
@@ -216,6 +218,7 @@ func (x *execution) setup() error {
 	x.rt.SetParserOptions(parser.WithSourceMapLoader(denySourceMap))
 	x.rt.SetPromiseRejectionTracker(x.loop.trackRejection)
 	x.rt.SetMadeHook(x.builtinMade)
+	x.rt.SetLazyGlobals(lazyGlobals(), x.lazyGlobal)
 	h, err := loadHelpers(x.rt)
 	if err != nil {
 		return err
@@ -226,12 +229,12 @@ func (x *execution) setup() error {
 	for _, name := range []string{NameError, NameType, NameRange, NameSyntax, NameReference, "EvalError", "URIError"} {
 		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
 	}
-	x.installConsole()
-	x.installTimers()
-	if err := x.installGuards(); err != nil {
+	x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+	if _, err := x.helpers.useOriginals(goja.Undefined(), x.originalOfFn); err != nil {
 		return err
 	}
-	if err := x.installWeb(); err != nil {
+	x.loop.timers = map[int64]*timer{}
+	if err := x.installGuards(); err != nil {
 		return err
 	}
 	x.installBindings()

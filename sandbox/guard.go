@@ -851,7 +851,7 @@ func (x *execution) runGuardScript() error {
 		name := call.Argument(0).String()
 		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil)
 	})))
-	must(g.Set("originalOf", x.native("originalOf", nil, x.originalOf)))
+	must(g.Set("originalOf", x.originalOfFn))
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])
 	})))

@@ -142,15 +142,17 @@ func (l *loop) stopTimers() {
 	}
 }
 
-// installTimers defines setTimeout, setInterval, clearTimeout and
-// clearInterval, driven by the loop. The run ends when the code's promise
+// timerGlobal makes the global name, one of setTimeout, setInterval,
+// clearTimeout and clearInterval (lazyGlobal), driven by the loop. The run ends when the code's promise
 // settles, whatever timers are left.
-func (x *execution) installTimers() {
-	x.loop.timers = map[int64]*timer{}
-	_ = x.rt.Set("setTimeout", x.native("setTimeout", nil, x.timerSetter("setTimeout", false)))
-	_ = x.rt.Set("setInterval", x.native("setInterval", nil, x.timerSetter("setInterval", true)))
-	_ = x.rt.Set("clearTimeout", x.native("clearTimeout", nil, x.clearTimeout))
-	_ = x.rt.Set("clearInterval", x.native("clearInterval", nil, x.clearTimeout))
+func (x *execution) timerGlobal(name string) goja.Value {
+	switch name {
+	case "setTimeout":
+		return x.native(name, nil, x.timerSetter(name, false))
+	case "setInterval":
+		return x.native(name, nil, x.timerSetter(name, true))
+	}
+	return x.native(name, nil, x.clearTimeout)
 }
 
 // minInterval keeps setInterval(fn, 0) from posting jobs without pause,

@@ -33,8 +33,17 @@ func BenchmarkSetupSteps(b *testing.B) {
 	}{
 		{"new", func(x *execution) {}},
 		{"helpers", func(x *execution) { x.helpers, _ = loadHelpers(x.rt) }},
-		{"guards", func(x *execution) { x.helpers, _ = loadHelpers(x.rt); must(x.installGuards()) }},
-		{"web", func(x *execution) { x.helpers, _ = loadHelpers(x.rt); must(x.installGuards()); must(x.installWeb()) }},
+		{"guards", func(x *execution) {
+			x.helpers, _ = loadHelpers(x.rt)
+			x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+			must(x.installGuards())
+		}},
+		{"web", func(x *execution) {
+			x.helpers, _ = loadHelpers(x.rt)
+			x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+			must(x.installGuards())
+			x.webGlobal("atob") // what the first use of a web global costs
+		}},
 	}
 	for _, s := range steps {
 		b.Run(s.name, func(b *testing.B) {

@@ -19,31 +19,42 @@ var webProgram = sync.OnceValue(func() *goja.Program {
 	return goja.MustCompile("web.js", webSource, true)
 })
 
-// installWeb defines atob, btoa, TextEncoder, TextDecoder and
-// structuredClone (web.js). The byte work is done here, on inputs of at
-// most a sixteenth of the budget (webInput); structuredClone is JavaScript
-// over the guarded built-ins, interruptible and watched like the code.
-func (x *execution) installWeb() error {
+// webGlobal is the web global name (atob, btoa, TextEncoder, TextDecoder or
+// structuredClone), all of which web.js makes the first time the code
+// uses one (lazyGlobal). The byte work is done here, on inputs of at most a
+// sixteenth of the budget (webInput); structuredClone is JavaScript over
+// the guarded built-ins, interruptible and watched like the code.
+func (x *execution) webGlobal(name string) goja.Value {
+	if x.web == nil {
+		web, err := x.makeWeb()
+		if err != nil {
+			panic(err) // the code's stop (an interrupt), or web.js's bug
+		}
+		x.web = web
+	}
+	return x.web.Get(name)
+}
+
+func (x *execution) makeWeb() (*goja.Object, error) {
 	v, err := x.rt.RunProgram(webProgram())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	install, ok := goja.AssertFunction(v)
 	if !ok {
-		return fmt.Errorf("web.js: not a function")
+		return nil, fmt.Errorf("web.js: not a function")
 	}
 	g := x.rt.NewObject()
 	must(g.Set("atob", x.native("atob", nil, x.atob)))
 	must(g.Set("btoa", x.native("btoa", nil, x.btoa)))
 	must(g.Set("encode", x.native("encode", nil, x.encodeUTF8)))
 	must(g.Set("decode", x.native("decode", nil, x.decodeUTF8)))
-	originalOf := x.native("originalOf", nil, x.originalOf)
-	must(g.Set("originalOf", originalOf))
-	if _, err := x.helpers.useOriginals(goja.Undefined(), originalOf); err != nil {
-		return err
+	must(g.Set("originalOf", x.originalOfFn))
+	web, err := install(goja.Undefined(), g)
+	if err != nil {
+		return nil, err
 	}
-	_, err = install(goja.Undefined(), g)
-	return err
+	return web.ToObject(x.rt), nil
 }
 
 // webLimit is the longest input (characters or bytes) and output (bytes)

@@ -1,15 +1,25 @@
 // The small web globals scripts expect (atob, btoa, TextEncoder,
-// TextDecoder, structuredClone), defined once per runtime after the guards,
-// so that what they build goes through the guarded built-ins. g holds the
-// Go functions that do the byte work within the guards' limits (web.go).
+// TextDecoder, structuredClone), made when the code first uses one of them
+// (web.go, lazyGlobal), after the guards, so that what they build goes
+// through the guarded built-ins. It returns them; it defines no globals. g
+// holds the Go functions that do the byte work within the guards' limits
+// (web.go). The built-ins it takes here are the code's, as the code left
+// them: what it changed changes only its own web globals; the Go functions
+// check what they are given.
 (function (g) {
 	"use strict";
 	var _TypeError = TypeError, _RangeError = RangeError, _Error = Error, _String = String;
 	var _Date = Date, _DataView = DataView;
 	var isArray = Array.isArray, keys = Object.keys;
 	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype, defineProperty = Object.defineProperty;
-	var getTime = Function.prototype.call.bind(Date.prototype.getTime);
-	var uncurry = Function.prototype.bind.bind(Function.prototype.call);
+
+	// callMethod calls f with this self and up to two arguments through the
+	// original Reflect.apply (Reflect is made on first use: guard.go).
+	var _apply;
+	function callMethod(f, self, a, b) {
+		if (_apply === undefined) _apply = g.originalOf("Reflect.apply", true);
+		return _apply(f, self, [a, b]);
+	}
 
 	// ArrayBuffer is made on first use (guard.go, builtinMade), when its
 	// originals are taken; before it is, no value is a buffer or a view.
@@ -20,12 +30,6 @@
 	function isView(v) {
 		var f = g.originalOf("ArrayBuffer.isView", false);
 		return f !== undefined && f(v);
-	}
-
-	var global = { value: undefined, writable: true, enumerable: false, configurable: true };
-	function define(name, value) {
-		global.value = value;
-		defineProperty(globalThis, name, global);
 	}
 
 	// bytesOf checks a BufferSource; Go reads its bytes (web.go bufferBytes).
@@ -72,15 +76,19 @@
 		// taken when goja made them, so that a runtime that never clones does
 		// not make them. isMap and isSet do not make them (no value is a Map
 		// before Map is made); structuredClone makes Map for its table.
-		var _Map, _Set, forEachMap, forEachSet, mapSet, mapGet, setAdd;
+		var _Map, _Set, mapForEach, setForEach, mapSetOf, mapGetOf, setAddOf;
+		var getTime = _Date.prototype.getTime;
 		function useMap() {
 			if (_Map === undefined) {
 				_Map = g.originalOf("Map", true);
-				forEachMap = uncurry(g.originalOf("Map.prototype.forEach", true));
-				mapSet = uncurry(g.originalOf("Map.prototype.set", true));
-				mapGet = uncurry(g.originalOf("Map.prototype.get", true));
+				mapForEach = g.originalOf("Map.prototype.forEach", true);
+				mapSetOf = g.originalOf("Map.prototype.set", true);
+				mapGetOf = g.originalOf("Map.prototype.get", true);
 			}
 		}
+		function mapSet(m, k, v) { return callMethod(mapSetOf, m, k, v); }
+		function mapGet(m, k) { return callMethod(mapGetOf, m, k); }
+		function setAdd(s, v) { return callMethod(setAddOf, s, v); }
 		function isMap(v) {
 			return (_Map !== undefined || g.originalOf("Map", false) !== undefined) && (useMap(), v instanceof _Map);
 		}
@@ -88,8 +96,8 @@
 			if (_Set === undefined) {
 				if (g.originalOf("Set", false) === undefined) return false;
 				_Set = g.originalOf("Set", true);
-				forEachSet = uncurry(g.originalOf("Set.prototype.forEach", true));
-				setAdd = uncurry(g.originalOf("Set.prototype.add", true));
+				setForEach = g.originalOf("Set.prototype.forEach", true);
+				setAddOf = g.originalOf("Set.prototype.add", true);
 			}
 			return v instanceof _Set;
 		}
@@ -117,10 +125,10 @@
 				for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen);
 				return out;
 			}
-			if (v instanceof _Date) return remember(seen, v, new _Date(getTime(v)));
+			if (v instanceof _Date) return remember(seen, v, new _Date(callMethod(getTime, v)));
 			var _RegExp = g.originalOf("RegExp", false); // none is a RegExp before RegExp is made
 			if (_RegExp !== undefined && v instanceof _RegExp) return remember(seen, v, new _RegExp(v.source, v.flags));
-			if (isBuffer(v)) return remember(seen, v, uncurry(g.originalOf("ArrayBuffer.prototype.slice", true))(v, 0));
+			if (isBuffer(v)) return remember(seen, v, callMethod(g.originalOf("ArrayBuffer.prototype.slice", true), v, 0));
 			if (isView(v)) {
 				var buffer = clone(v.buffer, seen);
 				var Ctor = v instanceof _DataView ? _DataView : getPrototypeOf(v).constructor;
@@ -129,12 +137,12 @@
 			}
 			if (isMap(v)) {
 				out = remember(seen, v, new _Map());
-				forEachMap(v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
+				callMethod(mapForEach, v, function (val, k) { mapSet(out, clone(k, seen), clone(val, seen)); });
 				return out;
 			}
 			if (isSet(v)) {
 				out = remember(seen, v, new _Set());
-				forEachSet(v, function (val) { setAdd(out, clone(val, seen)); });
+				callMethod(setForEach, v, function (val) { setAdd(out, clone(val, seen)); });
 				return out;
 			}
 			if (v instanceof _Error) {
@@ -159,9 +167,5 @@
 		};
 	}
 
-	define("atob", g.atob);
-	define("btoa", g.btoa);
-	define("TextEncoder", TextEncoder);
-	define("TextDecoder", TextDecoder);
-	define("structuredClone", structuredClone);
+	return { atob: g.atob, btoa: g.btoa, TextEncoder: TextEncoder, TextDecoder: TextDecoder, structuredClone: structuredClone };
 })

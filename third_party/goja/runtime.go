@@ -191,10 +191,11 @@ type Runtime struct {
 	maxStringLength int // see SetMaxStringLength; 0: no limit
 	stringTooLong   func(length int) Value
 
-	builtinHook BuiltinHook // see SetBuiltinHook; patched: see PATCHES.md
-	compileHook CompileHook // see SetCompileHook; patched: see PATCHES.md
-	madeHook    MadeHook    // see SetMadeHook; patched: see PATCHES.md
-	making      int         // see beginMaking; patched: see PATCHES.md
+	builtinHook BuiltinHook             // see SetBuiltinHook; patched: see PATCHES.md
+	compileHook CompileHook             // see SetCompileHook; patched: see PATCHES.md
+	madeHook    MadeHook                // see SetMadeHook; patched: see PATCHES.md
+	making      int                     // see beginMaking; patched: see PATCHES.md
+	lazyGlobal  func(name string) Value // see SetLazyGlobals; patched: see PATCHES.md
 
 	symbolRegistry map[unistring.String]*Symbol
 

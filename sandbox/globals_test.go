@@ -1,0 +1,45 @@
+package sandbox
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestLazyGlobals: console, the timers and the web APIs are not made by
+// the setup, and every way of reaching one makes it with the attributes
+// defining it at setup gave.
+func TestLazyGlobals(t *testing.T) {
+	x, err := prepare(Options{}.withDefaults(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"console", "setTimeout", "clearInterval", "atob", "TextEncoder", "structuredClone"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
+			t.Errorf("%s was made by the setup", name)
+		}
+	}
+	if x.web != nil {
+		t.Error("web.js ran at setup")
+	}
+	for code, want := range map[string]string{
+		// Attributes: console and the timers were assigned, the web APIs defined.
+		`const d = (n) => { const p = Object.getOwnPropertyDescriptor(globalThis, n); return [typeof p.value, p.writable, p.enumerable, p.configurable] };
+		 return [d("console"), d("setTimeout"), d("atob"), d("structuredClone")]`: `[["object",true,true,true],["function",true,true,true],["function",true,false,true],["function",true,false,true]]`,
+		`const k = Object.keys(globalThis); return ["console", "setTimeout", "clearInterval", "atob", "TextDecoder"].map((n) => k.includes(n))`:                                                                               `[true,true,true,false,false]`,
+		`return ["console" in globalThis, "TextDecoder" in globalThis, globalThis.hasOwnProperty("btoa"), "nothing" in globalThis]`:                                                                                           `[true,true,true,false]`,
+		`return Object.getOwnPropertyNames(globalThis).filter((n) => ["console", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "atob", "btoa", "TextEncoder", "TextDecoder", "structuredClone"].includes(n))`: `["console","setTimeout","setInterval","clearTimeout","clearInterval","atob","btoa","TextEncoder","TextDecoder","structuredClone"]`,
+		`delete globalThis.console; delete globalThis.atob; return [typeof console, typeof atob, typeof btoa]`:                                                                                                                `["undefined","undefined","function"]`,
+		`globalThis.TextEncoder = 1; console = { log() {} }; console.log("x"); return [TextEncoder, typeof TextDecoder, new TextDecoder().decode(new Uint8Array([104, 105]))]`:                                                `[1,"function","hi"]`,
+		`return await new Promise((r) => setTimeout(() => r([btoa("hi"), atob("aGk="), structuredClone({ a: [1] })]), 1))`:                                                                                                    `["aGk=","hi",{"a":[1]}]`,
+		`return [typeof clearTimeout(setTimeout(() => {}, 1)), typeof setInterval, typeof clearInterval]`:                                                                                                                     `["undefined","function","function"]`,
+		// Made with the built-ins as the code left them, and still working
+		// where it uses the originals.
+		`Function.prototype.bind = null; Function.prototype.call = null; return structuredClone(new Map([[1, new Set([2])]])).get(1).has(2)`: `true`,
+	} {
+		res := Run(context.Background(), code, nil, Options{})
+		if string(res.Value) != want {
+			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
+		}
+	}
+}
