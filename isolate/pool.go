@@ -857,7 +857,7 @@ func (r *run) request(code string) runRequest {
 		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil, Replay: o.Replay,
 	}
 	w := r.w
-	if w.setupSent && slices.Equal(w.bindings, o.Bindings) && slices.Equal(w.prelude, o.Prelude) {
+	if w.setupSent && slices.EqualFunc(w.bindings, o.Bindings, sandbox.Binding.Equal) && slices.Equal(w.prelude, o.Prelude) {
 		req.SameSetup = true
 		return req
 	}

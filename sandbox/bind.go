@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/dop251/goja"
 )
@@ -29,7 +30,11 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 			must(reject(x.newError(r.Name, r.Message)))
 			return x.rt.ToValue(p)
 		}
-		args, jsErr := x.encodeArgs(name, call.Argument(0))
+		arg := call.Argument(0)
+		if len(b.Params) > 0 {
+			arg = x.pack(name, b.Params, call.Arguments)
+		}
+		args, jsErr := x.encodeArgs(name, arg)
 		if jsErr == nil && int(x.started.Load()) >= x.opts.MaxToolCalls {
 			msg := fmt.Sprintf("%s: too many tool calls: the limit is %d per execution", name, x.opts.MaxToolCalls)
 			jsErr = x.newError(NameRange, msg)
@@ -46,6 +51,46 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 		})
 		return x.rt.ToValue(p)
 	}
+}
+
+// pack is the argument of a call of a binding with Params.
+func (x *execution) pack(name string, params []string, args []goja.Value) goja.Value {
+	first := goja.Undefined()
+	if len(args) > 0 {
+		first = args[0]
+	}
+	if len(args) <= 1 && (isObject(first) || len(params) == 1) {
+		return first
+	}
+	o := x.rt.NewObject()
+	for i, p := range params {
+		if !strings.HasPrefix(p, "...") || i >= len(args) || !isObject(args[i]) {
+			continue
+		}
+		from := args[i].(*goja.Object)
+		if n := x.lengthOf(from); n > x.limits.maxStringElements {
+			x.throwRange(name, "the %s argument has %d elements; the limit is %d", p[3:], n, x.limits.maxStringElements)
+		}
+		for _, k := range from.Keys() {
+			must(o.Set(k, from.Get(k)))
+		}
+	}
+	for i, p := range params {
+		if !strings.HasPrefix(p, "...") && i < len(args) && !goja.IsUndefined(args[i]) {
+			must(o.Set(p, args[i]))
+		}
+	}
+	return o
+}
+
+// isObject reports whether typeof v is "object" and v is not null.
+func isObject(v goja.Value) bool {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return false
+	}
+	_, fn := goja.AssertFunction(o)
+	return !fn
 }
 
 // must propagates an uncatchable error (an interrupt) out of a native function.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,7 +100,7 @@ func TestCallerErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			caller := CallerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) { return nil, tt.err })
-			res := Run(context.Background(), code, caller, Options{Bindings: []Binding{{"t", "a", "a"}}})
+			res := Run(context.Background(), code, caller, Options{Bindings: []Binding{{Object: "t", Method: "a", ID: "a"}}})
 			if res.Err != nil || string(res.Value) != tt.want {
 				t.Errorf("got %s, %v; want %s", res.Value, res.Err, tt.want)
 			}
@@ -135,7 +137,7 @@ func TestToolResults(t *testing.T) {
 		}
 		return json.RawMessage(`{"list":[1,2],"when":"2024-01-01","n":null}`), nil
 	})
-	opts := Options{Bindings: []Binding{{"t", "empty", "empty"}, {"t", "bad", "bad"}, {"t", "ok", "ok"}}}
+	opts := Options{Bindings: []Binding{{Object: "t", Method: "empty", ID: "empty"}, {Object: "t", Method: "bad", ID: "bad"}, {Object: "t", Method: "ok", ID: "ok"}}}
 	tests := []struct{ code, want, err string }{
 		{"const r = await t.ok(); [Array.isArray(r.list), typeof r.when, r.n === null, Object.getPrototypeOf(r) === Object.prototype]", "[true,\"string\",true,true]", ""},
 		{"const r = await t.ok(); r.list.push(3); r.list", "[1,2,3]", ""},
@@ -170,7 +172,7 @@ func TestOnCall(t *testing.T) {
 }
 
 func TestBindingObjects(t *testing.T) {
-	bindings := []Binding{{"memory", "read", "r"}, {"memory", "write", "w"}, {"console", "log", "shadow"}}
+	bindings := []Binding{{Object: "memory", Method: "read", ID: "r"}, {Object: "memory", Method: "write", ID: "w"}, {Object: "console", Method: "log", ID: "shadow"}}
 	caller := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
 		return json.Marshal(id)
 	})
@@ -182,7 +184,7 @@ func TestBindingObjects(t *testing.T) {
 }
 
 func TestBindingNames(t *testing.T) {
-	bindings := []Binding{{"__proto__", "__proto__", "p"}, {"ns", "constructor", "c"}, {"ns", "delete", "d"}}
+	bindings := []Binding{{Object: "__proto__", Method: "__proto__", ID: "p"}, {Object: "ns", Method: "constructor", ID: "c"}, {Object: "ns", Method: "delete", ID: "d"}}
 	caller := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {
 		return json.Marshal(id)
 	})
@@ -190,5 +192,62 @@ func TestBindingNames(t *testing.T) {
 	res := Run(context.Background(), code, caller, Options{Bindings: bindings})
 	if got, want := string(res.Value), `["p","c","d","function"]`; got != want || res.Err != nil {
 		t.Errorf("got %s, %v; want %s", got, res.Err, want)
+	}
+}
+
+// TestBindingParams: a binding with Params packs positional arguments into
+// one object; one object argument passes as it is.
+func TestBindingParams(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	caller := CallerFunc(func(_ context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+		mu.Lock()
+		got = append(got, id+" "+string(args))
+		mu.Unlock()
+		return json.RawMessage(`null`), nil
+	})
+	bindings := []Binding{
+		{Object: "c", Method: "search", ID: "search", Params: []string{"query", "...options"}},
+		{Object: "c", Method: "save", ID: "save", Params: []string{"name", "code", "description"}},
+		{Object: "c", Method: "one", ID: "one", Params: []string{"name"}},
+		{Object: "c", Method: "plain", ID: "plain"},
+	}
+	code := `
+		await c.search("q");
+		await c.search("q", { limit: 3, query: "x" });
+		await c.search({ query: "q", limit: 2 });
+		await c.search("q", null);
+		await c.search("q", "not an object");
+		await c.save("n", "return 1");
+		await c.save("n", undefined, "d");
+		await c.save({ name: "n", code: "c" });
+		await c.save();
+		await c.save(() => 1);
+		await c.one("n");
+		await c.one(["a"]);
+		await c.plain("a", "b");
+		const big = []; big.length = 3e6;
+		try { await c.search("q", big); return "not guarded" } catch (e) { return e.name }`
+	res := Run(context.Background(), code, caller, Options{Bindings: bindings})
+	if string(res.Value) != `"RangeError"` || res.Err != nil {
+		t.Fatalf("got %s, %v", res.Value, res.Err)
+	}
+	want := []string{
+		`search {"query":"q"}`,
+		`search {"limit":3,"query":"q"}`,
+		`search {"query":"q","limit":2}`,
+		`search {"query":"q"}`,
+		`search {"query":"q"}`,
+		`save {"name":"n","code":"return 1"}`,
+		`save {"name":"n","description":"d"}`,
+		`save {"name":"n","code":"c"}`,
+		`save {}`,
+		`save {}`,
+		`one "n"`,
+		`one ["a"]`,
+		`plain "a"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

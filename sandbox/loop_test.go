@@ -33,7 +33,7 @@ func TestPromiseAllParallel(t *testing.T) {
 			return nil, ctx.Err()
 		}
 	})
-	opts := Options{Bindings: []Binding{{"a", "x", "a.x"}, {"b", "y", "b.y"}, {"c", "z", "c.z"}}, Timeout: testenv.Within(2 * time.Second)}
+	opts := Options{Bindings: []Binding{{Object: "a", Method: "x", ID: "a.x"}, {Object: "b", Method: "y", ID: "b.y"}, {Object: "c", Method: "z", ID: "c.z"}}, Timeout: testenv.Within(2 * time.Second)}
 	res := Run(context.Background(), "const r = await Promise.all([a.x(), b.y(), c.z()]);\nr.length", caller, opts)
 	if res.Err != nil || string(res.Value) != "3" {
 		t.Fatalf("got %s, %v; the calls did not run concurrently (%d started)", res.Value, res.Err, started.Load())
@@ -102,7 +102,7 @@ func TestCallerContextCancelled(t *testing.T) {
 		return nil, ctx.Err()
 	})
 	// The timeout must leave the runtime time to be set up and call t.slow.
-	opts := Options{Timeout: testenv.Within(25 * time.Millisecond), Bindings: []Binding{{"t", "slow", "slow"}, {"t", "fast", "fast"}}}
+	opts := Options{Timeout: testenv.Within(25 * time.Millisecond), Bindings: []Binding{{Object: "t", Method: "slow", ID: "slow"}, {Object: "t", Method: "fast", ID: "fast"}}}
 	for _, code := range []string{
 		"await t.slow()",              // stopped by the timeout
 		"t.slow(); await t.fast()",    // finished with a call pending
@@ -287,7 +287,7 @@ func TestNoSettlementAfterCancel(t *testing.T) {
 		})
 		var progress atomic.Int32
 		opts := Options{
-			Bindings: []Binding{{"t", "held", "held"}, {"t", "next", "next"}},
+			Bindings: []Binding{{Object: "t", Method: "held", ID: "held"}, {Object: "t", Method: "next", ID: "next"}},
 			Timeout:  time.Hour,
 			Memory:   NewMemory(DefaultMemoryLimit),
 			OnCall:   func(int, int) { progress.Add(1) },

@@ -59,7 +59,7 @@ func tableFor(bs []Binding) *bindingTable {
 	tables.Lock()
 	defer tables.Unlock()
 	for i, t := range tables.recent {
-		if slices.Equal(t.bindings, bs) {
+		if slices.EqualFunc(t.bindings, bs, Binding.Equal) {
 			copy(tables.recent[1:i+1], tables.recent[:i])
 			tables.recent[0] = t
 			return t

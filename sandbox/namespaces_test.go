@@ -14,7 +14,7 @@ import (
 
 // nsBindings are out of alphabetical order, so that the order of the keys
 // is the bindings' own.
-var nsBindings = []Binding{{"ns", "b", "ns.b"}, {"ns", "a", "ns.a"}, {"ns", "c", "ns.c"}, {"other", "x", "other.x"}}
+var nsBindings = []Binding{{Object: "ns", Method: "b", ID: "ns.b"}, {Object: "ns", Method: "a", ID: "ns.a"}, {Object: "ns", Method: "c", ID: "ns.c"}, {Object: "other", Method: "x", ID: "other.x"}}
 
 // idCaller answers every call with the binding's ID.
 var idCaller = CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {

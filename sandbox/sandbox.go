@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -26,6 +27,22 @@ type Binding struct {
 	Object string // global identifier, e.g. "memory" (may also be "codemode")
 	Method string // method name, may be a reserved word like "delete"
 	ID     string // opaque, passed to Call
+
+	// Params, if set, are the method's positional parameters. A call with
+	// at most one argument that is an object (not a function), or of a
+	// method with one parameter, passes that argument as it is; any other
+	// passes an object of its arguments by these names, undefined ones left
+	// out. A name "...x" takes its argument's own enumerable properties
+	// instead (as Object.assign does), under those the other names set. So
+	// Params {"query", "...options"} makes search("q", {limit: 3}) pass
+	// {limit: 3, query: "q"}, and search({query: "q"}) pass it as it is.
+	// Nil: the first argument, whatever the call.
+	Params []string
+}
+
+// Equal reports whether b and c are the same binding.
+func (b Binding) Equal(c Binding) bool {
+	return b.Object == c.Object && b.Method == c.Method && b.ID == c.ID && slices.Equal(b.Params, c.Params)
 }
 
 // Options configure one execution. The zero value is usable.

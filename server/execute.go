@@ -41,7 +41,6 @@ func (s *Server) execute(ctx context.Context, code string) (sandbox.Result, []eg
 		// Images and audio leave the result for content blocks: their
 		// base64 (4/3 of max_media_bytes) comes on top.
 		MaxResultBytes: max(64*s.limits.MaxOutputBytes, 1<<20) + mediaLimit(s.limits.MaxMediaBytes)/3*4,
-		Prelude:        []string{codemodePrelude},
 		Memory:         s.memory,
 		Spares:         s.spares,
 	}
@@ -128,10 +127,13 @@ func (a *api) newBindings() []sandbox.Binding {
 		out = append(out, sandbox.Binding{Object: e.Namespace, Method: e.Method, ID: e.ID})
 	}
 	return append(out,
-		sandbox.Binding{Object: "codemode", Method: "search", ID: helperSearch},
+		// The helpers' positional parameters: codemode.search(query, {limit})
+		// reaches the host as {limit, query}, save(name, code, description)
+		// as {name, code, description}; one object argument passes as it is.
+		sandbox.Binding{Object: "codemode", Method: "search", ID: helperSearch, Params: []string{"query", "...options"}},
 		sandbox.Binding{Object: "codemode", Method: "describe", ID: helperDescribe},
-		sandbox.Binding{Object: "codemode", Method: "save", ID: helperSave},
-		sandbox.Binding{Object: "codemode", Method: "run", ID: helperRun},
+		sandbox.Binding{Object: "codemode", Method: "save", ID: helperSave, Params: []string{"name", "code", "description"}},
+		sandbox.Binding{Object: "codemode", Method: "run", ID: helperRun, Params: []string{"name", "input"}},
 	)
 }
 
