@@ -204,13 +204,32 @@ func cutMessage(s string) string {
 	return cutUTF8(s, maxMessage) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
+// errorCtors are ECMAScript's error constructors.
+var errorCtors = map[string]bool{NameError: true, NameType: true, NameRange: true, NameSyntax: true,
+	NameReference: true, "EvalError": true, "URIError": true}
+
+// errorCtor returns the original error constructor name, and whether it is
+// one (else Error's). One not taken yet is made now through the global,
+// which the code cannot have replaced or deleted without making it first
+// (and guardBuiltin took it then).
+func (x *execution) errorCtor(name string) (*goja.Object, bool) {
+	if !errorCtors[name] {
+		return x.ctors[NameError], false
+	}
+	if c := x.ctors[name]; c != nil {
+		return c, true
+	}
+	v := x.rt.GlobalObject().Get(name)
+	if x.ctors[name] == nil { // made before the guards' hook
+		x.ctors[name] = v.ToObject(x.rt)
+	}
+	return x.ctors[name], true
+}
+
 // newError makes a JS error: an instance of the built-in constructor of that
 // name when there is one, else an Error whose name property is name.
 func (x *execution) newError(name, msg string) *goja.Object {
-	ctor, builtin := x.ctors[name]
-	if !builtin {
-		ctor = x.ctors[NameError]
-	}
+	ctor, builtin := x.errorCtor(name)
 	obj, err := x.rt.New(ctor, x.rt.ToValue(msg))
 	must(err)
 	if !builtin {

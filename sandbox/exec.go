@@ -224,9 +224,10 @@ func (x *execution) setup() error {
 		return err
 	}
 	x.helpers = h
-	x.rt.GlobalObject().Delete("GoError") // goja's own, not ECMAScript
-	x.ctors = map[string]*goja.Object{}
-	for _, name := range []string{NameError, NameType, NameRange, NameSyntax, NameReference, "EvalError", "URIError"} {
+	// The prelude took these; the other error constructors are taken when
+	// goja makes them (guardBuiltin), or first needed (errorCtor).
+	x.ctors = make(map[string]*goja.Object, len(errorCtors))
+	for _, name := range []string{NameError, NameType, NameRange} {
 		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
 	}
 	x.originalOfFn = x.native("originalOf", nil, x.originalOf)

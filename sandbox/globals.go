@@ -18,9 +18,9 @@ import (
 // were assigned), the web APIs not.
 
 // lazyGlobals is the global object's template with the sandbox's globals,
-// in the order setup defined them.
+// in the order setup defined them, and without goja's GoError.
 var lazyGlobals = sync.OnceValue(func() *goja.LazyGlobals {
-	return goja.NewLazyGlobals(
+	return goja.NewLazyGlobals([]string{"GoError"}, // goja's own, not ECMAScript
 		goja.LazyGlobal{Name: "console", Enumerable: true},
 		goja.LazyGlobal{Name: "setTimeout", Enumerable: true},
 		goja.LazyGlobal{Name: "setInterval", Enumerable: true},

@@ -22,6 +22,14 @@ func TestLazyGlobals(t *testing.T) {
 	if x.web != nil {
 		t.Error("web.js ran at setup")
 	}
+	for _, name := range []string{"SyntaxError", "URIError"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) || x.ctors[name] != nil {
+			t.Errorf("%s was made by the setup", name)
+		}
+	}
+	if v := x.rt.GlobalObject().Get("GoError"); v != nil {
+		t.Errorf("GoError is %v; want none", v)
+	}
 	for code, want := range map[string]string{
 		// Attributes: console and the timers were assigned, the web APIs defined.
 		`const d = (n) => { const p = Object.getOwnPropertyDescriptor(globalThis, n); return [typeof p.value, p.writable, p.enumerable, p.configurable] };
@@ -33,6 +41,12 @@ func TestLazyGlobals(t *testing.T) {
 		`globalThis.TextEncoder = 1; console = { log() {} }; console.log("x"); return [TextEncoder, typeof TextDecoder, new TextDecoder().decode(new Uint8Array([104, 105]))]`:                                                `[1,"function","hi"]`,
 		`return await new Promise((r) => setTimeout(() => r([btoa("hi"), atob("aGk="), structuredClone({ a: [1] })]), 1))`:                                                                                                    `["aGk=","hi",{"a":[1]}]`,
 		`return [typeof clearTimeout(setTimeout(() => {}, 1)), typeof setInterval, typeof clearInterval]`:                                                                                                                     `["undefined","function","function"]`,
+		// The sandbox's own errors are of the original constructors, whatever
+		// the code did to the globals first.
+		`const S = SyntaxError; globalThis.SyntaxError = function () { return { fake: true } };
+		 try { eval("(".repeat(600) + ")".repeat(600)) } catch (e) { return [e instanceof S, e.name, typeof GoError] }`: `[true,"SyntaxError","undefined"]`,
+		`const S = SyntaxError; delete globalThis.SyntaxError; try { new Function("[".repeat(600)) } catch (e) { return [e instanceof S, e.name] }`: `[true,"SyntaxError"]`,
+		`try { eval("(".repeat(600) + ")".repeat(600)) } catch (e) { return [e instanceof SyntaxError, e.name] }`:                                   `[true,"SyntaxError"]`,
 		// Made with the built-ins as the code left them, and still working
 		// where it uses the originals.
 		`Function.prototype.bind = null; Function.prototype.call = null; return structuredClone(new Map([[1, new Set([2])]])).get(1).has(2)`: `true`,

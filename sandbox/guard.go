@@ -307,6 +307,11 @@ func (x *execution) guardBuiltin(holder *goja.Object, name string, sym *goja.Sym
 		}
 		return v
 	}
+	if sym == nil && holder == x.rt.GlobalObject() && errorCtors[name] && x.ctors[name] == nil {
+		if ctor, ok := v.(*goja.Object); ok {
+			x.ctors[name] = ctor // the original, for newError
+		}
+	}
 	if x.wrapCtor != nil && sym == nil && (name == "constructor" || holder == x.rt.GlobalObject()) {
 		return x.lazyCtor(name, v)
 	}

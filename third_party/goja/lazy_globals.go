@@ -2,6 +2,7 @@ package goja
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/dop251/goja/unistring"
 )
@@ -24,19 +25,24 @@ type LazyGlobal struct {
 	Enumerable bool
 }
 
-// NewLazyGlobals returns the global object's template with globals added,
-// each a property whose value the runtime's function (SetLazyGlobals)
-// makes when goja first needs it: a get, a descriptor, `in`, enumeration of
-// the global object, a set or a delete. The builtin hook (SetBuiltinHook)
-// is given the value too.
-func NewLazyGlobals(globals ...LazyGlobal) *LazyGlobals {
+// NewLazyGlobals returns the global object's template without goja's
+// globals named in remove, and with globals added, each a property whose
+// value the runtime's function (SetLazyGlobals) makes when goja first needs
+// it: a get, a descriptor, `in`, enumeration of the global object, a set or
+// a delete. The builtin hook (SetBuiltinHook) is given the value too.
+func NewLazyGlobals(remove []string, globals ...LazyGlobal) *LazyGlobals {
 	base := getGlobalObjectTemplate()
 	t := &objectTemplate{
-		propNames:    append(make([]unistring.String, 0, len(base.propNames)+len(globals)), base.propNames...),
+		propNames: slices.DeleteFunc(slices.Clone(base.propNames), func(n unistring.String) bool {
+			return slices.Contains(remove, n.String())
+		}),
 		props:        maps.Clone(base.props),
 		symProps:     base.symProps,
 		symPropNames: base.symPropNames,
 		protoFactory: base.protoFactory,
+	}
+	for _, name := range remove {
+		delete(t.props, unistring.NewFromString(name))
 	}
 	for _, g := range globals {
 		n := unistring.NewFromString(g.Name)
