@@ -33,7 +33,10 @@ type worker struct {
 	// run.request); only the run holding the worker uses them.
 	setupSent bool
 	bindings  []sandbox.Binding
-	prelude   []string
+	// sentBindings is the slice bindings copies: the server's, the same
+	// for every run (sandbox.Options.Bindings is not changed once given).
+	sentBindings []sandbox.Binding
+	prelude      []string
 
 	// lowered is set while its CPU priority is lowered (see hogNice); only
 	// the run holding the worker uses it.

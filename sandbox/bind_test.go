@@ -251,3 +251,21 @@ func TestBindingParams(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestSameBindings(t *testing.T) {
+	a := []Binding{{Object: "ns", Method: "a", ID: "1"}, {Object: "c", Method: "s", ID: "2", Params: []string{"q", "...o"}}}
+	b := slices.Clone(a)
+	b[1].Params = slices.Clone(a[1].Params)
+	for _, c := range []struct {
+		x, y []Binding
+		want bool
+	}{
+		{a, a, true}, {a, b, true}, {nil, []Binding{}, true}, {a, a[:1], false},
+		{a, []Binding{a[0], {Object: "c", Method: "s", ID: "2", Params: []string{"q"}}}, false},
+		{a, []Binding{a[0], {Object: "c", Method: "s", ID: "3", Params: []string{"q", "...o"}}}, false},
+	} {
+		if got := SameBindings(c.x, c.y); got != c.want {
+			t.Errorf("SameBindings(%v, %v) = %v", c.x, c.y, got)
+		}
+	}
+}

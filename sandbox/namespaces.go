@@ -32,6 +32,7 @@ import (
 // read only once built, shared by every runtime set up with those bindings.
 type bindingTable struct {
 	bindings   []Binding // a copy: what the table was built from
+	src        []Binding // the slice it was built from (Options.Bindings is not changed once given)
 	namespaces []*nsTable
 }
 
@@ -59,7 +60,7 @@ func tableFor(bs []Binding) *bindingTable {
 	tables.Lock()
 	defer tables.Unlock()
 	for i, t := range tables.recent {
-		if slices.EqualFunc(t.bindings, bs, Binding.Equal) {
+		if SameBindings(t.src, bs) || SameBindings(t.bindings, bs) {
 			copy(tables.recent[1:i+1], tables.recent[:i])
 			tables.recent[0] = t
 			return t
@@ -72,7 +73,7 @@ func tableFor(bs []Binding) *bindingTable {
 }
 
 func newTable(bs []Binding) *bindingTable {
-	t := &bindingTable{bindings: slices.Clone(bs)}
+	t := &bindingTable{bindings: slices.Clone(bs), src: bs}
 	byName := map[string]*nsTable{}
 	for _, b := range bs {
 		ns := byName[b.Object]

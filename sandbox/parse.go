@@ -90,7 +90,7 @@ func (b *jsonBuilder) object() (goja.Value, bool) {
 		b.space()
 		b.i++ // :
 		v, ok := b.value()
-		if !ok || obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE) != nil {
+		if !ok || !obj.CreateDataProperty(key, v) {
 			return nil, false
 		}
 	}

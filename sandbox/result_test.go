@@ -134,6 +134,23 @@ func TestParseResultMatchesJSONParse(t *testing.T) {
 			t.Errorf("%s:\ngot  %s\nwant %s", text, g, w)
 		}
 	}
+	// Properties are defined, as JSON.parse defines them: a setter or a
+	// read-only property the code put on Object.prototype does not apply.
+	rt := goja.New()
+	h, err := loadHelpers(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must1(rt.RunString(`Object.defineProperty(Object.prototype, "a", { set() { throw new Error("the setter ran") }, configurable: true });
+		Object.defineProperty(Object.prototype, "b", { value: 0, writable: false, configurable: true })`))
+	x := &execution{rt: rt, helpers: h}
+	v, err := x.parseResult([]byte(`{"a":1,"b":2,"c":{"a":3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := must1(h.stringifyWith(goja.Undefined(), v, goja.Undefined())).String(); got != `{"a":1,"b":2,"c":{"a":3}}` {
+		t.Errorf("got %s", got)
+	}
 }
 
 func must1(v goja.Value, err error) goja.Value {

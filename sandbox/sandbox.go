@@ -40,6 +40,19 @@ type Binding struct {
 	Params []string
 }
 
+// SameBindings reports whether a and b hold the same bindings: at once when
+// they are the same slice (a server passes the same one to every run),
+// else binding by binding.
+func SameBindings(a, b []Binding) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return slices.EqualFunc(a, b, Binding.Equal)
+}
+
 // Equal reports whether b and c are the same binding.
 func (b Binding) Equal(c Binding) bool {
 	return b.Object == c.Object && b.Method == c.Method && b.ID == c.ID && slices.Equal(b.Params, c.Params)
@@ -49,6 +62,9 @@ func (b Binding) Equal(c Binding) bool {
 type Options struct {
 	// Bindings are the methods the code may call. Each distinct Object
 	// becomes a fresh global object, replacing any global of that name.
+	// Runs and spares keep the slice: it must not change once given to a
+	// Run (give another slice for other bindings). The same slice from one
+	// run to the next is recognised at once, at any number of bindings.
 	Bindings []Binding
 
 	// Timeout is the wall time allowed per execution. Zero means 30s.

@@ -236,5 +236,5 @@ func prepare(opts Options, timeout time.Duration) (x *execution, err error) {
 
 // sameSetup reports whether runtimes set up for a and b are alike.
 func sameSetup(a, b Options) bool {
-	return newLimits(a) == newLimits(b) && slices.EqualFunc(a.Bindings, b.Bindings, Binding.Equal) && slices.Equal(a.Prelude, b.Prelude)
+	return newLimits(a) == newLimits(b) && SameBindings(a.Bindings, b.Bindings) && slices.Equal(a.Prelude, b.Prelude)
 }
