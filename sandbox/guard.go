@@ -273,13 +273,13 @@ func (x *execution) wrapMade(obj *goja.Object, h *guardHolder, js bool) {
 		}
 		if obj.OwnMaterialised(name, nil) {
 			if w, ok := x.wrapSpec(s, obj.Get(name)); ok {
-				must(obj.DefineDataProperty(name, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+				must(obj.DefineDataProperty(name, w, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE))
 			}
 		}
 	}
 	if h.iterator != nil && !js && obj.OwnMaterialised("", goja.SymIterator) {
 		if w, ok := x.wrapSpec(h.iterator, obj.GetSymbol(goja.SymIterator)); ok {
-			must(obj.DefineDataPropertySymbol(goja.SymIterator, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+			must(obj.DefineDataPropertySymbol(goja.SymIterator, w, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE))
 		}
 	}
 }

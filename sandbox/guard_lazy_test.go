@@ -29,11 +29,15 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s was made by the setup", name)
 		}
 	}
-	// Of guards.js's (jsGuards): Promise's are made with Promise, and the
-	// setup uses Object.keys and JSON.stringify.
-	for _, name := range []string{"values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"} {
+	// Of guards.js's (jsGuards): the setup uses JSON.stringify.
+	for _, name := range []string{"keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"} {
 		if x.path("Object").OwnMaterialised(name, nil) {
 			t.Errorf("Object.%s was made by the setup", name)
+		}
+	}
+	for _, name := range []string{"all", "allSettled", "any", "race", "resolve"} {
+		if x.path("Promise").OwnMaterialised(name, nil) {
+			t.Errorf("Promise.%s was made by the setup", name)
 		}
 	}
 	if x.path("Array.prototype").OwnMaterialised("", goja.SymIterator) {
@@ -89,6 +93,17 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		if string(res.Value) != want {
 			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
 		}
+	}
+	// A wrapper keeps the attributes of the method it replaces (writable,
+	// configurable, not enumerable), whenever it was installed: at setup
+	// (JSON's, Array.from), as goja made it whole (Reflect's, RegExp's), or
+	// made it on first use (Promise's, Object's).
+	res = Run(context.Background(), `const d = (o, k) => { const p = Object.getOwnPropertyDescriptor(o, k); return [p.writable, p.enumerable, p.configurable].join() };
+		return [Object.keys(JSON), Object.keys(Array), Object.keys(Reflect), Object.keys(Promise), Object.keys(RegExp.prototype),
+			d(JSON, "stringify"), d(Array, "from"), d(Reflect, "apply"), d(Promise, "all"), d(Object, "keys"), d(RegExp.prototype, "exec"), d(String.prototype, "repeat"),
+			d(Array.prototype, Symbol.iterator)]`, nil, Options{})
+	if want := `[[],[],[],[],[],"true,false,true","true,false,true","true,false,true","true,false,true","true,false,true","true,false,true","true,false,true","true,false,true"]`; string(res.Value) != want {
+		t.Errorf("got %s, %v; want %s", res.Value, res.Err, want)
 	}
 	res = Run(context.Background(), `return [Array.prototype.values === Array.prototype[Symbol.iterator],
 		String.prototype.repeat.name, String.prototype.repeat.length, Array.prototype.values.name,
@@ -179,5 +194,23 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		if string(res.Value) != want {
 			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
 		}
+	}
+}
+
+// TestPromiseConstructor: Promise, made from a template in goja
+// (third_party/goja/PATCHES.md), behaves as the constructor did.
+func TestPromiseConstructor(t *testing.T) {
+	const code = `const d = Object.getOwnPropertyDescriptor;
+		let threw; try { Promise(() => {}) } catch (e) { threw = e instanceof TypeError }
+		class P extends Promise {}
+		const p = P.resolve(1);
+		return [threw, Promise.length, Promise.name, typeof Promise.all, d(Promise, "prototype").writable,
+			p instanceof P, Promise.prototype.constructor === Promise, Promise[Symbol.species] === Promise,
+			Object.getOwnPropertyNames(Promise).join(), await Promise.all([1, Promise.resolve(2)]), await P.race([3]),
+			await Promise.allSettled([Promise.reject(4)]), await Promise.any([5])]`
+	res := Run(context.Background(), code, nil, Options{})
+	want := `[true,1,"Promise","function",false,true,true,true,"length,name,prototype,all,allSettled,any,race,reject,resolve",[1,2],3,[{"status":"rejected","reason":4}],5]`
+	if string(res.Value) != want {
+		t.Errorf("got %s, %v\nwant %s", res.Value, res.Err, want)
 	}
 }

@@ -42,6 +42,6 @@ func (x *execution) guardRegExp(proto *goja.Object) {
 			}
 			return v
 		}
-		must(proto.DefineDataProperty(name, x.native(name, proto.Get(name), f), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+		must(proto.DefineDataProperty(name, x.native(name, proto.Get(name), f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE))
 	}
 }

@@ -1,17 +1,16 @@
 // Package gostack grows a goroutine's stack ahead of deep work.
 package gostack
 
-// Presize and PresizeDeep grow the calling goroutine's stack, in one step and while it is
-// still shallow, to hold what setting a goja runtime up, parsing a script
-// or handling an MCP request reaches. A goroutine starts with a small stack
-// and doubles it each time a call overflows it, copying every frame and
-// adjusting their pointers; on the goroutines made fresh for each request,
-// run and spare, those copies of deep frames (goja's interpreter and
-// parser, mcp-go's dispatch) were about 7 % of the stdio server's CPU back
-// to back. The frame they take is touched only at its end: the runtime
-// sizes the new stack to fit it at once (a power of two). Deeper code still grows
-// the stack from there as before.
-//
+// Presize and PresizeDeep grow the calling goroutine's stack, in one step
+// and while it is still shallow, to hold what setting a goja runtime up,
+// parsing a script or handling an MCP request reaches. A goroutine starts
+// with a small stack and doubles it each time a call overflows it, copying
+// every frame and adjusting their pointers; on the goroutines made fresh
+// for each request, run and spare, those copies of deep frames (goja's
+// interpreter and parser, mcp-go's dispatch) were about 7 % of the stdio
+// server's CPU back to back. The frame they take is touched only at its
+// end: the runtime sizes the new stack to fit it at once (a power of two).
+// Deeper code still grows the stack from there as before.
 //
 // Presize makes the stack 32 KB: what setting a runtime up and running a
 // short script reach.

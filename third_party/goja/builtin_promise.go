@@ -2,6 +2,7 @@ package goja
 
 import (
 	"reflect"
+	"sync"
 
 	"github.com/dop251/goja/unistring"
 )
@@ -557,19 +558,43 @@ func (r *Runtime) createPromiseProto(val *Object) objectImpl {
 	return o
 }
 
-func (r *Runtime) createPromise(val *Object) objectImpl {
-	o := r.newNativeConstructOnly(val, r.builtin_newPromise, r.getPromisePrototype(), "Promise", 1)
+// The Promise constructor is made from a template, its statics on first
+// use, as Number's are: every async function makes the constructor, few
+// scripts use its statics (patched: see PATCHES.md).
+var (
+	promiseTemplate     *objectTemplate
+	promiseTemplateOnce sync.Once
+)
 
-	o._putProp("all", r.newNativeFunc(r.promise_all, "all", 1), true, false, true)
-	o._putProp("allSettled", r.newNativeFunc(r.promise_allSettled, "allSettled", 1), true, false, true)
-	o._putProp("any", r.newNativeFunc(r.promise_any, "any", 1), true, false, true)
-	o._putProp("race", r.newNativeFunc(r.promise_race, "race", 1), true, false, true)
-	o._putProp("reject", r.newNativeFunc(r.promise_reject, "reject", 1), true, false, true)
-	o._putProp("resolve", r.newNativeFunc(r.promise_resolve, "resolve", 1), true, false, true)
+func getPromiseTemplate() *objectTemplate {
+	promiseTemplateOnce.Do(func() {
+		promiseTemplate = createPromiseTemplate()
+	})
+	return promiseTemplate
+}
 
-	r.putSpeciesReturnThis(o)
-
-	return o
+func createPromiseTemplate() *objectTemplate {
+	t := newObjectTemplate()
+	t.protoFactory = func(r *Runtime) *Object {
+		return r.getFunctionPrototype()
+	}
+	t.putStr("length", func(r *Runtime) Value { return valueProp(intToValue(1), false, false, true) })
+	t.putStr("name", func(r *Runtime) Value { return valueProp(asciiString("Promise"), false, false, true) })
+	t.putStr("prototype", func(r *Runtime) Value { return valueProp(r.getPromisePrototype(), false, false, false) })
+	t.putStr("all", func(r *Runtime) Value { return r.methodProp(r.promise_all, "all", 1) })
+	t.putStr("allSettled", func(r *Runtime) Value { return r.methodProp(r.promise_allSettled, "allSettled", 1) })
+	t.putStr("any", func(r *Runtime) Value { return r.methodProp(r.promise_any, "any", 1) })
+	t.putStr("race", func(r *Runtime) Value { return r.methodProp(r.promise_race, "race", 1) })
+	t.putStr("reject", func(r *Runtime) Value { return r.methodProp(r.promise_reject, "reject", 1) })
+	t.putStr("resolve", func(r *Runtime) Value { return r.methodProp(r.promise_resolve, "resolve", 1) })
+	t.putSym(SymSpecies, func(r *Runtime) Value {
+		return &valueProperty{
+			getterFunc:   r.newNativeFunc(r.returnThis, "get [Symbol.species]", 0),
+			accessor:     true,
+			configurable: true,
+		}
+	})
+	return t
 }
 
 func (r *Runtime) getPromisePrototype() *Object {
@@ -587,7 +612,14 @@ func (r *Runtime) getPromise() *Object {
 	if ret == nil {
 		ret = &Object{runtime: r}
 		r.global.Promise = ret
-		ret.self = r.createPromise(ret)
+		r.newTemplatedFuncObject(getPromiseTemplate(), ret, func(call FunctionCall) Value { // patched: see PATCHES.md
+			return r.builtin_newPromise(call.Arguments, nil)
+		}, func(args []Value, newTarget *Object) *Object {
+			if newTarget == nil {
+				newTarget = ret
+			}
+			return r.builtin_newPromise(args, newTarget)
+		})
 	}
 	return ret
 }
