@@ -107,7 +107,7 @@ func (p *Spares) aim(opts Options) {
 	}
 	p.ready = nil
 	p.want = Options{
-		Bindings:       slices.Clone(opts.Bindings),
+		Bindings:       opts.Bindings, // kept, not copied: not changed once given, and then recognised at once (SameBindings)
 		Prelude:        slices.Clone(opts.Prelude),
 		MemoryLimit:    opts.MemoryLimit,
 		MaxCodeBytes:   opts.MaxCodeBytes,
