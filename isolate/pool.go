@@ -857,12 +857,12 @@ func (r *run) request(code string) runRequest {
 		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil, Replay: o.Replay,
 	}
 	w := r.w
-	if w.setupSent && (sandbox.SameBindings(w.sentBindings, o.Bindings) || sandbox.SameBindings(w.bindings, o.Bindings)) && slices.Equal(w.prelude, o.Prelude) {
+	if w.setupSent && sandbox.SameBindings(w.bindings, o.Bindings) && slices.Equal(w.prelude, o.Prelude) {
 		req.SameSetup = true
 		return req
 	}
 	req.Bindings, req.Prelude = o.Bindings, o.Prelude
-	w.bindings, w.sentBindings, w.prelude, w.setupSent = slices.Clone(o.Bindings), o.Bindings, slices.Clone(o.Prelude), true
+	w.bindings, w.prelude, w.setupSent = o.Bindings, slices.Clone(o.Prelude), true
 	return req
 }
 

@@ -32,11 +32,8 @@ type worker struct {
 	// What the worker was last sent as bindings and prelude (see
 	// run.request); only the run holding the worker uses them.
 	setupSent bool
-	bindings  []sandbox.Binding
-	// sentBindings is the slice bindings copies: the server's, the same
-	// for every run (sandbox.Options.Bindings is not changed once given).
-	sentBindings []sandbox.Binding
-	prelude      []string
+	bindings  []sandbox.Binding // the run's slice (sandbox.Options.Bindings is not changed once given)
+	prelude   []string
 
 	// lowered is set while its CPU priority is lowered (see hogNice); only
 	// the run holding the worker uses it.

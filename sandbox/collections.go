@@ -51,28 +51,27 @@ func (x *execution) recordOriginal(name string, ctor *goja.Object) {
 	}
 }
 
-// original is originalOf(key, true) for Go.
-func (x *execution) original(key string) goja.Value {
-	return x.originalOf(goja.FunctionCall{Arguments: []goja.Value{x.rt.ToValue(key), x.rt.ToValue(true)}})
+// originalOf(key, make) is original for the helpers' JavaScript.
+func (x *execution) originalOf(call goja.FunctionCall) goja.Value {
+	return x.original(call.Argument(0).String(), call.Argument(1).ToBoolean())
 }
 
-// originalOf(key, make) is the original value of key (originalKeys), or
-// undefined when goja has not made it yet and make is false. With make,
-// the constructor is made now: through the global, which no code can have
-// replaced without making it first (a set, a delete or a definition of a
-// global built-in makes it, and the hook takes the original then).
-func (x *execution) originalOf(call goja.FunctionCall) goja.Value {
-	key := call.Argument(0).String()
+// original is the original value of key (originalKeys), or undefined when
+// goja has not made it yet and create is false. With create, the constructor is
+// made now: through the global, which no code can have replaced without
+// making it first (a set, a delete or a definition of a global built-in
+// makes it, and the hook takes the original then).
+func (x *execution) original(key string, create bool) goja.Value {
 	for i, k := range originalKeys {
 		if k != key {
 			continue
 		}
-		if x.originals[i] == nil && call.Argument(1).ToBoolean() {
+		if x.originals[i] == nil && create {
 			ctor, _, _ := strings.Cut(key, ".")
 			x.rt.GlobalObject().Get(ctor)
 		}
 		if x.originals[i] == nil {
-			if call.Argument(1).ToBoolean() {
+			if create {
 				panic(fmt.Sprintf("the original %s was not taken when goja made it", key))
 			}
 			return goja.Undefined()

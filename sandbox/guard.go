@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -213,10 +214,10 @@ func (x *execution) installGuards() error {
 }
 
 // madeOnUse reports whether goja makes the guarded built-in whole when it
-// is first used (Reflect and RegExp.prototype): its properties are not
+// is first used (one of madeWhole): its properties are not
 // made one by one through the built-in hook, and nothing at setup needs
 // it, so it is guarded as goja makes it (builtinMade), not at setup.
-func madeOnUse(path string) bool { return path == "Reflect" || path == "RegExp.prototype" }
+func madeOnUse(path string) bool { return slices.Contains(madeWhole[:], path) }
 
 // madeWhole are the built-ins goja hands builtinMade.
 var madeWhole = [...]string{"Reflect", "RegExp.prototype", "ArrayBuffer.prototype"}

@@ -66,13 +66,7 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 		"stringify":    "let v = 1; for (let i = 0; i < 600; i++) v = [v]; Reflect.apply(JSON.stringify, JSON, [v])",
 		"string swap":  "const S = String; globalThis.String = function () {}; Object.keys(new S('x'.repeat(3e6)))",
 	}
-	for name, code := range routes {
-		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
-			Options{Timeout: testenv.Within(5 * time.Second)})
-		if string(res.Value) != `"RangeError"` {
-			t.Errorf("%s: %s, %v; want a RangeError from the guard", name, res.Value, res.Err)
-		}
-	}
+	expectGuarded(t, "RangeError", routes)
 	res := Run(context.Background(), `const u = new TextEncoder().encode("x");
 		return [u.constructor === Uint8Array, Uint8Array.prototype.constructor === Uint8Array, Uint8Array.name, Uint8Array.length,
 		Object.getOwnPropertyDescriptor(globalThis, "WeakSet").writable, Object.keys(globalThis).includes("Int8Array"), typeof BigUint64Array]`,
@@ -133,7 +127,7 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		t.Errorf("the setup made %v", x.made)
 	}
 	nested := `'('.repeat(600) + ')'.repeat(600)`
-	for name, code := range map[string]string{
+	expectGuarded(t, "SyntaxError", map[string]string{
 		"regexp global":       "new RegExp(" + nested + ")",
 		"regexp literal":      "/a/.constructor(" + nested + ")",
 		"regexp proto":        "new (Object.getPrototypeOf(/a/).constructor)(" + nested + ")",
@@ -143,15 +137,9 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		"regexp replaced":     "const R = RegExp; globalThis.RegExp = null; new R(" + nested + ")",
 		"regexp clone":        "structuredClone(/a/); new RegExp(" + nested + ")",
 		"regexp literal ctor": "const r = /a/; r.constructor === RegExp ? new RegExp(" + nested + ") : 'another constructor'",
-	} {
-		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
-			Options{Timeout: testenv.Within(5 * time.Second)})
-		if string(res.Value) != `"SyntaxError"` {
-			t.Errorf("%s: %s, %v; want the RegExp guard's SyntaxError", name, res.Value, res.Err)
-		}
-	}
+	})
 	args := "const a = []; a.length = 2e6; "
-	for name, code := range map[string]string{
+	expectGuarded(t, "RangeError", map[string]string{
 		"reflect apply":     args + "Reflect.apply(Math.max, null, a)",
 		"reflect construct": args + "Reflect.construct(Array, a)",
 		"reflect ownKeys":   "Reflect.ownKeys(new Uint8Array(2e6))",
@@ -165,13 +153,7 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		"reflect replaced":  "const R = Reflect; globalThis.Reflect = null; " + args + "R.apply(Math.max, null, a)",
 		"reflect keys":      "Object.getOwnPropertyNames(globalThis); " + args + "Reflect.apply(Math.max, null, a)",
 		"after a ctor":      "new Uint8Array(2); " + args + "Reflect.apply(Math.max, null, a)",
-	} {
-		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
-			Options{Timeout: testenv.Within(5 * time.Second)})
-		if string(res.Value) != `"RangeError"` {
-			t.Errorf("%s: %s, %v; want a RangeError from the guard", name, res.Value, res.Err)
-		}
-	}
+	})
 	// What uses the originals works whatever the code did to the globals
 	// first: a guarded constructor (guards.js calls Reflect.construct), the
 	// namespaces' traps, the result's RegExp, structuredClone.
@@ -212,5 +194,18 @@ func TestPromiseConstructor(t *testing.T) {
 	want := `[true,1,"Promise","function",false,true,true,true,"length,name,prototype,all,allSettled,any,race,reject,resolve",[1,2],3,[{"status":"rejected","reason":4}],5]`
 	if string(res.Value) != want {
 		t.Errorf("got %s, %v\nwant %s", res.Value, res.Err, want)
+	}
+}
+
+// expectGuarded runs each of codes (by name) and expects it to throw the
+// error named want, from a guard.
+func expectGuarded(t *testing.T, want string, codes map[string]string) {
+	t.Helper()
+	for name, code := range codes {
+		res := Run(context.Background(), "try { "+code+"; return 'not guarded' } catch (e) { return e.name }", nil,
+			Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != `"`+want+`"` {
+			t.Errorf("%s: %s, %v; want a %s from the guard", name, res.Value, res.Err, want)
+		}
 	}
 }

@@ -31,8 +31,7 @@ import (
 // bindingTable is what a slice of bindings makes of the global object:
 // read only once built, shared by every runtime set up with those bindings.
 type bindingTable struct {
-	bindings   []Binding // a copy: what the table was built from
-	src        []Binding // the slice it was built from (Options.Bindings is not changed once given)
+	bindings   []Binding // the slice it was built from (Options.Bindings is not changed once given)
 	namespaces []*nsTable
 }
 
@@ -60,7 +59,7 @@ func tableFor(bs []Binding) *bindingTable {
 	tables.Lock()
 	defer tables.Unlock()
 	for i, t := range tables.recent {
-		if SameBindings(t.src, bs) || SameBindings(t.bindings, bs) {
+		if SameBindings(t.bindings, bs) {
 			copy(tables.recent[1:i+1], tables.recent[:i])
 			tables.recent[0] = t
 			return t
@@ -73,7 +72,7 @@ func tableFor(bs []Binding) *bindingTable {
 }
 
 func newTable(bs []Binding) *bindingTable {
-	t := &bindingTable{bindings: slices.Clone(bs), src: bs}
+	t := &bindingTable{bindings: bs}
 	byName := map[string]*nsTable{}
 	for _, b := range bs {
 		ns := byName[b.Object]
@@ -138,7 +137,7 @@ func (p *nsProxies) takeReflect() {
 		"deleteProperty": &p.deleteProperty, "getOwnPropertyDescriptor": &p.getOwnPropertyDescriptor,
 		"ownKeys": &p.ownKeys, "preventExtensions": &p.preventExtensions,
 	} {
-		fn, ok := goja.AssertFunction(p.x.original("Reflect." + name))
+		fn, ok := goja.AssertFunction(p.x.original("Reflect."+name, true))
 		if !ok {
 			panic("sandbox: Reflect." + name + " is not a function")
 		}
