@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 )
 
 // define sets obj[name] = v as an ordinary writable, enumerable property.
@@ -128,6 +130,7 @@ func (x *execution) callSite() frame {
 // callTool runs on its own goroutine: it calls the Caller, turning a panic
 // into an error, and posts the settlement to the runtime goroutine.
 func (x *execution) callTool(ctx context.Context, id, name string, args json.RawMessage, settle func(json.RawMessage, error) error) {
+	gostack.Presize() // an MCP client's call: encoding/json's reflection, the transport
 	res, err := x.safeCall(ctx, id, name, args)
 	x.loop.post(func() error { return settle(res, err) })
 }

@@ -102,6 +102,13 @@ const (
 type namespace struct {
 	table *nsTable
 	state map[string]uint8 // made lazily
+	// fns holds the methods made, while every one of them is still the
+	// target's own data property as make defined it: until the code first
+	// sets, defines, deletes or freezes anything on the namespace (changed).
+	// Reading one then needs no Reflect.get: a data property's value does
+	// not depend on the receiver.
+	fns     map[string]goja.Value
+	changed bool
 }
 
 // nsProxies are the namespace proxies of one runtime: one trap
@@ -147,11 +154,18 @@ func (p *nsProxies) takeReflect() {
 
 // traps makes every operation on a method's name make the method first
 // (or, for `in` and delete, answer for it), then does what Reflect does.
-// Symbol keys are left to the target: no method is one.
+// Reading a method or asking for it with `in` answers from fns while the
+// namespace is unchanged, so that calling a tool does not make Reflect
+// whole (about 40 µs). Symbol keys are left to the target: no method is one.
 func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 	return &goja.ProxyTrapConfig{
 		Get: func(t *goja.Object, k string, recv goja.Value) goja.Value {
 			p.make(t, k)
+			if ns := p.of[t]; !ns.changed {
+				if f, ok := ns.fns[k]; ok {
+					return f
+				}
+			}
 			v := p.call(&p.get, t, p.x.rt.ToValue(k), recv)
 			if goja.IsUndefined(v) && !p.call(&p.has, t, p.x.rt.ToValue(k)).ToBoolean() {
 				return nil // absent: calling it is "Object has no member", as on any object
@@ -160,16 +174,21 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 		},
 		Set: func(t *goja.Object, k string, v, recv goja.Value) bool {
 			p.make(t, k)
+			p.of[t].changed = true
 			return p.call(&p.set, t, p.x.rt.ToValue(k), v, recv).ToBoolean()
 		},
 		Has: func(t *goja.Object, k string) bool {
 			if p.pending(t, k) {
 				return true
 			}
+			if ns := p.of[t]; !ns.changed && ns.fns[k] != nil {
+				return true
+			}
 			return p.call(&p.has, t, p.x.rt.ToValue(k)).ToBoolean()
 		},
 		DeleteProperty: func(t *goja.Object, k string) bool {
 			ns := p.of[t]
+			ns.changed = true
 			if p.pending(t, k) {
 				ns.mark(k, gone)
 				return true
@@ -182,6 +201,7 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 		},
 		DefineProperty: func(t *goja.Object, k string, d goja.PropertyDescriptor) bool {
 			p.make(t, k)
+			p.of[t].changed = true
 			return p.call(&p.defineProperty, t, p.x.rt.ToValue(k), p.descriptorObject(d)).ToBoolean()
 		},
 		GetOwnPropertyDescriptor: func(t *goja.Object, k string) goja.PropertyDescriptor {
@@ -189,7 +209,11 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 			return descriptor(p.call(&p.getOwnPropertyDescriptor, t, p.x.rt.ToValue(k)))
 		},
 		OwnKeys:           p.keys,
-		PreventExtensions: func(t *goja.Object) bool { p.makeAll(t); return p.call(&p.preventExtensions, t).ToBoolean() },
+		PreventExtensions: func(t *goja.Object) bool {
+			p.makeAll(t)
+			p.of[t].changed = true
+			return p.call(&p.preventExtensions, t).ToBoolean()
+		},
 	}
 }
 
@@ -221,8 +245,13 @@ func (p *nsProxies) make(t *goja.Object, k string) {
 	}
 	ns := p.of[t]
 	b := ns.table.methods[ns.table.index[k]]
-	p.x.define(t, k, p.x.native(b.Method, nil, p.x.bindingMethod(b)))
+	f := p.x.rt.ToValue(p.x.native(b.Method, nil, p.x.bindingMethod(b)))
+	p.x.define(t, k, f)
 	ns.mark(k, made)
+	if ns.fns == nil {
+		ns.fns = map[string]goja.Value{}
+	}
+	ns.fns[k] = f
 }
 
 // makeAll makes every method not made yet, in the bindings' order: before

@@ -52,6 +52,14 @@ func TestNamespaceObjects(t *testing.T) {
 		{`Object.defineProperty(ns, "k", { value: 1 }); [ns.k, Object.keys(ns), Object.getOwnPropertyNames(ns)]`, `[1,["b","a","c"],["b","a","c","k"]]`},
 		{`Object.defineProperty(ns, "g", { get() { return this === ns }, configurable: true }); ns.g`, `true`},
 		{`Object.defineProperty(ns, "g", { get() { throw new RangeError("x") }, configurable: true }); try { ns.g } catch (e) { e.name }`, `"RangeError"`},
+		// A method read once, then changed by each route: later reads see the change.
+		{`const f = ns.a; ns.a = 5; [ns.a, typeof f, "a" in ns]`, `[5,"function",true]`},
+		{`ns.a; Object.defineProperty(ns, "a", { get() { return 7 }, configurable: true }); ns.a`, `7`},
+		{`ns.a; Object.defineProperty(ns, "a", { value: 8 }); [ns.a, Object.keys(ns)]`, `[8,["b","a","c"]]`},
+		{`ns.a; delete ns.a; [typeof ns.a, "a" in ns]`, `["undefined",false]`},
+		{`const f = ns.a; Object.freeze(ns); [ns.a === f, "a" in ns, Object.isFrozen(ns)]`, `[true,true,true]`},
+		{`ns.a; ns.q = 1; [typeof ns.a, ns.q, "q" in ns, typeof other.x]`, `["function",1,true,"function"]`},
+		{`const f = ns.a; [ns.a === f, ns.a === ns.a, "a" in ns, "zz" in ns, "toString" in ns]`, `[true,true,true,false,true]`},
 	}
 	for _, tt := range tests {
 		res := Run(context.Background(), tt.code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)})
@@ -130,6 +138,35 @@ func TestNamespaceUnknownMethod(t *testing.T) {
 	}
 	if !strings.Contains(res.Err.Message, "the tools of ns are a, b, c") {
 		t.Errorf("ns.d(): %q does not list the tools of ns", res.Err.Message)
+	}
+}
+
+// TestToolCallMakesNoReflect: calling a tool reads its method without
+// Reflect.get, so a script that uses neither Reflect nor anything made
+// from it leaves Reflect unmade (making it whole and guarding it cost
+// about 40 µs per execution).
+func TestToolCallMakesNoReflect(t *testing.T) {
+	opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)}.withDefaults()
+	opts.Memory = NewMemory(DefaultProcessMemory)
+	x, err := prepare(opts, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, serr := compile(`const a = await ns.a(); const b = await ns.a({ n: 1 }); return [a, b, "a" in ns]`, opts.MaxCodeBytes)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	deadline := time.Now().Add(opts.Timeout)
+	mem, merr := opts.Memory.admit(context.Background(), opts.MemoryLimit, deadline)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	res := x.begin(context.Background(), s, idCaller, opts, mem).wait(deadline)
+	if string(res.Value) != `["ns.a","ns.a",true]` || res.Err != nil {
+		t.Fatalf("got %s, %v", res.Value, res.Err)
+	}
+	if x.rt.GlobalObject().OwnMaterialised("Reflect", nil) {
+		t.Error("calling a tool made Reflect")
 	}
 }
 
