@@ -104,6 +104,9 @@ func must(err error) {
 
 // encodeArgs returns the JSON of a binding's argument, or a TypeError.
 func (x *execution) encodeArgs(name string, v goja.Value) (json.RawMessage, *goja.Object) {
+	if s, ok := x.plainJSON(v); ok {
+		return json.RawMessage(s), nil
+	}
 	s, err := x.helpers.args(goja.Undefined(), v, x.rt.ToValue(x.limits.maxResult))
 	if err == nil {
 		return json.RawMessage(s.String()), nil

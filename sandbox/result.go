@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -36,12 +37,40 @@ const tickEvery = 4096
 
 // serializeResult returns the JSON of the script's result v.
 func (x *execution) serializeResult(v goja.Value) (string, error) {
+	if s, ok := x.plainJSON(v); ok {
+		return s, nil
+	}
+	return x.stringifyResult(v)
+}
+
+// stringifyResult is serializeResult through JSON.stringify and the
+// replacer, for any value.
+func (x *execution) stringifyResult(v goja.Value) (string, error) {
 	r := &resultReplacer{x: x, maxBytes: x.limits.maxResult}
 	s, err := x.helpers.stringifyWith(goja.Undefined(), v, x.rt.ToValue(r.replace))
 	if err != nil {
 		return "", err
 	}
 	return s.String(), nil
+}
+
+// plainJSON is the JSON of v written by Go, without JSON.stringify, when v
+// is plain data: primitives, arrays and objects of Object.prototype whose
+// serialisation runs no code of the script's, within the replacers' depth
+// and size (goja's AppendPlainJSON, third_party/goja/PATCHES.md). Then the
+// text is the one the replacers give, and nothing they would refuse or
+// convert is in v. Otherwise ok is false, nothing observable happened, and
+// the caller goes through JSON.stringify and a replacer, which throw the
+// errors and make the conversions. The result and a tool's argument both
+// go this way: a 1 MB array of small objects took 49 ms with the
+// replacer, 746,000 allocations.
+func (x *execution) plainJSON(v goja.Value) (string, bool) {
+	var buf bytes.Buffer
+	p := goja.PlainJSON{MaxDepth: maxResultDepth, MaxSize: x.limits.maxResult}
+	if !x.rt.AppendPlainJSON(&buf, v, &p) {
+		return "", false
+	}
+	return buf.String(), true
 }
 
 // replace is called by JSON.stringify with the holder as this, the key and

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -43,7 +44,38 @@ func TestResultReplacerMatchesPrelude(t *testing.T) {
 		"too many":     `return Array.from({length: 100}, (_, i) => i)`,
 		"utf16 size":   `return "☃".repeat(190)`,
 		"key size":     `return {["k".repeat(150)]: 1, ["l".repeat(60)]: 2}`,
+		// What goja's AppendPlainJSON writes in Go, and what it must leave to
+		// JSON.stringify and the replacer.
+		"non-enumerable":  `const o = {a: 1}; Object.defineProperty(o, "h", {value: 2}); Object.defineProperty(o, "r", {value: 3, enumerable: true}); return o`,
+		"index keys":      `return {b: 1, 2: "two", a: 3, 1: "one", "01": 4, [2 ** 32]: 5}`,
+		"unicode keys":    `return {"é": 1, "☃☃": "😀", "\ud800": "lone \udc00 x", "a\u0000": "\u2028"}`,
+		"escapes":         `return "\u0000\u0001\b\t\n\f\r\u001f\"\\/\u007f<>&"`,
+		"numbers":         `return [0, -0, 1.5, 1e21, 1e-7, 2 ** 53, -1, 123456789, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE]`,
+		"frozen":          `return Object.freeze({a: 1, b: Object.seal({c: "x"}), d: Object.preventExtensions({})})`,
+		"frozen array":    `return Object.freeze([1, 2])`,
+		"empty":           `return [[], {}, [[]], {"": 1}]`,
+		"proto key":       `return JSON.parse('{"__proto__": 1, "a": {"__proto__": []}}')`,
+		"functions":       `return [function () {}, () => 1, Math.max, class {}, async () => 1, function* () {}]`,
+		"size edge":       `return "x".repeat(398)`,
+		"size over":       `return "x".repeat(399)`,
+		"sparse":          `const a = [1, 2]; a[10] = 3; return a`,
+		"array prop":      `const a = [1, 2]; a.extra = 5; return a`,
+		"array accessor":  `const a = [1, 2]; Object.defineProperty(a, 0, {get() { return 9 }, enumerable: true}); return a`,
+		"array subclass":  `class A extends Array {}; return A.from([1, 2])`,
+		"array own json":  `const a = [1]; a.toJSON = () => "own"; return [a]`,
+		"arguments":       `return (function () { return arguments })(1, 2)`,
+		"proto toJSON":    `Object.prototype.toJSON = function () { return "p" }; return {a: 1}`,
+		"proto getter":    `let n = 0; Object.defineProperty(Object.prototype, "toJSON", {get() { n++ }}); return {a: [1]}`,
+		"array toJSON":    `Array.prototype.toJSON = () => "arr"; return [1, {a: [2]}]`,
+		"function toJSON": `Function.prototype.toJSON = () => "fn"; return {f() {}, g: () => 1}`,
+		"fn own toJSON":   `const f = () => 1; f.toJSON = () => "own"; return [f]`,
+		"object toJSON":   `return {a: 1, toJSON: 5}`,
 	}
+	// plain are the cases AppendPlainJSON writes itself.
+	plain := map[string]bool{"plain": true, "string": true, "number": true, "non-finite": true, "left out": true,
+		"shared": true, "key size": true, "utf16 size": true, "too large": true, "non-enumerable": true, "index keys": true,
+		"unicode keys": true, "escapes": true, "numbers": true, "frozen": true, "empty": true, "proto key": true,
+		"size edge": true, "array prop": true}
 	for name, code := range cases {
 		t.Run(name, func(t *testing.T) {
 			rt := goja.New()
@@ -58,6 +90,19 @@ func TestResultReplacerMatchesPrelude(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, werr := h.serialize(goja.Undefined(), v, rt.ToValue(x.limits.maxResult))
+			fast, ok := x.plainJSON(v)
+			if ok != plain[name] {
+				t.Errorf("written in Go: %v; want %v", ok, plain[name])
+			}
+			if ok {
+				if werr != nil || fast != want.String() {
+					t.Fatalf("written in Go: %s\nthe prelude's: %s, %v", fast, want, werr)
+				}
+				args, err := h.args(goja.Undefined(), v, rt.ToValue(x.limits.maxResult))
+				if err != nil || args.String() != fast {
+					t.Fatalf("written in Go: %s\nthe prelude's as an argument: %s, %v", fast, args, err)
+				}
+			}
 			got, gerr := x.serializeResult(v)
 			if werr != nil || gerr != nil {
 				if thrown(werr) != thrown(gerr) {
@@ -158,4 +203,50 @@ func must1(v goja.Value, err error) goja.Value {
 		panic(err)
 	}
 	return v
+}
+
+// TestPlainJSONBounds: goja's AppendPlainJSON writes values nested up to
+// the replacers' depth, and leaves deeper ones and cycles to them (which
+// throw); a large mixed value comes out as the prelude writes it.
+func TestPlainJSONBounds(t *testing.T) {
+	nest := func(n int, open, close string) string {
+		return `let o = 1; for (let i = 0; i < ` + strconv.Itoa(n) + `; i++) o = ` + open + `o` + close + `; return o`
+	}
+	cases := []struct {
+		code  string
+		plain bool
+	}{
+		{nest(100, "{n: ", "}"), true},
+		{nest(101, "{n: ", "}"), false},
+		{nest(100, "[", "]"), true},
+		{nest(101, "[", "]"), false},
+		{`const o = {a: [{}]}; o.a[0].o = o; return o`, false},
+		{`const a = []; a.push(a); return a`, false},
+		{`const out = []; for (let i = 0; i < 3000; i++) out.push({id: i, name: "item " + i, ok: i % 3 === 0, score: i / 7,
+			tags: ["a", "é", "\n"], nested: {deep: [null, undefined, i % 2 ? "x" : -0], when: i * 1e15}}); return out`, true},
+	}
+	for _, tt := range cases {
+		rt := goja.New()
+		h, err := loadHelpers(rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &execution{rt: rt, helpers: h}
+		x.limits.maxResult = 4 << 20
+		v, err := rt.RunString("(function () {" + tt.code + "})()")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, werr := h.serialize(goja.Undefined(), v, rt.ToValue(x.limits.maxResult))
+		got, ok := x.plainJSON(v)
+		if ok != tt.plain {
+			t.Errorf("%.60s: written in Go: %v; want %v", tt.code, ok, tt.plain)
+		}
+		if ok && (werr != nil || got != want.String()) {
+			t.Errorf("%.60s: written in Go (%d bytes) differs from the prelude's (%d bytes, %v)", tt.code, len(got), len(want.String()), werr)
+		}
+		if !ok && werr == nil && tt.plain {
+			t.Errorf("%.60s: not written in Go, but the prelude writes it", tt.code)
+		}
+	}
 }
