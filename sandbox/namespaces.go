@@ -208,7 +208,7 @@ func (p *nsProxies) traps() *goja.ProxyTrapConfig {
 			p.make(t, k)
 			return descriptor(p.call(&p.getOwnPropertyDescriptor, t, p.x.rt.ToValue(k)))
 		},
-		OwnKeys:           p.keys,
+		OwnKeys: p.keys,
 		PreventExtensions: func(t *goja.Object) bool {
 			p.makeAll(t)
 			p.of[t].changed = true
