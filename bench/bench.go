@@ -16,7 +16,7 @@ type Options struct {
 	PerRound     int           // in-process and stdio executions per contender per round [200]
 	NodePerRound int           // node subprocesses per round [20]
 	FanOut       int           // repeats of each fan-out width [10]
-	HTTPDuration time.Duration // load per concurrency level [5s]
+	HTTPDuration time.Duration // load of each server per number of clients, over the interleaved rounds [5s]
 	Upstream     []string      // command line serving Upstream on stdio (required)
 	Log          io.Writer     // progress; nil means os.Stderr
 }

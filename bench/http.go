@@ -37,6 +37,7 @@ type Throughput struct {
 	ServerCPU float64 `json:"server_cpu_ms_per_exec,omitempty"`
 	// WorkerCPU is the part of ServerCPU that its sandbox workers used.
 	WorkerCPU float64 `json:"worker_cpu_ms_per_exec,omitempty"`
+	elapsed   time.Duration
 }
 
 // httpClients connects n mcp-go clients, each in its own session, on the
@@ -78,23 +79,102 @@ func callExecute(c *client.Client, code string) error {
 	return nil
 }
 
-// loadServer runs the clients for d against the server of process pid,
-// and measures the CPU it used (Throughput.ServerCPU).
-func loadServer(pid int, cs []*client.Client, code string, d time.Duration) (Throughput, error) {
+// httpSide is one server under load in interleaved rounds (loadSides),
+// with its clients and what each round measured.
+type httpSide struct {
+	h         *hostedServer
+	cs        []*client.Client
+	isolation string
+	requests  int
+	failures  int64
+	first     string
+	elapsed   time.Duration
+	cpu       cpuTree // used during the rounds: own, and its workers'
+	latencies []time.Duration
+}
+
+// newSide connects n clients to h and warms each session.
+func newSide(h *hostedServer, n int, isolation string) (*httpSide, error) {
+	cs, err := httpClients(h.url, n)
+	side := &httpSide{h: h, cs: cs, isolation: isolation}
+	if err != nil {
+		side.close()
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := callExecute(c, TrivialJS); err != nil {
+			side.close()
+			return nil, err
+		}
+	}
+	return side, nil
+}
+
+func (s *httpSide) close() {
+	for _, c := range s.cs {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// loadSides loads each side for d in all, in rounds: every side for d /
+// rounds in turn, the order reversed every other round, so that what the
+// machine does meanwhile weighs on every side alike and their ratios are
+// side by side.
+func loadSides(sides []*httpSide, rounds int, d time.Duration) error {
+	rounds = max(rounds, 1)
+	for round := range rounds {
+		for i := range sides {
+			s := sides[i]
+			if round%2 == 1 {
+				s = sides[len(sides)-1-i]
+			}
+			if err := s.load(d / time.Duration(rounds)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// load runs the side's clients for d once, adding to what it measured.
+func (s *httpSide) load(d time.Duration) error {
+	pid := s.h.cmd.Process.Pid
 	before, err := treeCPU(pid)
 	if err != nil {
-		return Throughput{}, err
+		return err
 	}
-	t := load(cs, code, d)
+	t, lat := load(s.cs, TrivialJS, d)
 	after, err := treeCPU(pid)
 	if err != nil {
-		return Throughput{}, err
+		return err
 	}
-	if t.Requests > 0 {
-		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(t.Requests) }
-		t.ServerCPU, t.WorkerCPU = per(after.total()-before.total()), per(after.children()-before.children())
+	s.requests += t.Requests
+	s.failures += t.Failures
+	if s.first == "" {
+		s.first = t.FirstFailure
 	}
-	return t, nil
+	s.elapsed += t.elapsed
+	s.cpu.own += after.own - before.own
+	s.cpu.reaped += after.reaped - before.reaped
+	s.cpu.live += after.live - before.live
+	s.latencies = append(s.latencies, lat...)
+	return nil
+}
+
+// throughput is what the side's rounds measured, together.
+func (s *httpSide) throughput() Throughput {
+	t := Throughput{Clients: len(s.cs), Requests: s.requests, Failures: s.failures, Latency: Summarize(s.latencies),
+		Isolation: s.isolation, FirstFailure: s.first}
+	if s.elapsed > 0 {
+		t.PerSecond = float64(s.requests) / s.elapsed.Seconds()
+	}
+	if s.requests > 0 {
+		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(s.requests) }
+		t.ServerCPU, t.WorkerCPU = per(s.cpu.total()), per(s.cpu.children())
+	}
+	return t
 }
 
 // cpuTree is the CPU time a process and its children used so far.
@@ -155,8 +235,8 @@ func procStat(pid int) (stat, error) {
 	return stat{ppid: int(n(4)), utime: tick(14), stime: tick(15), cutime: tick(16), cstime: tick(17)}, nil
 }
 
-// load runs the clients for d.
-func load(cs []*client.Client, code string, d time.Duration) Throughput {
+// load runs the clients for d, and returns each execution's latency too.
+func load(cs []*client.Client, code string, d time.Duration) (Throughput, []time.Duration) {
 	var failures atomic.Int64
 	var first atomic.Value
 	lat := make([][]time.Duration, len(cs))
@@ -183,11 +263,11 @@ func load(cs []*client.Client, code string, d time.Duration) Throughput {
 		all = append(all, l...)
 	}
 	t := Throughput{Clients: len(cs), Requests: len(all), Failures: failures.Load(),
-		PerSecond: float64(len(all)) / elapsed.Seconds(), Latency: Summarize(all)}
+		PerSecond: float64(len(all)) / elapsed.Seconds(), elapsed: elapsed}
 	if f, ok := first.Load().(string); ok {
 		t.FirstFailure = f
 	}
-	return t
+	return t, all
 }
 
 // RunHTTP measures only the throughput over streamable HTTP

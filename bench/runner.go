@@ -285,60 +285,59 @@ func peakRSS(pid int, stop <-chan struct{}) float64 {
 // http measures throughput over streamable HTTP at 1, 8 and 64 clients,
 // with hosted mode's default isolation (worker processes) and in process.
 func (r *runner) http() error {
-	for _, config := range []string{r.servers.Config, r.servers.InProc} {
-		if err := r.httpLevels(config, []int{1, 8, 64}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *runner) httpLevels(config string, clients []int) error {
-	h, err := r.servers.http(config)
+	proc, err := r.servers.http(r.servers.Config)
 	if err != nil {
 		return err
 	}
-	defer h.close()
-	time.Sleep(500 * time.Millisecond)
-	if config == r.servers.Config {
-		if r.res.Memory.IdleRSSHTTPMB, err = rssMB(h.cmd.Process.Pid); err != nil {
-			return err
-		}
+	defer proc.close()
+	in, err := r.servers.http(r.servers.InProc)
+	if err != nil {
+		return err
 	}
-	for _, n := range clients {
-		t, err := r.httpLoad(h, n)
+	defer in.close()
+	time.Sleep(500 * time.Millisecond)
+	if r.res.Memory.IdleRSSHTTPMB, err = rssMB(proc.cmd.Process.Pid); err != nil {
+		return err
+	}
+	// Each number of clients loads both servers in interleaved rounds.
+	for _, n := range []int{1, 8, 64} {
+		sides, err := r.sides(n, []*hostedServer{proc, in}, []string{"process", "inprocess"})
 		if err != nil {
 			return err
 		}
-		t.Isolation = "process"
-		if config == r.servers.InProc {
-			t.Isolation = "inprocess"
+		for _, t := range sides {
+			r.logf("http %d clients (%s): %.0f/s, p99 %.2f ms, %d failures", n, t.Isolation, t.PerSecond, t.P99, t.Failures)
+			r.res.HTTP = append(r.res.HTTP, t)
 		}
-		r.logf("http %d clients (%s): %.0f/s, p99 %.2f ms, %d failures", n, t.Isolation, t.PerSecond, t.P99, t.Failures)
-		r.res.HTTP = append(r.res.HTTP, t)
 	}
 	return nil
 }
 
-// httpLoad connects n clients, warms each session, and loads the server.
-func (r *runner) httpLoad(h *hostedServer, n int) (Throughput, error) {
-	cs, err := httpClients(h.url, n)
+// sides connects n clients to each server, loads them all for
+// HTTPDuration each in interleaved rounds (loadSides), and returns what
+// each one measured.
+func (r *runner) sides(n int, hs []*hostedServer, isolations []string) ([]Throughput, error) {
+	var sides []*httpSide
 	defer func() {
-		for _, c := range cs {
-			if c != nil {
-				c.Close()
-			}
+		for _, s := range sides {
+			s.close()
 		}
 	}()
-	if err != nil {
-		return Throughput{}, err
-	}
-	for _, c := range cs {
-		if err := callExecute(c, TrivialJS); err != nil {
-			return Throughput{}, err
+	for i, h := range hs {
+		s, err := newSide(h, n, isolations[i])
+		if err != nil {
+			return nil, err
 		}
+		sides = append(sides, s)
 	}
-	return loadServer(h.cmd.Process.Pid, cs, TrivialJS, r.o.HTTPDuration)
+	if err := loadSides(sides, r.o.Rounds, r.o.HTTPDuration); err != nil {
+		return nil, err
+	}
+	out := make([]Throughput, len(sides))
+	for i, s := range sides {
+		out[i] = s.throughput()
+	}
+	return out, nil
 }
 
 // typegen times Declarations for the 1,008-tool corpus.

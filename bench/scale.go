@@ -133,10 +133,8 @@ func (r *runner) scale() error {
 		r.logf("%d tools: set up %.2f ms, spare %.3f ms, stdio %.2f / %.2f ms apart, heap %s", n,
 			res.Tools[i].SetUp.P50, res.Tools[i].Spare.P50, res.Tools[i].Stdio.P50, res.Tools[i].StdioApart.P50, kb(heap))
 	}
-	for i, n := range ScaleTools {
-		if err := r.scaleHTTP(n, &res.Tools[i]); err != nil {
-			return fmt.Errorf("%d tools over HTTP: %w", n, err)
-		}
+	if err := r.scaleHTTP(res.Tools); err != nil {
+		return err
 	}
 	var err error
 	res.Namespaces, err = r.describeCurve()
@@ -169,25 +167,37 @@ func (r *runner) scaleRound(n int, s *scaleSamples) error {
 	return nil
 }
 
-// scaleHTTP loads a server of n tools over streamable HTTP with
-// ScaleClients clients, with worker processes and in process.
-func (r *runner) scaleHTTP(n int, p *ToolsPoint) error {
-	for _, isolation := range []string{"process", "inprocess"} {
-		config, err := r.servers.toolsConfig(n, isolation)
-		if err != nil {
-			return err
+// scaleHTTP loads a server of each number of tools over streamable HTTP
+// with ScaleClients clients, with worker processes and in process, all in
+// the same interleaved rounds.
+func (r *runner) scaleHTTP(points []ToolsPoint) error {
+	var hs []*hostedServer
+	defer func() {
+		for _, h := range hs {
+			h.close()
 		}
-		h, err := r.servers.http(config)
-		if err != nil {
-			return err
+	}()
+	var isolations []string
+	for _, p := range points {
+		for _, isolation := range []string{"process", "inprocess"} {
+			config, err := r.servers.toolsConfig(p.Tools, isolation)
+			if err != nil {
+				return err
+			}
+			h, err := r.servers.http(config)
+			if err != nil {
+				return fmt.Errorf("%d tools over HTTP: %w", p.Tools, err)
+			}
+			hs, isolations = append(hs, h), append(isolations, isolation)
 		}
-		t, err := r.httpLoad(h, ScaleClients)
-		h.close()
-		if err != nil {
-			return err
-		}
-		t.Isolation = isolation
-		r.logf("%d tools over HTTP, %d clients (%s): %.0f/s, %d failures", n, ScaleClients, isolation, t.PerSecond, t.Failures)
+	}
+	ts, err := r.sides(ScaleClients, hs, isolations)
+	if err != nil {
+		return fmt.Errorf("tools over HTTP: %w", err)
+	}
+	for i, t := range ts {
+		p := &points[i/2]
+		r.logf("%d tools over HTTP, %d clients (%s): %.0f/s, %d failures", p.Tools, ScaleClients, t.Isolation, t.PerSecond, t.Failures)
 		p.HTTP = append(p.HTTP, t)
 	}
 	return nil
