@@ -41,7 +41,7 @@
 // Pool is safe for concurrent use. Options.Size workers are kept started;
 // up to Options.Max run at once and further executions wait for one until
 // their timeout. A worker is started for an execution only while fewer
-// than Options.Computing (GOMAXPROCS) run script code: executions beyond
+// than Options.Computing (twice GOMAXPROCS) run script code: executions beyond
 // wait for a worker to be released, so that CPU-bound load runs on a few
 // warm processes; a run waiting in a tool call, or computing for over a
 // second, does not count.
