@@ -107,7 +107,11 @@ func (x *execution) encodeArgs(name string, v goja.Value) (json.RawMessage, *goj
 	if s, ok := x.plainJSON(v); ok {
 		return json.RawMessage(s), nil
 	}
-	s, err := x.helpers.args(goja.Undefined(), v, x.rt.ToValue(x.limits.maxResult))
+	h, err := x.help()
+	var s goja.Value
+	if err == nil {
+		s, err = h.args(goja.Undefined(), v, x.rt.ToValue(x.limits.maxResult))
+	}
 	if err == nil {
 		return json.RawMessage(s.String()), nil
 	}

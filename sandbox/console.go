@@ -115,9 +115,13 @@ func (x *execution) consoleMethod(prefix string) func(goja.FunctionCall) goja.Va
 		if x.journal.full() {
 			return goja.Undefined()
 		}
+		h, err := x.help()
+		if err != nil {
+			panic(err) // an interrupt, or the code's stack is full: thrown
+		}
 		parts := make([]string, len(call.Arguments))
 		for i, a := range call.Arguments {
-			s, err := x.helpers.format(goja.Undefined(), a, x.rt.ToValue(x.opts.MaxLogBytes))
+			s, err := h.format(goja.Undefined(), a, x.rt.ToValue(x.opts.MaxLogBytes))
 			if err != nil {
 				panic(err) // format never throws: this is an interrupt
 			}

@@ -226,7 +226,11 @@ func (x *execution) stopReason() *Error {
 // errorFromValue converts a thrown or rejected JS value. The description is
 // made in JS (prelude.js describe) so that hostile getters cannot panic here.
 func (x *execution) errorFromValue(v goja.Value) *Error {
-	d, err := x.helpers.describe(goja.Undefined(), v)
+	h, err := x.help()
+	var d goja.Value
+	if err == nil {
+		d, err = h.describe(goja.Undefined(), v)
+	}
 	if err != nil {
 		return x.errorFromGoOnce(err)
 	}

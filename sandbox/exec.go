@@ -43,7 +43,8 @@ type execution struct {
 	clock   *clock       // with Options.Replay: the clock the run sees
 
 	ready   bool                    // set up (a spare); else setup runs first on the runtime goroutine
-	helpers *helpers                // runtime goroutine
+	prelude *prelude                // the helpers' function and built-ins, taken at setup
+	helpers *helpers                // runtime goroutine: made on first use (help)
 	ctors   map[string]*goja.Object // runtime goroutine: built-in error constructors
 	origins map[*goja.Object]frame  // runtime goroutine: where errors made in Go were caused
 	loop    loop
@@ -219,20 +220,17 @@ func (x *execution) setup() error {
 	x.rt.SetPromiseRejectionTracker(x.loop.trackRejection)
 	x.rt.SetMadeHook(x.builtinMade)
 	x.rt.SetLazyGlobals(lazyGlobals(), x.lazyGlobal)
-	h, err := loadHelpers(x.rt)
+	x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+	p, err := takePrelude(x.rt, x.originalOfFn)
 	if err != nil {
 		return err
 	}
-	x.helpers = h
+	x.prelude = p
 	// The prelude took these; the other error constructors are taken when
 	// goja makes them (guardBuiltin), or first needed (errorCtor).
 	x.ctors = make(map[string]*goja.Object, len(errorCtors))
 	for _, name := range []string{NameError, NameType, NameRange} {
 		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
-	}
-	x.originalOfFn = x.native("originalOf", nil, x.originalOf)
-	if _, err := x.helpers.useOriginals(goja.Undefined(), x.originalOfFn); err != nil {
-		return err
 	}
 	x.loop.timers = map[int64]*timer{}
 	if err := x.installGuards(); err != nil {

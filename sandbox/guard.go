@@ -743,7 +743,9 @@ func (x *execution) flat(orig goja.Callable) func(goja.FunctionCall) goja.Value 
 // hasArray reports whether an array has an array element (prelude.js
 // hasArray: a loop on the VM, which the deadline interrupts).
 func (x *execution) hasArray(v goja.Value) bool {
-	r, err := x.helpers.hasArray(goja.Undefined(), v)
+	h, err := x.help()
+	must(err)
+	r, err := h.hasArray(goja.Undefined(), v)
 	must(err)
 	return r.ToBoolean()
 }

@@ -238,3 +238,70 @@ func TestSetupDoesNotGrowWithTools(t *testing.T) {
 		t.Errorf("setting a runtime up allocates %d KB with 5,000 tools, %d KB with 50: want at most 1.25×", large>>10, small>>10)
 	}
 }
+
+// runPrepared runs code in a runtime set up by prepare and returns the
+// result with the execution, for tests that look at the runtime after.
+func runPrepared(t *testing.T, code string, opts Options) (Result, *execution) {
+	t.Helper()
+	opts = opts.withDefaults()
+	opts.Memory = NewMemory(DefaultProcessMemory)
+	x, err := prepare(opts, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, serr := compile(code, opts.MaxCodeBytes)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	deadline := time.Now().Add(opts.Timeout)
+	mem, merr := opts.Memory.admit(context.Background(), opts.MemoryLimit, deadline)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	return x.begin(context.Background(), s, idCaller, opts, mem).wait(deadline), x
+}
+
+// TestHelpersMadeOnFirstUse: an execution whose tool argument and result
+// are plain JSON, that neither logs nor throws, does not make the
+// prelude's helpers; one that needs them makes them with the built-ins as
+// they were before its code ran, whatever the code replaced since.
+func TestHelpersMadeOnFirstUse(t *testing.T) {
+	opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)}
+	res, x := runPrepared(t, `const r = await ns.a({ q: [1, "x"] }); return { r, ok: true }`, opts)
+	if string(res.Value) != `{"r":"ns.a","ok":true}` || res.Err != nil {
+		t.Fatalf("got %s, %v", res.Value, res.Err)
+	}
+	if x.helpers != nil {
+		t.Error("a plain execution made the helpers")
+	}
+	replace := `JSON.stringify = () => "replaced"; JSON.parse = () => "replaced"; Array.isArray = () => false;
+String = function () { return "replaced" }; Object.getPrototypeOf = () => null; Number.isFinite = () => true;
+Error = TypeError = RangeError = function () { return { name: "Fake" } }; Array.from = () => ["replaced"];
+`
+	for code, want := range map[string]string{
+		`console.log({ a: [1, "two"] }, 3n, NaN, new Map([["k", 1]]), new Set([2])); return 1`: `{"a":[1,"two"]} 3n NaN {"k":1} [2]`,
+		`return { m: new Map([["k", { v: 1 }]]), s: new Set([1, 2]), n: NaN }`:                 `{"m":{"k":{"v":1}},"s":[1,2],"n":null}`,
+		`return await ns.b(new Map([["k", 1]]))`:                                               `"ns.b"`,
+		`throw new (Object.getPrototypeOf(new Uint8Array(0).constructor))("x")`:                `TypeError`,
+		`const o = {}; o.self = o; return o`:                                                   `TypeError: the result cannot be serialised to JSON: a cyclic reference at result.self`,
+		`return { big: 1n }`:                                                                   `TypeError: the result cannot be serialised to JSON: a BigInt at result.big`,
+	} {
+		res, x := runPrepared(t, replace+code, opts)
+		got := string(res.Value)
+		if res.Err != nil {
+			got = res.Err.Name
+			if res.Err.Message != "" && !strings.HasPrefix(code, "throw") {
+				got += ": " + res.Err.Message
+			}
+		}
+		if len(res.Logs) > 0 {
+			got = strings.Join(res.Logs, "\n")
+		}
+		if got != want {
+			t.Errorf("%s\n got %s\nwant %s", code, got, want)
+		}
+		if x.helpers == nil {
+			t.Errorf("%s: the helpers were not made", code)
+		}
+	}
+}

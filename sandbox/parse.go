@@ -25,7 +25,11 @@ func (x *execution) parseResult(res []byte) (goja.Value, error) {
 			return v, nil
 		}
 	}
-	return x.helpers.parse(goja.Undefined(), x.rt.ToValue(string(res)))
+	h, err := x.help()
+	if err != nil {
+		return nil, err
+	}
+	return h.parse(goja.Undefined(), x.rt.ToValue(string(res)))
 }
 
 // jsonBuilder makes goja values of valid JSON text, as JSON.parse does:

@@ -22,13 +22,52 @@ type helpers struct {
 	format, serialize, args, describe, parse, hasArray goja.Callable
 	// For resultReplacer (result.go).
 	stringifyWith, objectValue, isArray, throwError, tick goja.Callable
-	useOriginals                                          goja.Callable // gives the prelude originalOf (collections.go)
 	objectPrototype                                       *goja.Object
 }
 
-// loadHelpers runs the prelude in rt and returns its functions.
-func loadHelpers(rt *goja.Runtime) (*helpers, error) {
+// preludeTakes are the built-ins the prelude's helpers use, in the order
+// of its parameters: taken when a runtime is set up, before any code of
+// the script's can replace them (takePrelude).
+var preludeTakes = [...][2]string{{"JSON", "stringify"}, {"JSON", "parse"}, {"Array", "isArray"}, {"Error", ""},
+	{"TypeError", ""}, {"RangeError", ""}, {"String", ""}, {"Array", "from"}, {"Number", "isFinite"},
+	{"Object", "getPrototypeOf"}, {"Object", "prototype"}}
+
+// prelude is the prelude's function in one runtime and what it is to be
+// called with. The helpers are made when first needed (execution.help):
+// the prelude makes two dozen closures, a sixth of setting a runtime up,
+// and an execution whose argument and result are plain JSON, that neither
+// logs nor throws, needs none of them.
+type prelude struct {
+	fn   goja.Callable
+	args [len(preludeTakes) + 1]goja.Value // the built-ins, then originalOf
+}
+
+// takePrelude takes the prelude's function and built-ins in rt. originalOf
+// is collections.go's, or null (a test's runtime: the globals).
+func takePrelude(rt *goja.Runtime, originalOf goja.Value) (*prelude, error) {
 	v, err := rt.RunProgram(preludeProgram())
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return nil, fmt.Errorf("prelude: not a function")
+	}
+	p := &prelude{fn: fn}
+	for i, t := range preludeTakes {
+		v := rt.Get(t[0])
+		if t[1] != "" {
+			v = v.ToObject(rt).Get(t[1])
+		}
+		p.args[i] = v
+	}
+	p.args[len(preludeTakes)] = originalOf
+	return p, nil
+}
+
+// helpers calls the prelude and returns its functions.
+func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
+	v, err := p.fn(goja.Undefined(), p.args[:]...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +80,7 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 		{"format", &h.format}, {"serialize", &h.serialize}, {"args", &h.args},
 		{"describe", &h.describe}, {"parse", &h.parse}, {"hasArray", &h.hasArray},
 		{"stringifyWith", &h.stringifyWith}, {"objectValue", &h.objectValue}, {"isArray", &h.isArray},
-		{"throwError", &h.throwError}, {"tick", &h.tick}, {"useOriginals", &h.useOriginals},
+		{"throwError", &h.throwError}, {"tick", &h.tick},
 	} {
 		f, ok := goja.AssertFunction(obj.Get(c.name))
 		if !ok {
@@ -51,6 +90,30 @@ func loadHelpers(rt *goja.Runtime) (*helpers, error) {
 	}
 	h.objectPrototype = obj.Get("objectPrototype").ToObject(rt)
 	return h, nil
+}
+
+// loadHelpers takes the prelude in rt, a runtime without the sandbox's
+// setup (a test's), and makes its helpers.
+func loadHelpers(rt *goja.Runtime) (*helpers, error) {
+	p, err := takePrelude(rt, goja.Null())
+	if err != nil {
+		return nil, err
+	}
+	return p.helpers(rt)
+}
+
+// help returns the execution's helpers, making them the first time. It
+// fails when JavaScript cannot run: the runtime is interrupted, or the
+// code's stack is too deep for the prelude's call.
+func (x *execution) help() (*helpers, error) {
+	if x.helpers == nil {
+		h, err := x.prelude.helpers(x.rt)
+		if err != nil {
+			return nil, err
+		}
+		x.helpers = h
+	}
+	return x.helpers, nil
 }
 
 // extraPrograms caches the compiled Options.Prelude sources.

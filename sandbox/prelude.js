@@ -1,18 +1,17 @@
-// Helpers private to one execution. This runs before the model's code and
-// captures the built-ins it uses, so the code cannot redirect them by
-// replacing globals. It defines no globals: Go keeps the returned functions.
-(function () {
+// Helpers private to one execution. Setting the runtime up takes the
+// built-ins they use before any of the model's code runs (prelude.go,
+// preludeTakes, in the order of the parameters below), so the code cannot
+// redirect them by replacing globals; the helpers are made from them when
+// first needed. Defines no globals: Go keeps the returned functions.
+(function (stringify, parse, isArray, _Error, _TypeError, _RangeError, _String, arrayFrom, isFinite_,
+	getPrototypeOf, objectPrototype, originalOf) {
 	"use strict";
-	var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
-	var _Error = Error, _TypeError = TypeError, _RangeError = RangeError, _String = String;
-	var arrayFrom = Array.from, isFinite_ = Number.isFinite;
-	var getPrototypeOf = Object.getPrototypeOf, objectPrototype = Object.prototype;
 	var maxDepth = 100;
 
 	// originalOf gives the original Map, Set, RegExp and ArrayBuffer.isView once goja made them
 	// (collections.go): no value is a Map before Map is made, so the check
-	// does not make it. A runtime without it (a test's) uses the globals.
-	var originalOf = null, _Map, _Set, _RegExp, _isView;
+	// does not make it. A runtime without it (null: a test's) uses the globals.
+	var _Map, _Set, _RegExp, _isView;
 	function isMap(v) {
 		if (_Map === undefined) _Map = originalOf ? originalOf("Map", false) : Map;
 		return _Map !== undefined && v instanceof _Map;
@@ -229,6 +228,5 @@
 		hasArray: hasArray,
 		stringifyWith: stringifyWith, objectValue: objectValue, isArray: isArray, throwError: throwError,
 		tick: function () {}, objectPrototype: objectPrototype,
-		useOriginals: function (f) { originalOf = f; },
 	};
-})()
+})

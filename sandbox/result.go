@@ -46,8 +46,12 @@ func (x *execution) serializeResult(v goja.Value) (string, error) {
 // stringifyResult is serializeResult through JSON.stringify and the
 // replacer, for any value.
 func (x *execution) stringifyResult(v goja.Value) (string, error) {
+	h, err := x.help() // the replacer calls them too
+	if err != nil {
+		return "", err
+	}
 	r := &resultReplacer{x: x, maxBytes: x.limits.maxResult}
-	s, err := x.helpers.stringifyWith(goja.Undefined(), v, x.rt.ToValue(r.replace))
+	s, err := h.stringifyWith(goja.Undefined(), v, x.rt.ToValue(r.replace))
 	if err != nil {
 		return "", err
 	}
