@@ -56,7 +56,7 @@ type execution struct {
 	wrapCtor     goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
 	wrapFunction goja.Callable                 // runtime goroutine: guards.js's, for jsGuards
 	originals    [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
-	made         map[string]*goja.Object       // runtime goroutine: Reflect, RegExp.prototype and ArrayBuffer.prototype once goja made them (builtinMade)
+	made         map[string]*goja.Object       // runtime goroutine: madeWhole's objects once goja made them (builtinMade)
 	originalOfFn *goja.Object                  // runtime goroutine: originalOf, for the prelude, guards.js and web.js
 	web          *goja.Object                  // runtime goroutine: web.js's globals, once made (webGlobal)
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -220,7 +221,7 @@ func (x *execution) installGuards() error {
 func madeOnUse(path string) bool { return slices.Contains(madeWhole[:], path) }
 
 // madeWhole are the built-ins goja hands builtinMade.
-var madeWhole = [...]string{"Reflect", "RegExp.prototype", "ArrayBuffer.prototype"}
+var madeWhole = [...]string{"Reflect", "JSON", "RegExp.prototype", "ArrayBuffer.prototype"}
 
 // builtinMade is goja's made hook (third_party/goja/PATCHES.md), called as
 // goja makes one of madeWhole, before any code can reach it: the originals
@@ -327,6 +328,9 @@ var lazyCtors = map[string]int{
 	"Int32Array": 4, "Uint32Array": 4, "Float32Array": 4, "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8,
 	"ArrayBuffer": 0, "Map": 0, "Set": 0, "WeakMap": 0, "WeakSet": 0, "RegExp": 0,
 }
+
+// lazyCtorNames are lazyCtors' names, sorted.
+var lazyCtorNames = slices.Sorted(maps.Keys(lazyCtors))
 
 // lazyCtor returns guards.js's wrapper of v when v is one of lazyCtors,
 // made as a global (name) or as its prototype's constructor (v's name:
@@ -855,10 +859,13 @@ func (x *execution) runGuardScript() error {
 	g := x.rt.NewObject()
 	must(g.Set("limits", lim))
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
-	must(g.Set("made", x.native("made", nil, func(call goja.FunctionCall) goja.Value {
-		name := call.Argument(0).String()
-		return x.rt.ToValue(x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil)
-	})))
+	var made []any // lazyCtors goja made before the guards (none, as the setup is now)
+	for _, name := range lazyCtorNames {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil {
+			made = append(made, name)
+		}
+	}
+	must(g.Set("madeAtSetup", x.rt.NewArray(made...)))
 	must(g.Set("originalOf", x.originalOfFn))
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])

@@ -29,7 +29,8 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 			t.Errorf("%s was made by the setup", name)
 		}
 	}
-	// Of guards.js's (jsGuards): the setup uses JSON.stringify.
+	// Of guards.js's (jsGuards): the setup makes none (JSON is made whole on
+	// first use: TestMadeWholeOnFirstUse).
 	for _, name := range []string{"keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"} {
 		if x.path("Object").OwnMaterialised(name, nil) {
 			t.Errorf("Object.%s was made by the setup", name)
@@ -118,7 +119,7 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"Reflect", "RegExp", "ArrayBuffer"} {
+	for _, name := range []string{"Reflect", "RegExp", "ArrayBuffer", "JSON"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
 			t.Errorf("the global %s was made by the setup", name)
 		}
@@ -137,6 +138,18 @@ func TestMadeWholeOnFirstUse(t *testing.T) {
 		"regexp replaced":     "const R = RegExp; globalThis.RegExp = null; new R(" + nested + ")",
 		"regexp clone":        "structuredClone(/a/); new RegExp(" + nested + ")",
 		"regexp literal ctor": "const r = /a/; r.constructor === RegExp ? new RegExp(" + nested + ") : 'another constructor'",
+	})
+	deepText := `'['.repeat(600) + ']'.repeat(600)`
+	deepValue := "let o = 1; for (let i = 0; i < 600; i++) o = [o]; "
+	expectGuarded(t, "RangeError", map[string]string{
+		"json parse":          "JSON.parse(" + deepText + ")",
+		"json stringify":      deepValue + "JSON.stringify(o)",
+		"json replaced":       "const J = JSON; globalThis.JSON = null; J.parse(" + deepText + ")",
+		"json stringify kept": "const J = JSON; globalThis.JSON = {}; " + deepValue + "J.stringify(o)",
+		"json descriptor":     "Object.getOwnPropertyDescriptor(globalThis, 'JSON').value.parse(" + deepText + ")",
+		"json keys":           "Object.getOwnPropertyNames(globalThis); JSON.parse(" + deepText + ")",
+		"json after helpers":  "console.log({ m: new Map() }); " + deepValue + "JSON.stringify(o)",
+		"json method keys":    "Object.keys(JSON).length === 0 && JSON.parse(" + deepText + ")",
 	})
 	args := "const a = []; a.length = 2e6; "
 	expectGuarded(t, "RangeError", map[string]string{

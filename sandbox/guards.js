@@ -3,224 +3,257 @@
 // JSON.stringify (made to go through a replacer, which bounds its depth and
 // size and makes it interruptible), and the functions that make one value
 // per element of what they are given. g holds the limits and Go checks (see
-// guard.go). Runs once per runtime, after prelude.js and before any other
-// code; defines no globals. (Code compiled at run time, by eval or the
+// guard.go). Runs once per runtime, at setup, before any code of the
+// script's; defines no globals. (Code compiled at run time, by eval or the
 // Function constructors, is checked in Go, by goja's compile hook.)
 //
-// Most of them are wrapped when goja makes them, not here: it returns
-// wrapCtor, and sets g.wrapFunction, which Go calls then with the name and
-// the original — a constructor of guard.go's lazyCtors (ArrayBuffer, the
-// typed arrays, the collections), or a function of guard.go's jsGuards
-// ("JSON.stringify", "Promise.all", …) — and stores what they return.
+// They are wrapped when goja makes them, not here: it returns wrapCtor,
+// and sets g.wrapFunction, which Go calls then with the name and the
+// original — a constructor of guard.go's lazyCtors (ArrayBuffer, the typed
+// arrays, the collections), or a function of guard.go's jsGuards
+// ("JSON.stringify", "Promise.all", …) — and stores what they return. What
+// they use of the built-ins is taken here, at setup; the functions that
+// wrap are made on the first call (makeMachinery).
 (function (g) {
 	"use strict";
 	var L = g.limits;
 	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
-	// Reflect is made on first use (guard.go, builtinMade): its original
-	// apply and construct are taken when first needed.
-	var _apply, _construct;
-	function apply(f, self, args) {
-		if (_apply === undefined) _apply = g.originalOf("Reflect.apply", true);
-		return _apply(f, self, args);
-	}
-	function construct(f, args, newTarget) {
-		if (_construct === undefined) _construct = g.originalOf("Reflect.construct", true);
-		return _construct(f, args, newTarget);
-	}
 	var defineProperty = Object.defineProperty;
-	var setPrototypeOf = Object.setPrototypeOf, i;
-	var isArray = Array.isArray, _isView;
-	// ArrayBuffer is made on first use too (guard.go, builtinMade), and
-	// before it is, no value is a view.
-	function isView(v) {
-		if (_isView === undefined) _isView = g.originalOf("ArrayBuffer.isView", false);
-		return _isView !== undefined && _isView(v);
-	}
+	var setPrototypeOf = Object.setPrototypeOf;
+	var isArray = Array.isArray;
 	var slice = Function.prototype.call.bind(Array.prototype.slice);
 	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
 
-	// Descriptors are reused: this runs in every fresh runtime, so it makes
-	// as few objects as it can.
-	var fixed = { value: undefined, writable: false, enumerable: false, configurable: true };
-	var method = { value: undefined, writable: true, enumerable: false, configurable: true };
-
-	function named(f, name, length) {
-		fixed.value = name;
-		defineProperty(f, "name", fixed);
-		fixed.value = length;
-		defineProperty(f, "length", fixed);
-		return f;
+	// The machinery below is made the first time goja makes a guarded
+	// constructor or function, not at setup: most executions make none,
+	// and it is two dozen closures. Making it reads no global: it uses what
+	// the lines above took when the runtime was set up, before any code of
+	// the script's ran.
+	var m;
+	function machinery() {
+		if (m === undefined) m = makeMachinery();
+		return m;
 	}
-
-	function define(holder, key, value) {
-		method.value = value;
-		defineProperty(holder, key, method);
-	}
-
-	function tooLarge(label, what, n, limit) {
-		throw new _RangeError(label + ": " + what + " " + n + "; the limit is " + limit);
-	}
-
-	// replaceConstructor replaces holder[key], a constructor, by a function
-	// that checks (and may convert) the arguments first. The replacement
-	// shares the original's prototype, inherits its statics (Uint8Array.from
-	// then constructs through the replacement), and is that prototype's
-	// constructor.
-	function replaceConstructor(holder, key, name, check) {
-		var orig = holder[key];
-		if (typeof orig !== "function") return;
-		var wrapper = wrapConstructor(orig, name, check);
-		if (orig.prototype) define(orig.prototype, "constructor", wrapper);
-		define(holder, key, wrapper);
-	}
-
-	function wrapConstructor(orig, name, check) {
-		var wrapper = function () {
-			var args = check(slice(arguments), new.target !== undefined);
-			if (new.target === undefined) return apply(orig, this, args);
-			return construct(orig, args, new.target === wrapper ? orig : new.target);
-		};
-		defineProperty(wrapper, "prototype", { value: orig.prototype });
-		setPrototypeOf(wrapper, orig);
-		return named(wrapper, name, orig.length);
-	}
-
-	// lazy holds what makes the checks of the constructors wrapped on first
-	// use (a function of the name and the original, shared, so that a
-	// runtime makes no check it does not use), and wrapped their wrappers
-	// once made: goja makes a constructor on two routes (the global, and its
-	// prototype's constructor; RegExp's also by a literal), and both get the
-	// one wrapper.
-	var lazy = {}, wrapped = {};
-	function guardLazily(name, makeCheck) {
-		if (g.made(name)) replaceConstructor(globalThis, name, name, makeCheck(name, globalThis[name])); // made at setup
-		else lazy[name] = makeCheck;
-	}
-	function wrapCtor(name, orig) {
-		var w = wrapped[name];
-		if (w === undefined) {
-			if (!lazy[name]) return orig; // made at setup: replaceConstructor replaced it
-			w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name, orig));
-			// Not every prototype is made on first use: set its constructor now
-			// (when it is, the hook gives w, made above, and this sets it again).
-			if (orig.prototype) define(orig.prototype, "constructor", w);
-		}
-		return w;
-	}
-
-	// A pattern given as a RegExp was checked when it was made; anything
-	// else is converted once, here, and checked.
-	guardLazily("RegExp", function (name, _RegExp) {
-		return function (args) {
-			var p = args[0];
-			if (p !== undefined && !(p instanceof _RegExp)) {
-				args[0] = _String(p);
-				g.checkPattern(args[0]);
-			}
-			return args;
-		};
-	});
-
-	// Buffers allocate their length at once.
-	guardLazily("ArrayBuffer", function () {
-		return function (args) {
-			var n = _Number(args[0]);
-			if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
-			return args;
-		};
-	});
-	var typed = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
-		"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
-	for (i = 0; i < typed.length; i++) guardLazily(typed[i], typedArrayCheck);
-	function typedArrayCheck(name) {
-		var size = g.elementSize(name), _ArrayBuffer;
-		return function (args) {
-			var a = args[0], n;
-			if (_ArrayBuffer === undefined) _ArrayBuffer = g.originalOf("ArrayBuffer", true);
-			if (typeof a !== "object" || a === null) n = _Number(a);
-			else if (a instanceof _ArrayBuffer) return args;
-			else n = _Number(a.length);
-			if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
-			return args;
-		};
-	}
-
-	// Natives that make one heavy value per element of an iterable or of an
-	// indexed value's keys.
-	function checkElements(label, v) {
-		var n = 0;
-		if (typeof v === "string") n = v.length;
-		else if (isArray(v) || isView(v) || v instanceof _String) n = v.length;
-		if (n > L.maxStringElements) tooLarge(label, "elements", n, L.maxStringElements);
-	}
-	var collections = ["Map", "Set", "WeakMap", "WeakSet"];
-	for (i = 0; i < collections.length; i++) guardLazily(collections[i], collectionCheck);
-	function collectionCheck(name) {
-		return function (args) {
-			checkElements(name, args[0]);
-			return args;
-		};
-	}
-	// The functions of guard.go's jsGuards, wrapped when goja makes them:
-	// those that make a value per element of their arguments, and
-	// JSON.stringify.
+	// A constructor of guard.go's lazyCtors that goja made before this ran
+	// (none is now) is replaced at once, from the global as it is at setup.
+	var made = g.madeAtSetup;
+	for (var n = 0; n < made.length; n++) machinery().replaceNow(made[n]);
 	g.wrapFunction = function (label, orig) {
-		return label === "JSON.stringify" ? wrapStringify(orig) : wrapElements(label, orig);
+		return machinery().wrapFunction(label, orig);
 	};
-	function wrapElements(label, orig) {
-		return named(function () {
-			for (var i = 0; i < arguments.length; i++) checkElements(label, arguments[i]);
-			return apply(orig, this, arguments);
-		}, orig.name, orig.length);
-	}
+	return function (name, orig) {
+		return machinery().wrapCtor(name, orig);
+	};
 
-	// JSON.stringify goes through a replacer that tracks the depth (goja
-	// recurses on the Go stack and checks cycles in quadratic time) and the
-	// size of the text, and composes with the caller's replacer.
-	function wrapStringify(stringify) {
-		return named(function (value, replacer, space) {
-			var user = typeof replacer === "function" ? replacer : null;
-			var allow = isArray(replacer) ? allowList(replacer) : null;
-			var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
-			var holders = [], size = 0;
-			function guard(key, v) {
-				var n = holders.length;
-				while (n > 0 && holders[n - 1] !== this) n--;
-				holders.length = n;
-				if (user) v = apply(user, this, [key, v]);
-				size += key.length + 4 + n * indent;
-				if (typeof v === "string") size += v.length;
-				if (size > L.maxString) throw new _RangeError("JSON.stringify: the text would be more than " + L.maxString + " characters");
-				if (typeof v !== "object" || v === null) return v;
-				if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
-				if (allow && !isArray(v)) v = pick(v, allow);
-				holders[n] = v;
-				return v;
+	function makeMachinery() {
+		// Reflect is made on first use (guard.go, builtinMade): its original
+		// apply and construct are taken when first needed.
+		var _apply, _construct;
+		function apply(f, self, args) {
+			if (_apply === undefined) _apply = g.originalOf("Reflect.apply", true);
+			return _apply(f, self, args);
+		}
+		function construct(f, args, newTarget) {
+			if (_construct === undefined) _construct = g.originalOf("Reflect.construct", true);
+			return _construct(f, args, newTarget);
+		}
+		var i, _isView;
+		// ArrayBuffer is made on first use too (guard.go, builtinMade), and
+		// before it is, no value is a view.
+		function isView(v) {
+			if (_isView === undefined) _isView = g.originalOf("ArrayBuffer.isView", false);
+			return _isView !== undefined && _isView(v);
+		}
+
+		// Descriptors are reused: this runs in every fresh runtime, so it makes
+		// as few objects as it can.
+		var fixed = { value: undefined, writable: false, enumerable: false, configurable: true };
+		var method = { value: undefined, writable: true, enumerable: false, configurable: true };
+
+		function named(f, name, length) {
+			fixed.value = name;
+			defineProperty(f, "name", fixed);
+			fixed.value = length;
+			defineProperty(f, "length", fixed);
+			return f;
+		}
+
+		function define(holder, key, value) {
+			method.value = value;
+			defineProperty(holder, key, method);
+		}
+
+		function tooLarge(label, what, n, limit) {
+			throw new _RangeError(label + ": " + what + " " + n + "; the limit is " + limit);
+		}
+
+		// replaceConstructor replaces holder[key], a constructor, by a function
+		// that checks (and may convert) the arguments first. The replacement
+		// shares the original's prototype, inherits its statics (Uint8Array.from
+		// then constructs through the replacement), and is that prototype's
+		// constructor.
+		function replaceConstructor(holder, key, name, check) {
+			var orig = holder[key];
+			if (typeof orig !== "function") return;
+			var wrapper = wrapConstructor(orig, name, check);
+			if (orig.prototype) define(orig.prototype, "constructor", wrapper);
+			define(holder, key, wrapper);
+		}
+
+		function wrapConstructor(orig, name, check) {
+			var wrapper = function () {
+				var args = check(slice(arguments), new.target !== undefined);
+				if (new.target === undefined) return apply(orig, this, args);
+				return construct(orig, args, new.target === wrapper ? orig : new.target);
+			};
+			defineProperty(wrapper, "prototype", { value: orig.prototype });
+			setPrototypeOf(wrapper, orig);
+			return named(wrapper, name, orig.length);
+		}
+
+		// lazy holds what makes the checks of the constructors wrapped on first
+		// use (a function of the name and the original, shared, so that a
+		// runtime makes no check it does not use), and wrapped their wrappers
+		// once made: goja makes a constructor on two routes (the global, and its
+		// prototype's constructor; RegExp's also by a literal), and both get the
+		// one wrapper.
+		var lazy = { __proto__: null }, wrapped = { __proto__: null };
+		function guardLazily(name, makeCheck) {
+			lazy[name] = makeCheck;
+		}
+		function wrapCtor(name, orig) {
+			var w = wrapped[name];
+			if (w === undefined) {
+				if (!lazy[name]) return orig; // made at setup: replaceNow replaced it
+				w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name, orig));
+				// Not every prototype is made on first use: set its constructor now
+				// (when it is, the hook gives w, made above, and this sets it again).
+				if (orig.prototype) define(orig.prototype, "constructor", w);
 			}
-			return stringify(value, guard, space);
-		}, "stringify", 3);
-	}
-
-	function allowList(list) {
-		var out = [];
-		for (var i = 0; i < list.length; i++) {
-			var k = list[i];
-			if (typeof k === "number" || k instanceof _Number || k instanceof _String) k = _String(k);
-			if (typeof k === "string" && indexOf(out, k) < 0) out[out.length] = k;
+			return w;
 		}
-		return out;
-	}
 
-	// pick copies the allowed properties of o, in the list's order, as
-	// JSON.stringify does with a property list.
-	function pick(o, allow) {
-		var c = {};
-		for (var i = 0; i < allow.length; i++) {
-			var v = o[allow[i]];
-			if (v !== undefined) c[allow[i]] = v;
+		// A pattern given as a RegExp was checked when it was made; anything
+		// else is converted once, here, and checked.
+		guardLazily("RegExp", function (name, _RegExp) {
+			return function (args) {
+				var p = args[0];
+				if (p !== undefined && !(p instanceof _RegExp)) {
+					args[0] = _String(p);
+					g.checkPattern(args[0]);
+				}
+				return args;
+			};
+		});
+
+		// Buffers allocate their length at once.
+		guardLazily("ArrayBuffer", function () {
+			return function (args) {
+				var n = _Number(args[0]);
+				if (n > L.maxBuffer) tooLarge("ArrayBuffer", "byte length", n, L.maxBuffer);
+				return args;
+			};
+		});
+		var typed = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+			"Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
+		for (i = 0; i < typed.length; i++) guardLazily(typed[i], typedArrayCheck);
+		function typedArrayCheck(name) {
+			var size = g.elementSize(name), _ArrayBuffer;
+			return function (args) {
+				var a = args[0], n;
+				if (_ArrayBuffer === undefined) _ArrayBuffer = g.originalOf("ArrayBuffer", true);
+				if (typeof a !== "object" || a === null) n = _Number(a);
+				else if (a instanceof _ArrayBuffer) return args;
+				else n = _Number(a.length);
+				if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
+				return args;
+			};
 		}
-		return c;
-	}
 
-	return wrapCtor;
+		// Natives that make one heavy value per element of an iterable or of an
+		// indexed value's keys.
+		function checkElements(label, v) {
+			var n = 0;
+			if (typeof v === "string") n = v.length;
+			else if (isArray(v) || isView(v) || v instanceof _String) n = v.length;
+			if (n > L.maxStringElements) tooLarge(label, "elements", n, L.maxStringElements);
+		}
+		var collections = ["Map", "Set", "WeakMap", "WeakSet"];
+		for (i = 0; i < collections.length; i++) guardLazily(collections[i], collectionCheck);
+		function collectionCheck(name) {
+			return function (args) {
+				checkElements(name, args[0]);
+				return args;
+			};
+		}
+		// The functions of guard.go's jsGuards, wrapped when goja makes them:
+		// those that make a value per element of their arguments, and
+		// JSON.stringify.
+		function wrapFunction(label, orig) {
+			return label === "JSON.stringify" ? wrapStringify(orig) : wrapElements(label, orig);
+		}
+		function wrapElements(label, orig) {
+			return named(function () {
+				for (var i = 0; i < arguments.length; i++) checkElements(label, arguments[i]);
+				return apply(orig, this, arguments);
+			}, orig.name, orig.length);
+		}
+
+		// JSON.stringify goes through a replacer that tracks the depth (goja
+		// recurses on the Go stack and checks cycles in quadratic time) and the
+		// size of the text, and composes with the caller's replacer.
+		function wrapStringify(stringify) {
+			return named(function (value, replacer, space) {
+				var user = typeof replacer === "function" ? replacer : null;
+				var allow = isArray(replacer) ? allowList(replacer) : null;
+				var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
+				var holders = [], size = 0;
+				function guard(key, v) {
+					var n = holders.length;
+					while (n > 0 && holders[n - 1] !== this) n--;
+					holders.length = n;
+					if (user) v = apply(user, this, [key, v]);
+					size += key.length + 4 + n * indent;
+					if (typeof v === "string") size += v.length;
+					if (size > L.maxString) throw new _RangeError("JSON.stringify: the text would be more than " + L.maxString + " characters");
+					if (typeof v !== "object" || v === null) return v;
+					if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
+					if (allow && !isArray(v)) v = pick(v, allow);
+					holders[n] = v;
+					return v;
+				}
+				return stringify(value, guard, space);
+			}, "stringify", 3);
+		}
+
+		function allowList(list) {
+			var out = [];
+			for (var i = 0; i < list.length; i++) {
+				var k = list[i];
+				if (typeof k === "number" || k instanceof _Number || k instanceof _String) k = _String(k);
+				if (typeof k === "string" && indexOf(out, k) < 0) out[out.length] = k;
+			}
+			return out;
+		}
+
+		// pick copies the allowed properties of o, in the list's order, as
+		// JSON.stringify does with a property list.
+		function pick(o, allow) {
+			var c = {};
+			for (var i = 0; i < allow.length; i++) {
+				var v = o[allow[i]];
+				if (v !== undefined) c[allow[i]] = v;
+			}
+			return c;
+		}
+
+		// replaceNow replaces a constructor goja made at setup.
+		function replaceNow(name) {
+			var makeCheck = lazy[name];
+			delete lazy[name];
+			replaceConstructor(globalThis, name, name, makeCheck(name, globalThis[name]));
+		}
+
+		return { wrapCtor: wrapCtor, wrapFunction: wrapFunction, replaceNow: replaceNow };
+	}
 })

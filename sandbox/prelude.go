@@ -27,10 +27,20 @@ type helpers struct {
 
 // preludeTakes are the built-ins the prelude's helpers use, in the order
 // of its parameters: taken when a runtime is set up, before any code of
-// the script's can replace them (takePrelude).
-var preludeTakes = [...][2]string{{"JSON", "stringify"}, {"JSON", "parse"}, {"Array", "isArray"}, {"Error", ""},
-	{"TypeError", ""}, {"RangeError", ""}, {"String", ""}, {"Array", "from"}, {"Number", "isFinite"},
+// the script's can replace them (takePrelude). An empty one is goja's
+// own, made when the helpers are (preludeNatives): taking JSON.stringify
+// would make it, and the guards would wrap it, at setup.
+var preludeTakes = [...][2]string{{}, {}, {"Array", "isArray"}, {"Error", ""},
+	{"TypeError", ""}, {"RangeError", ""}, {"String", ""}, {}, {"Number", "isFinite"},
 	{"Object", "getPrototypeOf"}, {"Object", "prototype"}}
+
+// preludeNatives are goja's JSON.stringify, JSON.parse and Array.from, by
+// their place in preludeTakes.
+var preludeNatives = map[int]func(*goja.Runtime) func(goja.FunctionCall) goja.Value{
+	0: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.JSONStringify },
+	1: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.JSONParse },
+	7: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.ArrayFrom },
+}
 
 // prelude is the prelude's function in one runtime and what it is to be
 // called with. The helpers are made when first needed (execution.help):
@@ -55,6 +65,9 @@ func takePrelude(rt *goja.Runtime, originalOf goja.Value) (*prelude, error) {
 	}
 	p := &prelude{fn: fn}
 	for i, t := range preludeTakes {
+		if t[0] == "" {
+			continue // made with the helpers
+		}
 		v := rt.Get(t[0])
 		if t[1] != "" {
 			v = v.ToObject(rt).Get(t[1])
@@ -67,6 +80,11 @@ func takePrelude(rt *goja.Runtime, originalOf goja.Value) (*prelude, error) {
 
 // helpers calls the prelude and returns its functions.
 func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
+	for i, native := range preludeNatives {
+		if p.args[i] == nil {
+			p.args[i] = rt.ToValue(native(rt))
+		}
+	}
 	v, err := p.fn(goja.Undefined(), p.args[:]...)
 	if err != nil {
 		return nil, err

@@ -587,6 +587,9 @@ func (r *Runtime) getJSON() *Object {
 		JSON._putProp("rawJSON", r.newNativeFunc(r.builtinJSON_rawJSON, "rawJSON", 1), true, false, true)
 		JSON._putProp("isRawJSON", r.newNativeFunc(r.builtinJSON_isRawJSON, "isRawJSON", 1), true, false, true)
 		JSON._putSym(SymToStringTag, valueProp(asciiString(classJSON), false, false, true))
+		if r.madeHook != nil { // patched: see PATCHES.md
+			r.madeHook("JSON", ret)
+		}
 	}
 	return ret
 }

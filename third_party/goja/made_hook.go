@@ -3,7 +3,7 @@ package goja
 // Patched: see PATCHES.md ("A hook on built-in objects made whole").
 
 // MadeHook is called with a built-in object that goja makes whole, with
-// all its properties, when it is first needed: "Reflect",
+// all its properties, when it is first needed: "Reflect", "JSON",
 // "RegExp.prototype" (once its constructor is made too: the two are made
 // together, by a regular expression literal as well as by the global), and
 // "ArrayBuffer.prototype" (the same, made by any typed array too). It
