@@ -224,13 +224,14 @@ var errorCtors = map[string]bool{NameError: true, NameType: true, NameRange: tru
 // (and guardBuiltin took it then).
 func (x *execution) errorCtor(name string) (*goja.Object, bool) {
 	if !errorCtors[name] {
-		return x.ctors[NameError], false
+		c, _ := x.errorCtor(NameError)
+		return c, false
 	}
 	if c := x.ctors[name]; c != nil {
 		return c, true
 	}
 	v := x.rt.GlobalObject().Get(name)
-	if x.ctors[name] == nil { // made before the guards' hook
+	if x.ctors[name] == nil { // made before the hook: an embedder's runtime (the sandbox sets the hook first)
 		x.ctors[name] = v.ToObject(x.rt)
 	}
 	return x.ctors[name], true

@@ -219,19 +219,22 @@ func (x *execution) setup() error {
 	x.rt.SetParserOptions(parser.WithSourceMapLoader(denySourceMap))
 	x.rt.SetPromiseRejectionTracker(x.loop.trackRejection)
 	x.rt.SetMadeHook(x.builtinMade)
+	// The built-in hook is set first: it takes each error constructor as
+	// goja makes it (or errorCtor makes it when first needed), so none is
+	// made at setup, and none is taken after the code could replace it.
+	// It guards nothing before installGuards, which wraps what was made.
+	x.ctors = make(map[string]*goja.Object, len(errorCtors))
+	x.rt.SetBuiltinHook(x.guardBuiltin)
 	x.rt.SetLazyGlobals(lazyGlobals(), x.lazyGlobal)
 	x.originalOfFn = x.native("originalOf", nil, x.originalOf)
-	p, err := takePrelude(x.rt, x.originalOfFn)
+	p, err := takePrelude(x.rt, x.originalOfFn, func(name string) goja.Value {
+		c, _ := x.errorCtor(name)
+		return c
+	})
 	if err != nil {
 		return err
 	}
 	x.prelude = p
-	// The prelude took these; the other error constructors are taken when
-	// goja makes them (guardBuiltin), or first needed (errorCtor).
-	x.ctors = make(map[string]*goja.Object, len(errorCtors))
-	for _, name := range []string{NameError, NameType, NameRange} {
-		x.ctors[name] = x.rt.Get(name).ToObject(x.rt)
-	}
 	x.loop.timers = map[int64]*timer{}
 	if err := x.installGuards(); err != nil {
 		return err

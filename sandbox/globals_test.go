@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,7 +23,7 @@ func TestLazyGlobals(t *testing.T) {
 	if x.web != nil {
 		t.Error("web.js ran at setup")
 	}
-	for _, name := range []string{"SyntaxError", "URIError"} {
+	for _, name := range []string{"Error", "TypeError", "RangeError", "SyntaxError", "URIError"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) || x.ctors[name] != nil {
 			t.Errorf("%s was made by the setup", name)
 		}
@@ -45,8 +46,12 @@ func TestLazyGlobals(t *testing.T) {
 		// the code did to the globals first.
 		`const S = SyntaxError; globalThis.SyntaxError = function () { return { fake: true } };
 		 try { eval("(".repeat(600) + ")".repeat(600)) } catch (e) { return [e instanceof S, e.name, typeof GoError] }`: `[true,"SyntaxError","undefined"]`,
-		`const S = SyntaxError; delete globalThis.SyntaxError; try { new Function("[".repeat(600)) } catch (e) { return [e instanceof S, e.name] }`: `[true,"SyntaxError"]`,
-		`try { eval("(".repeat(600) + ")".repeat(600)) } catch (e) { return [e instanceof SyntaxError, e.name] }`:                                   `[true,"SyntaxError"]`,
+		`const S = SyntaxError; delete globalThis.SyntaxError; try { new Function("[".repeat(600)) } catch (e) { return [e instanceof S, e.name] }`:                      `[true,"SyntaxError"]`,
+		`try { eval("(".repeat(600) + ")".repeat(600)) } catch (e) { return [e instanceof SyntaxError, e.name] }`:                                                        `[true,"SyntaxError"]`,
+		`const R = RangeError; globalThis.RangeError = function () { return { fake: true } }; try { "x".repeat(2 ** 30) } catch (e) { return [e instanceof R, e.name] }`: `[true,"RangeError"]`,
+		`const R = RangeError; delete globalThis.RangeError; let o = 1; for (let i = 0; i < 600; i++) o = [o];
+		 try { JSON.stringify(o) } catch (e) { return [e instanceof R, e.name] }`: `[true,"RangeError"]`,
+
 		// Made with the built-ins as the code left them, and still working
 		// where it uses the originals.
 		`Function.prototype.bind = null; Function.prototype.call = null; return structuredClone(new Map([[1, new Set([2])]])).get(1).has(2)`: `true`,
@@ -55,5 +60,13 @@ func TestLazyGlobals(t *testing.T) {
 		if string(res.Value) != want {
 			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
 		}
+	}
+	// The helpers, made after the code replaced the error constructors,
+	// use the originals.
+	res := Run(context.Background(), `globalThis.TypeError = Error = null; const o = {}; o.o = o;
+console.log(new Map([[1, o]])); return [1n]`, nil, Options{})
+	if res.Err == nil || res.Err.Name != "TypeError" || !strings.Contains(res.Err.Message, "a BigInt at result[0]") ||
+		len(res.Logs) != 1 || res.Logs[0] != `{"1":{"o":"[Circular]"}}` {
+		t.Errorf("after replacing TypeError and Error: %v, logs %q", res.Err, res.Logs)
 	}
 }

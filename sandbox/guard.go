@@ -867,6 +867,10 @@ func (x *execution) runGuardScript() error {
 	}
 	must(g.Set("madeAtSetup", x.rt.NewArray(made...)))
 	must(g.Set("originalOf", x.originalOfFn))
+	must(g.Set("errorCtor", x.native("errorCtor", nil, func(call goja.FunctionCall) goja.Value {
+		c, _ := x.errorCtor(call.Argument(0).String())
+		return c
+	})))
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])
 	})))

@@ -17,7 +17,7 @@
 (function (g) {
 	"use strict";
 	var L = g.limits;
-	var _RangeError = RangeError, _String = String, _Number = Number, _Math = Math;
+	var _String = String, _Number = Number, _Math = Math;
 	var defineProperty = Object.defineProperty;
 	var setPrototypeOf = Object.setPrototypeOf;
 	var isArray = Array.isArray;
@@ -46,6 +46,8 @@
 	};
 
 	function makeMachinery() {
+		// The original RangeError (guard.go's errorCtor: taken as goja made it).
+		var _RangeError = g.errorCtor("RangeError");
 		// Reflect is made on first use (guard.go, builtinMade): its original
 		// apply and construct are taken when first needed.
 		var _apply, _construct;

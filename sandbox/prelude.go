@@ -29,9 +29,12 @@ type helpers struct {
 // of its parameters: taken when a runtime is set up, before any code of
 // the script's can replace them (takePrelude). An empty one is goja's
 // own, made when the helpers are (preludeNatives): taking JSON.stringify
-// would make it, and the guards would wrap it, at setup.
-var preludeTakes = [...][2]string{{}, {}, {"Array", "isArray"}, {"Error", ""},
-	{"TypeError", ""}, {"RangeError", ""}, {"String", ""}, {}, {"Number", "isFinite"},
+// would make it, and the guards would wrap it, at setup. An error
+// constructor is the original, also taken when the helpers are made
+// (errorCtor: the built-in hook takes each as goja makes it); making
+// the three at setup was a quarter of it.
+var preludeTakes = [...][2]string{{}, {}, {"Array", "isArray"}, {"Error", "!"},
+	{"TypeError", "!"}, {"RangeError", "!"}, {"String", ""}, {}, {"Number", "isFinite"},
 	{"Object", "getPrototypeOf"}, {"Object", "prototype"}}
 
 // preludeNatives are goja's JSON.stringify, JSON.parse and Array.from, by
@@ -48,13 +51,15 @@ var preludeNatives = map[int]func(*goja.Runtime) func(goja.FunctionCall) goja.Va
 // and an execution whose argument and result are plain JSON, that neither
 // logs nor throws, needs none of them.
 type prelude struct {
-	fn   goja.Callable
-	args [len(preludeTakes) + 1]goja.Value // the built-ins, then originalOf
+	fn    goja.Callable
+	args  [len(preludeTakes) + 1]goja.Value // the built-ins, then originalOf
+	ctors func(name string) goja.Value      // the original error constructors
 }
 
 // takePrelude takes the prelude's function and built-ins in rt. originalOf
-// is collections.go's, or null (a test's runtime: the globals).
-func takePrelude(rt *goja.Runtime, originalOf goja.Value) (*prelude, error) {
+// is collections.go's, or null (a test's runtime: the globals); ctors
+// returns an original error constructor.
+func takePrelude(rt *goja.Runtime, originalOf goja.Value, ctors func(name string) goja.Value) (*prelude, error) {
 	v, err := rt.RunProgram(preludeProgram())
 	if err != nil {
 		return nil, err
@@ -63,10 +68,10 @@ func takePrelude(rt *goja.Runtime, originalOf goja.Value) (*prelude, error) {
 	if !ok {
 		return nil, fmt.Errorf("prelude: not a function")
 	}
-	p := &prelude{fn: fn}
+	p := &prelude{fn: fn, ctors: ctors}
 	for i, t := range preludeTakes {
-		if t[0] == "" {
-			continue // made with the helpers
+		if t[0] == "" || t[1] == "!" {
+			continue // made or taken with the helpers
 		}
 		v := rt.Get(t[0])
 		if t[1] != "" {
@@ -83,6 +88,11 @@ func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
 	for i, native := range preludeNatives {
 		if p.args[i] == nil {
 			p.args[i] = rt.ToValue(native(rt))
+		}
+	}
+	for i, t := range preludeTakes {
+		if t[1] == "!" && p.args[i] == nil {
+			p.args[i] = p.ctors(t[0])
 		}
 	}
 	v, err := p.fn(goja.Undefined(), p.args[:]...)
@@ -113,7 +123,7 @@ func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
 // loadHelpers takes the prelude in rt, a runtime without the sandbox's
 // setup (a test's), and makes its helpers.
 func loadHelpers(rt *goja.Runtime) (*helpers, error) {
-	p, err := takePrelude(rt, goja.Null())
+	p, err := takePrelude(rt, goja.Null(), rt.Get)
 	if err != nil {
 		return nil, err
 	}
