@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,11 +51,13 @@ func (e Env) NewServers(upstream []string) (*Servers, error) {
 
 // writeConfig writes a configuration with the upstream and codemode
 // settings: up to 256 executions at once (in all and per session), 256
-// sessions for the clients' one subject, and the rest of codemode.
+// sessions for the clients' one subject, a data directory of its own (the
+// servers the HTTP rounds load in turn are up at once, and would share
+// their sessions' budget and their database), and the rest of codemode.
 func (s *Servers) writeConfig(path string, codemode map[string]any) error {
 	codemode["max_concurrent"], codemode["max_concurrent_per_session"] = 256, 256
 	codemode["max_sessions_per_subject"], codemode["max_concurrent_per_subject"] = 256, 256
-	codemode["data_dir"] = filepath.Join(s.dir, "data")
+	codemode["data_dir"] = filepath.Join(s.dir, "data-"+strings.TrimSuffix(filepath.Base(path), ".json"))
 	cfg := map[string]any{
 		"mcpServers": map[string]any{"bench": map[string]any{"command": s.Upstream[0], "args": s.Upstream[1:]}},
 		"codemode":   codemode,
