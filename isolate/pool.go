@@ -73,8 +73,8 @@ type Options struct {
 	// until it is handed back, pipe crossings and the parent's turn
 	// included, and with one per CPU the CPUs sat idle for about a sixth of
 	// the time under load (64 clients over HTTP on 2 CPUs: 0.39 to 0.45 of
-	// the in-process throughput with 2 computing, 0.52 to 0.55 with 4,
-	// 0.48 with 6).
+	// the in-process throughput with 2 computing, 0.52 to 0.56 with 4,
+	// 0.50 with 3, 0.48 with 6).
 	// Slow tools and long computations still get a worker each.
 	Computing int
 
