@@ -25,24 +25,29 @@ type helpers struct {
 	objectPrototype                                       *goja.Object
 }
 
-// preludeTakes are the built-ins the prelude's helpers use, in the order
-// of its parameters: taken when a runtime is set up, before any code of
-// the script's can replace them (takePrelude). An empty one is goja's
-// own, made when the helpers are (preludeNatives): taking JSON.stringify
-// would make it, and the guards would wrap it, at setup. An error
-// constructor is the original, also taken when the helpers are made
-// (errorCtor: the built-in hook takes each as goja makes it); making
-// the three at setup was a quarter of it.
-var preludeTakes = [...][2]string{{}, {}, {"Array", "isArray"}, {"Error", "!"},
-	{"TypeError", "!"}, {"RangeError", "!"}, {"String", ""}, {}, {"Number", "isFinite"},
-	{"Object", "getPrototypeOf"}, {"Object", "prototype"}}
+// preludeArg is one of the prelude's parameters, a built-in its helpers
+// use, and how the sandbox gets it so that no code of the script's can
+// have replaced it: one of global (with name, its property) or native or
+// ctor.
+type preludeArg struct {
+	global, name string
+	// native is goja's own JSON.stringify, JSON.parse or Array.from, made
+	// with the helpers: taking them from the globals at setup would make
+	// JSON, and the guards would wrap it there.
+	native func(*goja.Runtime, goja.FunctionCall) goja.Value
+	// ctor is an error constructor's name: the original, taken with the
+	// helpers (errorCtor: the built-in hook takes each as goja makes it);
+	// making the three at setup was a quarter of it.
+	ctor string
+}
 
-// preludeNatives are goja's JSON.stringify, JSON.parse and Array.from, by
-// their place in preludeTakes.
-var preludeNatives = map[int]func(*goja.Runtime) func(goja.FunctionCall) goja.Value{
-	0: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.JSONStringify },
-	1: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.JSONParse },
-	7: func(rt *goja.Runtime) func(goja.FunctionCall) goja.Value { return rt.ArrayFrom },
+// preludeArgs are the prelude's parameters, in order, but originalOf.
+// Those of global are taken at setup (takePrelude), the rest when the
+// helpers are made.
+var preludeArgs = [...]preludeArg{
+	{native: (*goja.Runtime).JSONStringify}, {native: (*goja.Runtime).JSONParse}, {global: "Array", name: "isArray"},
+	{ctor: NameError}, {ctor: NameType}, {ctor: NameRange}, {global: "String"}, {native: (*goja.Runtime).ArrayFrom},
+	{global: "Number", name: "isFinite"}, {global: "Object", name: "getPrototypeOf"}, {global: "Object", name: "prototype"},
 }
 
 // prelude is the prelude's function in one runtime and what it is to be
@@ -52,8 +57,8 @@ var preludeNatives = map[int]func(*goja.Runtime) func(goja.FunctionCall) goja.Va
 // logs nor throws, needs none of them.
 type prelude struct {
 	fn    goja.Callable
-	args  [len(preludeTakes) + 1]goja.Value // the built-ins, then originalOf
-	ctors func(name string) goja.Value      // the original error constructors
+	args  [len(preludeArgs) + 1]goja.Value // preludeArgs', then originalOf
+	ctors func(name string) goja.Value     // the original error constructors
 }
 
 // takePrelude takes the prelude's function and built-ins in rt. originalOf
@@ -69,30 +74,29 @@ func takePrelude(rt *goja.Runtime, originalOf goja.Value, ctors func(name string
 		return nil, fmt.Errorf("prelude: not a function")
 	}
 	p := &prelude{fn: fn, ctors: ctors}
-	for i, t := range preludeTakes {
-		if t[0] == "" || t[1] == "!" {
+	for i, a := range preludeArgs {
+		if a.global == "" {
 			continue // made or taken with the helpers
 		}
-		v := rt.Get(t[0])
-		if t[1] != "" {
-			v = v.ToObject(rt).Get(t[1])
+		v := rt.Get(a.global)
+		if a.name != "" {
+			v = v.ToObject(rt).Get(a.name)
 		}
 		p.args[i] = v
 	}
-	p.args[len(preludeTakes)] = originalOf
+	p.args[len(preludeArgs)] = originalOf
 	return p, nil
 }
 
 // helpers calls the prelude and returns its functions.
 func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
-	for i, native := range preludeNatives {
-		if p.args[i] == nil {
-			p.args[i] = rt.ToValue(native(rt))
-		}
-	}
-	for i, t := range preludeTakes {
-		if t[1] == "!" && p.args[i] == nil {
-			p.args[i] = p.ctors(t[0])
+	for i, a := range preludeArgs {
+		switch {
+		case p.args[i] != nil:
+		case a.native != nil:
+			p.args[i] = rt.ToValue(func(call goja.FunctionCall) goja.Value { return a.native(rt, call) })
+		case a.ctor != "":
+			p.args[i] = p.ctors(a.ctor)
 		}
 	}
 	v, err := p.fn(goja.Undefined(), p.args[:]...)
