@@ -60,6 +60,29 @@ func TestGuardsKeepSemantics(t *testing.T) {
 	}
 }
 
+// TestGuardsIgnoreArraySetters: accessors the code defines on
+// Array.prototype's indices do not take the writes of the guards' and the
+// helpers' stacks. They did: JSON.stringify's depth then never grew, and a
+// value nested 200,000 deep ran until the deadline with 270 MB resident.
+func TestGuardsIgnoreArraySetters(t *testing.T) {
+	const trap = `for (let i = 0; i < 8; i++) Object.defineProperty(Array.prototype, i, { get() {}, set(v) {}, configurable: true });
+let deep = 1; for (let i = 0; i < 700; i++) deep = [deep];
+`
+	for code, want := range map[string]string{
+		`try { JSON.stringify(deep); return "not guarded" } catch (e) { return e.message }`: `"JSON.stringify: the value nests more than 500 levels deep"`,
+		`console.log(deep); return "logged"`:                                               `"logged"`,
+		`try { await ns.a(new Map([[1, deep]])); return "not guarded" } catch (e) { return e.message }`: `"ns.a: the argument cannot be serialised to JSON: nesting deeper than 100 levels at argument.1[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"`,
+	} {
+		res := Run(context.Background(), trap+code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != want || res.Err != nil {
+			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
+		}
+		if strings.HasPrefix(code, "console") && (len(res.Logs) != 1 || !strings.Contains(res.Logs[0], "[Array]")) {
+			t.Errorf("%s: logs %.200q; want the value cut at its depth ([Array])", code, res.Logs)
+		}
+	}
+}
+
 // TestGuardErrors: the guards' errors are catchable RangeErrors (or
 // SyntaxErrors for code and patterns) that name the built-in.
 func TestGuardErrors(t *testing.T) {

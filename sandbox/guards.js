@@ -209,11 +209,14 @@
 				var user = typeof replacer === "function" ? replacer : null;
 				var allow = isArray(replacer) ? allowList(replacer) : null;
 				var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
-				var holders = [], size = 0;
+				// The stack of holders is an object without a prototype, not an
+				// array: a setter the code defined on Array.prototype would
+				// take the writes, and the depth would never grow.
+				var holders = { __proto__: null }, depth = 0, size = 0;
 				function guard(key, v) {
-					var n = holders.length;
+					var n = depth;
 					while (n > 0 && holders[n - 1] !== this) n--;
-					holders.length = n;
+					depth = n;
 					if (user) v = apply(user, this, [key, v]);
 					size += key.length + 4 + n * indent;
 					if (typeof v === "string") size += v.length;
@@ -222,6 +225,7 @@
 					if (n >= L.maxNesting) throw new _RangeError("JSON.stringify: the value nests more than " + L.maxNesting + " levels deep");
 					if (allow && !isArray(v)) v = pick(v, allow);
 					holders[n] = v;
+					depth = n + 1;
 					return v;
 				}
 				return stringify(value, guard, space);

@@ -93,7 +93,11 @@
 	// the root to the current holder: JSON.stringify visits depth first, so
 	// the holder is always on the stack.
 	function replacer(root, lenient, maxBytes) {
-		var holders = [], origins = [], keys = [], size = 0;
+		// The stacks are objects without a prototype, not arrays: a setter the
+		// code defined on Array.prototype would take the writes, and the depth
+		// would never grow.
+		var holders = { __proto__: null }, origins = { __proto__: null }, keys = { __proto__: null };
+		var depth = 0, size = 0;
 		function path(n, key) {
 			var p = root;
 			for (var i = 1; i <= n; i++) {
@@ -107,9 +111,9 @@
 			throw new _TypeError("the " + root + " cannot be serialised to JSON: " + what + (p === root ? "" : " at " + p));
 		}
 		return function (key, value) {
-			var n = holders.length;
+			var n = depth;
 			while (n > 0 && holders[n - 1] !== this) n--;
-			holders.length = origins.length = keys.length = n;
+			depth = n;
 			size += _String(key).length + 2 + (typeof value === "string" ? value.length : 4);
 			if (size > maxBytes) {
 				if (lenient) throw tooLarge;
@@ -134,6 +138,7 @@
 			holders[n] = c;
 			origins[n] = value;
 			keys[n] = key;
+			depth = n + 1;
 			return c;
 		};
 	}
