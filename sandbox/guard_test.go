@@ -69,8 +69,8 @@ func TestGuardsIgnoreArraySetters(t *testing.T) {
 let deep = 1; for (let i = 0; i < 700; i++) deep = [deep];
 `
 	for code, want := range map[string]string{
-		`try { JSON.stringify(deep); return "not guarded" } catch (e) { return e.message }`: `"JSON.stringify: the value nests more than 500 levels deep"`,
-		`console.log(deep); return "logged"`:                                               `"logged"`,
+		`try { JSON.stringify(deep); return "not guarded" } catch (e) { return e.message }`:             `"JSON.stringify: the value nests more than 500 levels deep"`,
+		`console.log(deep); return "logged"`:                                                            `"logged"`,
 		`try { await ns.a(new Map([[1, deep]])); return "not guarded" } catch (e) { return e.message }`: `"ns.a: the argument cannot be serialised to JSON: nesting deeper than 100 levels at argument.1[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"`,
 	} {
 		res := Run(context.Background(), trap+code, idCaller, Options{Bindings: nsBindings, Timeout: testenv.Within(5 * time.Second)})
