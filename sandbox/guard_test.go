@@ -83,6 +83,26 @@ let deep = 1; for (let i = 0; i < 700; i++) deep = [deep];
 	}
 }
 
+// TestGuardsIgnoreObjectPrototype: a "get" or "set" the code put on
+// Object.prototype does not stop the guards' wrappers from being made (the
+// descriptors they define with have no prototype): a guarded constructor
+// made after it is still guarded, and works.
+func TestGuardsIgnoreObjectPrototype(t *testing.T) {
+	const trap = `Object.defineProperty(Object.prototype, "get", { value: function () {}, writable: true, configurable: true });
+Object.prototype.set = undefined;
+`
+	for code, want := range map[string]string{
+		`const a = []; a.length = 2e6; try { new Map(a); return "not guarded" } catch (e) { return e.name }`: `"RangeError"`,
+		`try { new Uint8Array(2 ** 30); return "not guarded" } catch (e) { return e.name }`:                  `"RangeError"`,
+		`return [new Map([[1, 2]]).get(1), new Set([3]).size, new Uint8Array(2).length, /a+/.test("aa")]`:    `[2,1,2,true]`,
+	} {
+		res := Run(context.Background(), trap+code, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != want || res.Err != nil {
+			t.Errorf("%s\n got %s, %v\nwant %s", code, res.Value, res.Err, want)
+		}
+	}
+}
+
 // TestGuardErrors: the guards' errors are catchable RangeErrors (or
 // SyntaxErrors for code and patterns) that name the built-in.
 func TestGuardErrors(t *testing.T) {

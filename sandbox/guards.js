@@ -68,9 +68,11 @@
 		}
 
 		// Descriptors are reused: this runs in every fresh runtime, so it makes
-		// as few objects as it can.
-		var fixed = { value: undefined, writable: false, enumerable: false, configurable: true };
-		var method = { value: undefined, writable: true, enumerable: false, configurable: true };
+		// as few objects as it can. They have no prototype: a "get" or "set"
+		// the code put on Object.prototype would make them accessor
+		// descriptors, and no wrapper could be made.
+		var fixed = { __proto__: null, value: undefined, writable: false, enumerable: false, configurable: true };
+		var method = { __proto__: null, value: undefined, writable: true, enumerable: false, configurable: true };
 
 		function named(f, name, length) {
 			fixed.value = name;
@@ -108,7 +110,7 @@
 				if (new.target === undefined) return apply(orig, this, args);
 				return construct(orig, args, new.target === wrapper ? orig : new.target);
 			};
-			defineProperty(wrapper, "prototype", { value: orig.prototype });
+			defineProperty(wrapper, "prototype", { __proto__: null, value: orig.prototype });
 			setPrototypeOf(wrapper, orig);
 			return named(wrapper, name, orig.length);
 		}
