@@ -55,6 +55,9 @@ func TestLazyGlobals(t *testing.T) {
 		// Made with the built-ins as the code left them, and still working
 		// where it uses the originals.
 		`Function.prototype.bind = null; Function.prototype.call = null; return structuredClone(new Map([[1, new Set([2])]])).get(1).has(2)`: `true`,
+		// web.js, run after the code put a value on Object.prototype, still
+		// defines its accessors.
+		`Object.prototype.value = 1; return [new TextDecoder().encoding, new TextEncoder().encoding, new TextDecoder().fatal]`: `["utf-8","utf-8",false]`,
 	} {
 		res := Run(context.Background(), code, nil, Options{})
 		if string(res.Value) != want {

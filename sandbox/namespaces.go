@@ -298,6 +298,7 @@ func (p *nsProxies) keys(t *goja.Object) *goja.Object {
 // descriptorObject is d as the object Reflect.defineProperty takes.
 func (p *nsProxies) descriptorObject(d goja.PropertyDescriptor) *goja.Object {
 	o := p.x.rt.NewObject()
+	must(o.SetPrototype(nil)) // no field inherited from what the code put on Object.prototype
 	set := func(k string, v goja.Value) { must(o.Set(k, v)) }
 	if d.Value != nil {
 		set("value", d.Value)

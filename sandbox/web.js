@@ -42,7 +42,7 @@
 	function TextEncoder() {
 		if (!new.target) throw new _TypeError("TextEncoder must be called with new");
 	}
-	defineProperty(TextEncoder.prototype, "encoding", { get: function () { return "utf-8"; } });
+	defineProperty(TextEncoder.prototype, "encoding", { __proto__: null, get: function () { return "utf-8"; } });
 	TextEncoder.prototype.encode = function encode(s) {
 		return g.encode(s === undefined ? "" : _String(s));
 	};
@@ -55,9 +55,9 @@
 		this._fatal = !!(options && options.fatal);
 		this._ignoreBOM = !!(options && options.ignoreBOM);
 	}
-	defineProperty(TextDecoder.prototype, "encoding", { get: function () { return "utf-8"; } });
-	defineProperty(TextDecoder.prototype, "fatal", { get: function () { return this._fatal; } });
-	defineProperty(TextDecoder.prototype, "ignoreBOM", { get: function () { return this._ignoreBOM; } });
+	defineProperty(TextDecoder.prototype, "encoding", { __proto__: null, get: function () { return "utf-8"; } });
+	defineProperty(TextDecoder.prototype, "fatal", { __proto__: null, get: function () { return this._fatal; } });
+	defineProperty(TextDecoder.prototype, "ignoreBOM", { __proto__: null, get: function () { return this._ignoreBOM; } });
 	TextDecoder.prototype.decode = function decode(input) {
 		return g.decode(bytesOf(input, "TextDecoder.decode"), this._fatal, this._ignoreBOM);
 	};
