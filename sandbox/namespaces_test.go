@@ -146,22 +146,8 @@ func TestNamespaceUnknownMethod(t *testing.T) {
 // from it leaves Reflect unmade (making it whole and guarding it cost
 // about 40 µs per execution).
 func TestToolCallMakesNoReflect(t *testing.T) {
-	opts := Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)}.withDefaults()
-	opts.Memory = NewMemory(DefaultProcessMemory)
-	x, err := prepare(opts, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, serr := compile(`const a = await ns.a(); const b = await ns.a({ n: 1 }); return [a, b, "a" in ns]`, opts.MaxCodeBytes)
-	if serr != nil {
-		t.Fatal(serr)
-	}
-	deadline := time.Now().Add(opts.Timeout)
-	mem, merr := opts.Memory.admit(context.Background(), opts.MemoryLimit, deadline)
-	if merr != nil {
-		t.Fatal(merr)
-	}
-	res := x.begin(context.Background(), s, idCaller, opts, mem).wait(deadline)
+	res, x := runPrepared(t, `const a = await ns.a(); const b = await ns.a({ n: 1 }); return [a, b, "a" in ns]`,
+		Options{Bindings: nsBindings, Timeout: testenv.Within(2 * time.Second)})
 	if string(res.Value) != `["ns.a","ns.a",true]` || res.Err != nil {
 		t.Fatalf("got %s, %v", res.Value, res.Err)
 	}
