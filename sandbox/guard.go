@@ -175,8 +175,9 @@ func buildGuardTable() []guardHolder {
 	return table
 }
 
-// installGuards wraps the built-ins. It runs after the prelude helpers took
-// the originals they need.
+// installGuards wraps the built-ins. It runs after setupBase, which set the
+// built-in hook (guardBuiltin: from then on it wraps what goja makes) and
+// took the prelude's built-ins.
 func (x *execution) installGuards() error {
 	table := guardTable()
 	x.guardObjs = make([]*goja.Object, len(table))
@@ -190,7 +191,6 @@ func (x *execution) installGuards() error {
 			x.wrapMade(x.guardObjs[i], &table[i], false)
 		}
 	}
-	x.rt.SetBuiltinHook(x.guardBuiltin)
 	x.rt.SetCompileHook(x.checkCompiled)
 	for _, name := range [...]string{"Map", "Set"} {
 		if x.rt.GlobalObject().OwnMaterialised(name, nil) { // made before the hook: the global is still the original

@@ -25,6 +25,9 @@ func BenchmarkSetup(b *testing.B) {
 	}
 }
 
+// BenchmarkSetupSteps times setup's steps, each run with those before it
+// (setupBase, installGuards), and the first use of a web global and of the
+// helpers, which setup leaves to the code.
 func BenchmarkSetupSteps(b *testing.B) {
 	opts := Options{}.withDefaults()
 	steps := []struct {
@@ -32,17 +35,21 @@ func BenchmarkSetupSteps(b *testing.B) {
 		f    func(x *execution)
 	}{
 		{"new", func(x *execution) {}},
-		{"helpers", func(x *execution) { x.helpers, _ = loadHelpers(x.rt) }},
+		{"base", func(x *execution) { must(x.setupBase()) }},
 		{"guards", func(x *execution) {
-			x.helpers, _ = loadHelpers(x.rt)
-			x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+			must(x.setupBase())
 			must(x.installGuards())
 		}},
 		{"web", func(x *execution) {
-			x.helpers, _ = loadHelpers(x.rt)
-			x.originalOfFn = x.native("originalOf", nil, x.originalOf)
+			must(x.setupBase())
 			must(x.installGuards())
 			x.webGlobal("atob") // what the first use of a web global costs
+		}},
+		{"helpers", func(x *execution) {
+			must(x.setupBase())
+			must(x.installGuards())
+			_, err := x.help() // what the first use of a helper costs
+			must(err)
 		}},
 	}
 	for _, s := range steps {
