@@ -3,8 +3,6 @@ package sandbox
 import (
 	"testing"
 	"time"
-
-	"github.com/dop251/goja"
 )
 
 // megabyteArray is the text of a 1 MB array of small objects.
@@ -45,12 +43,7 @@ func BenchmarkParseResult(b *testing.B) {
 	text := megabyteArray()
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		rt := goja.New()
-		h, err := loadHelpers(rt)
-		if err != nil {
-			b.Fatal(err)
-		}
-		x := &execution{rt: rt, helpers: h}
+		x := helperExecution(b)
 		if _, err := x.parseResult(text); err != nil {
 			b.Fatal(err)
 		}

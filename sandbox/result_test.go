@@ -78,12 +78,8 @@ func TestResultReplacerMatchesPrelude(t *testing.T) {
 		"size edge": true, "array prop": true}
 	for name, code := range cases {
 		t.Run(name, func(t *testing.T) {
-			rt := goja.New()
-			h, err := loadHelpers(rt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x := &execution{rt: rt, helpers: h}
+			x := helperExecution(t)
+			rt, h := x.rt, x.helpers
 			x.limits.maxResult = 400
 			v, err := rt.RunString("(function () {" + code + "})()")
 			if err != nil {
@@ -160,12 +156,8 @@ func TestParseResultMatchesJSONParse(t *testing.T) {
 		return d(v);
 	})`
 	for _, text := range texts {
-		rt := goja.New()
-		h, err := loadHelpers(rt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := &execution{rt: rt, helpers: h}
+		x := helperExecution(t)
+		rt, h := x.rt, x.helpers
 		f, _ := goja.AssertFunction(must1(rt.RunString(show)))
 		want, werr := h.parse(goja.Undefined(), rt.ToValue(text))
 		got, gerr := x.parseResult([]byte(text))
@@ -181,14 +173,10 @@ func TestParseResultMatchesJSONParse(t *testing.T) {
 	}
 	// Properties are defined, as JSON.parse defines them: a setter or a
 	// read-only property the code put on Object.prototype does not apply.
-	rt := goja.New()
-	h, err := loadHelpers(rt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := helperExecution(t)
+	rt, h := x.rt, x.helpers
 	must1(rt.RunString(`Object.defineProperty(Object.prototype, "a", { set() { throw new Error("the setter ran") }, configurable: true });
 		Object.defineProperty(Object.prototype, "b", { value: 0, writable: false, configurable: true })`))
-	x := &execution{rt: rt, helpers: h}
 	v, err := x.parseResult([]byte(`{"a":1,"b":2,"c":{"a":3}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +184,19 @@ func TestParseResultMatchesJSONParse(t *testing.T) {
 	if got := must1(h.stringifyWith(goja.Undefined(), v, goja.Undefined())).String(); got != `{"a":1,"b":2,"c":{"a":3}}` {
 		t.Errorf("got %s", got)
 	}
+}
+
+// helperExecution is an execution on a bare goja runtime, without the
+// sandbox's setup, with the prelude's helpers made: for tests of the
+// helpers and of the result's paths.
+func helperExecution(tb testing.TB) *execution {
+	tb.Helper()
+	rt := goja.New()
+	h, err := loadHelpers(rt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &execution{rt: rt, helpers: h}
 }
 
 func must1(v goja.Value, err error) goja.Value {
@@ -226,12 +227,8 @@ func TestPlainJSONBounds(t *testing.T) {
 			tags: ["a", "é", "\n"], nested: {deep: [null, undefined, i % 2 ? "x" : -0], when: i * 1e15}}); return out`, true},
 	}
 	for _, tt := range cases {
-		rt := goja.New()
-		h, err := loadHelpers(rt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := &execution{rt: rt, helpers: h}
+		x := helperExecution(t)
+		rt, h := x.rt, x.helpers
 		x.limits.maxResult = 4 << 20
 		v, err := rt.RunString("(function () {" + tt.code + "})()")
 		if err != nil {
