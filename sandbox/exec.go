@@ -51,14 +51,16 @@ type execution struct {
 	settled int // runtime goroutine: binding calls settled
 	nesting int // runtime goroutine: nested calls of join-like methods (see guard.go)
 
-	guardObjs    []*goja.Object                // runtime goroutine: the built-ins whose properties are guarded, as guardTable lists them
-	arrayValues  *goja.Object                  // runtime goroutine: the wrapper of Array.prototype.values, once made
-	wrapCtor     goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors
-	wrapFunction goja.Callable                 // runtime goroutine: guards.js's, for jsGuards
-	originals    [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
-	made         map[string]*goja.Object       // runtime goroutine: madeWhole's objects once goja made them (builtinMade)
-	originalOfFn *goja.Object                  // runtime goroutine: originalOf, for the prelude, guards.js and web.js
-	web          *goja.Object                  // runtime goroutine: web.js's globals, once made (webGlobal)
+	guardObjs     []*goja.Object                // runtime goroutine: the built-ins whose properties are guarded, as guardTable lists them
+	arrayValues   *goja.Object                  // runtime goroutine: the wrapper of Array.prototype.values, once made
+	guardsOn      bool                          // runtime goroutine: installGuards ran
+	guardsRunning bool                          // runtime goroutine: guards.js runs (jsGuards)
+	wrapCtor      goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors; made on first need (jsGuards)
+	wrapFunction  goja.Callable                 // runtime goroutine: guards.js's, for jsGuards; made with wrapCtor
+	originals     [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
+	made          map[string]*goja.Object       // runtime goroutine: madeWhole's objects once goja made them (builtinMade)
+	originalOfFn  *goja.Object                  // runtime goroutine: originalOf, for the prelude, guards.js and web.js
+	web           *goja.Object                  // runtime goroutine: web.js's globals, once made (webGlobal)
 
 	stopOnce sync.Once
 	reason   *Error        // why the run was stopped; nil when it finished; read after stopped is closed

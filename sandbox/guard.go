@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -177,14 +178,19 @@ func buildGuardTable() []guardHolder {
 
 // installGuards wraps the built-ins. It runs after setupBase, which set the
 // built-in hook (guardBuiltin: from then on it wraps what goja makes) and
-// took the prelude's built-ins.
+// the made hook (builtinMade). The objects whose properties are guarded
+// are those goja made already, which are wrapped now, and those it makes
+// later, which the made hook hands builtinMade. guards.js runs when first
+// needed (jsGuards), not here.
 func (x *execution) installGuards() error {
 	table := guardTable()
 	x.guardObjs = make([]*goja.Object, len(table))
 	for i := range table {
-		if madeOnUse(table[i].path) {
-			x.guardObjs[i] = x.made[table[i].path] // nil until goja makes it (builtinMade)
-		} else {
+		x.guardObjs[i] = x.made[table[i].path] // given by the made hook; nil until goja makes it
+		if x.guardObjs[i] == nil && !madeWhole(table[i].path) {
+			x.guardObjs[i] = x.rt.Made(table[i].path) // made with the runtime, before the hook was set
+		}
+		if x.guardObjs[i] == nil && !madeOnUse(table[i].path) {
 			x.guardObjs[i] = x.path(table[i].path)
 		}
 		if x.guardObjs[i] != nil {
@@ -192,20 +198,17 @@ func (x *execution) installGuards() error {
 		}
 	}
 	x.rt.SetCompileHook(x.checkCompiled)
-	for _, name := range [...]string{"Map", "Set"} {
-		if x.rt.GlobalObject().OwnMaterialised(name, nil) { // made before the hook: the global is still the original
-			x.recordOriginal(name, x.rt.Get(name).ToObject(x.rt))
+	// guards.js wraps lazyCtors as goja makes them once the guards are on:
+	// one made before would be left unwrapped (none is, as the setup is now).
+	for _, name := range lazyCtorNames {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil {
+			return fmt.Errorf("%s was made before the guards were installed", name)
 		}
 	}
-	if proto := x.made["RegExp.prototype"]; proto != nil {
-		x.guardRegExp(proto)
-	}
 	x.rt.SetMaxStringLength(int(x.limits.maxString), x.stringTooLong)
-	if err := x.runGuardScript(); err != nil {
-		return err
-	}
-	// What guards.js wraps and was made before it ran (by the prelude, or
-	// by guards.js itself, which keeps the originals it uses) is wrapped now.
+	x.guardsOn = true
+	// What guards.js wraps and goja made already is wrapped now (none is, as
+	// the setup is now: guards.js then runs here).
 	for i := range table {
 		if x.guardObjs[i] != nil {
 			x.wrapMade(x.guardObjs[i], &table[i], true)
@@ -214,28 +217,44 @@ func (x *execution) installGuards() error {
 	return nil
 }
 
-// madeOnUse reports whether goja makes the guarded built-in whole when it
-// is first used (one of madeWhole): its properties are not
-// made one by one through the built-in hook, and nothing at setup needs
-// it, so it is guarded as goja makes it (builtinMade), not at setup.
-func madeOnUse(path string) bool { return slices.Contains(madeWhole[:], path) }
+// madeOnUse reports whether goja hands the guarded built-in to the made
+// hook as it makes it (builtinMade), so that it is guarded then, not made
+// at setup: one of madeWholeNames or madeTemplatedNames.
+func madeOnUse(path string) bool {
+	return madeWhole(path) || slices.Contains(madeTemplatedNames[:], path)
+}
 
-// madeWhole are the built-ins goja hands builtinMade.
-var madeWhole = [...]string{"Reflect", "JSON", "RegExp.prototype", "ArrayBuffer.prototype"}
+// madeWhole reports whether goja makes the built-in whole, with all its
+// properties, and hands it to builtinMade then (one of madeWholeNames).
+func madeWhole(path string) bool { return slices.Contains(madeWholeNames[:], path) }
+
+// madeWholeNames are the built-ins goja makes whole and hands builtinMade.
+var madeWholeNames = [...]string{"Reflect", "JSON", "RegExp.prototype", "ArrayBuffer.prototype"}
+
+// madeTemplatedNames are the guarded built-ins goja hands builtinMade as it
+// makes them, without their properties, which it makes on first use
+// through the built-in hook (guardBuiltin); Array's three statics it makes
+// with it. Making them at setup was a fifth of it.
+var madeTemplatedNames = [...]string{"Array", "Array.prototype", "String.prototype", "Promise", "Object"}
 
 // builtinMade is goja's made hook (third_party/goja/PATCHES.md), called as
-// goja makes one of madeWhole, before any code can reach it: the originals
-// the sandbox needs are taken, and once the guards are installed, the
-// object's guarded methods are wrapped, and a constructor (RegExp's,
-// ArrayBuffer's) is replaced by guards.js's wrapper (on the prototype too: a
-// regular expression literal or a typed array makes both without the
-// global). Few executions use them, and each costs a dozen native
-// functions or more.
+// goja makes one of madeWholeNames or madeTemplatedNames, before any code
+// can reach it. Of one of madeWholeNames the originals the sandbox needs
+// are taken, and once the guards are installed, the object's guarded
+// methods are wrapped, and a constructor (RegExp's, ArrayBuffer's) is
+// replaced by guards.js's wrapper (on the prototype too: a regular
+// expression literal or a typed array makes both without the global). Few
+// executions use them, and each costs a dozen native functions or more. Of
+// one of madeTemplatedNames the guards learn which object it is.
 func (x *execution) builtinMade(name string, obj *goja.Object) {
 	if x.made == nil {
-		x.made = make(map[string]*goja.Object, len(madeWhole))
+		x.made = make(map[string]*goja.Object, len(madeWholeNames)+len(madeTemplatedNames))
 	}
 	x.made[name] = obj
+	if !madeWhole(name) { // one of madeTemplatedNames: nothing of it to take
+		x.guardMade(name, obj)
+		return
+	}
 	ctorName, proto := strings.CutSuffix(name, ".prototype")
 	var ctor *goja.Object
 	if proto {
@@ -247,22 +266,30 @@ func (x *execution) builtinMade(name string, obj *goja.Object) {
 	if x.guardObjs == nil {
 		return // before installGuards, which wraps what was made
 	}
-	table := guardTable()
-	for i := range table {
-		if table[i].path != name {
-			continue
-		}
-		x.guardObjs[i] = obj
-		x.wrapMade(obj, &table[i], false)
-		if x.wrapFunction != nil {
-			x.wrapMade(obj, &table[i], true)
-		}
-	}
+	x.guardMade(name, obj)
 	if name == "RegExp.prototype" {
 		x.guardRegExp(obj)
 	}
-	if ctor != nil && x.wrapCtor != nil { // else guards.js, running, replaces it as made (guardLazily)
+	if ctor != nil && x.guardsOn {
 		x.lazyCtor(ctorName, ctor)
+	}
+}
+
+// guardMade wraps what goja made of the guarded properties of obj, the
+// built-in at path, and notes that it is that built-in, for guardBuiltin,
+// which wraps the rest as goja makes them. Before installGuards it does
+// nothing: installGuards wraps what was made.
+func (x *execution) guardMade(path string, obj *goja.Object) {
+	if !x.guardsOn {
+		return
+	}
+	table := guardTable()
+	for i := range table {
+		if table[i].path == path {
+			x.guardObjs[i] = obj
+			x.wrapMade(obj, &table[i], false)
+			x.wrapMade(obj, &table[i], true)
+		}
 	}
 }
 
@@ -314,7 +341,7 @@ func (x *execution) guardBuiltin(holder *goja.Object, name string, sym *goja.Sym
 			x.ctors[name] = ctor // the original, for newError
 		}
 	}
-	if x.wrapCtor != nil && sym == nil && (name == "constructor" || holder == x.rt.GlobalObject()) {
+	if x.guardsOn && sym == nil && (name == "constructor" || holder == x.rt.GlobalObject()) {
 		return x.lazyCtor(name, v)
 	}
 	return v
@@ -347,6 +374,7 @@ func (x *execution) lazyCtor(name string, v goja.Value) goja.Value {
 		return v
 	}
 	x.recordOriginal(name, obj)
+	must(x.jsGuards())
 	w, err := x.wrapCtor(goja.Undefined(), x.rt.ToValue(name), v)
 	must(err)
 	return w
@@ -360,9 +388,7 @@ func (x *execution) wrapSpec(s *guardSpec, origV goja.Value) (*goja.Object, bool
 		return nil, false
 	}
 	if s.kind == guardJS {
-		if x.wrapFunction == nil {
-			return nil, false // guards.js is running: wrapped after it (installGuards)
-		}
+		must(x.jsGuards())
 		w, err := x.wrapFunction(goja.Undefined(), x.rt.ToValue(s.label), origV)
 		must(err)
 		return w.ToObject(x.rt), true
@@ -840,8 +866,21 @@ var guardProgram = sync.OnceValue(func() *goja.Program {
 	return goja.MustCompile("guards.js", guardSource, true)
 })
 
-// runGuardScript runs guards.js with the limits and the Go checks it calls.
-func (x *execution) runGuardScript() error {
+// jsGuards runs guards.js, the first time goja makes a built-in it wraps,
+// with the limits, the Go checks it calls and the built-ins it uses (goja's
+// own: it may run after the script replaced the globals), and keeps the
+// wrapCtor and wrapFunction it returns. It makes none of the built-ins it
+// wraps, so it never runs within itself; were it to, that is an internal
+// error, not a built-in left unguarded.
+func (x *execution) jsGuards() error {
+	switch {
+	case x.wrapFunction != nil:
+		return nil
+	case x.guardsRunning:
+		return errors.New("guards.js made a built-in it wraps")
+	}
+	x.guardsRunning = true
+	defer func() { x.guardsRunning = false }()
 	v, err := x.rt.RunProgram(guardProgram())
 	if err != nil {
 		return err
@@ -850,22 +889,15 @@ func (x *execution) runGuardScript() error {
 	if !ok {
 		return fmt.Errorf("guards.js: not a function")
 	}
-	lim := x.rt.NewObject()
+	lim := x.privateObject()
 	must(lim.Set("maxString", x.limits.maxString))
 	must(lim.Set("maxElements", x.limits.maxElements))
 	must(lim.Set("maxStringElements", x.limits.maxStringElements))
 	must(lim.Set("maxBuffer", x.limits.maxBuffer))
 	must(lim.Set("maxNesting", maxNesting))
-	g := x.rt.NewObject()
+	g := x.privateObject()
 	must(g.Set("limits", lim))
 	must(g.Set("checkPattern", x.native("checkPattern", nil, x.checkPattern)))
-	var made []any // lazyCtors goja made before the guards (none, as the setup is now)
-	for _, name := range lazyCtorNames {
-		if x.rt.GlobalObject().OwnMaterialised(name, nil) || x.made[name+".prototype"] != nil {
-			made = append(made, name)
-		}
-	}
-	must(g.Set("madeAtSetup", x.rt.NewArray(made...)))
 	must(g.Set("originalOf", x.originalOfFn))
 	must(g.Set("errorCtor", x.native("errorCtor", nil, func(call goja.FunctionCall) goja.Value {
 		c, _ := x.errorCtor(call.Argument(0).String())
@@ -874,20 +906,38 @@ func (x *execution) runGuardScript() error {
 	must(g.Set("elementSize", x.native("elementSize", nil, func(call goja.FunctionCall) goja.Value {
 		return x.rt.ToValue(lazyCtors[call.Argument(0).String()])
 	})))
-	wrapCtor, err := install(goja.Undefined(), g)
+	must(g.Set("String", x.rt.Intrinsic("String")))
+	must(g.Set("Number", x.rt.Intrinsic("Number")))
+	for name, f := range map[string]func(*goja.Runtime, goja.FunctionCall) goja.Value{
+		"min": (*goja.Runtime).MathMin, "floor": (*goja.Runtime).MathFloor,
+		"defineProperty": (*goja.Runtime).ObjectDefineProperty, "setPrototypeOf": (*goja.Runtime).ObjectSetPrototypeOf,
+		"isArray": (*goja.Runtime).ArrayIsArray, "slice": (*goja.Runtime).ArraySlice, "indexOf": (*goja.Runtime).ArrayIndexOf,
+	} {
+		must(g.Set(name, x.rt.ToValue(func(call goja.FunctionCall) goja.Value { return f(x.rt, call) })))
+	}
+	m, err := install(goja.Undefined(), g)
 	if err != nil {
 		return err
 	}
-	f, ok := goja.AssertFunction(wrapCtor)
-	if !ok {
-		return fmt.Errorf("guards.js: returned no wrapCtor")
+	obj := m.ToObject(x.rt)
+	wc, ok1 := goja.AssertFunction(obj.Get("wrapCtor"))
+	wf, ok2 := goja.AssertFunction(obj.Get("wrapFunction"))
+	if !ok1 || !ok2 {
+		return fmt.Errorf("guards.js: returned no wrapCtor or wrapFunction")
 	}
-	wf, ok := goja.AssertFunction(g.Get("wrapFunction"))
-	if !ok {
-		return fmt.Errorf("guards.js: set no wrapFunction")
-	}
-	x.wrapCtor, x.wrapFunction = f, wf
+	x.wrapCtor, x.wrapFunction = wc, wf
 	return nil
+}
+
+// privateObject returns a new object without a prototype, for what Go
+// hands guards.js and web.js: they run when first needed, maybe after the
+// code defined accessors on Object.prototype, which would take the sets of
+// an ordinary object's properties (and with originalOf, the originals the
+// guards wrap) and answer its gets.
+func (x *execution) privateObject() *goja.Object {
+	o := x.rt.NewObject()
+	must(o.SetPrototype(nil))
+	return o
 }
 
 // checkCompiled is goja's compile hook (third_party/goja/PATCHES.md): the

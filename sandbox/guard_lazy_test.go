@@ -108,6 +108,80 @@ func TestGuardsMadeOnFirstUse(t *testing.T) {
 	}
 }
 
+// TestSetupMakesNoBuiltins: setting a runtime up makes none of the
+// built-ins it guards or that guards.js and the prelude use (goja's made
+// hook hands the guards each as goja makes it, and guards.js runs when
+// goja first makes something it wraps), and guards.js, run after the code
+// replaced every built-in it once took at setup, still guards, with goja's
+// originals.
+func TestSetupMakesNoBuiltins(t *testing.T) {
+	x, err := prepare(Options{}.withDefaults(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range madeTemplatedNames {
+		if x.rt.Made(path) != nil {
+			t.Errorf("%s was made by the setup", path)
+		}
+	}
+	for _, name := range []string{"Array", "String", "Number", "Math", "Object", "Function", "Promise", "JSON", "Reflect"} {
+		if x.rt.GlobalObject().OwnMaterialised(name, nil) {
+			t.Errorf("the global %s was made by the setup", name)
+		}
+	}
+	if x.wrapFunction != nil || x.wrapCtor != nil {
+		t.Error("guards.js ran at setup")
+	}
+	// What guards.js and the prelude took at setup, replaced first.
+	const replace = `Object.defineProperty = Object.setPrototypeOf = Object.getPrototypeOf = Array.isArray = Number.isFinite = null;
+		Array.prototype.slice = Array.prototype.indexOf = null; Function.prototype.call = Function.prototype.bind = null;
+		String = Number = Math = null; `
+	expectGuarded(t, "RangeError", map[string]string{
+		"typed":         replace + "new Uint8Array(2 ** 30)",
+		"typed sub":     replace + "new (class extends Float64Array {})(2 ** 30)",
+		"stringify":     replace + "let v = 1; for (let i = 0; i < 600; i++) v = [v]; JSON.stringify(v, null, 2)",
+		"elements":      replace + "Object.keys('x'.repeat(3e6))",
+		"array from":    replace + "[].constructor.from({ length: 2 ** 30 })",
+		"array global":  "Array.from({ length: 2 ** 30 })",
+		"array desc":    "Object.getOwnPropertyDescriptor(Array, 'from').value({ length: 2 ** 30 })",
+		"promise route": "const a = []; a.length = 2e6; Promise.resolve().constructor.all(a)",
+	})
+	expectGuarded(t, "SyntaxError", map[string]string{
+		"pattern": replace + `new RegExp({ toString() { return "(".repeat(600) + ")".repeat(600) } })`,
+	})
+	res := Run(context.Background(), replace+`
+		const T = class extends Uint8Array {};
+		return [new T(4).length, Uint8Array.name, Uint8Array.length, new Uint8Array(2).constructor === Uint8Array,
+			JSON.parse(JSON.stringify({ a: 1, b: 2, 3: 4 }, ["b", 3, new globalThis.Object(), "b"])),
+			Object.keys({ x: 1 }), JSON.stringify([1], null, "    ").length]`, nil, Options{})
+	if want := `[4,"Uint8Array",3,true,{"3":4,"b":2},["x"],9]`; string(res.Value) != want {
+		t.Errorf("after replacing the built-ins guards.js uses: got %s, %v; want %s", res.Value, res.Err, want)
+	}
+	// The prelude's helpers, made after the same, describe and serialise as before.
+	res = Run(context.Background(), replace+`console.log("a", 1, [NaN], { b: [2] }); return [Infinity, -0, "s", [undefined]]`, nil, Options{})
+	if want := `[null,0,"s",[null]]`; string(res.Value) != want || len(res.Logs) != 1 || res.Logs[0] != `a 1 ["NaN"] {"b":[2]}` {
+		t.Errorf("the helpers after replacing the built-ins: got %s, %v, logs %q; want %s", res.Value, res.Err, res.Logs, want)
+	}
+	// What Go hands guards.js and web.js, which run after the code did, is
+	// out of reach of accessors the code put on Object.prototype: none is
+	// set through them (originalOf would give the code the originals the
+	// guards wrap), and none is read from them (limits of Infinity).
+	res = Run(context.Background(), `const leaked = [];
+		for (const k of ["limits", "String", "Number", "min", "floor", "defineProperty", "setPrototypeOf", "isArray", "slice",
+			"indexOf", "checkPattern", "originalOf", "errorCtor", "elementSize", "maxString", "maxElements", "maxStringElements",
+			"maxBuffer", "maxNesting", "atob", "btoa", "encode", "decode"])
+			Object.defineProperty(Object.prototype, k, { set() { leaked.push(k) }, get() { return Infinity }, configurable: true });
+		const r = [];
+		try { new Uint8Array(2 ** 30) } catch (e) { r.push(e.name) }
+		let v = 1; for (let i = 0; i < 600; i++) v = [v];
+		try { JSON.stringify(v) } catch (e) { r.push(e.name) }
+		r.push(btoa("hi"), new TextDecoder().decode(new TextEncoder().encode("é")));
+		return [leaked, r]`, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+	if want := `[[],["RangeError","RangeError","aGk=","é"]]`; string(res.Value) != want {
+		t.Errorf("with accessors on Object.prototype: got %s, %v; want %s", res.Value, res.Err, want)
+	}
+}
+
 // TestMadeWholeOnFirstUse: Reflect, RegExp and ArrayBuffer, which goja
 // makes whole (not a property at a time), are not made by the setup, and
 // are guarded on every route that makes them (builtinMade): the global, a

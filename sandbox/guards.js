@@ -3,48 +3,28 @@
 // JSON.stringify (made to go through a replacer, which bounds its depth and
 // size and makes it interruptible), and the functions that make one value
 // per element of what they are given. g holds the limits and Go checks (see
-// guard.go). Runs once per runtime, at setup, before any code of the
-// script's; defines no globals. (Code compiled at run time, by eval or the
+// guard.go). Defines no globals. (Code compiled at run time, by eval or the
 // Function constructors, is checked in Go, by goja's compile hook.)
 //
-// They are wrapped when goja makes them, not here: it returns wrapCtor,
-// and sets g.wrapFunction, which Go calls then with the name and the
-// original — a constructor of guard.go's lazyCtors (ArrayBuffer, the typed
-// arrays, the collections), or a function of guard.go's jsGuards
-// ("JSON.stringify", "Promise.all", …) — and stores what they return. What
-// they use of the built-ins is taken here, at setup; the functions that
-// wrap are made on the first call (makeMachinery).
+// They are wrapped when goja makes them: guard.go calls this the first time
+// goja makes one — a constructor of guard.go's lazyCtors (ArrayBuffer, the
+// typed arrays, the collections), or a function of guard.go's jsGuards
+// ("JSON.stringify", "Promise.all", …) — which may be after code of the
+// script's ran. So this reads no global: what it uses of the built-ins, g
+// gives, as goja made them (String and Number) or as goja's own natives
+// (defineProperty, slice, …). It returns wrapCtor and wrapFunction, which
+// Go calls with the name or label and the original, and stores what they
+// return.
 (function (g) {
 	"use strict";
 	var L = g.limits;
-	var _String = String, _Number = Number, _Math = Math;
-	var defineProperty = Object.defineProperty;
-	var setPrototypeOf = Object.setPrototypeOf;
-	var isArray = Array.isArray;
-	var slice = Function.prototype.call.bind(Array.prototype.slice);
-	var indexOf = Function.prototype.call.bind(Array.prototype.indexOf);
+	var _String = g.String, _Number = g.Number, min = g.min, floor = g.floor;
+	var defineProperty = g.defineProperty, setPrototypeOf = g.setPrototypeOf, isArray = g.isArray;
+	var slice = g.slice, indexOf = g.indexOf; // slice(a, 1) is a.slice(1)
+	return makeMachinery();
 
-	// The machinery below is made the first time goja makes a guarded
-	// constructor or function, not at setup: most executions make none,
-	// and it is two dozen closures. Making it reads no global: it uses what
-	// the lines above took when the runtime was set up, before any code of
-	// the script's ran.
-	var m;
-	function machinery() {
-		if (m === undefined) m = makeMachinery();
-		return m;
-	}
-	// A constructor of guard.go's lazyCtors that goja made before this ran
-	// (none is now) is replaced at once, from the global as it is at setup.
-	var made = g.madeAtSetup;
-	for (var n = 0; n < made.length; n++) machinery().replaceNow(made[n]);
-	g.wrapFunction = function (label, orig) {
-		return machinery().wrapFunction(label, orig);
-	};
-	return function (name, orig) {
-		return machinery().wrapCtor(name, orig);
-	};
-
+	// makeMachinery makes the wrappers' machinery: two dozen closures, made
+	// in the runtimes that need them.
 	function makeMachinery() {
 		// The original RangeError (guard.go's errorCtor: taken as goja made it).
 		var _RangeError = g.errorCtor("RangeError");
@@ -91,19 +71,10 @@
 			throw new _RangeError(label + ": " + what + " " + n + "; the limit is " + limit);
 		}
 
-		// replaceConstructor replaces holder[key], a constructor, by a function
-		// that checks (and may convert) the arguments first. The replacement
-		// shares the original's prototype, inherits its statics (Uint8Array.from
-		// then constructs through the replacement), and is that prototype's
-		// constructor.
-		function replaceConstructor(holder, key, name, check) {
-			var orig = holder[key];
-			if (typeof orig !== "function") return;
-			var wrapper = wrapConstructor(orig, name, check);
-			if (orig.prototype) define(orig.prototype, "constructor", wrapper);
-			define(holder, key, wrapper);
-		}
-
+		// wrapConstructor returns a function that checks (and may convert) the
+		// arguments first, then calls or constructs orig. It shares orig's
+		// prototype, inherits its statics (Uint8Array.from then constructs
+		// through it), and wrapCtor makes it that prototype's constructor.
 		function wrapConstructor(orig, name, check) {
 			var wrapper = function () {
 				var args = check(slice(arguments), new.target !== undefined);
@@ -128,7 +99,7 @@
 		function wrapCtor(name, orig) {
 			var w = wrapped[name];
 			if (w === undefined) {
-				if (!lazy[name]) return orig; // made at setup: replaceNow replaced it
+				if (!lazy[name]) return orig; // not one of guard.go's lazyCtors
 				w = wrapped[name] = wrapConstructor(orig, name, lazy[name](name, orig));
 				// Not every prototype is made on first use: set its constructor now
 				// (when it is, the hook gives w, made above, and this sets it again).
@@ -169,7 +140,7 @@
 				if (typeof a !== "object" || a === null) n = _Number(a);
 				else if (a instanceof _ArrayBuffer) return args;
 				else n = _Number(a.length);
-				if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, _Math.min(L.maxElements, _Math.floor(L.maxBuffer / size)));
+				if (n > L.maxElements || n * size > L.maxBuffer) tooLarge(name, "length", n, min(L.maxElements, floor(L.maxBuffer / size)));
 				return args;
 			};
 		}
@@ -210,7 +181,7 @@
 			return named(function (value, replacer, space) {
 				var user = typeof replacer === "function" ? replacer : null;
 				var allow = isArray(replacer) ? allowList(replacer) : null;
-				var indent = typeof space === "number" ? _Math.min(10, space) : typeof space === "string" ? _Math.min(10, space.length) : 10;
+				var indent = typeof space === "number" ? min(10, space) : typeof space === "string" ? min(10, space.length) : 10;
 				// The stack of holders is an object without a prototype, not an
 				// array: a setter the code defined on Array.prototype would
 				// take the writes, and the depth would never grow.
@@ -255,13 +226,6 @@
 			return c;
 		}
 
-		// replaceNow replaces a constructor goja made at setup.
-		function replaceNow(name) {
-			var makeCheck = lazy[name];
-			delete lazy[name];
-			replaceConstructor(globalThis, name, name, makeCheck(name, globalThis[name]));
-		}
-
-		return { wrapCtor: wrapCtor, wrapFunction: wrapFunction, replaceNow: replaceNow };
+		return { wrapCtor: wrapCtor, wrapFunction: wrapFunction };
 	}
 })

@@ -26,28 +26,27 @@ type helpers struct {
 }
 
 // preludeArg is one of the prelude's parameters, a built-in its helpers
-// use, and how the sandbox gets it so that no code of the script's can
-// have replaced it: one of global (with name, its property) or native or
-// ctor.
+// use, and how the sandbox gets it when it makes the helpers, so that no
+// code of the script's can have replaced it: one of native, intrinsic or
+// ctor. None is read from the globals: the helpers are made when first
+// needed, after code of the script's ran, and taking built-ins at setup
+// made them (String, Array, Number, Object) in every runtime.
 type preludeArg struct {
-	global, name string
-	// native is goja's own JSON.stringify, JSON.parse or Array.from, made
-	// with the helpers: taking them from the globals at setup would make
-	// JSON, and the guards would wrap it there.
+	// native is goja's own implementation of a built-in function
+	// (JSON.stringify, Array.isArray, …), made as a function then.
 	native func(*goja.Runtime, goja.FunctionCall) goja.Value
-	// ctor is an error constructor's name: the original, taken with the
-	// helpers (errorCtor: the built-in hook takes each as goja makes it);
-	// making the three at setup was a quarter of it.
+	// intrinsic names a built-in object as goja made it (goja.Runtime.Intrinsic).
+	intrinsic string
+	// ctor is an error constructor's name: the original (errorCtor: the
+	// built-in hook takes each as goja makes it).
 	ctor string
 }
 
 // preludeArgs are the prelude's parameters, in order, but originalOf.
-// Those of global are taken at setup (takePrelude), the rest when the
-// helpers are made.
 var preludeArgs = [...]preludeArg{
-	{native: (*goja.Runtime).JSONStringify}, {native: (*goja.Runtime).JSONParse}, {global: "Array", name: "isArray"},
-	{ctor: NameError}, {ctor: NameType}, {ctor: NameRange}, {global: "String"}, {native: (*goja.Runtime).ArrayFrom},
-	{global: "Number", name: "isFinite"}, {global: "Object", name: "getPrototypeOf"}, {global: "Object", name: "prototype"},
+	{native: (*goja.Runtime).JSONStringify}, {native: (*goja.Runtime).JSONParse}, {native: (*goja.Runtime).ArrayIsArray},
+	{ctor: NameError}, {ctor: NameType}, {ctor: NameRange}, {intrinsic: "String"}, {native: (*goja.Runtime).ArrayFrom},
+	{native: (*goja.Runtime).NumberIsFinite}, {native: (*goja.Runtime).ObjectGetPrototypeOf}, {intrinsic: "Object.prototype"},
 }
 
 // prelude is the prelude's function in one runtime and what it is to be
@@ -61,7 +60,7 @@ type prelude struct {
 	ctors func(name string) goja.Value     // the original error constructors
 }
 
-// takePrelude takes the prelude's function and built-ins in rt. originalOf
+// takePrelude takes the prelude's function in rt. originalOf
 // is collections.go's, or null (a test's runtime: the globals); ctors
 // returns an original error constructor.
 func takePrelude(rt *goja.Runtime, originalOf goja.Value, ctors func(name string) goja.Value) (*prelude, error) {
@@ -74,16 +73,6 @@ func takePrelude(rt *goja.Runtime, originalOf goja.Value, ctors func(name string
 		return nil, fmt.Errorf("prelude: not a function")
 	}
 	p := &prelude{fn: fn, ctors: ctors}
-	for i, a := range preludeArgs {
-		if a.global == "" {
-			continue // made or taken with the helpers
-		}
-		v := rt.Get(a.global)
-		if a.name != "" {
-			v = v.ToObject(rt).Get(a.name)
-		}
-		p.args[i] = v
-	}
 	p.args[len(preludeArgs)] = originalOf
 	return p, nil
 }
@@ -95,6 +84,8 @@ func (p *prelude) helpers(rt *goja.Runtime) (*helpers, error) {
 		case p.args[i] != nil:
 		case a.native != nil:
 			p.args[i] = rt.ToValue(func(call goja.FunctionCall) goja.Value { return a.native(rt, call) })
+		case a.intrinsic != "":
+			p.args[i] = rt.Intrinsic(a.intrinsic)
 		case a.ctor != "":
 			p.args[i] = p.ctors(a.ctor)
 		}

@@ -1,9 +1,8 @@
-// Helpers private to one execution. The sandbox calls this with the
-// built-ins they use as they were before any of the model's code ran
-// (prelude.go, preludeArgs, in the order of the parameters below: taken at
-// setup, taken by goja's hooks as goja made them, or goja's own natives),
-// so the code cannot redirect them by replacing globals; it calls this
-// when a helper is first needed. Defines no globals: Go keeps the returned
+// Helpers private to one execution. The sandbox calls this when a helper is
+// first needed, with the built-ins they use as goja made them (prelude.go,
+// preludeArgs, in the order of the parameters below: goja's own natives
+// and objects, or taken by goja's hooks as goja made them), so the code
+// cannot redirect them by replacing globals. Defines no globals: Go keeps the returned
 // functions.
 (function (stringify, parse, isArray, _Error, _TypeError, _RangeError, _String, arrayFrom, isFinite_,
 	getPrototypeOf, objectPrototype, originalOf) {

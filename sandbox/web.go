@@ -44,7 +44,7 @@ func (x *execution) makeWeb() (*goja.Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("web.js: not a function")
 	}
-	g := x.rt.NewObject()
+	g := x.privateObject()
 	must(g.Set("atob", x.native("atob", nil, x.atob)))
 	must(g.Set("btoa", x.native("btoa", nil, x.btoa)))
 	must(g.Set("encode", x.native("encode", nil, x.encodeUTF8)))

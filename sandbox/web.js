@@ -43,11 +43,13 @@
 		if (!new.target) throw new _TypeError("TextEncoder must be called with new");
 	}
 	defineProperty(TextEncoder.prototype, "encoding", { __proto__: null, get: function () { return "utf-8"; } });
-	TextEncoder.prototype.encode = function encode(s) {
+	// Methods are defined, not assigned: an accessor the code put on
+	// Object.prototype would take the assignment.
+	method(TextEncoder.prototype, "encode", function encode(s) {
 		return g.encode(s === undefined ? "" : _String(s));
-	};
+	});
 
-	var labels = { "utf-8": true, "utf8": true, "unicode-1-1-utf-8": true };
+	var labels = { __proto__: null, "utf-8": true, "utf8": true, "unicode-1-1-utf-8": true };
 	function TextDecoder(label, options) {
 		if (!new.target) throw new _TypeError("TextDecoder must be called with new");
 		label = label === undefined ? "utf-8" : _String(label).trim().toLowerCase();
@@ -58,9 +60,14 @@
 	defineProperty(TextDecoder.prototype, "encoding", { __proto__: null, get: function () { return "utf-8"; } });
 	defineProperty(TextDecoder.prototype, "fatal", { __proto__: null, get: function () { return this._fatal; } });
 	defineProperty(TextDecoder.prototype, "ignoreBOM", { __proto__: null, get: function () { return this._ignoreBOM; } });
-	TextDecoder.prototype.decode = function decode(input) {
+	method(TextDecoder.prototype, "decode", function decode(input) {
 		return g.decode(bytesOf(input, "TextDecoder.decode"), this._fatal, this._ignoreBOM);
-	};
+	});
+
+	// method defines a method as an assignment would, enumerable as the web's are.
+	function method(proto, name, f) {
+		defineProperty(proto, name, { __proto__: null, value: f, writable: true, enumerable: true, configurable: true });
+	}
 
 	// structuredClone's machinery is made on its first call: most runtimes
 	// never clone. What it uses of the built-ins was taken at setup (above)

@@ -1687,6 +1687,7 @@ func (r *Runtime) getArrayPrototype() *Object {
 		ret = &Object{runtime: r}
 		r.global.ArrayPrototype = ret
 		r.newTemplatedArrayObject(getArrayProtoTemplate(), ret)
+		r.madeTemplated("Array.prototype", ret) // patched: see PATCHES.md
 	}
 	return ret
 }
@@ -1697,6 +1698,7 @@ func (r *Runtime) getArray() *Object {
 		ret = &Object{runtime: r}
 		ret.self = r.createArray(ret)
 		r.global.Array = ret
+		r.madeTemplated("Array", ret) // patched: see PATCHES.md
 	}
 	return ret
 }

@@ -657,6 +657,7 @@ func (r *Runtime) getObject() *Object {
 		r.newTemplatedFuncObject(getObjectTemplate(), ret, func(call FunctionCall) Value {
 			return r.builtin_Object(call.Arguments, nil)
 		}, r.builtin_Object)
+		r.madeTemplated("Object", ret) // patched: see PATCHES.md
 	}
 	return ret
 }

@@ -620,6 +620,7 @@ func (r *Runtime) getPromise() *Object {
 			}
 			return r.builtin_newPromise(args, newTarget)
 		})
+		r.madeTemplated("Promise", ret) // patched: see PATCHES.md
 	}
 	return ret
 }

@@ -1188,6 +1188,7 @@ func (r *Runtime) getStringPrototype() *Object {
 		r.global.StringPrototype = ret
 		o := r.newTemplatedObject(getStringProtoTemplate(), ret)
 		o.class = classString
+		r.madeTemplated("String.prototype", ret) // patched: see PATCHES.md
 	}
 	return ret
 }

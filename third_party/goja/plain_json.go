@@ -38,7 +38,9 @@ type PlainJSON struct {
 // JSON.stringify does; a root that JSON.stringify would not serialise
 // (undefined, a function, a symbol) is reported false.
 func (r *Runtime) AppendPlainJSON(buf *bytes.Buffer, v Value, p *PlainJSON) bool {
-	if r.global.ObjectPrototype.self.hasOwnPropertyStr("toJSON") || r.global.ArrayPrototype.self.hasOwnPropertyStr("toJSON") {
+	// Array.prototype is made on first use: before it is, no value is an array.
+	if r.global.ObjectPrototype.self.hasOwnPropertyStr("toJSON") ||
+		r.global.ArrayPrototype != nil && r.global.ArrayPrototype.self.hasOwnPropertyStr("toJSON") {
 		return false
 	}
 	w := plainWalker{r: r, buf: buf, p: p}
