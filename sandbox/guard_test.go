@@ -103,6 +103,32 @@ Object.prototype.set = undefined;
 	}
 }
 
+// TestHelpersDefineKeys: what the helpers and JSON.stringify's guard build
+// from a Map or a property list has every key, "__proto__" too, as
+// JSON.stringify and Object.fromEntries give them, whatever accessors the
+// code put on Object.prototype, Array.prototype or Map.prototype.
+func TestHelpersDefineKeys(t *testing.T) {
+	const values = `return [new Map([["__proto__", 1], ["a", 2]]), new Map([[{}, 3]]),
+		JSON.stringify({ a: 1, b: 2 }, ["b", "__proto__", "a"]), JSON.parse(JSON.stringify({ a: 1, b: 2 }, ["a", "b"]))]`
+	const want = `[{"__proto__":1,"a":2},[[{},3]],"{\"b\":2,\"__proto__\":{\"__proto__\":null},\"a\":1}",{"a":1,"b":2}]`
+	for name, trap := range map[string]string{
+		"plain": "",
+		"accessors": `for (const k of ["a", "b", "0", "1"]) Object.defineProperty(Object.prototype, k, { set(v) {}, configurable: true });
+			for (let i = 0; i < 4; i++) Object.defineProperty(Array.prototype, i, { set(v) {}, configurable: true });
+			Map.prototype.forEach = function () {};
+`,
+	} {
+		res := Run(context.Background(), trap+values, nil, Options{Timeout: testenv.Within(5 * time.Second)})
+		if string(res.Value) != want || res.Err != nil {
+			t.Errorf("%s: got %s, %v\nwant %s", name, res.Value, res.Err, want)
+		}
+		res = Run(context.Background(), trap+`console.log(new Map([["__proto__", 1], ["a", 2]])); return 1`, nil, Options{})
+		if len(res.Logs) != 1 || res.Logs[0] != `{"__proto__":1,"a":2}` {
+			t.Errorf("%s: logs %q; want the Map's two keys", name, res.Logs)
+		}
+	}
+}
+
 // TestGuardErrors: the guards' errors are catchable RangeErrors (or
 // SyntaxErrors for code and patterns) that name the built-in.
 func TestGuardErrors(t *testing.T) {

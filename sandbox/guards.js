@@ -210,7 +210,7 @@
 			for (var i = 0; i < list.length; i++) {
 				var k = list[i];
 				if (typeof k === "number" || k instanceof _Number || k instanceof _String) k = _String(k);
-				if (typeof k === "string" && indexOf(out, k) < 0) out[out.length] = k;
+				if (typeof k === "string" && indexOf(out, k) < 0) put(out, out.length, k);
 			}
 			return out;
 		}
@@ -221,9 +221,19 @@
 			var c = {};
 			for (var i = 0; i < allow.length; i++) {
 				var v = o[allow[i]];
-				if (v !== undefined) c[allow[i]] = v;
+				if (v !== undefined) put(c, allow[i], v);
 			}
 			return c;
+		}
+
+		// put makes o[k] v as a literal would: a key "__proto__" is a key, and
+		// no accessor the code put on Object.prototype or Array.prototype
+		// takes it.
+		var entry = { __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true };
+		function put(o, k, v) {
+			entry.value = v;
+			defineProperty(o, k, entry);
+			entry.value = undefined;
 		}
 
 		return { wrapCtor: wrapCtor, wrapFunction: wrapFunction };

@@ -47,6 +47,7 @@ var preludeArgs = [...]preludeArg{
 	{native: (*goja.Runtime).JSONStringify}, {native: (*goja.Runtime).JSONParse}, {native: (*goja.Runtime).ArrayIsArray},
 	{ctor: NameError}, {ctor: NameType}, {ctor: NameRange}, {intrinsic: "String"}, {native: (*goja.Runtime).ArrayFrom},
 	{native: (*goja.Runtime).NumberIsFinite}, {native: (*goja.Runtime).ObjectGetPrototypeOf}, {intrinsic: "Object.prototype"},
+	{native: (*goja.Runtime).ObjectDefineProperty},
 }
 
 // prelude is the prelude's function in one runtime and what it is to be

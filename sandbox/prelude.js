@@ -5,7 +5,7 @@
 // cannot redirect them by replacing globals. Defines no globals: Go keeps the returned
 // functions.
 (function (stringify, parse, isArray, _Error, _TypeError, _RangeError, _String, arrayFrom, isFinite_,
-	getPrototypeOf, objectPrototype, originalOf) {
+	getPrototypeOf, objectPrototype, defineProperty, originalOf) {
 	"use strict";
 	var maxDepth = 100;
 
@@ -41,15 +41,31 @@
 		return typeof n === "string" && n !== "" ? "[Function: " + n + "]" : "[Function (anonymous)]";
 	}
 
+	// define makes o[k] v as an object or array literal would: a key
+	// "__proto__" is a key, and no accessor the code put on Object.prototype
+	// or Array.prototype takes it.
+	var entry = { __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true };
+	function define(o, k, v) {
+		entry.value = v;
+		defineProperty(o, k, entry);
+		entry.value = undefined;
+	}
+
 	// mapValue turns a Map into an object when every key is a string or a
-	// number, else into an array of [key, value] pairs.
+	// number, else into an array of [key, value] pairs. It walks the Map with
+	// the original forEach.
+	var _forEach, _apply;
 	function mapValue(m) {
+		if (_forEach === undefined) {
+			_forEach = originalOf ? originalOf("Map.prototype.forEach", true) : Map.prototype.forEach;
+			_apply = originalOf ? originalOf("Reflect.apply", true) : Reflect.apply;
+		}
 		var o = {}, pairs = [], plain = true;
-		m.forEach(function (v, k) {
+		_apply(_forEach, m, [function (v, k) {
 			if (typeof k !== "string" && typeof k !== "number") plain = false;
-			o[k] = v;
-			pairs[pairs.length] = [k, v];
-		});
+			define(o, k, v);
+			define(pairs, pairs.length, [k, v]);
+		}]);
 		return plain ? o : pairs;
 	}
 
