@@ -47,8 +47,9 @@
 // TextEncoder, TextDecoder and structuredClone, and one object per
 // Binding.Object (replacing any global of that name; each method returns a
 // Promise). Like goja's built-ins, console, the timers and the web APIs
-// are made the first time the code uses one (globals.go), and Reflect,
-// RegExp and ArrayBuffer, with their guards, when goja makes them
+// are made the first time the code uses one (globals.go), and the guarded
+// built-ins (Array, String.prototype, Object, Promise, Reflect, JSON,
+// RegExp, ArrayBuffer, …), with their guards, when goja makes them
 // (guard.go, builtinMade): the code sees the same objects either way, made
 // in its own runtime, from templates shared read only between runtimes. The object is a
 // Proxy over a fresh object of the run's runtime, and a method becomes a
