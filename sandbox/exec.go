@@ -43,7 +43,7 @@ type execution struct {
 	clock   *clock       // with Options.Replay: the clock the run sees
 
 	ready   bool                    // set up (a spare); else setup runs first on the runtime goroutine
-	prelude *prelude                // the helpers' function and built-ins, taken at setup
+	prelude *prelude                // the helpers' function, taken at setup
 	helpers *helpers                // runtime goroutine: made on first use (help)
 	ctors   map[string]*goja.Object // runtime goroutine: built-in error constructors
 	origins map[*goja.Object]frame  // runtime goroutine: where errors made in Go were caused
@@ -58,7 +58,7 @@ type execution struct {
 	wrapCtor      goja.Callable                 // runtime goroutine: guards.js's, for lazyCtors; made on first need (jsGuards)
 	wrapFunction  goja.Callable                 // runtime goroutine: guards.js's, for jsGuards; made with wrapCtor
 	originals     [len(originalKeys)]goja.Value // runtime goroutine: see collections.go
-	made          map[string]*goja.Object       // runtime goroutine: madeWhole's objects once goja made them (builtinMade)
+	made          map[string]*goja.Object       // runtime goroutine: what goja handed builtinMade (madeWholeNames, madeTemplatedNames)
 	originalOfFn  *goja.Object                  // runtime goroutine: originalOf, for the prelude, guards.js and web.js
 	web           *goja.Object                  // runtime goroutine: web.js's globals, once made (webGlobal)
 

@@ -70,7 +70,7 @@
 	}
 
 	// structuredClone's machinery is made on its first call: most runtimes
-	// never clone. What it uses of the built-ins was taken at setup (above)
+	// never clone. What it uses of the built-ins was taken when this ran (above)
 	// or is taken from Go (Map and Set, collections.go).
 	var cloneValue;
 	function structuredClone(value) {
