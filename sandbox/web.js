@@ -129,7 +129,7 @@
 			if (isArray(v)) {
 				out = [];
 				mapSet(seen, v, out);
-				for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen);
+				for (var i = 0; i < v.length; i++) put(out, i, clone(v[i], seen));
 				return out;
 			}
 			if (v instanceof _Date) return remember(seen, v, new _Date(callMethod(getTime, v)));
@@ -159,8 +159,18 @@
 			}
 			out = remember(seen, v, {});
 			var ks = keys(v);
-			for (var j = 0; j < ks.length; j++) out[ks[j]] = clone(v[ks[j]], seen);
+			for (var j = 0; j < ks.length; j++) put(out, ks[j], clone(v[ks[j]], seen));
 			return out;
+		}
+
+		// put makes o[k] v as the clone algorithm does, a data property: a key
+		// "__proto__" is a key, not the clone's prototype, and no accessor on
+		// Object.prototype or Array.prototype takes it.
+		var entry = { __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true };
+		function put(o, k, v) {
+			entry.value = v;
+			defineProperty(o, k, entry);
+			entry.value = undefined;
 		}
 
 		function remember(seen, v, out) {

@@ -30,6 +30,11 @@ const c = structuredClone(o);
 [c !== o, c.self === c, c.d.getTime(), [...c.m.get(1)], Array.from(c.u), c.u.buffer !== o.u.buffer]`, `[true,true,5,["a"],[1,2],true]`},
 		{"structuredClone of a function", `try { structuredClone({ f() {} }) } catch (e) { e.name + ": " + e.message }`,
 			`"DataCloneError: structuredClone: a function cannot be cloned"`},
+		// An own "__proto__" key is a key of the clone, not its prototype.
+		{"structuredClone of __proto__", `const c = structuredClone(JSON.parse('{"__proto__": {"x": 1}, "a": [2]}'));
+[Object.keys(c), (c as any).x, Object.getPrototypeOf(c) === Object.prototype, c.a]`, `[["__proto__","a"],null,true,[2]]`},
+		{"TextDecoder labels", `try { new TextDecoder("constructor") } catch (e) { e.message }`,
+			`"TextDecoder: the encoding \"constructor\" is not supported; only utf-8 is"`},
 		{"setInterval", `let n = 0;
 await new Promise<void>(r => { const id = setInterval((step: number) => { n += step; if (n === 6) { clearInterval(id); r() } }, 1, 2) });
 n`, `6`},
