@@ -74,12 +74,12 @@ func (x *execution) pack(name string, params []string, args []goja.Value) goja.V
 			x.throwRange(name, "the %s argument has %d elements; the limit is %d", p[3:], n, x.limits.maxStringElements)
 		}
 		for _, k := range from.Keys() {
-			must(o.Set(k, from.Get(k)))
+			o.CreateDataProperty(k, from.Get(k)) // as a spread in a literal: "__proto__" is a key
 		}
 	}
 	for i, p := range params {
 		if !strings.HasPrefix(p, "...") && i < len(args) && !goja.IsUndefined(args[i]) {
-			must(o.Set(p, args[i]))
+			o.CreateDataProperty(p, args[i])
 		}
 	}
 	return o

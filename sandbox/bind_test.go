@@ -218,6 +218,7 @@ func TestBindingParams(t *testing.T) {
 		await c.search({ query: "q", limit: 2 });
 		await c.search("q", null);
 		await c.search("q", "not an object");
+		await c.search("q", JSON.parse('{"__proto__": 1, "limit": 4}'));
 		await c.save("n", "return 1");
 		await c.save("n", undefined, "d");
 		await c.save({ name: "n", code: "c" });
@@ -238,6 +239,7 @@ func TestBindingParams(t *testing.T) {
 		`search {"query":"q","limit":2}`,
 		`search {"query":"q"}`,
 		`search {"query":"q"}`,
+		`search {"__proto__":1,"limit":4,"query":"q"}`,
 		`save {"name":"n","code":"return 1"}`,
 		`save {"name":"n","description":"d"}`,
 		`save {"name":"n","code":"c"}`,
