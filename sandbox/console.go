@@ -103,7 +103,7 @@ func cutUTF8(s string, n int) string {
 func (x *execution) newConsole() *goja.Object {
 	c := x.rt.NewObject()
 	for _, m := range consoleMethods {
-		_ = c.Set(m.name, x.native(m.name, nil, x.consoleMethod(m.prefix)))
+		c.CreateDataProperty(m.name, x.native(m.name, nil, x.consoleMethod(m.prefix))) // no accessor on Object.prototype takes it
 	}
 	return c
 }

@@ -58,6 +58,9 @@ func TestLazyGlobals(t *testing.T) {
 		// web.js, run after the code put a value on Object.prototype, still
 		// defines its accessors.
 		`Object.prototype.value = 1; return [new TextDecoder().encoding, new TextEncoder().encoding, new TextDecoder().fatal]`: `["utf-8","utf-8",false]`,
+		// console, made after the code put an accessor on Object.prototype, has its methods.
+		`Object.defineProperty(Object.prototype, "log", { set(v) {}, get() { return 1 }, configurable: true });
+		 return [typeof console.log, Object.keys(console).includes("log")]`: `["function",true]`,
 	} {
 		res := Run(context.Background(), code, nil, Options{})
 		if string(res.Value) != want {
