@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -250,8 +252,11 @@ type remote struct {
 	started   chan struct{}
 	cancelled chan struct{}
 	notes     chan string   // the method of every notification posted
-	answered  chan struct{} // a tools/call POST was answered (over SSE: its 202)
+	answered  chan struct{} // a tools/call POST was answered (over SSE: its 202), to the last byte
 }
+
+// connKey holds a request's connection in its context (remote's ConnContext).
+type connKey struct{}
 
 func newRemote(t *testing.T, transport string) *remote {
 	rm := &remote{mcp: server.NewMCPServer("remote", "1.0.0", server.WithToolCapabilities(true)),
@@ -269,7 +274,15 @@ func newRemote(t *testing.T, transport string) *remote {
 		}
 	})
 	var h http.Handler
-	rm.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// A tools/call POST counts as answered once its response is written to
+	// the connection, when the connection closes, not when the handler
+	// returns: the response is still in the server's buffer then, and a test
+	// that closes the connections at that point failed the POST instead of
+	// the call. Its connection is not kept alive: the client would reuse it
+	// for its next request (reconnecting the SSE stream), which the same
+	// CloseClientConnections could then end too.
+	var calls sync.Map // net.Conn → true: a tools/call POST is being answered on it
+	rm.ts = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		call := false
 		if r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)
@@ -286,14 +299,27 @@ func newRemote(t *testing.T, transport string) *remote {
 			call = msg.Method == "tools/call"
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		h.ServeHTTP(w, r)
 		if call {
+			calls.Store(r.Context().Value(connKey{}), true)
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	}))
+	rm.ts.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	rm.ts.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s != http.StateClosed && s != http.StateHijacked {
+			return
+		}
+		if _, ok := calls.LoadAndDelete(c); ok {
 			select {
 			case rm.answered <- struct{}{}:
 			default:
 			}
 		}
-	}))
+	}
+	rm.ts.Start()
 	t.Cleanup(rm.ts.Close)
 	if transport == config.SSE {
 		h = server.NewSSEServer(rm.mcp, server.WithBaseURL(rm.ts.URL))
