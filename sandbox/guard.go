@@ -186,12 +186,15 @@ func (x *execution) installGuards() error {
 	table := guardTable()
 	x.guardObjs = make([]*goja.Object, len(table))
 	for i := range table {
-		x.guardObjs[i] = x.made[table[i].path] // given by the made hook; nil until goja makes it
-		if x.guardObjs[i] == nil && !madeWhole(table[i].path) {
-			x.guardObjs[i] = x.rt.Made(table[i].path) // made with the runtime, before the hook was set
+		path := table[i].path
+		x.guardObjs[i] = x.made[path] // given by the made hook
+		if x.guardObjs[i] == nil {
+			x.guardObjs[i] = x.rt.Made(path) // made with the runtime, before the hook was set
 		}
-		if x.guardObjs[i] == nil && !madeOnUse(table[i].path) {
-			x.guardObjs[i] = x.path(table[i].path)
+		if x.guardObjs[i] == nil && !madeOnUse(path) {
+			// Neither made nor handed to the hook when goja makes it: it would
+			// never be guarded.
+			return fmt.Errorf("the guarded built-in %s is not handed to the made hook", path)
 		}
 		if x.guardObjs[i] != nil {
 			x.wrapMade(x.guardObjs[i], &table[i], false)
@@ -427,19 +430,6 @@ func (x *execution) wrapSpec(s *guardSpec, origV goja.Value) (*goja.Object, bool
 func (x *execution) stringTooLong(length int) goja.Value {
 	return x.newError(NameRange, fmt.Sprintf("string concatenation: the result would be %d characters; "+
 		"the limit is %d (a quarter of the memory limit): work on less data at a time", length, x.limits.maxString))
-}
-
-// path returns a built-in object such as "String.prototype".
-func (x *execution) path(p string) *goja.Object {
-	obj := x.rt.GlobalObject()
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i == len(p) || p[i] == '.' {
-			obj = obj.Get(p[start:i]).ToObject(x.rt)
-			start = i + 1
-		}
-	}
-	return obj
 }
 
 // arrayMethods are the names of the methods of Array.prototype to guard,

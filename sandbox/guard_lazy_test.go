@@ -11,6 +11,19 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
+// path returns a built-in object such as "String.prototype", making it.
+func (x *execution) path(p string) *goja.Object {
+	obj := x.rt.GlobalObject()
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '.' {
+			obj = obj.Get(p[start:i]).ToObject(x.rt)
+			start = i + 1
+		}
+	}
+	return obj
+}
+
 // TestGuardsMadeOnFirstUse: a fresh runtime has not made the guarded
 // methods the setup does not use (guard.go makes each wrapper when goja
 // makes the property), and every way of reaching one gives the wrapper.
