@@ -58,7 +58,7 @@ return await workspace.read_file({path: "a.txt"});`
 		t.Fatalf("runs: exit %d: %s", code, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	row := regexp.MustCompile(`^([a-z2-7]{26})\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+-\s+\S+\s+(\d+)\s+(\S+)$`)
+	row := regexp.MustCompile(`^([0-9a-v]{26})\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+-\s+\S+\s+(\d+)\s+(\S+)$`)
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
 		t.Fatalf("runs list:\n%s", out)
 	}
