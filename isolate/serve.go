@@ -36,9 +36,17 @@ const (
 // init turns any binary that links this package into a worker when a pool
 // starts it: before main or TestMain run, so a test binary never runs its
 // tests in a worker's place.
+//
+// The worker serves on a goroutine of its own. The goroutine running the
+// package inits is locked to the main thread until main: had it served,
+// each time it waited (for the next run, for a tool call's reply, for the
+// script's promise) it would have put that thread to sleep and had it woken
+// to go on, two context switches that took a third of a busy worker's CPU.
 func init() {
 	if len(os.Args) > 1 && os.Args[1] == WorkerCommand && os.Getenv(envWorker) == "1" {
-		os.Exit(ServeWorker())
+		status := make(chan int)
+		go func() { status <- ServeWorker() }()
+		os.Exit(<-status)
 	}
 }
 
