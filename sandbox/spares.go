@@ -40,8 +40,11 @@ import (
 //     count; in the background, only after a Run ended (refill), so that its
 //     memory never counts against that execution's limit, or when asked
 //     (Prepare).
-//   - A Run waits for the spare being set up at most maxTakeWait, and only
-//     one Run at a time (awaited): the others set their own runtime up.
+//   - A Run never waits for a spare being set up: it sets its own runtime
+//     up, which takes about as long (some 20 µs), and the spare goes to
+//     the next Run. Waiting, even a poll of 50 µs, cost more than it saved
+//     whenever runs followed each other closely: a worker process given
+//     its next run before the last one ended took twice as long per run.
 
 // DefaultSpares is how many spares a server or a worker keeps: one covers
 // one execution after another; more would hold memory (about 0.4 MB each)
@@ -57,7 +60,6 @@ type Spares struct {
 	want    Options      // what the spares are set up for (bindings and prelude cloned)
 	ready   []*execution // set up for want, never run
 	filling bool         // a goroutine is setting up spares
-	awaited bool         // a run waits for the spare being set up
 
 	// setupTimeout bounds setting a spare up, which no run's deadline does:
 	// a prelude that never ends would otherwise keep a goroutine busy for good.
@@ -116,11 +118,9 @@ func (p *Spares) aim(opts Options) {
 	}
 }
 
-// take returns a spare set up as opts would set it up, or nil; from now on
-// spares are set up for opts. When none is ready but one is being set up,
-// one run at a time waits for it: it is ready sooner than a runtime the run
-// would set up itself (calls that follow each other closely, as a client's
-// next call after a reply). Other runs set theirs up, in parallel.
+// take returns a spare set up as opts would set it up, or nil (none is
+// ready, even if one is being set up); from now on spares are set up for
+// opts.
 func (p *Spares) take(opts Options) *execution {
 	if p == nil {
 		return nil
@@ -131,14 +131,6 @@ func (p *Spares) take(opts Options) *execution {
 		return nil
 	}
 	p.aim(opts)
-	if len(p.ready) == 0 && p.filling && !p.awaited {
-		p.awaited = true
-		p.waitFill(maxTakeWait)
-		p.awaited = false
-		if !sameSetup(p.want, opts) {
-			return nil // a run with other options came meanwhile: the spares are theirs
-		}
-	}
 	var x *execution
 	if n := len(p.ready); n > 0 {
 		x, p.ready = p.ready[n-1], p.ready[:n-1]
@@ -193,12 +185,8 @@ func (p *Spares) offer(x *execution, opts Options) {
 	}
 }
 
-// maxTakeWait bounds how long a run waits for the spare being set up: a
-// setup takes about half a millisecond.
-const maxTakeWait = 2 * time.Millisecond
-
 // waitFill waits, up to max, while a spare is being set up and none is
-// ready; p.mu is held on entry and on return. It polls rather than waits
+// ready (Prepare); p.mu is held on entry and on return. It polls rather than waits
 // on a condition: the goroutine setting up may belong to another
 // testing/synctest bubble than the waiter, which would then count as
 // blocked for good (in a bubble, the polls advance its fake clock).
