@@ -56,8 +56,20 @@
 // than its share and another subject wants the CPU, runs at the lowest
 // CPU priority (nice 19) until its run ends; it gets its priority back for
 // the next run or, where raising a priority is not allowed (no
-// CAP_SYS_NICE), is replaced. Workers beyond Size that stay idle for
-// Options.IdleTimeout (3s) are stopped. A worker is sent the bindings and
-// prelude only when they differ from its previous run's. OnLog and OnCall
-// are called on the goroutine of Pool.Run, never after it returns.
+// CAP_SYS_NICE), is replaced.
+//
+// When executions wait, the one a worker would go to next is sent to it as
+// soon as its run starts, and the worker starts it the moment that run
+// ends: a worker that waited for the parent between runs went idle and was
+// woken for each, which under load cost a third of its CPU. That execution
+// takes its run back, unstarted, and waits for a free worker first in line,
+// when the run before it calls a tool or has not ended within 10ms; and it
+// never starts if the worker dies in the run before. Every frame a worker
+// sends for a run names it, and one that names another kills the worker:
+// a run never gets another's result or logs, or makes another's tool calls.
+//
+// Workers beyond Size that stay idle for Options.IdleTimeout (3s) are
+// stopped. A worker is sent the bindings and prelude only when they differ
+// from its previous run's. OnLog and OnCall are called on the goroutine of
+// Pool.Run, never after it returns.
 package isolate

@@ -36,6 +36,13 @@ import (
 //   - A worker runs one execution at a time and goes back only if healthy;
 //     otherwise (deadline passed, memory over, crashed, abandoned runtime,
 //     half its CPU used) it is killed and a replacement started (discard).
+//   - A worker's run in progress gives the place behind it (behind) to the
+//     waiter handOff would pick (lookahead), whose run is sent at once. The
+//     worker runs what it is sent in order, and a run reads the worker's
+//     frames only once the one before ended (its turn): so the frames read
+//     are the reader's. A run that asked for its run back (wait) gives no
+//     place behind it at its turn: its run may have been dropped and go
+//     again, and nothing may be queued before it.
 //   - Starting a worker for a waiting execution (growFor) is gated by
 //     mayStart: the CPU-bound runs (computing) plus the starts stay within
 //     Computing, unless the subject computes less than its share.
@@ -164,6 +171,8 @@ type Pool struct {
 	starting    int            // workers being started
 	startingFor map[string]int // of which started for each subject's waiting executions
 	changed     chan struct{}  // closed (and replaced) when a run stops computing while executions wait
+	lookaheads  int            // places given behind a run (see lookahead), for tests
+	withdrawals int            // runs taken back from such a place, for tests
 	quit        chan struct{}  // closed by Close: the reaper returns
 	wg          sync.WaitGroup
 }
@@ -171,8 +180,38 @@ type Pool struct {
 // waiter is an execution waiting for a worker.
 type waiter struct {
 	subject string
-	got     chan *worker // the worker handed to it; buffered
+	got     chan grant // the worker handed to it; buffered
 }
+
+// grant is a worker handed to a waiting execution: free, or with a place
+// behind its run in progress (see lookahead).
+type grant struct {
+	w    *worker
+	slot *slot // nil: the worker is free
+}
+
+// slot is the place behind a worker's run in progress: the execution given
+// it sends its run at once, and the worker starts it as soon as the run
+// before ends, without waiting for this process to answer that one and
+// send the next. A worker that waits for the parent between runs goes idle
+// and is woken again for each: its threads sleep, its runtime monitor goes
+// back to polling every 20 µs, and under load that took a third of the
+// workers' CPU.
+type slot struct {
+	turn      chan bool     // buffered: true when the run before ended and the worker is this run's, false when the worker was lost
+	withdrawn chan struct{} // buffered: the worker dropped this run unstarted, as asked
+	hurry     chan struct{} // buffered: the run before waits in a tool call, which may be long
+	seq       int           // the run's, once sent; guarded by Pool.mu
+}
+
+// lookaheadWait is how long a run waits behind another before it asks for
+// its run back and waits for a free worker instead, first in line: the one
+// before is long. A run behind one that calls a tool asks at once. Under
+// load a trivial run can take a few ms from its frame to its answer, when
+// the workers, this process and its clients share the CPUs: at 2 ms, one
+// run in eight behind another was taken back (64 clients over HTTP on 2
+// CPUs), at 10 ms none.
+var lookaheadWait = 10 * time.Millisecond // a variable for tests
 
 // NewPool starts Options.Size workers and returns when the first is ready
 // (or could not start: then the error says why).
@@ -346,25 +385,68 @@ func (p *Pool) handOff(w *worker) {
 	wt := p.queue[next]
 	p.queue = slices.Delete(p.queue, next, next+1)
 	p.held[wt.subject]++
-	wt.got <- w
+	wt.got <- grant{w: w}
+}
+
+// lookahead gives the place behind w's run, which was just sent, to the
+// waiting execution handOff would give w to next, if any waits. The run
+// holding w calls it. A worker at lowered priority gets none: its run is
+// long, and that is what the priority is for.
+func (p *Pool) lookahead(w *worker) {
+	if w.lowered {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || w.behind != nil || len(p.queue) == 0 {
+		return
+	}
+	next := 0
+	for i, wt := range p.queue {
+		if p.held[wt.subject] < p.held[p.queue[next].subject] {
+			next = i
+		}
+	}
+	wt := p.queue[next]
+	p.queue = slices.Delete(p.queue, next, next+1)
+	p.held[wt.subject]++
+	w.behind = &slot{turn: make(chan bool, 1), withdrawn: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
+	p.lookaheads++
+	wt.got <- grant{w: w, slot: w.behind}
+}
+
+// withdrawn passes the worker's answer that it dropped run seq, read by
+// the run in progress, to the run that waits behind it.
+func (p *Pool) withdrawn(w *worker, seq int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sl := w.behind; sl != nil && sl.seq == seq {
+		w.behind = nil
+		sl.withdrawn <- struct{}{}
+	}
 }
 
 var errClosed = errors.New("the sandbox pool is closed")
 
 // acquire takes an idle worker for an execution of subject, or waits in
-// the queue for one to be handed off (see handOff), starting one when
-// fewer than Max are alive and mayStart allows it, until the deadline.
-func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string) (*worker, *sandbox.Error) {
+// the queue (at its front when first) for one to be handed off (see
+// handOff) or for a place behind one's run (see lookahead), starting one
+// when fewer than Max are alive and mayStart allows it, until the deadline.
+func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string, first bool) (grant, *sandbox.Error) {
 	p.mu.Lock()
 	select {
 	case w := <-p.idle: // none is idle while executions wait
 		p.held[subject]++
 		p.mu.Unlock()
-		return w, nil
+		return grant{w: w}, nil
 	default:
 	}
-	wt := &waiter{subject: subject, got: make(chan *worker, 1)}
-	p.queue = append(p.queue, wt)
+	wt := &waiter{subject: subject, got: make(chan grant, 1)}
+	if first {
+		p.queue = slices.Insert(p.queue, 0, wt)
+	} else {
+		p.queue = append(p.queue, wt)
+	}
 	p.share(time.Now())
 	p.mu.Unlock()
 	defer p.leave(wt)
@@ -380,16 +462,16 @@ func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string) 
 		changed := p.changed
 		p.mu.Unlock()
 		select {
-		case w := <-wt.got:
-			return w, nil
+		case g := <-wt.got:
+			return g, nil
 		case <-changed:
 			p.growFor(subject)
 		case <-retry.C:
 			p.growFor(subject)
 		case <-ctx.Done():
-			return nil, cancelError(ctx)
+			return grant{}, cancelError(ctx)
 		case <-timer.C:
-			return nil, p.unavailable()
+			return grant{}, p.unavailable()
 		}
 	}
 }
@@ -404,9 +486,19 @@ func (p *Pool) leave(wt *waiter) {
 		return
 	}
 	select {
-	case w := <-wt.got:
+	case g := <-wt.got:
 		p.drop(wt.subject)
-		p.handBack(w)
+		if g.slot == nil {
+			p.handBack(g.w)
+			break
+		}
+		if g.w.behind == g.slot {
+			g.w.behind = nil // nothing was sent into it
+			break
+		}
+		if <-g.slot.turn { // passed on already: the worker is free
+			p.handBack(g.w)
+		}
 	default:
 	}
 }
@@ -430,15 +522,20 @@ func (p *Pool) unavailable() *sandbox.Error {
 	return &sandbox.Error{Name: sandbox.NameInternal, Message: msg}
 }
 
-// release hands a healthy worker that ran an execution of subject off to
-// the next execution, or to the idle set. Subject still counts as holding
-// it meanwhile, so that between subjects that hold as many workers, it
-// goes to another subject's execution: with one worker, subjects take
-// turns.
+// release hands a healthy worker that ran an execution of subject to the
+// run waiting behind it, or off to the next execution, or to the idle set.
+// Subject still counts as holding it meanwhile, so that between subjects
+// that hold as many workers, it goes to another subject's execution: with
+// one worker, subjects take turns.
 func (p *Pool) release(w *worker, subject string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.handBack(w)
+	if sl := w.behind; sl != nil {
+		w.behind = nil
+		sl.turn <- true
+	} else {
+		p.handBack(w)
+	}
 	p.drop(subject)
 }
 
@@ -457,6 +554,10 @@ func (p *Pool) discard(w *worker, subject string) {
 	w.kill()
 	p.mu.Lock()
 	p.drop(subject)
+	if sl := w.behind; sl != nil {
+		w.behind = nil
+		sl.turn <- false // its run never started: it waits for another worker
+	}
 	delete(p.live, w)
 	closed := p.closed
 	p.mu.Unlock()
@@ -531,12 +632,28 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 	}
 	deadline := start.Add(opts.Timeout)
 	subject := p.subject(ctx)
-	w, err := p.acquire(ctx, deadline, subject)
-	if err != nil {
-		return sandbox.Result{Err: err}
+	var r *run
+	for first := false; r == nil; first = true {
+		g, err := p.acquire(ctx, deadline, subject, first)
+		if err != nil {
+			return sandbox.Result{Err: err}
+		}
+		r = &run{pool: p, w: g.w, subject: subject, caller: caller, opts: opts}
+		r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
+		r.send(code, g.slot)
+		if g.slot != nil && !r.wait(ctx, g.slot) {
+			if ctx.Err() != nil {
+				return sandbox.Result{Err: cancelError(ctx)}
+			}
+			r = nil // it waits for a free worker, first in line
+		}
 	}
-	r := &run{pool: p, w: w, subject: subject, caller: caller, opts: opts}
-	r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
+	w := r.w
+	if !r.asked {
+		// Else the worker may have dropped the run, which goes again
+		// (see do): nothing may be queued on the worker before it.
+		p.lookahead(w)
+	}
 	p.track(r)
 	res, healthy := r.do(ctx, code)
 	p.untrack(r)
@@ -682,6 +799,12 @@ func (r *run) callStarted() {
 		close(p.changed)
 		p.changed = make(chan struct{})
 	}
+	if sl := r.w.behind; sl != nil {
+		select {
+		case sl.hurry <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // callEnded notes that a tool call of r returned.
@@ -777,14 +900,66 @@ type run struct {
 	inCalls   int       // tool calls in flight; guarded by pool.mu
 	overShare bool      // to be lowered: see Pool.share; guarded by pool.mu
 	since     time.Time // when the script last started computing; guarded by pool.mu
+	seq       int       // the run's number on its worker (worker.sent)
+	asked     bool      // wait asked the worker to drop the run
+	unsent    bool      // the worker dropped the run unstarted (see do)
 }
 
-// do sends the run to the worker and serves its calls until it is done. It
-// reports whether the worker is fit for another run.
+// send sends the run to its worker, into sl when it goes behind the run in
+// progress.
+func (r *run) send(code string, sl *slot) {
+	p := r.pool
+	p.mu.Lock()
+	r.w.sent++
+	r.seq = r.w.sent
+	if sl != nil {
+		sl.seq = r.seq
+	}
+	p.mu.Unlock()
+	r.w.send(kindRun, r.request(code))
+}
+
+// wait waits, its run sent, for the run before it on the worker to end. It
+// reports false when its run did not start there: the worker was lost, or
+// dropped it when asked because the run before took lookaheadWait or ctx
+// ended. The worker is then not this run's.
+func (r *run) wait(ctx context.Context, sl *slot) bool {
+	p := r.pool
+	timer := time.NewTimer(lookaheadWait)
+	defer timer.Stop()
+	done := ctx.Done()
+	for {
+		select {
+		case ok := <-sl.turn:
+			if !ok {
+				p.mu.Lock()
+				p.drop(r.subject)
+				p.mu.Unlock()
+			}
+			return ok // the worker may still drop it: do handles that
+		case <-sl.withdrawn:
+			p.mu.Lock()
+			p.drop(r.subject)
+			p.withdrawals++
+			p.mu.Unlock()
+			return false
+		case <-done:
+			done = nil
+		case <-timer.C:
+		case <-sl.hurry:
+		}
+		if !r.asked {
+			r.asked = true
+			r.w.send(kindWithdraw, withdrawRequest{Seq: r.seq})
+		}
+	}
+}
+
+// do serves the run's calls until it is done. It reports whether the
+// worker is fit for another run.
 func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 	callCtx, cancelCalls := context.WithCancel(ctx)
 	defer cancelCalls()
-	r.w.send(kindRun, r.request(code))
 	// At the deadline the worker has killGrace to answer; first it gets
 	// its priority back, if it was lowered: at nice 19 on a busy machine
 	// it may not run at all within the grace, and would be killed and
@@ -806,9 +981,22 @@ func (r *run) do(ctx context.Context, code string) (sandbox.Result, bool) {
 				}
 				return res, healthy
 			}
+			if r.unsent {
+				// The worker dropped the run as wait asked, after the run
+				// before it ended: the worker is this run's now, and free.
+				r.unsent = false
+				r.pool.mu.Lock()
+				r.pool.withdrawals++
+				r.pool.mu.Unlock()
+				if ctx.Err() != nil {
+					return r.result(cancelError(ctx)), true
+				}
+				r.send(code, nil)
+				r.pool.lookahead(r.w)
+			}
 		case <-done:
 			done = nil
-			r.w.send(kindCancel, cancelRequest{Timeout: errors.Is(context.Cause(ctx), context.DeadlineExceeded), Cause: causeText(ctx)})
+			r.w.send(kindCancel, cancelRequest{Seq: r.seq, Timeout: errors.Is(context.Cause(ctx), context.DeadlineExceeded), Cause: causeText(ctx)})
 			ending = true
 			r.end(kill)
 		case <-kill.C:
@@ -858,7 +1046,7 @@ func causeText(ctx context.Context) string {
 func (r *run) request(code string) runRequest {
 	o := r.opts
 	req := runRequest{
-		Code: code, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
+		Seq: r.seq, Code: code, Timeout: r.timeout, MaxToolCalls: o.MaxToolCalls,
 		MaxCodeBytes: o.MaxCodeBytes, MaxLogBytes: o.MaxLogBytes, MemoryLimit: o.MemoryLimit,
 		MaxResultBytes: o.MaxResultBytes, StreamLogs: true, StreamCalls: o.OnCall != nil, Replay: o.Replay,
 	}
@@ -878,28 +1066,42 @@ func (r *run) handle(ctx context.Context, f frame) (res sandbox.Result, finished
 	switch f.kind {
 	case kindCall:
 		var c callRequest
-		if !decode(f, &c) {
+		if !decode(f, &c) || c.Run != r.seq {
 			return r.broken(), true, false
 		}
 		r.calls.Add(1)
 		r.callStarted()
 		go r.call(ctx, c)
 	case kindLog:
-		var line string
-		if decode(f, &line) {
-			r.logs = append(r.logs, line)
-			if r.opts.OnLog != nil {
-				r.opts.OnLog(line)
-			}
+		var l logLine
+		if !decode(f, &l) || l.Run != r.seq {
+			return r.broken(), true, false
+		}
+		r.logs = append(r.logs, l.Line)
+		if r.opts.OnLog != nil {
+			r.opts.OnLog(l.Line)
 		}
 	case kindCalls:
 		var c callProgress
-		if decode(f, &c) && r.opts.OnCall != nil {
+		if !decode(f, &c) || c.Run != r.seq {
+			return r.broken(), true, false
+		}
+		if r.opts.OnCall != nil {
 			r.opts.OnCall(c.Done, c.Started)
+		}
+	case kindWithdrawn:
+		var d withdrawRequest
+		if !decode(f, &d) {
+			return r.broken(), true, false
+		}
+		if d.Seq == r.seq {
+			r.unsent = true
+		} else if r.pool != nil {
+			r.pool.withdrawn(r.w, d.Seq) // for the run behind this one
 		}
 	case kindDone:
 		var d runResult
-		if !decode(f, &d) {
+		if !decode(f, &d) || d.Seq != r.seq {
 			return r.broken(), true, false
 		}
 		return sandbox.Result{Value: d.Value, Logs: r.logs, Err: d.Err, Stats: sandbox.Stats{ToolCalls: d.ToolCalls}, Times: d.Times}, true, !d.Retire
@@ -958,6 +1160,7 @@ func (r *run) result(e *sandbox.Error) sandbox.Result {
 
 func (r *run) broken() sandbox.Result {
 	r.w.kill()
+	r.logs = nil // they may not be this run's
 	return r.result(&sandbox.Error{Name: sandbox.NameInternal, Message: "the sandbox process sent a malformed message and was replaced"})
 }
 

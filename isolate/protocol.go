@@ -22,10 +22,16 @@ const (
 	kindCancel = 'X' // parent → worker: cancelRequest
 	kindReply  = 'r' // parent → worker: callReply
 	kindCall   = 'C' // worker → parent: callRequest
-	kindLog    = 'L' // worker → parent: one console line (when the run wants them live)
+	kindLog    = 'L' // worker → parent: logLine, one console line (when the run wants them live)
 	kindCalls  = 'N' // worker → parent: callProgress
 	kindDone   = 'D' // worker → parent: runResult
 	kindReady  = 'H' // worker → parent: ready, once at start
+
+	// A run may be sent while the worker's run before it is in progress
+	// (see Pool.lookahead): the worker queues it and starts it when that
+	// one ends. The parent may take a queued run back before it starts.
+	kindWithdraw  = 'W' // parent → worker: withdrawRequest
+	kindWithdrawn = 'w' // worker → parent: withdrawRequest, the run was dropped unstarted
 )
 
 // maxFrame bounds one frame: code, arguments and results are far smaller
@@ -33,6 +39,7 @@ const (
 const maxFrame = 64 << 20
 
 type runRequest struct {
+	Seq            int               `json:"seq,omitempty"` // numbers the runs sent to one worker
 	Code           string            `json:"code"`
 	Bindings       []sandbox.Binding `json:"bindings"`
 	Timeout        time.Duration     `json:"timeout"`
@@ -48,14 +55,22 @@ type runRequest struct {
 	// SameSetup leaves Bindings and Prelude out: they are those of the
 	// worker's previous run.
 	SameSetup bool `json:"same_setup,omitempty"`
+
+	cancelled error // the worker's: a cancel for it came while it was queued
+}
+
+type withdrawRequest struct {
+	Seq int `json:"seq"`
 }
 
 type cancelRequest struct {
+	Seq     int    `json:"seq,omitempty"`     // the run's
 	Timeout bool   `json:"timeout,omitempty"` // the parent's deadline passed (a ctx deadline)
 	Cause   string `json:"cause,omitempty"`
 }
 
 type callRequest struct {
+	Run  int             `json:"run"`           // the run's Seq: a run's frames must never reach another's
 	N    int             `json:"n"`             // numbers the calls of one run
 	Seq  int             `json:"seq,omitempty"` // sandbox.CallSeq: the order the script started it in
 	ID   string          `json:"id"`
@@ -79,12 +94,20 @@ func (e *callError) Error() string              { return e.Message }
 func (e *callError) ErrorName() string          { return e.Name }
 func (e *callError) ErrorProps() map[string]any { return e.Props }
 
+// logLine is one console line of run Run.
+type logLine struct {
+	Run  int    `json:"run"`
+	Line string `json:"line"`
+}
+
 type callProgress struct {
+	Run     int `json:"run"`
 	Done    int `json:"done"`
 	Started int `json:"started"`
 }
 
 type runResult struct {
+	Seq       int             `json:"seq"` // the run's
 	Value     json.RawMessage `json:"value,omitempty"`
 	Logs      []string        `json:"logs"`
 	Err       *sandbox.Error  `json:"error,omitempty"`

@@ -16,11 +16,11 @@ import (
 func TestFrames(t *testing.T) {
 	var b bytes.Buffer
 	w := newWriter(&b)
-	if err := w.send(kindCall, callRequest{N: 1, ID: "x", Args: []byte(`{"a":1}`)}); err != nil {
+	if err := w.send(kindCall, callRequest{Run: 2, N: 1, ID: "x", Args: []byte(`{"a":1}`)}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := readFrame(bufio.NewReader(&b))
-	if err != nil || f.kind != kindCall || string(f.body) != `{"n":1,"id":"x","args":{"a":1}}` {
+	if err != nil || f.kind != kindCall || string(f.body) != `{"run":2,"n":1,"id":"x","args":{"a":1}}` {
 		t.Errorf("got %c %s, %v", f.kind, f.body, err)
 	}
 	if _, err := readFrame(bufio.NewReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff, 'C'}))); err == nil {
@@ -32,7 +32,7 @@ func TestFrames(t *testing.T) {
 // and handling of it neither panics nor runs away; a malformed frame is a
 // broken worker.
 func FuzzFrames(f *testing.F) {
-	for _, s := range []string{"\x00\x00\x00\x02D{}", "\x00\x00\x00\x0fC{\"n\":1,\"id\":1}", "\x00\x00\x00\x03L\"x\"", "\x00\x00\x00\x01N{"} {
+	for _, s := range []string{"\x00\x00\x00\x02D{}", "\x00\x00\x00\x0fC{\"n\":1,\"id\":1}", "\x00\x00\x00\x14L{\"run\":0,\"line\":\"x\"}", "\x00\x00\x00\x01N{"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -93,6 +93,31 @@ func TestTextNotEscaped(t *testing.T) {
 		}
 		if bytes.Contains(got.Value, []byte(`\u00`)) {
 			t.Errorf("%s: value %s is escaped", code, got.Value)
+		}
+	}
+}
+
+// TestFramesOfAnotherRun: a frame that names another run than the one
+// reading (which the pool's order rules out) is a broken worker, and the
+// run keeps none of what it received.
+func TestFramesOfAnotherRun(t *testing.T) {
+	for _, f := range []struct {
+		kind byte
+		body string
+	}{
+		{kindDone, `{"seq":3,"value":1,"logs":[],"tool_calls":0,"duration":0}`},
+		{kindLog, `{"run":3,"line":"not yours"}`},
+		{kindCall, `{"run":3,"n":1,"id":"x","args":{}}`},
+		{kindCalls, `{"run":3,"done":1,"started":1}`},
+	} {
+		r := &run{seq: 2, w: &worker{in: newWriter(&bytes.Buffer{}), stdin: nopCloser{}}, caller: sandbox.CallerFunc(nil),
+			opts: sandbox.Options{OnLog: func(string) {}, OnCall: func(int, int) {}}}
+		if _, finished, _ := r.handle(context.Background(), frame{kind: kindLog, body: []byte(`{"run":2,"line":"mine"}`)}); finished {
+			t.Fatal("a log line of the run ended it")
+		}
+		res, finished, healthy := r.handle(context.Background(), frame{kind: f.kind, body: []byte(f.body)})
+		if !finished || healthy || res.Err == nil || res.Err.Name != sandbox.NameInternal || len(res.Logs) != 0 || res.Value != nil {
+			t.Errorf("%c %s: finished %v, healthy %v, %s %q %v", f.kind, f.body, finished, healthy, res.Value, res.Logs, res.Err)
 		}
 	}
 }

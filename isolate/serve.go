@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -110,7 +111,7 @@ const idleTrimAfter = 250 * time.Millisecond
 // its headroom, see execute), and the idle trim, if any: called once the
 // worker has been idle for idleTrimAfter after a run, or after starting.
 func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim func()) error {
-	s := &server{out: newWriter(out), lim: lim, tuner: tuner, runs: make(chan frame), readErr: make(chan error, 1),
+	s := &server{out: newWriter(out), lim: lim, tuner: tuner, more: make(chan struct{}, 1), readErr: make(chan error, 1),
 		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
@@ -126,17 +127,12 @@ func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim fu
 		select {
 		case <-idle.C:
 			trim()
-		case f := <-s.runs:
+		case <-s.more:
 			idle.Stop()
-			var req runRequest
-			if err := json.Unmarshal(f.body, &req); err != nil {
-				return fmt.Errorf("run request: %w", err)
-			}
-			if err := s.setup(&req); err != nil {
-				return err
-			}
-			if retire, err := s.run(&req); err != nil || retire {
-				return err
+			for req := s.next(); req != nil; req = s.next() {
+				if retire, err := s.run(req); err != nil || retire {
+					return err // the runs queued behind it: the parent sends them again elsewhere
+				}
 			}
 			if trim != nil {
 				idle.Reset(idleTrimAfter)
@@ -148,25 +144,69 @@ func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim fu
 }
 
 // server is the worker side of a connection. One goroutine reads every
-// frame: it passes run requests to the serving goroutine, which runs them
-// one at a time, and itself delivers replies and cancellation to the run.
+// frame: it queues run requests for the serving goroutine, which runs them
+// one at a time in order, and itself delivers replies and cancellation to
+// the run in progress, and withdraws a queued run the parent asks for.
 type server struct {
 	out     *writer
 	lim     Limits
 	tuner   *gctune.Tuner // nil: the collector is left alone
-	runs    chan frame
+	more    chan struct{} // signalled when a run is queued
 	readErr chan error
 	caller  *workerCaller   // numbers calls across runs, so a late reply matches nothing
 	memory  *sandbox.Memory // the worker's budget and watchdog, as a server's in process
 	spares  *sandbox.Spares // the runtime set up for the next run, while the parent waits
 
 	mu         sync.Mutex
+	queue      []*runRequest           // received, not started, oldest first
+	current    int                     // the Seq of the run in progress
 	cancel     context.CancelCauseFunc // of the run in progress; nil between runs
 	readFailed error                   // in ended: no run starts, and the one in progress is cancelled
 
+	// The setup of the latest run request received (in the order the parent
+	// sent them, which is how it counts them too, withdrawn runs included);
+	// only the reading goroutine uses them.
 	setupSeen bool // a run request with bindings and prelude came
 	bindings  []sandbox.Binding
 	prelude   []string
+}
+
+// next takes the oldest queued run, or nil.
+func (s *server) next() *runRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return nil
+	}
+	req := s.queue[0]
+	s.queue = s.queue[1:]
+	return req
+}
+
+// enqueue queues a run request for the serving goroutine.
+func (s *server) enqueue(req *runRequest) {
+	s.mu.Lock()
+	s.queue = append(s.queue, req)
+	s.mu.Unlock()
+	select {
+	case s.more <- struct{}{}:
+	default: // already signalled: the serving goroutine takes every queued run
+	}
+}
+
+// withdraw drops the queued run seq and tells the parent, if it has not
+// started; a run that started or ended is not the parent's to take back,
+// and its answer comes as usual.
+func (s *server) withdraw(seq int) {
+	s.mu.Lock()
+	i := slices.IndexFunc(s.queue, func(r *runRequest) bool { return r.Seq == seq })
+	if i >= 0 {
+		s.queue = slices.Delete(s.queue, i, i+1)
+	}
+	s.mu.Unlock()
+	if i >= 0 {
+		_ = s.out.send(kindWithdrawn, withdrawRequest{Seq: seq})
+	}
 }
 
 // setup fills in the bindings and prelude of a request that has the
@@ -199,7 +239,23 @@ func (s *server) read(r *bufio.Reader) {
 		}
 		switch f.kind {
 		case kindRun:
-			s.runs <- f
+			req := &runRequest{}
+			err := json.Unmarshal(f.body, req)
+			if err != nil {
+				err = fmt.Errorf("run request: %w", err)
+			} else {
+				err = s.setup(req)
+			}
+			if err != nil {
+				s.readErr <- err
+				return
+			}
+			s.enqueue(req)
+		case kindWithdraw:
+			var r withdrawRequest
+			if json.Unmarshal(f.body, &r) == nil {
+				s.withdraw(r.Seq)
+			}
 		case kindReply:
 			var r callReply
 			if json.Unmarshal(f.body, &r) == nil {
@@ -208,8 +264,28 @@ func (s *server) read(r *bufio.Reader) {
 		case kindCancel:
 			var r cancelRequest
 			_ = json.Unmarshal(f.body, &r)
-			s.cancelRun(cancelCause(r))
+			s.cancelSeq(r.Seq, cancelCause(r))
 		}
+	}
+}
+
+// cancelSeq cancels run seq with cause: the one in progress, or a queued
+// one, which then starts cancelled (a cancel can overtake the start of the
+// run it is for: the serving goroutine may not have taken it yet).
+func (s *server) cancelSeq(seq int, cause error) {
+	s.mu.Lock()
+	cancel := s.cancel
+	if s.current != seq {
+		cancel = nil
+		for _, r := range s.queue {
+			if r.Seq == seq {
+				r.cancelled = cause
+			}
+		}
+	}
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(cause)
 	}
 }
 
@@ -229,7 +305,10 @@ func (s *server) run(req *runRequest) (retire bool, err error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	s.mu.Lock()
-	s.cancel = cancel
+	s.cancel, s.current = cancel, req.Seq
+	if req.cancelled != nil {
+		cancel(req.cancelled)
+	}
 	failed := s.readFailed
 	s.mu.Unlock()
 	if failed != nil {
@@ -267,8 +346,11 @@ func (s *server) execute(ctx context.Context, req *runRequest, c *workerCaller) 
 	if s.tuner != nil {
 		s.tuner.SetHeadroom(headroom(opts.MemoryLimit))
 	}
-	res := sandbox.Run(ctx, req.Code, c, opts)
+	c.openRun(req.Seq)
+	res := sandbox.Run(context.WithValue(ctx, runSeqKey{}, req.Seq), req.Code, c, opts)
+	c.closeRun()
 	return runResult{
+		Seq:       req.Seq,
 		Value:     res.Value,
 		Logs:      res.Logs,
 		Err:       res.Err,
@@ -298,10 +380,12 @@ func (s *server) options(req *runRequest) sandbox.Options {
 		Spares:         s.spares,
 	}
 	if req.StreamLogs {
-		opts.OnLog = func(line string) { _ = s.out.send(kindLog, line) }
+		opts.OnLog = func(line string) { _ = s.out.send(kindLog, logLine{Run: req.Seq, Line: line}) }
 	}
 	if req.StreamCalls {
-		opts.OnCall = func(done, started int) { _ = s.out.send(kindCalls, callProgress{Done: done, Started: started}) }
+		opts.OnCall = func(done, started int) {
+			_ = s.out.send(kindCalls, callProgress{Run: req.Seq, Done: done, Started: started})
+		}
 	}
 	return opts
 }
@@ -357,6 +441,10 @@ func (s *server) tired() bool {
 		s.lim.Memory > 0 && mappedBytes() > s.lim.Memory/2 && dataBytes() > s.lim.Memory
 }
 
+// runSeqKey is the context key of the run's Seq, which its tool calls
+// carry.
+type runSeqKey struct{}
+
 // workerCaller is the sandbox.Caller of a worker: each call goes to the
 // parent as a callRequest and waits for its callReply.
 type workerCaller struct {
@@ -364,18 +452,40 @@ type workerCaller struct {
 	mu      sync.Mutex
 	n       int
 	pending map[int]chan callReply
+	open    int // the Seq of the run whose calls go out; 0 between runs
 }
 
-func (c *workerCaller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+// errRunOver is the error of a call a script started that reached the
+// caller after its run ended (a call not awaited, its goroutine late).
+var errRunOver = errors.New("the run is over")
+
+// openRun lets the calls of run seq go out; closeRun stops them, before
+// the run's result is sent. A call frame after its run's result would reach
+// the parent while the worker's next run is in progress, and be that run's.
+func (c *workerCaller) openRun(seq int) {
 	c.mu.Lock()
+	c.open = seq
+	c.mu.Unlock()
+}
+
+func (c *workerCaller) closeRun() { c.openRun(0) }
+
+func (c *workerCaller) Call(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
+	seq, _ := sandbox.CallSeq(ctx)
+	run, _ := ctx.Value(runSeqKey{}).(int)
+	c.mu.Lock()
+	if run == 0 || run != c.open || ctx.Err() != nil {
+		c.mu.Unlock()
+		return nil, errRunOver
+	}
 	c.n++
 	n := c.n
 	reply := make(chan callReply, 1)
 	c.pending[n] = reply
+	err := c.out.send(kindCall, callRequest{Run: run, N: n, Seq: seq, ID: id, Args: args}) // under mu: before closeRun returns
 	c.mu.Unlock()
 	defer c.forget(n)
-	seq, _ := sandbox.CallSeq(ctx)
-	if err := c.out.send(kindCall, callRequest{N: n, Seq: seq, ID: id, Args: args}); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	select {

@@ -40,6 +40,8 @@ type worker struct {
 	lowered bool
 
 	idleSince time.Time // when it last went idle; guarded by Pool.mu
+	sent      int       // runs sent to it, which numbers them; guarded by Pool.mu
+	behind    *slot     // the place behind its run in progress, when given (see Pool.lookahead); guarded by Pool.mu
 }
 
 // readyTimeout bounds a worker's start-up.
