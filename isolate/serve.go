@@ -112,7 +112,7 @@ const idleTrimAfter = 250 * time.Millisecond
 // worker has been idle for idleTrimAfter after a run, or after starting.
 func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim func()) error {
 	s := &server{out: newWriter(out), lim: lim, tuner: tuner, more: make(chan struct{}, 1), readErr: make(chan error, 1),
-		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares)}
+		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares).WaitForSetup(0)}
 	s.caller = &workerCaller{out: s.out, pending: map[int]chan callReply{}}
 	go s.read(bufio.NewReaderSize(in, 64<<10))
 	if err := s.out.send(kindReady, struct{}{}); err != nil {
@@ -155,7 +155,7 @@ type server struct {
 	readErr chan error
 	caller  *workerCaller   // numbers calls across runs, so a late reply matches nothing
 	memory  *sandbox.Memory // the worker's budget and watchdog, as a server's in process
-	spares  *sandbox.Spares // the runtime set up for the next run, while the parent waits
+	spares  *sandbox.Spares // the runtime set up for the next run; a run does not wait for it (runs come back to back, see Pool.lookahead)
 
 	mu         sync.Mutex
 	queue      []*runRequest           // received, not started, oldest first

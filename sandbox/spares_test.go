@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // TestPlainJavaScript: code that goja compiles as it is skips esbuild, and
@@ -217,4 +219,42 @@ func readySpares(sp *Spares) int {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	return len(sp.ready)
+}
+
+// TestSpareWait: a run that finds a spare being set up waits for it up to
+// WaitForSetup, and with zero does not wait at all.
+func TestSpareWait(t *testing.T) {
+	opts := Options{}.withDefaults()
+	taken := func(sp *Spares) chan *execution {
+		sp.mu.Lock()
+		sp.aim(opts)
+		sp.filling = true // a goroutine sets a spare up, and never offers one
+		sp.mu.Unlock()
+		got := make(chan *execution, 1)
+		go func() { got <- sp.take(opts) }()
+		return got
+	}
+	select {
+	case x := <-taken(NewSpares(1).WaitForSetup(0)):
+		if x != nil {
+			t.Error("took a spare where none was ready")
+		}
+	case <-time.After(testenv.Within(time.Second)):
+		t.Fatal("WaitForSetup(0): the run waited for the spare being set up")
+	}
+	sp := NewSpares(1).WaitForSetup(time.Hour)
+	got := taken(sp)
+	select {
+	case <-got:
+		t.Fatal("WaitForSetup(1h): the run did not wait for the spare being set up")
+	case <-time.After(50 * time.Millisecond):
+	}
+	sp.mu.Lock()
+	sp.filling = false // the setup failed: the run sets its own up
+	sp.mu.Unlock()
+	select {
+	case <-got:
+	case <-time.After(testenv.Within(time.Second)):
+		t.Fatal("the run still waits once nothing is being set up")
+	}
 }
