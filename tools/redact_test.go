@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -112,7 +113,14 @@ func TestEncodedSecretsInResults(t *testing.T) {
 // holds a secret goes away; mcp-go's transport logs "failed to send close
 // request" with the URL, and the line holds no secret.
 func TestLogRedactedWhenUpstreamDrops(t *testing.T) {
-	ts := httptest.NewServer(server.NewStreamableHTTPServer(headerServer()))
+	// The client may open a connection again between the two closes below
+	// (its listening GET, which the server holds open): ending the handlers'
+	// context lets ts.Close return, where it waited for that one for good.
+	stop, stopHandlers := context.WithCancel(context.Background())
+	defer stopHandlers()
+	ts := httptest.NewUnstartedServer(server.NewStreamableHTTPServer(headerServer()))
+	ts.Config.BaseContext = func(net.Listener) context.Context { return stop }
+	ts.Start()
 	cfg := parseConfig(t, fmt.Sprintf(`{"mcpServers": {
 		"remote": {"type": "http", "url": "%s/mcp?token=${TOK}&encoded=${TOK_ENC}"}}}`, ts.URL),
 		map[string]string{"TOK": secretTok, "TOK_ENC": url.QueryEscape(secretTok)})
@@ -121,6 +129,7 @@ func TestLogRedactedWhenUpstreamDrops(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	mustConnect(t, r, cfg.Servers...)
 	mustCall(t, r, "remote", "echo", `{"text":"a"}`)
+	stopHandlers()
 	ts.CloseClientConnections()
 	ts.Close()
 	r.Close()
