@@ -151,19 +151,14 @@ func TestLookaheadWithdrawn(t *testing.T) {
 // TestLookaheadLost: when the worker dies in the run in progress, the run
 // behind it, which never started, runs on the replacement.
 func TestLookaheadLost(t *testing.T) {
-	setLookaheadWait(t, time.Hour)
+	setLookaheadWait(t, time.Hour) // the run behind stays there: no tool call, no timer
 	p := newPool(t, Options{Size: 1, Max: 1})
-	h := newHolder()
 	results := queueBehind(t, p,
 		func() sandbox.Result {
-			return p.Run(context.Background(), "await t.echo(1); while (true) {}", sandbox.CallerFunc(func(ctx context.Context, id string, args json.RawMessage) (json.RawMessage, error) {
-				h.held <- struct{}{}
-				return args, nil
-			}), sandbox.Options{Bindings: bindings, Timeout: 10 * time.Second})
+			return p.Run(context.Background(), "while (true) {}", echo, sandbox.Options{Timeout: 10 * time.Second})
 		},
 		func() sandbox.Result { return p.Run(context.Background(), "return 'b'", echo, sandbox.Options{}) },
 	)
-	<-h.held
 	pids := p.Workers()
 	_ = syscall.Kill(spinning(pids), syscall.SIGKILL)
 	res := results()
@@ -173,6 +168,11 @@ func TestLookaheadLost(t *testing.T) {
 	if string(res[1].Value) != `"b"` || res[1].Err != nil {
 		t.Errorf("the run behind it: %s, %v", res[1].Value, res[1].Err)
 	}
+	p.locked(func() {
+		if p.lookaheads != 1 || p.withdrawals != 0 {
+			t.Errorf("%d places behind a run given, %d taken back; want 1 and none", p.lookaheads, p.withdrawals)
+		}
+	})
 	if after := p.Workers(); slices.Equal(pids, after) {
 		t.Errorf("workers %v, then %v: not replaced", pids, after)
 	}
