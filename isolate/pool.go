@@ -376,6 +376,14 @@ func (p *Pool) handOff(w *worker) {
 		p.idle <- w
 		return
 	}
+	p.nextWaiter().got <- grant{w: w}
+}
+
+// nextWaiter takes the waiting execution a worker goes to next, whose
+// subject holds the fewest workers (the oldest of them), out of the queue,
+// and counts the worker for its subject. The queue must not be empty; p.mu
+// must be held.
+func (p *Pool) nextWaiter() *waiter {
 	next := 0
 	for i, wt := range p.queue {
 		if p.held[wt.subject] < p.held[p.queue[next].subject] {
@@ -385,7 +393,7 @@ func (p *Pool) handOff(w *worker) {
 	wt := p.queue[next]
 	p.queue = slices.Delete(p.queue, next, next+1)
 	p.held[wt.subject]++
-	wt.got <- grant{w: w}
+	return wt
 }
 
 // lookahead gives the place behind w's run, which was just sent, to the
@@ -401,15 +409,7 @@ func (p *Pool) lookahead(w *worker) {
 	if p.closed || w.behind != nil || len(p.queue) == 0 {
 		return
 	}
-	next := 0
-	for i, wt := range p.queue {
-		if p.held[wt.subject] < p.held[p.queue[next].subject] {
-			next = i
-		}
-	}
-	wt := p.queue[next]
-	p.queue = slices.Delete(p.queue, next, next+1)
-	p.held[wt.subject]++
+	wt := p.nextWaiter()
 	w.behind = &slot{turn: make(chan bool, 1), withdrawn: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
 	p.lookaheads++
 	wt.got <- grant{w: w, slot: w.behind}
