@@ -42,7 +42,10 @@ import (
 //     frames only once the one before ended (its turn): so the frames read
 //     are the reader's. A run that asked for its run back (wait) gives no
 //     place behind it at its turn: its run may have been dropped and go
-//     again, and nothing may be queued before it.
+//     again, and nothing may be queued before it. A run whose run will not
+//     start behind another (taken back, or the worker lost) goes back to
+//     the front of the queue in the same step (requeue), so that no waiter
+//     overtakes it meanwhile.
 //   - Starting a worker for a waiting execution (growFor) is gated by
 //     mayStart: the CPU-bound runs (computing) plus the starts stay within
 //     Computing, unless the subject computes less than its share.
@@ -201,6 +204,7 @@ type slot struct {
 	turn      chan bool     // buffered: true when the run before ended and the worker is this run's, false when the worker was lost
 	withdrawn chan struct{} // buffered: the worker dropped this run unstarted, as asked
 	hurry     chan struct{} // buffered: the run before waits in a tool call, which may be long
+	wt        *waiter       // the execution given it
 	seq       int           // the run's, once sent; guarded by Pool.mu
 }
 
@@ -410,7 +414,7 @@ func (p *Pool) lookahead(w *worker) {
 		return
 	}
 	wt := p.nextWaiter()
-	w.behind = &slot{turn: make(chan bool, 1), withdrawn: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
+	w.behind = &slot{wt: wt, turn: make(chan bool, 1), withdrawn: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
 	p.lookaheads++
 	wt.got <- grant{w: w, slot: w.behind}
 }
@@ -422,33 +426,66 @@ func (p *Pool) withdrawn(w *worker, seq int) {
 	defer p.mu.Unlock()
 	if sl := w.behind; sl != nil && sl.seq == seq {
 		w.behind = nil
+		p.requeue(sl)
+		p.withdrawals++
 		sl.withdrawn <- struct{}{}
 	}
+}
+
+// requeue puts the execution given sl, whose run will not start behind the
+// run in progress, back in the queue where it was, first: it was taken out
+// as the next one to go, and between this and its waiting again another
+// would otherwise take the worker before it. A place given but not taken
+// yet (the grant still in its channel) is taken back, and the execution
+// goes on waiting as if never given it; else false on sl.turn or a value
+// on sl.withdrawn tells it, and it waits again (see Pool.Run). A worker
+// that went idle meanwhile (none waited then) is handed off at once: idle
+// stays empty while the queue is not. p.mu must be held.
+func (p *Pool) requeue(sl *slot) bool {
+	wt := sl.wt
+	p.drop(wt.subject)
+	p.queue = slices.Insert(p.queue, 0, wt)
+	told := true
+	select {
+	case <-wt.got:
+		told = false // never seen: nothing to tell
+	default:
+	}
+	select {
+	case w := <-p.idle:
+		p.handOff(w)
+	default:
+	}
+	return told
 }
 
 var errClosed = errors.New("the sandbox pool is closed")
 
 // acquire takes an idle worker for an execution of subject, or waits in
-// the queue (at its front when first) for one to be handed off (see
-// handOff) or for a place behind one's run (see lookahead), starting one
-// when fewer than Max are alive and mayStart allows it, until the deadline.
-func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string, first bool) (grant, *sandbox.Error) {
+// the queue for one (see await); the waiter is nil when a worker was idle.
+func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string) (grant, *waiter, *sandbox.Error) {
 	p.mu.Lock()
 	select {
 	case w := <-p.idle: // none is idle while executions wait
 		p.held[subject]++
 		p.mu.Unlock()
-		return grant{w: w}, nil
+		return grant{w: w}, nil, nil
 	default:
 	}
 	wt := &waiter{subject: subject, got: make(chan grant, 1)}
-	if first {
-		p.queue = slices.Insert(p.queue, 0, wt)
-	} else {
-		p.queue = append(p.queue, wt)
-	}
+	p.queue = append(p.queue, wt)
 	p.share(time.Now())
 	p.mu.Unlock()
+	g, err := p.await(ctx, deadline, wt)
+	return g, wt, err
+}
+
+// await waits, wt being in the queue, for a worker to be handed off to it
+// (see handOff) or for a place behind one's run (see lookahead), starting
+// one when fewer than Max are alive and mayStart allows it, until the
+// deadline. Without a worker, wt leaves the queue.
+func (p *Pool) await(ctx context.Context, deadline time.Time, wt *waiter) (grant, *sandbox.Error) {
+	subject := wt.subject
 	defer p.leave(wt)
 	p.growFor(subject)
 	timer := time.NewTimer(time.Until(deadline))
@@ -556,7 +593,9 @@ func (p *Pool) discard(w *worker, subject string) {
 	p.drop(subject)
 	if sl := w.behind; sl != nil {
 		w.behind = nil
-		sl.turn <- false // its run never started: it waits for another worker
+		if p.requeue(sl) {
+			sl.turn <- false // its run never started: it waits for another worker
+		}
 	}
 	delete(p.live, w)
 	closed := p.closed
@@ -632,21 +671,21 @@ func (p *Pool) Run(ctx context.Context, code string, caller sandbox.Caller, opts
 	}
 	deadline := start.Add(opts.Timeout)
 	subject := p.subject(ctx)
+	g, wt, err := p.acquire(ctx, deadline, subject)
 	var r *run
-	for first := false; r == nil; first = true {
-		g, err := p.acquire(ctx, deadline, subject, first)
+	for {
 		if err != nil {
 			return sandbox.Result{Err: err}
 		}
 		r = &run{pool: p, w: g.w, subject: subject, caller: caller, opts: opts}
 		r.timeout, r.deadline = workerTimeout(opts.Timeout, deadline)
 		r.send(code, g.slot)
-		if g.slot != nil && !r.wait(ctx, g.slot) {
-			if ctx.Err() != nil {
-				return sandbox.Result{Err: cancelError(ctx)}
-			}
-			r = nil // it waits for a free worker, first in line
+		if g.slot == nil || r.wait(ctx, g.slot) {
+			break
 		}
+		// Its run never started there: it is back in the queue, first (see
+		// requeue), and waits again.
+		g, err = p.await(ctx, deadline, wt)
 	}
 	w := r.w
 	if !r.asked {
@@ -922,27 +961,18 @@ func (r *run) send(code string, sl *slot) {
 // wait waits, its run sent, for the run before it on the worker to end. It
 // reports false when its run did not start there: the worker was lost, or
 // dropped it when asked because the run before took lookaheadWait or ctx
-// ended. The worker is then not this run's.
+// ended. The worker is then not this run's, and the execution is back in
+// the queue, first (see Pool.requeue).
 func (r *run) wait(ctx context.Context, sl *slot) bool {
-	p := r.pool
 	timer := time.NewTimer(lookaheadWait)
 	defer timer.Stop()
 	done := ctx.Done()
 	for {
 		select {
 		case ok := <-sl.turn:
-			if !ok {
-				p.mu.Lock()
-				p.drop(r.subject)
-				p.mu.Unlock()
-			}
-			return ok // the worker may still drop it: do handles that
+			return ok // false: requeued (discard); true: the worker may still drop it, which do handles
 		case <-sl.withdrawn:
-			p.mu.Lock()
-			p.drop(r.subject)
-			p.withdrawals++
-			p.mu.Unlock()
-			return false
+			return false // requeued (withdrawn)
 		case <-done:
 			done = nil
 		case <-timer.C:
