@@ -220,11 +220,12 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return e.usageError(err)
 	}
 	defer stop()
-	reg, srv, _, err := e.startServing(ctx, cfg, server.Options{Runner: runner})
+	reg, srv, _, err := e.startServing(ctx, cfg, server.Options{Runner: onOneProcessor(runner)})
 	if err != nil {
 		return e.usageError(err)
 	}
 	defer reg.Close()
+	governor.Start() // startup is over
 	err = srv.ServeStdio(ctx, e.stdin, e.stdout, e.stderr)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(e.stderr, "mcp-codemode: %v\n", err)

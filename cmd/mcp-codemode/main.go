@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/procs"
 	"github.com/mcp-codemode/mcp-codemode/isolate"
 )
 
@@ -17,6 +18,7 @@ func main() {
 	if len(os.Args) < 2 || os.Args[1] != isolate.WorkerCommand {
 		policy = newMemoryPolicy(os.LookupEnv)
 		policy.start()
+		governor = procs.New(os.LookupEnv)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
