@@ -1,9 +1,11 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -222,5 +224,48 @@ func TestEnvListInheritsOnlyTheShortList(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, filtered); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}
+
+// A tool's input schema is compiled at its first call, once: a tool never
+// called holds none, and a schema that does not compile is reported then,
+// once, and not enforced.
+func TestSchemaCompiledAtFirstCall(t *testing.T) {
+	var logs bytes.Buffer
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Secrets: []string{"sekrit-9876"}})
+	ok := func(context.Context, json.RawMessage) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("ok"), nil
+	}
+	must(t, r.Add(
+		NewTool("t", "strict", "", json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}}}`), ok),
+		NewTool("t", "idle", "", json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}}}`), ok),
+		NewTool("t", "sloppy", "", json.RawMessage(`{"type":"object","properties":{"a":{"type":"sekrit-9876"}}}`), ok),
+	))
+	rec := func(name string) *toolRec { return r.servers["t"].tools[name] }
+	for _, name := range []string{"strict", "idle", "sloppy"} {
+		if rec(name).schema != nil {
+			t.Fatalf("%s: schema compiled before any call", name)
+		}
+	}
+	if _, err := call(t, r, "t", "strict", `{"n":"1"}`); err == nil || err.Error() != "t.strict: n: expected integer, got string" {
+		t.Errorf("first call with bad arguments: %v", err)
+	}
+	if rec("strict").schema == nil || rec("idle").schema != nil {
+		t.Errorf("after calling strict: strict compiled %v, idle compiled %v; want true, false",
+			rec("strict").schema != nil, rec("idle").schema != nil)
+	}
+	if logs.Len() != 0 {
+		t.Fatalf("logged before the sloppy tool was called: %s", logs.String())
+	}
+	for range 2 {
+		if got := mustCall(t, r, "t", "sloppy", `{"a":1}`); got != `"ok"` {
+			t.Errorf("sloppy = %s, want ok (its schema not enforced)", got)
+		}
+	}
+	if n := strings.Count(logs.String(), "input schema does not compile"); n != 1 {
+		t.Errorf("warned %d times about the sloppy schema, want once:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "sekrit-9876") {
+		t.Errorf("the warning leaks a secret: %s", logs.String())
 	}
 }
