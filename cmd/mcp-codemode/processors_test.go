@@ -23,6 +23,7 @@ func TestOnOneProcessor(t *testing.T) {
 	governor = procs.NewWith(procs.Effects{
 		One: record("one"), All: record("all"), Now: time.Now,
 		AfterFunc: func(time.Duration, func()) func() bool { return func() bool { return true } },
+		LiveHeap:  func() int64 { return 0 },
 	})
 	defer func() { governor = nil }()
 	governor.Start()

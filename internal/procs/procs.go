@@ -16,13 +16,18 @@
 // soon as two tasks are in flight, or one has run for Short, and returns to
 // one only when that has been over for Hold (changing GOMAXPROCS stops the
 // world for a moment: the process does not switch back and forth with
-// every request under load).
+// every request under load). A process whose live heap is over MaxLiveHeap
+// (a server with thousands of tools) keeps all processors too: the
+// collector's marking, which the other processor does beside the requests,
+// grows with the heap, and on one processor it would land on their path.
 package procs
 
 import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 )
 
 const (
@@ -33,6 +38,10 @@ const (
 	// Hold is the least time the process stays on all processors once it
 	// went there.
 	Hold = 100 * time.Millisecond
+	// MaxLiveHeap is the largest live heap (as of the last collection)
+	// with which the process goes to one processor; it is read again at
+	// most every Hold.
+	MaxLiveHeap = 32 << 20
 )
 
 // Effects are a Governor's process-wide operations and its clock; tests
@@ -42,6 +51,7 @@ type Effects struct {
 	All       func()                                         // runtime.SetDefaultGOMAXPROCS
 	Now       func() time.Time                               // time.Now
 	AfterFunc func(time.Duration, func()) (stop func() bool) // time.AfterFunc
+	LiveHeap  func() int64                                   // gctune.LiveHeap
 }
 
 // Governor sets GOMAXPROCS by the tasks in flight (see the package
@@ -56,6 +66,8 @@ type Governor struct {
 	busy    int       // tasks in flight
 	long    int       // of which, those that have run for Short
 	wake    bool      // a timer will look again when Hold is over
+	heap    int64     // the live heap, read at heapAt
+	heapAt  time.Time
 }
 
 // New returns a Governor of this process, or nil when there is nothing to
@@ -72,6 +84,7 @@ func New(lookup func(string) (string, bool)) *Governor {
 		AfterFunc: func(d time.Duration, f func()) func() bool {
 			return time.AfterFunc(d, f).Stop
 		},
+		LiveHeap: gctune.LiveHeap,
 	})
 }
 
@@ -134,7 +147,7 @@ func (g *Governor) settle() {
 	if !g.started {
 		return
 	}
-	one := g.busy == 0 || g.busy == 1 && g.long == 0
+	one := (g.busy == 0 || g.busy == 1 && g.long == 0) && g.small()
 	switch {
 	case !one && g.one:
 		g.fx.All()
@@ -150,6 +163,15 @@ func (g *Governor) settle() {
 		g.fx.One()
 		g.one = true
 	}
+}
+
+// small reports whether the live heap is within MaxLiveHeap, reading it
+// again when the last reading is Hold old; g.mu is held.
+func (g *Governor) small() bool {
+	if now := g.fx.Now(); g.heapAt.IsZero() || now.Sub(g.heapAt) >= Hold {
+		g.heap, g.heapAt = g.fx.LiveHeap(), now
+	}
+	return g.heap <= MaxLiveHeap
 }
 
 // look settles again when Hold is over.

@@ -15,6 +15,7 @@ type fake struct {
 	now    time.Time
 	calls  []string // "one", "all"
 	timers []*timer
+	heap   int64
 }
 
 type timer struct {
@@ -42,6 +43,7 @@ func newFake() (*fake, *Governor) {
 				return was
 			}
 		},
+		LiveHeap: func() int64 { fk.mu.Lock(); defer fk.mu.Unlock(); return fk.heap },
 	})
 	return fk, g
 }
@@ -162,6 +164,41 @@ func TestAllProcessorsForALongTask(t *testing.T) {
 	}
 	if c := fk.took(); len(c) != 0 {
 		t.Fatalf("after a short task: %v, want nothing", c)
+	}
+}
+
+func TestAllProcessorsForALargeHeap(t *testing.T) {
+	fk, g := newFake()
+	fk.heap = MaxLiveHeap + 1
+	g.Start()
+	if c := fk.took(); len(c) != 0 || g.One() {
+		t.Fatalf("Start with a large heap: %v, want nothing", c)
+	}
+	end := g.Begin()
+	end()
+	if c := fk.took(); len(c) != 0 {
+		t.Fatalf("a short task with a large heap: %v, want nothing", c)
+	}
+	fk.mu.Lock()
+	fk.heap = MaxLiveHeap
+	fk.mu.Unlock()
+	end = g.Begin()
+	end()
+	if c := fk.took(); len(c) != 0 {
+		t.Fatalf("the heap read again before Hold: %v, want nothing", c)
+	}
+	fk.advance(Hold)
+	end = g.Begin()
+	if c := fk.took(); !slices.Equal(c, []string{"one"}) {
+		t.Fatalf("the heap small again after Hold: %v, want [one]", c)
+	}
+	fk.mu.Lock()
+	fk.heap = 2 * MaxLiveHeap
+	fk.mu.Unlock()
+	fk.advance(Hold)
+	end()
+	if c := fk.took(); !slices.Equal(c, []string{"all"}) {
+		t.Fatalf("the heap grew: %v, want [all]", c)
 	}
 }
 
