@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
+	"github.com/mcp-codemode/mcp-codemode/internal/procs"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -100,6 +101,58 @@ func TestServeSetsHeadroom(t *testing.T) {
 	}
 }
 
+// A worker counts each run in its governor of processors (procs): the
+// run's Short timer is set when it starts and stopped when it ends, and a
+// run that lasts Short puts the worker on all its processors.
+func TestServeGovernsProcessors(t *testing.T) {
+	var mu sync.Mutex
+	var calls []string
+	var short []func()
+	var timers, stopped int
+	gov := procs.NewWith(procs.Effects{
+		One: func() { mu.Lock(); calls = append(calls, "one"); mu.Unlock() },
+		All: func() { mu.Lock(); calls = append(calls, "all"); mu.Unlock() },
+		Now: time.Now,
+		AfterFunc: func(d time.Duration, f func()) func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if d != procs.Short {
+				return func() bool { return true }
+			}
+			timers++
+			short = append(short, f)
+			return func() bool { mu.Lock(); stopped++; mu.Unlock(); return true }
+		},
+		LiveHeap: func() int64 { return 0 },
+	})
+	gov.Start()
+	w := startServeWith(t, nil, nil, gov)
+	defer w.stop()
+	w.run(runRequest{Code: "return 1", Seq: 1})
+	w.run(runRequest{Code: "return 2", Seq: 2})
+	mu.Lock()
+	if timers != 2 || stopped != 2 || !slices.Equal(calls, []string{"one"}) {
+		t.Errorf("two short runs: %d timers set, %d stopped, effects %v; want 2, 2, [one]", timers, stopped, calls)
+	}
+	mu.Unlock()
+
+	// A run that lasts: its timer fires while it waits for a tool call.
+	if err := newWriter(w.in).send(kindRun, runRequest{Code: "return await ns.m({})", Seq: 3,
+		Bindings: []sandbox.Binding{{Object: "ns", Method: "m", ID: "m"}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.next(kindCall)
+	mu.Lock()
+	fire := short[len(short)-1]
+	mu.Unlock()
+	fire()
+	mu.Lock()
+	if !slices.Equal(calls, []string{"one", "all"}) {
+		t.Errorf("a run that lasted Short: effects %v, want [one all]", calls)
+	}
+	mu.Unlock()
+}
+
 // A worker returns its free memory once idle for idleTrimAfter after it
 // started and after each run; never during a run.
 func TestServeIdleTrim(t *testing.T) {
@@ -131,10 +184,15 @@ type served struct {
 }
 
 func startServe(t *testing.T, tuner *gctune.Tuner, trim func()) *served {
+	return startServeWith(t, tuner, trim, nil)
+}
+
+// startServeWith is startServe with a governor of the worker's processors.
+func startServeWith(t *testing.T, tuner *gctune.Tuner, trim func(), gov *procs.Governor) *served {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	w := &served{t: t, in: inW, frames: bufio.NewReader(outR), done: make(chan error, 1)}
-	go func() { w.done <- serve(inR, outW, Limits{}, tuner, trim); outW.Close() }()
+	go func() { w.done <- serve(inR, outW, Limits{}, tuner, trim, gov); outW.Close() }()
 	w.next(kindReady)
 	return w
 }
