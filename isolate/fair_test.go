@@ -99,7 +99,7 @@ func TestTakeTurns(t *testing.T) {
 // still start a worker; a subject at its share may not.
 func TestFairStart(t *testing.T) {
 	now := time.Now()
-	p := &Pool{opts: Options{Computing: 2}, idle: make(chan *worker, 8), live: map[*worker]struct{}{},
+	p := &Pool{opts: Options{Computing: 2}, live: map[*worker]struct{}{},
 		runs: map[*run]struct{}{}, held: map[string]int{}, startingFor: map[string]int{}}
 	compute := func(subject string) {
 		w := &worker{}

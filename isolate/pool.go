@@ -161,7 +161,7 @@ func (o Options) withDefaults() (Options, error) {
 // Pool runs executions in worker processes. It is safe for concurrent use.
 type Pool struct {
 	opts  Options
-	idle  chan *worker  // started, ready, unused; empty while executions wait
+	idle  []*worker     // started, ready, unused, the last used last; empty while executions wait (p.mu)
 	slots chan struct{} // one token per live worker, at most Max
 
 	mu          sync.Mutex
@@ -224,7 +224,7 @@ func NewPool(opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: o, idle: make(chan *worker, o.Max), slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{},
+	p := &Pool{opts: o, slots: make(chan struct{}, o.Max), live: map[*worker]struct{}{},
 		runs: map[*run]struct{}{}, held: map[string]int{}, startingFor: map[string]int{},
 		changed: make(chan struct{}), quit: make(chan struct{})}
 	p.slots <- struct{}{}
@@ -264,17 +264,13 @@ func (p *Pool) reap(now time.Time) {
 	if p.closed || len(p.queue) > 0 {
 		return
 	}
-	for range len(p.idle) {
-		var w *worker
-		select {
-		case w = <-p.idle:
-		default:
-			return // taken by executions meanwhile
-		}
-		if len(p.idle) < p.opts.Size || now.Sub(w.idleSince) < p.opts.IdleTimeout {
-			p.idle <- w
+	for i := 0; i < len(p.idle) && len(p.idle) > p.opts.Size; {
+		w := p.idle[i] // the oldest first: the last used is last
+		if now.Sub(w.idleSince) < p.opts.IdleTimeout {
+			i++
 			continue
 		}
+		p.idle = slices.Delete(p.idle, i, i+1)
 		delete(p.live, w)
 		<-p.slots
 		p.wg.Add(1)
@@ -377,7 +373,7 @@ func (p *Pool) spawn(subject string, forRun bool) error {
 func (p *Pool) handOff(w *worker) {
 	if len(p.queue) == 0 {
 		w.idleSince = time.Now()
-		p.idle <- w
+		p.idle = append(p.idle, w)
 		return
 	}
 	p.nextWaiter().got <- grant{w: w}
@@ -451,12 +447,25 @@ func (p *Pool) requeue(sl *slot) bool {
 		told = false // never seen: nothing to tell
 	default:
 	}
-	select {
-	case w := <-p.idle:
+	if w := p.takeIdle(); w != nil {
 		p.handOff(w)
-	default:
 	}
 	return told
+}
+
+// takeIdle takes the idle worker used last, or nil. A busy server runs
+// most executions on the same few workers, whose caches and threads are
+// warm, while the others stay asleep (and are stopped after IdleTimeout,
+// beyond Size); taking the one idle longest would go round all of them.
+// p.mu must be held.
+func (p *Pool) takeIdle() *worker {
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	w := p.idle[n-1]
+	p.idle = p.idle[:n-1]
+	return w
 }
 
 var errClosed = errors.New("the sandbox pool is closed")
@@ -465,12 +474,10 @@ var errClosed = errors.New("the sandbox pool is closed")
 // the queue for one (see await); the waiter is nil when a worker was idle.
 func (p *Pool) acquire(ctx context.Context, deadline time.Time, subject string) (grant, *waiter, *sandbox.Error) {
 	p.mu.Lock()
-	select {
-	case w := <-p.idle: // none is idle while executions wait
+	if w := p.takeIdle(); w != nil { // none is idle while executions wait
 		p.held[subject]++
 		p.mu.Unlock()
 		return grant{w: w}, nil, nil
-	default:
 	}
 	wt := &waiter{subject: subject, got: make(chan grant, 1)}
 	p.queue = append(p.queue, wt)

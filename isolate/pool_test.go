@@ -330,7 +330,7 @@ func TestComputing(t *testing.T) {
 			hogs[i] = p.Run(context.Background(), "while (true) {}", echo, sandbox.Options{Timeout: hog})
 		})
 	}
-	for len(p.idle) > 0 {
+	for p.idleCount() > 0 {
 		time.Sleep(10 * time.Millisecond)
 	}
 	start := time.Now()
@@ -466,4 +466,34 @@ func TestReplayCrosses(t *testing.T) {
 	if !slices.Equal(seqs, []int{1, 2}) {
 		t.Errorf("call orders seen by the parent: %v, want [1 2]", seqs)
 	}
+}
+
+// An execution takes the idle worker used last: the others stay asleep
+// (and are stopped after IdleTimeout beyond Size).
+func TestIdleWorkerUsedLastFirst(t *testing.T) {
+	p := newPool(t, Options{Size: 2})
+	for p.idleCount() < 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.mu.Lock()
+	older, last := p.idle[0], p.idle[1]
+	p.mu.Unlock()
+	for i := range 3 {
+		if res := p.Run(context.Background(), "return 1", echo, sandbox.Options{}); res.Err != nil {
+			t.Fatalf("run %d: %v", i, res.Err)
+		}
+		p.mu.Lock()
+		got := slices.Clone(p.idle)
+		p.mu.Unlock()
+		if len(got) != 2 || got[0] != older || got[1] != last {
+			t.Fatalf("after run %d: idle workers %v, want the one used last (%v) on top of %v", i, got, last, older)
+		}
+	}
+}
+
+// idleCount is how many workers are idle.
+func (p *Pool) idleCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
 }
