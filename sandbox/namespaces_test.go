@@ -291,3 +291,30 @@ Error = TypeError = RangeError = function () { return { name: "Fake" } }; Array.
 		}
 	}
 }
+
+// A table found for another slice of the same bindings is kept for that
+// slice: the runs given it find the table without comparing each binding.
+func TestTableAdoptsEqualSlice(t *testing.T) {
+	mk := func() []Binding {
+		var bs []Binding
+		for i := range 100 {
+			bs = append(bs, Binding{Object: fmt.Sprintf("adopt%d", i%3), Method: fmt.Sprintf("m%d", i), ID: fmt.Sprint(i)})
+		}
+		return bs
+	}
+	a, b := mk(), mk()
+	ta := tableFor(a)
+	if tb := tableFor(b); tb != ta {
+		t.Fatal("equal bindings in another slice built another table")
+	}
+	tables.Lock()
+	kept := ta.bindings
+	tables.Unlock()
+	if &kept[0] != &b[0] {
+		t.Error("the table kept the slice it was built from, not the one it was last found for")
+	}
+	c := append(mk(), Binding{Object: "adopt0", Method: "extra", ID: "x"})
+	if tableFor(c) == ta {
+		t.Error("other bindings found the same table")
+	}
+}
