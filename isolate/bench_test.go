@@ -7,7 +7,10 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -189,4 +192,70 @@ func cpuTime(who int) time.Duration {
 
 func perOp(b *testing.B, d time.Duration) float64 {
 	return float64(d.Microseconds()) / float64(b.N)
+}
+
+// BenchmarkPoolCPU measures the CPU per trivial execution (50 bindings)
+// with 1, 2 and 8 at once: in process (this process's CPU), and in the
+// pool with its default workers (this process's CPU as the parent, and the
+// workers' from /proc). The workers are warm; a replaced worker's CPU is
+// not counted, so the figure is reported only when none was.
+// Run with: go test -run '^$' -bench PoolCPU -benchtime 3s ./isolate
+func BenchmarkPoolCPU(b *testing.B) {
+	var bindings []sandbox.Binding
+	for i := range 50 {
+		bindings = append(bindings, sandbox.Binding{Object: fmt.Sprintf("ns%d", i%5), Method: fmt.Sprintf("m%d", i), ID: fmt.Sprint(i)})
+	}
+	caller := sandbox.CallerFunc(func(_ context.Context, _ string, args json.RawMessage) (json.RawMessage, error) { return args, nil })
+	opts := sandbox.Options{Bindings: bindings, Memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), Spares: sandbox.NewSpares(sandbox.DefaultSpares)}
+	p, err := NewPool(Options{Command: []string{os.Args[0], WorkerCommand}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	for _, conc := range []int{1, 2, 8} {
+		for _, mode := range []string{"inprocess", "pool"} {
+			b.Run(fmt.Sprintf("%s-%d", mode, conc), func(b *testing.B) {
+				run := func() sandbox.Result { return sandbox.Run(context.Background(), "return 1", caller, opts) }
+				if mode == "pool" {
+					run = func() sandbox.Result { return p.Run(context.Background(), "return 1", caller, opts) }
+				}
+				var left atomic.Int64
+				left.Store(int64(b.N))
+				pids := p.Workers()
+				workers := map[int]int64{}
+				for _, pid := range pids {
+					workers[pid] = cpuTicks(pid)
+				}
+				self := cpuSeconds()
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for range conc {
+					wg.Go(func() {
+						for left.Add(-1) >= 0 {
+							if res := run(); res.Err != nil {
+								b.Error(res.Err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				b.StopTimer()
+				b.ReportMetric((cpuSeconds()-self)*1000/float64(b.N), "self-cpu-ms/op")
+				if mode == "pool" && slices.Equal(sortedInts(p.Workers()), sortedInts(pids)) {
+					var ticks int64
+					for pid, before := range workers {
+						ticks += cpuTicks(pid) - before
+					}
+					b.ReportMetric(float64(ticks)*10/float64(b.N), "workers-cpu-ms/op") // 100 ticks a second
+				}
+			})
+		}
+	}
+}
+
+func sortedInts(s []int) []int {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }
