@@ -9,7 +9,7 @@
 // one upstream call per execution that was about a fifth of the server's CPU
 // (docs/benchmarks.md), and on one processor the same hand-offs cost a
 // goroutine switch each: back to back over stdio, a trivial execution took
-// 10–15 % less time and one with an upstream call 15–25 % less.
+// 10–15 % less time and one with an upstream call 5–25 % less.
 //
 // A script that computes, the collector while it does, and requests that
 // overlap still get every processor: a Governor goes back to all of them as
