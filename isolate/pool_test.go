@@ -486,7 +486,11 @@ func TestIdleWorkerUsedLastFirst(t *testing.T) {
 		got := slices.Clone(p.idle)
 		p.mu.Unlock()
 		if len(got) != 2 || got[0] != older || got[1] != last {
-			t.Fatalf("after run %d: idle workers %v, want the one used last (%v) on top of %v", i, got, last, older)
+			var pids []int
+			for _, w := range got {
+				pids = append(pids, w.pid)
+			}
+			t.Fatalf("after run %d: idle workers %v, want %d (used last) on top of %d", i, pids, last.pid, older.pid)
 		}
 	}
 }
