@@ -16,7 +16,7 @@
 //
 // A worker runs one execution at a time, each in a fresh goja runtime with
 // every in-process guard. It starts with an empty environment but for the
-// user's GOGC (the parent's holds the configuration's secrets), in /, with only its stdin, stdout and
+// user's GOGC and GOMAXPROCS (the parent's holds the configuration's secrets), in /, with only its stdin, stdout and
 // stderr open, and sets its own OS limits before serving: RLIMIT_DATA (its
 // heap) to twice Options.WorkerMemory, a backstop behind the pool's own RSS
 // check, and RLIMIT_CPU to Options.WorkerCPU. Tool

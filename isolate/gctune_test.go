@@ -18,34 +18,36 @@ import (
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
-// The user's GOGC, and nothing else of the parent's environment, reaches
-// the workers.
+// The user's GOGC and GOMAXPROCS, and nothing else of the parent's
+// environment, reach the workers.
 func TestWorkerEnvGOGC(t *testing.T) {
 	for _, c := range []struct {
-		env  map[string]string
-		want string // the GOGC entry, or ""
+		env         map[string]string
+		want, want2 string // the GOGC and GOMAXPROCS entries, or ""
 	}{
-		{map[string]string{}, ""},
-		{map[string]string{"GOGC": ""}, ""},
-		{map[string]string{"GOGC": "100", "PATH": "/bin", "SECRET": "x"}, "GOGC=100"},
-		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, "GOGC=off"},
+		{map[string]string{}, "", ""},
+		{map[string]string{"GOGC": "", "GOMAXPROCS": ""}, "", ""},
+		{map[string]string{"GOGC": "100", "PATH": "/bin", "SECRET": "x"}, "GOGC=100", ""},
+		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB", "GOMAXPROCS": "3"}, "GOGC=off", "GOMAXPROCS=3"},
 	} {
 		env := workerEnv(&Options{WorkerMemory: 1 << 30}, func(k string) (string, bool) {
 			v, ok := c.env[k]
 			return v, ok
 		})
-		var gogc string
+		var gogc, procs string
 		for _, kv := range env {
 			switch {
 			case strings.HasPrefix(kv, "GOGC="):
 				gogc = kv
+			case strings.HasPrefix(kv, "GOMAXPROCS="):
+				procs = kv
 			case strings.HasPrefix(kv, "MCP_CODEMODE_"), kv == "GOTRACEBACK=none":
 			default:
 				t.Errorf("%v: the worker's environment has %q", c.env, kv)
 			}
 		}
-		if gogc != c.want {
-			t.Errorf("%v: GOGC entry %q, want %q", c.env, gogc, c.want)
+		if gogc != c.want || procs != c.want2 {
+			t.Errorf("%v: GOGC entry %q and GOMAXPROCS entry %q, want %q and %q", c.env, gogc, procs, c.want, c.want2)
 		}
 	}
 }

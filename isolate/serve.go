@@ -27,8 +27,8 @@ import (
 const WorkerCommand = "sandbox-worker"
 
 // Environment of a worker: the pool passes its limits here, and of its own
-// environment (which holds the configuration's secrets) only GOGC (see
-// workerEnv).
+// environment (which holds the configuration's secrets) only GOGC and
+// GOMAXPROCS (see workerEnv).
 const (
 	envWorker = "MCP_CODEMODE_SANDBOX_WORKER" // "1": started by a pool
 	envMemory = "MCP_CODEMODE_WORKER_MEMORY"  // bytes of data segment (RLIMIT_DATA)

@@ -73,9 +73,10 @@ func startWorker(o *Options) (*worker, error) {
 }
 
 // workerEnv is the environment of a worker: its limits, and of the
-// parent's variables (lookup) only GOGC, so that the user's GOGC applies
-// in workers too (a worker without one tunes its collector; see
-// ServeWorker). None of the others, which hold the configuration's secrets.
+// parent's variables (lookup) only GOGC and GOMAXPROCS, so that the user's
+// settings apply in workers too (a worker without them tunes its collector
+// and governs its processors; see ServeWorker). None of the others, which
+// hold the configuration's secrets.
 func workerEnv(o *Options, lookup func(string) (string, bool)) []string {
 	env := []string{
 		envWorker + "=1",
@@ -83,8 +84,10 @@ func workerEnv(o *Options, lookup func(string) (string, bool)) []string {
 		envCPU + "=" + strconv.FormatInt(int64(o.WorkerCPU/time.Second), 10),
 		"GOTRACEBACK=none", // a crash prints its cause, not every goroutine
 	}
-	if gogc, _ := lookup("GOGC"); gogc != "" {
-		env = append(env, "GOGC="+gogc)
+	for _, k := range []string{"GOGC", "GOMAXPROCS"} {
+		if v, _ := lookup(k); v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
 	return env
 }
