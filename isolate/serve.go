@@ -115,8 +115,9 @@ func Serve(in io.Reader, out io.Writer, lim Limits) error {
 const idleTrimAfter = 250 * time.Millisecond
 
 // serve is Serve with the worker's collector tuner, if any (each run sets
-// its headroom, see execute), and the idle trim, if any: called once the
-// worker has been idle for idleTrimAfter after a run, or after starting.
+// its headroom, see execute), the idle trim, if any: called once the
+// worker has been idle for idleTrimAfter after a run, or after starting,
+// and the governor of its processors, if any, which counts each run.
 func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim func(), gov *procs.Governor) error {
 	s := &server{out: newWriter(out), lim: lim, tuner: tuner, gov: gov, more: make(chan struct{}, 1), readErr: make(chan error, 1),
 		memory: sandbox.NewMemory(sandbox.DefaultProcessMemory), spares: sandbox.NewSpares(sandbox.DefaultSpares).WaitForSetup(0)}
