@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"io"
+	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/procs"
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -47,4 +53,61 @@ func TestOnOneProcessor(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// The built stdio server, on one processor while one execution runs, still
+// answers a ping sent while a script computes, before that script's
+// timeout: the script holding the processor is preempted, and the second
+// request puts the server on all of them.
+func TestStdioAnswersBesideAComputingScript(t *testing.T) {
+	cmd := exec.Command(binary(t), "serve", "--config", writeConfig(t, map[string]any{}, map[string]any{"timeout": "2s"}))
+	cmd.Stderr = &testenv.Buffer{}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close(); cmd.Wait() })
+	out := bufio.NewScanner(stdout)
+	out.Buffer(make([]byte, 1<<20), 1<<20)
+	send := func(msg string) {
+		if _, err := io.WriteString(in, msg+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// next returns the id of the next response (notifications are skipped)
+	// and its result or error.
+	next := func() (string, string) {
+		for out.Scan() {
+			var m struct {
+				ID     json.RawMessage `json:"id"`
+				Result json.RawMessage `json:"result"`
+				Error  json.RawMessage `json:"error"`
+			}
+			if json.Unmarshal(out.Bytes(), &m) == nil && len(m.ID) > 0 {
+				return string(m.ID), string(m.Result) + string(m.Error)
+			}
+		}
+		t.Fatalf("the server ended: %v", out.Err())
+		return "", ""
+	}
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	if id, _ := next(); id != "1" {
+		t.Fatalf("response %s to initialize", id)
+	}
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"execute","arguments":{"code":"while (true) {}"}}}`)
+	send(`{"jsonrpc":"2.0","id":3,"method":"ping"}`)
+	if id, body := next(); id != "3" {
+		t.Fatalf("first response %s (%.200s), want the ping's (3) before the computing script's", id, body)
+	}
+	if id, body := next(); id != "2" || !strings.Contains(body, "TimeoutError") {
+		t.Fatalf("then %s: %.300s; want the script's TimeoutError (2)", id, body)
+	}
 }
