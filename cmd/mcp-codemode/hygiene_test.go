@@ -19,30 +19,8 @@ import (
 func TestStdioHygiene(t *testing.T) {
 	servers := upstreams(t)
 	config := writeConfig(t, map[string]any{"testup": servers["testup"]}, nil)
-	cmd := exec.Command(binary(t), "--config", config)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	stderr := &testenv.Buffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	send := func(msg string) {
-		if _, err := io.WriteString(stdin, msg+"\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	raw := startRawStdio(t, "--config", config)
+	send, lines, stderr := raw.send, raw.lines, raw.stderr
 	var seen []string
 	waitFor := func(id int) {
 		t.Helper()
@@ -71,8 +49,8 @@ func TestStdioHygiene(t *testing.T) {
 	send(`this is not JSON`)
 	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"execute","arguments":{"code":"return 3"}}}`)
 	waitFor(3)
-	stdin.Close()
-	cmd.Wait()
+	raw.in.Close()
+	raw.cmd.Wait()
 	for l := range lines {
 		seen = append(seen, l)
 	}
@@ -90,5 +68,52 @@ func TestStdioHygiene(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "[testup] noise on stderr") {
 		t.Errorf("upstream stderr not forwarded with its name; stderr:\n%s", stderr.String())
+	}
+}
+
+// rawStdio is the built binary serving stdio, spoken to a JSON-RPC line at
+// a time, without a client library.
+type rawStdio struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	lines  chan string // stdout, a line each; closed when it ends
+	stderr *testenv.Buffer
+}
+
+// startRawStdio starts the binary with args; it is killed at the end of
+// the test.
+func startRawStdio(t *testing.T, args ...string) *rawStdio {
+	t.Helper()
+	r := &rawStdio{t: t, cmd: exec.Command(binary(t), args...), lines: make(chan string, 100), stderr: &testenv.Buffer{}}
+	r.cmd.Stderr = r.stderr
+	in, err := r.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := r.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.in = in
+	t.Cleanup(func() { r.cmd.Process.Kill() })
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			r.lines <- sc.Text()
+		}
+		close(r.lines)
+	}()
+	return r
+}
+
+// send writes one message, and its newline.
+func (r *rawStdio) send(msg string) {
+	if _, err := io.WriteString(r.in, msg+"\n"); err != nil {
+		r.t.Fatal(err)
 	}
 }

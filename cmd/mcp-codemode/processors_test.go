@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -60,42 +57,30 @@ func TestOnOneProcessor(t *testing.T) {
 // timeout: the script holding the processor is preempted, and the second
 // request puts the server on all of them.
 func TestStdioAnswersBesideAComputingScript(t *testing.T) {
-	cmd := exec.Command(binary(t), "serve", "--config", writeConfig(t, map[string]any{}, map[string]any{"timeout": "2s"}))
-	cmd.Stderr = &testenv.Buffer{}
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { in.Close(); cmd.Wait() })
-	out := bufio.NewScanner(stdout)
-	out.Buffer(make([]byte, 1<<20), 1<<20)
-	send := func(msg string) {
-		if _, err := io.WriteString(in, msg+"\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	raw := startRawStdio(t, "serve", "--config", writeConfig(t, map[string]any{}, map[string]any{"timeout": "2s"}))
+	send := raw.send
 	// next returns the id of the next response (notifications are skipped)
 	// and its result or error.
 	next := func() (string, string) {
-		for out.Scan() {
-			var m struct {
-				ID     json.RawMessage `json:"id"`
-				Result json.RawMessage `json:"result"`
-				Error  json.RawMessage `json:"error"`
-			}
-			if json.Unmarshal(out.Bytes(), &m) == nil && len(m.ID) > 0 {
-				return string(m.ID), string(m.Result) + string(m.Error)
+		timeout := time.After(testenv.Within(30 * time.Second))
+		for {
+			select {
+			case l, ok := <-raw.lines:
+				if !ok {
+					t.Fatalf("the server ended; stderr:\n%s", raw.stderr.String())
+				}
+				var m struct {
+					ID     json.RawMessage `json:"id"`
+					Result json.RawMessage `json:"result"`
+					Error  json.RawMessage `json:"error"`
+				}
+				if json.Unmarshal([]byte(l), &m) == nil && len(m.ID) > 0 {
+					return string(m.ID), string(m.Result) + string(m.Error)
+				}
+			case <-timeout:
+				t.Fatalf("no response; stderr:\n%s", raw.stderr.String())
 			}
 		}
-		t.Fatalf("the server ended: %v", out.Err())
-		return "", ""
 	}
 	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
 	if id, _ := next(); id != "1" {
