@@ -16,13 +16,15 @@
 //
 // A worker runs one execution at a time, each in a fresh goja runtime with
 // every in-process guard. It starts with an empty environment but for the
-// user's GOGC and GOMAXPROCS (the parent's holds the configuration's secrets), in /, with only its stdin, stdout and
-// stderr open, and sets its own OS limits before serving: RLIMIT_DATA (its
-// heap) to twice Options.WorkerMemory, a backstop behind the pool's own RSS
-// check, and RLIMIT_CPU to Options.WorkerCPU. Tool
-// calls go back to the parent over the pipe (a small framed protocol, see
-// protocol.go), so upstream connections and secrets stay in the parent. The
-// worker dies with the parent (Pdeathsig).
+// user's GOGC and GOMAXPROCS (the parent's holds the configuration's
+// secrets), in /, with only its stdin, stdout and stderr open, and sets its
+// own OS limits before serving: RLIMIT_DATA (its heap) to twice
+// Options.WorkerMemory, a backstop behind the pool's own RSS check, and
+// RLIMIT_CPU to Options.WorkerCPU. Its threads run under SCHED_BATCH (see
+// batchScheduling). Tool calls go back to the parent over the pipe (a small
+// framed protocol, see protocol.go, read and written quietly: see quiet),
+// so upstream connections and secrets stay in the parent. The worker dies
+// with the parent (Pdeathsig).
 //
 // # Containment
 //

@@ -4,60 +4,63 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
-// TestWorkerPipesPolled: a worker reads its stdin and writes its stdout
-// through the Go runtime's poller (see pollable), which needs them in
-// non-blocking mode, and it still serves runs so.
-func TestWorkerPipesPolled(t *testing.T) {
+// TestWorkerThreadsBatch: every thread of a worker runs under SCHED_BATCH,
+// those the Go runtime started after the worker moved its threads too (a
+// run starts more), and this process's threads are left as they were.
+func TestWorkerThreadsBatch(t *testing.T) {
 	p := newPool(t, Options{Size: 1})
-	if res := p.Run(context.Background(), "return 1 + 1", nil, sandbox.Options{}); res.Err != nil || string(res.Value) != "2" {
-		t.Fatalf("got %s, %v", res.Value, res.Err)
+	for range 3 {
+		if res := p.Run(context.Background(), "await Promise.all([1, 2, 3].map(async x => x)); return 1", nil, sandbox.Options{}); res.Err != nil {
+			t.Fatal(res.Err)
+		}
 	}
 	pids := p.Workers()
 	if len(pids) == 0 {
 		t.Fatal("no worker")
 	}
-	for fd := range 2 {
-		if flags := fdFlags(t, pids[0], fd); flags&0o4000 == 0 { // O_NONBLOCK
-			t.Errorf("the worker's fd %d has flags %o: not non-blocking, so not on the poller", fd, flags)
+	policies := threadPolicies(t, pids[0])
+	for tid, policy := range policies {
+		if policy != schedBatch {
+			t.Errorf("worker thread %s has scheduling policy %d, want SCHED_BATCH (%d)", tid, policy, schedBatch)
+		}
+	}
+	if len(policies) < 2 {
+		t.Errorf("the worker has %d threads; a Go process has its monitor's at least", len(policies))
+	}
+	for tid, policy := range threadPolicies(t, os.Getpid()) {
+		if policy != 0 {
+			t.Errorf("this process's thread %s has scheduling policy %d, want SCHED_OTHER (0)", tid, policy)
 		}
 	}
 }
 
-// TestPollableLeavesOthers: a file that is not a pipe is returned as it is.
-func TestPollableLeavesOthers(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "file")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if got := pollable(f); got != f {
-		t.Errorf("pollable(a regular file) = %v, want the file itself", got)
-	}
-}
-
-// fdFlags are the open flags of process pid's file descriptor fd.
-func fdFlags(t *testing.T, pid, fd int) int64 {
+// threadPolicies are the scheduling policies of process pid's threads, by
+// thread id: field 41 of each thread's stat.
+func threadPolicies(t *testing.T, pid int) map[string]int64 {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "flags:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 8, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
+	policies := map[string]int64{}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(dir + "/" + task.Name() + "/stat")
+		if err != nil {
+			continue // the thread ended
 		}
+		// The fields after the command's closing parenthesis start at 3.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) < 41-2 {
+			t.Fatalf("%s/%s/stat has %d fields after the command", dir, task.Name(), len(fields))
+		}
+		policies[task.Name()] = atoi(fields[41-3])
 	}
-	t.Fatalf("no flags in /proc/%d/fdinfo/%d: %s", pid, fd, data)
-	return 0
+	return policies
 }

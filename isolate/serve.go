@@ -62,6 +62,9 @@ func ServeWorker() int {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1
 	}
+	// A worker that cannot lower its scheduling policy serves all the same:
+	// SCHED_BATCH makes it cheaper, not safer.
+	_ = batchScheduling()
 	if mem > 0 {
 		// Collect hard before the rlimit makes an allocation fail (fatal).
 		debug.SetMemoryLimit(mem * 3 / 4)
@@ -88,7 +91,7 @@ func ServeWorker() int {
 	// wake threads, which took a fifth of its CPU.
 	gov := procs.New(os.LookupEnv)
 	gov.Start()
-	in, out := pollable(os.Stdin), pollable(os.Stdout)
+	in, out := quiet(pollable(os.Stdin)), quiet(pollable(os.Stdout))
 	if err := serve(in, out, Limits{Memory: mem, CPU: cpu}, tuner, trim, gov); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1

@@ -55,20 +55,31 @@ func startWorker(o *Options) (*worker, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	w := &worker{cmd: cmd, frames: make(chan frame, 16), exited: make(chan struct{}), stderr: &tail{forward: o.Stderr}}
 	cmd.Stderr = w.stderr
-	stdin, err := cmd.StdinPipe()
+	// The pipes are made here rather than by cmd.StdinPipe and StdoutPipe,
+	// which hide their files: the parent's ends are read and written
+	// quietly (see quiet), as the worker's are.
+	childIn, stdin, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	stdout, childOut, err := os.Pipe()
 	if err != nil {
+		childIn.Close()
+		stdin.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdin, cmd.Stdout = childIn, childOut
+	err = cmd.Start()
+	childIn.Close()
+	childOut.Close()
+	if err != nil {
+		stdin.Close()
+		stdout.Close()
 		return nil, fmt.Errorf("starting the sandbox worker %s: %w", o.Command[0], err)
 	}
-	w.pid, w.stdin, w.in = cmd.Process.Pid, stdin, newWriter(stdin)
+	w.pid, w.stdin, w.in = cmd.Process.Pid, stdin, newWriter(quiet(stdin))
 	w.stderr.pid = w.pid
-	go w.read(bufio.NewReaderSize(stdout, 64<<10))
+	go w.read(stdout)
 	return w, w.ready()
 }
 
@@ -111,7 +122,8 @@ func (w *worker) ready() error {
 }
 
 // read passes the worker's frames on, then reaps the process.
-func (w *worker) read(r *bufio.Reader) {
+func (w *worker) read(stdout *os.File) {
+	r := bufio.NewReaderSize(quiet(stdout), 64<<10)
 	for {
 		f, err := readFrame(r)
 		if err != nil {
@@ -122,6 +134,7 @@ func (w *worker) read(r *bufio.Reader) {
 	close(w.frames)
 	w.kill() // a worker that stopped talking is of no use
 	w.err = w.cmd.Wait()
+	stdout.Close()
 	close(w.exited)
 }
 
