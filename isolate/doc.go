@@ -22,7 +22,7 @@
 // Options.WorkerMemory, a backstop behind the pool's own RSS check, and
 // RLIMIT_CPU to Options.WorkerCPU. Its threads run under SCHED_BATCH (see
 // batchScheduling). Tool calls go back to the parent over the pipe (a small
-// framed protocol, see protocol.go, read and written quietly: see quiet),
+// framed protocol, see protocol.go, read and written raw: see rawio),
 // so upstream connections and secrets stay in the parent. The worker dies
 // with the parent (Pdeathsig).
 //

@@ -3,7 +3,6 @@
 package isolate
 
 import (
-	"io"
 	"os"
 	"syscall"
 )
@@ -23,7 +22,5 @@ func setNice(pid, nice int) error { return nil }
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func pollable(f *os.File) *os.File { return f }
-
-func quiet(f *os.File) io.ReadWriter { return f }
 
 func batchScheduling() error { return nil }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/internal/procs"
+	"github.com/mcp-codemode/mcp-codemode/internal/rawio"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -91,7 +92,7 @@ func ServeWorker() int {
 	// wake threads, which took a fifth of its CPU.
 	gov := procs.New(os.LookupEnv)
 	gov.Start()
-	in, out := quiet(pollable(os.Stdin)), quiet(pollable(os.Stdout))
+	in, out := rawio.Wrap(pollable(os.Stdin)), rawio.Wrap(pollable(os.Stdout))
 	if err := serve(in, out, Limits{Memory: mem, CPU: cpu}, tuner, trim, gov); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintf(os.Stderr, "sandbox worker: %v\n", err)
 		return 1

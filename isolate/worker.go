@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/rawio"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -57,7 +58,7 @@ func startWorker(o *Options) (*worker, error) {
 	cmd.Stderr = w.stderr
 	// The pipes are made here rather than by cmd.StdinPipe and StdoutPipe,
 	// which hide their files: the parent's ends are read and written
-	// quietly (see quiet), as the worker's are.
+	// raw (see rawio), as the worker's are.
 	childIn, stdin, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -77,7 +78,7 @@ func startWorker(o *Options) (*worker, error) {
 		stdout.Close()
 		return nil, fmt.Errorf("starting the sandbox worker %s: %w", o.Command[0], err)
 	}
-	w.pid, w.stdin, w.in = cmd.Process.Pid, stdin, newWriter(quiet(stdin))
+	w.pid, w.stdin, w.in = cmd.Process.Pid, stdin, newWriter(rawio.Wrap(stdin))
 	w.stderr.pid = w.pid
 	go w.read(stdout)
 	return w, w.ready()
@@ -123,7 +124,7 @@ func (w *worker) ready() error {
 
 // read passes the worker's frames on, then reaps the process.
 func (w *worker) read(stdout *os.File) {
-	r := bufio.NewReaderSize(quiet(stdout), 64<<10)
+	r := bufio.NewReaderSize(rawio.Wrap(stdout), 64<<10)
 	for {
 		f, err := readFrame(r)
 		if err != nil {

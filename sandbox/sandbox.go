@@ -205,6 +205,7 @@ func Run(ctx context.Context, code string, caller Caller, opts Options) (res Res
 	if ctx.Err() != nil {
 		return Result{Err: stopError(ctx)}
 	}
+	wakeMonitor()
 	deadline := start.Add(opts.Timeout)
 	mem, err := opts.Memory.admit(ctx, opts.MemoryLimit, deadline)
 	if err != nil {
