@@ -25,10 +25,11 @@ var monitor struct {
 // (a backtracking regular expression), so that the deadline's timer and
 // regexp2's clock run. It sleeps while every processor is idle, until the
 // next timer due then (a minute when none is), or until a system call
-// through the scheduler wakes it; a worker reads and writes its pipes raw
-// (internal/rawio), which does not wake it. Unwoken, an idle worker ran a
-// script's backtracking regular expression well past its 500 ms, until the
-// pool killed it at its deadline.
+// through the scheduler wakes it; the sandbox workers and the stdio server
+// read and write their pipes raw (internal/rawio), which does not wake it.
+// Unwoken, an idle worker ran a script's backtracking regular expression
+// well past its 500 ms, until the pool killed it at its deadline, and the
+// stdio server for seconds.
 //
 // Waking it at each run set it polling every 20 µs again, which is what
 // the raw reads and writes spare a busy worker (its CPU per run went back

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -90,6 +91,80 @@ func TestStdioPollable(t *testing.T) {
 	if r, _ := pollable(strings.NewReader("x")); r == nil {
 		t.Error("a reader that is not a file was dropped")
 	}
+}
+
+// TestStdioPollableOut: a stdout that is a pipe or a socket is written
+// raw through a non-blocking descriptor of its own (the pipe's own stays
+// blocking, for whatever else holds it), every byte reaches the peer, and
+// releasing it closes only that descriptor; anything else is written as it
+// is.
+func TestStdioPollableOut(t *testing.T) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil { // blocking, as a client hands it
+		t.Fatal(err)
+	}
+	pr, pw := os.NewFile(uintptr(p[0]), "pipe"), os.NewFile(uintptr(p[1]), "stdout")
+	defer pr.Close()
+	defer pw.Close()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, sr := os.NewFile(uintptr(fds[0]), "socket"), os.NewFile(uintptr(fds[1]), "peer")
+	defer sr.Close()
+	defer sw.Close()
+	for _, c := range []struct {
+		name string
+		out  *os.File
+		r    io.Reader
+	}{{"pipe", pw, pr}, {"socket", sw, sr}} {
+		t.Run(c.name, func(t *testing.T) {
+			w, release := pollableOut(c.out)
+			if w == io.Writer(c.out) {
+				t.Fatal("written as it is")
+			}
+			want := bytes.Repeat([]byte("a line of JSON-RPC\n"), 1<<14) // 304 KiB: more than the pipe holds
+			go func() {
+				if _, err := w.Write(want); err != nil {
+					t.Errorf("write: %v", err)
+				}
+				release()
+			}()
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(c.r, got); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("read %d bytes, %v", len(got), err)
+			}
+			if c.name == "pipe" {
+				flags, err := fcntlFlags(c.out)
+				if err != nil || flags&syscall.O_NONBLOCK != 0 {
+					t.Errorf("the pipe's own descriptor has flags %o, %v: made non-blocking", flags, err)
+				}
+				if _, err := c.out.Write([]byte("x")); err != nil {
+					t.Errorf("the pipe's own descriptor after release: %v", err)
+				}
+			}
+		})
+	}
+	var b bytes.Buffer
+	if w, _ := pollableOut(&b); w != io.Writer(&b) {
+		t.Error("a writer that is not a file was wrapped")
+	}
+}
+
+func fcntlFlags(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var flags uintptr
+	var errno syscall.Errno
+	if err := rc.Control(func(fd uintptr) { flags, _, errno = syscall.RawSyscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0) }); err != nil {
+		return 0, err
+	}
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(flags), nil
 }
 
 // TestStdioLeavesPipeUnread: once ServeStdio has returned (its ctx

@@ -20,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mcp-codemode/mcp-codemode/config"
+	"github.com/mcp-codemode/mcp-codemode/internal/rawio"
 )
 
 // conn is one connection to an upstream: for stdio, one child process.
@@ -68,7 +69,7 @@ func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts .
 		if err != nil {
 			return err
 		}
-		c.junk = &junkWatch{r: c.stdout, start: true}
+		c.junk = &junkWatch{r: rawio.Wrap(c.stdout), start: true}
 		c.lines = newLineLimiter(c.junk, maxMessage, log)
 		t := transport.NewIO(c.lines, stdin, nil)
 		transport.WithCommandLogger(log)(t)
@@ -77,22 +78,27 @@ func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts .
 	}
 }
 
-// startProcess starts cmd with its stdout on a pipe of ours: Wait does not
-// close it, so what the process wrote before it exited is still read.
+// startProcess starts cmd with its stdin and stdout on pipes of ours: Wait
+// does not close stdout, so what the process wrote before it exited is
+// still read. Our ends are read and written raw (see rawio); stdin is
+// closed once the process has exited, as exec's StdinPipe would be.
 func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
-	stdin, err := cmd.StdinPipe()
+	childIn, stdin, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
+		childIn.Close()
+		stdin.Close()
 		return nil, err
 	}
-	cmd.Stdout = w
+	cmd.Stdin, cmd.Stdout = childIn, w
 	c.mu.Lock()
 	c.cmd = cmd
 	c.mu.Unlock()
 	err = cmd.Start()
+	childIn.Close()
 	w.Close()
 	if err != nil {
 		r.Close()
@@ -102,9 +108,13 @@ func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
 	c.stdout, c.exited = r, make(chan struct{})
 	go func() {
 		cmd.Wait()
+		stdin.Close()
 		close(c.exited)
 	}()
-	return stdin, nil
+	return struct {
+		io.Writer
+		io.Closer
+	}{rawio.Wrap(stdin), stdin}, nil
 }
 
 // stop ends the process once its stdin is closed: it has 2 s to exit (none

@@ -8,9 +8,9 @@
 // system-call state, and one entered while the runtime's monitor (sysmon)
 // sleeps, as it does whenever every processor is idle, wakes it and sets it
 // polling every 20 µs for the next millisecond. A process that goes idle
-// between requests and is woken for each (a sandbox worker between runs)
-// so keeps its monitor polling while it works: 7 in 10 of the workers'
-// context switches over HTTP at 64 clients. A
+// between requests and is woken for each (a sandbox worker between runs, a
+// stdio server between calls) so keeps its monitor polling while it works:
+// 7 in 10 of the workers' context switches over HTTP at 64 clients. A
 // non-blocking read or write never blocks, so there is no processor to
 // hand over while it is in the kernel, and no need to tell the scheduler.
 //
