@@ -140,7 +140,9 @@ func pollable(in io.Reader) (io.Reader, func()) {
 // descriptor of its own, when out is a pipe or a socket, and what releases
 // it; anything else is written as it is. A pipe is opened again through
 // /proc, as stdin is (see pollable): the descriptor the server was given
-// stays blocking. A response written through the scheduler's system-call
+// stays blocking. A socket is wrapped by net.FileConn, whose duplicate
+// shares its description, now non-blocking: nothing else writes it, since
+// stdout belongs to the protocol. A response written through the scheduler's system-call
 // path, like a request read so, woke the runtime's monitor of a server
 // that was idle between calls, which then polled every 20 µs while the
 // request was served (sandbox.Run keeps it near enough to preempt a
