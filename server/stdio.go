@@ -115,25 +115,35 @@ func (c *Conn) drain(ctx context.Context, max time.Duration, flushed <-chan stru
 // ends a read still waiting in it. ServeStdio reads it raw (see rawio), and
 // writes out so too (see pollableOut).
 func pollable(in io.Reader) (io.Reader, func()) {
-	f, ok := in.(*os.File)
+	if c := ownNonblocking(in, os.O_RDONLY); c != nil {
+		return c, func() { c.Close() }
+	}
+	return in, func() {}
+}
+
+// ownNonblocking returns x, when it is a socket or a pipe, as a
+// non-blocking descriptor this server may close, opened for flag
+// (os.O_RDONLY or os.O_WRONLY); nil for anything else. See pollable.
+func ownNonblocking(x any, flag int) io.ReadWriteCloser {
+	f, ok := x.(*os.File)
 	if !ok {
-		return in, func() {}
+		return nil
 	}
 	st, err := f.Stat()
 	if err != nil {
-		return in, func() {}
+		return nil
 	}
 	switch st.Mode().Type() {
 	case os.ModeSocket:
 		if c, err := net.FileConn(f); err == nil {
-			return c, func() { c.Close() }
+			return c
 		}
 	case os.ModeNamedPipe:
-		if p, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-			return p, func() { p.Close() }
+		if p, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), flag|syscall.O_NONBLOCK, 0); err == nil {
+			return p
 		}
 	}
-	return in, func() {}
+	return nil
 }
 
 // pollableOut returns out written raw (see rawio) through a non-blocking
@@ -142,8 +152,8 @@ func pollable(in io.Reader) (io.Reader, func()) {
 // /proc, as stdin is (see pollable): the descriptor the server was given
 // stays blocking. A socket is wrapped by net.FileConn, whose duplicate
 // shares its description, now non-blocking: nothing else writes it, since
-// stdout belongs to the protocol. A response written through the scheduler's system-call
-// path, like a request read so, woke the runtime's monitor of a server
+// stdout belongs to the protocol. A response written through the
+// scheduler's system-call path, like a request read so, woke the runtime's monitor of a server
 // that was idle between calls, which then polled every 20 µs while the
 // request was served (sandbox.Run keeps it near enough to preempt a
 // script). Read and written raw, with the upstreams' pipes (package
@@ -151,23 +161,8 @@ func pollable(in io.Reader) (io.Reader, func()) {
 // apart, and 4–10 % less back to back (paired runs, the official SDK's
 // client).
 func pollableOut(out io.Writer) (io.Writer, func()) {
-	f, ok := out.(*os.File)
-	if !ok {
-		return out, func() {}
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return out, func() {}
-	}
-	switch st.Mode().Type() {
-	case os.ModeSocket:
-		if c, err := net.FileConn(f); err == nil {
-			return rawio.Wrap(c), func() { c.Close() }
-		}
-	case os.ModeNamedPipe:
-		if p, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			return rawio.Wrap(p), func() { p.Close() }
-		}
+	if c := ownNonblocking(out, os.O_WRONLY); c != nil {
+		return rawio.Wrap(c), func() { c.Close() }
 	}
 	return out, func() {}
 }
