@@ -42,19 +42,7 @@ func TestStdioAnswersAfterStdinCloses(t *testing.T) {
 // files do), still gets every byte, and releasing it ends a read waiting in
 // it; anything else is read as it is.
 func TestStdioPollable(t *testing.T) {
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.Close()
-	defer pw.Close()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, sw := os.NewFile(uintptr(fds[0]), "socket"), os.NewFile(uintptr(fds[1]), "peer")
-	defer sr.Close()
-	defer sw.Close()
+	pr, pw, sr, sw := clientStdio(t)
 	for _, c := range []struct {
 		name string
 		in   *os.File
@@ -99,20 +87,7 @@ func TestStdioPollable(t *testing.T) {
 // releasing it closes only that descriptor; anything else is written as it
 // is.
 func TestStdioPollableOut(t *testing.T) {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil { // blocking, as a client hands it
-		t.Fatal(err)
-	}
-	pr, pw := os.NewFile(uintptr(p[0]), "pipe"), os.NewFile(uintptr(p[1]), "stdout")
-	defer pr.Close()
-	defer pw.Close()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, sr := os.NewFile(uintptr(fds[0]), "socket"), os.NewFile(uintptr(fds[1]), "peer")
-	defer sr.Close()
-	defer sw.Close()
+	pr, pw, sw, sr := clientStdio(t)
 	for _, c := range []struct {
 		name string
 		out  *os.File
@@ -165,6 +140,27 @@ func fcntlFlags(f *os.File) (int, error) {
 		return 0, errno
 	}
 	return int(flags), nil
+}
+
+// clientStdio is what a client hands a server as a standard stream: a
+// pipe, blocking (its read and write ends), and a connected pair of Unix
+// sockets (as Node does); all closed when the test ends.
+func clientStdio(t *testing.T) (pipeR, pipeW, sockA, sockB *os.File) {
+	t.Helper()
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipeR, pipeW = os.NewFile(uintptr(p[0]), "pipe"), os.NewFile(uintptr(p[1]), "pipe")
+	sockA, sockB = os.NewFile(uintptr(fds[0]), "socket"), os.NewFile(uintptr(fds[1]), "peer")
+	for _, f := range []*os.File{pipeR, pipeW, sockA, sockB} {
+		t.Cleanup(func() { f.Close() })
+	}
+	return pipeR, pipeW, sockA, sockB
 }
 
 // TestStdioLeavesPipeUnread: once ServeStdio has returned (its ctx
