@@ -56,26 +56,10 @@ func startWorker(o *Options) (*worker, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	w := &worker{cmd: cmd, frames: make(chan frame, 16), exited: make(chan struct{}), stderr: &tail{forward: o.Stderr}}
 	cmd.Stderr = w.stderr
-	// The pipes are made here rather than by cmd.StdinPipe and StdoutPipe,
-	// which hide their files: the parent's ends are read and written
-	// raw (see rawio), as the worker's are.
-	childIn, stdin, err := os.Pipe()
+	// The parent's ends of the pipes are read and written raw, as the
+	// worker's are.
+	stdin, stdout, err := rawio.Start(cmd)
 	if err != nil {
-		return nil, err
-	}
-	stdout, childOut, err := os.Pipe()
-	if err != nil {
-		childIn.Close()
-		stdin.Close()
-		return nil, err
-	}
-	cmd.Stdin, cmd.Stdout = childIn, childOut
-	err = cmd.Start()
-	childIn.Close()
-	childOut.Close()
-	if err != nil {
-		stdin.Close()
-		stdout.Close()
 		return nil, fmt.Errorf("starting the sandbox worker %s: %w", o.Command[0], err)
 	}
 	w.pid, w.stdin, w.in = cmd.Process.Pid, stdin, newWriter(rawio.Wrap(stdin))

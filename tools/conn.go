@@ -78,34 +78,19 @@ func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts .
 	}
 }
 
-// startProcess starts cmd with its stdin and stdout on pipes of ours: Wait
-// does not close stdout, so what the process wrote before it exited is
-// still read. Our ends are read and written raw (see rawio); stdin is
-// closed once the process has exited, as exec's StdinPipe would be.
+// startProcess starts cmd with its stdin and stdout on pipes of ours
+// (rawio.Start): Wait does not close stdout, so what the process wrote
+// before it exited is still read. Our ends are read and written raw; stdin
+// is closed once the process has exited, as exec's StdinPipe would be.
 func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
-	childIn, stdin, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		childIn.Close()
-		stdin.Close()
-		return nil, err
-	}
-	cmd.Stdin, cmd.Stdout = childIn, w
 	c.mu.Lock()
 	c.cmd = cmd
 	c.mu.Unlock()
-	err = cmd.Start()
-	childIn.Close()
-	w.Close()
+	stdin, stdout, err := rawio.Start(cmd)
 	if err != nil {
-		r.Close()
-		stdin.Close()
 		return nil, fmt.Errorf("failed to start command: %w", err) // mcp-go's words, as before
 	}
-	c.stdout, c.exited = r, make(chan struct{})
+	c.stdout, c.exited = stdout, make(chan struct{})
 	go func() {
 		cmd.Wait()
 		stdin.Close()

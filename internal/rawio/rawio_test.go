@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -137,4 +139,49 @@ func TestLeavesOthers(t *testing.T) {
 	if got := Wrap(&b); got != io.ReadWriter(&b) {
 		t.Errorf("Wrap(a bytes.Buffer) = %T, want it itself", got)
 	}
+}
+
+// TestStart: a process started with Start reads what is written to its
+// stdin, and what it wrote is still there to read after Wait; both ends are
+// non-blocking. A start that fails leaves no descriptor open.
+func TestStart(t *testing.T) {
+	cmd := exec.Command("cat")
+	stdin, stdout, err := Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	w, r := Wrap(stdin), Wrap(stdout)
+	for _, x := range []io.ReadWriter{w, r} {
+		if _, ok := x.(*conn); !ok {
+			t.Fatalf("Start's end %T is not non-blocking", x)
+		}
+	}
+	if _, err := w.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(r); err != nil || string(got) != "hello\n" {
+		t.Errorf("read %q, %v after Wait; want what cat wrote", got, err)
+	}
+
+	before := openFDs(t)
+	if _, _, err := Start(exec.Command(filepath.Join(t.TempDir(), "missing"))); err == nil {
+		t.Fatal("a missing command started")
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after a failed start, %d before", after, before)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
 }
