@@ -96,7 +96,13 @@ type Results struct {
 	// back to back, in ms (/proc: user and system), which the load of the
 	// machine changes far less than the round trip.
 	StdioServerCPU float64 `json:"stdio_server_cpu_ms_per_exec,omitempty"`
-	FanOut         []Fan   `json:"fan_out"`
+	// StdioUpstreamServerCPU is StdioServerCPU with one upstream call per
+	// execution (StdioUpstream's rounds), and UpstreamCPU the upstream's
+	// own CPU time per call over the same rounds: with the client's, the
+	// work the round trip waits for in turn.
+	StdioUpstreamServerCPU float64 `json:"stdio_upstream_server_cpu_ms_per_exec,omitempty"`
+	UpstreamCPU            float64 `json:"upstream_cpu_ms_per_call,omitempty"`
+	FanOut                 []Fan   `json:"fan_out"`
 
 	HTTP []Throughput `json:"http"`
 

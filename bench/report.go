@@ -192,6 +192,10 @@ func (r *Results) endToEnd(w io.Writer) {
 		fmt.Fprintf(w, "| the server's CPU per trivial execution, back to back (/proc: user + system) | %s | | |\n", msf(r.StdioServerCPU))
 	}
 	fmt.Fprintf(w, "| one upstream call (echo) | %s | %s | %s |\n", msf(r.StdioUpstream.P50), msf(r.StdioUpstream.P99), times(ratio(r.StdioUpstream, r.NodeSubprocess)))
+	if r.StdioUpstreamServerCPU > 0 {
+		fmt.Fprintf(w, "| the server's CPU per execution with one upstream call, back to back (the upstream's own per call) | %s (%s) | | |\n",
+			msf(r.StdioUpstreamServerCPU), msf(r.UpstreamCPU))
+	}
 	fmt.Fprintf(w, "| no execution: an MCP ping (the transport's floor), back to back | %s | %s | %s |\n", msf(r.StdioPing.P50), msf(r.StdioPing.P99), times(ratio(r.StdioPing, r.NodeSubprocess)))
 	fmt.Fprintf(w, "| no execution: an MCP ping, %d ms apart (waking an idle client and server) | %s | %s | %s |\n", StdioGap.Milliseconds(),
 		msf(r.StdioPingApart.P50), msf(r.StdioPingApart.P99), times(ratio(r.StdioPingApart, r.NodeSubprocess)))

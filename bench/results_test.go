@@ -45,6 +45,7 @@ func TestResultsReport(t *testing.T) {
 // of the chart.
 func TestReportCurves(t *testing.T) {
 	r := &Results{StdioTrivial: Latency{10, 0.4, 1}, StdioUpstream: Latency{10, 0.8, 2}, StdioServerCPU: 0.35,
+		StdioUpstreamServerCPU: 0.5, UpstreamCPU: 0.2,
 		UTCP:  &UTCPFigures{Node: "v20.20.2", Tools: 50, Trivial: Latency{10, 6, 9}, Call: Latency{10, 7, 10}},
 		Scale: &Scale{Tools: []ToolsPoint{{Tools: 50, Stdio: Latency{10, 0.4, 1}}, {Tools: 5000, Stdio: Latency{10, 0.6, 1}}}},
 		ResultSizes: []ResultPoint{{Kind: "text", Bytes: 10 << 20, Execute: Latency{3, 900, 900}, Node: Latency{3, 100, 100}, RSSGrowthMB: 50},
@@ -58,6 +59,7 @@ func TestReportCurves(t *testing.T) {
 		"| trivial | 0.40 ms / 1.00 ms | 6.00 ms / 9.00 ms | 15× |",
 		"| the server's CPU per trivial execution, back to back (/proc: user + system) | 0.35 ms | | |",
 		"| one upstream call (echo) | 0.80 ms / 2.00 ms | 7.00 ms / 10.0 ms | 8.8× |",
+		"| the server's CPU per execution with one upstream call, back to back (the upstream's own per call) | 0.50 ms (0.20 ms) | | |",
 		"| vs the UTCP code-mode peer, end to end, trivial script (stdio back to back vs callToolChain) | ≥ 10× | 15× | met |",
 		"| vs the UTCP code-mode peer, end to end, one upstream call | ≥ 10× | 8.8× | **missed** |",
 		"| execute round trip over stdio, trivial, back to back (p50) | ≤ 0.5 ms | 0.40 ms | met |",

@@ -2,7 +2,10 @@ package bench
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +82,7 @@ type samples struct {
 	stdio, stdioApart, stdioCall, ping, pingApart                       []time.Duration
 	utcp, utcpCall                                                      []time.Duration
 	stdioCPU                                                            time.Duration // the stdio server's, over the stdio samples
+	stdioCallCPU, upstreamCPU                                           time.Duration // the stdio server's and its upstream's, over the stdioCall samples
 	jsBytes, tsBytes                                                    uint64
 }
 
@@ -104,6 +108,8 @@ func (r *runner) rounds() error {
 	r.res.StdioTrivialApart = Summarize(s.stdioApart)
 	r.res.StdioPing, r.res.StdioPingApart = Summarize(s.ping), Summarize(s.pingApart)
 	r.res.StdioServerCPU = ms(s.stdioCPU) / float64(max(len(s.stdio), 1))
+	r.res.StdioUpstreamServerCPU = ms(s.stdioCallCPU) / float64(max(len(s.stdioCall), 1))
+	r.res.UpstreamCPU = ms(s.upstreamCPU) / float64(max(len(s.stdioCall), 1))
 	if r.res.UTCP != nil {
 		r.res.UTCP.Trivial, r.res.UTCP.Call = Summarize(s.utcp), Summarize(s.utcpCall)
 	}
@@ -156,18 +162,9 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeNodeSubprocess(TrivialJS, nodeN, &s.node); err != nil {
 		return err
 	}
-	before, err := procStat(r.pid)
-	if err != nil {
+	if err := cpuOver(&s.stdioCPU, func() error { return r.timeStdio(TrivialJS, n, &s.stdio) }, r.pid); err != nil {
 		return err
 	}
-	if err := r.timeStdio(TrivialJS, n, &s.stdio); err != nil {
-		return err
-	}
-	after, err := procStat(r.pid)
-	if err != nil {
-		return err
-	}
-	s.stdioCPU += after.utime + after.stime - before.utime - before.stime
 	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
 		return err
 	}
@@ -181,10 +178,54 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		}
 		*p.ds = append(*p.ds, fromMS(d.Durations)...)
 	}
-	if err := r.timeStdio(UpstreamCallJS, n, &s.stdioCall); err != nil {
+	upstream, err := upstreamOf(r.pid, r.servers.Upstream)
+	if err != nil {
+		return err
+	}
+	if err := cpuOver(&s.stdioCallCPU, func() error {
+		return cpuOver(&s.upstreamCPU, func() error { return r.timeStdio(UpstreamCallJS, n, &s.stdioCall) }, upstream)
+	}, r.pid); err != nil {
 		return err
 	}
 	return r.timeUTCPRound(n, s)
+}
+
+// cpuOver adds to *total the CPU time (user and system) that process pid
+// used while f ran.
+func cpuOver(total *time.Duration, f func() error, pid int) error {
+	before, err := procStat(pid)
+	if err != nil {
+		return err
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	after, err := procStat(pid)
+	if err != nil {
+		return err
+	}
+	*total += after.utime + after.stime - before.utime - before.stime
+	return nil
+}
+
+// upstreamOf is the pid of the child process of server pid whose command
+// line is argv: the benchmark's upstream, which the server started.
+func upstreamOf(pid int, argv []string) (int, error) {
+	want := strings.Join(argv, "\x00") + "\x00"
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := procStat(child); err != nil || st.ppid != pid {
+			continue
+		}
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child)); string(cmd) == want {
+			return child, nil
+		}
+	}
+	return 0, fmt.Errorf("no upstream process %q under the stdio server %d", argv, pid)
 }
 
 func (r *runner) timeStdio(code string, n int, ds *[]time.Duration) error {
