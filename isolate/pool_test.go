@@ -398,6 +398,38 @@ func TestCancelKeepsWorker(t *testing.T) {
 	}
 }
 
+// TestCPURetires: a worker that used half its CPU budget (WorkerCPU) is
+// replaced after its run, before RLIMIT_CPU would kill it in a later one;
+// short runs back to back, which read the CPU time at most every
+// cpuCheckEvery, leave it be.
+func TestCPURetires(t *testing.T) {
+	p := newPool(t, Options{Size: 1, Max: 1, WorkerCPU: 2 * time.Second})
+	before := p.Workers()
+	for i := range 50 {
+		if res := p.Run(context.Background(), "return 1", echo, sandbox.Options{}); string(res.Value) != "1" {
+			t.Fatalf("run %d: %s, %v", i, res.Value, res.Err)
+		}
+	}
+	if after := p.Workers(); !slices.Equal(before, after) {
+		t.Fatalf("workers %v, then %v after 50 short runs: a worker far from its CPU budget was replaced", before, after)
+	}
+	// 1.2s of computing: more than half the budget of 2s.
+	compute := "const end = Date.now() + 1200; let n = 0; while (Date.now() < end) { n++ } return n > 0"
+	if res := p.Run(context.Background(), compute, echo, sandbox.Options{Timeout: 10 * time.Second}); string(res.Value) != "true" {
+		t.Fatalf("computing for 1.2s: %s, %v", res.Value, res.Err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for slices.Equal(p.Workers(), before) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := p.Workers(); slices.Equal(before, after) {
+		t.Errorf("workers still %v after a run that used 1.2s of a 2s CPU budget: want the worker replaced", after)
+	}
+	if res := p.Run(context.Background(), "return 2", echo, sandbox.Options{}); string(res.Value) != "2" {
+		t.Errorf("after the replacement: %s, %v", res.Value, res.Err)
+	}
+}
+
 // TestIdleWorkersStop: workers started for a burst are stopped once idle
 // for IdleTimeout, down to Size.
 func TestIdleWorkersStop(t *testing.T) {

@@ -160,15 +160,16 @@ func serve(in io.Reader, out io.Writer, lim Limits, tuner *gctune.Tuner, trim fu
 // one at a time in order, and itself delivers replies and cancellation to
 // the run in progress, and withdraws a queued run the parent asks for.
 type server struct {
-	out     *writer
-	lim     Limits
-	tuner   *gctune.Tuner   // nil: the collector is left alone
-	gov     *procs.Governor // nil: GOMAXPROCS is left alone
-	more    chan struct{}   // signalled when a run is queued
-	readErr chan error
-	caller  *workerCaller   // numbers calls across runs, so a late reply matches nothing
-	memory  *sandbox.Memory // the worker's budget and watchdog, as a server's in process
-	spares  *sandbox.Spares // the runtime set up for the next run; a run does not wait for it (runs come back to back, see Pool.lookahead)
+	out        *writer
+	lim        Limits
+	tuner      *gctune.Tuner   // nil: the collector is left alone
+	gov        *procs.Governor // nil: GOMAXPROCS is left alone
+	more       chan struct{}   // signalled when a run is queued
+	readErr    chan error
+	caller     *workerCaller   // numbers calls across runs, so a late reply matches nothing
+	cpuChecked time.Time       // when tired last read the CPU time used (serving goroutine only)
+	memory     *sandbox.Memory // the worker's budget and watchdog, as a server's in process
+	spares     *sandbox.Spares // the runtime set up for the next run; a run does not wait for it (runs come back to back, see Pool.lookahead)
 
 	mu         sync.Mutex
 	queue      []*runRequest           // received, not started, oldest first
@@ -337,9 +338,10 @@ func (s *server) run(req *runRequest) (retire bool, err error) {
 	if failed != nil {
 		return true, failed
 	}
-	res.Retire = res.Retire || s.tired()
+	heap, mapped := memoryBytes()
+	res.Retire = res.Retire || s.tired(mapped)
 	err = s.out.send(kindDone, res)
-	s.clean()
+	s.clean(heap)
 	return res.Retire, err
 }
 
@@ -415,13 +417,13 @@ func headroom(limit int64) int64 {
 	return min(gctune.DefaultHeadroom, limit/2)
 }
 
-// clean runs between runs: after one that grew the heap, it collects the
-// garbage and returns it to the system, so that the next run starts from a
-// clean heap (the watchdog's baseline) and the parent sees the worker's
-// real resident memory. Small runs leave the heap alone: collecting after
-// each would cost more than the run.
-func (s *server) clean() {
-	if heapBytes() > cleanAbove {
+// clean runs between runs: after one that grew the heap (heap bytes of
+// objects), it collects the garbage and returns it to the system, so that
+// the next run starts from a clean heap (the watchdog's baseline) and the
+// parent sees the worker's real resident memory. Small runs leave the heap
+// alone: collecting after each would cost more than the run.
+func (s *server) clean(heap int64) {
+	if heap > cleanAbove {
 		debug.FreeOSMemory()
 	}
 }
@@ -434,26 +436,34 @@ var memSamples = []metrics.Sample{
 	{Name: "/memory/classes/total:bytes"},
 }
 
-func heapBytes() int64 {
-	metrics.Read(memSamples[:1])
-	return int64(memSamples[0].Value.Uint64())
+// memoryBytes reads, at once, the heap's object bytes and the memory the
+// Go runtime mapped read-write: all of the data segment but the binary's
+// own few MB.
+func memoryBytes() (heap, mapped int64) {
+	metrics.Read(memSamples)
+	return int64(memSamples[0].Value.Uint64()), int64(memSamples[1].Value.Uint64())
 }
 
-// mappedBytes is the memory the Go runtime mapped read-write: all of the
-// data segment but the binary's own few MB.
-func mappedBytes() int64 {
-	metrics.Read(memSamples[1:])
-	return int64(memSamples[1].Value.Uint64())
-}
+// cpuCheckEvery is how often, at most, a worker reads the CPU time it used
+// (getrusage sums it over every thread): the least RLIMIT_CPU is a second,
+// half of which is the margin tired keeps, far more than two processors
+// use in this time.
+const cpuCheckEvery = 100 * time.Millisecond
 
 // tired reports whether the worker should be replaced: it used half its
 // CPU budget (the rlimit would kill it in the middle of a later run), or
 // its heap once grew past its memory (Go keeps the mapping, which counts
 // against RLIMIT_DATA for good). The data segment is read from /proc only
-// when the runtime's own mappings come near the limit.
-func (s *server) tired() bool {
-	return s.lim.CPU > 0 && cpuSeconds() > float64(s.lim.CPU)/2 ||
-		s.lim.Memory > 0 && mappedBytes() > s.lim.Memory/2 && dataBytes() > s.lim.Memory
+// when the runtime's own mappings (mapped bytes) come near the limit, and
+// the CPU time at most every cpuCheckEvery.
+func (s *server) tired(mapped int64) bool {
+	if s.lim.CPU > 0 && time.Since(s.cpuChecked) >= cpuCheckEvery {
+		s.cpuChecked = time.Now()
+		if cpuSeconds() > float64(s.lim.CPU)/2 {
+			return true
+		}
+	}
+	return s.lim.Memory > 0 && mapped > s.lim.Memory/2 && dataBytes() > s.lim.Memory
 }
 
 // runSeqKey is the context key of the run's Seq, which its tool calls

@@ -98,8 +98,8 @@ func (m *Memory) admit(ctx context.Context, limit int64, deadline time.Time) (*r
 	m.active[r] = struct{}{}
 	if !m.sampling {
 		m.sampling = true
-		m.base, m.last = heapBytes(), heapBytes()
-		m.heldBase = heldBytes()
+		m.base, m.heldBase = heapAndHeldBytes()
+		m.last = m.base
 		go m.watch()
 	}
 	return r, nil
@@ -358,6 +358,19 @@ func heldBytes() int64 {
 	defer heapMu.Unlock()
 	metrics.Read(heldSample)
 	return int64(heldSample[0].Value.Uint64() - heldSample[1].Value.Uint64())
+}
+
+// bothSample is heapSample and heldSample, read at once: a worker process
+// starts sampling for nearly every run it is given (it runs one at a
+// time), and each metrics.Read aggregates the runtime's statistics anew.
+var bothSample = append(append([]metrics.Sample{}, heapSample...), heldSample...)
+
+// heapAndHeldBytes is heapBytes and heldBytes from one reading.
+func heapAndHeldBytes() (heap, held int64) {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(bothSample)
+	return int64(bothSample[0].Value.Uint64()), int64(bothSample[1].Value.Uint64() - bothSample[2].Value.Uint64())
 }
 
 // Active is the number of admitted executions whose runtime has not ended

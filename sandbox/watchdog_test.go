@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -40,5 +41,20 @@ func TestOverBudget(t *testing.T) {
 				t.Errorf("stopped (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestHeapAndHeldBytes checks that the one reading a sampling session
+// starts from gives what heapBytes and heldBytes give apart.
+func TestHeapAndHeldBytes(t *testing.T) {
+	runtime.GC()
+	heap, held := heapBytes(), heldBytes()
+	bothHeap, bothHeld := heapAndHeldBytes()
+	near := func(a, b int64) bool { return max(a-b, b-a) < 1<<20 }
+	if !near(heap, bothHeap) || !near(held, bothHeld) {
+		t.Errorf("heapAndHeldBytes() = %d, %d; heapBytes() = %d, heldBytes() = %d", bothHeap, bothHeld, heap, held)
+	}
+	if bothHeap <= 0 || bothHeld < bothHeap {
+		t.Errorf("heapAndHeldBytes() = %d, %d: want a heap and a larger memory held", bothHeap, bothHeld)
 	}
 }
