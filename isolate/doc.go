@@ -35,8 +35,9 @@
 // overflow). That execution alone fails, with a TimeoutError,
 // CancelledError, MemoryLimitError or InternalError; other executions run
 // in other workers and are not affected. A worker whose runtime was
-// abandoned in a native call, that used half its CPU budget, or whose heap
-// once grew past WorkerMemory, is replaced after its execution.
+// abandoned in a native call, that used half its CPU budget (it reads its
+// CPU time after a run at most every 100ms), or whose heap once grew past
+// WorkerMemory, is replaced after its execution.
 //
 // # Concurrency
 //
