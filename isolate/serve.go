@@ -445,9 +445,10 @@ func memoryBytes() (heap, mapped int64) {
 }
 
 // cpuCheckEvery is how often, at most, a worker reads the CPU time it used
-// (getrusage sums it over every thread): the least RLIMIT_CPU is a second,
-// half of which is the margin tired keeps, far more than two processors
-// use in this time.
+// (getrusage sums it over every thread) after a run. A worker runs one
+// script at a time, on about one processor: between two readings it uses
+// about this much CPU, far less than the margin tired keeps before the
+// rlimit (half the budget, which is at least a second).
 const cpuCheckEvery = 100 * time.Millisecond
 
 // tired reports whether the worker should be replaced: it used half its
