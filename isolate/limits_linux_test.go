@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -105,7 +106,7 @@ func TestWorkerPipesClosed(t *testing.T) {
 	warm := newPool(t, Options{Size: 1}) // the poller's own descriptors, once
 	warm.Run(context.Background(), "return 1", nil, sandbox.Options{})
 	warm.Close()
-	before := openFDs(t)
+	before := testenv.OpenFDs(t)
 	p, err := NewPool(Options{Size: 2, Command: []string{os.Args[0], WorkerCommand}})
 	if err != nil {
 		t.Fatal(err)
@@ -120,18 +121,9 @@ func TestWorkerPipesClosed(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := openFDs(t); after != before {
+	if after := testenv.OpenFDs(t); after != before {
 		t.Errorf("%d file descriptors open after the pool closed, %d before it started", after, before)
 	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
 }
 
 // fdFlags are the open flags of process pid's file descriptor fd.

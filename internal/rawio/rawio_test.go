@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
 // pipe is a pipe whose ends are on the poller (non-blocking), as os.Pipe
@@ -168,20 +170,11 @@ func TestStart(t *testing.T) {
 		t.Errorf("read %q, %v after Wait; want what cat wrote", got, err)
 	}
 
-	before := openFDs(t)
+	before := testenv.OpenFDs(t)
 	if _, _, err := Start(exec.Command(filepath.Join(t.TempDir(), "missing"))); err == nil {
 		t.Fatal("a missing command started")
 	}
-	if after := openFDs(t); after != before {
+	if after := testenv.OpenFDs(t); after != before {
 		t.Errorf("%d descriptors open after a failed start, %d before", after, before)
 	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
 }
