@@ -98,8 +98,9 @@ type Results struct {
 	StdioServerCPU float64 `json:"stdio_server_cpu_ms_per_exec,omitempty"`
 	// StdioUpstreamServerCPU is StdioServerCPU with one upstream call per
 	// execution (StdioUpstream's rounds), and UpstreamCPU the upstream's
-	// own CPU time per call over the same rounds: with the client's, the
-	// work the round trip waits for in turn.
+	// own CPU time per call over the same rounds (the server's child
+	// processes: its upstream alone): with the client's, the work the round
+	// trip waits for in turn.
 	StdioUpstreamServerCPU float64 `json:"stdio_upstream_server_cpu_ms_per_exec,omitempty"`
 	UpstreamCPU            float64 `json:"upstream_cpu_ms_per_call,omitempty"`
 	FanOut                 []Fan   `json:"fan_out"`

@@ -2,10 +2,7 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +159,7 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 	if err := r.timeNodeSubprocess(TrivialJS, nodeN, &s.node); err != nil {
 		return err
 	}
-	if err := cpuOver(&s.stdioCPU, func() error { return r.timeStdio(TrivialJS, n, &s.stdio) }, r.pid); err != nil {
+	if err := cpuOver(r.pid, &s.stdioCPU, nil, func() error { return r.timeStdio(TrivialJS, n, &s.stdio) }); err != nil {
 		return err
 	}
 	if err := r.timeStdioGap(TrivialJS, n, StdioGap, &s.stdioApart); err != nil {
@@ -178,54 +175,32 @@ func (r *runner) round(n, nodeN int, s *samples) error {
 		}
 		*p.ds = append(*p.ds, fromMS(d.Durations)...)
 	}
-	upstream, err := upstreamOf(r.pid, r.servers.Upstream)
-	if err != nil {
-		return err
-	}
-	if err := cpuOver(&s.stdioCallCPU, func() error {
-		return cpuOver(&s.upstreamCPU, func() error { return r.timeStdio(UpstreamCallJS, n, &s.stdioCall) }, upstream)
-	}, r.pid); err != nil {
+	if err := cpuOver(r.pid, &s.stdioCallCPU, &s.upstreamCPU, func() error { return r.timeStdio(UpstreamCallJS, n, &s.stdioCall) }); err != nil {
 		return err
 	}
 	return r.timeUTCPRound(n, s)
 }
 
-// cpuOver adds to *total the CPU time (user and system) that process pid
-// used while f ran.
-func cpuOver(total *time.Duration, f func() error, pid int) error {
-	before, err := procStat(pid)
+// cpuOver adds to *own the CPU time (user and system) that process pid used
+// while f ran, and to *children, unless nil, what its children used (the
+// stdio server's one child is its upstream).
+func cpuOver(pid int, own, children *time.Duration, f func() error) error {
+	before, err := treeCPU(pid)
 	if err != nil {
 		return err
 	}
 	if err := f(); err != nil {
 		return err
 	}
-	after, err := procStat(pid)
+	after, err := treeCPU(pid)
 	if err != nil {
 		return err
 	}
-	*total += after.utime + after.stime - before.utime - before.stime
-	return nil
-}
-
-// upstreamOf is the pid of the child process of server pid whose command
-// line is argv: the benchmark's upstream, which the server started.
-func upstreamOf(pid int, argv []string) (int, error) {
-	want := strings.Join(argv, "\x00") + "\x00"
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, err := procStat(child); err != nil || st.ppid != pid {
-			continue
-		}
-		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child)); string(cmd) == want {
-			return child, nil
-		}
+	*own += after.own - before.own
+	if children != nil {
+		*children += after.children() - before.children()
 	}
-	return 0, fmt.Errorf("no upstream process %q under the stdio server %d", argv, pid)
+	return nil
 }
 
 func (r *runner) timeStdio(code string, n int, ds *[]time.Duration) error {
