@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 	"github.com/mcp-codemode/mcp-codemode/internal/procs"
 	"github.com/mcp-codemode/mcp-codemode/internal/rawio"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
@@ -75,7 +76,8 @@ func ServeWorker() int {
 	// between collections, within half of each run's memory limit (headroom),
 	// rather than collecting every few runs.
 	// The garbage that heap holds goes back to the system when the worker
-	// has been idle for idleTrimAfter, unless GOGC is off.
+	// has been idle for idleTrimAfter, unless GOGC is off, with the stacks
+	// of the goroutines kept for the next run (gostack.Drain).
 	var tuner *gctune.Tuner
 	gogc, _ := os.LookupEnv("GOGC")
 	if gogc == "" {
@@ -84,7 +86,7 @@ func ServeWorker() int {
 	}
 	var trim func()
 	if gogc != "off" {
-		trim = debug.FreeOSMemory
+		trim = func() { gostack.Drain(); debug.FreeOSMemory() }
 	}
 	// A worker runs one script at a time: on one processor while the run is
 	// short, as a stdio server does (procs), its hand-offs between

@@ -48,8 +48,11 @@ func (x *execution) bindingMethod(b Binding) func(goja.FunctionCall) goja.Value 
 		seq := int(x.started.Add(1))
 		x.loop.pending++
 		at := x.callSite()
-		go x.callTool(WithCallSeq(x.callCtx, seq), b.ID, name, args, func(res json.RawMessage, err error) error {
-			return x.settleCall(name, at, res, err, resolve, reject)
+		ctx, id := WithCallSeq(x.callCtx, seq), b.ID
+		gostack.Go(func() {
+			x.callTool(ctx, id, name, args, func(res json.RawMessage, err error) error {
+				return x.settleCall(name, at, res, err, resolve, reject)
+			})
 		})
 		return x.rt.ToValue(p)
 	}
@@ -134,10 +137,11 @@ func (x *execution) callSite() frame {
 	return frame{}
 }
 
-// callTool runs on its own goroutine: it calls the Caller, turning a panic
-// into an error, and posts the settlement to the runtime goroutine.
+// callTool runs on its own goroutine (gostack.Go: an MCP client's call goes
+// through encoding/json's reflection and the transport): it calls the
+// Caller, turning a panic into an error, and posts the settlement to the
+// runtime goroutine.
 func (x *execution) callTool(ctx context.Context, id, name string, args json.RawMessage, settle func(json.RawMessage, error) error) {
-	gostack.Presize() // an MCP client's call: encoding/json's reflection, the transport
 	res, err := x.safeCall(ctx, id, name, args)
 	x.loop.post(func() error { return settle(res, err) })
 }

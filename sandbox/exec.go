@@ -109,7 +109,7 @@ func (x *execution) wait(deadline time.Time) Result {
 	timer := time.AfterFunc(time.Until(deadline), func() { x.stop(timeoutError(x.opts.Timeout)) })
 	defer timer.Stop()
 	defer context.AfterFunc(x.ctx, func() { x.stop(stopError(x.ctx)) })()
-	go x.run()
+	gostack.Go(x.run)
 	out, abandoned := x.await()
 	if r := x.stopReason(); r.Name != NameInternal && (out.err == nil || out.err.Name != r.Name) {
 		// Stopped: a tool call that failed because of it may have settled
@@ -176,9 +176,9 @@ func (x *execution) stoppedReason() *Error {
 	}
 }
 
-// run is the runtime goroutine.
+// run is the runtime goroutine (gostack.Go: its stack has grown to what
+// setting a runtime up and running a short script reach).
 func (x *execution) run() {
-	gostack.Presize()
 	out := x.execute() // never panics
 	// The memory goes back before the outcome: once Run returned, only a
 	// runtime abandoned in a native call is still counted (Memory.Active).

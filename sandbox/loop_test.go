@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 )
 
@@ -189,7 +190,7 @@ func TestSetTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
 				res, _ := bubbleRun(tt.code, nil, Options{Timeout: 2 * time.Hour})
 				if res.Err != nil || string(res.Value) != tt.want {
 					t.Errorf("got %s, %v; want %s", res.Value, res.Err, tt.want)
@@ -206,7 +207,16 @@ func TestSetTimeout(t *testing.T) {
 	}
 }
 
-// bubbleRun is Run inside a testing/synctest bubble. The run gets a Memory
+// bubble is synctest.Test with the goroutines of gostack.Go started for
+// each function, in the bubble, and ended after it: one kept from outside
+// the bubble cannot wait on its channels, nor one of the bubble outlive it.
+func bubble(t *testing.T, f func(*testing.T)) {
+	t.Helper()
+	defer gostack.WithoutReuse()()
+	synctest.Test(t, f)
+}
+
+// bubbleRun is Run inside a testing/synctest bubble (see bubble). The run gets a Memory
 // of its own, so that the watchdog goroutine it starts belongs to the
 // bubble and sees only its executions, and bubbleRun waits (on the fake
 // clock) for the watchdog's next sample, which ends it: a goroutine still
@@ -225,7 +235,7 @@ func bubbleRun(code string, caller Caller, opts Options) (Result, time.Duration)
 // TestDefaultTimeout: a slow tool meets the default 30s limit, on synctest's
 // fake clock.
 func TestDefaultTimeout(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		f := newFake(map[string]fakeTool{"t.slow": {Delay: "1m"}})
 		res, took := bubbleRun("console.log('calling');\nawait t.slow()", f, Options{Bindings: f.bindings()})
 		if got, want := errText(res.Err), "TimeoutError: execution timed out after 30s"; got != want {
@@ -274,7 +284,7 @@ func TestUnhandledRejections(t *testing.T) {
 // it may when Run's context.AfterFunc goroutine is late; synctest.Wait
 // tells when the run has gone as far as it can.
 func TestNoSettlementAfterCancel(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ctx := newHeldContext()
 		calling := make(chan struct{})
 		caller := CallerFunc(func(_ context.Context, id string, _ json.RawMessage) (json.RawMessage, error) {

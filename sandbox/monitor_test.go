@@ -6,7 +6,6 @@ import (
 	"context"
 	"runtime"
 	"testing"
-	"testing/synctest"
 )
 
 // TestMonitorInBubble: on one processor, a run in a testing/synctest bubble
@@ -23,7 +22,7 @@ func TestMonitorInBubble(t *testing.T) {
 		monitor.timer = saved
 		monitor.Unlock()
 	}()
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		if res, _ := bubbleRun("return 1", nil, Options{}); res.Err != nil {
 			t.Fatal(res.Err)
 		}

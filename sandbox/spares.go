@@ -172,13 +172,13 @@ func (p *Spares) refill() {
 	defer p.mu.Unlock()
 	if !p.filling && len(p.ready) < p.count {
 		p.filling = true
-		go p.fill()
+		gostack.Go(p.fill)
 	}
 }
 
-// fill sets up spares for p.want until enough are ready.
+// fill sets up spares for p.want until enough are ready (on a goroutine of
+// gostack.Go).
 func (p *Spares) fill() {
-	gostack.Presize()
 	for {
 		p.mu.Lock()
 		want, timeout := p.want, p.setupTimeout

@@ -147,8 +147,7 @@ func (c *Conn) start(ctx context.Context, id string, msg []byte) {
 	c.inflight[id] = p
 	c.wg.Add(1)
 	c.mu.Unlock()
-	go func() {
-		gostack.PresizeDeep() // mcp-go's dispatch, the parse of the script
+	gostack.GoDeep(func() { // mcp-go's dispatch, the parse of the script
 		defer c.wg.Done()
 		defer stop()
 		defer cancel()
@@ -156,7 +155,7 @@ func (c *Conn) start(ctx context.Context, id string, msg []byte) {
 		if !c.finish(id, p) && resp != nil {
 			c.reply(resp)
 		}
-	}()
+	})
 }
 
 // finish forgets a request and reports whether it was cancelled.

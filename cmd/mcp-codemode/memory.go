@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
+	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 	"github.com/mcp-codemode/mcp-codemode/server"
 )
@@ -35,7 +36,7 @@ type memoryPolicy struct {
 	tuner *gctune.Tuner // nil: GOGC is set, the collector is left alone
 	trim  bool          // GOGC is not "off": collect and trim when idle
 
-	free  func() // debug.FreeOSMemory
+	free  func() // freeMemory
 	delay time.Duration
 
 	mu     sync.Mutex
@@ -50,7 +51,7 @@ func newMemoryPolicy(lookup func(string) (string, bool)) *memoryPolicy {
 	gogc, _ := lookup("GOGC") // the runtime treats an empty GOGC as unset
 	p := &memoryPolicy{
 		trim:  gogc != "off",
-		free:  debug.FreeOSMemory,
+		free:  freeMemory,
 		delay: idleTrimAfter,
 	}
 	if gogc == "" {
@@ -127,6 +128,14 @@ func (p *memoryPolicy) trimIdle() {
 	if active == 0 {
 		p.free()
 	}
+}
+
+// freeMemory ends the goroutines kept for the next runs and requests
+// (gostack.Drain), whose grown stacks would stay resident, then collects and
+// returns the free memory to the system.
+func freeMemory() {
+	gostack.Drain()
+	debug.FreeOSMemory()
 }
 
 // policy is the process's memory policy, set by main.
