@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -35,8 +36,17 @@ func onGo(deepStack bool, f func()) {
 		f()
 	})
 	<-done
-	for r.waiting() <= max(idle-1, 0) {
-		runtime.Gosched()
+	waitFor(func() bool { return r.waiting() > max(idle-1, 0) })
+}
+
+// waitFor waits until cond holds: a goroutine puts itself back a moment
+// after its function returned. It panics after 10 s, which only a broken
+// reuse takes.
+func waitFor(cond func() bool) {
+	for deadline := time.Now().Add(10 * time.Second); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			panic("gostack: a goroutine did not wait for the next function within 10 s")
+		}
 	}
 }
 
@@ -109,15 +119,10 @@ func TestGoAtOnceKeepsMaxIdle(t *testing.T) {
 	ended.Wait()
 	// The goroutines put themselves back after their function returned:
 	// wait until MaxIdle of them wait, the rest having ended.
-	for {
-		idle := shallow.waiting()
-		if idle > MaxIdle {
-			t.Fatalf("%d goroutines wait for a function, more than MaxIdle (%d)", idle, MaxIdle)
-		}
-		if idle == MaxIdle {
-			break
-		}
-		runtime.Gosched()
+	waitFor(func() bool { return shallow.waiting() >= MaxIdle })
+	time.Sleep(10 * time.Millisecond) // the other 4 would have been put back by now
+	if idle := shallow.waiting(); idle != MaxIdle {
+		t.Fatalf("%d goroutines wait for a function, not MaxIdle (%d)", idle, MaxIdle)
 	}
 	// Then functions run on those, not on new goroutines.
 	for range MaxIdle {
