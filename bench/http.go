@@ -121,8 +121,18 @@ func (s *httpSide) close() {
 // loadSides loads each side for d in all, in rounds: every side for d /
 // rounds in turn, the order reversed every other round, so that what the
 // machine does meanwhile weighs on every side alike and their ratios are
-// side by side.
+// side by side. Each side is first loaded for d / 10 unmeasured: what a
+// server does when the load first comes (a pool starting the workers its
+// reaper stopped during the last lull, a heap growing to its size under
+// this load) is not its throughput under the load.
 func loadSides(sides []*httpSide, rounds int, d time.Duration) error {
+	for _, s := range sides {
+		t, _ := load(s.cs, TrivialJS, d/10)
+		s.failures += t.Failures // counted, as the rounds' are
+		if s.first == "" {
+			s.first = t.FirstFailure
+		}
+	}
 	rounds = max(rounds, 1)
 	for round := range rounds {
 		for i := range sides {
