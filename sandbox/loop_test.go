@@ -216,12 +216,12 @@ func bubble(t *testing.T, f func(*testing.T)) {
 	synctest.Test(t, f)
 }
 
-// bubbleRun is Run inside a testing/synctest bubble (see bubble). The run gets a Memory
-// of its own, so that the watchdog goroutine it starts belongs to the
-// bubble and sees only its executions, and bubbleRun waits (on the fake
-// clock) for the watchdog's next sample, which ends it: a goroutine still
-// waiting for a timer when the bubble's main goroutine returns is a
-// deadlock, since the fake clock stops then.
+// bubbleRun is Run inside a testing/synctest bubble (see bubble). The run
+// gets a Memory of its own, so that the watchdog goroutine it starts
+// belongs to the bubble and sees only its executions, and bubbleRun waits
+// (on the fake clock) for the watchdog's next sample, which ends it: a
+// goroutine still waiting for a timer when the bubble's main goroutine
+// returns is a deadlock, since the fake clock stops then.
 // It also returns how long Run took.
 func bubbleRun(code string, caller Caller, opts Options) (Result, time.Duration) {
 	opts.Memory = NewMemory(DefaultMemoryLimit)
