@@ -153,13 +153,13 @@ func ownNonblocking(x any, flag int) io.ReadWriteCloser {
 // stays blocking. A socket is wrapped by net.FileConn, whose duplicate
 // shares its description, now non-blocking: nothing else writes it, since
 // stdout belongs to the protocol. A response written through the
-// scheduler's system-call path, like a request read so, woke the runtime's monitor of a server
-// that was idle between calls, which then polled every 20 µs while the
-// request was served (sandbox.Run keeps it near enough to preempt a
-// script). Read and written raw, with the upstreams' pipes (package
-// tools), a call took 10–15 % less time with one upstream call or 5 ms
-// apart, and 4–10 % less back to back (paired runs, the official SDK's
-// client).
+// scheduler's system-call path, like a request read so, woke the runtime's
+// monitor of a server that was idle between calls, which then polled every
+// 20 µs while the request was served (sandbox.Run keeps it near enough to
+// preempt a script). Read and written raw, with the upstreams' pipes
+// (package tools), a call took 10–15 % less time with one upstream call or
+// 5 ms apart, and 4–10 % less back to back (paired runs, the official
+// SDK's client).
 func pollableOut(out io.Writer) (io.Writer, func()) {
 	if c := ownNonblocking(out, os.O_WRONLY); c != nil {
 		return rawio.Wrap(c), func() { c.Close() }
