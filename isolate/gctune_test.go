@@ -177,6 +177,19 @@ func TestServeIdleTrim(t *testing.T) {
 	}
 }
 
+// A worker's idle trim releases the executable's pages the first time only:
+// startup is over then, and what runs use is mapped back once.
+func TestIdleTrimReleasesOnce(t *testing.T) {
+	releases := 0
+	trim := idleTrim(func() (int64, error) { releases++; return 0, nil })
+	for i := range 3 {
+		trim()
+		if releases != 1 {
+			t.Fatalf("after %d trims: %d releases, want 1", i+1, releases)
+		}
+	}
+}
+
 // served is a worker serving on pipes, for the tests.
 type served struct {
 	t      *testing.T

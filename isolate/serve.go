@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/exemap"
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 	"github.com/mcp-codemode/mcp-codemode/internal/procs"
@@ -76,8 +77,7 @@ func ServeWorker() int {
 	// between collections, within half of each run's memory limit (headroom),
 	// rather than collecting every few runs.
 	// The garbage that heap holds goes back to the system when the worker
-	// has been idle for idleTrimAfter, unless GOGC is off, with the stacks
-	// of the goroutines kept for the next run (gostack.Drain).
+	// has been idle for idleTrimAfter, unless GOGC is off (idleTrim).
 	var tuner *gctune.Tuner
 	gogc, _ := os.LookupEnv("GOGC")
 	if gogc == "" {
@@ -86,7 +86,7 @@ func ServeWorker() int {
 	}
 	var trim func()
 	if gogc != "off" {
-		trim = func() { gostack.Drain(); debug.FreeOSMemory() }
+		trim = idleTrim(exemap.Release)
 	}
 	// A worker runs one script at a time: on one processor while the run is
 	// short, as a stdio server does (procs), its hand-offs between
@@ -100,6 +100,24 @@ func ServeWorker() int {
 		return 1
 	}
 	return 0
+}
+
+// idleTrim returns a worker's idle trim: the goroutines kept for the next
+// run end (gostack.Drain), whose grown stacks would stay resident, the free
+// memory goes back to the system, and the first time (startup is over) the
+// mappings of the executable's read-only pages that startup left resident
+// are dropped (release: exemap.Release), as a server's are. Only the serving
+// goroutine calls it.
+func idleTrim(release func() (int64, error)) func() {
+	released := false
+	return func() {
+		gostack.Drain()
+		debug.FreeOSMemory()
+		if !released {
+			released = true
+			_, _ = release() // where it fails, the pages stay mapped, as before
+		}
+	}
 }
 
 // Limits are what a worker retires at: after a run, a worker that used half

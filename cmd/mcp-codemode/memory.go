@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/mcp-codemode/mcp-codemode/internal/exemap"
 	"github.com/mcp-codemode/mcp-codemode/internal/gctune"
 	"github.com/mcp-codemode/mcp-codemode/internal/gostack"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
@@ -28,6 +30,10 @@ import (
 // garbage of its last executions. A collection of a small heap takes a
 // millisecond or two, nothing next to the seconds a model takes between calls;
 // executions less than idleTrimAfter apart (a batch) are never interrupted.
+// The first trim also drops the process's mappings of its executable's
+// read-only pages (exemap.Release): startup runs code from all over the
+// binary, about 30 MB of it resident, most never used again; what an
+// execution uses is mapped back from the page cache, once.
 const idleTrimAfter = 250 * time.Millisecond
 
 // memoryPolicy is the collector tuning and idle trim of the process. A nil
@@ -36,8 +42,10 @@ type memoryPolicy struct {
 	tuner *gctune.Tuner // nil: GOGC is set, the collector is left alone
 	trim  bool          // GOGC is not "off": collect and trim when idle
 
-	free  func() // freeMemory
-	delay time.Duration
+	free    func() // freeMemory
+	release func() // releaseImage, at the first trim
+	delay   time.Duration
+	once    sync.Once
 
 	mu     sync.Mutex
 	active int // executions running
@@ -50,9 +58,10 @@ type memoryPolicy struct {
 func newMemoryPolicy(lookup func(string) (string, bool)) *memoryPolicy {
 	gogc, _ := lookup("GOGC") // the runtime treats an empty GOGC as unset
 	p := &memoryPolicy{
-		trim:  gogc != "off",
-		free:  freeMemory,
-		delay: idleTrimAfter,
+		trim:    gogc != "off",
+		free:    freeMemory,
+		release: releaseImage,
+		delay:   idleTrimAfter,
 	}
 	if gogc == "" {
 		p.tuner = gctune.New()
@@ -127,6 +136,7 @@ func (p *memoryPolicy) trimIdle() {
 	p.mu.Unlock()
 	if active == 0 {
 		p.free()
+		p.once.Do(p.release)
 	}
 }
 
@@ -136,6 +146,14 @@ func (p *memoryPolicy) trimIdle() {
 func freeMemory() {
 	gostack.Drain()
 	debug.FreeOSMemory()
+}
+
+// releaseImage drops the mappings of the executable's read-only pages that
+// startup left resident. Where that fails they stay mapped, as before.
+func releaseImage() {
+	if _, err := exemap.Release(); err != nil {
+		slog.Debug("idle trim", "err", err)
+	}
 }
 
 // policy is the process's memory policy, set by main.

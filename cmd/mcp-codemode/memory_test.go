@@ -48,6 +48,7 @@ type fakePolicy struct {
 	mu       sync.Mutex
 	percents []int
 	frees    atomic.Int32
+	releases atomic.Int32
 	live     atomic.Int64
 }
 
@@ -60,6 +61,7 @@ func newFakePolicy(env map[string]string) *fakePolicy {
 		})
 	}
 	f.free = func() { f.frees.Add(1) }
+	f.release = func() { f.releases.Add(1) }
 	return f
 }
 
@@ -108,7 +110,8 @@ func TestMemoryPolicyNilAndOff(t *testing.T) {
 }
 
 // The trim runs idleTrimAfter after startup and after the last of a batch
-// of executions, never while one runs.
+// of executions, never while one runs; the first one also releases the
+// executable's pages, the others do not.
 func TestMemoryPolicyIdleTrim(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakePolicy(map[string]string{"GOGC": "100"})
@@ -124,6 +127,9 @@ func TestMemoryPolicyIdleTrim(t *testing.T) {
 			synctest.Wait()
 			if got := f.frees.Load(); got != want {
 				t.Fatalf("%s: %d trims, want %d", when, got, want)
+			}
+			if got, want := f.releases.Load(), min(want, 1); got != want {
+				t.Fatalf("%s: %d releases of the executable's pages, want %d", when, got, want)
 			}
 		}
 		time.Sleep(idleTrimAfter - time.Millisecond)
