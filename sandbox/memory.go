@@ -30,10 +30,11 @@ type Memory struct {
 	mu       sync.Mutex
 	reserved int64
 	active   map[*reservation]struct{}
-	sampling bool
-	base     int64 // heap bytes when sampling started: what the executions did not allocate
-	last     int64 // heap bytes at the previous sample
-	heldBase int64 // bytes the process held (heldBytes) when sampling started, or since then the least
+	quit     chan struct{}  // closed when the last active execution is released; nil when not sampling
+	watchers sync.WaitGroup // the watchdog goroutine, while one runs (the tests wait for it)
+	base     int64          // heap bytes when sampling started: what the executions did not allocate
+	last     int64          // heap bytes at the previous sample
+	heldBase int64          // bytes the process held (heldBytes) when sampling started, or since then the least
 
 	lastGC     time.Time // when the last forced collection ended
 	collecting bool      // a forced collection is running
@@ -96,11 +97,12 @@ func (m *Memory) admit(ctx context.Context, limit int64, deadline time.Time) (*r
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.active[r] = struct{}{}
-	if !m.sampling {
-		m.sampling = true
+	if m.quit == nil {
+		quit := make(chan struct{})
+		m.quit = quit
 		m.base, m.heldBase = heapAndHeldBytes()
 		m.last = m.base
-		go m.watch()
+		m.watchers.Go(func() { m.watch(quit) })
 	}
 	return r, nil
 }
@@ -140,16 +142,41 @@ func (m *Memory) release(r *reservation) {
 	// the baseline's, not as the others' (attribute lowers the baseline
 	// again when the heap shrinks).
 	m.base += r.share
+	if len(m.active) == 0 && m.quit != nil {
+		// The watchdog stops now rather than at its next tick: a process
+		// idle between calls would otherwise wake for it (twice: the
+		// netpoller waits whole milliseconds).
+		close(m.quit)
+		m.quit = nil
+	}
 }
 
-// watch samples the heap until no execution is active.
-func (m *Memory) watch() {
+// watch samples the heap until quit is closed: no execution is active.
+func (m *Memory) watch(quit chan struct{}) {
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
-	for range t.C {
-		if !m.sample() {
-			return
+	for {
+		select {
+		case <-t.C:
+			if m.sample(quit) {
+				continue
+			}
+		case <-quit:
 		}
+		m.ended()
+		return
+	}
+}
+
+// ended collects what the executions of a sampling session left, if it is
+// over cleanAfter, so that the next one's baseline is live memory rather
+// than their garbage; not if another session started since.
+func (m *Memory) ended() {
+	used := heapBytes()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.quit == nil && used-m.base > cleanAfter {
+		go runtime.GC()
 	}
 }
 
@@ -159,19 +186,13 @@ func (m *Memory) watch() {
 // background) confirmed it, unless it is over farLimit times its limit: then
 // it is stopped at once, since what matters is the memory the process holds,
 // garbage or not, and one native call (s += s) may double it. It reports
-// whether to go on sampling.
-func (m *Memory) sample() bool {
+// whether to go on sampling: not once the session of quit has ended.
+func (m *Memory) sample(quit chan struct{}) bool {
 	used := heapBytes()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.active) == 0 {
-		m.sampling = false
-		if used-m.base > cleanAfter {
-			// Collect what the executions left, so that the next one's
-			// baseline is live memory rather than their garbage.
-			go runtime.GC()
-		}
-		return false
+	if m.quit != quit {
+		return false // the session ended (release closed quit; ended follows) and maybe another began
 	}
 	m.attribute(used)
 	if len(m.offenders(used, 1, true)) == 0 {

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -57,4 +59,38 @@ func TestHeapAndHeldBytes(t *testing.T) {
 	if bothHeap <= 0 || bothHeld < bothHeap {
 		t.Errorf("heapAndHeldBytes() = %d, %d: want a heap and a larger memory held", bothHeap, bothHeld)
 	}
+}
+
+// TestWatchdogStopsWithLastExecution: the watchdog samples while an
+// execution is active and ends as soon as the last one is released, not at
+// its next tick, so that an idle process does not wake for it.
+func TestWatchdogStopsWithLastExecution(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		m := NewMemory(1 << 30)
+		admit := func() *reservation {
+			r, err := m.admit(context.Background(), 128<<20, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		a, b := admit(), admit()
+		time.Sleep(3 * sampleEvery) // sampling
+		m.release(a)
+		time.Sleep(3*sampleEvery + sampleEvery/2) // b is still active: sampling goes on; b ends between ticks
+		m.release(b)
+		start := time.Now()
+		m.watchers.Wait()
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("the watchdog ended %v after the last execution was released; want at once", waited)
+		}
+		// A new session starts its own watchdog, which ends with it.
+		c := admit()
+		time.Sleep(3 * sampleEvery)
+		m.release(c)
+		m.watchers.Wait()
+		if waited := time.Since(start); waited != 3*sampleEvery {
+			t.Errorf("the second session's watchdog ended %v after the first's; want %v", waited, 3*sampleEvery)
+		}
+	})
 }
