@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -72,17 +73,14 @@ func orderedKeys(obj json.RawMessage) ([]string, bool) {
 	return keys, true
 }
 
-// check refuses the properties of args the schema does not name.
-func (a *argNames) check(path string, args json.RawMessage) *ArgumentError {
+// check refuses the properties of args (decoded by validateArgs) the
+// schema does not name.
+func (a *argNames) check(path string, args map[string]any) *ArgumentError {
 	if a == nil {
 		return nil
 	}
-	var got map[string]json.RawMessage
-	if json.Unmarshal(args, &got) != nil {
-		return nil
-	}
 	var vs []Violation
-	for _, k := range slices.Sorted(mapKeys(got)) {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
 		if !slices.Contains(a.names, k) {
 			vs = append(vs, Violation{Path: jsPath(map[string]any{}, []string{k}), Reason: a.unknown(path, k)})
 		}
@@ -117,14 +115,4 @@ func (a *argNames) signature() string {
 		}
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
-}
-
-func mapKeys(m map[string]json.RawMessage) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

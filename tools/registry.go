@@ -278,10 +278,11 @@ func (r *Registry) Call(ctx context.Context, id string, args json.RawMessage) (j
 	if len(args) == 0 || string(args) == "null" {
 		args = json.RawMessage("{}")
 	}
-	if aerr := validateArgs(r.validator(b.rec), b.entry.Path(), args); aerr != nil {
+	obj, aerr := validateArgs(r.validator(b.rec), b.entry.Path(), args)
+	if aerr != nil {
 		return nil, r.redactArgs(aerr)
 	}
-	if aerr := b.rec.args.check(b.entry.Path(), args); aerr != nil {
+	if aerr := b.rec.args.check(b.entry.Path(), obj); aerr != nil {
 		return nil, r.redactArgs(aerr)
 	}
 	res, err := r.invoke(ctx, b, args)

@@ -70,26 +70,27 @@ func (r ecmaRegexp) MatchString(s string) bool {
 
 func (r ecmaRegexp) String() string { return r.re.String() }
 
-// validateArgs checks args against sch. path is the tool as the model
-// calls it, for the message. A nil schema (one that did not compile) only
-// checks that args is an object.
-func validateArgs(sch *jsonschema.Schema, path string, args json.RawMessage) *ArgumentError {
+// validateArgs checks args against sch and returns them decoded, an
+// object. path is the tool as the model calls it, for the message. A nil
+// schema (one that did not compile) only checks that args is an object.
+func validateArgs(sch *jsonschema.Schema, path string, args json.RawMessage) (map[string]any, *ArgumentError) {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
 	if err != nil {
-		return &ArgumentError{Path: path, Violations: []Violation{{Reason: "arguments are not valid JSON"}}}
+		return nil, &ArgumentError{Path: path, Violations: []Violation{{Reason: "arguments are not valid JSON"}}}
 	}
-	if _, ok := inst.(map[string]any); !ok {
+	obj, ok := inst.(map[string]any)
+	if !ok {
 		reason := fmt.Sprintf("expected an object of named arguments, got %s", jsType(inst))
-		return &ArgumentError{Path: path, Violations: []Violation{{Reason: reason}}}
+		return nil, &ArgumentError{Path: path, Violations: []Violation{{Reason: reason}}}
 	}
 	if sch == nil {
-		return nil
+		return obj, nil
 	}
 	var verr *jsonschema.ValidationError
 	if err := sch.Validate(inst); !errors.As(err, &verr) {
-		return nil
+		return obj, nil
 	}
-	return &ArgumentError{Path: path, Violations: violations(verr, inst)}
+	return nil, &ArgumentError{Path: path, Violations: violations(verr, inst)}
 }
 
 // violations flattens a validation error tree into sorted, distinct

@@ -14,7 +14,7 @@ func expectArgs(t *testing.T, schema, args, want string) {
 		t.Fatalf("compiling %s: %v", schema, err)
 	}
 	got := ""
-	if aerr := validateArgs(sch, "ns.tool", json.RawMessage(args)); aerr != nil {
+	if _, aerr := validateArgs(sch, "ns.tool", json.RawMessage(args)); aerr != nil {
 		got = aerr.Error()
 	}
 	if got != want {
@@ -88,10 +88,10 @@ func TestValidateSloppySchema(t *testing.T) {
 			t.Errorf("schema %s compiled; want an error", schema)
 		}
 	}
-	if err := validateArgs(nil, "ns.tool", json.RawMessage(`{"anything":1}`)); err != nil {
+	if _, err := validateArgs(nil, "ns.tool", json.RawMessage(`{"anything":1}`)); err != nil {
 		t.Errorf("nil schema: %v", err)
 	}
-	if err := validateArgs(nil, "ns.tool", json.RawMessage(`"x"`)); err == nil {
+	if _, err := validateArgs(nil, "ns.tool", json.RawMessage(`"x"`)); err == nil {
 		t.Error("nil schema accepted a string")
 	}
 }
