@@ -144,6 +144,16 @@ func (r *runner) results() error {
 	if err := ours.do(map[string]any{"op": "time", "n": 5, "code": UpstreamCallJS}, &durations{}); err != nil {
 		return err
 	}
+	// One unmeasured call of each case on both sides: the first result of
+	// a size runs code nothing ran before, whose pages the server maps then
+	// (the first idle trim dropped startup's), and the RSS growth is about
+	// the payload.
+	for _, c := range ResultCases {
+		_ = ours.do(map[string]any{"op": "time", "n": 1, "code": resultCode(c)}, &durations{}) // a refusal shows in the rounds
+		if err := node.do(map[string]any{"op": "tool", "n": 1, "name": c.Kind, "args": map[string]any{"bytes": c.Bytes}}, &durations{}); err != nil {
+			return fmt.Errorf("node: %w", err)
+		}
+	}
 	ss := make([]resultSamples, len(ResultCases))
 	for round := range r.o.Rounds {
 		r.logf("results round %d/%d", round+1, r.o.Rounds)
