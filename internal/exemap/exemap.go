@@ -11,13 +11,13 @@
 //
 // Release drops those mappings (madvise MADV_DONTNEED on the executable's
 // read-only, private mappings). The pages stay in the page cache, so what is
-// used again is mapped back by a minor fault, without reading the disk; what
-// is not becomes the first memory the kernel reclaims under pressure, rather
-// than pages mapped in a running process. It is what the kernel may do to
-// clean file pages at any time under memory pressure, so a process that
-// runs on after it is no different. Writable mappings (the binary's
-// initialised variables, which the process may have changed) are never
-// touched.
+// used again is mapped back by a minor fault, without reading the disk while
+// they are there; what is not becomes the first memory the kernel reclaims
+// under pressure, rather than pages mapped in a running process. The kernel
+// may do the same to clean file pages at any time under memory pressure, so
+// a process that runs on after it is no different. Writable mappings (the
+// binary's initialised variables, which the process may have changed) are
+// never touched.
 //
 // # Cost
 //
