@@ -55,15 +55,16 @@ type conn struct {
 // stdio prepares the connection to a child process: our environment plus
 // the entry's and config.ParentEnv, its cwd, and stderr forwarded line by
 // line. stdout carries the protocol, each message bounded by maxMessage
-// bytes. The process leads a process group of its own, so that what it
-// started (npx's node, a shell's children) is stopped with it.
+// bytes. The process leads a process group of its own (ownGroup; not on
+// Windows), so that what it started (npx's node, a shell's children) is
+// stopped with it.
 func (c *conn) stdio(cfg config.Server, maxMessage int, log *slog.Logger, opts ...client.ClientOption) {
 	c.spawn = func() error {
 		cmd := exec.Command(cfg.Command, cfg.Args...)
 		cmd.Env = append(envList(cfg.Env), config.ParentEnv+"="+strconv.Itoa(os.Getpid()))
 		cmd.Dir = cfg.Cwd
 		cmd.Stderr = c.stderr
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		ownGroup(cmd)
 		cmd.WaitDelay = time.Second // grandchildren holding stderr open must not stall Wait
 		stdin, err := c.startProcess(cmd)
 		if err != nil {
@@ -104,16 +105,16 @@ func (c *conn) startProcess(cmd *exec.Cmd) (io.WriteCloser, error) {
 
 // stop ends the process once its stdin is closed: it has 2 s to exit (none
 // when it was abandoned), then its process group is sent SIGTERM, then
-// after 2 s more killed. What is
-// left of the group when the process has exited is killed: a wrapper (sh,
-// npx) that was stopped leaves the server it started running otherwise.
+// after 2 s more killed (signalGroup; on Windows the process alone is
+// killed). What is left of the group when the process has exited is
+// killed: a wrapper (sh, npx) that was stopped leaves the server it started
+// running otherwise.
 func (c *conn) stop() {
 	if c.exited == nil {
 		return
 	}
-	group := -c.cmd.Process.Pid
 	defer func() {
-		_ = syscall.Kill(group, syscall.SIGKILL)
+		signalGroup(c.cmd.Process, syscall.SIGKILL)
 		c.stdout.Close()
 	}()
 	c.mu.Lock()
@@ -128,7 +129,7 @@ func (c *conn) stop() {
 			return
 		case <-time.After(grace):
 		}
-		_ = syscall.Kill(group, sig)
+		signalGroup(c.cmd.Process, sig)
 		grace = 2 * time.Second
 	}
 	<-c.exited
