@@ -27,8 +27,11 @@ func TestReleaseDropsReadOnlyPagesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if after < 0 {
+		t.Fatal("reading /proc/self/pagemap after Release failed")
+	}
 	t.Logf("advised %d KB; read-only pages mapped: %d before, %d after", n>>10, before, after)
-	if n < int64(pm.pages)*4096 {
+	if n < int64(pm.pages*os.Getpagesize()) {
 		t.Errorf("advised %d bytes, less than the %d pages of read-only mappings", n, pm.pages)
 	}
 	if after > before/2 {
@@ -59,7 +62,7 @@ func openPagemap(t *testing.T) *pagemap {
 			for _, o := range maps {
 				if o.inode == m.inode && o.dev == m.dev && o.perms[1] != 'w' {
 					pm.ranges = append(pm.ranges, o)
-					pm.pages += int((o.hi - o.lo) / 4096)
+					pm.pages += int(o.hi-o.lo) / os.Getpagesize()
 				}
 			}
 		}
@@ -94,8 +97,9 @@ func (pm *pagemap) touch(t *testing.T) {
 func (pm *pagemap) present() int {
 	n := 0
 	for _, r := range pm.ranges {
-		b := pm.buf[:(r.hi-r.lo)/4096*8]
-		if k, err := syscall.Pread(pm.fd, b, int64(r.lo/4096*8)); err != nil || k != len(b) {
+		page := uint64(os.Getpagesize())
+		b := pm.buf[:(r.hi-r.lo)/page*8]
+		if k, err := syscall.Pread(pm.fd, b, int64(r.lo/page*8)); err != nil || k != len(b) {
 			return -1
 		}
 		for i := 7; i < len(b); i += 8 {
