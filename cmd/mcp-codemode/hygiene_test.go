@@ -117,3 +117,28 @@ func (r *rawStdio) send(msg string) {
 		r.t.Fatal(err)
 	}
 }
+
+// response returns the id of the next response (notifications are
+// skipped) and its result or error.
+func (r *rawStdio) response() (id, body string) {
+	r.t.Helper()
+	timeout := time.After(testenv.Within(30 * time.Second))
+	for {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				r.t.Fatalf("the server ended; stderr:\n%s", r.stderr.String())
+			}
+			var m struct {
+				ID     json.RawMessage `json:"id"`
+				Result json.RawMessage `json:"result"`
+				Error  json.RawMessage `json:"error"`
+			}
+			if json.Unmarshal([]byte(l), &m) == nil && len(m.ID) > 0 {
+				return string(m.ID), string(m.Result) + string(m.Error)
+			}
+		case <-timeout:
+			r.t.Fatalf("no response; stderr:\n%s", r.stderr.String())
+		}
+	}
+}

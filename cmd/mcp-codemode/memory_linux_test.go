@@ -26,29 +26,13 @@ func TestStdioServerReleasesStartupPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// answer waits for the response id.
-	answer := func(id string) string {
-		t.Helper()
-		timeout := time.After(testenv.Within(30 * time.Second))
-		for {
-			select {
-			case l, ok := <-raw.lines:
-				if !ok {
-					t.Fatalf("the server ended; stderr:\n%s", raw.stderr.String())
-				}
-				if strings.Contains(l, `"id":`+id+`,`) {
-					return l
-				}
-			case <-timeout:
-				t.Fatalf("no response %s; stderr:\n%s", id, raw.stderr.String())
-			}
-		}
-	}
 	// Once initialize is answered, startup has run (and mapped what it
 	// touched): from then on, only a release brings the resident share under
 	// a quarter.
 	raw.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	answer("1")
+	if id, body := raw.response(); id != "1" {
+		t.Fatalf("response %s (%.200s) to initialize", id, body)
+	}
 	raw.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	deadline := time.Now().Add(testenv.Within(10 * time.Second))
 	for {
@@ -63,8 +47,8 @@ func TestStdioServerReleasesStartupPages(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	raw.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"execute","arguments":{"code":"return 6 * 7"}}}`)
-	if l := answer("2"); !strings.Contains(l, "42") || strings.Contains(l, `"isError":true`) {
-		t.Fatalf("execute answered %s; want 42", l)
+	if id, body := raw.response(); id != "2" || !strings.Contains(body, "42") || strings.Contains(body, `"isError":true`) {
+		t.Fatalf("response %s: %s; want execute's (2), 42", id, body)
 	}
 }
 

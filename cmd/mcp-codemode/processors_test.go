@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mcp-codemode/mcp-codemode/internal/procs"
-	"github.com/mcp-codemode/mcp-codemode/internal/testenv"
 	"github.com/mcp-codemode/mcp-codemode/sandbox"
 )
 
@@ -59,40 +57,17 @@ func TestOnOneProcessor(t *testing.T) {
 func TestStdioAnswersBesideAComputingScript(t *testing.T) {
 	raw := startRawStdio(t, "serve", "--config", writeConfig(t, map[string]any{}, map[string]any{"timeout": "2s"}))
 	send := raw.send
-	// next returns the id of the next response (notifications are skipped)
-	// and its result or error.
-	next := func() (string, string) {
-		timeout := time.After(testenv.Within(30 * time.Second))
-		for {
-			select {
-			case l, ok := <-raw.lines:
-				if !ok {
-					t.Fatalf("the server ended; stderr:\n%s", raw.stderr.String())
-				}
-				var m struct {
-					ID     json.RawMessage `json:"id"`
-					Result json.RawMessage `json:"result"`
-					Error  json.RawMessage `json:"error"`
-				}
-				if json.Unmarshal([]byte(l), &m) == nil && len(m.ID) > 0 {
-					return string(m.ID), string(m.Result) + string(m.Error)
-				}
-			case <-timeout:
-				t.Fatalf("no response; stderr:\n%s", raw.stderr.String())
-			}
-		}
-	}
 	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	if id, _ := next(); id != "1" {
+	if id, _ := raw.response(); id != "1" {
 		t.Fatalf("response %s to initialize", id)
 	}
 	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"execute","arguments":{"code":"while (true) {}"}}}`)
 	send(`{"jsonrpc":"2.0","id":3,"method":"ping"}`)
-	if id, body := next(); id != "3" {
+	if id, body := raw.response(); id != "3" {
 		t.Fatalf("first response %s (%.200s), want the ping's (3) before the computing script's", id, body)
 	}
-	if id, body := next(); id != "2" || !strings.Contains(body, "TimeoutError") {
+	if id, body := raw.response(); id != "2" || !strings.Contains(body, "TimeoutError") {
 		t.Fatalf("then %s: %.300s; want the script's TimeoutError (2)", id, body)
 	}
 }
