@@ -10,13 +10,29 @@ import (
 	"syscall"
 )
 
-// release finds the mapping holding Release's own code, then advises every
-// read-only, private mapping of the same file (device and inode), which are
-// the executable's code and read-only data.
+// release advises the executable's read-only mappings (readOnly).
 func release() (int64, error) {
-	maps, err := readMaps()
+	maps, err := readOnly()
 	if err != nil {
 		return 0, err
+	}
+	var n int64
+	for _, m := range maps {
+		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(m.lo), uintptr(m.hi-m.lo), syscall.MADV_DONTNEED); e != 0 {
+			return n, fmt.Errorf("releasing the executable's pages: madvise %#x-%#x: %w", m.lo, m.hi, e)
+		}
+		n += int64(m.hi - m.lo)
+	}
+	return n, nil
+}
+
+// readOnly finds the mapping holding Release's own code, then returns every
+// read-only, private mapping of the same file (device and inode), which are
+// the executable's code and read-only data.
+func readOnly() ([]mapping, error) {
+	maps, err := readMaps()
+	if err != nil {
+		return nil, err
 	}
 	pc := uint64(reflect.ValueOf(Release).Pointer())
 	var exe *mapping
@@ -27,19 +43,15 @@ func release() (int64, error) {
 		}
 	}
 	if exe == nil || exe.inode == 0 {
-		return 0, fmt.Errorf("releasing the executable's pages: no file mapping holds the code at %#x", pc)
+		return nil, fmt.Errorf("releasing the executable's pages: no file mapping holds the code at %#x", pc)
 	}
-	var n int64
+	var ro []mapping
 	for _, m := range maps {
-		if m.dev != exe.dev || m.inode != exe.inode || m.perms[1] == 'w' || m.perms[3] != 'p' {
-			continue
+		if m.dev == exe.dev && m.inode == exe.inode && m.perms[1] != 'w' && m.perms[3] == 'p' {
+			ro = append(ro, m)
 		}
-		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(m.lo), uintptr(m.hi-m.lo), syscall.MADV_DONTNEED); e != 0 {
-			return n, fmt.Errorf("releasing the executable's pages: madvise %#x-%#x: %w", m.lo, m.hi, e)
-		}
-		n += int64(m.hi - m.lo)
 	}
-	return n, nil
+	return ro, nil
 }
 
 // mapping is a line of /proc/self/maps.

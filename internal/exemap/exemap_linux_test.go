@@ -2,7 +2,6 @@ package exemap
 
 import (
 	"os"
-	"reflect"
 	"syscall"
 	"testing"
 )
@@ -51,21 +50,18 @@ type pagemap struct {
 
 func openPagemap(t *testing.T) *pagemap {
 	t.Helper()
-	maps, err := readMaps()
+	ro, err := readOnly()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc := uint64(reflect.ValueOf(Release).Pointer())
-	pm := &pagemap{}
-	for _, m := range maps {
-		if m.lo <= pc && pc < m.hi {
-			for _, o := range maps {
-				if o.inode == m.inode && o.dev == m.dev && o.perms[1] != 'w' {
-					pm.ranges = append(pm.ranges, o)
-					pm.pages += int(o.hi-o.lo) / os.Getpagesize()
-				}
-			}
-		}
+	pm := &pagemap{ranges: ro}
+	code := false
+	for _, m := range ro {
+		pm.pages += int(m.hi-m.lo) / os.Getpagesize()
+		code = code || m.perms[2] == 'x'
+	}
+	if !code {
+		t.Fatalf("the executable's read-only mappings %+v hold no code", ro)
 	}
 	if pm.pages == 0 {
 		t.Fatal("no read-only mapping of the executable")
